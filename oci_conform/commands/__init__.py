@@ -1,0 +1,1 @@
+"""Subcommands of ``oci-conform``: each module's ``register(subparsers)`` adds one."""

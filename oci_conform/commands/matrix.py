@@ -1,0 +1,95 @@
+"""``oci-conform matrix``: every suite against every implementation, into ``reports/``."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.commands.common import (
+    add_output_options, add_selection_options, emit, progress,
+)
+from oci_conform.model.verdict import ExitCode
+from oci_conform.orchestrate import PlanItem, run_plan
+from oci_conform.report import renderers
+from oci_conform.results_file import save_results, write_text_atomic
+from oci_conform.suites import RunContext, Selection, Suite, all_suites
+
+# Which renderer output lands in which file of the reports folder.
+REPORT_FILES = {"html": "report.html", "junit": "junit.xml", "tap": "results.tap",
+                "sarif": "results.sarif", "markdown": "summary.md"}
+
+
+def _dest(suite: Suite) -> str:
+    return "impl_" + suite.name.replace("-", "_")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("matrix", help="run every suite on every implementation (the main job)",
+                       description="Run every suite against the implementations given, or those "
+                                   "found on this machine, and write reports/.")
+    for suite in all_suites():
+        p.add_argument(suite.option, action="append", default=[], dest=_dest(suite),
+                       metavar="NAME=VALUE", help=suite.help)
+    p.add_argument("--suite", action="append", default=[], metavar="NAME",
+                   help="only these suites (repeatable): "
+                        + ", ".join(s.name for s in all_suites()))
+    p.add_argument("--only-given", action="store_true",
+                   help="skip suites given no implementation on the command line")
+    p.add_argument("--reports", default="reports", metavar="DIR",
+                   help="folder for results.json and the reports (default: reports)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel cases where a suite can")
+    add_selection_options(p)
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def build_plan(args: argparse.Namespace, ctx: RunContext) -> list[PlanItem]:
+    """Implementations per suite: those given, else those found (raises ValueError)."""
+    suites = all_suites()
+    known = {s.name for s in suites}
+    unknown = set(args.suite) - known
+    if unknown:
+        raise ValueError(f"unknown suite {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})")
+    plan = []
+    for suite in suites:
+        if args.suite and suite.name not in args.suite:
+            continue
+        given = [suite.parse_implementation(text) for text in getattr(args, _dest(suite))]
+        if not given and args.only_given:
+            continue
+        plan.append(PlanItem(suite, given or suite.default_implementations(ctx)))
+    return plan
+
+
+def write_reports(folder: Path, results_path: Path, results: object) -> None:
+    available = renderers()
+    for fmt, name in REPORT_FILES.items():
+        if fmt in available:
+            write_text_atomic(folder / name, available[fmt](results))  # type: ignore[arg-type]
+    progress(f"reports written to {folder}/ ({results_path.name}, "
+             + ", ".join(n for f, n in REPORT_FILES.items() if f in available) + ")")
+
+
+def run(args: argparse.Namespace) -> int:
+    catalog = default_catalog()
+    selection = Selection(tuple(args.clause), tuple(args.group), args.text)
+    with tempfile.TemporaryDirectory(prefix="oci-conform-") as tmp:
+        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
+                         jobs=max(1, args.jobs), progress=progress)
+        try:
+            plan = build_plan(args, ctx)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        if not any(item.implementations for item in plan):
+            print("error: nothing selected: no suite has an implementation", file=sys.stderr)
+            return ExitCode.NOTHING_SELECTED
+        results = run_plan(plan, ctx, ["oci-conform", *args.argv])
+    folder = Path(args.reports)
+    results_path = folder / "results.json"
+    code = emit(results, args)
+    save_results(results_path, results)
+    write_reports(folder, results_path, results)
+    return code

@@ -1,0 +1,58 @@
+"""Outcome values, clause levels, and how they order."""
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Iterable
+
+
+class Outcome(StrEnum):
+    """What was observed for one clause on one implementation."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ERROR = "error"   # the harness could not judge
+    SKIP = "skip"     # cannot run here (host limit, unsupported feature), with a reason
+    NA = "n/a"        # the clause does not apply to this subject
+    XFAIL = "xfail"   # failed, as an expectations file said it would
+    XPASS = "xpass"   # passed although an expectations file said it would fail
+
+    @property
+    def glyph(self) -> str:
+        return _GLYPHS[self]
+
+
+_GLYPHS = {Outcome.PASS: "✓", Outcome.FAIL: "✗", Outcome.ERROR: "!", Outcome.SKIP: "–",
+           Outcome.NA: "·", Outcome.XFAIL: "x", Outcome.XPASS: "X"}
+
+# Worst first: used to roll many outcomes up into one.
+SEVERITY: tuple[Outcome, ...] = (Outcome.ERROR, Outcome.FAIL, Outcome.XPASS, Outcome.XFAIL,
+                                 Outcome.PASS, Outcome.SKIP, Outcome.NA)
+
+
+def worst(outcomes: Iterable[Outcome]) -> Outcome | None:
+    """The most severe outcome of ``outcomes`` (None when there are none)."""
+    ranked = sorted(outcomes, key=SEVERITY.index)
+    return ranked[0] if ranked else None
+
+
+class Level(StrEnum):
+    """The RFC 2119 strength of a clause."""
+
+    MUST = "MUST"
+    MUST_NOT = "MUST NOT"
+    SHOULD = "SHOULD"
+    SHOULD_NOT = "SHOULD NOT"
+    MAY = "MAY"
+
+    @property
+    def tier(self) -> str:
+        """``must``, ``should`` or ``may``: the ``--fail-on`` threshold this level belongs to."""
+        return self.value.split()[0].lower()
+
+
+TIERS = ("must", "should", "may")
+
+
+def within_threshold(level: Level, fail_on: str) -> bool:
+    """True when a failure at ``level`` counts against conformance at ``fail_on``."""
+    return TIERS.index(level.tier) <= TIERS.index(fail_on)

@@ -1,0 +1,162 @@
+"""The results document: provenance plus one CaseResult per (clause, implementation).
+
+Everything here is plain data with ``to_dict``/``from_dict``; the JSON form is
+described by ``schemas/results.schema.json``.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from oci_conform.model.outcome import Level, Outcome
+
+RESULTS_FORMAT = "oci-conform/results/v1"
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observed problem (or note): where it is, what was expected, what was there."""
+
+    message: str
+    location: str = ""           # JSON pointer, tar entry, "GET /v2/..." request, path
+    expected: str = ""
+    actual: str = ""
+    file: str = ""               # the file the location points into, when there is one
+
+    def to_dict(self) -> JSON:
+        return {k: v for k, v in asdict(self).items() if v != ""}
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> "Finding":
+        return cls(**{k: str(data.get(k, "")) for k in ("message", "location", "expected",
+                                                          "actual", "file")})
+
+
+@dataclass
+class Implementation:
+    """One column of the matrix: a runtime, registry, image format or tool."""
+
+    name: str
+    kind: str                    # runtime | registry | image-format | image-tool | image | config
+    command: str = ""            # how it was invoked (binary, URL, reference)
+    version: str = ""
+    spec_version: str = ""       # the spec version it claims, which selects clause meanings
+    available: bool = True
+    reason: str = ""             # why it is unavailable, when it is
+
+    def to_dict(self) -> JSON:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> "Implementation":
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class ClauseInfo:
+    """The part of a catalog clause a report needs, copied into the results."""
+
+    id: str
+    spec: str
+    document: str
+    section: str
+    level: Level
+    summary: str
+    link: str
+
+    def to_dict(self) -> JSON:
+        data = asdict(self)
+        data["level"] = self.level.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> "ClauseInfo":
+        return cls(id=data["id"], spec=data["spec"], document=data["document"],
+                   section=data.get("section", ""), level=Level(data["level"]),
+                   summary=data["summary"], link=data.get("link", ""))
+
+
+@dataclass
+class CaseResult:
+    """The outcome of one clause on one implementation, with what was seen."""
+
+    clause: str
+    implementation: str
+    outcome: Outcome
+    case: str = ""               # the check or case that judged it
+    message: str = ""            # one line: the reason of a skip/n/a/error, the gist of a fail
+    findings: list[Finding] = field(default_factory=list)
+    evidence: JSON = field(default_factory=dict)
+    duration: float = 0.0
+    expectation: str = ""        # the reason from an expectations file (xfail/xpass)
+
+    def to_dict(self) -> JSON:
+        data: JSON = {"clause": self.clause, "implementation": self.implementation,
+                      "outcome": self.outcome.value}
+        optional: JSON = {"case": self.case, "message": self.message,
+                          "findings": [f.to_dict() for f in self.findings],
+                          "evidence": self.evidence, "duration": round(self.duration, 4),
+                          "expectation": self.expectation}
+        data.update({k: v for k, v in optional.items() if v})
+        return data
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> "CaseResult":
+        return cls(clause=data["clause"], implementation=data["implementation"],
+                   outcome=Outcome(data["outcome"]), case=data.get("case", ""),
+                   message=data.get("message", ""),
+                   findings=[Finding.from_dict(f) for f in data.get("findings", [])],
+                   evidence=dict(data.get("evidence", {})),
+                   duration=float(data.get("duration", 0.0)),
+                   expectation=data.get("expectation", ""))
+
+
+@dataclass
+class Results:
+    """A whole run: provenance, the implementations, the clauses seen, and the outcomes."""
+
+    tool_version: str
+    catalog_version: str
+    started: str
+    finished: str = ""
+    host: JSON = field(default_factory=dict)
+    specs: dict[str, str] = field(default_factory=dict)      # spec -> version judged
+    implementations: list[Implementation] = field(default_factory=list)
+    clauses: dict[str, ClauseInfo] = field(default_factory=dict)
+    results: list[CaseResult] = field(default_factory=list)
+    harness_errors: list[str] = field(default_factory=list)  # problems that left results incomplete
+    command: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.harness_errors
+
+    def implementation(self, name: str) -> Implementation | None:
+        return next((i for i in self.implementations if i.name == name), None)
+
+    def to_dict(self) -> JSON:
+        return {
+            "format": RESULTS_FORMAT,
+            "tool": {"name": "oci-conform", "version": self.tool_version},
+            "catalog_version": self.catalog_version,
+            "started": self.started, "finished": self.finished,
+            "command": self.command, "host": self.host, "specs": self.specs,
+            "complete": self.complete, "harness_errors": self.harness_errors,
+            "implementations": [i.to_dict() for i in self.implementations],
+            "clauses": {cid: c.to_dict() for cid, c in sorted(self.clauses.items())},
+            "results": [r.to_dict() for r in self.results],
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> "Results":
+        return cls(
+            tool_version=data["tool"]["version"], catalog_version=data["catalog_version"],
+            started=data["started"], finished=data.get("finished", ""),
+            host=dict(data.get("host", {})), specs=dict(data.get("specs", {})),
+            implementations=[Implementation.from_dict(i) for i in data["implementations"]],
+            clauses={cid: ClauseInfo.from_dict(c) for cid, c in data["clauses"].items()},
+            results=[CaseResult.from_dict(r) for r in data["results"]],
+            harness_errors=list(data.get("harness_errors", [])),
+            command=list(data.get("command", [])),
+        )

@@ -1,0 +1,78 @@
+"""Roll outcomes up: worst-of with counts, per implementation and per group of clauses."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from oci_conform.model.outcome import Outcome, worst
+from oci_conform.model.results import CaseResult, Results
+
+
+@dataclass
+class Tally:
+    """Counts by outcome and the worst of them."""
+
+    counts: Counter[Outcome] = field(default_factory=Counter)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome] += 1
+
+    @property
+    def worst(self) -> Outcome | None:
+        return worst(o for o, n in self.counts.items() if n)
+
+    @property
+    def judged(self) -> int:
+        """Outcomes that say something about conformance (not skip, not n/a)."""
+        return sum(n for o, n in self.counts.items() if o not in (Outcome.SKIP, Outcome.NA))
+
+    @property
+    def passed(self) -> int:
+        return self.counts[Outcome.PASS] + self.counts[Outcome.XFAIL]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def to_dict(self) -> dict[str, int | str | None]:
+        data: dict[str, int | str | None] = {o.value: self.counts[o] for o in Outcome}
+        data["worst"] = self.worst.value if self.worst else None
+        return data
+
+
+def cell_outcomes(results: Results) -> dict[tuple[str, str], Outcome]:
+    """One outcome per (clause, implementation): the worst when several cases judged it."""
+    cells: dict[tuple[str, str], list[Outcome]] = {}
+    for r in results.results:
+        cells.setdefault((r.clause, r.implementation), []).append(r.outcome)
+    return {key: worst(outs) or Outcome.ERROR for key, outs in cells.items()}
+
+
+def tally_by(results: Results, key: Callable[[str, str], str | None]) -> dict[str, Tally]:
+    """Tally the cells, grouped by ``key(clause_id, implementation)`` (None drops a cell)."""
+    tallies: dict[str, Tally] = {}
+    for (clause, impl), outcome in cell_outcomes(results).items():
+        group = key(clause, impl)
+        if group is not None:
+            tallies.setdefault(group, Tally()).add(outcome)
+    return tallies
+
+
+def per_implementation(results: Results) -> dict[str, Tally]:
+    return tally_by(results, lambda _c, impl: impl)
+
+
+def per_spec(results: Results) -> dict[str, Tally]:
+    return tally_by(results, lambda c, _i: results.clauses[c].spec if c in results.clauses else "?")
+
+
+def per_document(results: Results) -> dict[str, Tally]:
+    def doc(c: str, _i: str) -> str:
+        info = results.clauses.get(c)
+        return f"{info.spec}/{info.document}" if info else "?"
+    return tally_by(results, doc)
+
+
+def cases_for(results: Results, clause: str, implementation: str) -> Iterable[CaseResult]:
+    return (r for r in results.results if r.clause == clause and r.implementation == implementation)

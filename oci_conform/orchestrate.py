@@ -1,0 +1,74 @@
+"""Run suites against implementations and gather one Results document."""
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from dataclasses import dataclass
+from typing import Iterable
+
+from oci_conform import __version__
+from oci_conform.catalog.loader import clause_infos
+from oci_conform.host import host_facts
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Implementation, Results
+from oci_conform.suites.base import RunContext, Suite
+
+
+@dataclass
+class PlanItem:
+    suite: Suite
+    implementations: list[Implementation]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _skips_for(suite: Suite, impl: Implementation, ctx: RunContext) -> Iterable[CaseResult]:
+    """An implementation that is not there is a column of skips with the reason."""
+    for cid in sorted(suite.clause_ids()):
+        if ctx.selection.wants([cid]):
+            yield CaseResult(cid, impl.name, Outcome.SKIP, case=f"{suite.name}:unavailable",
+                             message=impl.reason or f"{impl.name} is not available")
+
+
+def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Results) -> None:
+    ctx.progress(f"[{suite.name}] {impl.name}: starting")
+    count = 0
+    try:
+        source = suite.run(impl, ctx) if impl.available else _skips_for(suite, impl, ctx)
+        for result in source:
+            results.results.append(result)
+            count += 1
+    except Exception as exc:  # a suite bug must not lose the other columns
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        results.harness_errors.append(f"suite {suite.name} on {impl.name} stopped: {detail}")
+        ctx.progress(traceback.format_exc())
+    ctx.progress(f"[{suite.name}] {impl.name}: {count} outcomes")
+
+
+def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
+    """Run every suite on each of its implementations, in order; never raises for a suite bug."""
+    results = Results(tool_version=__version__, catalog_version=ctx.catalog.version,
+                      started=now(), host=host_facts(), command=list(command or []))
+    for item in plan:
+        for impl in item.implementations:
+            results.implementations.append(impl)
+            _run_one(item.suite, impl, ctx, results)
+    finish(results, ctx)
+    return results
+
+
+def finish(results: Results, ctx: RunContext) -> Results:
+    """Stamp the end time, the spec versions and the clause snapshot; flag unknown ids."""
+    results.finished = now()
+    results.specs = {name: ctx.options.get(f"{name}_version", spec.default_version)
+                     for name, spec in ctx.catalog.specs.items()}
+    ids = {r.clause for r in results.results}
+    results.clauses.update(clause_infos(ctx.catalog, ids, results.specs))
+    unknown = sorted(ids - set(results.clauses))
+    if unknown:
+        results.harness_errors.append(
+            f"outcomes name clause ids missing from the catalog: {', '.join(unknown[:10])}"
+            + (" ..." if len(unknown) > 10 else ""))
+    return results

@@ -1,0 +1,71 @@
+"""The one small interface every suite implements, and what a run hands it.
+
+A suite names the kind of implementation it judges (``runtime``, ``registry``,
+``image``, ...), the command-line option that adds one (``--runtime NAME=CMD``),
+how to find the default ones on this machine, and yields CaseResults for one
+implementation at a time. The orchestrator knows nothing more about it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Protocol, runtime_checkable
+
+from oci_conform.catalog.loader import Catalog
+from oci_conform.model.results import CaseResult, Implementation
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases to run: by clause id (or id prefix), by group, by text. Empty = all."""
+
+    clauses: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    text: str = ""
+
+    def wants(self, clause_ids: Iterable[str], group: str = "", name: str = "") -> bool:
+        ids = tuple(clause_ids)
+        if self.clauses and not any(c == s or c.startswith(s.rstrip("*").rstrip(".") + ".")
+                                    for c in ids for s in self.clauses):
+            return False
+        if self.groups and group not in self.groups:
+            return False
+        if self.text:
+            hay = " ".join((*ids, group, name)).lower()
+            if self.text.lower() not in hay:
+                return False
+        return True
+
+
+@dataclass
+class RunContext:
+    """What a suite may use while it runs: the catalog, a private temp folder, options."""
+
+    catalog: Catalog
+    workdir: Path
+    selection: Selection = field(default_factory=Selection)
+    jobs: int = 1
+    options: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = lambda _msg: None
+
+
+@runtime_checkable
+class Suite(Protocol):
+    """A set of checks over one kind of implementation."""
+
+    name: str          # e.g. "runtime"
+    kind: str          # the Implementation.kind it accepts
+    option: str        # the matrix option that adds an implementation, e.g. "--runtime"
+    help: str          # one line for that option's help
+
+    def clause_ids(self) -> frozenset[str]:
+        """Every clause id any of its checks can judge."""
+
+    def parse_implementation(self, text: str) -> Implementation:
+        """An implementation from ``NAME=VALUE`` (raise ValueError with a one-line reason)."""
+
+    def default_implementations(self, ctx: RunContext) -> list[Implementation]:
+        """The implementations found on this machine (unavailable ones with a reason)."""
+
+    def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        """Judge ``impl``, yielding one CaseResult per clause and case."""
