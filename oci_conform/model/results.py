@@ -23,14 +23,17 @@ class Finding:
     expected: str = ""
     actual: str = ""
     file: str = ""               # the file the location points into, when there is one
+    line: int = 0                # 1-based line of the location in that file (0 = unknown)
+    column: int = 0              # 1-based column (0 = unknown)
 
     def to_dict(self) -> JSON:
-        return {k: v for k, v in asdict(self).items() if v != ""}
+        return {k: v for k, v in asdict(self).items() if v not in ("", 0)}
 
     @classmethod
     def from_dict(cls, data: JSON) -> "Finding":
-        return cls(**{k: str(data.get(k, "")) for k in ("message", "location", "expected",
-                                                          "actual", "file")})
+        texts = {k: str(data.get(k, "")) for k in ("message", "location", "expected", "actual",
+                                                    "file")}
+        return cls(**texts, line=int(data.get("line", 0)), column=int(data.get("column", 0)))
 
 
 @dataclass
