@@ -75,7 +75,7 @@ def _walk(text: str, target: str | None) -> dict[str, int]:
         if target is not None and pointer == target:
             return found
         ch = s.peek()
-        if ch in "[{":
+        if ch and ch in "[{":
             s.pos += 1
             stack.append([pointer, ch, 0])
         else:
@@ -87,7 +87,7 @@ def _walk(text: str, target: str | None) -> dict[str, int]:
             s.skip_ws()
             frame = stack[-1]
             ch = s.peek()
-            if ch in "]}":
+            if ch and ch in "]}":
                 s.pos += 1
                 stack.pop()
                 continue

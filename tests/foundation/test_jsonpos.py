@@ -1,0 +1,54 @@
+"""jsonpos finds the value a pointer names, in pretty and minified text alike."""
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oci_conform.jsonpos import all_positions, pointer_position
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                max_size=4),
+    max_leaves=20)
+
+
+def _value_at(text: str, line: int, column: int) -> object:
+    """Decode the JSON value that starts at (line, column) of ``text``."""
+    lines = text.split("\n")
+    offset = sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+    return json.JSONDecoder().raw_decode(text, offset)[0]
+
+
+def _resolve(doc: object, pointer: str) -> object:
+    for token in [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]:
+        doc = doc[int(token)] if isinstance(doc, list) else doc[token]  # type: ignore[index]
+    return doc
+
+
+@settings(max_examples=200)
+@given(json_values, st.sampled_from([None, 2]))
+def test_every_pointer_points_at_its_value(doc: object, indent: int | None) -> None:
+    text = json.dumps(doc, indent=indent)
+    for pointer, (line, column) in all_positions(text).items():
+        assert _value_at(text, line, column) == _resolve(doc, pointer)
+
+
+def test_pretty_and_minified_lines_differ() -> None:
+    doc = {"a": [1, {"b/c": "x"}], "d": {"e": None}}
+    assert pointer_position(json.dumps(doc, indent=2), "/d/e") == (9, 10)
+    assert pointer_position(json.dumps(doc, separators=(",", ":")), "/d/e") == (1, 31)
+    assert pointer_position(json.dumps(doc), "/a/1/b~1c") == (1, 19)
+
+
+def test_missing_pointer_and_garbage_give_none() -> None:
+    assert pointer_position('{"a": 1}', "/b") is None
+    assert pointer_position("not json", "/a") is None
+    assert all_positions("{") == {}
+
+
+def test_deep_nesting_does_not_recurse() -> None:
+    text = "[" * 100_000 + "]" * 100_000
+    assert pointer_position(text, "/0/0/0") == (1, 4)
