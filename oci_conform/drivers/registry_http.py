@@ -1,0 +1,462 @@
+"""A small HTTP client for OCI registries that records every exchange as evidence.
+
+Use::
+
+    client = RegistryClient("http://127.0.0.1:5000", credentials=Credentials.basic("u", "p"))
+    resp = client.request("GET", "/v2/library/app/manifests/latest",
+                          headers={"Accept": MANIFEST_ACCEPT})
+    digest, size = client.download_digest("/v2/library/app/blobs/sha256:...")
+    client.exchanges        # [Exchange, ...]: method, url, status, headers, bodies (redacted)
+
+Every request has a timeout. Authentication: anonymous, basic, or bearer tokens obtained
+through the ``WWW-Authenticate`` challenge (realm, service, scope) with the basic credentials
+or a given token. Secrets (passwords, tokens, ``Authorization``, token-looking query
+parameters and JSON fields) are redacted from everything recorded; ``Credentials.secrets()``
+lists the literal values so callers can scrub any other text too.
+
+``send_raw`` sends a prepared request whose URL is set byte-exact (no ``..`` folding), for
+path-traversal probes. Responses are never decoded before hashing: ``download_digest`` hashes
+``raw.read(decode_content=False)``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+
+REDACTED = "***"
+BODY_LIMIT = 4096
+DEFAULT_TIMEOUT = (10.0, 60.0)          # connect, read
+USER_AGENT = "oci-conform-registry/1"
+
+MANIFEST_TYPES = (
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
+MANIFEST_ACCEPT = ", ".join(MANIFEST_TYPES)
+
+_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie",
+                   "x-registry-auth", "x-auth-token"}
+_SECRET_KEY_RE = re.compile(r"(token|password|passwd|secret|auth|credential|signature|sig$|key$)",
+                            re.IGNORECASE)
+_JSON_SECRET_RE = re.compile(
+    r'("(?:[A-Za-z_]*(?:token|password|passwd|secret|credential)[A-Za-z_]*)"\s*:\s*)"[^"]*"',
+    re.IGNORECASE)
+_BEARER_RE = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------- credentials
+
+@dataclass(frozen=True)
+class Credentials:
+    """Anonymous (both empty), basic (username + password), or a fixed bearer token."""
+
+    username: str = ""
+    password: str = ""
+    token: str = ""
+
+    @classmethod
+    def basic(cls, username: str, password: str) -> "Credentials":
+        return cls(username=username, password=password)
+
+    @classmethod
+    def bearer(cls, token: str) -> "Credentials":
+        return cls(token=token)
+
+    @property
+    def anonymous(self) -> bool:
+        return not (self.username or self.password or self.token)
+
+    def secrets(self) -> list[str]:
+        """The literal secret strings (to scrub from any text)."""
+        return [s for s in (self.password, self.token) if s]
+
+    def __repr__(self) -> str:  # never print a secret by accident
+        kind = "anonymous" if self.anonymous else ("token" if self.token else "basic")
+        return f"Credentials({kind}, username={self.username!r})"
+
+
+# --------------------------------------------------------------------------- redaction
+
+class Redactor:
+    """Removes secrets from headers, URLs and bodies."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        self._lock = threading.Lock()
+        self._secrets: set[str] = {s for s in secrets if s}
+
+    def add(self, secret: str) -> None:
+        if secret and len(secret) >= 4:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def text(self, value: str) -> str:
+        out = _BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
+        out = _JSON_SECRET_RE.sub(lambda m: f'{m.group(1)}"{REDACTED}"', out)
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        for secret in secrets:
+            out = out.replace(secret, REDACTED)
+        return out
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+        query = parts.query
+        if query:
+            pairs = parse_qsl(query, keep_blank_values=True)
+            if any(_SECRET_KEY_RE.search(k) for k, _ in pairs):
+                query = urlencode([(k, REDACTED if _SECRET_KEY_RE.search(k) else v)
+                                   for k, v in pairs], safe=":/,")
+        return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+
+    def headers(self, headers: Any) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, value in dict(headers or {}).items():
+            if key.lower() in _SECRET_HEADERS:
+                scheme = str(value).split(" ", 1)[0] if " " in str(value) else ""
+                out[key] = f"{scheme} {REDACTED}".strip()
+            elif key.lower() == "location":
+                out[key] = self.url(str(value))
+            else:
+                out[key] = self.text(str(value))
+        return out
+
+    def body(self, data: bytes | str | None, limit: int = BODY_LIMIT) -> str:
+        if data is None:
+            return ""
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        shown = raw[:limit]
+        try:
+            text = shown.decode("utf-8")
+        except UnicodeDecodeError:
+            text = f"<{len(raw)} bytes, binary; first 64 as hex: {raw[:64].hex()}>"
+            return text
+        text = self.text(text)
+        if len(raw) > limit:
+            text += f"... <{len(raw) - limit} more bytes>"
+        return text
+
+
+# --------------------------------------------------------------------------- evidence
+
+@dataclass
+class Exchange:
+    """One request and its response, already redacted."""
+
+    method: str
+    url: str
+    status: int
+    request_headers: dict[str, str] = field(default_factory=dict)
+    response_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    body: str = ""
+    error: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"method": self.method, "url": self.url, "status": self.status,
+                                "request_headers": self.request_headers,
+                                "response_headers": self.response_headers, "body": self.body}
+        if self.request_body:
+            data["request_body"] = self.request_body
+        if self.error:
+            data["error"] = self.error
+        data["seconds"] = round(self.seconds, 4)
+        return data
+
+    def line(self) -> str:
+        return f"{self.method} {self.url} -> {self.status or self.error}"
+
+
+# --------------------------------------------------------------------------- auth challenge
+
+def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
+    """``Bearer realm="...",service="...",scope="..."`` -> ("bearer", {realm, service, scope}).
+
+    Quoted values may hold commas (scopes do); unknown or empty input gives ("", {}).
+    """
+    header = (header or "").strip()
+    if not header:
+        return "", {}
+    scheme, _, rest = header.partition(" ")
+    params: dict[str, str] = {}
+    for match in re.finditer(r'([A-Za-z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))', rest):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        params[match.group(1).lower()] = re.sub(r"\\(.)", r"\1", value or "")
+    return scheme.lower(), params
+
+
+class AuthError(Exception):
+    """The registry asked for credentials the client could not satisfy."""
+
+
+# --------------------------------------------------------------------------- the client
+
+class RegistryClient:
+    """A ``requests.Session`` wrapper for one registry base URL, recording exchanges.
+
+    ``exchanges`` grows with every request; ``take()`` returns and clears it (a check takes
+    the exchanges it made). Thread-safe enough for a few concurrent uploads: recording is
+    under a lock.
+    """
+
+    def __init__(self, base_url: str, credentials: Credentials | None = None,
+                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, verify_tls: bool = True,
+                 body_limit: int = BODY_LIMIT):
+        self.base_url = base_url.rstrip("/")
+        self.credentials = credentials or Credentials()
+        self.timeout = timeout
+        self.body_limit = body_limit
+        self.session = requests.Session()
+        self.session.verify = verify_tls
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.trust_env = False
+        self.redactor = Redactor(self.credentials.secrets())
+        self.exchanges: list[Exchange] = []
+        self._lock = threading.Lock()
+        self._tokens: dict[str, str] = {}        # scope -> bearer token
+        self._basic_ok = False
+
+    # -- public -------------------------------------------------------------------------
+
+    def url(self, path_or_url: str) -> str:
+        """An absolute URL: absolute ones unchanged, paths joined to the base URL."""
+        if re.match(r"^[a-z][a-z0-9+.-]*://", path_or_url, re.IGNORECASE):
+            return path_or_url
+        return urljoin(self.base_url + "/", path_or_url)
+
+    def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+                data: Any = None, params: dict[str, Any] | None = None, stream: bool = False,
+                scope: str = "", timeout: tuple[float, float] | None = None,
+                record_body: bool = True) -> requests.Response:
+        """Send one request (with auth retry), record it, return the response.
+
+        Network failures raise ``requests.RequestException`` after being recorded. With
+        ``stream=True`` the body is not read or recorded; the caller reads ``raw``.
+        """
+        url = self.url(path)
+        if params:
+            url = _add_query(url, params)
+        resp = self._send(method, url, headers or {}, data, stream, scope, timeout, record_body)
+        if resp.status_code == 401 and self._answer_challenge(resp, scope):
+            resp = self._send(method, url, headers or {}, data, stream, scope, timeout,
+                              record_body)
+        return resp
+
+    def send_raw(self, method: str, raw_url: str, *, headers: dict[str, str] | None = None,
+                 scope: str = "") -> requests.Response:
+        """Send a request whose URL goes on the wire exactly as given (traversal probes)."""
+        def prepare() -> requests.PreparedRequest:
+            req = requests.Request(method, self.url("/v2/"), headers=headers or {})
+            prepared = self.session.prepare_request(req)
+            prepared.url = raw_url
+            self._authorize(prepared, scope)
+            return prepared
+        resp = self._send_prepared(prepare(), stream=False, timeout=None, record_body=True)
+        if resp.status_code == 401 and self._answer_challenge(resp, scope):
+            resp = self._send_prepared(prepare(), stream=False, timeout=None, record_body=True)
+        return resp
+
+    def download_digest(self, path: str, *, headers: dict[str, str] | None = None,
+                        algorithm: str = "sha256", scope: str = "",
+                        chunk: int = 1 << 20) -> tuple[requests.Response, str, int, bytes]:
+        """GET streaming; hash the raw (undecoded) bytes. Returns (response, digest, size, head).
+
+        ``head`` is the first few KB of the body (for evidence and small documents).
+        """
+        resp = self.request("GET", path, headers=headers, stream=True, scope=scope)
+        hasher = hashlib.new(algorithm)
+        size = 0
+        head = bytearray()
+        try:
+            while True:
+                block = resp.raw.read(chunk, decode_content=False)
+                if not block:
+                    break
+                hasher.update(block)
+                size += len(block)
+                if len(head) < self.body_limit:
+                    head.extend(block[: self.body_limit - len(head)])
+        finally:
+            resp.close()
+        self._set_last_body(resp, bytes(head), size)
+        return resp, f"{algorithm}:{hasher.hexdigest()}", size, bytes(head)
+
+    def read_body(self, resp: requests.Response, limit: int = 64 << 20) -> bytes:
+        """The raw bytes of a streamed response, at most ``limit`` (bounded memory)."""
+        out = bytearray()
+        try:
+            while len(out) <= limit:
+                block = resp.raw.read(1 << 20, decode_content=False)
+                if not block:
+                    break
+                out.extend(block)
+        finally:
+            resp.close()
+        self._set_last_body(resp, bytes(out[: self.body_limit]), len(out))
+        return bytes(out[:limit])
+
+    def take(self) -> list[Exchange]:
+        """The exchanges recorded so far, clearing the record."""
+        with self._lock:
+            taken, self.exchanges = self.exchanges, []
+        return taken
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> "RegistryClient":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _send(self, method: str, url: str, headers: dict[str, str], data: Any, stream: bool,
+              scope: str, timeout: tuple[float, float] | None,
+              record_body: bool) -> requests.Response:
+        req = requests.Request(method, url, headers=headers, data=data)
+        prepared = self.session.prepare_request(req)
+        self._authorize(prepared, scope)
+        return self._send_prepared(prepared, stream, timeout, record_body)
+
+    def _send_prepared(self, prepared: requests.PreparedRequest, stream: bool,
+                       timeout: tuple[float, float] | None,
+                       record_body: bool) -> requests.Response:
+        started = time.monotonic()
+        ex = Exchange(method=str(prepared.method), url=self.redactor.url(str(prepared.url)),
+                      status=0, request_headers=self.redactor.headers(prepared.headers),
+                      request_body=self._describe_request_body(prepared.body)
+                      if record_body else "")
+        try:
+            resp = self.session.send(prepared, stream=stream, timeout=timeout or self.timeout,
+                                     allow_redirects=False)
+        except requests.RequestException as exc:
+            ex.error = self.redactor.text(f"{type(exc).__name__}: {exc}")[:500]
+            ex.seconds = time.monotonic() - started
+            self._record(ex)
+            raise
+        ex.status = resp.status_code
+        ex.response_headers = self.redactor.headers(resp.headers)
+        if not stream and record_body:
+            ex.body = self.redactor.body(resp.content, self.body_limit)
+        ex.seconds = time.monotonic() - started
+        resp._oci_exchange = ex  # type: ignore[attr-defined]
+        self._record(ex)
+        return resp
+
+    def _describe_request_body(self, body: Any) -> str:
+        if body is None:
+            return ""
+        if isinstance(body, (bytes, str)):
+            return self.redactor.body(body, min(self.body_limit, 1024))
+        return "<streamed body>"
+
+    def _set_last_body(self, resp: requests.Response, head: bytes, size: int) -> None:
+        ex = getattr(resp, "_oci_exchange", None)
+        if ex is not None:
+            ex.body = self.redactor.body(head, self.body_limit) if size <= self.body_limit \
+                else self.redactor.body(head, self.body_limit) + f" <{size} bytes in all>"
+
+    def _record(self, ex: Exchange) -> None:
+        with self._lock:
+            self.exchanges.append(ex)
+
+    def _authorize(self, prepared: requests.PreparedRequest, scope: str) -> None:
+        token = self._tokens.get(scope) or self._tokens.get("*") or self.credentials.token
+        if token:
+            prepared.headers["Authorization"] = f"Bearer {token}"
+        elif self._basic_ok and self.credentials.username:
+            prepared.prepare_auth((self.credentials.username, self.credentials.password))
+
+    def _answer_challenge(self, resp: requests.Response, scope: str) -> bool:
+        """Handle a 401: basic -> send credentials; bearer -> fetch a token. False = give up."""
+        scheme, params = parse_challenge(resp.headers.get("WWW-Authenticate", ""))
+        if scheme == "basic":
+            if not self.credentials.username or self._basic_ok:
+                return False
+            self._basic_ok = True
+            return True
+        if scheme == "bearer":
+            wanted = params.get("scope", "") or scope
+            key = scope or "*"
+            if self.credentials.token:
+                return False          # a fixed token was already sent and refused
+            if "realm" not in params:
+                return False
+            try:
+                token = self._fetch_token(params["realm"], params.get("service", ""), wanted)
+            except AuthError:
+                return False
+            if not token or self._tokens.get(key) == token:
+                return False
+            self._tokens[key] = token
+            return True
+        return False
+
+    def _fetch_token(self, realm: str, service: str, scope: str) -> str:
+        query: list[tuple[str, str]] = []
+        if service:
+            query.append(("service", service))
+        for one in scope.split(" ") if scope else []:
+            query.append(("scope", one))
+        url = realm + ("&" if "?" in realm else "?") + urlencode(query) if query else realm
+        prepared = self.session.prepare_request(requests.Request("GET", url))
+        if self.credentials.username:
+            prepared.prepare_auth((self.credentials.username, self.credentials.password))
+        try:
+            resp = self._send_prepared(prepared, stream=False, timeout=None, record_body=True)
+        except requests.RequestException as exc:
+            raise AuthError(str(exc)) from exc
+        if resp.status_code != 200:
+            raise AuthError(f"token endpoint answered {resp.status_code}")
+        try:
+            doc = resp.json()
+        except ValueError as exc:
+            raise AuthError("token endpoint did not answer JSON") from exc
+        token = str(doc.get("token") or doc.get("access_token") or "")
+        self.redactor.add(token)
+        for extra in ("access_token", "refresh_token"):
+            self.redactor.add(str(doc.get(extra) or ""))
+        # the exchange was recorded before we knew the token: scrub it now
+        with self._lock:
+            for ex in self.exchanges:
+                ex.body = self.redactor.text(ex.body)
+        return token
+
+
+def _add_query(url: str, params: dict[str, Any]) -> str:
+    parts = urlsplit(url)
+    extra = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+def exchanges_dicts(exchanges: Iterable[Exchange]) -> list[dict[str, Any]]:
+    return [e.to_dict() for e in exchanges]
+
+
+def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:
+    """``data`` in pieces of ``size`` bytes (a streamed upload body)."""
+    for start in range(0, len(data), size):
+        yield data[start:start + size]
+
+
+def json_or_none(text: bytes | str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return None
