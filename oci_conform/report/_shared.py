@@ -1,0 +1,115 @@
+"""Small helpers the renderers share: clause lookup with a fallback, ordering, one-line gists.
+
+A result may name a clause that is not in ``results.clauses`` (an old catalog, a merged file):
+``clause_info`` then gives a stand-in so every renderer still shows the row.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from oci_conform.model.outcome import SEVERITY, Level, Outcome
+from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
+
+UNKNOWN_SPEC = "(unknown)"
+
+# Outcomes a reader has to act on, worst first.
+PROBLEMS = (Outcome.ERROR, Outcome.FAIL, Outcome.XPASS)
+
+
+def clause_info(results: Results, clause: str) -> ClauseInfo:
+    """The clause as the results recorded it, or a stand-in for an id they do not describe."""
+    info = results.clauses.get(clause)
+    if info is not None:
+        return info
+    return ClauseInfo(id=clause, spec=UNKNOWN_SPEC, document="", section="", level=Level.MUST,
+                      summary="(clause not described in these results)", link="")
+
+
+def is_known(results: Results, clause: str) -> bool:
+    return clause in results.clauses
+
+
+def clause_sort_key(results: Results, clause: str) -> tuple[int, str, str, str]:
+    info = results.clauses.get(clause)
+    if info is None:
+        return (1, UNKNOWN_SPEC, "", clause)
+    return (0, info.spec, info.document, clause)
+
+
+def sorted_results(results: Results, items: Iterable[CaseResult] | None = None) -> list[CaseResult]:
+    """Results ordered by spec, document, clause, then implementation column order."""
+    order = {impl.name: i for i, impl in enumerate(results.implementations)}
+    rows = list(results.results if items is None else items)
+    return sorted(rows, key=lambda r: (clause_sort_key(results, r.clause),
+                                       order.get(r.implementation, len(order)),
+                                       r.implementation, r.case))
+
+
+def severity_rank(outcome: Outcome) -> int:
+    return SEVERITY.index(outcome)
+
+
+def implementation_names(results: Results) -> list[str]:
+    """Implementation columns: those declared, then any only named by a result."""
+    names = [i.name for i in results.implementations]
+    seen = set(names)
+    for r in results.results:
+        if r.implementation not in seen:
+            seen.add(r.implementation)
+            names.append(r.implementation)
+    return names
+
+
+def finding_line(f: Finding) -> str:
+    """One line for a finding: where, what, expected vs actual."""
+    where = f.file or ""
+    if f.line:
+        where += f":{f.line}" + (f":{f.column}" if f.column else "")
+    if f.location:
+        where = f"{where} {f.location}".strip()
+    text = f"{where}: {f.message}" if where else f.message
+    if f.expected or f.actual:
+        text += f" (expected {f.expected or '-'}, got {f.actual or '-'})"
+    return text
+
+
+def gist(r: CaseResult) -> str:
+    """The one-line reason of a result: its message, else its first finding, else the outcome."""
+    if r.message:
+        return r.message
+    if r.findings:
+        return r.findings[0].message
+    if r.expectation:
+        return r.expectation
+    return r.outcome.value
+
+
+def tail(text: str, lines: int = 20, chars: int = 4000) -> str:
+    """The last ``lines`` lines (at most ``chars`` characters) of ``text``."""
+    kept = "\n".join(str(text).splitlines()[-lines:])
+    return kept[-chars:]
+
+
+def evidence_summary(r: CaseResult, max_lines: int = 40) -> str:
+    """Findings plus the runtime / HTTP evidence, as plain text for text-only formats."""
+    out: list[str] = []
+    if r.message:
+        out.append(r.message)
+    if r.expectation:
+        out.append(f"expectation: {r.expectation}")
+    for f in r.findings[:20]:
+        out.append("- " + finding_line(f))
+    if len(r.findings) > 20:
+        out.append(f"- ... and {len(r.findings) - 20} more findings")
+    ev = r.evidence or {}
+    if ev.get("argv"):
+        argv = ev["argv"]
+        out.append("argv: " + (" ".join(map(str, argv)) if isinstance(argv, list) else str(argv)))
+    if "exit_code" in ev:
+        out.append(f"exit code: {ev['exit_code']}")
+    if ev.get("stderr"):
+        out.append("stderr (tail):\n" + tail(str(ev["stderr"]), 10, 2000))
+    for x in (ev.get("http") or [])[:10] if isinstance(ev.get("http"), list) else []:
+        if isinstance(x, dict):
+            out.append(f"{x.get('method', '?')} {x.get('url', '?')} -> {x.get('status', '?')}")
+    return "\n".join(out[:max_lines])
