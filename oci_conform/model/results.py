@@ -130,6 +130,7 @@ class Results:
     results: list[CaseResult] = field(default_factory=list)
     harness_errors: list[str] = field(default_factory=list)  # problems that left results incomplete
     command: list[str] = field(default_factory=list)
+    merged_from: list[JSON] = field(default_factory=list)    # provenance of merged inputs
 
     @property
     def complete(self) -> bool:
@@ -149,6 +150,7 @@ class Results:
             "implementations": [i.to_dict() for i in self.implementations],
             "clauses": {cid: c.to_dict() for cid, c in sorted(self.clauses.items())},
             "results": [r.to_dict() for r in self.results],
+            **({"merged_from": self.merged_from} if self.merged_from else {}),
         }
 
     @classmethod
@@ -162,4 +164,5 @@ class Results:
             results=[CaseResult.from_dict(r) for r in data["results"]],
             harness_errors=list(data.get("harness_errors", [])),
             command=list(data.get("command", [])),
+            merged_from=list(data.get("merged_from", [])),
         )
