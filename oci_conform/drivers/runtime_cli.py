@@ -1,0 +1,226 @@
+"""Invoke an OCI runtime binary: global args, a timeout per call, output to files.
+
+A runtime's stdout/stderr go to files, never pipes: a detached container can hold
+a pipe open for its whole life.  Every call returns an :class:`Invocation`, a small
+record that is kept as evidence (argv, exit code, output tails, duration).
+
+A runtime command is written ``[WRAPPER:]BINARY [GLOBAL_ARG ...]`` (shell words).
+The only wrapper today is ``hide-cgroup2``: it runs the runtime in a private mount
+namespace where the cgroup2 mount of a hybrid-cgroup host is unmounted, which is
+what crun needs on such a host.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+TAIL = 2000
+DEFAULT_TIMEOUT = 20.0
+WRAPPERS: dict[str, list[str]] = {
+    # sh -c SCRIPT ARG0 ARGS...: $0 is the runtime binary, "$@" its arguments.
+    "hide-cgroup2": ["unshare", "-m", "sh", "-c",
+                     'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"'],
+}
+
+
+class CommandError(ValueError):
+    """A runtime command string cannot be used (unknown wrapper, empty, bad quoting)."""
+
+
+@dataclass(frozen=True)
+class RuntimeCommand:
+    """How to start one runtime: an optional wrapper, the binary and its global args."""
+
+    binary: str
+    global_args: tuple[str, ...] = ()
+    wrapper: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> "RuntimeCommand":
+        """``[WRAPPER:]BINARY [ARGS...]`` -> RuntimeCommand (raises CommandError)."""
+        try:
+            words = shlex.split(text)
+        except ValueError as exc:
+            raise CommandError(f"cannot split {text!r}: {exc}") from None
+        if not words:
+            raise CommandError("empty runtime command")
+        head, wrapper = words[0], ""
+        if ":" in head and not head.startswith("/"):
+            wrapper, head = head.split(":", 1)
+            if wrapper not in WRAPPERS:
+                raise CommandError(f"unknown wrapper {wrapper!r} (known: {', '.join(WRAPPERS)})")
+            if not head:
+                raise CommandError(f"no binary after {wrapper}:")
+        return cls(binary=head, global_args=tuple(words[1:]), wrapper=wrapper)
+
+    def text(self) -> str:
+        head = f"{self.wrapper}:{self.binary}" if self.wrapper else self.binary
+        return shlex.join([head, *self.global_args])
+
+    def resolved(self) -> str | None:
+        """The binary's absolute path, or None when it is not installed."""
+        return shutil.which(self.binary)
+
+    def argv(self, args: list[str]) -> list[str]:
+        inner = [self.binary, *self.global_args, *args]
+        if not self.wrapper:
+            return inner
+        return [*WRAPPERS[self.wrapper], *inner]
+
+
+@dataclass
+class Invocation:
+    """One runtime call as evidence."""
+
+    argv: list[str]
+    exit_code: int | None           # None: killed after the timeout, or could not start
+    stdout: str = ""                # the tail of stdout
+    stderr: str = ""                # the tail of stderr
+    duration: float = 0.0
+    timed_out: bool = False
+    error: str = ""                 # could not start (binary missing, ...)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    @property
+    def failed(self) -> bool:
+        """The runtime reported an error (non-zero exit), as opposed to a hang or no start."""
+        return self.exit_code is not None and self.exit_code != 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["duration"] = round(self.duration, 4)
+        return {k: v for k, v in data.items() if v not in ("", False) or k == "exit_code"}
+
+    def brief(self) -> str:
+        state = "timed out" if self.timed_out else (self.error or f"exit {self.exit_code}")
+        tail = self.stderr.strip().splitlines()[-1:] if self.stderr.strip() else []
+        return f"{' '.join(self.argv[-3:])}: {state}" + (f" ({tail[0][:160]})" if tail else "")
+
+
+@dataclass
+class Ledger:
+    """Every invocation of a run (thread-safe), for the benchmark's baseline."""
+
+    calls: list[Invocation] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, inv: Invocation) -> None:
+        with self._lock:
+            self.calls.append(inv)
+
+    def total(self) -> float:
+        with self._lock:
+            return sum(c.duration for c in self.calls)
+
+
+def _tail(path: Path, limit: int = TAIL) -> str:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - limit))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        try:
+            proc.wait(timeout=2)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
+                stdin_data: bytes | None = None, cwd: Path | None = None,
+                pass_fds: tuple[int, ...] = (), tag: str = "call") -> Invocation:
+    """Run ``argv`` with output to files under ``outdir``; never raises for the child's faults."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    stamp = f"{tag}-{time.monotonic_ns()}"
+    out_path, err_path = outdir / f"{stamp}.out", outdir / f"{stamp}.err"
+    start = time.monotonic()
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        try:
+            proc = subprocess.Popen(argv, stdout=out, stderr=err,
+                                    stdin=subprocess.PIPE if stdin_data is not None
+                                    else subprocess.DEVNULL,
+                                    cwd=cwd, start_new_session=True, pass_fds=pass_fds)
+        except OSError as exc:
+            return Invocation(argv, None, error=f"cannot start: {exc}",
+                              duration=time.monotonic() - start)
+        timed_out = False
+        try:
+            if stdin_data is not None and proc.stdin:
+                try:
+                    proc.stdin.write(stdin_data)
+                    proc.stdin.close()
+                except BrokenPipeError:
+                    pass
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill_group(proc)
+    duration = time.monotonic() - start
+    return Invocation(argv, None if timed_out else proc.returncode, _tail(out_path),
+                      _tail(err_path), duration, timed_out)
+
+
+@dataclass
+class RuntimeCLI:
+    """A runtime bound to one state root: ``create``/``start``/``state``/``kill``/``delete``."""
+
+    command: RuntimeCommand
+    root: Path
+    logdir: Path
+    timeout: float = DEFAULT_TIMEOUT
+    ledger: Ledger | None = None
+    calls: list[Invocation] = field(default_factory=list)
+
+    def call(self, *args: str, timeout: float | None = None, cwd: Path | None = None,
+             pass_fds: tuple[int, ...] = (), with_root: bool = True) -> Invocation:
+        root = ["--root", str(self.root)] if with_root else []
+        inv = run_command(self.command.argv([*root, *args]), self.logdir,
+                          timeout or self.timeout, cwd=cwd, pass_fds=pass_fds,
+                          tag=args[0] if args else "call")
+        self.calls.append(inv)
+        if self.ledger is not None:
+            self.ledger.add(inv)
+        return inv
+
+    def create(self, cid: str, bundle: Path, *extra: str) -> Invocation:
+        return self.call("create", "--bundle", str(bundle), *extra, cid)
+
+    def start(self, cid: str) -> Invocation:
+        return self.call("start", cid)
+
+    def state(self, cid: str) -> Invocation:
+        return self.call("state", cid)
+
+    def kill(self, cid: str, sig: str = "KILL") -> Invocation:
+        return self.call("kill", cid, sig)
+
+    def delete(self, cid: str, force: bool = False) -> Invocation:
+        return self.call("delete", *(["--force"] if force else []), cid)
+
+    def features(self) -> Invocation:
+        return self.call("features", with_root=False)
+
+    def version(self) -> Invocation:
+        return self.call("--version", with_root=False)
