@@ -1,0 +1,1 @@
+"""Reference implementations bundled with oci-conform (registry; runtime to come)."""

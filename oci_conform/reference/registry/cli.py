@@ -1,0 +1,89 @@
+"""``oci-conform-registry``: serve the reference registry, or collect its garbage."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from oci_conform.reference.registry.api import PROFILES
+from oci_conform.reference.registry.gc import collect
+from oci_conform.reference.registry.server import RegistryConfig, build_server
+from oci_conform.reference.registry.storage import Storage
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # type: ignore[override]
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise argparse.ArgumentTypeError(f"--listen wants HOST:PORT, got {text!r}")
+    return host, int(port)
+
+
+def build_parser() -> _Parser:
+    parser = _Parser(prog="oci-conform-registry",
+                     description="The oci-conform reference registry (OCI distribution-spec).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    serve = sub.add_parser("serve", help="serve the registry API")
+    serve.add_argument("--listen", type=_listen, default=("127.0.0.1", 5000), metavar="HOST:PORT")
+    serve.add_argument("--storage", type=Path, required=True, metavar="DIR")
+    serve.add_argument("--profile", choices=PROFILES, default="dev")
+    serve.add_argument("--read-only", action="store_true", help="refuse every write (405)")
+    serve.add_argument("--htpasswd", type=Path, metavar="FILE",
+                       help="users ({SHA}, $apr1$ or bcrypt hashes); enables authentication")
+    serve.add_argument("--token-realm", action="store_true",
+                       help="with --htpasswd: bearer tokens from this server's /token endpoint")
+    serve.add_argument("--anonymous-pull", action="store_true",
+                       help="with --htpasswd: allow pulls without credentials")
+    serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    gc = sub.add_parser("gc", help="remove blobs no repository references")
+    gc.add_argument("--storage", type=Path, required=True, metavar="DIR")
+    gc.add_argument("--dry-run", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        if args.htpasswd and not args.htpasswd.is_file():
+            print(f"error: --htpasswd {args.htpasswd}: no such file", file=sys.stderr)
+            return 2
+        host, port = args.listen
+        config = RegistryConfig(args.storage, host, port, args.profile, args.read_only,
+                                args.htpasswd, args.token_realm, args.anonymous_pull,
+                                args.verbose)
+        try:
+            server = build_server(config)
+        except OSError as exc:
+            print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+            return 2
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        bound = server.server_address
+        print(f"oci-conform-registry serving http://{bound[0]}:{bound[1]} "
+              f"(profile {args.profile}, storage {args.storage})", file=sys.stderr, flush=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return 0
+    if args.command == "gc":
+        if not args.storage.is_dir():
+            print(f"error: --storage {args.storage}: no such folder", file=sys.stderr)
+            return 2
+        report = collect(Storage(args.storage), dry_run=args.dry_run)
+        verb = "would remove" if args.dry_run else "removed"
+        print(f"kept {report.kept} referenced blobs; {verb} {len(report.removed)} blobs "
+              f"and {len(report.stale_uploads)} stale uploads")
+        for digest in report.removed:
+            print(f"  {digest}")
+        return 0
+    build_parser().print_help(sys.stderr)
+    return 2

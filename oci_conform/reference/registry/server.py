@@ -1,0 +1,208 @@
+"""HTTP for the reference registry: Python's threading HTTP server, streaming both ways.
+
+Why this stack: it is in the standard library (no dependency to vet or pin), runs one
+thread per connection (concurrent clients; blocking file and socket I/O releases the
+GIL), speaks HTTP/1.1 keep-alive, and lets us stream request bodies straight from the
+socket (Content-Length or chunked) and send blobs with ``socket.sendfile`` (zero-copy).
+benchmarks/reference_registry.py measures it against Debian's docker-registry.
+"""
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+from oci_conform.reference.registry.api import Body, RegistryApi, Request, Response
+from oci_conform.reference.registry.auth import AuthConfig, Authenticator, load_htpasswd
+from oci_conform.reference.registry.errors import ApiError
+from oci_conform.reference.registry.storage import Storage
+
+READ_CHUNK = 1 << 20
+IDLE_TIMEOUT = 60.0
+
+
+class BadBody(Exception):
+    """The request body is not what its headers say (bad chunk framing, early end)."""
+
+
+def _chunked(rfile) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    while True:
+        line = rfile.readline(1024)
+        if not line:
+            raise BadBody("connection closed inside a chunked body")
+        try:
+            size = int(line.split(b";")[0].strip(), 16)
+        except ValueError:
+            raise BadBody("malformed chunk size") from None
+        if size == 0:
+            while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                pass
+            return
+        remaining = size
+        while remaining:
+            data = rfile.read(min(remaining, READ_CHUNK))
+            if not data:
+                raise BadBody("connection closed inside a chunk")
+            remaining -= len(data)
+            yield data
+        rfile.readline(1024)
+
+
+def _sized(rfile, length: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
+    remaining = length
+    while remaining:
+        data = rfile.read(min(remaining, READ_CHUNK))
+        if not data:
+            raise BadBody("connection closed before Content-Length bytes arrived")
+        remaining -= len(data)
+        yield data
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "oci-conform-registry"
+    api: RegistryApi   # set on the subclass made per server
+    timeout = IDLE_TIMEOUT
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+    def _body(self) -> Body:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return Body(lambda: _chunked(self.rfile), None)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise ApiError(400, "SIZE_INVALID", "malformed Content-Length")
+        return Body(lambda: _sized(self.rfile, length), length)
+
+    def _serve(self) -> None:
+        url = urlsplit(self.path)
+        try:
+            body = self._body()
+            host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+            req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
+                          self.headers, body, base_url=f"http://{host}")
+            resp = self.api.handle(req)
+            if not body.consumed and (body.length or body.length is None):
+                self.close_connection = True   # unread body: do not reuse this connection
+        except ApiError as err:
+            from oci_conform.reference.registry.api import error_response
+            resp, self.close_connection = error_response(err), True
+        except BadBody as exc:
+            from oci_conform.reference.registry.api import error_response
+            resp = error_response(ApiError(400, "BLOB_UPLOAD_INVALID", str(exc)))
+            self.close_connection = True
+        except Exception as exc:  # never a bare 500 page: a spec error body and a log line
+            self.log_error("internal error on %s %s: %r", self.command, url.path, exc)
+            resp = Response(500, [("Content-Type", "application/json")],
+                            b'{"errors":[{"code":"UNSUPPORTED","message":"internal error"}]}')
+            self.close_connection = True
+        self._send(resp)
+
+    def _send(self, resp: Response) -> None:
+        self.send_response(resp.status)
+        for name, value in resp.headers:
+            self.send_header(name, value)
+        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+        self.send_header("Content-Length", str(resp.length))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if resp.head or self.command == "HEAD":
+            return
+        if resp.file:
+            path, offset, length = resp.file
+            with open(path, "rb") as handle:
+                self.wfile.flush()
+                self.connection.sendfile(handle, offset, length)
+        elif resp.body:
+            self.wfile.write(resp.body)
+
+    do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+    verbose = False
+
+
+@dataclass
+class RegistryConfig:
+    storage: Path
+    host: str = "127.0.0.1"
+    port: int = 0                       # 0 = a free port
+    profile: str = "dev"
+    read_only: bool = False
+    htpasswd: Path | None = None
+    token_auth: bool = False            # bearer tokens from our own /token endpoint
+    anonymous_pull: bool = False
+    verbose: bool = False
+    users: dict[str, str] = field(default_factory=dict)
+
+
+def build_server(config: RegistryConfig) -> _Server:
+    users = dict(config.users)
+    if config.htpasswd:
+        users.update(load_htpasswd(config.htpasswd))
+    server = _Server((config.host, config.port), Handler)
+    host, port = server.server_address[:2]
+    auth = AuthConfig(users=users, anonymous_pull=config.anonymous_pull,
+                      token_realm=f"http://{host}:{port}/token"
+                      if config.token_auth and users else "")
+    api = RegistryApi(Storage(config.storage), Authenticator(auth), config.profile,
+                      config.read_only)
+    server.RequestHandlerClass = type("BoundHandler", (Handler,), {"api": api})
+    server.verbose = config.verbose
+    return server
+
+
+class RegistryServer(contextlib.AbstractContextManager["RegistryServer"]):
+    """The reference registry in a background thread of this process, on loopback."""
+
+    def __init__(self, config: RegistryConfig):
+        self.config = config
+        self._server = build_server(config)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        name="oci-conform-registry", daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def address(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"{host}:{port}"
+
+    def start(self) -> "RegistryServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> "RegistryServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,301 @@
+"""Content-addressed filesystem storage for the reference registry.
+
+Layout under the storage root::
+
+    blobs/<alg>/<2 hex>/<encoded>            blob and manifest bytes (immutable)
+    uploads/<uuid>/data, uploads/<uuid>/info.json    upload sessions (survive restarts)
+    repos/<name>/_oci/blobs/<alg>/<encoded>          the repository holds this blob
+    repos/<name>/_oci/manifests/<alg>/<encoded>      ... this manifest (file = media type)
+    repos/<name>/_oci/tags/<tag>                     tag -> digest
+    repos/<name>/_oci/referrers/<alg>-<enc>/<alg>-<enc>   descriptor of a referrer (JSON)
+
+A blob becomes visible only when complete and verified: its bytes are written to the
+upload's own file, fsynced, then renamed into ``blobs/`` (atomic on one filesystem).
+Every other write goes through a temp file and a rename as well.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterator
+
+from oci_conform.reference.registry.grammar import ALGORITHMS, Digest, parse_digest
+
+CHUNK = 1 << 20
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass
+class Upload:
+    """An open upload session: where its bytes are, how many, and the running hash."""
+
+    id: str
+    repo: str
+    algorithm: str
+    path: Path
+    offset: int
+    hasher: "object | None"     # a hashlib object, or None after a restart (rehash at close)
+    lock: threading.Lock
+
+
+class Storage:
+    """All reads and writes of registry content; thread-safe for concurrent clients."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        for sub in ("blobs", "uploads", "repos"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        self._uploads: dict[str, Upload] = {}
+        self._lock = threading.Lock()
+
+    # ---- blobs ------------------------------------------------------------------
+    def blob_path(self, digest: Digest) -> Path:
+        return self.root / "blobs" / digest.algorithm / digest.encoded[:2] / digest.encoded
+
+    def blob_size(self, digest: Digest) -> int | None:
+        try:
+            return self.blob_path(digest).stat().st_size
+        except OSError:
+            return None
+
+    def read_blob(self, digest: Digest) -> bytes:
+        return self.blob_path(digest).read_bytes()
+
+    def _repo_dir(self, repo: str) -> Path:
+        return self.root / "repos" / repo / "_oci"
+
+    def repo_exists(self, repo: str) -> bool:
+        return self._repo_dir(repo).is_dir()
+
+    def _link(self, repo: str, kind: str, digest: Digest) -> Path:
+        return self._repo_dir(repo) / kind / digest.algorithm / digest.encoded
+
+    def repo_has_blob(self, repo: str, digest: Digest) -> bool:
+        return self._link(repo, "blobs", digest).exists() and self.blob_size(digest) is not None
+
+    def link_blob(self, repo: str, digest: Digest) -> None:
+        link = self._link(repo, "blobs", digest)
+        if not link.exists():
+            write_atomic(link, b"")
+
+    def unlink_blob(self, repo: str, digest: Digest) -> bool:
+        try:
+            self._link(repo, "blobs", digest).unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def any_repo_has_blob(self, digest: Digest) -> bool:
+        return self.blob_size(digest) is not None and any(
+            (d / "blobs" / digest.algorithm / digest.encoded).exists()
+            for d in self.root.glob("repos/**/_oci"))
+
+    def put_bytes(self, data: bytes, digest: Digest) -> None:
+        """Store small content (a manifest) already verified against ``digest``."""
+        path = self.blob_path(digest)
+        if not path.exists():
+            write_atomic(path, data)
+
+    # ---- uploads ----------------------------------------------------------------
+    def start_upload(self, repo: str, algorithm: str = "sha256") -> Upload:
+        upload_id = str(uuid.uuid4())
+        folder = self.root / "uploads" / upload_id
+        folder.mkdir(parents=True)
+        (folder / "data").touch()
+        write_atomic(folder / "info.json", json.dumps(
+            {"repo": repo, "algorithm": algorithm, "started": time.time()}).encode())
+        upload = Upload(upload_id, repo, algorithm, folder / "data", 0,
+                        Digest(algorithm, "").hasher(), threading.Lock())
+        with self._lock:
+            self._uploads[upload_id] = upload
+        return upload
+
+    def get_upload(self, repo: str, upload_id: str) -> Upload | None:
+        """An open session of ``repo`` (reloaded from disk after a restart), or None."""
+        try:
+            uuid.UUID(upload_id)
+        except ValueError:
+            return None
+        with self._lock:
+            upload = self._uploads.get(upload_id)
+            if upload is None:
+                upload = self._reload_upload(upload_id)
+                if upload is not None:
+                    self._uploads[upload_id] = upload
+        if upload is None or upload.repo != repo:
+            return None
+        return upload
+
+    def _reload_upload(self, upload_id: str) -> Upload | None:
+        folder = self.root / "uploads" / upload_id
+        try:
+            info = json.loads((folder / "info.json").read_text())
+            size = (folder / "data").stat().st_size
+        except (OSError, ValueError):
+            return None
+        if info.get("algorithm") not in ALGORITHMS:
+            return None
+        return Upload(upload_id, str(info.get("repo")), info["algorithm"], folder / "data", size,
+                      None, threading.Lock())
+
+    def append(self, upload: Upload, stream: Iterator[bytes]) -> int:
+        """Append chunks to the session's file; return the bytes written (caller holds lock)."""
+        written = 0
+        with open(upload.path, "ab") as handle:
+            for chunk in stream:
+                handle.write(chunk)
+                if upload.hasher is not None:
+                    upload.hasher.update(chunk)  # type: ignore[attr-defined]
+                written += len(chunk)
+        upload.offset += written
+        return written
+
+    def _upload_digest(self, upload: Upload) -> str:
+        if upload.hasher is not None:
+            return upload.hasher.hexdigest()  # type: ignore[attr-defined]
+        hasher = Digest(upload.algorithm, "").hasher()
+        with open(upload.path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                hasher.update(chunk)
+        return hasher.hexdigest()
+
+    def commit_upload(self, upload: Upload, expected: Digest) -> bool:
+        """Verify the session's bytes against ``expected``; on success make the blob visible
+        in the session's repository and close the session. False on a digest mismatch."""
+        if expected.algorithm == upload.algorithm:
+            actual = self._upload_digest(upload)
+        else:   # the client named another algorithm than the session was opened with
+            hasher = expected.hasher()
+            with open(upload.path, "rb") as handle:
+                while chunk := handle.read(CHUNK):
+                    hasher.update(chunk)
+            actual = hasher.hexdigest()
+        if actual != expected.encoded:
+            return False
+        with open(upload.path, "rb+") as handle:
+            os.fsync(handle.fileno())
+        target = self.blob_path(expected)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(upload.path, target)
+        _fsync_dir(target.parent)
+        self.link_blob(upload.repo, expected)
+        self.cancel_upload(upload)
+        return True
+
+    def cancel_upload(self, upload: Upload) -> None:
+        with self._lock:
+            self._uploads.pop(upload.id, None)
+        shutil.rmtree(self.root / "uploads" / upload.id, ignore_errors=True)
+
+    def open_blob(self, digest: Digest) -> BinaryIO:
+        return open(self.blob_path(digest), "rb")
+
+    # ---- manifests and tags -----------------------------------------------------------
+    def put_manifest(self, repo: str, digest: Digest, data: bytes, media_type: str) -> None:
+        self.put_bytes(data, digest)
+        write_atomic(self._link(repo, "manifests", digest), media_type.encode())
+
+    def manifest_media_type(self, repo: str, digest: Digest) -> str | None:
+        try:
+            return self._link(repo, "manifests", digest).read_text()
+        except OSError:
+            return None
+
+    def delete_manifest(self, repo: str, digest: Digest) -> bool:
+        try:
+            self._link(repo, "manifests", digest).unlink()
+        except FileNotFoundError:
+            return False
+        for tag in self.tags(repo):
+            if self.resolve_tag(repo, tag) == str(digest):
+                self.delete_tag(repo, tag)
+        for subject_dir in (self._repo_dir(repo) / "referrers").glob("*"):
+            (subject_dir / f"{digest.algorithm}-{digest.encoded}").unlink(missing_ok=True)
+        return True
+
+    def tag(self, repo: str, tag: str, digest: Digest) -> None:
+        write_atomic(self._repo_dir(repo) / "tags" / tag, str(digest).encode())
+
+    def resolve_tag(self, repo: str, tag: str) -> str | None:
+        try:
+            return (self._repo_dir(repo) / "tags" / tag).read_text()
+        except OSError:
+            return None
+
+    def delete_tag(self, repo: str, tag: str) -> bool:
+        try:
+            (self._repo_dir(repo) / "tags" / tag).unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+    def tags(self, repo: str) -> list[str]:
+        folder = self._repo_dir(repo) / "tags"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+    def ensure_repo(self, repo: str) -> None:
+        self._repo_dir(repo).mkdir(parents=True, exist_ok=True)
+
+    # ---- referrers ----------------------------------------------------------------
+    def add_referrer(self, repo: str, subject: Digest, referrer: Digest, descriptor: dict) -> None:
+        folder = self._repo_dir(repo) / "referrers" / f"{subject.algorithm}-{subject.encoded}"
+        write_atomic(folder / f"{referrer.algorithm}-{referrer.encoded}",
+                     json.dumps(descriptor).encode())
+
+    def referrers(self, repo: str, subject: Digest) -> list[dict]:
+        folder = self._repo_dir(repo) / "referrers" / f"{subject.algorithm}-{subject.encoded}"
+        found = []
+        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+            if path.name.startswith("."):
+                continue
+            try:
+                found.append(json.loads(path.read_text()))
+            except (OSError, ValueError):
+                continue
+        return found
+
+    # ---- garbage collection support ---------------------------------------------------
+    def repositories(self) -> list[str]:
+        base = self.root / "repos"
+        return sorted(str(p.parent.relative_to(base)) for p in base.glob("**/_oci"))
+
+    def manifest_digests(self, repo: str) -> list[Digest]:
+        out = []
+        for path in (self._repo_dir(repo) / "manifests").glob("*/*"):
+            digest = parse_digest(f"{path.parent.name}:{path.name}")
+            if digest:
+                out.append(digest)
+        return out
+
+    def all_blobs(self) -> list[Digest]:
+        out = []
+        for path in (self.root / "blobs").glob("*/*/*"):
+            digest = parse_digest(f"{path.parent.parent.name}:{path.name}")
+            if digest:
+                out.append(digest)
+        return out
