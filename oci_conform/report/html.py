@@ -1,0 +1,191 @@
+"""The HTML report: one self-contained page (CSS, script and data inline, no network request).
+
+The summary and provenance are rendered by Jinja2 (autoescaping on); the matrix is built in
+the browser from a JSON island (``<script type="application/json">``) so a 2,000 x 10 matrix
+stays a small file and renders in chunks. The CSS and script live in ``templates/`` and are
+read at render time and inlined.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from oci_conform.model.outcome import SEVERITY, TIERS, Level, Outcome
+from oci_conform.model.results import CaseResult, Results
+from oci_conform.model.rollup import cell_outcomes, per_implementation
+from oci_conform.model.verdict import exit_code
+from oci_conform.report._shared import (
+    clause_info, clause_sort_key, implementation_names, tail,
+)
+
+FORMAT = "html"
+DESCRIPTION = "self-contained HTML matrix with filters and evidence"
+
+TEMPLATES = Path(__file__).parent / "templates"
+OUTCOMES = [Outcome.PASS, Outcome.FAIL, Outcome.ERROR, Outcome.XPASS, Outcome.XFAIL,
+            Outcome.SKIP, Outcome.NA]
+LEVELS = [level.value for level in Level]
+MAX_TEXT = 4000          # characters of any one evidence text kept in the page
+MAX_FINDINGS = 50
+MAX_HTTP = 20
+VERDICTS = {0: "conformant", 1: "nonconformant", 2: "usage error",
+            3: "harness error: results incomplete", 4: "nothing selected"}
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def _asset(name: str, closing: str) -> Markup:
+    """A CSS/JS file to inline; refuses text that would close its element early."""
+    text = (TEMPLATES / name).read_text(encoding="utf-8")
+    if closing in text.lower():
+        raise ValueError(f"{name} contains {closing!r} and cannot be inlined")
+    return Markup(text)
+
+
+def json_island(data: Any) -> Markup:
+    """JSON safe inside <script type="application/json">: no '<', '>', '&' or line separators."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, esc)
+    return Markup(text)
+
+
+def _cut(value: Any, limit: int = MAX_TEXT) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters)"
+
+
+def _http(exchanges: Any) -> list[dict[str, Any]]:
+    out = []
+    for x in exchanges[:MAX_HTTP] if isinstance(exchanges, list) else []:
+        if not isinstance(x, dict):
+            continue
+        out.append({"method": str(x.get("method", "")), "url": _cut(x.get("url", ""), 500),
+                    "status": x.get("status", ""),
+                    "request_headers": _headers(x.get("request_headers")),
+                    "response_headers": _headers(x.get("response_headers")),
+                    "body": _cut(x.get("body", ""), 2000) if x.get("body") else ""})
+    return out
+
+
+def _headers(value: Any) -> list[list[str]]:
+    if isinstance(value, dict):
+        return [[str(k), _cut(v, 500)] for k, v in value.items()][:50]
+    return []
+
+
+def _evidence(ev: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows of a case's evidence, every text bounded."""
+    shown: dict[str, Any] = {}
+    if ev.get("argv"):
+        argv = ev["argv"]
+        shown["argv"] = [str(a) for a in argv][:200] if isinstance(argv, list) else [str(argv)]
+    if "exit_code" in ev:
+        shown["exit_code"] = ev["exit_code"]
+    for key in ("stdout", "stderr"):
+        if ev.get(key):
+            shown[key] = tail(str(ev[key]), 40, MAX_TEXT)
+    if ev.get("http"):
+        shown["http"] = _http(ev["http"])
+    rest = {k: v for k, v in ev.items() if k not in ("argv", "exit_code", "stdout", "stderr", "http")}
+    if rest:
+        shown["other"] = _cut(json.dumps(rest, indent=1, ensure_ascii=False, default=str))
+    return shown
+
+
+def _case(r: CaseResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"o": OUTCOMES.index(r.outcome)}
+    for key in ("case", "message", "expectation"):
+        if getattr(r, key):
+            data[key] = _cut(getattr(r, key), 1000)
+    if r.duration:
+        data["duration"] = round(r.duration, 3)
+    if r.findings:
+        data["findings"] = [{k: (_cut(v, 1000) if isinstance(v, str) else v)
+                             for k, v in f.to_dict().items()} for f in r.findings[:MAX_FINDINGS]]
+        if len(r.findings) > MAX_FINDINGS:
+            data["more_findings"] = len(r.findings) - MAX_FINDINGS
+    if r.evidence:
+        data["evidence"] = _evidence(r.evidence)
+    return data
+
+
+def page_data(results: Results) -> dict[str, Any]:
+    """The JSON the page script reads: clauses sorted, a cell matrix, the cases per cell."""
+    impls = implementation_names(results)
+    cells = cell_outcomes(results)
+    ids = sorted({c for c, _ in cells} | set(results.clauses),
+                 key=lambda c: clause_sort_key(results, c))
+    row_of = {cid: n for n, cid in enumerate(ids)}
+    col_of = {name: n for n, name in enumerate(impls)}
+    clauses = []
+    for cid in ids:
+        info = clause_info(results, cid)
+        clauses.append([cid, info.spec, info.document, info.section, LEVELS.index(info.level.value),
+                        info.summary, info.link, 1 if cid in results.clauses else 0])
+    matrix = [[-1] * len(impls) for _ in ids]
+    for (cid, impl), outcome in cells.items():
+        matrix[row_of[cid]][col_of[impl]] = OUTCOMES.index(outcome)
+    cases: dict[str, list[dict[str, Any]]] = {}
+    for r in results.results:
+        cases.setdefault(f"{row_of[r.clause]},{col_of[r.implementation]}", []).append(_case(r))
+    return {"outcomes": [o.value for o in OUTCOMES], "glyphs": [o.glyph for o in OUTCOMES],
+            "levels": LEVELS, "impls": [_impl(results, n) for n in impls], "clauses": clauses,
+            "matrix": matrix, "cases": cases}
+
+
+def _impl(results: Results, name: str) -> dict[str, Any]:
+    impl = results.implementation(name)
+    if impl is None:
+        return {"name": name, "kind": "", "version": "", "available": True}
+    return impl.to_dict()
+
+
+def _summary(results: Results) -> list[dict[str, Any]]:
+    """Per implementation: counts by outcome, by level tier x outcome, and the pass rate."""
+    tallies = per_implementation(results)
+    by_tier: dict[str, Counter[tuple[str, Outcome]]] = {}
+    for (cid, impl), outcome in cell_outcomes(results).items():
+        by_tier.setdefault(impl, Counter())[(clause_info(results, cid).level.tier, outcome)] += 1
+    cards = []
+    for name in implementation_names(results):
+        tally = tallies.get(name)
+        counts = {o.value: (tally.counts[o] if tally else 0) for o in OUTCOMES}
+        total = sum(counts.values())
+        judged = tally.judged if tally else 0
+        passed = tally.passed if tally else 0
+        tiers = by_tier.get(name, Counter())
+        cards.append({
+            "impl": _impl(results, name), "counts": counts, "total": total, "judged": judged,
+            "passed": passed, "rate": (100.0 * passed / judged) if judged else None,
+            "segments": [(o.value, 100.0 * counts[o.value] / total) for o in SEVERITY
+                         if total and counts[o.value]],
+            "tiers": [(t.upper(), [(o.value, tiers[(t, o)]) for o in OUTCOMES if tiers[(t, o)]])
+                      for t in TIERS if any(tiers[(t, o)] for o in OUTCOMES)],
+        })
+    return cards
+
+
+def render(results: Results) -> str:
+    code = int(exit_code(results))
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        results=results, verdict=VERDICTS.get(code, str(code)), code=code,
+        cards=_summary(results), outcomes=[(o.value, o.glyph) for o in OUTCOMES],
+        levels=LEVELS, specs=sorted({clause_info(results, c).spec for c, _ in
+                                     cell_outcomes(results)} | {c.spec for c in
+                                                                results.clauses.values()}),
+        css=_asset("report.css", "</style"), script=_asset("report.js", "</script"),
+        data=json_island(page_data(results)))

@@ -1,0 +1,425 @@
+/* oci-conform HTML report: builds the matrix from the JSON island, filters it, shows evidence.
+   No request leaves the page: everything it needs is inline. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("report-data").textContent);
+  var OUT = D.outcomes, GLYPH = D.glyphs, LEVELS = D.levels, IMPLS = D.impls;
+  var CL = D.clauses, M = D.matrix, CASES = D.cases;
+  var NC = CL.length, NI = IMPLS.length;
+  var RANK = {"error": 0, "fail": 1, "xpass": 2, "xfail": 3, "pass": 4, "skip": 5, "n/a": 6};
+  var SEV = OUT.map(function (o) { return RANK[o]; });
+  var PASSED = OUT.map(function (o) { return o === "pass" || o === "xfail"; });
+  var JUDGED = OUT.map(function (o) { return o !== "skip" && o !== "n/a"; });
+  var CHUNK_FIRST = 150, CHUNK = 400;
+
+  var $ = function (id) { return document.getElementById(id); };
+  var body = $("matrix-body"), head = $("matrix-head"), statusEl = $("status");
+  var colStyle = document.createElement("style");
+  document.head.appendChild(colStyle);
+
+  function esc(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  }
+  function cls(o) { return "o-" + OUT[o].replace("/", ""); }
+
+  /* ---- groups: spec -> document -> clauses (clauses arrive sorted that way) ---- */
+  var groups = [];          // {kind, name, spec, parent, first, last, collapsed}
+  var clauseGroup = new Int32Array(NC), clauseSpecGroup = new Int32Array(NC);
+  (function buildGroups() {
+    var spec = null, doc = null, sg = -1, dg = -1;
+    for (var i = 0; i < NC; i++) {
+      var c = CL[i];
+      if (c[1] !== spec) {
+        spec = c[1]; doc = null;
+        sg = groups.push({kind: "spec", name: spec, spec: spec, parent: -1, first: i, last: i, collapsed: false}) - 1;
+      }
+      if (c[2] !== doc) {
+        doc = c[2];
+        dg = groups.push({kind: "doc", name: doc || "(no document)", spec: spec, parent: sg, first: i, last: i, collapsed: false}) - 1;
+      }
+      groups[sg].last = i; groups[dg].last = i;
+      clauseGroup[i] = dg; clauseSpecGroup[i] = sg;
+    }
+  })();
+
+  function groupCell(g, j) {
+    var worst = -1, passed = 0, judged = 0, cells = 0;
+    for (var i = g.first; i <= g.last; i++) {
+      var o = M[i][j];
+      if (o < 0) continue;
+      cells++;
+      if (worst < 0 || SEV[o] < SEV[worst]) worst = o;
+      if (JUDGED[o]) judged++;
+      if (PASSED[o]) passed++;
+    }
+    if (worst < 0) return '<td class="gcell none c' + j + '">—</td>';
+    var title = passed + " passed of " + judged + " judged (" + cells + " cells); worst: " + OUT[worst];
+    return '<td class="gcell ' + cls(worst) + ' c' + j + '" title="' + esc(title) + '"><span class="glyph">' +
+      esc(GLYPH[worst]) + "</span> " + esc(OUT[worst]) + '<span class="ratio">' +
+      (judged ? passed + "/" + judged : "–") + "</span></td>";
+  }
+
+  function groupRow(gi) {
+    var g = groups[gi];
+    var n = g.last - g.first + 1;
+    var h = '<tr class="group ' + g.kind + '" data-g="' + gi + '"><td class="first" tabindex="0" aria-expanded="true">' +
+      '<span class="twisty" aria-hidden="true">▾</span> ' + esc(g.name) +
+      ' <span class="muted">(' + n + (n === 1 ? " clause" : " clauses") + ')</span></td><td class="lvl"></td>';
+    for (var j = 0; j < NI; j++) h += groupCell(g, j);
+    return h + "</tr>";
+  }
+
+  function clauseRow(i) {
+    var c = CL[i];
+    var h = '<tr class="row' + (c[7] ? "" : " unknown") + '" data-i="' + i + '"><td class="first"><span class="clause-id">' +
+      esc(c[0]) + '</span><span class="clause-sum" title="' + esc(c[5]) + '">' + esc(c[5]) +
+      '</span></td><td class="lvl"><span class="badge l' + c[4] + '">' + esc(LEVELS[c[4]]) + "</span></td>";
+    var row = M[i];
+    for (var j = 0; j < NI; j++) {
+      var o = row[j];
+      if (o < 0) h += '<td class="cell none c' + j + '" title="no result">—</td>';
+      else h += '<td class="cell ' + cls(o) + " c" + j + '" tabindex="0" data-j="' + j + '"><span class="glyph">' +
+        esc(GLYPH[o]) + "</span> " + esc(OUT[o]) + "</td>";
+    }
+    return h + "</tr>";
+  }
+
+  /* ---- building the table in chunks: the first rows paint at once ---- */
+  var rowEls = new Array(NC), groupEls = new Array(groups.length);
+  var order = [];              // ["g", gi] | ["c", i] in display order
+  (function buildOrder() {
+    var last = -1, lastSpec = -1;
+    for (var i = 0; i < NC; i++) {
+      if (clauseSpecGroup[i] !== lastSpec) { lastSpec = clauseSpecGroup[i]; order.push(["g", lastSpec]); }
+      if (clauseGroup[i] !== last) { last = clauseGroup[i]; order.push(["g", last]); }
+      order.push(["c", i]);
+    }
+  })();
+
+  function buildHead() {
+    var h = '<tr><th class="first" scope="col">Clause <span class="muted">(' + NC + ')</span></th><th scope="col">Level</th>';
+    for (var j = 0; j < NI; j++) {
+      var im = IMPLS[j];
+      h += '<th scope="col" class="c' + j + '" title="' + esc((im.kind || "") + " " + (im.command || "")) + '">' + esc(im.name) +
+        '<span class="ver">' + esc(im.available === false ? "unavailable" : (im.version || "–")) + "</span></th>";
+    }
+    head.innerHTML = h + "</tr>";
+  }
+
+  var built = 0;
+  function buildChunk(n) {
+    var end = Math.min(order.length, built + n), parts = [];
+    for (var k = built; k < end; k++) parts.push(order[k][0] === "g" ? groupRow(order[k][1]) : clauseRow(order[k][1]));
+    body.insertAdjacentHTML("beforeend", parts.join(""));
+    var el = body.children[built];
+    for (k = built; k < end; k++, el = el.nextElementSibling) {
+      if (order[k][0] === "g") groupEls[order[k][1]] = el; else rowEls[order[k][1]] = el;
+    }
+    var from = built;
+    built = end;
+    applyVisibility(from, end);
+    return built < order.length;
+  }
+
+  /* ---- filter state <-> URL query ---- */
+  var state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, cell: ""};
+  function readUrl() {
+    var p = new URLSearchParams(location.search || location.hash.replace(/^#/, ""));
+    var list = function (k) { return (p.get(k) || "").split(",").filter(Boolean); };
+    state.outcome = list("outcome").filter(function (o) { return OUT.indexOf(o) >= 0; });
+    state.impl = list("impl").filter(function (n) { return IMPLS.some(function (im) { return im.name === n; }); });
+    state.level = LEVELS.indexOf(p.get("level") || "") >= 0 ? p.get("level") : "";
+    state.spec = p.get("spec") || "";
+    state.q = p.get("q") || "";
+    state.differ = p.get("differ") === "1";
+    state.cell = p.get("cell") || "";
+  }
+  function writeUrl() {
+    var p = new URLSearchParams();
+    if (state.outcome.length) p.set("outcome", state.outcome.join(","));
+    if (state.impl.length) p.set("impl", state.impl.join(","));
+    if (state.level) p.set("level", state.level);
+    if (state.spec) p.set("spec", state.spec);
+    if (state.q) p.set("q", state.q);
+    if (state.differ) p.set("differ", "1");
+    if (state.cell) p.set("cell", state.cell);
+    var qs = p.toString();
+    var url = location.pathname + (qs ? "?" + qs : "");
+    try { history.replaceState(null, "", url); }
+    catch (e) { try { history.replaceState(null, "", "#" + qs); } catch (e2) { /* keep going */ } }
+  }
+  function syncControls() {
+    [["f-outcome", state.outcome], ["f-impl", state.impl]].forEach(function (pair) {
+      Array.prototype.forEach.call($(pair[0]).querySelectorAll(".chip"), function (b) {
+        b.setAttribute("aria-pressed", pair[1].indexOf(b.dataset.value) >= 0 ? "true" : "false");
+      });
+    });
+    $("f-level").value = state.level; $("f-spec").value = state.spec;
+    $("f-q").value = state.q; $("f-differ").checked = state.differ;
+  }
+
+  /* ---- matching ---- */
+  var match = new Uint8Array(NC), shown = new Int8Array(NC).fill(-1);
+  var groupShown = new Int8Array(groups.length).fill(-1);
+  var visibleCols = [];
+  function computeMatches() {
+    visibleCols = [];
+    for (var j = 0; j < NI; j++) if (!state.impl.length || state.impl.indexOf(IMPLS[j].name) >= 0) visibleCols.push(j);
+    var want = new Uint8Array(OUT.length), anyOutcome = state.outcome.length > 0;
+    state.outcome.forEach(function (o) { want[OUT.indexOf(o)] = 1; });
+    var level = LEVELS.indexOf(state.level), q = state.q.trim().toLowerCase();
+    for (var i = 0; i < NC; i++) {
+      var c = CL[i], ok = true;
+      if (state.spec && c[1] !== state.spec) ok = false;
+      else if (level >= 0 && c[4] !== level) ok = false;
+      else if (q && (c[0] + " " + c[5]).toLowerCase().indexOf(q) < 0) ok = false;
+      if (ok && (anyOutcome || state.differ)) {
+        var row = M[i], hit = !anyOutcome, first = -2, differs = false;
+        for (var k = 0; k < visibleCols.length; k++) {
+          var o = row[visibleCols[k]];
+          if (o < 0) continue;
+          if (anyOutcome && want[o]) hit = true;
+          if (first === -2) first = o; else if (o !== first) differs = true;
+        }
+        ok = hit && (!state.differ || differs);
+      }
+      match[i] = ok ? 1 : 0;
+    }
+  }
+
+  function applyVisibility(from, to) {
+    for (var k = from; k < to; k++) {
+      var item = order[k];
+      if (item[0] === "c") {
+        var i = item[1];
+        var g = groups[clauseGroup[i]], sg = groups[clauseSpecGroup[i]];
+        var vis = match[i] && !g.collapsed && !sg.collapsed ? 1 : 0;
+        if (shown[i] !== vis) { rowEls[i].hidden = !vis; shown[i] = vis; }
+      } else {
+        var gi = item[1], gr = groups[gi], any = 0;
+        for (var x = gr.first; x <= gr.last; x++) if (match[x]) { any = 1; break; }
+        var parentCollapsed = gr.parent >= 0 && groups[gr.parent].collapsed;
+        var gvis = any && !parentCollapsed ? 1 : 0;
+        var el = groupEls[gi];
+        if (groupShown[gi] !== gvis) { el.hidden = !gvis; groupShown[gi] = gvis; }
+        el.classList.toggle("collapsed", gr.collapsed);
+        el.firstChild.setAttribute("aria-expanded", gr.collapsed ? "false" : "true");
+      }
+    }
+  }
+
+  function applyColumns() {
+    var rules = [];
+    for (var j = 0; j < NI; j++) if (visibleCols.indexOf(j) < 0) rules.push(".grid .c" + j);
+    colStyle.textContent = rules.length ? rules.join(",") + "{display:none}" : "";
+  }
+
+  function updateStatus() {
+    var n = 0;
+    for (var i = 0; i < NC; i++) n += match[i];
+    statusEl.textContent = "Showing " + n + " of " + NC + " clauses × " + visibleCols.length + " of " + NI +
+      " implementations" + (built < order.length ? " (still building…)" : "");
+    document.body.dataset.visibleRows = String(n);
+  }
+
+  function refresh(writeState) {
+    computeMatches();
+    applyColumns();
+    applyVisibility(0, built);
+    updateStatus();
+    if (writeState !== false) writeUrl();
+  }
+
+  /* ---- evidence panel ---- */
+  var panel = $("panel"), panelBody = $("panel-body"), lastCell = null;
+  function el(tag, attrs, text) {
+    var e = document.createElement(tag);
+    if (attrs) for (var k in attrs) if (attrs[k] !== undefined && attrs[k] !== null) e.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function add(parent, child) { parent.appendChild(child); return child; }
+  function defs(parent, pairs) {
+    var dl = add(parent, el("dl"));
+    pairs.forEach(function (p) {
+      if (p[1] === undefined || p[1] === null || p[1] === "") return;
+      add(dl, el("dt", null, p[0]));
+      var dd = add(dl, el("dd"));
+      if (p[2] === "code") add(dd, el("code", null, p[1])); else dd.textContent = String(p[1]);
+    });
+    return dl;
+  }
+  function table(parent, headers, rows) {
+    var t = add(parent, el("table")), tr = add(add(t, el("thead")), el("tr"));
+    headers.forEach(function (h) { add(tr, el("th", {scope: "col"}, h)); });
+    var tb = add(t, el("tbody"));
+    rows.forEach(function (r) { var row = add(tb, el("tr")); r.forEach(function (v) { add(row, el("td", null, v)); }); });
+    return t;
+  }
+  function where(f) {
+    var w = f.file || "";
+    if (f.line) w += ":" + f.line + (f.column ? ":" + f.column : "");
+    if (f.location) w = (w ? w + " " : "") + f.location;
+    return w;
+  }
+  function showCase(box, cs) {
+    var o = cs.o, h = add(box, el("div", {"class": "head"}));
+    add(h, el("span", {"class": "pill " + cls(o)}, GLYPH[o] + " " + OUT[o]));
+    if (cs["case"]) add(h, el("code", null, cs["case"]));
+    if (cs.duration) add(h, el("span", {"class": "muted"}, cs.duration + " s"));
+    var label = OUT[o] === "skip" || OUT[o] === "n/a" ? "Reason" : "Message";
+    defs(box, [[label, cs.message], ["Expectation", cs.expectation]]);
+    if (cs.findings) {
+      add(box, el("h3", null, "Findings (" + (cs.findings.length + (cs.more_findings || 0)) + ")"));
+      table(box, ["Location", "Message", "Expected", "Actual"], cs.findings.map(function (f) {
+        return [where(f), f.message || "", f.expected || "", f.actual || ""];
+      }));
+      if (cs.more_findings) add(box, el("p", {"class": "muted"}, cs.more_findings + " more findings not shown"));
+    }
+    var ev = cs.evidence;
+    if (!ev) return;
+    if (ev.argv || ev.exit_code !== undefined) {
+      add(box, el("h3", null, "Runtime call"));
+      defs(box, [["argv", ev.argv ? ev.argv.join(" ") : "", "code"], ["exit code", ev.exit_code]]);
+    }
+    ["stdout", "stderr"].forEach(function (k) {
+      if (ev[k]) { add(box, el("h3", null, k + " (tail)")); add(box, el("pre", null, ev[k])); }
+    });
+    if (ev.http && ev.http.length) {
+      add(box, el("h3", null, "HTTP exchanges (" + ev.http.length + ")"));
+      ev.http.forEach(function (x, n) {
+        var d = add(box, el("details", n === 0 ? {open: ""} : null));
+        add(d, el("summary", null, x.method + " " + x.url + " → " + x.status));
+        if (x.request_headers.length) { add(d, el("h3", null, "Request headers")); table(d, ["Header", "Value"], x.request_headers); }
+        if (x.response_headers.length) { add(d, el("h3", null, "Response headers")); table(d, ["Header", "Value"], x.response_headers); }
+        if (x.body) { add(d, el("h3", null, "Response body")); add(d, el("pre", null, x.body)); }
+      });
+    }
+    if (ev.other) { add(box, el("h3", null, "Other evidence")); add(box, el("pre", null, ev.other)); }
+  }
+  function openCell(i, j, td) {
+    var c = CL[i], im = IMPLS[j], cases = CASES[i + "," + j] || [];
+    if (lastCell) lastCell.classList.remove("sel");
+    lastCell = td || null;
+    if (td) td.classList.add("sel");
+    $("panel-title").textContent = c[0] + " on " + im.name;
+    panelBody.textContent = "";
+    var top = add(panelBody, el("div"));
+    var p = add(top, el("p"));
+    add(p, el("span", {"class": "badge l" + c[4]}, LEVELS[c[4]]));
+    p.appendChild(document.createTextNode(" " + c[5]));
+    if (!c[7]) add(top, el("p", {"class": "muted"}, "This clause is not described in these results (not in their catalog snapshot)."));
+    defs(top, [["Spec", c[1]], ["Document", c[2]], ["Section", c[3]],
+      ["Implementation", im.name + (im.version ? " " + im.version : "")], ["Command", im.command, "code"]]);
+    if (c[6]) { var lp = add(top, el("p")); add(lp, el("a", {href: c[6], target: "_blank", rel: "noopener noreferrer"}, "Read the clause in the spec")); }
+    if (!cases.length) add(panelBody, el("p", {"class": "muted"}, "No recorded case for this cell."));
+    cases.forEach(function (cs) { showCase(add(panelBody, el("section", {"class": "case"})), cs); });
+    panel.hidden = false;
+    panel.focus();
+    state.cell = c[0] + "@" + im.name;
+    writeUrl();
+  }
+  function closePanel() {
+    panel.hidden = true;
+    if (lastCell) { lastCell.classList.remove("sel"); lastCell.focus(); }
+    state.cell = "";
+    writeUrl();
+  }
+
+  /* ---- events ---- */
+  function cellFrom(target) {
+    var td = target.closest ? target.closest("td") : null;
+    if (!td) return null;
+    var tr = td.parentNode;
+    if (tr.classList.contains("group")) return {group: +tr.dataset.g};
+    if (td.classList.contains("cell") && td.dataset.j !== undefined) return {i: +tr.dataset.i, j: +td.dataset.j, td: td};
+    return null;
+  }
+  function toggleGroup(gi) {
+    groups[gi].collapsed = !groups[gi].collapsed;
+    applyVisibility(0, built);
+  }
+  body.addEventListener("click", function (e) {
+    var hit = cellFrom(e.target);
+    if (!hit) return;
+    if (hit.group !== undefined) toggleGroup(hit.group); else openCell(hit.i, hit.j, hit.td);
+  });
+  body.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    var hit = cellFrom(e.target);
+    if (!hit) return;
+    e.preventDefault();
+    if (hit.group !== undefined) toggleGroup(hit.group); else openCell(hit.i, hit.j, hit.td);
+  });
+  $("panel-close").addEventListener("click", closePanel);
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape" && !panel.hidden) closePanel(); });
+  function chipHandler(id, key) {
+    $(id).addEventListener("click", function (e) {
+      var b = e.target.closest(".chip");
+      if (!b) return;
+      var v = b.dataset.value, list = state[key], at = list.indexOf(v);
+      if (at >= 0) list.splice(at, 1); else list.push(v);
+      b.setAttribute("aria-pressed", at >= 0 ? "false" : "true");
+      refresh();
+    });
+  }
+  chipHandler("f-outcome", "outcome");
+  chipHandler("f-impl", "impl");
+  $("f-level").addEventListener("change", function (e) { state.level = e.target.value; refresh(); });
+  $("f-spec").addEventListener("change", function (e) { state.spec = e.target.value; refresh(); });
+  $("f-q").addEventListener("input", function (e) { state.q = e.target.value; refresh(); });
+  $("f-differ").addEventListener("change", function (e) { state.differ = e.target.checked; refresh(); });
+  $("f-reset").addEventListener("click", function () {
+    state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, cell: state.cell};
+    syncControls(); refresh();
+  });
+  function setAll(collapsed) {
+    // Collapsing keeps spec and document rows visible: only the clause rows fold away.
+    groups.forEach(function (g) { g.collapsed = collapsed && g.kind === "doc"; });
+    applyVisibility(0, built);
+  }
+  $("f-collapse").addEventListener("click", function () { setAll(true); });
+  $("f-expand").addEventListener("click", function () { setAll(false); });
+
+  function openFromState() {
+    if (!state.cell) return;
+    var at = state.cell.lastIndexOf("@");
+    var id = state.cell.slice(0, at), name = state.cell.slice(at + 1);
+    var j = IMPLS.findIndex(function (im) { return im.name === name; });
+    var i = CL.findIndex(function (c) { return c[0] === id; });
+    if (i >= 0 && j >= 0 && M[i][j] >= 0) {
+      var td = rowEls[i] ? rowEls[i].querySelector("td.c" + j) : null;
+      openCell(i, j, td);
+    }
+  }
+
+  /* ---- start ---- */
+  var t0 = performance.now();
+  readUrl();
+  syncControls();
+  buildHead();
+  computeMatches();
+  applyColumns();
+  var more = buildChunk(CHUNK_FIRST);
+  updateStatus();
+  function finish() {
+    updateStatus();
+    openFromState();
+    document.body.dataset.buildMs = String(Math.round(performance.now() - t0));
+    document.body.dataset.ready = "true";
+  }
+  function step() {
+    if (buildChunk(CHUNK)) setTimeout(step, 0); else finish();
+  }
+  if (more) setTimeout(step, 0); else finish();
+
+  window.ociReport = {
+    setFilters: function (next) {
+      for (var k in next) state[k] = next[k];
+      syncControls(); refresh();
+      return Number(document.body.dataset.visibleRows);
+    },
+    state: function () { return JSON.parse(JSON.stringify(state)); }
+  };
+})();
