@@ -1,0 +1,70 @@
+"""Image indexes (application/vnd.oci.image.index.v1+json) and their platform objects."""
+from __future__ import annotations
+
+from typing import Any
+
+from oci_conform.checks.image import clauses as C
+from oci_conform.checks.image.annotations import check_annotations
+from oci_conform.checks.image.descriptor import check_descriptor
+from oci_conform.checks.image.grammar import (
+    GOARCH, GOOS, MT_INDEX, MT_MANIFEST, VARIANTS, media_type_ok,
+)
+from oci_conform.checks.image.manifest import check_schema_version
+from oci_conform.checks.image.report import Report, pointer
+
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+
+
+def check_index(report: Report, doc: Any, version: str, layout_index: bool = False) -> None:
+    """Every document-level rule of an image index (``layout_index``: it is index.json)."""
+    if not isinstance(doc, dict):
+        report.fail(C.IDX_SCHEMA_REQUIRED, "an index must be a JSON object", "", "object",
+                    type(doc).__name__)
+        return
+    check_schema_version(report, doc, C.IDX_SCHEMA_REQUIRED, C.IDX_SCHEMA_2)
+    if "mediaType" in doc:
+        report.check(C.IDX_MEDIATYPE, doc["mediaType"] == MT_INDEX,
+                     "index mediaType is not the image index type", "/mediaType",
+                     MT_INDEX, doc["mediaType"])
+    if "artifactType" in doc:
+        report.check(C.IDX_ARTIFACTTYPE, media_type_ok(doc["artifactType"]),
+                     f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
+                     "/artifactType")
+    manifests = doc.get("manifests")
+    if report.check(C.IDX_MANIFESTS, isinstance(manifests, list),
+                    "manifests must be present and an array", "/manifests"):
+        for i, d in enumerate(manifests):
+            where = "/manifests" + pointer(i)
+            check_descriptor(report, d, where, version, on_layout_index=layout_index)
+            if isinstance(d, dict):
+                _check_platform_of(report, d, where)
+    if "subject" in doc:
+        check_descriptor(report, doc["subject"], "/subject", version)
+    if "annotations" in doc:
+        check_annotations(report, doc["annotations"], "/annotations", C.IDX_ANNOTATIONS)
+
+
+def _check_platform_of(report: Report, d: dict, where: str) -> None:
+    if "platform" in d:
+        report.saw(C.DESC_PLATFORM)
+        check_platform(report, d["platform"], where + "/platform")
+    elif d.get("mediaType") in (MT_MANIFEST, DOCKER_MANIFEST):
+        report.fail(C.DESC_PLATFORM, "an image manifest entry has no platform", where)
+
+
+def check_platform(report: Report, p: Any, where: str) -> None:
+    if not isinstance(p, dict):
+        report.fail(C.IDX_ARCH, "platform must be an object", where)
+        return
+    arch, os_ = p.get("architecture"), p.get("os")
+    if report.check(C.IDX_ARCH, isinstance(arch, str) and arch != "",
+                    "platform.architecture is required", where + "/architecture"):
+        report.check(C.IDX_GOARCH, arch in GOARCH, f"architecture {arch!r} is not a GOARCH value",
+                     where + "/architecture")
+    if report.check(C.IDX_OS, isinstance(os_, str) and os_ != "",
+                    "platform.os is required", where + "/os"):
+        report.check(C.IDX_GOOS, os_ in GOOS, f"os {os_!r} is not a GOOS value", where + "/os")
+    variant = p.get("variant")
+    if isinstance(variant, str) and arch in VARIANTS:
+        report.check(C.IDX_VARIANT, variant in VARIANTS[arch],
+                     f"variant {variant!r} is not listed for {arch}", where + "/variant")

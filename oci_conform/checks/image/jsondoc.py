@@ -1,0 +1,118 @@
+"""Parse a JSON document under I-JSON rules, as a value: never raises on bad input.
+
+Checks the encoding (UTF-8, no BOM), duplicate object names, integer precision,
+nesting depth and size, and returns the parsed value with every problem found.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from oci_conform.checks.image import clauses as C
+
+MAX_DOCUMENT = 8 * 1024 * 1024     # bytes: larger manifests/configs are refused, not parsed
+MAX_DEPTH = 64
+SAFE_INT = 2 ** 53
+
+
+@dataclass
+class JsonProblem:
+    clause: str
+    message: str
+    location: str = ""
+
+
+@dataclass
+class JsonDoc:
+    """A parsed document (value None when it could not be parsed) and its text."""
+
+    value: Any
+    text: str
+    problems: list[JsonProblem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+def _depth_exceeds(text: str, limit: int) -> int:
+    """The offset where nesting first goes past ``limit`` (-1 when it never does)."""
+    depth, in_string, escaped = 0, False, False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return i
+        elif ch in "]}":
+            depth -= 1
+    return -1
+
+
+def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDoc:
+    """Parse ``data``; unparseable input is a problem of ``parse_clause``."""
+    problems: list[JsonProblem] = []
+    if len(data) > MAX_DOCUMENT:
+        return JsonDoc(None, "", [JsonProblem(parse_clause, f"{what} is {len(data)} bytes, over "
+                                              f"the {MAX_DOCUMENT}-byte limit for JSON documents")])
+    if data.startswith(b"\xef\xbb\xbf"):
+        problems.append(JsonProblem(C.JSON_UTF8, f"{what} starts with a UTF-8 byte order mark"))
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(JsonProblem(C.JSON_UTF8, f"{what} is not UTF-8: byte {exc.start} "
+                                    f"(0x{data[exc.start]:02x}) is invalid"))
+        text = data.decode("utf-8", errors="replace")
+    deep = _depth_exceeds(text, MAX_DEPTH)
+    if deep >= 0:
+        problems.append(JsonProblem(parse_clause, f"{what} nests deeper than {MAX_DEPTH} levels "
+                                    f"(at character {deep}); refused"))
+        return JsonDoc(None, text, problems)
+    dups: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, val in items:
+            if key in out:
+                dups.append(key)
+            out[key] = val
+        return out
+
+    big: list[str] = []
+
+    def as_int(raw: str) -> int:
+        if len(raw) > 40:
+            big.append(raw[:20] + "...")
+            return SAFE_INT * 4
+        val = int(raw)
+        if abs(val) > SAFE_INT:
+            big.append(raw)
+        return val
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs, parse_int=as_int,
+                           parse_constant=lambda name: _reject_constant(name))
+    except (ValueError, RecursionError) as exc:
+        problems.append(JsonProblem(parse_clause, f"{what} is not valid JSON: {exc}"))
+        return JsonDoc(None, text, problems)
+    for key in dups:
+        problems.append(JsonProblem(C.JSON_DUPLICATES, f"{what} has a duplicate object name "
+                                    f"{key!r}"))
+    for raw in big:
+        problems.append(JsonProblem(C.JSON_NUMBERS, f"{what} has integer {raw} beyond the "
+                                    "exact range of an IEEE 754 double"))
+    return JsonDoc(value, text, problems)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")

@@ -1,0 +1,184 @@
+"""Scan one layer blob as it streams: digest, size, compression, DiffID and tar entries.
+
+The tar is read with ``tarfile`` in stream mode over a decompressing reader we
+control, so nothing is extracted and memory stays bounded; caps on uncompressed
+bytes and entry count turn a bomb into a clean outcome.
+"""
+from __future__ import annotations
+
+import posixpath
+import tarfile
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from oci_conform.checks.image import clauses as C
+from oci_conform.checks.image.grammar import LAYER_TYPES
+from oci_conform.checks.image.report import Report
+from oci_conform.checks.image.streams import (
+    CHUNK, BlobReader, CorruptStream, Decompressed, TooBig, sniff,
+)
+
+WHITEOUT = ".wh."
+OPAQUE = ".wh..wh..opq"
+
+
+@dataclass
+class Limits:
+    """Caps that make hostile input end cleanly."""
+
+    max_uncompressed: int = 64 * 1024 ** 3
+    max_ratio: int = 100                   # uncompressed/compressed beyond this is a bomb
+    ratio_floor: int = 1024 ** 3           # ... once past this many uncompressed bytes
+    max_entries: int = 500_000
+
+
+@dataclass
+class LayerScan:
+    """What one pass over a layer found (hashes are hex, None when the algorithm is unknown)."""
+
+    digest_hex: str | None = None
+    size: int = 0
+    diff_id: str | None = None
+    kind: str = "unknown"
+    entries: int = 0
+    paths: set[str] = field(default_factory=set)
+
+
+def _norm(name: str) -> str:
+    while name.startswith("./"):
+        name = name[2:]
+    return name.rstrip("/")
+
+
+def _unsafe(name: str) -> str:
+    if name.startswith("/"):
+        return "absolute path"
+    if ".." in name.split("/"):
+        return "path with '..'"
+    return ""
+
+
+def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, where: str,
+               version: str, lower: set[str], limits: Limits, declared_size: int = 0
+               ) -> LayerScan:
+    """Hash and scan ``raw``; problems go to ``report`` with ``where`` as the place."""
+    blob = BlobReader(raw, algorithm)
+    scan = LayerScan()
+    head = blob.peek(1024)
+    scan.kind = sniff(head)
+    expected = LAYER_TYPES.get(media_type)
+    actual = {"tar": "none"}.get(scan.kind, scan.kind)
+    if expected is not None:
+        report.check(C.LAYER_TAR, expected == actual,
+                     f"layer bytes are {scan.kind} but the media type says "
+                     f"{'uncompressed tar' if expected == 'none' else expected}", where,
+                     media_type, scan.kind)
+    decode = actual if actual in ("gzip", "zstd") else "none"
+    cap = limits.max_uncompressed
+    if declared_size:
+        cap = min(cap, max(limits.ratio_floor, declared_size * limits.max_ratio))
+    plain = Decompressed(blob, decode, cap)
+    try:
+        _scan_entries(report, plain, where, version, lower, limits, scan)
+        plain.drain()
+        blob.drain()
+        scan.diff_id = plain.diff_id()
+    except TooBig as exc:
+        report.error(C.LAYER_TAR, f"layer refused as a decompression bomb: {exc} "
+                                  f"(compressed {blob.size} bytes read so far)", where)
+        report.error(C.CFG_DIFF_IDS, "DiffID not computed: layer passed the size cap", where)
+    except CorruptStream as exc:
+        report.fail(C.LAYER_TAR, str(exc), where)
+        blob.drain()
+    finally:
+        plain.close()
+    scan.digest_hex = blob.hexdigest()
+    scan.size = blob.size
+    return scan
+
+
+class _Bomb(Exception):
+    pass
+
+
+def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
+                  lower: set[str], limits: Limits, scan: LayerScan) -> None:
+    seen: set[str] = set()
+    whiteouts: list[tuple[str, str]] = []
+    links: list[tuple[str, str]] = []
+    try:
+        tf = tarfile.open(fileobj=plain, mode="r|", bufsize=CHUNK, encoding="utf-8",
+                          errors="surrogateescape")
+    except tarfile.ReadError as exc:
+        report.fail(C.LAYER_TAR, f"layer is not a tar archive: {exc}", where)
+        return
+    try:
+        for member in tf:
+            scan.entries += 1
+            if scan.entries > limits.max_entries:
+                raise _Bomb()
+            _check_member(report, member, where, version, seen, whiteouts, links, lower)
+            tf.members = []            # stream mode keeps members: drop them (bounded memory)
+    except _Bomb:
+        report.error(C.LAYER_TAR, f"layer refused: more than {limits.max_entries} tar entries",
+                     where)
+        return
+    except (tarfile.ReadError, EOFError) as exc:
+        report.fail(C.LAYER_TAR, f"tar stream is broken after {scan.entries} entries: {exc}",
+                    where)
+        return
+    report.saw(C.LAYER_TAR)
+    _finish_layer(report, where, seen, whiteouts, links, lower)
+    scan.paths = seen
+
+
+def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
+                  seen: set[str], whiteouts: list, links: list, lower: set[str]) -> None:
+    name = m.name
+    place = f"{where} entry {name!r}"
+    problem = _unsafe(name)
+    report.check(C.TAR_PATH_RELATIVE, not problem, f"tar entry has an {problem}", place)
+    try:
+        name.encode("utf-8")
+        report.saw(C.TAR_UTF8_NAMES)
+    except UnicodeEncodeError:
+        report.fail(C.TAR_UTF8_NAMES, "tar entry name is not valid UTF-8", place)
+    path = _norm(name)
+    if path in ("", "."):
+        return
+    report.check(C.LAYER_DUPLICATES, path not in seen, "duplicate entry for the same path",
+                 place)
+    seen.add(path)
+    base = posixpath.basename(path)
+    if base.startswith(WHITEOUT) and base != OPAQUE and not base.startswith(WHITEOUT + WHITEOUT):
+        if base == WHITEOUT:
+            if version == "main":
+                report.fail(C.LAYER_WHITEOUT_NO_NAME, "whiteout '.wh.' names nothing", place)
+        else:
+            whiteouts.append((posixpath.join(posixpath.dirname(path), base[len(WHITEOUT):]),
+                              place))
+    if m.islnk():
+        target = m.linkname
+        bad = _unsafe(target)
+        report.check(C.TAR_PATH_RELATIVE, not bad, f"hardlink target is an {bad}", place)
+        links.append((_norm(target), place))
+        if _norm(target) in seen or _norm(target) in lower:
+            report.saw(C.TAR_HARDLINK_TARGET)
+            links.pop()
+    if m.ischr() or m.isblk():
+        report.note(C.LAYER_TAR, f"device file {name!r} ({m.devmajor}:{m.devminor})", place)
+    if m.issparse():
+        report.fail(C.LAYER_SPARSE, "sparse file entry", place)
+
+
+def _finish_layer(report: Report, where: str, seen: set[str], whiteouts: list, links: list,
+                  lower: set[str]) -> None:
+    for target, place in whiteouts:
+        report.check(C.LAYER_WHITEOUT_SAME_LAYER, target not in seen,
+                     f"whiteout hides {target!r}, which is in the same layer", place)
+    for target, place in links:
+        later = target in seen
+        report.fail(C.TAR_HARDLINK_TARGET,
+                    f"hardlink to {target!r}, which "
+                    + ("comes later in the layer" if later else "is in no earlier entry or layer"),
+                    place)

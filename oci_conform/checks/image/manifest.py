@@ -1,0 +1,75 @@
+"""Image manifests (application/vnd.oci.image.manifest.v1+json), as parsed documents."""
+from __future__ import annotations
+
+from typing import Any
+
+from oci_conform.checks.image import clauses as C
+from oci_conform.checks.image.annotations import check_annotations
+from oci_conform.checks.image.descriptor import check_descriptor
+from oci_conform.checks.image.grammar import MT_EMPTY, MT_MANIFEST, media_type_ok
+from oci_conform.checks.image.report import Report, pointer
+
+
+def check_schema_version(report: Report, doc: dict, required: str, must_be_2: str) -> None:
+    sv = doc.get("schemaVersion")
+    if report.check(required, "schemaVersion" in doc, "schemaVersion is missing", ""):
+        report.check(must_be_2, sv == 2 and not isinstance(sv, bool),
+                     "schemaVersion must be 2", "/schemaVersion", "2", repr(sv))
+
+
+def check_manifest(report: Report, doc: Any, version: str) -> None:
+    """Every document-level rule of an image manifest."""
+    if not isinstance(doc, dict):
+        report.fail(C.MAN_SCHEMA_REQUIRED, "a manifest must be a JSON object", "",
+                    "object", type(doc).__name__)
+        return
+    check_schema_version(report, doc, C.MAN_SCHEMA_REQUIRED, C.MAN_SCHEMA_2)
+    if "mediaType" in doc:
+        report.check(C.MAN_MEDIATYPE, doc["mediaType"] == MT_MANIFEST,
+                     "manifest mediaType is not the image manifest type", "/mediaType",
+                     MT_MANIFEST, doc["mediaType"])
+    config = doc.get("config")
+    if report.check(C.MAN_CONFIG, isinstance(config, dict), "config descriptor is missing",
+                    "/config"):
+        check_descriptor(report, config, "/config", version)
+        mt = config.get("mediaType")
+        if isinstance(mt, str):
+            report.check(C.MAN_CONFIG_MT, media_type_ok(mt),
+                         f"config mediaType {mt!r} is not an RFC 6838 type/subtype",
+                         "/config/mediaType")
+        if mt == MT_EMPTY:
+            report.check(C.MAN_ARTIFACT_WHEN_EMPTY, "artifactType" in doc,
+                         "config is the empty descriptor but artifactType is not set",
+                         "/artifactType")
+    if "artifactType" in doc:
+        report.check(C.MAN_ARTIFACTTYPE, media_type_ok(doc["artifactType"]),
+                     f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
+                     "/artifactType")
+    _check_layers(report, doc.get("layers"), version)
+    if "subject" in doc:
+        check_descriptor(report, doc["subject"], "/subject", version)
+    if "annotations" in doc:
+        check_annotations(report, doc["annotations"], "/annotations", C.MAN_ANNOTATIONS)
+
+
+def _check_layers(report: Report, layers: Any, version: str) -> None:
+    if not isinstance(layers, list):
+        report.fail(C.MAN_LAYERS_DESC, "layers must be an array of descriptors", "/layers",
+                    "array", type(layers).__name__)
+        return
+    report.check(C.MAN_LAYERS_NONEMPTY, bool(layers), "layers is empty", "/layers")
+    for i, layer in enumerate(layers):
+        where = "/layers" + pointer(i)
+        if report.check(C.MAN_LAYERS_DESC, isinstance(layer, dict),
+                        "a layers entry is not a descriptor object", where):
+            check_descriptor(report, layer, where, version)
+            mt = layer.get("mediaType")
+            if isinstance(mt, str):
+                report.check(C.MAN_LAYER_MT, media_type_ok(mt),
+                             f"layer mediaType {mt!r} is not an RFC 6838 type/subtype",
+                             where + "/mediaType")
+                if ".nondistributable." in mt or ".foreign." in mt:
+                    report.fail(C.LAYER_NONDISTRIBUTABLE,
+                                f"layer uses the non-distributable media type {mt}", where)
+                else:
+                    report.saw(C.LAYER_NONDISTRIBUTABLE)

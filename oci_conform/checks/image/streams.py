@@ -1,0 +1,223 @@
+"""Readers that hash and decompress a blob as it streams by, in bounded memory.
+
+``BlobReader`` hashes the raw bytes (and counts them); ``Decompressed`` turns the
+raw reader into uncompressed bytes (gzip with zlib, zstd through the ``zstd``
+binary, or none), hashes those for the DiffID and stops with ``TooBig`` once a
+cap is passed. Nothing here holds more than a chunk or two in memory.
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import threading
+import zlib
+from typing import BinaryIO, Protocol
+
+CHUNK = 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class TooBig(Exception):
+    """The uncompressed stream passed its cap (a decompression bomb, or a cap set too low)."""
+
+
+class CorruptStream(Exception):
+    """The compressed stream is damaged or truncated."""
+
+
+class Readable(Protocol):
+    def read(self, n: int = -1) -> bytes: ...
+
+
+def new_hash(algorithm: str) -> "hashlib._Hash | None":
+    try:
+        return hashlib.new(algorithm)
+    except ValueError:
+        return None
+
+
+class BlobReader:
+    """Raw bytes of a blob, hashed with ``algorithm`` as they are read."""
+
+    def __init__(self, raw: BinaryIO, algorithm: str = "sha256"):
+        self.raw = raw
+        self.hash = new_hash(algorithm)
+        self.size = 0
+        self._pending = b""
+
+    def peek(self, n: int) -> bytes:
+        while len(self._pending) < n:
+            more = self.raw.read(max(n - len(self._pending), CHUNK))
+            if not more:
+                break
+            self._pending += more
+        return self._pending[:n]
+
+    def read(self, n: int = -1) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending, b""
+        else:
+            data = self.raw.read(CHUNK if n is None or n < 0 else max(n, 1))
+        if data:
+            self.size += len(data)
+            if self.hash is not None:
+                self.hash.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
+    def hexdigest(self) -> str | None:
+        return self.hash.hexdigest() if self.hash is not None else None
+
+
+def sniff(head: bytes) -> str:
+    """'gzip', 'zstd', 'tar' or 'unknown' from the first bytes of a blob."""
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(ZSTD_MAGIC):
+        return "zstd"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    if len(head) >= 512 and not any(head[:512]):
+        return "tar"           # an empty tar is only zero blocks
+    return "unknown"
+
+
+class _Gzip:
+    def __init__(self, src: Readable):
+        self.src = src
+        self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.tail = b""
+        self.done = False
+
+    def read(self, n: int) -> bytes:
+        while not self.done:
+            if self.tail:
+                data, self.tail = self.tail, b""
+            else:
+                data = self.src.read(CHUNK)
+                if not data:
+                    if not self.obj.eof:
+                        raise CorruptStream("gzip stream ends before its end marker")
+                    self.done = True
+                    return b""
+            try:
+                out = self.obj.decompress(data, n)
+            except zlib.error as exc:
+                raise CorruptStream(f"gzip data is corrupt: {exc}") from None
+            self.tail = self.obj.unconsumed_tail
+            if self.obj.eof:
+                rest = self.obj.unused_data + self.tail
+                self.tail = b""
+                if rest.strip(b"\x00"):
+                    self.obj = zlib.decompressobj(16 + zlib.MAX_WBITS)   # another member
+                    self.tail = rest
+            if out:
+                return out
+        return b""
+
+
+class _Zstd:
+    """zstd decompression through the zstd binary: we feed it from a thread, read its stdout."""
+
+    def __init__(self, src: Readable):
+        exe = shutil.which("zstd")
+        if not exe:
+            raise CorruptStream("zstd layer: the zstd program is not installed (apt-get install "
+                                "zstd)")
+        self.proc = subprocess.Popen([exe, "-d", "-c", "-q"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.src = src
+        self.feed_error: BaseException | None = None
+        self.thread = threading.Thread(target=self._feed, daemon=True)
+        self.thread.start()
+        self.done = False
+
+    def _feed(self) -> None:
+        assert self.proc.stdin is not None
+        try:
+            while True:
+                data = self.src.read(CHUNK)
+                if not data:
+                    break
+                self.proc.stdin.write(data)
+        except (BrokenPipeError, OSError):
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading side
+            self.feed_error = exc
+        finally:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+
+    def read(self, n: int) -> bytes:
+        if self.done:
+            return b""
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read1(n) if hasattr(self.proc.stdout, "read1") else \
+            self.proc.stdout.read(n)
+        if out:
+            return out
+        self.done = True
+        self.thread.join()
+        err = self.proc.stderr.read(2000).decode(errors="replace") if self.proc.stderr else ""
+        code = self.proc.wait()
+        if self.feed_error:
+            raise self.feed_error
+        if code != 0:
+            raise CorruptStream(f"zstd data is corrupt: {err.strip() or 'exit ' + str(code)}")
+        return b""
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.thread.join(timeout=5)
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f:
+                f.close()
+
+
+class _Plain:
+    def __init__(self, src: Readable):
+        self.src = src
+
+    def read(self, n: int) -> bytes:
+        return self.src.read(n)
+
+
+class Decompressed:
+    """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
+
+    def __init__(self, src: Readable, kind: str, cap: int):
+        self.inner: _Gzip | _Zstd | _Plain = (
+            _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd" else _Plain(src))
+        self.hash = hashlib.sha256()
+        self.size = 0
+        self.cap = cap
+
+    def read(self, n: int = -1) -> bytes:
+        want = CHUNK if n is None or n < 0 else n
+        data = self.inner.read(want)
+        if data:
+            self.size += len(data)
+            if self.size > self.cap:
+                raise TooBig(f"uncompressed size passed the cap of {self.cap} bytes")
+            self.hash.update(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
+    def close(self) -> None:
+        if isinstance(self.inner, _Zstd):
+            self.inner.close()
+
+    def diff_id(self) -> str:
+        return "sha256:" + self.hash.hexdigest()

@@ -1,0 +1,242 @@
+"""Walk an image from its entry point through every reachable blob, judging as it goes.
+
+The walk reads through an ImageSource and hands bytes to the pure checks; each
+blob is read once (JSON documents bounded in size, layers streamed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from oci_conform.checks.image import clauses as C
+from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
+from oci_conform.checks.image.config import check_config, check_diff_ids
+from oci_conform.checks.image.grammar import (
+    LAYER_TYPES, MT_CONFIG, MT_INDEX, MT_MANIFEST, digest_problems,
+)
+from oci_conform.checks.image.index import check_index
+from oci_conform.checks.image.jsondoc import JsonDoc, parse_json
+from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
+from oci_conform.checks.image.manifest import check_manifest
+from oci_conform.checks.image.report import Report, pointer
+from oci_conform.drivers.image_sources.base import ImageSource
+
+MAX_INDEX_DEPTH = 8
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+INDEX_TYPES = {MT_INDEX, DOCKER_LIST}
+MANIFEST_TYPES = {MT_MANIFEST, DOCKER_MANIFEST}
+CONFIG_TYPES = {MT_CONFIG, DOCKER_CONFIG}
+
+# Extra document checks by media type (the Docker ones plug in here).
+DocCheck = Callable[[Report, Any, str], None]
+EXTRA_CHECKS: dict[str, DocCheck] = {}
+
+
+@dataclass
+class Walk:
+    """State of one walk: which blobs were reached and what layers scanned to."""
+
+    source: ImageSource
+    report: Report
+    version: str
+    limits: Limits
+    digest_clause: str                    # the clause a digest mismatch breaks here
+    missing_clause: str                   # the clause a missing blob breaks here
+    reached: set[str] = field(default_factory=set)
+    layers: dict[str, LayerScan] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=lambda: {"blobs": 0, "bytes": 0,
+                                                           "manifests": 0, "layers": 0})
+
+
+def file_of(digest: str) -> str:
+    return "blobs/" + digest.replace(":", "/", 1)
+
+
+def _usable(d: Any) -> bool:
+    return (isinstance(d, dict) and isinstance(d.get("digest"), str)
+            and isinstance(d.get("size"), int) and not digest_problems(d["digest"], "main"))
+
+
+def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Report]:
+    """Fetch a JSON blob named by ``d``; judge digest/size; parse under I-JSON rules."""
+    digest = d["digest"]
+    sub = Report(file=file_of(digest))
+    problem = walk.source.blob_problem(digest)
+    if problem:
+        sub.fail(walk.digest_clause, problem, where)
+        return None, sub
+    stream = walk.source.open_blob(digest)
+    if stream is None:
+        sub.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        return None, sub
+    walk.reached.add(digest)
+    with stream:
+        data, got_hex, got_size, too_big = read_document(stream, digest)
+    walk.stats["blobs"] += 1
+    walk.stats["bytes"] += got_size
+    judge_blob(sub, digest, d["size"], got_hex, got_size, where, walk.digest_clause)
+    clause = {**{t: C.MAN_SCHEMA_REQUIRED for t in MANIFEST_TYPES},
+              **{t: C.IDX_SCHEMA_REQUIRED for t in INDEX_TYPES}}.get(d.get("mediaType", ""),
+                                                                    C.CFG_ROOTFS)
+    if too_big:
+        sub.fail(clause, "document is over the JSON size limit; not parsed", where)
+        return None, sub
+    doc = parse_json(data, clause, d.get("mediaType", "blob"))
+    sub.text = doc.text
+    for p in doc.problems:
+        sub.fail(p.clause, p.message, p.location)
+    return (doc if doc.ok else None), sub
+
+
+def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
+    """Follow one descriptor by media type (index -> manifests -> config + layers)."""
+    if not _usable(d):
+        return
+    mt = d.get("mediaType", "")
+    if mt in INDEX_TYPES:
+        _walk_index(walk, d, where, depth)
+    elif mt in MANIFEST_TYPES:
+        _walk_manifest(walk, d, where)
+    elif d["digest"] not in walk.reached:
+        _walk_opaque(walk, d, where)
+
+
+def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
+    if depth >= MAX_INDEX_DEPTH:
+        walk.report.fail(C.IDX_MANIFESTS, f"indexes nest deeper than {MAX_INDEX_DEPTH}; stopped",
+                         where)
+        return
+    if d["digest"] in walk.reached:
+        return
+    doc, sub = load_document(walk, d, where)
+    if doc is not None:
+        if d["mediaType"] == MT_INDEX:
+            check_index(sub, doc.value, walk.version)
+        extra = EXTRA_CHECKS.get(d["mediaType"])
+        if extra:
+            extra(sub, doc.value, walk.version)
+    walk.report.merge(sub)
+    if doc is None or not isinstance(doc.value, dict):
+        return
+    for i, child in enumerate(doc.value.get("manifests") or []):
+        walk_descriptor(walk, child, f"{file_of(d['digest'])}#/manifests/{i}", depth + 1)
+    subject = doc.value.get("subject")
+    if _usable(subject) and walk.source.open_blob(subject["digest"]) is None:
+        walk.report.note(C.IDX_MANIFESTS, f"subject {subject['digest']} is not in this image",
+                         f"{file_of(d['digest'])}#/subject")
+
+
+def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
+    if d["digest"] in walk.reached:
+        return
+    doc, sub = load_document(walk, d, where)
+    walk.stats["manifests"] += 1
+    if doc is not None:
+        if d["mediaType"] == MT_MANIFEST:
+            check_manifest(sub, doc.value, walk.version)
+        extra = EXTRA_CHECKS.get(d["mediaType"])
+        if extra:
+            extra(sub, doc.value, walk.version)
+    walk.report.merge(sub)
+    if doc is None or not isinstance(doc.value, dict):
+        return
+    here = file_of(d["digest"])
+    config_doc = _walk_config(walk, doc.value.get("config"), here + "#/config")
+    diff_ids = _walk_layers(walk, doc.value.get("layers"), here)
+    if config_doc is not None and diff_ids is not None:
+        cfg_sub = Report(file=file_of(doc.value["config"]["digest"]), text=config_doc.text)
+        check_diff_ids(cfg_sub, config_doc.value, diff_ids)
+        walk.report.merge(cfg_sub)
+
+
+def _walk_config(walk: Walk, d: Any, where: str) -> JsonDoc | None:
+    if not _usable(d):
+        return None
+    if d.get("mediaType") not in CONFIG_TYPES:
+        if d["digest"] not in walk.reached:
+            _walk_opaque(walk, d, where)
+        return None
+    doc, sub = load_document(walk, d, where)
+    if doc is not None:
+        if d["mediaType"] == MT_CONFIG:
+            check_config(sub, doc.value, walk.version)
+        extra = EXTRA_CHECKS.get(d["mediaType"])
+        if extra:
+            extra(sub, doc.value, walk.version)
+    walk.report.merge(sub)
+    return doc
+
+
+def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
+    if not isinstance(layers, list):
+        return None
+    lower: set[str] = set()
+    diff_ids: list[str | None] = []
+    for i, d in enumerate(layers):
+        where = f"{here}#/layers/{i}"
+        if not _usable(d):
+            diff_ids.append(None)
+            continue
+        scan = _scan(walk, d, where, lower)
+        diff_ids.append(scan.diff_id if scan else None)
+        if scan:
+            lower |= scan.paths
+    return diff_ids
+
+
+def _scan(walk: Walk, d: dict, where: str, lower: set[str]) -> LayerScan | None:
+    digest = d["digest"]
+    if digest in walk.layers:
+        return walk.layers[digest]
+    problem = walk.source.blob_problem(digest)
+    if problem:
+        walk.report.fail(walk.digest_clause, problem, where)
+        return None
+    stream = walk.source.open_blob(digest)
+    if stream is None:
+        if d.get("urls"):
+            walk.report.note(walk.missing_clause, f"layer {digest} is not here; it names urls",
+                             where)
+        else:
+            walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        return None
+    walk.reached.add(digest)
+    mt = d.get("mediaType", "")
+    with stream:
+        if mt in LAYER_TYPES:
+            scan = scan_layer(walk.report, stream, digest.partition(":")[0], mt,
+                              f"{where} ({file_of(digest)})", walk.version, lower, walk.limits,
+                              d["size"])
+        else:
+            got_hex, size = hash_stream(stream, digest)
+            scan = LayerScan(digest_hex=got_hex, size=size)
+    walk.stats["blobs"] += 1
+    walk.stats["layers"] += 1
+    walk.stats["bytes"] += scan.size
+    judge_blob(walk.report, digest, d["size"], scan.digest_hex, scan.size, where,
+               walk.digest_clause)
+    walk.layers[digest] = scan
+    return scan
+
+
+def _walk_opaque(walk: Walk, d: dict, where: str) -> None:
+    digest = d["digest"]
+    problem = walk.source.blob_problem(digest)
+    if problem:
+        walk.report.fail(walk.digest_clause, problem, where)
+        return
+    stream = walk.source.open_blob(digest)
+    if stream is None:
+        walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        return
+    walk.reached.add(digest)
+    with stream:
+        got_hex, size = hash_stream(stream, digest)
+    walk.stats["blobs"] += 1
+    walk.stats["bytes"] += size
+    judge_blob(walk.report, digest, d["size"], got_hex, size, where, walk.digest_clause)
+
+
+__all__ = ["Walk", "walk_descriptor", "load_document", "file_of", "pointer"]

@@ -1,0 +1,1 @@
+"""Where image bytes come from: an OCI layout folder, a tar archive, or a registry."""

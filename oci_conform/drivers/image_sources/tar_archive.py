@@ -1,0 +1,100 @@
+"""A tar archive read in place (oci-archive, docker-archive): members indexed, never extracted."""
+from __future__ import annotations
+
+import posixpath
+import tarfile
+from pathlib import Path
+from typing import BinaryIO
+
+from oci_conform.drivers.image_sources.base import SMALL_LIMIT, SourceError
+
+MAX_MEMBERS = 200_000
+
+
+def _norm(name: str) -> str:
+    name = posixpath.normpath("/" + name).lstrip("/")
+    return name
+
+
+class TarArchive:
+    """Members of a (possibly compressed) tar by normalized name; regular files only."""
+
+    def __init__(self, path: Path, kind: str = "oci-archive", label: str = ""):
+        self.path = path
+        self.kind = kind
+        self.label = label or f"{kind}:{path}"
+        self.members: dict[str, tarfile.TarInfo] = {}
+        self.odd: dict[str, str] = {}          # name -> why it is not a usable file
+        self.raw_names: list[str] = []
+        try:
+            self.tar = tarfile.open(path, mode="r:*")
+        except (OSError, tarfile.TarError, EOFError) as exc:
+            raise SourceError(f"{path}: not a readable tar archive: {exc}") from None
+        try:
+            self._index()
+        except (tarfile.TarError, EOFError, OSError) as exc:
+            self.tar.close()
+            raise SourceError(f"{path}: tar archive is truncated or corrupt: {exc}") from None
+
+    def _index(self) -> None:
+        count = 0
+        while True:
+            member = self.tar.next()
+            if member is None:
+                break
+            count += 1
+            if count > MAX_MEMBERS:
+                raise SourceError(f"{self.path}: more than {MAX_MEMBERS} members; refused")
+            self.raw_names.append(member.name)
+            name = _norm(member.name)
+            if member.isfile() or member.islnk():
+                self.members[name] = member
+            elif not member.isdir():
+                self.odd[name] = f"{member.name!r} is a {'symlink' if member.issym() else 'special file'}"
+            self.tar.members = []
+
+    def read_small(self, name: str, limit: int = SMALL_LIMIT) -> bytes | None:
+        f = self.open(name)
+        if f is None:
+            return None
+        data = f.read(limit + 1)
+        if len(data) > limit:
+            raise SourceError(f"{name} is larger than {limit} bytes; refused")
+        return data
+
+    def open(self, name: str) -> BinaryIO | None:
+        member = self.members.get(_norm(name))
+        if member is None:
+            return None
+        if member.islnk():
+            target = self.members.get(_norm(member.linkname))
+            if target is None or not target.isfile():
+                return None
+            member = target
+        return self.tar.extractfile(member)
+
+    def has_dir(self, name: str) -> bool:
+        prefix = _norm(name) + "/"
+        return any(n.startswith(prefix) for n in self.members) or any(
+            _norm(n) == _norm(name) for n in self.raw_names)
+
+    def names_under(self, folder: str) -> list[str]:
+        prefix = _norm(folder) + "/"
+        return sorted(n[len(prefix):] for n in list(self.members) + list(self.odd)
+                      if n.startswith(prefix))
+
+    def blob_names(self) -> list[str]:
+        return self.names_under("blobs")
+
+    def blob_problem(self, digest: str) -> str:
+        name = "blobs/" + digest.replace(":", "/", 1)
+        return self.odd.get(_norm(name), "")
+
+    def open_blob(self, digest: str) -> BinaryIO | None:
+        alg, sep, enc = digest.partition(":")
+        if not sep or "/" in enc:
+            return None
+        return self.open(f"blobs/{alg}/{enc}")
+
+    def close(self) -> None:
+        self.tar.close()
