@@ -283,8 +283,8 @@ class RegistryApi:
 
     # ---- blobs ------------------------------------------------------------------------
     def _blob_get(self, req: Request, name: str, digest: str, head: bool = False) -> Response:
-        self._require_repo(name)
         d = self._digest(digest)
+        self._require_repo(name)
         size = self.storage.blob_size(d)
         if size is None or not self.storage.repo_has_blob(name, d):
             raise errors.blob_unknown(digest)
@@ -305,8 +305,9 @@ class RegistryApi:
         return self._blob_get(req, name, digest, head=True)
 
     def _blob_delete(self, req: Request, name: str, digest: str) -> Response:
+        d = self._digest(digest)
         self._require_repo(name)
-        if not self.storage.unlink_blob(name, self._digest(digest)):
+        if not self.storage.unlink_blob(name, d):
             raise errors.blob_unknown(digest)
         return Response(202)
 
