@@ -1,0 +1,151 @@
+"""The runtime behaviour suite: any OCI runtime binary, clause by clause.
+
+``--runtime NAME=[WRAPPER:]BINARY [GLOBAL_ARG ...]`` adds a runtime, e.g. ``runc=runc``
+or ``crun=hide-cgroup2:crun --systemd-cgroup``.  Cases live in one module per group.
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from oci_conform.catalog.loader import Catalog
+from oci_conform.drivers.bundle import BundleError, build_base_rootfs, find_busybox
+from oci_conform.drivers.host_probes import HostFacts, probe_host
+from oci_conform.drivers.runtime_cli import CommandError, RuntimeCommand
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Implementation
+from oci_conform.suites.base import RunContext, Selection
+from oci_conform.suites.runtime import (
+    cgroups, devices_sysctl, features, lifecycle_hooks, mounts_root, namespaces, process,
+    security, state_ops,
+)
+from oci_conform.suites.runtime.case import Case
+from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, run_cases
+from oci_conform.suites.runtime.target import RuntimeTarget, discover
+from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
+
+GROUP_MODULES = (state_ops, lifecycle_hooks, process, mounts_root, namespaces, devices_sysctl,
+                 cgroups, security, features)
+KNOWN_RUNTIMES = ("runc", "crun", "oci-conform-runtime")
+
+
+def all_cases() -> list[Case]:
+    cases: list[Case] = []
+    for module in GROUP_MODULES:
+        cases.extend(module.CASES)
+    return cases
+
+
+def select(cases: list[Case], selection: Selection) -> list[Case]:
+    return [c for c in cases if selection.wants(c.clauses, c.group, c.name)]
+
+
+def parse_runtime(text: str) -> Implementation:
+    """``NAME=[WRAPPER:]BINARY [ARGS...]`` -> Implementation (ValueError with a reason)."""
+    name, sep, value = text.partition("=")
+    name = name.strip()
+    if not sep or not name or not value.strip():
+        raise ValueError(f"--runtime wants NAME=COMMAND, got {text!r}")
+    try:
+        cmd = RuntimeCommand.parse(value)
+    except CommandError as exc:
+        raise ValueError(f"--runtime {name}: {exc}") from None
+    impl = Implementation(name=name, kind="runtime", command=cmd.text())
+    if cmd.resolved() is None:
+        impl.available, impl.reason = False, f"{cmd.binary} is not installed (not on PATH)"
+    return impl
+
+
+class RuntimeSuite:
+    name = "runtime"
+    kind = "runtime"
+    option = "--runtime"
+    help = ("an OCI runtime as NAME=[WRAPPER:]BINARY [GLOBAL_ARGS] (e.g. runc=runc, "
+            "'crun=hide-cgroup2:crun --systemd-cgroup'); repeatable")
+
+    def __init__(self) -> None:
+        self._host: HostFacts | None = None
+
+    def cases(self) -> list[Case]:
+        return all_cases()
+
+    def clause_ids(self) -> frozenset[str]:
+        ids = {cid for case in all_cases() for cid in case.clauses}
+        return frozenset(ids | HARNESS_CLAUSES)
+
+    def parse_implementation(self, text: str) -> Implementation:
+        return parse_runtime(text)
+
+    def host(self) -> HostFacts:
+        if self._host is None:
+            self._host = probe_host()
+        return self._host
+
+    def default_implementations(self, ctx: RunContext) -> list[Implementation]:
+        found = []
+        for name in KNOWN_RUNTIMES:
+            if shutil.which(name) is None:
+                found.append(Implementation(name=name, kind="runtime", command=name,
+                                            available=False,
+                                            reason=f"{name} is not installed (not on PATH)"))
+                continue
+            cmd = RuntimeCommand(name)
+            if needs_wrapper(cmd, self.host(), ctx.workdir):
+                cmd = RuntimeCommand(name, wrapper="hide-cgroup2")
+            found.append(Implementation(name=name, kind="runtime", command=cmd.text()))
+        return found
+
+    def prepare(self, impl: Implementation, ctx: RunContext) -> RuntimeTarget:
+        """Probe host and runtime, build the base rootfs: the target cases run against."""
+        cmd = RuntimeCommand.parse(impl.command)
+        base = ctx.workdir / "runtime-base-rootfs"
+        if not base.exists():
+            build_base_rootfs(base)
+        work = Path(tempfile.mkdtemp(prefix=f"rt-{impl.name[:12]}-", dir=ctx.workdir))
+        target = RuntimeTarget(name=impl.name, command=cmd, host=self.host(), workdir=work,
+                               base_rootfs=base,
+                               timeout=float(ctx.options.get("runtime_timeout", 20.0)))
+        spec = ctx.catalog.specs.get("runtime-spec")
+        discover(target, spec)
+        impl.version = impl.version or target.version
+        impl.spec_version = target.spec_claim or target.spec_version
+        return target
+
+    def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        chosen = select(all_cases(), ctx.selection)
+        if not impl.available:
+            yield from _skip_all(chosen, impl, impl.reason)
+            return
+        if find_busybox() is None:
+            yield from _skip_all(chosen, impl, "no static busybox on this host "
+                                               "(install busybox-static)", Outcome.ERROR)
+            return
+        try:
+            target = self.prepare(impl, ctx)
+        except (BundleError, CommandError, OSError) as exc:
+            yield from _skip_all(chosen, impl, f"cannot prepare: {exc}", Outcome.ERROR)
+            return
+        ctx.options.setdefault("runtime_targets", {})[impl.name] = target
+        ctx.progress(f"[runtime] {impl.name}: {target.command.text()} version "
+                     f"{target.version or '?'}, spec {target.spec_claim or '?'} (judged as "
+                     f"{target.spec_version or '?'}), {len(chosen)} cases, jobs {ctx.jobs}")
+        yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress)
+        shutil.rmtree(target.workdir, ignore_errors=True)
+
+
+def _skip_all(cases: list[Case], impl: Implementation, reason: str,
+              outcome: Outcome = Outcome.SKIP) -> Iterator[CaseResult]:
+    for case in cases:
+        for cid in case.clauses:
+            yield CaseResult(cid, impl.name, outcome, case=f"runtime:{case.name}",
+                             message=reason)
+
+
+def catalog_problems(catalog: Catalog) -> list[str]:
+    """Clause ids the cases use that the catalog does not know (for the contract test)."""
+    return sorted(SUITE.clause_ids() - set(catalog.clauses))
+
+
+SUITE = RuntimeSuite()

@@ -1,0 +1,332 @@
+"""One case's private world: folder, bundle, state root, id, cgroup, and its cleanup.
+
+A sandbox drives the runtime through the spec's operations and keeps every call as
+evidence.  ``cleanup`` always runs (the runner calls it in ``finally``): it asks the
+runtime to delete, notes what the runtime left behind (processes, mounts, cgroups,
+state folders) and then removes it by force.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oci_conform.drivers.bundle import base_config, write_bundle
+from oci_conform.drivers.runtime_cli import Invocation, RuntimeCLI
+from oci_conform.suites.runtime.target import RuntimeTarget
+
+JSON = dict[str, Any]
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+FILE_LIMIT = 4000
+DONE = ".done"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+
+
+def pid_alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+
+
+def processes_under(folder: Path, roots: tuple[Path, ...] = ()) -> list[int]:
+    """Live processes whose cwd lies inside ``folder`` or whose root is one of ``roots``."""
+    found = []
+    prefix = str(folder.resolve())
+    keys = set()
+    for r in roots:
+        try:
+            st = os.stat(r)
+            keys.add((st.st_dev, st.st_ino))
+        except OSError:
+            pass
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            cwd = ""
+        hit = cwd == prefix or cwd.startswith(prefix + "/")
+        if not hit and keys:
+            try:
+                st = os.stat(entry / "root")
+                hit = (st.st_dev, st.st_ino) in keys
+            except OSError:
+                pass
+        if hit and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return sorted(set(found))
+
+
+def mounts_under(folder: Path) -> list[str]:
+    prefix = str(folder.resolve())
+    try:
+        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+    except OSError:
+        return []
+    points = [line.split()[4].replace("\\040", " ") for line in lines if len(line.split()) > 4]
+    return [p for p in points if p == prefix or p.startswith(prefix + "/")]
+
+
+def cgroup_dirs(rel: str) -> list[Path]:
+    """Folders of cgroup ``rel`` (relative to each hierarchy) that exist on any hierarchy."""
+    rel = rel.strip("/")
+    if not rel or not CGROUP_ROOT.is_dir():
+        return []
+    roots = [CGROUP_ROOT] if (CGROUP_ROOT / "cgroup.controllers").exists() else \
+        [p for p in CGROUP_ROOT.iterdir() if p.is_dir() and not p.is_symlink()]
+    return [r / rel for r in roots if (r / rel).is_dir()]
+
+
+def remove_cgroup_tree(path: Path) -> bool:
+    """rmdir ``path`` and its children, deepest first, killing what lives there."""
+    if not path.is_dir():
+        return True
+    for child in sorted((p for p in path.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)):
+        _kill_procs_in(child)
+        try:
+            child.rmdir()
+        except OSError:
+            pass
+    _kill_procs_in(path)
+    try:
+        path.rmdir()
+    except OSError:
+        return False
+    return True
+
+
+def _kill_procs_in(cg: Path) -> None:
+    try:
+        pids = [int(p) for p in (cg / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if pids:
+        time.sleep(0.05)
+
+
+@dataclass
+class Leftovers:
+    """What the runtime left after its own delete: each kind maps to the items found."""
+
+    processes: list[int] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)
+    cgroups: list[str] = field(default_factory=list)
+    state: list[str] = field(default_factory=list)
+
+    def any(self) -> bool:
+        return bool(self.processes or self.mounts or self.cgroups or self.state)
+
+
+@dataclass
+class Sandbox:
+    """A case's folder, container id, state root, cgroup path and runtime CLI."""
+
+    target: RuntimeTarget
+    case: str
+    dir: Path = field(init=False)
+    cid: str = field(init=False)
+    cli: RuntimeCLI = field(init=False)
+    cgroups_path: str = field(init=False)
+    states: list[JSON] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+    pids: set[int] = field(default_factory=set)
+    extra_ids: list[str] = field(default_factory=list)
+    helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    leftovers: Leftovers = field(default_factory=Leftovers)
+    cleanup_problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        token = uuid.uuid4().hex[:6]
+        self.cid = f"oc-{slug(self.case)[:30]}-{token}"
+        self.dir = self.target.workdir / "cases" / f"{slug(self.case)}-{token}"
+        (self.dir / "results").mkdir(parents=True)
+        (self.dir / "results").chmod(0o777)
+        self.cli = self.target.cli(self.dir / "state", self.dir / "logs")
+        self.cgroups_path = f"/{self.target.cgroup_parent}/{self.cid}"
+
+    # -- bundle ---------------------------------------------------------------------------
+    @property
+    def bundle(self) -> Path:
+        return self.dir / "bundle"
+
+    @property
+    def rootfs(self) -> Path:
+        return self.bundle / "rootfs"
+
+    @property
+    def results(self) -> Path:
+        return self.dir / "results"
+
+    def config(self, args: list[str] | None = None) -> JSON:
+        return base_config(self.target.oci_version, args or ["sh", "-c", "true"], self.results,
+                           self.cgroups_path)
+
+    def write(self, config: JSON) -> Path:
+        return write_bundle(self.bundle, config, self.target.base_rootfs)
+
+    def ids(self) -> list[str]:
+        return [self.cid, *self.extra_ids]
+
+    # -- operations -----------------------------------------------------------------------
+    def create(self, cid: str | None = None, bundle: Path | None = None) -> Invocation:
+        return self.cli.create(cid or self.cid, bundle or self.bundle)
+
+    def start(self, cid: str | None = None) -> Invocation:
+        return self.cli.start(cid or self.cid)
+
+    def kill(self, sig: str = "KILL", cid: str | None = None) -> Invocation:
+        return self.cli.kill(cid or self.cid, sig)
+
+    def delete(self, cid: str | None = None, force: bool = False) -> Invocation:
+        return self.cli.delete(cid or self.cid, force)
+
+    def state(self, cid: str | None = None) -> tuple[Invocation, JSON | None]:
+        """``state`` and its parsed document (None when not a JSON object)."""
+        inv = self.cli.state(cid or self.cid)
+        doc = parse_json(inv.stdout) if inv.ok else None
+        if doc is not None:
+            self.states.append(doc)
+            pid = doc.get("pid")
+            if isinstance(pid, int) and pid > 0:
+                self.pids.add(pid)
+        return inv, doc
+
+    def wait_status(self, status: str, timeout: float = 10.0,
+                    cid: str | None = None) -> JSON | None:
+        """Poll ``state`` until it reports ``status`` (the last document, or None)."""
+        deadline = time.monotonic() + timeout
+        doc: JSON | None = None
+        delay = 0.02
+        while time.monotonic() < deadline:
+            _, doc = self.state(cid)
+            if doc is not None and doc.get("status") == status:
+                return doc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.3)
+        return doc
+
+    def wait_exit(self, pid: int, timeout: float = 10.0) -> bool:
+        """Wait for a container process to exit, watching /proc (no runtime calls)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                return True
+            time.sleep(0.02)
+        return False
+
+    def read(self, name: str, limit: int = FILE_LIMIT) -> str | None:
+        try:
+            return (self.results / name).read_bytes()[:limit].decode("utf-8", "replace")
+        except OSError:
+            return None
+
+    def probe_files(self) -> dict[str, str]:
+        out = {}
+        for p in sorted(self.results.iterdir()) if self.results.is_dir() else []:
+            if p.is_file():
+                out[p.name] = p.read_bytes()[:FILE_LIMIT].decode("utf-8", "replace")
+        return out
+
+    def helper(self, argv: list[str]) -> subprocess.Popen[bytes]:
+        """Start a helper process (namespace holder, socket server) that cleanup will end."""
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        self.helpers.append(proc)
+        return proc
+
+    # -- evidence -------------------------------------------------------------------------
+    def evidence(self) -> JSON:
+        ev: JSON = {"container_id": self.cid,
+                    "invocations": [c.to_dict() for c in self.cli.calls][-12:]}
+        if self.states:
+            ev["state"] = self.states[-1]
+        files = self.probe_files()
+        if files:
+            ev["probe"] = files
+        if self.notes:
+            ev["notes"] = self.notes
+        return ev
+
+    # -- cleanup --------------------------------------------------------------------------
+    def cleanup(self) -> None:
+        """Runtime delete, note leftovers, then force everything away."""
+        ncalls = len(self.cli.calls)
+        for cid in self.ids():
+            if not (self.dir / "state").exists():
+                break
+            self.cli.kill(cid, "KILL")
+            self.cli.delete(cid, force=True)
+        del self.cli.calls[ncalls:]       # cleanup calls are not evidence of the case
+        time.sleep(0.05)
+        self.leftovers = self._find_leftovers()
+        self._force_clean()
+
+    def _find_leftovers(self) -> Leftovers:
+        procs = set(processes_under(self.dir, (self.rootfs,))) | {p for p in self.pids if pid_alive(p)}
+        procs -= {h.pid for h in self.helpers}
+        state_left = []
+        root = self.dir / "state"
+        if root.is_dir():
+            state_left = [str(p) for p in root.iterdir() if p.name in self.ids()]
+        cgroups = [str(p) for cid in self.ids() for p in
+                   cgroup_dirs(f"{self.target.cgroup_parent}/{cid}")]
+        return Leftovers(sorted(procs), mounts_under(self.dir), cgroups, state_left)
+
+    def _force_clean(self) -> None:
+        for proc in self.helpers:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.cleanup_problems.append(f"helper {proc.pid} did not exit")
+        for pid in self.leftovers.processes:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for point in sorted(mounts_under(self.dir), key=len, reverse=True):
+            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=10, check=False)
+        for cid in self.ids():
+            for path in cgroup_dirs(f"{self.target.cgroup_parent}/{cid}"):
+                if not remove_cgroup_tree(path):
+                    self.cleanup_problems.append(f"cannot remove cgroup {path}")
+        time.sleep(0.02)
+        still = [p for p in self.leftovers.processes if pid_alive(p)]
+        if still:
+            self.cleanup_problems.append(f"processes still alive: {still}")
+        if mounts_under(self.dir):
+            self.cleanup_problems.append(f"mounts remain under {self.dir}")
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parse_json(text: str) -> JSON | None:
+    try:
+        doc = json.loads(text)
+    except (json.JSONDecodeError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None

@@ -1,0 +1,550 @@
+"""State document and the five operations, including every error case the spec names."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+from oci_conform.suites.runtime.case import Case, Verdict, bad, broke, expect, ok, skipped
+from oci_conform.suites.runtime.sandbox import Sandbox, cgroup_dirs, pid_alive
+from oci_conform.suites.runtime.schemas import validate
+
+G = "state"
+SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
+SLEEPER = ["sh", "-c", "echo up > /results/up; exec sleep 60"]
+MARKER = ["sh", "-c", "echo ran > /results/ran"]
+
+
+def _setup(sb: Sandbox, args: list[str], **extra: object) -> None:
+    cfg = sb.config(args)
+    cfg.update(extra)
+    sb.write(cfg)
+
+
+def _created(sb: Sandbox, args: list[str] | None = None, **extra: object) -> Verdict | None:
+    _setup(sb, args or SLEEPER, **extra)
+    inv = sb.create()
+    if inv.timed_out:
+        return broke("create timed out")
+    if not inv.ok:
+        return broke(f"could not create the container to test with: {inv.brief()}")
+    return None
+
+
+def _running(sb: Sandbox, args: list[str] | None = None) -> Verdict | None:
+    problem = _created(sb, args)
+    if problem:
+        return problem
+    inv = sb.start()
+    if not inv.ok:
+        return broke(f"could not start the container to test with: {inv.brief()}")
+    return None
+
+
+def _stopped(sb: Sandbox) -> Verdict | None:
+    problem = _running(sb, ["sh", "-c", "true"])
+    if problem:
+        return problem
+    doc = sb.wait_status("stopped", 10)
+    if not doc or doc.get("status") != "stopped":
+        return broke(f"container did not reach stopped (last state {doc})")
+    return None
+
+
+def _errors(inv: object, what: str, *clauses: str) -> Verdict:
+    if inv.timed_out:  # type: ignore[attr-defined]
+        return broke(f"{what}: timed out", *clauses)
+    return expect(inv.failed, f"{what} must generate an error",  # type: ignore[attr-defined]
+                  "non-zero exit", f"exit {inv.exit_code}: {inv.stdout[:200]}",  # type: ignore
+                  "", *clauses)
+
+
+# -- the state document ----------------------------------------------------------------------
+def state_created(sb: Sandbox) -> list[Verdict]:
+    problem = _created(sb)
+    if problem:
+        return [problem]
+    inv, doc = sb.state()
+    if doc is None:
+        return [bad("state did not return a JSON object", "a state document",
+                    f"exit {inv.exit_code}: {inv.stdout[:300]} {inv.stderr[-200:]}")]
+    out = [ok("state returned a JSON document", "rt.runtime.query-state.3")]
+    ver = doc.get("ociVersion")
+    out.append(expect(isinstance(ver, str) and bool(SEMVER.match(ver)),
+                      "ociVersion is a SemVer string", "SemVer string", ver, "/ociVersion",
+                      "rt.runtime.state.1"))
+    out.append(expect(doc.get("id") == sb.cid, "id is the container's id", sb.cid,
+                      doc.get("id"), "/id", "rt.runtime.state.2"))
+    out.append(expect(doc.get("status") == "created", "status is `created` after create",
+                      "created", doc.get("status"), "/status", "rt.runtime.state.4",
+                      "rt.runtime.state.5"))
+    pid = doc.get("pid")
+    out.append(expect(isinstance(pid, int) and pid > 0 and pid_alive(pid),
+                      "pid names a live process while created", "live pid", pid, "/pid",
+                      "rt.runtime.state.7"))
+    bundle = doc.get("bundle")
+    out.append(expect(isinstance(bundle, str) and os.path.isabs(bundle)
+                      and Path(bundle).resolve() == sb.bundle.resolve(),
+                      "bundle is the absolute bundle path", str(sb.bundle), bundle, "/bundle",
+                      "rt.runtime.state.8"))
+    problems = validate(doc, "state")
+    if problems is None:
+        out.append(broke("no state schema available to validate against",
+                         "rt.runtime.state.12"))
+    else:
+        out.append(expect(not problems, "state validates against the state schema",
+                          "no schema errors", "; ".join(problems), "", "rt.runtime.state.12"))
+    return out
+
+
+def state_running(sb: Sandbox) -> list[Verdict]:
+    problem = _created(sb)
+    if problem:
+        return [problem]
+    _, before = sb.state()
+    if not sb.start().ok:
+        return [broke("start failed")]
+    doc = sb.wait_status("running", 5)
+    if not doc:
+        return [bad("no state document while running", "state", "none")]
+    same = before is not None and before.get("pid") == doc.get("pid")
+    return [expect(doc.get("status") == "running", "status is `running` after start", "running",
+                   doc.get("status"), "/status", "rt.runtime.state.4", "rt.runtime.state.5"),
+            expect(same and isinstance(doc.get("pid"), int) and pid_alive(doc["pid"]),
+                   "pid is the same live process as when created",
+                   str((before or {}).get("pid")), doc.get("pid"), "/pid",
+                   "rt.runtime.state.7")]
+
+
+def state_stopped(sb: Sandbox) -> Verdict:
+    problem = _running(sb, ["sh", "-c", "true"])
+    if problem:
+        return problem
+    doc = sb.wait_status("stopped", 10)
+    return expect(bool(doc) and doc.get("status") == "stopped",  # type: ignore[union-attr]
+                  "status is `stopped` after the process exits", "stopped",
+                  (doc or {}).get("status"), "/status")
+
+
+def state_annotations(sb: Sandbox) -> Verdict:
+    wanted = {"org.example.conform/key": "value", "com.example.empty": ""}
+    problem = _created(sb, annotations=wanted)
+    if problem:
+        return problem
+    _, doc = sb.state()
+    if doc is None:
+        return broke("no state document")
+    return expect(doc.get("annotations") == wanted, "state carries the config's annotations",
+                  json.dumps(wanted), json.dumps(doc.get("annotations")), "/annotations")
+
+
+def state_no_annotations(sb: Sandbox) -> Verdict:
+    problem = _created(sb)
+    if problem:
+        return problem
+    _, doc = sb.state()
+    if doc is None:
+        return broke("no state document")
+    ann = doc.get("annotations", None)
+    return expect(ann is None or ann == {}, "without annotations, absent or empty map",
+                  "absent or {}", json.dumps(ann), "/annotations")
+
+
+def state_unknown(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    inv, _ = sb.state("oc-never-created-" + sb.cid[-6:])
+    return _errors(inv, "state of an unknown id")
+
+
+def state_no_id(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.cli.call("state"), "state without an id")
+
+
+# -- create -----------------------------------------------------------------------------------
+def create_duplicate(sb: Sandbox) -> list[Verdict]:
+    problem = _created(sb)
+    if problem:
+        return [problem]
+    _, first = sb.state()
+    again = sb.create()
+    _, after = sb.state()
+    same = bool(first and after and first.get("pid") == after.get("pid")
+                and after.get("status") == "created")
+    return [_errors(again, "create with an id already in use"),
+            expect(same, "the existing container is unaffected", json.dumps(first),
+                   json.dumps(after))]
+
+
+def create_invalid_id(sb: Sandbox) -> list[Verdict]:
+    sb.write(sb.config(MARKER))
+    bad_id = "../" + sb.cid
+    sb.extra_ids.append(bad_id)
+    inv = sb.create(bad_id)
+    escaped = (sb.dir / sb.cid).exists()
+    return [_errors(inv, "create with the id '../<id>'"),
+            expect(not escaped, "nothing is written outside the state root", "no folder",
+                   str(sb.dir / sb.cid) if escaped else "")]
+
+
+def create_no_id(sb: Sandbox) -> Verdict:
+    sb.write(sb.config(MARKER))
+    return _errors(sb.cli.call("create", "--bundle", str(sb.bundle)), "create without an id")
+
+
+def create_no_bundle(sb: Sandbox) -> Verdict:
+    empty = sb.dir / "empty"
+    empty.mkdir()
+    inv = sb.cli.call("create", sb.cid, cwd=empty)
+    return _errors(inv, "create without a bundle (and none in the working folder)")
+
+
+def create_not_run(sb: Sandbox) -> list[Verdict]:
+    problem = _created(sb, MARKER)
+    if problem:
+        return [problem]
+    time.sleep(0.4)
+    ran_early = sb.read("ran") is not None
+    started = sb.start()
+    sb.wait_status("stopped", 10)
+    ran_late = sb.read("ran") is not None
+    return [expect(not ran_early, "the program does not run at create", "no marker",
+                   "marker written before start", "", "rt.runtime.lifecycle.3",
+                   "rt.runtime.create.5"),
+            expect(started.ok and ran_late, "start runs the program", "marker after start",
+                   f"start exit {started.exit_code}, marker {ran_late}", "",
+                   "rt.runtime.start.3", "rt.runtime.lifecycle.13")]
+
+
+def create_applies(sb: Sandbox) -> Verdict:
+    problem = _created(sb)
+    if problem:
+        return problem
+    _, doc = sb.state()
+    pid = (doc or {}).get("pid")
+    if not isinstance(pid, int):
+        return broke("no pid in state")
+    wrong = []
+    for ns in ("pid", "net", "ipc", "uts", "mnt"):
+        try:
+            if os.readlink(f"/proc/{pid}/ns/{ns}") == os.readlink(f"/proc/self/ns/{ns}"):
+                wrong.append(ns)
+        except OSError as exc:
+            return broke(f"cannot read namespaces of {pid}: {exc}")
+    return expect(not wrong, "namespaces exist before start (config applied at create)",
+                  "new pid, net, ipc, uts, mnt namespaces", f"shared with host: {wrong}")
+
+
+def config_edit(sb: Sandbox) -> Verdict:
+    problem = _created(sb, ["sh", "-c", "echo original > /results/which"])
+    if problem:
+        return problem
+    cfg = json.loads((sb.bundle / "config.json").read_text())
+    cfg["process"]["args"] = ["sh", "-c", "echo edited > /results/which"]
+    cfg["hostname"] = "edited"
+    (sb.bundle / "config.json").write_text(json.dumps(cfg))
+    if not sb.start().ok:
+        return broke("start failed")
+    sb.wait_status("stopped", 10)
+    which = (sb.read("which") or "").strip()
+    if not which:
+        return broke("the program wrote nothing")
+    return expect(which == "original", "editing config.json after create changes nothing",
+                  "original", which)
+
+
+def failed_create(sb: Sandbox) -> list[Verdict]:
+    cfg = sb.config(MARKER)
+    cfg["mounts"].append({"destination": "/nowhere", "type": "bind",
+                          "source": str(sb.dir / "does-not-exist"), "options": ["bind"]})
+    sb.write(cfg)
+    inv = sb.create()
+    if inv.timed_out:
+        return [broke("create timed out")]
+    st, _ = sb.state()
+    time.sleep(0.1)
+    cgroups = cgroup_dirs(sb.cgroups_path)
+    state_dir = (sb.dir / "state" / sb.cid).exists()
+    return [_errors(inv, "create with a bind mount whose source does not exist",
+                    "rt.runtime.lifecycle.2", "rt.runtime.create.7"),
+            expect(not st.ok, "no container exists after a failed create", "state errors",
+                   st.stdout[:200], "", "rt.runtime.create.7", "rt.runtime.errors.1"),
+            expect(not cgroups and not state_dir,
+                   "a failed create leaves no cgroup and no state folder", "nothing",
+                   f"cgroups {list(map(str, cgroups))}, state folder {state_dir}", "",
+                   "rt.runtime.errors.1")]
+
+
+def unknown_property(sb: Sandbox) -> Verdict:
+    cfg = sb.config(MARKER)
+    cfg["org.oci-conform.unknown"] = {"x": 1}
+    cfg["process"]["oci-conform-extra"] = True
+    sb.write(cfg)
+    inv = sb.create()
+    return expect(inv.ok, "unknown properties are ignored", "create exit 0", inv.brief())
+
+
+def unknown_annotation(sb: Sandbox) -> Verdict:
+    cfg = sb.config(MARKER)
+    cfg["annotations"] = {"org.oci-conform.never-heard-of": "x"}
+    sb.write(cfg)
+    inv = sb.create()
+    return expect(inv.ok, "unknown annotation keys are ignored", "create exit 0", inv.brief())
+
+
+def operations(sb: Sandbox) -> Verdict:
+    _setup(sb, SLEEPER)
+    for name, op in [("create", sb.create), ("start", sb.start),
+                     ("state", lambda: sb.state()[0]), ("kill", lambda: sb.kill("KILL"))]:
+        inv = op()
+        if not inv.ok:
+            return bad(f"{name} failed in a plain lifecycle", "exit 0", inv.brief())
+    sb.wait_status("stopped", 10)
+    inv = sb.delete()
+    return expect(inv.ok, "create, start, state, kill and delete all work", "exit 0",
+                  inv.brief())
+
+
+def pid_is_container(sb: Sandbox) -> Verdict:
+    problem = _created(sb)
+    if problem:
+        return problem
+    _, doc = sb.state()
+    pid = (doc or {}).get("pid")
+    if not isinstance(pid, int):
+        return bad("no pid while created", "pid", json.dumps(doc))
+    try:
+        seen = os.stat(f"/proc/{pid}/root")
+        want = os.stat(sb.rootfs)
+    except OSError as exc:
+        return broke(f"cannot stat /proc/{pid}/root: {exc}")
+    same = (seen.st_dev, seen.st_ino) == (want.st_dev, want.st_ino)
+    return expect(same, "pid is the container's process (its root is the bundle rootfs)",
+                  f"root inode {want.st_ino}", f"root inode {seen.st_ino}", "/pid")
+
+
+# -- start --------------------------------------------------------------------------------------
+def start_twice(sb: Sandbox) -> list[Verdict]:
+    problem = _running(sb)
+    if problem:
+        return [problem]
+    _, before = sb.state()
+    again = sb.start()
+    _, after = sb.state()
+    same = bool(before and after and before.get("pid") == after.get("pid")
+                and after.get("status") == "running")
+    return [_errors(again, "start of a running container"),
+            expect(same, "the running container is unaffected", json.dumps(before),
+                   json.dumps(after))]
+
+
+def start_stopped(sb: Sandbox) -> list[Verdict]:
+    problem = _stopped(sb)
+    if problem:
+        return [problem]
+    again = sb.start()
+    _, after = sb.state()
+    return [_errors(again, "start of a stopped container"),
+            expect(bool(after) and after.get("status") == "stopped",  # type: ignore
+                   "the stopped container stays stopped", "stopped", json.dumps(after))]
+
+
+def start_unknown(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.start("oc-never-created-" + sb.cid[-6:]), "start of an unknown id")
+
+
+def start_no_id(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.cli.call("start"), "start without an id")
+
+
+def start_no_process(sb: Sandbox) -> Verdict:
+    cfg = sb.config()
+    del cfg["process"]
+    sb.write(cfg)
+    created = sb.create()
+    if created.timed_out:
+        return broke("create timed out")
+    if not created.ok:
+        return skipped("the runtime refuses a config without process at create, so start "
+                       f"cannot be tried ({created.brief()})")
+    return _errors(sb.start(), "start when process is not set")
+
+
+# -- kill ---------------------------------------------------------------------------------------
+def kill_signal(sb: Sandbox) -> Verdict:
+    script = ("trap 'echo TERM > /results/sig; exit 0' TERM; echo up > /results/up; "
+              "while :; do sleep 0.1; done")
+    problem = _running(sb, ["sh", "-c", script])
+    if problem:
+        return problem
+    deadline = time.monotonic() + 5
+    while sb.read("up") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if sb.read("up") is None:
+        return broke("the container program did not come up")
+    inv = sb.kill("TERM")
+    deadline = time.monotonic() + 5
+    while sb.read("sig") is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    got = (sb.read("sig") or "").strip()
+    return expect(inv.ok and got == "TERM", "kill TERM reaches the container process",
+                  "TERM trapped", f"kill exit {inv.exit_code}, trapped {got!r}")
+
+
+def kill_created(sb: Sandbox) -> Verdict:
+    problem = _created(sb)
+    if problem:
+        return problem
+    inv = sb.kill("KILL")
+    doc = sb.wait_status("stopped", 5)
+    return expect(inv.ok and bool(doc) and doc.get("status") == "stopped",  # type: ignore
+                  "kill KILL of a created container stops it", "stopped",
+                  f"kill exit {inv.exit_code}, status {(doc or {}).get('status')}")
+
+
+def kill_stopped(sb: Sandbox) -> list[Verdict]:
+    problem = _stopped(sb)
+    if problem:
+        return [problem]
+    inv = sb.kill("KILL")
+    _, after = sb.state()
+    return [_errors(inv, "kill of a stopped container"),
+            expect(bool(after) and after.get("status") == "stopped",  # type: ignore
+                   "the stopped container is unaffected", "stopped", json.dumps(after))]
+
+
+def kill_unknown(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.kill("KILL", "oc-never-created-" + sb.cid[-6:]), "kill of an unknown id")
+
+
+def kill_no_id(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.cli.call("kill"), "kill without an id")
+
+
+# -- delete -------------------------------------------------------------------------------------
+def delete_running(sb: Sandbox) -> list[Verdict]:
+    problem = _running(sb)
+    if problem:
+        return [problem]
+    inv = sb.delete()
+    _, after = sb.state()
+    return [_errors(inv, "delete of a running container"),
+            expect(bool(after) and after.get("status") == "running",  # type: ignore
+                   "the running container is unaffected", "running", json.dumps(after))]
+
+
+def delete_created(sb: Sandbox) -> list[Verdict]:
+    problem = _created(sb)
+    if problem:
+        return [problem]
+    inv = sb.delete()
+    _, after = sb.state()
+    return [_errors(inv, "delete of a created (not stopped) container"),
+            expect(bool(after) and after.get("status") == "created",  # type: ignore
+                   "the created container is unaffected", "created", json.dumps(after))]
+
+
+def delete_stopped(sb: Sandbox) -> list[Verdict]:
+    problem = _stopped(sb)
+    if problem:
+        return [problem]
+    inv = sb.delete()
+    if not inv.ok:
+        return [bad("delete of a stopped container failed", "exit 0", inv.brief())]
+    st, _ = sb.state()
+    time.sleep(0.05)
+    left = [str(p) for p in cgroup_dirs(sb.cgroups_path)]
+    return [expect(st.failed, "state of a deleted container errors", "error",
+                   f"exit {st.exit_code}", "", "rt.runtime.query-state.2"),
+            expect(not left, "delete removes the container's cgroup", "no cgroup folders",
+                   ", ".join(left), "", "rt.runtime.delete.3")]
+
+
+def delete_unknown(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.delete("oc-never-created-" + sb.cid[-6:]), "delete of an unknown id")
+
+
+def delete_no_id(sb: Sandbox) -> Verdict:
+    sb.write(sb.config())
+    return _errors(sb.cli.call("delete"), "delete without an id")
+
+
+def id_reuse(sb: Sandbox) -> Verdict:
+    problem = _stopped(sb)
+    if problem:
+        return problem
+    if not sb.delete().ok:
+        return broke("delete failed")
+    inv = sb.create()
+    if inv.ok:
+        return ok("the id can be used again after delete")
+    return skipped(f"the runtime does not reuse ids (allowed): {inv.brief()}")
+
+
+def delete_keeps_foreign(sb: Sandbox) -> Verdict:
+    """A bind-mounted host folder's content survives delete (resources not created by it)."""
+    problem = _stopped(sb)
+    if problem:
+        return problem
+    keep = sb.results / "keep-me"
+    keep.write_text("x")
+    if not sb.delete().ok:
+        return broke("delete failed")
+    return expect(keep.exists() and sb.bundle.joinpath("config.json").exists(),
+                  "delete leaves the bundle and bind-mounted host files alone",
+                  "bundle and host files kept", "missing")
+
+
+S = "rt.runtime."
+CASES = [
+    Case("state-document-created", G, (S + "query-state.3", S + "state.1", S + "state.2",
+         S + "state.4", S + "state.5", S + "state.7", S + "state.8", S + "state.12"),
+         state_created),
+    Case("state-document-running", G, (S + "state.4", S + "state.5", S + "state.7"),
+         state_running),
+    Case("state-stopped-after-exit", G, (S + "state.4",), state_stopped),
+    Case("state-annotations", G, (S + "state.9", "rt.config.annotations.1"), state_annotations),
+    Case("state-no-annotations", G, (S + "state.10",), state_no_annotations),
+    Case("state-unknown-id-errors", G, (S + "query-state.2",), state_unknown),
+    Case("state-without-id-errors", G, (S + "query-state.1",), state_no_id),
+    Case("state-pid-is-container-process", G, (S + "state.7",), pid_is_container),
+    Case("create-duplicate-id-errors", G, (S + "create.2", S + "state.3"), create_duplicate),
+    Case("create-invalid-id-errors", G, (S + "create.2",), create_invalid_id),
+    Case("create-without-id-errors", G, (S + "create.1",), create_no_id),
+    Case("create-without-bundle-errors", G, (S + "create.1",), create_no_bundle),
+    Case("create-does-not-run-program", G, (S + "lifecycle.3", S + "create.5", S + "start.3",
+         S + "lifecycle.13"), create_not_run),
+    Case("create-applies-config-before-start", G, (S + "create.4", S + "lifecycle.1"),
+         create_applies),
+    Case("config-edit-after-create-ignored", G, (S + "lifecycle.4",), config_edit),
+    Case("failed-create-leaves-nothing", G, (S + "lifecycle.2", S + "create.7",
+         S + "errors.1"), failed_create),
+    Case("unknown-property-ignored", G, ("rt.config.extensibility.1",), unknown_property),
+    Case("unknown-annotation-ignored", G, ("rt.config.annotations.11",), unknown_annotation),
+    Case("operations-supported", G, (S + "operations.1", S + "scope-container.1"), operations),
+    Case("start-running-errors", G, (S + "start.2",), start_twice),
+    Case("start-stopped-errors", G, (S + "start.2",), start_stopped),
+    Case("start-unknown-id-errors", G, (S + "start.2",), start_unknown),
+    Case("start-without-id-errors", G, (S + "start.1",), start_no_id),
+    Case("start-without-process-errors", G, (S + "start.4", "rt.config.process.2"),
+         start_no_process),
+    Case("kill-delivers-signal", G, (S + "kill.3",), kill_signal),
+    Case("kill-created-container", G, (S + "kill.3",), kill_created),
+    Case("kill-stopped-errors", G, (S + "kill.2",), kill_stopped),
+    Case("kill-unknown-id-errors", G, (S + "kill.2",), kill_unknown),
+    Case("kill-without-id-errors", G, (S + "kill.1",), kill_no_id),
+    Case("delete-running-errors", G, (S + "delete.2",), delete_running),
+    Case("delete-created-errors", G, (S + "delete.2",), delete_created),
+    Case("delete-stopped-removes", G, (S + "delete.3", S + "query-state.2"), delete_stopped),
+    Case("delete-unknown-id-errors", G, (S + "delete.2",), delete_unknown),
+    Case("delete-without-id-errors", G, (S + "delete.1",), delete_no_id),
+    Case("delete-keeps-foreign-resources", G, (S + "delete.4",), delete_keeps_foreign),
+    Case("id-reusable-after-delete", G, (S + "delete.5",), id_reuse),
+]
