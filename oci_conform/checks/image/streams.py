@@ -80,6 +80,10 @@ def sniff(head: bytes) -> str:
         return "gzip"
     if head.startswith(ZSTD_MAGIC):
         return "zstd"
+    if head.startswith(b"BZh"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
     if len(head) >= 262 and head[257:262] == b"ustar":
         return "tar"
     if len(head) >= 512 and not any(head[:512]):
@@ -183,6 +187,41 @@ class _Zstd:
                 f.close()
 
 
+class _Incremental:
+    """bzip2 or xz through the standard library's incremental decompressors."""
+
+    def __init__(self, src: Readable, kind: str):
+        import bz2
+        import lzma
+        self.src = src
+        self.make = bz2.BZ2Decompressor if kind == "bzip2" else lzma.LZMADecompressor
+        self.obj = self.make()
+        self.kind = kind
+
+    def read(self, n: int) -> bytes:
+        while True:
+            if self.obj.eof:
+                rest = self.obj.unused_data
+                if not rest:
+                    rest = self.src.read(CHUNK)
+                if not rest:
+                    return b""
+                self.obj = self.make()
+                data = rest
+            elif self.obj.needs_input:
+                data = self.src.read(CHUNK)
+                if not data:
+                    raise CorruptStream(f"{self.kind} stream ends before its end marker")
+            else:
+                data = b""
+            try:
+                out = self.obj.decompress(data, n)
+            except (OSError, EOFError, ValueError) as exc:
+                raise CorruptStream(f"{self.kind} data is corrupt: {exc}") from None
+            if out:
+                return out
+
+
 class _Plain:
     def __init__(self, src: Readable):
         self.src = src
@@ -194,10 +233,12 @@ class _Plain:
 class Decompressed:
     """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
 
-    def __init__(self, src: Readable, kind: str, cap: int):
-        self.inner: _Gzip | _Zstd | _Plain = (
-            _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd" else _Plain(src))
-        self.hash = hashlib.sha256()
+    def __init__(self, src: Readable, kind: str, cap: int, algorithm: str = "sha256"):
+        self.inner: _Gzip | _Zstd | _Incremental | _Plain = (
+            _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd"
+            else _Incremental(src, kind) if kind in ("bzip2", "xz") else _Plain(src))
+        self.algorithm = algorithm
+        self.hash = hashlib.new(algorithm)
         self.size = 0
         self.cap = cap
 
@@ -220,4 +261,4 @@ class Decompressed:
             self.inner.close()
 
     def diff_id(self) -> str:
-        return "sha256:" + self.hash.hexdigest()
+        return f"{self.algorithm}:" + self.hash.hexdigest()

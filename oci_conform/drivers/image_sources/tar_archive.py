@@ -25,6 +25,7 @@ class TarArchive:
         self.label = label or f"{kind}:{path}"
         self.members: dict[str, tarfile.TarInfo] = {}
         self.odd: dict[str, str] = {}          # name -> why it is not a usable file
+        self.links: dict[str, str] = {}        # symlink name -> normalized target (inside)
         self.raw_names: list[str] = []
         try:
             self.tar = tarfile.open(path, mode="r:*")
@@ -49,8 +50,15 @@ class TarArchive:
             name = _norm(member.name)
             if member.isfile() or member.islnk():
                 self.members[name] = member
+            elif member.issym():
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(name),
+                                                           member.linkname))
+                if member.linkname.startswith("/") or target.startswith(".."):
+                    self.odd[name] = f"{member.name!r} is a symlink out of the archive"
+                else:
+                    self.links[name] = target
             elif not member.isdir():
-                self.odd[name] = f"{member.name!r} is a {'symlink' if member.issym() else 'special file'}"
+                self.odd[name] = f"{member.name!r} is a special file"
             self.tar.members = []
 
     def read_small(self, name: str, limit: int = SMALL_LIMIT) -> bytes | None:
@@ -62,8 +70,20 @@ class TarArchive:
             raise SourceError(f"{name} is larger than {limit} bytes; refused")
         return data
 
+    def resolve(self, name: str) -> str | None:
+        """The regular member a name leads to through symlinks (None: absent, loop, escape)."""
+        name = _norm(name)
+        for _ in range(8):
+            if name in self.members:
+                return name
+            if name not in self.links:
+                return None
+            name = self.links[name]
+        return None
+
     def open(self, name: str) -> BinaryIO | None:
-        member = self.members.get(_norm(name))
+        real = self.resolve(name)
+        member = self.members.get(real) if real else None
         if member is None:
             return None
         if member.islnk():
@@ -80,15 +100,17 @@ class TarArchive:
 
     def names_under(self, folder: str) -> list[str]:
         prefix = _norm(folder) + "/"
-        return sorted(n[len(prefix):] for n in list(self.members) + list(self.odd)
+        return sorted(n[len(prefix):] for n in [*self.members, *self.odd, *self.links]
                       if n.startswith(prefix))
 
     def blob_names(self) -> list[str]:
         return self.names_under("blobs")
 
     def blob_problem(self, digest: str) -> str:
-        name = "blobs/" + digest.replace(":", "/", 1)
-        return self.odd.get(_norm(name), "")
+        name = _norm("blobs/" + digest.replace(":", "/", 1))
+        if name in self.links and self.resolve(name) is None:
+            return f"{name} is a symlink that leads nowhere inside the archive"
+        return self.odd.get(name, "")
 
     def open_blob(self, digest: str) -> BinaryIO | None:
         alg, sep, enc = digest.partition(":")
