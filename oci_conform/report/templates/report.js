@@ -2,6 +2,7 @@
    No request leaves the page: everything it needs is inline. */
 (function () {
   "use strict";
+  var T0 = performance.now();
   var D = JSON.parse(document.getElementById("report-data").textContent);
   var OUT = D.outcomes, GLYPH = D.glyphs, LEVELS = D.levels, IMPLS = D.impls;
   var CL = D.clauses, M = D.matrix, CASES = D.cases;
@@ -10,7 +11,6 @@
   var SEV = OUT.map(function (o) { return RANK[o]; });
   var PASSED = OUT.map(function (o) { return o === "pass" || o === "xfail"; });
   var JUDGED = OUT.map(function (o) { return o !== "skip" && o !== "n/a"; });
-  var CHUNK_FIRST = 150, CHUNK = 400;
 
   var $ = function (id) { return document.getElementById(id); };
   var body = $("matrix-body"), head = $("matrix-head"), statusEl = $("status");
@@ -85,43 +85,26 @@
     return h + "</tr>";
   }
 
-  /* ---- building the table in chunks: the first rows paint at once ---- */
-  var rowEls = new Array(NC), groupEls = new Array(groups.length);
-  var order = [];              // ["g", gi] | ["c", i] in display order
+  /* ---- display order: a spec row, its document rows, their clause rows ---- */
+  var order = [];              // 2*gi+1 for group gi, 2*i for clause i (one typed array, no objects)
   (function buildOrder() {
     var last = -1, lastSpec = -1;
     for (var i = 0; i < NC; i++) {
-      if (clauseSpecGroup[i] !== lastSpec) { lastSpec = clauseSpecGroup[i]; order.push(["g", lastSpec]); }
-      if (clauseGroup[i] !== last) { last = clauseGroup[i]; order.push(["g", last]); }
-      order.push(["c", i]);
+      if (clauseSpecGroup[i] !== lastSpec) { lastSpec = clauseSpecGroup[i]; order.push(2 * lastSpec + 1); }
+      if (clauseGroup[i] !== last) { last = clauseGroup[i]; order.push(2 * last + 1); }
+      order.push(2 * i);
     }
   })();
 
   function buildHead() {
-    var h = '<tr><th class="first" scope="col">Clause <span class="muted">(' + NC + ')</span></th><th scope="col">Level</th>';
+    var h = '<tr><th class="first" scope="col">Clause <span class="muted">(' + NC + ')</span></th><th class="lvl" scope="col">Level</th>';
     for (var j = 0; j < NI; j++) {
       var im = IMPLS[j];
-      h += '<th scope="col" class="c' + j + '" title="' + esc((im.kind || "") + " " + (im.command || "")) + '">' + esc(im.name) +
+      h += '<th scope="col" class="impl c' + j + '" title="' + esc((im.kind || "") + " " + (im.command || "")) + '">' + esc(im.name) +
         '<span class="ver">' + esc(im.available === false ? "unavailable" : (im.version || "–")) + "</span></th>";
     }
     head.innerHTML = h + "</tr>";
   }
-
-  var built = 0;
-  function buildChunk(n) {
-    var end = Math.min(order.length, built + n), parts = [];
-    for (var k = built; k < end; k++) parts.push(order[k][0] === "g" ? groupRow(order[k][1]) : clauseRow(order[k][1]));
-    body.insertAdjacentHTML("beforeend", parts.join(""));
-    var el = body.children[built];
-    for (k = built; k < end; k++, el = el.nextElementSibling) {
-      if (order[k][0] === "g") groupEls[order[k][1]] = el; else rowEls[order[k][1]] = el;
-    }
-    var from = built;
-    built = end;
-    applyVisibility(from, end);
-    return built < order.length;
-  }
-
   /* ---- filter state <-> URL query ---- */
   var state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, cell: ""};
   function readUrl() {
@@ -160,8 +143,7 @@
   }
 
   /* ---- matching ---- */
-  var match = new Uint8Array(NC), shown = new Int8Array(NC).fill(-1);
-  var groupShown = new Int8Array(groups.length).fill(-1);
+  var match = new Uint8Array(NC);
   var visibleCols = [];
   function computeMatches() {
     visibleCols = [];
@@ -188,26 +170,106 @@
     }
   }
 
-  function applyVisibility(from, to) {
-    for (var k = from; k < to; k++) {
-      var item = order[k];
-      if (item[0] === "c") {
-        var i = item[1];
-        var g = groups[clauseGroup[i]], sg = groups[clauseSpecGroup[i]];
-        var vis = match[i] && !g.collapsed && !sg.collapsed ? 1 : 0;
-        if (shown[i] !== vis) { rowEls[i].hidden = !vis; shown[i] = vis; }
+
+  /* ---- virtual rendering: only the rows in (and near) the viewport are in the DOM ---- */
+  var scroller = $("scroller");
+  var items = [], tops = new Float64Array(1), rowH = 41, groupH = 29, OVERSCAN = 600;
+  var rowCache = new Array(NC), groupCache = new Array(groups.length), renderAll = false;
+  var selected = null, framePending = false;
+
+  function itemHeight(code) { return code & 1 ? groupH : rowH; }
+  function computeItems() {
+    items = [];
+    var anyInGroup = new Uint8Array(groups.length);
+    for (var i = 0; i < NC; i++) if (match[i]) { anyInGroup[clauseGroup[i]] = 1; anyInGroup[clauseSpecGroup[i]] = 1; }
+    for (var k = 0; k < order.length; k++) {
+      var code = order[k];
+      if (code & 1) {
+        var gi = code >> 1, g = groups[gi];
+        if (anyInGroup[gi] && !(g.parent >= 0 && groups[g.parent].collapsed)) items.push(code);
       } else {
-        var gi = item[1], gr = groups[gi], any = 0;
-        for (var x = gr.first; x <= gr.last; x++) if (match[x]) { any = 1; break; }
-        var parentCollapsed = gr.parent >= 0 && groups[gr.parent].collapsed;
-        var gvis = any && !parentCollapsed ? 1 : 0;
-        var el = groupEls[gi];
-        if (groupShown[gi] !== gvis) { el.hidden = !gvis; groupShown[gi] = gvis; }
-        el.classList.toggle("collapsed", gr.collapsed);
-        el.firstChild.setAttribute("aria-expanded", gr.collapsed ? "false" : "true");
+        var c = code >> 1;
+        if (match[c] && !groups[clauseGroup[c]].collapsed && !groups[clauseSpecGroup[c]].collapsed) items.push(code);
       }
     }
+    layoutItems();
   }
+  function layoutItems() {
+    tops = new Float64Array(items.length + 1);
+    for (var k = 0; k < items.length; k++) tops[k + 1] = tops[k] + itemHeight(items[k]);
+  }
+  function firstAtOrAfter(y) {          // index of the first item whose bottom is below y
+    var lo = 0, hi = items.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (tops[mid + 1] <= y) lo = mid + 1; else hi = mid; }
+    return lo;
+  }
+  function itemHtml(code) {
+    if (code & 1) { var gi = code >> 1; return groupCache[gi] || (groupCache[gi] = groupRow(gi)); }
+    var i = code >> 1; return rowCache[i] || (rowCache[i] = clauseRow(i));
+  }
+  function spacer(h) { return h > 0 ? '<tr class="spacer" aria-hidden="true"><td colspan="' + (NI + 2) + '" style="height:' + h + 'px"></td></tr>' : ""; }
+
+  function renderRows() {
+    framePending = false;
+    var from = 0, to = items.length;
+    if (!renderAll) {
+      var y = scroller.scrollTop - head.offsetHeight;
+      from = Math.max(0, firstAtOrAfter(y - OVERSCAN));
+      to = Math.min(items.length, firstAtOrAfter(y + scroller.clientHeight + OVERSCAN) + 1);
+    }
+    var focusKey = focusedKey(), parts = [spacer(tops[from])];
+    for (var k = from; k < to; k++) parts.push(itemHtml(items[k]));
+    parts.push(spacer(tops[items.length] - tops[to]));
+    body.innerHTML = parts.join("");
+    markGroups();
+    if (selected) {
+      var td = cellEl(selected[0], selected[1]);
+      if (td) td.classList.add("sel");
+    }
+    restoreFocus(focusKey);
+    if (!renderAll) measure();
+  }
+  function markGroups() {
+    var rows = body.querySelectorAll("tr.group");
+    for (var n = 0; n < rows.length; n++) {
+      var g = groups[+rows[n].dataset.g];
+      rows[n].classList.toggle("collapsed", g.collapsed);
+      rows[n].firstChild.setAttribute("aria-expanded", g.collapsed ? "false" : "true");
+    }
+  }
+  function measure() {                  // row heights come from CSS; adopt the real ones once
+    var r = body.querySelector("tr.row"), g = body.querySelector("tr.group"), changed = false;
+    if (r && r.offsetHeight && r.offsetHeight !== rowH) { rowH = r.offsetHeight; changed = true; }
+    if (g && g.offsetHeight && g.offsetHeight !== groupH) { groupH = g.offsetHeight; changed = true; }
+    if (changed) { layoutItems(); renderRows(); }
+  }
+  function scheduleRender() {
+    if (!framePending) { framePending = true; requestAnimationFrame(renderRows); }
+  }
+  function cellEl(i, j) {
+    return body.querySelector('tr[data-i="' + i + '"] td.c' + j);
+  }
+  function focusedKey() {
+    var a = document.activeElement;
+    if (!a || !body.contains(a)) return null;
+    var tr = a.parentNode;
+    return tr.dataset.g !== undefined ? ["g", tr.dataset.g] : ["c", tr.dataset.i, a.dataset.j];
+  }
+  function restoreFocus(key) {
+    if (!key) return;
+    var t = key[0] === "g" ? body.querySelector('tr[data-g="' + key[1] + '"] td.first') : cellEl(key[1], key[2]);
+    if (t) t.focus({preventScroll: true});
+  }
+  function scrollToClause(i) {
+    var k = items.indexOf(2 * i);
+    if (k < 0) return;
+    scroller.scrollTop = Math.max(0, tops[k] - 2 * rowH);
+    renderRows();
+  }
+  scroller.addEventListener("scroll", scheduleRender, {passive: true});
+  window.addEventListener("resize", scheduleRender);
+  window.addEventListener("beforeprint", function () { renderAll = true; renderRows(); });
+  window.addEventListener("afterprint", function () { renderAll = false; renderRows(); });
 
   function applyColumns() {
     var rules = [];
@@ -218,15 +280,15 @@
   function updateStatus() {
     var n = 0;
     for (var i = 0; i < NC; i++) n += match[i];
-    statusEl.textContent = "Showing " + n + " of " + NC + " clauses × " + visibleCols.length + " of " + NI +
-      " implementations" + (built < order.length ? " (still building…)" : "");
+    statusEl.textContent = "Showing " + n + " of " + NC + " clauses × " + visibleCols.length + " of " + NI + " implementations";
     document.body.dataset.visibleRows = String(n);
   }
 
   function refresh(writeState) {
     computeMatches();
     applyColumns();
-    applyVisibility(0, built);
+    computeItems();
+    renderRows();
     updateStatus();
     if (writeState !== false) writeUrl();
   }
@@ -302,6 +364,7 @@
     var c = CL[i], im = IMPLS[j], cases = CASES[i + "," + j] || [];
     if (lastCell) lastCell.classList.remove("sel");
     lastCell = td || null;
+    selected = [i, j];
     if (td) td.classList.add("sel");
     $("panel-title").textContent = c[0] + " on " + im.name;
     panelBody.textContent = "";
@@ -322,7 +385,11 @@
   }
   function closePanel() {
     panel.hidden = true;
-    if (lastCell) { lastCell.classList.remove("sel"); lastCell.focus(); }
+    if (selected) {
+      var td = cellEl(selected[0], selected[1]);
+      if (td) { td.classList.remove("sel"); td.focus({preventScroll: true}); }
+    }
+    selected = null;
     state.cell = "";
     writeUrl();
   }
@@ -330,7 +397,7 @@
   /* ---- events ---- */
   function cellFrom(target) {
     var td = target.closest ? target.closest("td") : null;
-    if (!td) return null;
+    if (!td || !body.contains(td)) return null;
     var tr = td.parentNode;
     if (tr.classList.contains("group")) return {group: +tr.dataset.g};
     if (td.classList.contains("cell") && td.dataset.j !== undefined) return {i: +tr.dataset.i, j: +td.dataset.j, td: td};
@@ -338,7 +405,7 @@
   }
   function toggleGroup(gi) {
     groups[gi].collapsed = !groups[gi].collapsed;
-    applyVisibility(0, built);
+    computeItems(); renderRows();
   }
   body.addEventListener("click", function (e) {
     var hit = cellFrom(e.target);
@@ -377,7 +444,7 @@
   function setAll(collapsed) {
     // Collapsing keeps spec and document rows visible: only the clause rows fold away.
     groups.forEach(function (g) { g.collapsed = collapsed && g.kind === "doc"; });
-    applyVisibility(0, built);
+    computeItems(); renderRows();
   }
   $("f-collapse").addEventListener("click", function () { setAll(true); });
   $("f-expand").addEventListener("click", function () { setAll(false); });
@@ -389,30 +456,20 @@
     var j = IMPLS.findIndex(function (im) { return im.name === name; });
     var i = CL.findIndex(function (c) { return c[0] === id; });
     if (i >= 0 && j >= 0 && M[i][j] >= 0) {
-      var td = rowEls[i] ? rowEls[i].querySelector("td.c" + j) : null;
-      openCell(i, j, td);
+      scrollToClause(i);
+      openCell(i, j, cellEl(i, j));
     }
   }
 
   /* ---- start ---- */
-  var t0 = performance.now();
   readUrl();
   syncControls();
   buildHead();
-  computeMatches();
-  applyColumns();
-  var more = buildChunk(CHUNK_FIRST);
-  updateStatus();
-  function finish() {
-    updateStatus();
-    openFromState();
-    document.body.dataset.buildMs = String(Math.round(performance.now() - t0));
-    document.body.dataset.ready = "true";
-  }
-  function step() {
-    if (buildChunk(CHUNK)) setTimeout(step, 0); else finish();
-  }
-  if (more) setTimeout(step, 0); else finish();
+  refresh(false);
+  openFromState();
+  document.body.dataset.buildMs = String(Math.round(performance.now() - T0));
+  document.body.dataset.readyAt = String(Math.round(performance.now()));
+  document.body.dataset.ready = "true";
 
   window.ociReport = {
     setFilters: function (next) {
