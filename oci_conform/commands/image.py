@@ -1,0 +1,122 @@
+"""``oci-conform image validate REF...`` and ``oci-conform image validate-document FILE...``."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.commands.common import add_output_options, emit, progress
+from oci_conform.model.results import CaseResult, Implementation, Results
+from oci_conform.model.verdict import ExitCode
+from oci_conform.orchestrate import finish, now
+from oci_conform.suites.base import RunContext
+
+VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.1.0", "1.1.1", "main")
+REF_HELP = ("oci:DIR[:TAG|DIGEST], oci-archive:FILE[:TAG], docker-archive:FILE, aci:FILE, "
+            "docker://HOST/NAME:TAG|@DIGEST, or a bare path (recognised by its content)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("image", help="validate images and image documents",
+                       description="Validate OCI images, Docker images and appc ACIs.")
+    isub = p.add_subparsers(dest="image_command", metavar="ACTION", parser_class=type(p))
+    v = isub.add_parser("validate", help="validate whole images: " + REF_HELP,
+                        description="Validate whole images with every blob they reach. REF: "
+                                    + REF_HELP)
+    v.add_argument("refs", nargs="+", metavar="REF")
+    _common(v)
+    v.add_argument("--max-layer-bytes", type=int, default=None, metavar="N",
+                   help="refuse layers that decompress past N bytes (default 64 GiB)")
+    v.add_argument("--max-ratio", type=int, default=None, metavar="R",
+                   help="refuse layers that decompress past R times their size, once over 1 GiB "
+                        "(default 100)")
+    v.add_argument("--max-entries", type=int, default=None, metavar="N",
+                   help="refuse layers with more than N tar entries (default 500000)")
+    v.add_argument("--tls", action="store_true",
+                   help="use https for docker:// references (default: http, for loopback)")
+    v.set_defaults(func=run_validate)
+    d = isub.add_parser("validate-document", help="validate single JSON documents (no blobs)",
+                        description="Validate descriptor, manifest, index, config, oci-layout, "
+                                    "Docker manifest/list/config and appc manifest documents.")
+    d.add_argument("files", nargs="+", metavar="FILE", help="a JSON file, or - for stdin")
+    d.add_argument("--media-type", default="", metavar="TYPE",
+                   help="judge as this media type (or: manifest, index, config, descriptor, "
+                        "oci-layout, docker-manifest, docker-manifest-list, docker-config, "
+                        "docker-schema1, appc-manifest)")
+    _common(d)
+    d.set_defaults(func=run_document)
+    p.set_defaults(func=lambda args: _usage(p))
+
+
+def _usage(p: argparse.ArgumentParser) -> int:
+    p.print_help(sys.stderr)
+    return ExitCode.USAGE
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--spec-version", choices=VERSIONS, default="1.1.1",
+                   help="image-spec version whose rules apply (default 1.1.1)")
+    add_output_options(p)
+
+
+def _results(args: argparse.Namespace, impls: list[Implementation],
+             outcomes: list[CaseResult]) -> Results:
+    catalog = default_catalog()
+    from oci_conform import __version__
+    from oci_conform.checks.image.versions import for_version
+    from oci_conform.host import host_facts
+    results = Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
+                      host=host_facts(), command=["oci-conform", *getattr(args, "argv", [])])
+    results.implementations = impls
+    versions = {"image-spec": args.spec_version}
+    results.results = for_version(outcomes, catalog, versions)
+    ctx = RunContext(catalog=catalog, workdir=Path("."),
+                     options={"image-spec_version": args.spec_version})
+    return finish(results, ctx)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from oci_conform.checks.image.layer import Limits
+    from oci_conform.checks.image.validate import Options, validate_ref
+    from oci_conform.drivers.image_sources.refs import parse_ref
+    try:
+        refs = [parse_ref(text) for text in args.refs]
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    limits = Limits()
+    for name, attr in (("max_layer_bytes", "max_uncompressed"), ("max_ratio", "max_ratio"),
+                       ("max_entries", "max_entries")):
+        if getattr(args, name) is not None:
+            setattr(limits, attr, getattr(args, name))
+    opts = Options(version=args.spec_version, limits=limits, insecure=not args.tls)
+    impls, outcomes = [], []
+    for ref in refs:
+        progress(f"[image] validating {ref.text} ({ref.kind})")
+        impls.append(Implementation(name=ref.text, kind="image", command=ref.text,
+                                    spec_version=args.spec_version))
+        outcomes.extend(validate_ref(ref, opts))
+    return emit(_results(args, impls, outcomes), args)
+
+
+def run_document(args: argparse.Namespace) -> int:
+    from oci_conform.checks.image.document import validate_document
+    from oci_conform.checks.image.jsondoc import MAX_DOCUMENT
+    impls, outcomes = [], []
+    for name in args.files:
+        try:
+            if name == "-":
+                data = sys.stdin.buffer.read(MAX_DOCUMENT + 1)
+            else:
+                with open(name, "rb") as f:
+                    data = f.read(MAX_DOCUMENT + 1)
+        except OSError as exc:
+            print(f"error: {name}: {exc.strerror or exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        label = "<stdin>" if name == "-" else name
+        report, kind = validate_document(data, label, args.spec_version, args.media_type)
+        impls.append(Implementation(name=label, kind="image-document", command=kind,
+                                    spec_version=args.spec_version))
+        outcomes.extend(report.outcomes(label, (), f"image:document:{kind}", {"kind": kind}))
+    return emit(_results(args, impls, outcomes), args)
