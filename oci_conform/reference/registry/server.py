@@ -134,6 +134,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(resp.body)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
+    do_OPTIONS = do_TRACE = do_CONNECT = _serve   # answered 405 UNSUPPORTED by the API
 
 
 class _Server(ThreadingHTTPServer):
