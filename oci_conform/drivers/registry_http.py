@@ -256,10 +256,14 @@ class RegistryClient:
         return resp
 
     def send_raw(self, method: str, raw_url: str, *, headers: dict[str, str] | None = None,
-                 scope: str = "") -> requests.Response:
-        """Send a request whose URL goes on the wire exactly as given (traversal probes)."""
+                 data: bytes | None = None, scope: str = "") -> requests.Response:
+        """Send a request whose URL goes on the wire exactly as given (traversal probes).
+
+        ``requests``/urllib3 would fold ``..`` segments and re-quote; here the prepared
+        request gets ``raw_url`` set after preparation, so the bytes are sent as given.
+        """
         def prepare() -> requests.PreparedRequest:
-            req = requests.Request(method, self.url("/v2/"), headers=headers or {})
+            req = requests.Request(method, self.url("/v2/"), headers=headers or {}, data=data)
             prepared = self.session.prepare_request(req)
             prepared.url = raw_url
             self._authorize(prepared, scope)
@@ -282,7 +286,7 @@ class RegistryClient:
         head = bytearray()
         try:
             while True:
-                block = resp.raw.read(chunk, decode_content=False)
+                block = _read(resp, chunk)
                 if not block:
                     break
                 hasher.update(block)
@@ -299,7 +303,7 @@ class RegistryClient:
         out = bytearray()
         try:
             while len(out) <= limit:
-                block = resp.raw.read(1 << 20, decode_content=False)
+                block = _read(resp, 1 << 20)
                 if not block:
                     break
                 out.extend(block)
@@ -438,11 +442,39 @@ class RegistryClient:
         return token
 
 
+def _read(resp: requests.Response, size: int) -> bytes:
+    """One raw (undecoded) block; urllib3 read errors become requests exceptions."""
+    try:
+        return bytes(resp.raw.read(size, decode_content=False) or b"")
+    except Exception as exc:  # urllib3 ProtocolError, IncompleteRead, socket errors
+        if isinstance(exc, requests.RequestException):
+            raise
+        raise requests.exceptions.ChunkedEncodingError(f"{type(exc).__name__}: {exc}") from exc
+
+
 def _add_query(url: str, params: dict[str, Any]) -> str:
     parts = urlsplit(url)
     extra = urlencode([(k, v) for k, v in params.items() if v is not None], doseq=True)
     query = f"{parts.query}&{extra}" if parts.query else extra
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class StreamBody:
+    """An upload body streamed from an iterator of byte blocks, with a known total length.
+
+    ``requests`` sends it with ``Content-Length: total`` (not chunked transfer encoding),
+    reading one block at a time: memory stays bounded by the block size.
+    """
+
+    def __init__(self, blocks: Iterable[bytes], total: int):
+        self._blocks = iter(blocks)
+        self.total = total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._blocks
 
 
 def exchanges_dicts(exchanges: Iterable[Exchange]) -> list[dict[str, Any]]:

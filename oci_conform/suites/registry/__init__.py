@@ -1,0 +1,149 @@
+"""The registry suite: distribution-spec clause by clause against any registry URL.
+
+``SUITE`` plugs into ``oci-conform matrix`` (``--registry NAME=URL``). Without a registry
+given, it starts Debian's ``docker-registry`` on loopback for the run, and the bundled
+reference registry when its module offers the start hook (see ``REFERENCE_HOOK``).
+
+Options read from ``RunContext.options``: ``registry_profile`` (v1.0, v1.1, dev),
+``registry_read_only``, ``registry_namespace``, ``registry_credentials`` (a Credentials).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import re
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+from oci_conform.drivers.docker_registry import (
+    DockerRegistry, RegistryStartError, binary_path, registry_version,
+)
+from oci_conform.drivers.registry_http import Credentials, RegistryClient
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Implementation
+from oci_conform.suites.base import RunContext
+from oci_conform.suites.registry.runner import (
+    CLEANUP_CLAUSE, PROFILES, RegistryRun, RunOptions, all_cases, all_clause_ids, check_count,
+)
+
+START_DOCKER = "start:docker-registry"
+START_REFERENCE = "start:oci-conform-registry"
+REFERENCE_MODULE = "oci_conform.reference.registry"
+REFERENCE_HOOK = "running"    # running(folder: Path) -> ContextManager[str base URL]
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+__all__ = ["SUITE", "RegistrySuite", "PROFILES", "all_cases", "check_count"]
+
+
+class RegistrySuite:
+    """distribution-spec behaviour checks over HTTP."""
+
+    name = "registry"
+    kind = "registry"
+    option = "--registry"
+    help = "a registry to test, as NAME=URL (e.g. local=http://127.0.0.1:5000)"
+
+    def clause_ids(self) -> frozenset[str]:
+        """Every clause id a case can judge that the catalog holds (main-only extras drop)."""
+        from oci_conform.catalog.loader import default_catalog
+        try:
+            known = set(default_catalog().clauses)
+        except Exception:  # an invalid catalog is reported by the catalog's own command
+            known = set()
+        ids = all_clause_ids()
+        return frozenset(ids & known) if known else frozenset(ids)
+
+    def parse_implementation(self, text: str) -> Implementation:
+        name, sep, url = text.partition("=")
+        if not sep or not name or not url:
+            raise ValueError(f"--registry wants NAME=URL, got {text!r}")
+        if not NAME_RE.match(name):
+            raise ValueError(f"registry name {name!r} may hold letters, digits, '.', '_', '-'")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"registry URL {url!r} must be http:// or https://host[:port]")
+        return Implementation(name=name, kind=self.kind, command=url.rstrip("/"),
+                              spec_version="")
+
+    def default_implementations(self, ctx: RunContext) -> list[Implementation]:
+        found = []
+        path = binary_path()
+        found.append(Implementation(
+            name="docker-registry", kind=self.kind, command=START_DOCKER,
+            version=registry_version(path) if path else "", available=bool(path),
+            reason="" if path else "docker-registry is not installed (apt-get install "
+                                   "docker-registry)"))
+        found.append(self._reference())
+        return found
+
+    def _reference(self) -> Implementation:
+        impl = Implementation(name="oci-conform-registry", kind=self.kind,
+                              command=START_REFERENCE)
+        try:
+            spec = importlib.util.find_spec(REFERENCE_MODULE)
+        except (ImportError, ValueError):
+            spec = None
+        if spec is None:
+            impl.available = False
+            impl.reason = f"the reference registry ({REFERENCE_MODULE}) is not part of this build"
+            return impl
+        module = importlib.import_module(REFERENCE_MODULE)
+        if not callable(getattr(module, REFERENCE_HOOK, None)):
+            impl.available = False
+            impl.reason = (f"{REFERENCE_MODULE} has no {REFERENCE_HOOK}(folder) hook to start "
+                           "it on loopback")
+        impl.version = str(getattr(module, "__version__", ""))
+        return impl
+
+    @contextlib.contextmanager
+    def _endpoint(self, impl: Implementation, ctx: RunContext) -> Iterator[str]:
+        if impl.command == START_DOCKER:
+            with DockerRegistry(folder=None) as reg:
+                impl.version = impl.version or reg.version
+                yield reg.url
+        elif impl.command == START_REFERENCE:
+            module = importlib.import_module(REFERENCE_MODULE)
+            folder = ctx.workdir / f"reference-registry-{impl.name}"
+            folder.mkdir(parents=True, exist_ok=True)
+            with getattr(module, REFERENCE_HOOK)(folder) as url:
+                yield str(url)
+        else:
+            yield impl.command
+
+    def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        options = RunOptions(profile=str(ctx.options.get("registry_profile", "v1.1")),
+                             read_only=bool(ctx.options.get("registry_read_only", False)),
+                             namespace=str(ctx.options.get("registry_namespace", "")),
+                             selection=ctx.selection)
+        impl.spec_version = PROFILES.get(options.profile, options.profile)
+        creds = ctx.options.get("registry_credentials")
+        credentials = creds if isinstance(creds, Credentials) else Credentials()
+        try:
+            endpoint = self._endpoint(impl, ctx)
+            url = endpoint.__enter__()
+        except (RegistryStartError, OSError) as exc:
+            yield from self._all(impl, ctx, Outcome.ERROR, f"could not start {impl.name}: {exc}")
+            return
+        try:
+            with RegistryClient(url, credentials=credentials,
+                                verify_tls=not ctx.options.get("registry_insecure")) as client:
+                run = RegistryRun(client, ctx.catalog, impl.name, options, ctx.progress)
+                yield from run.run()
+        finally:
+            endpoint.__exit__(None, None, None)
+
+    def _all(self, impl: Implementation, ctx: RunContext, outcome: Outcome,
+             message: str) -> Iterator[CaseResult]:
+        for cid in sorted(self.clause_ids() - {CLEANUP_CLAUSE}):
+            if ctx.selection.wants([cid]):
+                yield CaseResult(cid, impl.name, outcome, case="registry:start", message=message)
+
+
+def describe() -> dict[str, Any]:
+    """Counts for docs and tests: cases, declared checks, clause ids."""
+    return {"cases": len(all_cases()), "checks": check_count(),
+            "clauses": len(all_clause_ids())}
+
+
+SUITE = RegistrySuite()

@@ -1,0 +1,378 @@
+"""Content discovery: tag listing (order, n, last, Link) and the referrers API."""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import requests
+
+from oci_conform.suites.registry import content as C
+from oci_conform.suites.registry.framework import Case, CaseError, CaseSkip, Judge
+from oci_conform.suites.registry.judging import content_type, error_body, header, status, where
+from oci_conform.suites.registry.session import Session, _json
+
+P = "dist.spec."
+LT = P + "listing-tags."
+LR = P + "listing-referrers."
+EC = P + "error-codes."
+TAGS = ["alpha", "beta", "delta", "gamma", "v1.0", "v1.1", "v10", "v2"]
+MIXED = ["Beta", "alpha", "Gamma", "delta", "Zeta", "epsilon"]
+LINK_RE = re.compile(r'^\s*<([^>]+)>\s*;\s*rel="?next"?\s*$')
+MAX_PAGES = 30
+
+
+def _tag_repo(s: Session, key: str, tags: list[str]) -> str:
+    def build() -> str:
+        repo = s.name(key)
+        man = C.image(s.salt, key)
+        s.push_image(repo, man, tags[0])
+        for tag in tags[1:]:
+            resp = s.put_manifest(repo, tag, man)
+            if resp.status_code != 201:
+                raise CaseError(f"could not tag {tag}: HTTP {resp.status_code}")
+        return repo
+    return s.once("tags-" + key, build)
+
+
+def _list(s: Session, repo: str, **params: Any) -> tuple[requests.Response, dict[str, Any]]:
+    resp = s.client.request("GET", f"/v2/{repo}/tags/list", params=params or None)
+    return resp, _json(resp.content)
+
+
+def _listing_repo(s: Session) -> tuple[str, list[str] | None]:
+    """Our tagged repo (with the tags we know), or the read-only namespace (tags unknown)."""
+    if s.read_only:
+        return s.repo, None
+    return _tag_repo(s, "tags", TAGS), sorted(TAGS)
+
+
+def tags_list(s: Session, j: Judge) -> None:
+    repo, expected = _listing_repo(s)
+    resp, doc = _list(s, repo)
+    status(j, LT + "1", resp, (200,), "GET tags/list")
+    tags = doc.get("tags")
+    j.check(LT + "4", isinstance(doc.get("name"), str) and isinstance(tags, list)
+            and all(isinstance(t, str) for t in tags),
+            "body is {name: string, tags: [string]}", expected='{"name":..., "tags":[...]}',
+            actual=resp.content[:200].decode("utf-8", "replace"), location=where(resp))
+    j.check(LT + "4", doc.get("name") == repo, f"name is {doc.get('name')!r}", expected=repo,
+            actual=doc.get("name"), location=where(resp))
+    if not isinstance(tags, list):
+        raise CaseError("no tag list to judge")
+    _order(j, ORDER, tags, "tags are in lexical order", resp)
+    if expected is not None:
+        j.check(LT + "1", sorted(tags) == expected, "all pushed tags are listed",
+                expected=expected, actual=tags, location=where(resp))
+
+
+def tags_mixed_case(s: Session, j: Judge) -> None:
+    repo = _tag_repo(s, "tags-mixed", MIXED)
+    resp, doc = _list(s, repo)
+    tags = doc.get("tags")
+    if resp.status_code != 200 or not isinstance(tags, list):
+        raise CaseError(f"tags/list answered {resp.status_code}")
+    _order(j, ORDER, tags, "mixed-case tags are in lexical order", resp)
+
+
+def tags_paginated(s: Session, j: Judge) -> None:
+    repo, expected = _listing_repo(s)
+    full_resp, full = _list(s, repo)
+    everything = full.get("tags") if isinstance(full.get("tags"), list) else None
+    if not everything or len(everything) < 2:
+        raise CaseSkip(f"repository has {len(everything or [])} tags; pagination needs 2+")
+    n = 3 if len(everything) > 3 else 1
+    seen: list[str] = []
+    resp, doc = _list(s, repo, n=n)
+    for _page in range(MAX_PAGES):
+        status(j, LT + "6", resp, (200,), f"GET tags/list page (n={n})")
+        page = doc.get("tags") if isinstance(doc.get("tags"), list) else []
+        link = resp.headers.get("Link")
+        remaining = len(everything) - len(seen)
+        if link is None:
+            j.check(LT + "6", len(page) == min(n, remaining),
+                    f"page without Link holds {len(page)} tags", expected=min(n, remaining),
+                    actual=len(page), location=where(resp))
+        else:
+            j.check(LT + "5", len(page) <= n, f"page with Link holds {len(page)} of n={n}",
+                    expected=f"<= {n}", actual=len(page), location=where(resp))
+        _order(j, ORDER_PAGED, page, "page is in lexical order", resp)
+        if seen and page:
+            follows = everything[len(seen):len(seen) + len(page)]
+            j.check(LT + "12", page == follows, "next page continues where the previous "
+                    "ended", expected=follows, actual=page, location=where(resp))
+        seen.extend(page)
+        if link is None:
+            break
+        match = LINK_RE.match(link)
+        j.check(LT + "8", bool(match), f"Link header {link!r}", expected='<url>; rel="next"',
+                actual=link, location=where(resp))
+        if not match:
+            break
+        resp = s.client.request("GET", match.group(1))
+        doc = _json(resp.content)
+    else:
+        j.check(LT + "8", False, f"pagination did not end within {MAX_PAGES} pages",
+                expected="a last page without Link", actual=f"{MAX_PAGES} pages",
+                location=where(resp))
+    j.check(LT + "6", seen == everything, "pages together equal the full list",
+            expected=everything, actual=seen, location=where(resp))
+    if LT + "12" not in j.verdicts:
+        j.na(LT + "12", "the listing came in a single page")
+    if LT + "8" not in j.verdicts:
+        j.na(LT + "8", "the registry sent no Link header")
+    if LT + "5" not in j.verdicts:
+        j.na(LT + "5", "no page came with a Link header")
+    del full_resp
+
+
+def tags_n_zero(s: Session, j: Judge) -> None:
+    repo, _ = _listing_repo(s)
+    resp, doc = _list(s, repo, n=0)
+    status(j, LT + "9", resp, (200,), "GET tags/list?n=0")
+    j.check(LT + "9", doc.get("tags") == [], f"n=0 lists {doc.get('tags')!r}", expected="[]",
+            actual=doc.get("tags"), location=where(resp))
+    j.check(LT + "9-b", "Link" not in resp.headers, "n=0 has no Link header",
+            expected="no Link", actual=resp.headers.get("Link"), location=where(resp))
+
+
+def tags_last(s: Session, j: Judge) -> None:
+    repo, _ = _listing_repo(s)
+    _, full = _list(s, repo)
+    everything = full.get("tags") if isinstance(full.get("tags"), list) else []
+    if len(everything) < 3:
+        raise CaseSkip(f"repository has {len(everything)} tags; `last` needs 3+")
+    pivot = everything[1]
+    after = everything[2:]
+    resp, doc = _list(s, repo, n=2, last=pivot)
+    status(j, LT + "11", resp, (200,), f"GET tags/list?n=2&last={pivot}")
+    j.check(LT + "11", doc.get("tags") == after[:2], f"tags after {pivot!r}",
+            expected=after[:2], actual=doc.get("tags"), location=where(resp))
+    resp, doc = _list(s, repo, last=pivot)
+    status(j, LT + "13", resp, (200,), f"GET tags/list?last={pivot} (no n)")
+    got = doc.get("tags") if isinstance(doc.get("tags"), list) else None
+    j.check(LT + "13", got is not None and len(got) > 0 and got == after[:len(got)],
+            f"last without n lists tags after {pivot!r}", expected=after, actual=got,
+            location=where(resp))
+    _order(j, ORDER_LAST, got or [], "tags after last are ordered", resp)
+
+
+def tags_empty_repository(s: Session, j: Judge) -> None:
+    repo = s.name("untagged")
+    man = C.image(s.salt, "untagged")
+    for blob in man.blobs:
+        s.require_blob(repo, blob)
+    put = s.put_manifest(repo, man.digest, man)
+    if put.status_code != 201:
+        raise CaseError(f"could not push an untagged manifest: HTTP {put.status_code}")
+    resp, doc = _list(s, repo)
+    status(j, LT + "1", resp, (200,), "GET tags/list of a repository with no tags")
+    j.check(LT + "2", doc.get("tags") == [], f"tags of an untagged repository: "
+            f"{doc.get('tags')!r}", expected="[]", actual=doc.get("tags"), location=where(resp))
+    j.check(LT + "4", isinstance(doc.get("tags"), list), "tags is a JSON list",
+            expected="[]", actual=resp.content[:200].decode("utf-8", "replace"),
+            location=where(resp))
+
+
+def tags_unknown_repository(s: Session, j: Judge) -> None:
+    resp, _ = _list(s, f"oci-conform/absent-{s.run_id}")
+    j.check(EC + "5", resp.status_code == 404, f"tags of a missing repository: HTTP "
+            f"{resp.status_code}", expected=404, actual=resp.status_code, location=where(resp))
+    error_body(j, resp, "tags of a missing repository", format_clause=EC + "1",
+               code_clause=EC + "2", listed_clause=EC + "5", expected_codes=("NAME_UNKNOWN",))
+
+
+def _ordered(tags: list[str], either: bool) -> bool:
+    """Case-insensitive lexical order; with ``either`` byte (ASCII) order is fine too."""
+    lexical = tags == sorted(tags, key=lambda t: (t.lower(), t))
+    return lexical or (either and tags == sorted(tags))
+
+
+def _order_rule(either: bool) -> str:
+    return ("case-insensitive lexical or ASCII order" if either
+            else "case-insensitive lexical order")
+
+
+def _order(j: Judge, pairs: tuple[tuple[str, bool], ...], tags: list[str], what: str,
+           resp: requests.Response) -> None:
+    """Judge one list against each (clause, ascii-allowed) pair."""
+    for clause, either in pairs:
+        j.check(clause, _ordered(tags, either), what, expected=_order_rule(either),
+                actual=tags[:20], location=where(resp))
+
+
+ORDER = ((LT + "3", False), (LT + "sorted-lexical-or-ascii", True))
+ORDER_PAGED = ((LT + "10", False), (LT + "paginated-sorted-lexical-or-ascii", True))
+ORDER_LAST = ((LT + "12", False), (LT + "last-sorted-lexical-or-ascii", True))
+
+
+# ----------------------------------------------------------------------------- referrers
+
+def _refs(s: Session) -> tuple[str, dict[str, C.Manifest]]:
+    refs = s.referrers_set()
+    return refs["_repo"], refs  # type: ignore[return-value]
+
+
+def _api(s: Session, j: Judge, clauses: tuple[str, ...], repo: str, digest: str,
+         **params: str) -> tuple[requests.Response, dict[str, Any]]:
+    resp = s.client.request("GET", f"/v2/{repo}/referrers/{digest}", params=params or None,
+                            headers={"Accept": C.OCI_INDEX})
+    if s.referrers_supported is None:
+        s.referrers_supported = resp.status_code == 200
+    if resp.status_code == 404 and not params:
+        for clause in clauses:
+            j.na(clause, "the referrers API is not offered (404); see referrers-tag-fallback")
+        raise CaseSkip("referrers API not offered")
+    return resp, _json(resp.content)
+
+
+def referrers_list(s: Session, j: Judge) -> None:
+    repo, refs = _refs(s)
+    subject = refs["subject"]
+    clauses = (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7", LR + "8", LR + "9",
+               P + "enabling-the-referrers-api.3")
+    resp, doc = _api(s, j, clauses, repo, subject.digest)
+    status(j, LR + "1", resp, (200,), "GET referrers of a subject with referrers")
+    j.check(LR + "5", content_type(resp) == C.OCI_INDEX, "Content-Type of the referrers list",
+            expected=C.OCI_INDEX, actual=resp.headers.get("Content-Type"), location=where(resp))
+    items = doc.get("manifests")
+    j.check(LR + "4", doc.get("schemaVersion") == 2 and isinstance(items, list),
+            "body is an image index with a manifests list", expected="image index",
+            actual=resp.content[:200].decode("utf-8", "replace"), location=where(resp))
+    if not isinstance(items, list):
+        raise CaseError("no descriptor list")
+    by_digest = {d.get("digest"): d for d in items if isinstance(d, dict)}
+    wanted = {k: refs[k] for k in ("sbom", "sig", "config", "index")}
+    missing = [k for k, m in wanted.items() if m.digest not in by_digest]
+    j.check(P + "enabling-the-referrers-api.3", not missing,
+            "every referrer pushed is listed", expected=list(wanted),
+            actual=f"missing {missing}" if missing else "all", location=where(resp))
+    for key, expect_type in (("sbom", C.ARTIFACT_SBOM), ("sig", C.ARTIFACT_SIG)):
+        got = by_digest.get(wanted[key].digest, {})
+        j.check(LR + "6", got.get("artifactType") == expect_type,
+                f"{key} referrer artifactType", expected=expect_type,
+                actual=got.get("artifactType"), location=where(resp))
+    got = by_digest.get(wanted["config"].digest, {})
+    j.check(LR + "7", got.get("artifactType") == "application/vnd.oci-conform.test.config.v1+json",
+            "artifactType falls back to the config media type",
+            expected="application/vnd.oci-conform.test.config.v1+json",
+            actual=got.get("artifactType"), location=where(resp))
+    got = by_digest.get(wanted["index"].digest)
+    if got is None:
+        j.check(LR + "8", False, "index referrer not listed", expected="listed",
+                actual="absent", location=where(resp))
+    else:
+        j.check(LR + "8", "artifactType" not in got, "index without artifactType has none",
+                expected="no artifactType", actual=got.get("artifactType"), location=where(resp))
+    for key, kind in (("sbom", "sbom"), ("sig", "signature"), ("config", "config-typed"),
+                      ("index", "index-referrer")):
+        got = by_digest.get(wanted[key].digest, {})
+        ann = got.get("annotations") or {}
+        j.check(LR + "9", ann.get("org.oci-conform.kind") == kind,
+                f"{key} referrer carries the manifest's annotations",
+                expected={"org.oci-conform.kind": kind}, actual=ann, location=where(resp))
+
+
+def referrers_empty(s: Session, j: Judge) -> None:
+    repo, refs = _refs(s)
+    lone = C.digest_of(f"no-referrers-{s.run_id}".encode())
+    resp, doc = _api(s, j, (LR + "2", LR + "10"), repo, lone)
+    j.check(LR + "2", resp.status_code != 404, f"referrers of an unknown digest: HTTP "
+            f"{resp.status_code}", expected="not 404", actual=resp.status_code,
+            location=where(resp))
+    j.check(LR + "10", resp.status_code == 200 and doc.get("manifests") == [],
+            "no referrers gives an empty list", expected="200 with manifests: []",
+            actual=f"{resp.status_code} {resp.content[:120]!r}", location=where(resp))
+
+
+def referrers_invalid_digest(s: Session, j: Judge) -> None:
+    repo, _ = _refs(s)
+    resp = s.client.request("GET", f"/v2/{repo}/referrers/sha256:not-a-digest",
+                            headers={"Accept": C.OCI_INDEX})
+    if resp.status_code == 404 and not s.referrers_supported:
+        j.na(LR + "3", "the referrers API is not offered (404)")
+        return
+    status(j, LR + "3", resp, (400,), "GET referrers with a malformed digest")
+
+
+def referrers_filter(s: Session, j: Judge) -> None:
+    repo, refs = _refs(s)
+    subject = refs["subject"]
+    _api(s, j, (LR + "13", LR + "14"), repo, subject.digest)
+    resp, doc = _api(s, j, (LR + "13", LR + "14"), repo, subject.digest,
+                     artifactType=C.ARTIFACT_SBOM)
+    applied = resp.headers.get("OCI-Filters-Applied")
+    items = doc.get("manifests") if isinstance(doc.get("manifests"), list) else []
+    types = sorted({str(d.get("artifactType")) for d in items if isinstance(d, dict)})
+    j.check(LR + "13", applied is not None and "artifactType" in applied,
+            f"artifactType filter applied: {applied!r}", expected="OCI-Filters-Applied: "
+            "artifactType", actual=applied, location=where(resp))
+    if applied and "artifactType" in applied:
+        j.check(LR + "14", types == [C.ARTIFACT_SBOM], f"filtered list holds types {types}",
+                expected=[C.ARTIFACT_SBOM], actual=types, location=where(resp))
+    else:
+        j.check(LR + "14", len(items) >= 4,
+                "unfiltered answer (no OCI-Filters-Applied) lists every referrer",
+                expected=">= 4 descriptors", actual=len(items), location=where(resp))
+
+
+def referrers_tag_fallback(s: Session, j: Judge) -> None:
+    repo, refs = _refs(s)
+    subject = refs["subject"]
+    probe = s.probe_referrers(repo, subject.digest)
+    if probe.status_code == 200:
+        j.na(LR + "16", "the referrers API is offered: no fallback needed")
+        j.na(LR + "17", "the referrers API is offered: no fallback needed")
+        return
+    j.check(LR + "16", probe.status_code == 404, f"referrers API answered {probe.status_code}",
+            expected="404 (fallback) or 200", actual=probe.status_code, location=where(probe))
+    descs = []
+    for key in ("sbom", "sig", "config"):
+        man = refs[key]
+        doc = json.loads(man.data)
+        desc = man.descriptor(artifactType=doc.get("artifactType")
+                              or doc["config"]["mediaType"],
+                              annotations=doc.get("annotations", {}))
+        descs.append(desc)
+    fallback = C.Manifest(C.encode({"schemaVersion": 2, "mediaType": C.OCI_INDEX,
+                                    "manifests": descs}), C.OCI_INDEX)
+    tag = C.referrers_tag(subject.digest)
+    put = s.put_manifest(repo, tag, fallback)
+    status(j, LR + "16", put, (201,), f"PUT referrers index to tag {tag}")
+    got = s.get_manifest(repo, tag, accept=C.OCI_INDEX)
+    status(j, LR + "17", got, (200,), "GET the referrers tag")
+    listed = {d.get("digest") for d in _json(got.content).get("manifests", [])
+              if isinstance(d, dict)}
+    j.check(LR + "17", listed == {d["digest"] for d in descs} and
+            content_type(got) == C.OCI_INDEX,
+            "the tag serves the referrers index pushed", expected=sorted(d["digest"]
+                                                                        for d in descs),
+            actual=sorted(str(x) for x in listed), location=where(got))
+
+
+CASES = [
+    Case("tags-list", "discovery", (LT + "1", LT + "3", LT + "sorted-lexical-or-ascii",
+                                    LT + "4"), tags_list, write=False),
+    Case("tags-mixed-case-order", "discovery", (LT + "3", LT + "sorted-lexical-or-ascii"),
+         tags_mixed_case),
+    Case("tags-paginated", "discovery", (LT + "5", LT + "6", LT + "8", LT + "10",
+                                         LT + "paginated-sorted-lexical-or-ascii", LT + "12"),
+         tags_paginated, write=False),
+    Case("tags-n-zero", "discovery", (LT + "9", LT + "9-b"), tags_n_zero, write=False),
+    Case("tags-last", "discovery", (LT + "11", LT + "12", LT + "last-sorted-lexical-or-ascii",
+                                    LT + "13"), tags_last, write=False),
+    Case("tags-empty-repository", "discovery", (LT + "1", LT + "2", LT + "4"),
+         tags_empty_repository),
+    Case("tags-unknown-repository", "discovery", (EC + "1", EC + "2", EC + "5"),
+         tags_unknown_repository, write=False),
+    Case("referrers-list", "referrers", (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7",
+                                         LR + "8", LR + "9", P + "enabling-the-referrers-api.3"),
+         referrers_list, since="1.1.0"),
+    Case("referrers-empty", "referrers", (LR + "2", LR + "10"), referrers_empty, since="1.1.0"),
+    Case("referrers-invalid-digest", "referrers", (LR + "3",), referrers_invalid_digest,
+         since="1.1.0"),
+    Case("referrers-filter", "referrers", (LR + "13", LR + "14"), referrers_filter,
+         since="1.1.0"),
+    Case("referrers-tag-fallback", "referrers", (LR + "16", LR + "17"), referrers_tag_fallback,
+         since="1.1.0"),
+]

@@ -1,0 +1,235 @@
+"""Run the registry cases against one registry and turn verdicts into CaseResults."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import requests
+
+from oci_conform.catalog.loader import Catalog
+from oci_conform.drivers.registry_http import Exchange, RegistryClient
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Finding
+from oci_conform.suites.base import Selection
+from oci_conform.suites.registry import cases_discovery, cases_manage, cases_pull, cases_push
+from oci_conform.suites.registry.framework import (
+    MAX_EXCHANGES, Case, CaseError, CaseSkip, Judge, Verdict,
+)
+from oci_conform.suites.registry.session import FixtureError, Session
+
+SPEC = "distribution-spec"
+P = "dist.spec."
+CLEANUP_CLAUSE = "harness.registry.cleanup"
+WARN_CLAUSES = (P + "warnings.2", P + "warnings.3")
+REQ_PULL = P + "requirements.1"
+REQ_OTHER = P + "requirements.2"
+PROFILES = {"v1.0": "1.0.0", "v1.1": "1.1.1", "dev": "main"}
+
+
+def _summary_warnings(s: Session, j: Judge) -> None:
+    """Warning headers seen anywhere in the run: form ``299 - "text"``, 4096 bytes at most."""
+    raise NotImplementedError  # replaced by the runner, which holds every exchange
+
+
+CASES: list[Case] = [*cases_pull.CASES, *cases_push.CASES, *cases_discovery.CASES,
+                     *cases_manage.CASES]
+SUMMARY_CASES: list[Case] = [
+    Case("warning-headers", "errors", WARN_CLAUSES, _summary_warnings, write=False),
+    Case("pull-category", "summary", (REQ_PULL,), _summary_warnings, write=False),
+    Case("push-discovery-management-categories", "summary", (REQ_OTHER,), _summary_warnings),
+]
+
+
+def all_cases() -> list[Case]:
+    return [*CASES, *SUMMARY_CASES]
+
+
+def all_clause_ids() -> set[str]:
+    ids = {c for case in all_cases() for c in case.clauses}
+    ids.add(CLEANUP_CLAUSE)
+    return ids
+
+
+def check_count() -> int:
+    """Declared checks: one per (case, clause)."""
+    return sum(len(case.clauses) for case in all_cases())
+
+
+@dataclass
+class RunOptions:
+    profile: str = "v1.1"
+    read_only: bool = False
+    namespace: str = ""
+    selection: Selection = field(default_factory=Selection)
+
+
+class RegistryRun:
+    """One registry, one profile: runs every selected case, then the summaries, then cleanup."""
+
+    def __init__(self, client: RegistryClient, catalog: Catalog, impl_name: str,
+                 options: RunOptions, progress: Callable[[str], None] = lambda _m: None):
+        self.client = client
+        self.catalog = catalog
+        self.impl = impl_name
+        self.options = options
+        self.version = PROFILES.get(options.profile, options.profile)
+        self.progress = progress
+        self.session = Session(client, options.namespace, options.read_only, self.version)
+        self.known = frozenset(catalog.clauses)
+        self.warnings: list[tuple[str, str]] = []
+        self.group_results: dict[str, list[tuple[str, Outcome]]] = {}
+
+    # -- per case -----------------------------------------------------------------------
+
+    def _not_in_force(self, case: Case, clause: str) -> str:
+        spec = self.catalog.specs.get(SPEC)
+        if case.since and spec and self.version in spec.versions and case.since in spec.versions \
+                and spec.index(self.version) < spec.index(case.since):
+            return f"{case.name} concerns an API added in distribution-spec {case.since}"
+        entry = self.catalog.clauses.get(clause)
+        if entry is not None and spec is not None and not entry.holds_for(spec, self.version):
+            return f"{clause} is not in force in distribution-spec {self.version}"
+        return ""
+
+    def run_case(self, case: Case, body: Callable[[Session, Judge], None]) -> list[CaseResult]:
+        dropped = frozenset(c for c in case.clauses if c not in self.known)
+        judge = Judge(case, dropped)
+        started = time.monotonic()
+        not_in_force = {c: r for c in case.clauses if (r := self._not_in_force(case, c))}
+        missing, reason = Outcome.ERROR, "the case ended without judging this clause"
+        if len(not_in_force) == len(case.clauses):
+            for clause, why in not_in_force.items():
+                judge.na(clause, why)
+        elif case.write and self.options.read_only:
+            missing, reason = Outcome.SKIP, "read-only mode: this case pushes content"
+        else:
+            self.client.take()
+            try:
+                body(self.session, judge)
+            except CaseSkip as exc:
+                missing, reason = Outcome.SKIP, str(exc)
+            except (CaseError, FixtureError) as exc:
+                missing, reason = Outcome.ERROR, str(exc)
+            except requests.RequestException as exc:
+                missing, reason = Outcome.ERROR, f"HTTP failure: {type(exc).__name__}: {exc}"
+            except Exception as exc:  # a bug in one case must not stop the others
+                missing, reason = Outcome.ERROR, f"case crashed: {type(exc).__name__}: {exc}"
+            for clause, why in not_in_force.items():
+                judge.verdicts[clause] = Verdict(clause, Outcome.NA, why)
+        exchanges = self.client.take()
+        self._collect_warnings(exchanges)
+        duration = time.monotonic() - started
+        return [self._result(case, v, exchanges, judge.notes, duration)
+                for v in judge.finish(missing, reason)]
+
+    def _result(self, case: Case, verdict: Verdict, exchanges: list[Exchange],
+                notes: list[str], duration: float) -> CaseResult:
+        evidence: dict[str, Any] = {"profile": self.options.profile,
+                                    "spec_version": self.version, "group": case.group}
+        if exchanges:
+            evidence["http"] = [e.to_dict() for e in exchanges[:MAX_EXCHANGES]]
+            if len(exchanges) > MAX_EXCHANGES:
+                evidence["http_omitted"] = len(exchanges) - MAX_EXCHANGES
+        if notes:
+            evidence["notes"] = notes
+        message = verdict.message or ""
+        return CaseResult(clause=verdict.clause, implementation=self.impl,
+                          outcome=verdict.outcome, case=f"registry:{case.name}",
+                          message=message[:400], findings=verdict.findings, evidence=evidence,
+                          duration=duration)
+
+    def _collect_warnings(self, exchanges: list[Exchange]) -> None:
+        for ex in exchanges:
+            for key, value in ex.response_headers.items():
+                if key.lower() == "warning":
+                    self.warnings.append((ex.line(), value))
+
+    # -- summaries ----------------------------------------------------------------------
+
+    def _warnings(self, s: Session, j: Judge) -> None:
+        if not self.warnings:
+            for clause in WARN_CLAUSES:
+                j.na(clause, "no Warning header was seen in the run")
+            return
+        for line, value in self.warnings:
+            for item in value.split(","):
+                item = item.strip()
+                ok = item.startswith('299 - "') and item.endswith('"')
+                j.check(WARN_CLAUSES[0], ok, f"Warning {item[:80]!r}",
+                        expected='299 - "<text>" (no date)', actual=item[:200], location=line)
+        total = sum(len(v) for _, v in self.warnings)
+        j.check(WARN_CLAUSES[1], total <= 4096 * max(1, len(self.warnings)),
+                f"{total} bytes of warnings over {len(self.warnings)} responses",
+                expected="<= 4096 per response", actual=total)
+
+    def _category(self, groups: tuple[str, ...], clause: str, what: str) -> Callable[
+            [Session, Judge], None]:
+        def judge(s: Session, j: Judge) -> None:
+            outcomes = [(name, o) for g in groups for name, o in self.group_results.get(g, [])]
+            failed = sorted({name for name, o in outcomes if o == Outcome.FAIL})
+            judged = [o for _, o in outcomes if o in (Outcome.PASS, Outcome.FAIL)]
+            if not judged:
+                raise CaseSkip(f"no {what} case was judged in this run")
+            j.check(clause, not failed, f"{len(judged)} {what} checks, failing cases: "
+                    f"{', '.join(failed) or 'none'}", expected=f"every {what} case passes",
+                    actual=", ".join(failed))
+        return judge
+
+    # -- the run ------------------------------------------------------------------------
+
+    def run(self) -> Iterator[CaseResult]:
+        sel = self.options.selection
+        bodies: dict[str, Callable[[Session, Judge], None]] = {
+            "warning-headers": self._warnings,
+            "pull-category": self._category(("pull",), REQ_PULL, "pull"),
+            "push-discovery-management-categories": self._category(
+                ("push", "discovery", "referrers", "management"), REQ_OTHER,
+                "push/discovery/management"),
+        }
+        try:
+            for case in CASES:
+                if not sel.wants(case.clauses, case.group, case.name):
+                    continue
+                self.progress(f"[registry] {self.impl}: {case.name}")
+                results = self.run_case(case, case.run)
+                for r in results:
+                    self.group_results.setdefault(case.group, []).append((case.name, r.outcome))
+                yield from results
+            for case in SUMMARY_CASES:
+                if sel.wants(case.clauses, case.group, case.name):
+                    yield from self.run_case(case, bodies[case.name])
+        finally:
+            cleanup = self._cleanup()
+        if cleanup is not None:
+            yield cleanup
+
+    def _cleanup(self) -> CaseResult | None:
+        if self.options.read_only:
+            return None
+        self.client.take()
+        started = time.monotonic()
+        try:
+            left = self.session.cleanup()
+        except Exception as exc:  # report, never raise from cleanup
+            left = [f"cleanup stopped: {type(exc).__name__}: {exc}"]
+        exchanges = self.client.take()
+        pushed = len(self.session.ledger.manifests) + len(self.session.ledger.blobs)
+        evidence: dict[str, Any] = {"removed": pushed - len(left), "pushed": pushed,
+                                    "left": left}
+        failing = [e for e in exchanges if e.status not in (200, 202, 204, 404)]
+        if failing:
+            evidence["http"] = [e.to_dict() for e in failing[:MAX_EXCHANGES]]
+        if CLEANUP_CLAUSE not in self.known:
+            return None
+        if not pushed:
+            return CaseResult(CLEANUP_CLAUSE, self.impl, Outcome.NA, case="registry:cleanup",
+                              message="nothing was pushed", evidence=evidence)
+        outcome = Outcome.FAIL if left else Outcome.PASS
+        message = (f"removed all {pushed} manifests and blobs pushed" if not left else
+                   f"could not remove {len(left)} of {pushed} items: {'; '.join(left[:5])}")
+        return CaseResult(CLEANUP_CLAUSE, self.impl, outcome, case="registry:cleanup",
+                          message=message[:400], evidence=evidence,
+                          findings=[Finding(message=line, location=line.split(":")[0])
+                                    for line in left[:50]],
+                          duration=time.monotonic() - started)
