@@ -1,0 +1,45 @@
+"""``annotations`` and the host names: key naming, the reserved namespace, UTS."""
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator
+
+from oci_conform.checks.runtime_config.common import namespaces
+from oci_conform.checks.runtime_config.context import Ctx
+from oci_conform.checks.runtime_config.obs import Obs, judge
+
+C = "rt.config."
+REVERSE_DOMAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*(\.[A-Za-z0-9_-]+)+(\.[^.]+)*$")
+RESERVED = "org.opencontainers."
+# Keys this spec lists, and the image-spec's own org.opencontainers.image.* keys.
+DEFINED_PREFIX = "org.opencontainers.image."
+
+
+def check_annotations(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+    notes = doc.get("annotations")
+    if not isinstance(notes, dict):
+        return
+    for key in notes:
+        if not key:
+            continue
+        where = "/annotations/" + key.replace("~", "~0").replace("/", "~1")
+        yield judge(C + "annotations.7", where, bool(REVERSE_DOMAIN.match(key)),
+                    "annotation key is not in reverse domain notation", "e.g. com.example.key",
+                    key)
+        if key.startswith(RESERVED) or key == RESERVED.rstrip("."):
+            yield judge(C + "annotations.8", where, key.startswith(DEFINED_PREFIX),
+                        "key is in the reserved org.opencontainers namespace but is not "
+                        "defined there", "a key defined by the OCI specs", key)
+
+
+def check_uts(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+    """hostname/domainname with no UTS namespace would rename the host (runc/crun refuse)."""
+    if ctx.platform != "linux":
+        return
+    for field in ("hostname", "domainname"):
+        value = doc.get(field)
+        if isinstance(value, str) and value:
+            yield judge(C + f"{field}.1", f"/{field}", "uts" in namespaces(doc),
+                        f"{field} is set but the container has no uts namespace, so it would "
+                        "change the runtime's own host name", "a uts namespace in linux.namespaces",
+                        "none")

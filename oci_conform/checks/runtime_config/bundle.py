@@ -1,0 +1,40 @@
+"""Bundle rules, the one part of config validation that looks at the filesystem.
+
+Given a bundle folder, say whether ``config.json`` sits at its root and whether
+``root.path`` names a directory there. Everything else is judged from the document.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
+
+CONFIG_NAME = "config.json"
+
+
+def config_file(bundle: Path) -> Iterator[Obs]:
+    """rt.bundle.container-format.1: the bundle holds config.json directly at its root."""
+    path = bundle / CONFIG_NAME
+    if path.is_file():
+        yield good("rt.bundle.container-format.1", "")
+        return
+    others = sorted(p.name for p in bundle.glob("*.json"))[:5] if bundle.is_dir() else []
+    yield bad("rt.bundle.container-format.1", "", f"no {CONFIG_NAME} at the root of bundle "
+              f"{bundle}", f"{bundle}/{CONFIG_NAME}", ", ".join(others) or "absent")
+
+
+def root_directory(bundle: Path, doc: Any, platform: str) -> Iterator[Obs]:
+    """rt.config.root.8: root.path (relative to the bundle) is an existing directory."""
+    if platform == "windows" or not isinstance(doc, dict):
+        return
+    root = doc.get("root")
+    path = root.get("path") if isinstance(root, dict) else None
+    if not isinstance(path, str) or not path:
+        return
+    target = Path(path) if os.path.isabs(path) else bundle / path
+    yield judge("rt.config.root.8", "/root/path", target.is_dir(),
+                f"root.path does not name a directory ({target} "
+                f"{'is not a directory' if target.exists() else 'does not exist'})",
+                "an existing directory", str(target))

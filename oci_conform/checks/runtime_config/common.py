@@ -1,0 +1,43 @@
+"""Small predicates the semantic checks share (pure, no I/O)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from oci_conform.checks.runtime_config.pointer import get
+
+CPU_LIST = re.compile(r"^\s*\d+(-\d+)?(\s*,\s*\d+(-\d+)?)*\s*$")
+
+
+def is_abs(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("/")
+
+
+def is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def cpu_list_ok(text: str) -> bool:
+    """``0-3,7`` style lists: numbers and ascending ranges separated by commas."""
+    if not CPU_LIST.match(text):
+        return False
+    for part in text.split(","):
+        lo, _, hi = part.strip().partition("-")
+        if hi and int(hi) < int(lo):
+            return False
+    return True
+
+
+def namespaces(doc: Any) -> dict[str, dict[str, Any]]:
+    """Linux namespace type -> its entry (the first one of each type)."""
+    found: dict[str, dict[str, Any]] = {}
+    entries = get(doc, "linux", "namespaces")
+    if isinstance(entries, list):
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("type"), str):
+                found.setdefault(entry["type"], entry)
+    return found
+
+
+def has_namespace_list(doc: Any) -> bool:
+    return isinstance(get(doc, "linux", "namespaces"), list)

@@ -1,0 +1,135 @@
+"""Read a JSON document defensively: size cap, strict UTF-8, depth guard, duplicate keys.
+
+``parse_document`` never raises on bad input. It returns the parsed value (or None)
+with the text and a list of ``Problem``s; a document with problems may still be
+judged when it parsed (duplicate keys: the last value wins, as most parsers do).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_BYTES = 8 * 1024 * 1024      # far above any real config.json (a few KiB)
+MAX_DEPTH = 64                   # real configs nest about 8 deep
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    pointer: str = ""            # where in the document, when it parsed
+    line: int = 0
+    column: int = 0
+
+
+@dataclass
+class Parsed:
+    data: Any = None
+    text: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is a value to judge."""
+        return self.data is not None or (self.text.strip() == "null")
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
+    """The offset where nesting first exceeds ``limit`` (strings skipped), else None."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        tok = m.group(0)
+        if tok in "[{":
+            depth += 1
+            if depth > limit:
+                return m.start()
+        elif tok in "]}":
+            depth -= 1
+    return None
+
+
+class _Duplicates:
+    """An object_pairs_hook that keeps the last value and remembers repeated keys."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str]] = []   # (id of the object, key)
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        seen: set[str] = set()
+        repeated: list[str] = []
+        for key, value in pairs:
+            if key in seen:
+                repeated.append(key)
+            seen.add(key)
+            out[key] = value
+        self.found.extend((id(out), key) for key in repeated)
+        return out
+
+
+def _pointers_of(data: Any, wanted: set[int]) -> dict[int, str]:
+    """Map id(object) -> JSON pointer for the objects in ``wanted`` (iterative walk)."""
+    from oci_conform.checks.runtime_config.pointer import join
+    found: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack and len(found) < len(wanted):
+        node, here = stack.pop()
+        if isinstance(node, dict):
+            if id(node) in wanted:
+                found[id(node)] = here
+            stack.extend((v, join(here, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, join(here, i)) for i, v in enumerate(node))
+    return found
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_bytes(raw: bytes, limit: int = MAX_BYTES) -> Parsed:
+    """Decode and parse ``raw``; every way it can be wrong becomes a Problem."""
+    if len(raw) > limit:
+        return Parsed(problems=[Problem(f"document is larger than the {limit}-byte limit "
+                                        f"({len(raw)} bytes or more read); not parsed")])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return Parsed(problems=[Problem("document starts with a UTF-8 byte order mark, "
+                                        "which JSON text must not carry", line=1, column=1)])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return Parsed(problems=[Problem(f"document is not valid UTF-8 (byte {exc.start}: "
+                                        f"{exc.reason})", line=line)])
+    return parse_text(text)
+
+
+def parse_text(text: str) -> Parsed:
+    deep = too_deep(text)
+    if deep is not None:
+        line, col = _line_col(text, deep)
+        return Parsed(text=text, problems=[Problem(
+            f"document nests deeper than {MAX_DEPTH} levels; not parsed", line=line, column=col)])
+    hook = _Duplicates()
+    try:
+        data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc.msg}",
+                                                   line=exc.lineno, column=exc.colno)])
+    except (ValueError, RecursionError) as exc:
+        return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc}")])
+    parsed = Parsed(data=data, text=text)
+    if hook.found:
+        where = _pointers_of(data, {obj for obj, _ in hook.found})
+        from oci_conform.checks.runtime_config.pointer import join
+        for obj, key in hook.found:
+            parsed.problems.append(Problem(f"duplicate object key {key!r} (the last value is used)",
+                                           pointer=join(where.get(obj, ""), key)))
+    return parsed

@@ -1,0 +1,69 @@
+"""The features document a runtime's ``features`` operation prints."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from oci_conform.checks.runtime_config.context import SEMVER, Ctx, _triple
+from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
+
+FE, FL = "rt.features.", "rt.features-linux."
+TOP_KEYS = frozenset(("ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "annotations",
+                      "potentiallyUnsafeConfigAnnotations", "linux"))
+LINUX_KEYS = frozenset(("namespaces", "capabilities", "cgroup", "seccomp", "apparmor", "selinux",
+                        "intelRdt", "mountExtensions", "netDevices", "memoryPolicy"))
+HOOK_NAMES = frozenset(("prestart", "createRuntime", "createContainer", "startContainer",
+                        "poststart", "poststop"))
+REQUIRED = ("ociVersionMin", "ociVersionMax")
+
+
+def drop_nulls(doc: Any) -> Any:
+    """The document with null-valued optional members removed (they mean 'unknown')."""
+    if isinstance(doc, dict):
+        return {k: drop_nulls(v) for k, v in doc.items() if v is not None or k in REQUIRED}
+    if isinstance(doc, list):
+        return [drop_nulls(v) for v in doc]
+    return doc
+
+
+def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+    versions = {}
+    for field, clause in (("ociVersionMin", "specification-version.1"),
+                          ("ociVersionMax", "specification-version.3")):
+        value = doc.get(field)
+        if isinstance(value, str):
+            ok = bool(SEMVER.match(value))
+            yield judge(FE + clause, f"/{field}", ok, f"{field} is not a SemVer version",
+                        "MAJOR.MINOR.PATCH", value)
+            if ok:
+                versions[field] = _triple(value)
+    if len(versions) == 2:
+        yield judge(FE + "specification-version.5", "/ociVersionMax",
+                    versions["ociVersionMax"] >= versions["ociVersionMin"],
+                    "ociVersionMax is below ociVersionMin", f">= {doc['ociVersionMin']}",
+                    doc["ociVersionMax"])
+    yield from _known_keys(doc)
+    hooks = doc.get("hooks")
+    if isinstance(hooks, list):
+        for i, name in enumerate(hooks):
+            if isinstance(name, str):
+                yield judge(FE + "hooks.1", f"/hooks/{i}", name in HOOK_NAMES,
+                            "not a hook name of config.json", "prestart ... poststop", name)
+    notes = doc.get("annotations")
+    if isinstance(notes, dict):
+        for key in notes:
+            if not key:
+                yield bad(FE + "annotations.3", "/annotations", "annotation key is empty",
+                          "a non-empty key", key)
+
+
+def _known_keys(doc: dict[str, Any]) -> Iterator[Obs]:
+    for key in doc:
+        yield judge(FE + "specification-version.6", f"/{key}", key in TOP_KEYS,
+                    "property not defined by the runtime-spec features document",
+                    "a defined property", key)
+    linux = doc.get("linux")
+    if isinstance(linux, dict):
+        for key in linux:
+            yield judge(FE + "specification-version.6", f"/linux/{key}", key in LINUX_KEYS,
+                        "property not defined by the runtime-spec linux features",
+                        "a defined property", key)

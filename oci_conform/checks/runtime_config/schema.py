@@ -1,0 +1,97 @@
+"""Validate a document against our runtime-spec JSON Schemas, offline, and file each
+error under the clause it expresses (see ``clausemap``).
+
+Schemas are loaded once per process from ``oci_conform/schemas`` into a
+``referencing`` registry; nothing is fetched. Integers are strict: ``1.0`` is not
+an integer here, because the runtimes' JSON decoders reject it for integer fields.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from oci_conform.checks.runtime_config.clausemap import ClauseMap
+from oci_conform.checks.runtime_config.obs import Obs, bad, good, show
+from oci_conform.checks.runtime_config.pointer import expand, join
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+BASE = "https://oci-conform.invalid/schemas/"
+SCHEMA_FILES = {"config": "runtime-config.schema.json", "state": "runtime-state.schema.json",
+                "features": "runtime-features.schema.json"}
+DEFS_FILE = "runtime-defs.schema.json"
+_TYPE_NAMES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
+               float: "number", type(None): "null"}
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def validator(kind: str) -> Any:
+    """A Draft 2020-12 validator for ``kind`` (config, state, features), built offline."""
+    from jsonschema import Draft202012Validator, validators
+    from referencing import Registry, Resource
+
+    def strict_int(_checker: Any, value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", strict_int)
+    cls = validators.extend(Draft202012Validator, type_checker=checker)
+    registry = Registry().with_resources(
+        (BASE + name, Resource.from_contents(load_schema(name)))
+        for name in (DEFS_FILE, *SCHEMA_FILES.values()))
+    return cls(load_schema(SCHEMA_FILES[kind]), registry=registry)
+
+
+def type_name(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _describe(error: Any) -> tuple[str, str, str]:
+    """(message, expected, actual) for one schema error, in short words."""
+    kw, want, got = error.validator, error.validator_value, error.instance
+    if kw == "type":
+        return (f"must be of type {want}", str(want), f"{type_name(got)} {show(got, 60)}")
+    if kw == "enum":
+        return ("is not one of the allowed values", ", ".join(map(str, want)), show(got))
+    if kw in ("minimum", "maximum"):
+        word = "at least" if kw == "minimum" else "at most"
+        return (f"must be {word} {want}", f"{word} {want}", show(got))
+    if kw == "pattern":
+        return ("does not have the required form", f"matching {want}", show(got))
+    if kw == "minItems":
+        return (f"must hold at least {want} item(s)", f">= {want} items", f"{len(got)} items")
+    if kw == "minLength":
+        return ("must not be empty", "a non-empty string", show(got))
+    if kw == "propertyNames":
+        return ("object keys must not be empty", "non-empty keys", show(list(got)))
+    return (error.message[:200], "", "")
+
+
+def _missing(error: Any) -> list[str]:
+    inst = error.instance if isinstance(error.instance, dict) else {}
+    return [name for name in error.validator_value if name not in inst]
+
+
+def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Obs]:
+    """One failing Obs per schema error, then a passing Obs per examined value."""
+    seen: set[tuple[str, str]] = set()
+    for error in validator(kind).iter_errors(doc):
+        tokens = [str(t) for t in error.absolute_path]
+        here = join("", *tokens)
+        if error.validator == "required":
+            for name in _missing(error):
+                if (here, name) in seen:
+                    continue
+                seen.add((here, name))
+                yield bad(cmap.clause_for(tokens + [name], "required"), join(here, name),
+                          f"required member {name!r} is missing", f"member {name!r}", "absent")
+            continue
+        message, expected, actual = _describe(error)
+        yield bad(cmap.clause_for(tokens, error.validator), here, message, expected, actual)
+    for pattern, clause in cmap.value_rows():
+        for pointer in expand(doc, pattern):
+            yield good(clause, pointer)

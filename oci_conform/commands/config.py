@@ -1,0 +1,200 @@
+"""``oci-conform config validate``: judge config.json, state and features documents as files.
+
+Each PATH (a file, a bundle folder, or ``-`` for stdin) becomes one column of the
+results: one outcome per clause the validator knows, with findings that carry the
+JSON pointer, line and column. Heavy modules are imported only when the command runs.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+KINDS = ("config", "state", "features")
+PLATFORMS = ("linux", "windows", "solaris", "vm", "zos", "freebsd")
+STDIN = "-"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from oci_conform.commands.common import add_output_options
+    p = sub.add_parser("config", help="validate runtime-spec documents (config.json, state, "
+                                      "features) as files",
+                       description="Validate runtime-spec documents as files.")
+    verbs = p.add_subparsers(dest="config_command", metavar="VERB")
+    v = verbs.add_parser("validate", help="validate config.json files, bundle folders, state "
+                                          "or features documents",
+                         description="Validate config.json files and bundle folders (or state "
+                                     "and features documents with --kind) against the "
+                                     "runtime-spec: schema rules and semantic checks, one "
+                                     "outcome per clause.")
+    v.add_argument("paths", nargs="+", metavar="PATH",
+                   help="a JSON file, a bundle folder (config kind), or - for stdin")
+    v.add_argument("--kind", choices=KINDS, default="config",
+                   help="what the documents are (default: config)")
+    v.add_argument("--spec-version", metavar="VERSION",
+                   help="judge by this runtime-spec version (default: the document's own "
+                        "ociVersion, or ociVersionMax for features)")
+    v.add_argument("--platform", choices=PLATFORMS,
+                   help="target platform (default: the document's platform section, else linux)")
+    v.add_argument("-v", "--verbose", action="store_true",
+                   help="text output: list passing and n/a clauses too")
+    add_output_options(v)
+    v.set_defaults(func=run_validate)
+    p.set_defaults(func=lambda args: _no_verb(p))
+
+
+def _no_verb(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def read_source(path: str, limit: int) -> tuple[bytes | None, str]:
+    """(bytes, '') or (None, reason); never reads more than ``limit`` + 1 bytes."""
+    try:
+        if path == STDIN:
+            return sys.stdin.buffer.read(limit + 1), ""
+        with open(path, "rb") as handle:
+            return handle.read(limit + 1), ""
+    except OSError as exc:
+        return None, f"cannot read {path}: {exc.strerror or exc}"
+
+
+def validate_path(path: str, kind: str, spec_version: str | None, platform: str | None
+                  ) -> tuple[list[Any], Any, str]:
+    """(case results, implementation, error) for one PATH."""
+    from oci_conform.checks.runtime_config import bundle
+    from oci_conform.checks.runtime_config.docload import MAX_BYTES, Parsed, parse_bytes
+    from oci_conform.checks.runtime_config.engine import make_context, validate_parsed
+    from oci_conform.model.results import Implementation
+
+    name = "<stdin>" if path == STDIN else path
+    folder = Path(path) if path != STDIN and Path(path).is_dir() else None
+    extra: list[Any] = []
+    file_path = path
+    if folder is not None:
+        if kind != "config":
+            return [], None, f"{path} is a folder; only --kind config accepts bundle folders"
+        extra.extend(bundle.config_file(folder))
+        file_path = str(folder / bundle.CONFIG_NAME)
+    raw, error = (None, "") if folder is not None and not Path(file_path).is_file() \
+        else read_source(file_path, MAX_BYTES)
+    if error:
+        return [], None, error
+    parsed = parse_bytes(raw) if raw is not None else Parsed(problems=[])
+    if folder is not None and parsed.data is not None:
+        ctx = make_context(kind, parsed.data, spec_version, platform)
+        extra.extend(bundle.root_directory(folder, parsed.data, ctx.platform))
+    if raw is None:   # a bundle without config.json: only the bundle clause can be judged
+        from oci_conform.checks.runtime_config.engine import roll_up
+        results = [r for r in roll_up(["rt.bundle.container-format.1"], extra,
+                                      lambda _c: _holds(), "", file_path, name,
+                                      "config-validate:bundle")]
+        return results, Implementation(name=name, kind="config", command=path), ""
+    results = validate_parsed(parsed, kind, file=file_path if path != STDIN else "",
+                              impl=name, spec_version=spec_version, platform=platform,
+                              extra=extra)
+    if folder is None and kind == "config":
+        for r in results:
+            if r.clause == "rt.config.root.8" and r.outcome.value == "n/a":
+                r.message = "give the bundle folder instead of the file to check root.path"
+    version = next((r.evidence.get("spec_version", "") for r in results), "")
+    impl = Implementation(name=name, kind="config", command=path, spec_version=version)
+    return results, impl, ""
+
+
+def _holds() -> Any:
+    from oci_conform.checks.runtime_config.engine import Applicability
+    return Applicability(True)
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    from oci_conform.catalog.loader import default_catalog
+    from oci_conform.model.results import Results
+    from oci_conform.model.verdict import ExitCode
+    from oci_conform.orchestrate import finish, now
+    from oci_conform.suites.base import RunContext
+    from oci_conform import __version__
+
+    if args.paths.count(STDIN) > 1:
+        print("error: - (stdin) can be given once", file=sys.stderr)
+        return ExitCode.USAGE
+    catalog = default_catalog()
+    results = Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
+                      command=["oci-conform", *getattr(args, "argv", [])])
+    versions: list[str] = []
+    for path in args.paths:
+        outcomes, impl, error = validate_path(path, args.kind, args.spec_version, args.platform)
+        if error:
+            print(f"error: {error}", file=sys.stderr)
+            return ExitCode.USAGE
+        results.implementations.append(impl)
+        results.results.extend(outcomes)
+        if impl.spec_version:
+            versions.append(impl.spec_version)
+    chosen = args.spec_version or (versions[0] if len(set(versions)) == 1 else None)
+    options = {"runtime-spec_version": chosen} if chosen in catalog.specs["runtime-spec"].versions \
+        else {}
+    finish(results, RunContext(catalog=catalog, workdir=Path("."), options=options))
+    return _emit(results, args)
+
+
+def _emit(results: Any, args: argparse.Namespace) -> int:
+    from oci_conform.commands.common import chosen_format, emit
+    if chosen_format(args) != "text":
+        return emit(results, args)
+    from oci_conform.model.expectations import (
+        ExpectationsError, apply_expectations, load_expectations,
+    )
+    from oci_conform.model.verdict import ExitCode, exit_code
+    from oci_conform.results_file import save_results, write_text_atomic
+    if getattr(args, "expectations", None):
+        try:
+            apply_expectations(results, load_expectations(Path(args.expectations)))
+        except ExpectationsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+    if getattr(args, "results", None):
+        save_results(Path(args.results), results)
+    text = render_text(results, verbose=args.verbose)
+    if args.output:
+        write_text_atomic(Path(args.output), text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    return exit_code(results, args.fail_on)
+
+
+def render_text(results: Any, verbose: bool = False) -> str:
+    """One block per document: each failing clause with place, level, message and spec link."""
+    from collections import Counter
+    lines: list[str] = []
+    for impl in results.implementations:
+        mine = [r for r in results.results if r.implementation == impl.name]
+        tally = Counter(r.outcome.value for r in mine)
+        version = f" (runtime-spec {impl.spec_version})" if impl.spec_version else ""
+        lines.append(f"{impl.name}{version}: " + ", ".join(
+            f"{n} {o}" for o, n in sorted(tally.items())))
+        for r in mine:
+            info = results.clauses.get(r.clause)
+            level = info.level.value if info else "?"
+            if r.outcome.value in ("fail", "xfail", "xpass", "error"):
+                lines.extend(_failure_lines(r, level, info, impl.name))
+            elif verbose:
+                lines.append(f"  {r.outcome.value:5} {level:10} {r.clause}: {r.message}")
+    return "\n".join(lines) + "\n"
+
+
+def _failure_lines(r: Any, level: str, info: Any, name: str) -> list[str]:
+    out = [f"  {r.outcome.value.upper()} {level} {r.clause}: {r.message}"]
+    for f in r.findings[:10]:
+        place = f.file or name
+        if f.line:
+            place += f":{f.line}:{f.column}" if f.column else f":{f.line}"
+        detail = f" (expected {f.expected}; got {f.actual})" if f.expected or f.actual else ""
+        out.append(f"    {place}: {f.location or '/'}: {f.message}{detail}")
+    if len(r.findings) > 10:
+        out.append(f"    ... {len(r.findings) - 10} more")
+    if info and info.link:
+        out.append(f"    spec: {info.link}")
+    return out
