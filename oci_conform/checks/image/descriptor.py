@@ -17,7 +17,8 @@ MAX_INT64 = 2 ** 63 - 1
 
 
 def check_descriptor(report: Report, d: Any, where: str, version: str,
-                     on_layout_index: bool = False) -> bool:
+                     on_layout_index: bool = False, mt_clause: str = C.DESC_MEDIATYPE_GRAMMAR
+                     ) -> bool:
     """Judge one descriptor; True when it is usable (has a string digest and an int size)."""
     if not isinstance(d, dict):
         report.fail(C.DESC_MEDIATYPE, "a descriptor must be a JSON object", where,
@@ -26,7 +27,7 @@ def check_descriptor(report: Report, d: Any, where: str, version: str,
     mt = d.get("mediaType")
     if report.check(C.DESC_MEDIATYPE, isinstance(mt, str), "descriptor has no mediaType string",
                     where, "string", repr(mt)):
-        report.check(C.DESC_MEDIATYPE_GRAMMAR, media_type_ok(mt),
+        report.check(mt_clause, media_type_ok(mt),
                      f"mediaType {mt!r} is not an RFC 6838 type/subtype", where + "/mediaType")
     usable = _check_digest(report, d, where, version)
     usable = _check_size(report, d, where, version) and usable

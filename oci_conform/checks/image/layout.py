@@ -113,7 +113,22 @@ def _check_blob_names(report: Report, source: ImageSource, reached: set[str], ve
             continue
         if digest not in reached:
             unreferenced.append(name)
+            _hash_unreferenced(report, source, digest, f"blobs/{name}")
     if whole and names:
         msg = (f"{len(unreferenced)} blob(s) reached from no index.json entry (allowed): "
                + ", ".join(unreferenced[:5])) if unreferenced else "every blob is reachable"
         report.note(C.LAYOUT_UNREFERENCED, msg, "blobs/")
+
+
+def _hash_unreferenced(report: Report, source: ImageSource, digest: str, where: str) -> None:
+    """Blobs nobody references must still hold what their name says."""
+    from oci_conform.checks.image.blobs import hash_stream
+    stream = source.open_blob(digest)
+    if stream is None:
+        return
+    with stream:
+        got, _ = hash_stream(stream, digest)
+    if got is not None:
+        report.check(C.LAYOUT_BLOB_MATCHES, got == digest.partition(":")[2],
+                     "blob content does not hash to its file name", where, digest,
+                     f"{digest.partition(':')[0]}:{got}")

@@ -6,7 +6,7 @@ from typing import Any
 from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.descriptor import check_descriptor
-from oci_conform.checks.image.grammar import MT_EMPTY, MT_MANIFEST, media_type_ok
+from oci_conform.checks.image.grammar import MT_EMPTY, MT_MANIFEST, media_type_ok  # noqa: F401
 from oci_conform.checks.image.report import Report, pointer
 
 
@@ -31,12 +31,8 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
     config = doc.get("config")
     if report.check(C.MAN_CONFIG, isinstance(config, dict), "config descriptor is missing",
                     "/config"):
-        check_descriptor(report, config, "/config", version)
+        check_descriptor(report, config, "/config", version, mt_clause=C.MAN_CONFIG_MT)
         mt = config.get("mediaType")
-        if isinstance(mt, str):
-            report.check(C.MAN_CONFIG_MT, media_type_ok(mt),
-                         f"config mediaType {mt!r} is not an RFC 6838 type/subtype",
-                         "/config/mediaType")
         if mt == MT_EMPTY:
             report.check(C.MAN_ARTIFACT_WHEN_EMPTY, "artifactType" in doc,
                          "config is the empty descriptor but artifactType is not set",
@@ -62,12 +58,9 @@ def _check_layers(report: Report, layers: Any, version: str) -> None:
         where = "/layers" + pointer(i)
         if report.check(C.MAN_LAYERS_DESC, isinstance(layer, dict),
                         "a layers entry is not a descriptor object", where):
-            check_descriptor(report, layer, where, version)
+            check_descriptor(report, layer, where, version, mt_clause=C.MAN_LAYER_MT)
             mt = layer.get("mediaType")
             if isinstance(mt, str):
-                report.check(C.MAN_LAYER_MT, media_type_ok(mt),
-                             f"layer mediaType {mt!r} is not an RFC 6838 type/subtype",
-                             where + "/mediaType")
                 if ".nondistributable." in mt or ".foreign." in mt:
                     report.fail(C.LAYER_NONDISTRIBUTABLE,
                                 f"layer uses the non-distributable media type {mt}", where)
