@@ -16,8 +16,12 @@ DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 
 
 def where(resp: requests.Response) -> str:
+    """``METHOD URL`` of the request behind ``resp``, as recorded (already redacted)."""
+    ex = getattr(resp, "_oci_exchange", None)
+    if ex is not None:
+        return f"{ex.method} {ex.url}"
     req = resp.request
-    return f"{req.method} {req.url}" if req is not None else ""
+    return f"{req.method} <url withheld>" if req is not None else ""
 
 
 def status(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[int],
