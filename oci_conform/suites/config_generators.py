@@ -1,0 +1,158 @@
+"""Suite: the tools on this machine that write config.json, judged clause by clause.
+
+Columns are generators: ``runc spec``, ``runc spec --rootless``, ``crun spec`` and the
+config.json ``umoci unpack`` writes for a small busybox image it builds itself. Any
+other command that writes ``config.json`` into its working folder (or prints one)
+can be added with ``--config-generator NAME=COMMAND``.
+"""
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Implementation
+from oci_conform.suites.base import RunContext
+
+TIMEOUT = 60
+UMOCI = "umoci unpack"
+BUILTIN = {"runc-spec": "runc spec", "runc-spec-rootless": "runc spec --rootless",
+           "crun-spec": "crun spec", "umoci-unpack": UMOCI}
+
+
+class GeneratorError(Exception):
+    """The generator could not produce a config.json (one line of text)."""
+
+
+def _run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    try:
+        done = subprocess.run(argv, cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise GeneratorError(f"{shlex.join(argv)}: {exc}") from None
+    if done.returncode != 0:
+        tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+        raise GeneratorError(f"{shlex.join(argv)} exited {done.returncode}: {tail[0][:200]}")
+    return done
+
+
+def busybox_path() -> str | None:
+    for candidate in ("/bin/busybox", "/usr/bin/busybox"):
+        if Path(candidate).is_file():
+            return candidate
+    return shutil.which("busybox")
+
+
+def umoci_bundle(workdir: Path) -> Path:
+    """Build a one-layer busybox image with umoci and unpack it; return the bundle folder."""
+    busybox = busybox_path()
+    if not busybox:
+        raise GeneratorError("busybox is not installed (needed for the umoci image)")
+    src = workdir / "src" / "bin"
+    src.mkdir(parents=True)
+    shutil.copy2(busybox, src / "busybox")
+    (src / "sh").symlink_to("busybox")
+    image = f"{workdir / 'layout'}:latest"
+    _run(["umoci", "init", "--layout", str(workdir / "layout")], workdir)
+    _run(["umoci", "new", "--image", image], workdir)
+    _run(["umoci", "insert", "--image", image, str(src), "/bin"], workdir)
+    _run(["umoci", "config", "--image", image, "--config.cmd", "sh",
+          "--config.env", "PATH=/bin"], workdir)
+    bundle = workdir / "bundle"
+    _run(["umoci", "unpack", "--rootless", "--image", image, str(bundle)], workdir)
+    return bundle
+
+
+def generate(command: str, workdir: Path) -> tuple[bytes, Path | None]:
+    """(config.json bytes, bundle folder or None) produced by ``command`` in ``workdir``."""
+    if command == UMOCI:
+        bundle = umoci_bundle(workdir)
+        return (bundle / "config.json").read_bytes(), bundle
+    done = _run(shlex.split(command), workdir)
+    written = workdir / "config.json"
+    if written.is_file():
+        return written.read_bytes(), None
+    if done.stdout.strip().startswith(b"{"):
+        return done.stdout, None
+    raise GeneratorError(f"{command} wrote no config.json and printed no JSON")
+
+
+def tool_version(command: str) -> str:
+    tool = "umoci" if command == UMOCI else shlex.split(command)[0]
+    try:
+        done = subprocess.run([tool, "--version"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (done.stdout.decode(errors="replace").strip().splitlines() or [""])[0][:80]
+
+
+@dataclass
+class ConfigGeneratorSuite:
+    name: str = "config-generators"
+    kind: str = "config-generator"
+    option: str = "--config-generator"
+    help: str = ("a command that writes config.json in its working folder, as NAME=COMMAND "
+                 "(default: runc spec, runc spec --rootless, crun spec, umoci unpack)")
+
+    def clause_ids(self) -> frozenset[str]:
+        from oci_conform.checks.runtime_config.engine import judged_clause_ids
+        return judged_clause_ids("config")
+
+    def parse_implementation(self, text: str) -> Implementation:
+        name, sep, command = text.partition("=")
+        if not sep or not name.strip() or not command.strip():
+            raise ValueError(f"expected NAME=COMMAND, got {text!r}")
+        command = BUILTIN.get(command.strip(), command.strip())
+        return self._implementation(name.strip(), command)
+
+    def _implementation(self, name: str, command: str) -> Implementation:
+        tool = "umoci" if command == UMOCI else shlex.split(command)[0]
+        if not shutil.which(tool):
+            return Implementation(name, self.kind, command=command, available=False,
+                                  reason=f"{tool} is not installed")
+        return Implementation(name, self.kind, command=command, version=tool_version(command))
+
+    def default_implementations(self, ctx: RunContext) -> list[Implementation]:
+        return [self._implementation(name, command) for name, command in BUILTIN.items()]
+
+    def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        from oci_conform.checks.runtime_config import bundle as bundle_rules
+        from oci_conform.checks.runtime_config.docload import parse_bytes
+        from oci_conform.checks.runtime_config.engine import make_context, validate_parsed
+
+        wanted = [c for c in sorted(self.clause_ids()) if ctx.selection.wants([c])]
+        workdir = Path(tempfile.mkdtemp(prefix="config-gen-", dir=ctx.workdir))
+        try:
+            try:
+                raw, bundle = generate(impl.command, workdir)
+            except GeneratorError as exc:
+                for cid in wanted:
+                    yield CaseResult(cid, impl.name, Outcome.ERROR, case="config-generators",
+                                     message=str(exc))
+                return
+            parsed = parse_bytes(raw)
+            extra = []
+            if bundle is not None and parsed.data is not None:
+                ctx_doc = make_context("config", parsed.data, None, None)
+                extra = list(bundle_rules.config_file(bundle)) + list(
+                    bundle_rules.root_directory(bundle, parsed.data, ctx_doc.platform))
+            version = parsed.data.get("ociVersion") if isinstance(parsed.data, dict) else None
+            impl.spec_version = impl.spec_version or (version if isinstance(version, str) else "")
+            results = validate_parsed(parsed, "config", file="config.json", impl=impl.name,
+                                      extra=extra, catalog=ctx.catalog)
+            for result in results:
+                if result.clause in wanted:
+                    result.case = "config-generators"
+                    result.evidence["command"] = impl.command
+                    yield result
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+SUITE = ConfigGeneratorSuite()
+
