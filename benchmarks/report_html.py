@@ -52,7 +52,7 @@ def synthetic(n_clauses: int, n_impls: int, seed: int = 7) -> Results:
                                   f"https://example.invalid/{spec}/{doc}#rule-{n}")
     impls = [Implementation(f"impl-{k:02d}", "runtime", f"/usr/bin/impl-{k}", f"1.{k}.0")
              for k in range(n_impls)]
-    outcomes, weights = zip(*WEIGHTS)
+    outcomes, weights = [o for o, _ in WEIGHTS], [w for _, w in WEIGHTS]
     results = []
     for n, cid in enumerate(clauses):
         for k, impl in enumerate(impls):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from oci_conform.model.results import Results
 

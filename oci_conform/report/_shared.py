@@ -5,7 +5,7 @@ A result may name a clause that is not in ``results.clauses`` (an old catalog, a
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from oci_conform.model.outcome import SEVERITY, Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results

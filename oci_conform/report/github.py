@@ -9,9 +9,9 @@ saying how many more there were. ``write_step_summary`` appends the Markdown sum
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding, Results
@@ -82,7 +82,7 @@ def _finding_text(f: Finding, summary: str) -> str:
     return f"{text}\n{summary}"
 
 
-def annotations(results: Results) -> list[Annotation]:
+def all_annotations(results: Results) -> list[Annotation]:
     """Every annotation, most severe first (errors, then MUST before SHOULD before MAY)."""
     found = [Annotation("error", "oci-conform harness error", p) for p in results.harness_errors]
     ranked = []
@@ -96,7 +96,7 @@ def annotations(results: Results) -> list[Annotation]:
 
 
 def render(results: Results, limit: int = MAX_ANNOTATIONS) -> str:
-    found = annotations(results)
+    found = all_annotations(results)
     lines = [a.render() for a in found[:limit]]
     if len(found) > limit:
         more = Annotation("notice", "oci-conform",

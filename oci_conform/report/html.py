@@ -21,7 +21,10 @@ from oci_conform.model.results import CaseResult, Results
 from oci_conform.model.rollup import cell_outcomes, per_implementation
 from oci_conform.model.verdict import exit_code
 from oci_conform.report._shared import (
-    clause_info, clause_sort_key, implementation_names, tail,
+    clause_info,
+    clause_sort_key,
+    implementation_names,
+    tail,
 )
 
 FORMAT = "html"
@@ -64,7 +67,9 @@ def json_island(data: Any) -> Markup:
 
 def _cut(value: Any, limit: int = MAX_TEXT) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more characters)"
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n… ({len(text) - limit} more characters)"
 
 
 def _http(exchanges: Any) -> list[dict[str, Any]]:
@@ -99,7 +104,8 @@ def _evidence(ev: dict[str, Any]) -> dict[str, Any]:
             shown[key] = tail(str(ev[key]), 40, MAX_TEXT)
     if ev.get("http"):
         shown["http"] = _http(ev["http"])
-    rest = {k: v for k, v in ev.items() if k not in ("argv", "exit_code", "stdout", "stderr", "http")}
+    shown_keys = ("argv", "exit_code", "stdout", "stderr", "http")
+    rest = {k: v for k, v in ev.items() if k not in shown_keys}
     if rest:
         shown["other"] = _cut(json.dumps(rest, indent=1, ensure_ascii=False, default=str))
     return shown

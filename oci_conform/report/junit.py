@@ -14,7 +14,11 @@ from collections import defaultdict
 from oci_conform.model.outcome import Outcome, worst
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.report._shared import (
-    clause_info, evidence_summary, gist, implementation_names, sorted_results,
+    clause_info,
+    evidence_summary,
+    gist,
+    implementation_names,
+    sorted_results,
 )
 
 FORMAT = "junit"

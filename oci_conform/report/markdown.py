@@ -10,7 +10,12 @@ from oci_conform.model.results import Results
 from oci_conform.model.rollup import per_implementation
 from oci_conform.model.verdict import exit_code
 from oci_conform.report._shared import (
-    PROBLEMS, clause_info, gist, implementation_names, severity_rank, sorted_results,
+    PROBLEMS,
+    clause_info,
+    gist,
+    implementation_names,
+    severity_rank,
+    sorted_results,
 )
 
 FORMAT = "markdown"
@@ -60,34 +65,59 @@ def _problem_rows(results: Results) -> list[str]:
     return rows
 
 
+class _Budget:
+    """Lines appended while they fit in ``max_bytes`` (keeping room for the closing notes)."""
+
+    RESERVE = 400
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.lines: list[str] = []
+        self.used = 0
+
+    def add(self, line: str, reserve: int = RESERVE) -> bool:
+        size = len(line.encode("utf-8")) + 1
+        if self.used + size + reserve > self.max_bytes:
+            return False
+        self.lines.append(line)
+        self.used += size
+        return True
+
+    def add_rows(self, rows: list[str], what: str, ceiling: int | None = None) -> None:
+        """As many rows as fit (below ``ceiling`` bytes), then a note saying how many were not."""
+        kept = 0
+        for row in rows:
+            if ceiling is not None and self.used >= ceiling or not self.add(row):
+                break
+            kept += 1
+        if kept < len(rows):
+            self.add("", 0)
+            self.add(f"_{len(rows) - kept} more {what} left out to stay under GitHub's "
+                     "step-summary size limit; see the HTML or JSON report._", 0)
+
+
 def render_capped(results: Results, max_bytes: int = MAX_BYTES) -> str:
     code = int(exit_code(results))
-    out = ["## oci-conform results", "",
-           f"**{_VERDICTS.get(code, str(code))}** (exit code {code}) · oci-conform "
-           f"{results.tool_version} · catalog {results.catalog_version} · {results.started}", ""]
-    out += _summary_table(results)
-    for problem in results.harness_errors:
-        out.append("")
-        out.append(f"> **harness error:** {cell(problem, 1000)}")
+    out = _Budget(max_bytes)
+    for line in ("## oci-conform results", "",
+                 f"**{_VERDICTS.get(code, str(code))}** (exit code {code}) · oci-conform "
+                 f"{cell(results.tool_version)} · catalog {cell(results.catalog_version)} · "
+                 f"{cell(results.started)}", ""):
+        out.add(line, 0)
+    table = _summary_table(results)
+    out.add_rows(table, "implementation rows", ceiling=max_bytes // 2)
+    if results.harness_errors:
+        out.add("")
+        out.add_rows([f"> **harness error:** {cell(p, 1000)}  " for p in results.harness_errors],
+                     "harness errors")
     rows = _problem_rows(results)
     if rows:
-        out += ["", f"### Problems ({len(rows)})", "",
-                "| outcome | clause | level | implementation | reason |", "|---|---|---|---|---|"]
-    text = "\n".join(out) + "\n"
-    used = len(text.encode("utf-8"))
-    reserve = 200  # room for the truncation note
-    kept = 0
-    for row in rows:
-        size = len(row.encode("utf-8")) + 1
-        if used + size + reserve > max_bytes:
-            break
-        text += row + "\n"
-        used += size
-        kept += 1
-    if kept < len(rows):
-        text += (f"\n_{len(rows) - kept} more problem rows left out to stay under GitHub's "
-                 "step-summary size limit; see the HTML or JSON report._\n")
-    return text
+        for line in ("", f"### Problems ({len(rows)})", "",
+                     "| outcome | clause | level | implementation | reason |",
+                     "|---|---|---|---|---|"):
+            out.add(line)
+        out.add_rows(rows, "problem rows")
+    return "\n".join(out.lines) + "\n"
 
 
 def render(results: Results) -> str:

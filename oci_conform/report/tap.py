@@ -13,7 +13,12 @@ from collections import defaultdict
 from oci_conform.model.outcome import Outcome, worst
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.report._shared import (
-    clause_info, finding_line, gist, implementation_names, sorted_results, tail,
+    clause_info,
+    finding_line,
+    gist,
+    implementation_names,
+    sorted_results,
+    tail,
 )
 
 FORMAT = "tap"
@@ -78,7 +83,8 @@ def _test_point(n: int, results: Results, cases: list[CaseResult]) -> tuple[list
     return lines, outcome in _BAD
 
 
-def _subtest(results: Results, impl: str, by_clause: dict[str, list[CaseResult]]) -> tuple[list[str], bool]:
+def _subtest(results: Results, impl: str,
+             by_clause: dict[str, list[CaseResult]]) -> tuple[list[str], bool]:
     lines = [f"# Subtest: {_escape(impl)}"]
     body = [f"1..{len(by_clause)}"]
     failed = False
