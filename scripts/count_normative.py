@@ -16,13 +16,21 @@ that spec, document and reference text (``text`` of the data file or clause):
   a normative line, a line both omitted and claimed by a clause, extra clauses on a line
   without a ``note``, and documents with normative lines but no catalog entry at all.
 
+With ``--previous FOLDER --previous-text TEXT`` (e.g. the main text against the v1.1.1
+release) the script also lines up the two texts by wording and reports, per document, the
+normative lines that are new, dropped, or whose keywords changed. Each needs an entry:
+a new line a clause or omission of the current text; a dropped line a clause of the previous
+text with ``until`` (or an omission); a line whose keywords changed one of the two.
+
 Exit status: 0 when every difference is explained, 1 when some is not, 2 on bad usage.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import fnmatch
 import json
+import re
 import sys
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -115,6 +123,130 @@ def compare(folder: Path, spec: str, ref_text: str, catalog: Catalog,
     return results
 
 
+@dataclass
+class DeltaCount:
+    """How one document changed between two texts, and which changes lack an entry."""
+
+    document: str
+    lines: int = 0
+    previous: int = 0
+    new: list[int] = field(default_factory=list)            # current lines, no counterpart
+    dropped: list[int] = field(default_factory=list)        # previous lines, no counterpart
+    rekeyed: list[tuple[int, int]] = field(default_factory=list)  # (previous, current)
+    unexplained: list[str] = field(default_factory=list)
+
+
+def _wording(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def likeness(before: str, after: str, matcher: difflib.SequenceMatcher | None = None,
+             floor: float = 0.0) -> float:
+    """How alike two normalised lines are (0..1); a line continued or extended in the other
+    text (one sentence wrapped differently) counts as 0.95. Below ``floor`` gives 0."""
+    if before == after:
+        return 1.0
+    short, long_ = sorted((before, after), key=len)
+    contained = 0.95 if len(short) >= 30 and short in long_ else 0.0
+    if matcher is None:
+        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    else:
+        matcher.set_seq1(before)
+    if matcher.real_quick_ratio() < max(floor, contained) or matcher.quick_ratio() < max(
+            floor, contained):
+        return contained
+    return max(contained, matcher.ratio())
+
+
+def line_up(previous: list, current: list, threshold: float = 0.8) -> dict[int, int]:
+    """Map current line numbers to previous ones whose wording is close enough (greedy)."""
+    pairs = []
+    prev_words = [_wording(p.text) for p in previous]
+    cur_words = [_wording(c.text) for c in current]
+    last_prev = max((p.line for p in previous), default=1)
+    last_cur = max((c.line for c in current), default=1)
+    for i, cur in enumerate(current):
+        matcher = difflib.SequenceMatcher(None, "", cur_words[i], autojunk=False)
+        for j, prev in enumerate(previous):
+            if (ratio := likeness(prev_words[j], cur_words[i], matcher, threshold)) >= threshold:
+                # equal wording (e.g. a repeated sentence): prefer the pair whose preceding
+                # normative lines are alike, then the one nearest in relative position
+                context = likeness(prev_words[j - 1] if j else "", cur_words[i - 1] if i else "")
+                drift = abs(cur.line / last_cur - prev.line / last_prev)
+                pairs.append((ratio, context, -drift, cur.line, prev.line))
+    mapping: dict[int, int] = {}
+    used: set[int] = set()
+    for *_rank, cur_line, prev_line in sorted(pairs, reverse=True):
+        if cur_line not in mapping and prev_line not in used:
+            mapping[cur_line] = prev_line
+            used.add(prev_line)
+    return mapping
+
+
+def compare_versions(document: str, previous_text: str, current_text: str, catalog: Catalog,
+                     spec: str, prev_ref: str, cur_ref: str) -> DeltaCount:
+    """New, dropped and re-keyed normative lines of one document, checked against entries."""
+    prev = normative_lines(document, previous_text)
+    cur = normative_lines(document, current_text)
+    delta = DeltaCount(document, len(cur), len(prev))
+    mapping = line_up(prev, cur)
+    entries = [c for c in catalog.clauses.values() if c.spec == spec and c.document == document]
+    cur_claimed = {c.line for c in entries if c.text == cur_ref}
+    prev_until = {c.line for c in entries if c.text == prev_ref and c.until}
+    omitted = {(o.text, o.line) for o in catalog.omissions
+               if o.spec == spec and o.document == document}
+    cur_claimed |= {line for text, line in omitted if text == cur_ref}
+    prev_until |= {line for text, line in omitted if text == prev_ref}
+    prev_by_line = {p.line: p for p in prev}
+    for line in cur:
+        if line.line not in mapping:
+            delta.new.append(line.line)
+            if line.line not in cur_claimed:
+                delta.unexplained.append(f"new line {line.line} ({cur_ref}) has no entry")
+            continue
+        before = prev_by_line[mapping[line.line]]
+        if set(before.keywords) != set(line.keywords):
+            delta.rekeyed.append((before.line, line.line))
+            if line.line not in cur_claimed and before.line not in prev_until:
+                delta.unexplained.append(
+                    f"keywords changed at {prev_ref} line {before.line} -> {cur_ref} line "
+                    f"{line.line} ({'/'.join(before.keywords)} -> {'/'.join(line.keywords)}) "
+                    "with no entry for either")
+    for line in sorted(set(prev_by_line) - set(mapping.values())):
+        delta.dropped.append(line)
+        if line not in prev_until:
+            delta.unexplained.append(f"{prev_ref} line {line} is gone in {cur_ref} but no "
+                                     "clause of it has until")
+    return delta
+
+
+def compare_folders(previous: Path, current: Path, spec: str, prev_ref: str, cur_ref: str,
+                    catalog: Catalog, excludes: tuple[str, ...] = DEFAULT_EXCLUDES
+                    ) -> list[DeltaCount]:
+    """One DeltaCount per document present in either folder."""
+    prev_docs, cur_docs = spec_documents(previous, excludes), spec_documents(current, excludes)
+    out = []
+    for rel in sorted(set(prev_docs) | set(cur_docs)):
+        before = prev_docs[rel].read_text(encoding="utf-8") if rel in prev_docs else ""
+        after = cur_docs[rel].read_text(encoding="utf-8") if rel in cur_docs else ""
+        delta = compare_versions(rel, before, after, catalog, spec, prev_ref, cur_ref)
+        if delta.lines or delta.previous:
+            out.append(delta)
+    return out
+
+
+def _delta_report(deltas: list[DeltaCount], prev_ref: str, cur_ref: str) -> str:
+    head = f"{'document':<28} {prev_ref:>8} {cur_ref:>8} {'new':>5} {'dropped':>8} " \
+           f"{'rekeyed':>8} {'unexplained':>12}"
+    out = [f"changes from {prev_ref} to {cur_ref}", head, "-" * len(head)]
+    for d in deltas:
+        out.append(f"{d.document:<28} {d.previous:>8} {d.lines:>8} {len(d.new):>5} "
+                   f"{len(d.dropped):>8} {len(d.rekeyed):>8} {len(d.unexplained):>12}")
+    for d in deltas:
+        out.extend(f"{d.document}: {u}" for u in d.unexplained)
+    return "\n".join(out)
+
+
 def _text_report(counts: list[DocumentCount], spec: str, ref_text: str) -> str:
     head = f"{'document':<28} {'lines':>6} {'clauses':>8} {'omitted':>8} {'split':>6} " \
            f"{'unexplained':>12}"
@@ -154,7 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--catalog-dir", type=Path, help="catalog data folder (default: shipped)")
     p.add_argument("--exclude", action="append", default=[],
                    help="glob of documents to skip (added to the governance defaults)")
+    p.add_argument("--previous", type=Path,
+                   help="folder of an earlier text of the spec, to report what changed since")
+    p.add_argument("--previous-text", help="the catalog's name for the earlier text (v1.1.1)")
     args = p.parse_args(argv)
+    if bool(args.previous) != bool(args.previous_text):
+        print("count_normative: --previous and --previous-text go together", file=sys.stderr)
+        return 2
+    if args.previous and not args.previous.is_dir():
+        print(f"count_normative: {args.previous} is not a folder", file=sys.stderr)
+        return 2
     if not args.folder.is_dir():
         print(f"count_normative: {args.folder} is not a folder", file=sys.stderr)
         return 2
@@ -167,8 +308,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"count_normative: unknown spec {args.spec!r}; known: "
               f"{', '.join(sorted(catalog.specs))}", file=sys.stderr)
         return 2
-    counts = compare(args.folder, args.spec, args.text, catalog,
-                     DEFAULT_EXCLUDES + tuple(args.exclude))
+    excludes = DEFAULT_EXCLUDES + tuple(args.exclude)
+    if args.previous:
+        deltas = compare_folders(args.previous, args.folder, args.spec, args.previous_text,
+                                 args.text, catalog, excludes)
+        if args.format == "json":
+            print(json.dumps({"spec": args.spec, "previous": args.previous_text,
+                              "text": args.text, "documents": [asdict(d) for d in deltas],
+                              "unexplained": sum(len(d.unexplained) for d in deltas)},
+                             indent=1))
+        else:
+            print(_delta_report(deltas, args.previous_text, args.text))
+        return 1 if any(d.unexplained for d in deltas) else 0
+    counts = compare(args.folder, args.spec, args.text, catalog, excludes)
     if args.format == "json":
         print(json.dumps({"spec": args.spec, "text": args.text,
                           "documents": [{**asdict(c), "unexplained": c.unexplained}

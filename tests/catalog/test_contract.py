@@ -144,3 +144,25 @@ def test_count_normative_explains_every_difference(spec: str, text: str) -> None
     assert not bad, f"{spec} {text}: unexplained differences: {bad}"
     assert done.returncode == 0
     assert sum(d["lines"] for d in report["documents"]) > 0
+
+
+CHANGED = [("image-spec", "v1.1.1", "main"), ("distribution-spec", "v1.1.1", "main")]
+
+
+@pytest.mark.parametrize("spec,previous,current", CHANGED, ids=[s for s, _, _ in CHANGED])
+def test_changes_since_release_have_entries(spec: str, previous: str, current: str) -> None:
+    """Every normative line added, dropped or re-keyed on main has its since/until entry."""
+    root = _spec_root()
+    if not any(c.spec == spec for c in default_catalog().clauses.values()):
+        pytest.skip(f"no {spec} catalog files yet (oci_conform/catalog/data/{spec}/)")
+    done = subprocess.run([sys.executable, str(COUNT_SCRIPT),
+                           str(root / TEXT_FOLDERS[(spec, current)]), "--spec", spec,
+                           "--text", current, "--previous",
+                           str(root / TEXT_FOLDERS[(spec, previous)]), "--previous-text",
+                           previous, "--format", "json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    bad = {d["document"]: d["unexplained"] for d in report["documents"] if d["unexplained"]}
+    assert not bad, f"{spec} {previous} -> {current}: changes without an entry: {bad}"
+    assert sum(len(d["new"]) for d in report["documents"]) > 0
