@@ -1,2 +1,465 @@
-"""placeholder"""
-CASES: list = []
+"""The six hook types: when they run, what they get on stdin, where, with what, and failures.
+
+Every hook is a small POSIX ``sh`` script (``hook.sh`` on the host for hooks whose
+path resolves in the runtime namespace, ``/oci-hook.sh`` in the rootfs for
+``startContainer``).  It appends ``HOOK <label>`` to an order log that the harness
+also writes ``OP <operation> begin|end`` lines to, and saves its arguments,
+environment, namespaces and stdin in ``hook-<label>.txt``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+
+from oci_conform.suites.runtime.case import (
+    Case, Verdict, bad, broke, expect, needs_hook, ok, skipped,
+)
+from oci_conform.suites.runtime.sandbox import Sandbox, parse_json
+
+G = "hooks"
+TYPES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
+         "poststop")
+NEW_TYPES = ("createRuntime", "createContainer", "startContainer")
+PHASE = {"prestart": "create", "createRuntime": "create", "createContainer": "create",
+         "startContainer": "start", "poststart": "start", "poststop": "delete"}
+IN_CONTAINER = ("createContainer", "startContainer")
+NS_TYPES = ("mnt", "uts", "ipc", "net")
+ENV = ["OC_HOOK=1", "OC_SPACED=a b  c", "OC_EMPTY="]
+ARGS_TAIL = ["two words", "--flag=x", ""]
+PROGRAM = ("echo PROG >> /results/order.log; sleep 0.6; echo done > /results/prog-done")
+
+HOOK_SCRIPT = r"""#!/bin/sh
+# $1: label; $2: behaviour (ok|fail|sleep); the rest: arguments to record verbatim.
+dir=@HOSTRESULTS@
+[ -d "$dir" ] || dir=/results
+label=$1
+mode=$2
+state=$(cat)
+read -r selfstat < /proc/self/stat
+me=${selfstat%% *}
+pid=$(echo "$state" | sed -n 's/.*"pid"[ ]*:[ ]*\([0-9][0-9]*\).*/\1/p')
+echo "HOOK $label" >> "$dir/order.log"
+out="$dir/hook-$label.txt"
+{
+  echo "argc=$#"
+  for a in "$@"; do echo "arg=$a"; done
+  tr '\0' '\n' < /proc/$me/environ | sed 's/^/env=/'
+  for ns in mnt uts ipc net pid; do
+    echo "self_$ns=$(readlink /proc/self/ns/$ns)"
+    [ -n "$pid" ] && echo "ctr_$ns=$(readlink /proc/$pid/ns/$ns 2>/dev/null)"
+  done
+  [ -n "$pid" ] && echo "ctr_cmdline=$(tr '\0' ' ' < /proc/$pid/cmdline 2>/dev/null)"
+  echo "state=$state"
+} > "$out"
+case "$mode" in
+  fail) exit 3 ;;
+  sleep) exec sleep 30 ;;
+esac
+exit 0
+"""
+
+
+@dataclass
+class HookPlan:
+    """Which hooks to configure: label -> (type, mode, timeout)."""
+
+    hooks: list[tuple[str, str, str, int]] = field(default_factory=list)  # label, type, mode, t
+
+    def add(self, label: str, kind: str, mode: str = "ok", timeout: int = 0) -> "HookPlan":
+        self.hooks.append((label, kind, mode, timeout))
+        return self
+
+
+@dataclass
+class HookRun:
+    """What a hooked lifecycle showed: the order log, each hook's record, each op's call."""
+
+    order: list[str]
+    records: dict[str, dict[str, list[str]]]
+    ops: dict[str, object]
+    host_ns: dict[str, str]
+    ctr_ns: dict[str, str]
+
+    def ran(self, label: str) -> bool:
+        return f"HOOK {label}" in self.order
+
+    def phase_of(self, label: str) -> str:
+        """The operation during which the hook ran ('' when it did not run)."""
+        current = ""
+        for line in self.order:
+            if line.startswith("OP ") and line.endswith(" begin"):
+                current = line.split()[1]
+            elif line.startswith("OP ") and line.endswith(" end"):
+                current = ""
+            elif line == f"HOOK {label}":
+                return current or "between operations"
+        return ""
+
+    def first(self, key: str, label: str) -> str:
+        return (self.records.get(label, {}).get(key) or [""])[0]
+
+
+def _hook_entry(sb: Sandbox, label: str, kind: str, mode: str, timeout: int) -> dict:
+    path = "/oci-hook.sh" if kind == "startContainer" else str(sb.dir / "hook.sh")
+    entry: dict = {"path": path, "args": ["oci-hook", label, mode, *ARGS_TAIL], "env": ENV}
+    if timeout:
+        entry["timeout"] = timeout
+    return entry
+
+
+def _install(sb: Sandbox, plan: HookPlan) -> dict:
+    script = HOOK_SCRIPT.replace("@HOSTRESULTS@", str(sb.results))
+    cfg = sb.config(["sh", "-c", PROGRAM])
+    sb.write(cfg)
+    for where in (sb.dir / "hook.sh", sb.rootfs / "oci-hook.sh"):
+        where.write_text(script)
+        where.chmod(0o755)
+    hooks: dict[str, list] = {}
+    for label, kind, mode, timeout in plan.hooks:
+        hooks.setdefault(kind, []).append(_hook_entry(sb, label, kind, mode, timeout))
+    cfg["hooks"] = hooks
+    sb.write(cfg)
+    return cfg
+
+
+def _mark(sb: Sandbox, text: str) -> None:
+    with (sb.results / "order.log").open("a") as fh:
+        fh.write(text + "\n")
+
+
+def _op(sb: Sandbox, name: str, fn) -> object:
+    _mark(sb, f"OP {name} begin")
+    inv = fn()
+    _mark(sb, f"OP {name} end")
+    return inv
+
+
+def hooked_lifecycle(sb: Sandbox, plan: HookPlan, install: bool = True) -> HookRun:
+    """create, start, wait for exit, delete (stopping early after a failed operation)."""
+    if install:
+        _install(sb, plan)
+    host_ns = {ns: os.readlink(f"/proc/self/ns/{ns}") for ns in (*NS_TYPES, "pid")}
+    ops: dict[str, object] = {}
+    ops["create"] = _op(sb, "create", sb.create)
+    ctr_ns: dict[str, str] = {}
+    if ops["create"].ok:  # type: ignore[attr-defined]
+        _, doc = sb.state()
+        pid = (doc or {}).get("pid")
+        for ns in NS_TYPES:
+            try:
+                ctr_ns[ns] = os.readlink(f"/proc/{pid}/ns/{ns}")
+            except (OSError, TypeError):
+                pass
+        ops["start"] = _op(sb, "start", sb.start)
+        if ops["start"].ok:  # type: ignore[attr-defined]
+            deadline = time.monotonic() + 10
+            while sb.read("prog-done") is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+        sb.wait_status("stopped", 5)
+        ops["state_after"] = sb.state()[0]
+        ops["delete"] = _op(sb, "delete", sb.delete)
+        if not ops["delete"].ok:  # type: ignore[attr-defined]
+            sb.kill("KILL")
+            sb.wait_status("stopped", 3)
+            ops["delete"] = _op(sb, "delete", sb.delete)
+    else:
+        ops["state_after"] = sb.state()[0]
+    order = (sb.read("order.log", 20000) or "").splitlines()
+    records: dict[str, dict[str, list[str]]] = {}
+    for label, *_ in plan.hooks:
+        text = sb.read(f"hook-{label}.txt", 20000)
+        if text is None:
+            continue
+        rec: dict[str, list[str]] = {}
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            rec.setdefault(key, []).append(value)
+        records[label] = rec
+    sb.notes["order"] = order[:60]
+    return HookRun(order, records, ops, host_ns, ctr_ns)
+
+
+def _needs_run(run: HookRun, label: str) -> Verdict | None:
+    if not run.ran(label):
+        create = run.ops.get("create")
+        return bad(f"the {label} hook was not run", "hook runs",
+                   f"order log: {run.order}; create: {getattr(create, 'brief', lambda: '')()}")
+    return None
+
+
+# -- per-type cases ----------------------------------------------------------------------------
+INVOKED = {
+    "prestart": ("rt.runtime.lifecycle.5", "rt.config.hooks-prestart.1"),
+    "createRuntime": ("rt.runtime.lifecycle.7", "rt.config.hooks-create-runtime.1"),
+    "createContainer": ("rt.runtime.lifecycle.9", "rt.config.hooks-create-container.1"),
+    "startContainer": ("rt.runtime.lifecycle.11", "rt.config.hooks-start-container.1"),
+    "poststart": ("rt.runtime.lifecycle.14", "rt.config.hooks-poststart.1"),
+    "poststop": ("rt.runtime.lifecycle.18", "rt.config.hooks-poststop.1"),
+}
+PRE_1_1_PRESTART = ("rt.runtime.lifecycle.5-pre-1.0.2", "rt.config.hooks-prestart.1-pre-1.1")
+NAMESPACE = {
+    "prestart": ("rt.config.hooks.10", "rt.config.hooks-prestart.4"),
+    "createRuntime": ("rt.config.hooks.19", "rt.config.hooks-create-runtime.3"),
+    "createContainer": ("rt.config.hooks.22", "rt.config.hooks-create-container.4"),
+    "startContainer": ("rt.config.hooks.25", "rt.config.hooks-start-container.3"),
+    "poststart": ("rt.config.hooks.28", "rt.config.hooks-poststart.3"),
+    "poststop": ("rt.config.hooks.31", "rt.config.hooks-poststop.3"),
+}
+PATHS = {
+    "prestart": ("rt.config.hooks.9", "rt.config.hooks-prestart.3"),
+    "createRuntime": ("rt.config.hooks.18", "rt.config.hooks-create-runtime.2"),
+    "createContainer": ("rt.config.hooks.21", "rt.config.hooks-create-container.3"),
+    "startContainer": ("rt.config.hooks.24", "rt.config.hooks-start-container.2"),
+    "poststart": ("rt.config.hooks.27", "rt.config.hooks-poststart.2"),
+    "poststop": ("rt.config.hooks.30", "rt.config.hooks-poststop.2"),
+}
+ARGS_ENV = {"prestart": ("rt.config.hooks.5", "rt.config.hooks.6"),
+            "createRuntime": ("rt.config.hooks.14", "rt.config.hooks.15")}
+FAILURE = {
+    "prestart": ("rt.runtime.lifecycle.6",),
+    "createRuntime": ("rt.runtime.lifecycle.8",),
+    "createContainer": ("rt.runtime.lifecycle.10",),
+    "startContainer": ("rt.runtime.lifecycle.12",),
+    "poststart": ("rt.runtime.lifecycle.15", "rt.runtime.lifecycle.15-pre-1.3"),
+    "poststop": ("rt.runtime.lifecycle.19", "rt.runtime.warnings.1"),
+}
+
+
+def invoked_case(kind: str) -> Case:
+    clauses = INVOKED[kind] + (PRE_1_1_PRESTART if kind == "prestart" else ())
+
+    def flow(sb: Sandbox) -> list[Verdict]:
+        run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
+        missing = _needs_run(run, "h1")
+        if missing:
+            return [missing]
+        phase = run.phase_of("h1")
+        out = [expect(phase == PHASE[kind], f"the {kind} hook runs during {PHASE[kind]}",
+                      PHASE[kind], phase, "", *INVOKED[kind])]
+        if kind == "prestart":
+            out.append(expect(phase == "start", "1.0.x: prestart runs after start is invoked",
+                              "start", phase, "", *PRE_1_1_PRESTART))
+        if kind in ("poststart",):
+            cmd = run.first("ctr_cmdline", "h1")
+            out.append(expect("PROG" in cmd, "poststart runs after the user program was "
+                              "executed", "the user program's command line", cmd, "",
+                              *INVOKED[kind]))
+        if kind in ("startContainer",) + tuple(PHASE)[:3]:
+            prog = run.order.index("PROG") if "PROG" in run.order else len(run.order)
+            out.append(expect(run.order.index("HOOK h1") < prog,
+                              f"{kind} runs before the user program", "hook before PROG",
+                              " | ".join(run.order), "", *INVOKED[kind]))
+        return out
+    since = "1.0.2" if kind in NEW_TYPES else ""
+    return Case(f"hook-{kind}-invoked-in-its-operation", G, clauses, flow,
+                (needs_hook(kind),), since)
+
+
+def stdin_case(kind: str) -> Case:
+    def flow(sb: Sandbox) -> Verdict:
+        run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
+        missing = _needs_run(run, "h1")
+        if missing:
+            return missing
+        raw = run.first("state", "h1")
+        doc = parse_json(raw)
+        if doc is None:
+            return bad(f"{kind} hook stdin is not a state document", "state JSON", raw)
+        good = (doc.get("id") == sb.cid and isinstance(doc.get("ociVersion"), str)
+                and isinstance(doc.get("status"), str)
+                and str(doc.get("bundle", "")).rstrip("/") == str(sb.bundle))
+        return expect(good, f"{kind} hook gets the container state on stdin",
+                      f"id {sb.cid}, bundle {sb.bundle}, ociVersion, status", raw)
+    return Case(f"hook-{kind}-state-on-stdin", G, ("rt.config.hooks.33",), flow,
+                (needs_hook(kind),), "1.0.2" if kind in NEW_TYPES else "")
+
+
+def namespace_case(kind: str) -> Case:
+    def flow(sb: Sandbox) -> Verdict:
+        run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
+        missing = _needs_run(run, "h1")
+        if missing:
+            return missing
+        types = list(NS_TYPES)
+        note = ""
+        if sb.target.command.wrapper and kind not in IN_CONTAINER:
+            types.remove("mnt")
+            note = " (mnt not compared: the wrapper runs the runtime in its own mount namespace)"
+        diffs = []
+        for ns in types:
+            seen = run.first(f"self_{ns}", "h1")
+            want = run.ctr_ns.get(ns, "") if kind in IN_CONTAINER else run.host_ns[ns]
+            if not want:
+                return broke(f"could not read the container's {ns} namespace from the hook")
+            if seen != want:
+                diffs.append(f"{ns}: {seen} != {want}")
+        where = "container" if kind in IN_CONTAINER else "runtime"
+        return expect(not diffs, f"{kind} hook runs in the {where} namespace{note}",
+                      f"same {', '.join(types)} namespaces as the {where}", "; ".join(diffs))
+    return Case(f"hook-{kind}-namespace", G, NAMESPACE[kind], flow, (needs_hook(kind),),
+                "1.0.2" if kind in NEW_TYPES else "")
+
+
+def path_case(kind: str) -> Case:
+    """The hook's path exists only where the spec says it resolves."""
+    def flow(sb: Sandbox) -> Verdict:
+        plan = HookPlan().add("h1", kind)
+        _install(sb, plan)
+        if kind == "startContainer":
+            (sb.dir / "hook.sh").unlink()              # only /oci-hook.sh in the rootfs
+        else:
+            (sb.rootfs / "oci-hook.sh").unlink()       # only the host path
+        run = hooked_lifecycle(sb, plan, install=False)
+        where = "container" if kind == "startContainer" else "runtime"
+        return expect(run.ran("h1"), f"{kind} hook path resolves in the {where} namespace",
+                      "hook ran", " | ".join(run.order))
+    return Case(f"hook-{kind}-path-resolution", G, PATHS[kind], flow, (needs_hook(kind),),
+                "1.0.2" if kind in NEW_TYPES else "")
+
+
+def args_env_case(kind: str) -> Case:
+    def flow(sb: Sandbox) -> list[Verdict]:
+        run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
+        missing = _needs_run(run, "h1")
+        if missing:
+            return [missing]
+        rec = run.records.get("h1", {})
+        args = rec.get("arg", [])
+        want_args = ["h1", "ok", *ARGS_TAIL]
+        env = rec.get("env", [])
+        a_id, e_id = ARGS_ENV.get(kind, ("rt.config.hooks.5", "rt.config.hooks.6"))
+        return [expect(args == want_args, "hook args after argv[0] are passed exactly",
+                       json.dumps(want_args), json.dumps(args), "", a_id),
+                expect(sorted(env) == sorted(ENV), "hook env is exactly the configured env",
+                       json.dumps(ENV), json.dumps(env), "", e_id)]
+    a_id, e_id = ARGS_ENV.get(kind, ("rt.config.hooks.5", "rt.config.hooks.6"))
+    return Case(f"hook-{kind}-args-env-exact", G, (a_id, e_id), flow, (needs_hook(kind),),
+                "1.0.2" if kind in NEW_TYPES else "")
+
+
+def listed_order_case(kind: str) -> Case:
+    def flow(sb: Sandbox) -> Verdict:
+        plan = HookPlan().add("first", kind).add("second", kind).add("third", kind)
+        run = hooked_lifecycle(sb, plan)
+        seen = [ln.split()[1] for ln in run.order if ln.startswith("HOOK ")]
+        if not seen:
+            return bad(f"no {kind} hook ran", "three hooks", "none")
+        return expect(seen == ["first", "second", "third"], f"{kind} hooks run in listed order",
+                      "first, second, third", ", ".join(seen))
+    return Case(f"hook-{kind}-listed-order", G, ("rt.config.hooks.32",), flow,
+                (needs_hook(kind),), "1.0.2" if kind in NEW_TYPES else "")
+
+
+def failure_case(kind: str) -> Case:
+    def flow(sb: Sandbox) -> list[Verdict]:
+        plan = HookPlan().add("bad", kind, "fail").add("after", "poststop")
+        run = hooked_lifecycle(sb, plan)
+        if not run.ran("bad"):
+            return [broke(f"the failing {kind} hook did not run: {' | '.join(run.order)}")]
+        create, start = run.ops.get("create"), run.ops.get("start")
+        delete = run.ops.get("delete")
+        if kind in ("prestart", "createRuntime", "createContainer"):
+            return [expect(bool(create and create.failed), f"a failing {kind} hook makes create "  # type: ignore
+                           "generate an error", "create exits non-zero", create.brief()),  # type: ignore
+                    expect(run.ran("after"), "the lifecycle continues at destroy: poststop "
+                           "hooks run", "poststop ran", " | ".join(run.order), "",
+                           "rt.runtime.lifecycle.18")]
+        if kind in ("startContainer", "poststart"):
+            failed = bool(start and start.failed)  # type: ignore[attr-defined]
+            out = [expect(failed, f"a failing {kind} hook makes start generate an error",
+                          "start exits non-zero", start.brief() if start else "no start",  # type: ignore
+                          "", FAILURE[kind][0])]
+            if kind == "startContainer":
+                out.append(expect("PROG" not in run.order, "the user program does not run",
+                                  "no PROG", " | ".join(run.order), "", FAILURE[kind][0]))
+            else:
+                out.append(expect(not failed and "PROG" in run.order,
+                                  "before 1.3: start succeeds, the failure is only a warning",
+                                  "start exit 0", start.brief() if start else "no start",  # type: ignore
+                                  "", "rt.runtime.lifecycle.15-pre-1.3"))
+            return out
+        return [expect(bool(delete and delete.ok) and run.ran("after"),  # type: ignore
+                       "a failing poststop hook is a warning: delete succeeds and later "
+                       "hooks run", "delete exit 0 and the next poststop ran",
+                       f"{delete.brief() if delete else 'no delete'}; "  # type: ignore
+                       + " | ".join(run.order))]
+    clauses = FAILURE[kind] + (("rt.runtime.lifecycle.18",)
+                               if kind in ("prestart", "createRuntime", "createContainer")
+                               else ())
+    return Case(f"hook-{kind}-failure-handling", G, clauses, flow, (needs_hook(kind),),
+                "1.0.2" if kind in NEW_TYPES else "")
+
+
+def timeout_case(kind: str) -> Case:
+    def flow(sb: Sandbox) -> Verdict:
+        run = hooked_lifecycle(sb, HookPlan().add("slow", kind, "sleep", timeout=1))
+        op = run.ops.get(PHASE[kind])
+        if op is None:
+            return broke(f"the {PHASE[kind]} operation was not reached")
+        if op.timed_out:  # type: ignore[attr-defined]
+            return bad(f"a {kind} hook with timeout 1 held {PHASE[kind]} until the harness "
+                       "timeout", "the hook aborted after about 1s",
+                       f"{PHASE[kind]} ran {op.duration:.1f}s")  # type: ignore[attr-defined]
+        return expect(op.duration < 15, f"a {kind} hook is aborted after its timeout",  # type: ignore
+                      "operation returns within a few seconds",
+                      f"{op.duration:.1f}s, exit {op.exit_code}")  # type: ignore[attr-defined]
+    clause = "rt.config.hooks.16" if kind == "createRuntime" else "rt.config.hooks.7"
+    return Case(f"hook-{kind}-timeout", G, (clause,), flow, (needs_hook(kind),),
+                "1.0.2" if kind in NEW_TYPES else "")
+
+
+def cross_type_order(sb: Sandbox) -> list[Verdict]:
+    plan = HookPlan()
+    for kind in TYPES:
+        plan.add(kind, kind)
+    run = hooked_lifecycle(sb, plan)
+    seen = [ln.split()[1] for ln in run.order if ln.startswith("HOOK ")]
+    pos = {k: seen.index(k) for k in TYPES if k in seen}
+    out = []
+    if "prestart" in pos and "createRuntime" in pos:
+        out.append(expect(pos["prestart"] < pos["createRuntime"], "prestart before createRuntime",
+                          "prestart first", ", ".join(seen), "", "rt.config.hooks-prestart.2"))
+    else:
+        out.append(bad("prestart or createRuntime did not run", "both", ", ".join(seen), "",
+                       "rt.config.hooks-prestart.2"))
+    if "createRuntime" in pos and "createContainer" in pos:
+        out.append(expect(pos["createRuntime"] < pos["createContainer"],
+                          "createContainer after createRuntime", "createRuntime first",
+                          ", ".join(seen), "", "rt.config.hooks-create-container.2"))
+    else:
+        out.append(bad("createRuntime or createContainer did not run", "both", ", ".join(seen),
+                       "", "rt.config.hooks-create-container.2"))
+    return out
+
+
+def no_hooks_field(sb: Sandbox) -> Verdict:
+    cfg = sb.config(["true"])
+    cfg["hooks"] = {}
+    sb.write(cfg)
+    inv = sb.create()
+    return expect(inv.ok, "an empty hooks object is accepted", "create exit 0", inv.brief())
+
+
+def relative_path_refused(sb: Sandbox) -> Verdict:
+    cfg = sb.config(["true"])
+    cfg["hooks"] = {"poststop": [{"path": "relative/hook.sh"}]}
+    sb.write(cfg)
+    inv = sb.create()
+    if inv.failed:
+        return ok("a relative hook path is refused")
+    return skipped("a relative hook path was accepted; the rule binds config authors, so this "
+                   "is not judged as a runtime failure")
+
+
+CASES: list[Case] = []
+for _kind in TYPES:
+    CASES += [invoked_case(_kind), stdin_case(_kind), namespace_case(_kind), path_case(_kind),
+              args_env_case(_kind), listed_order_case(_kind), failure_case(_kind)]
+CASES += [timeout_case("createRuntime"), timeout_case("poststop"),
+          Case("hooks-cross-type-order", G, ("rt.config.hooks-prestart.2",
+               "rt.config.hooks-create-container.2"), cross_type_order, since="1.0.2"),
+          Case("hooks-empty-object-accepted", G, ("rt.config.hooks.1",), no_hooks_field),
+          Case("hooks-relative-path", G, ("rt.config.hooks.4",), relative_path_refused)]
+del _kind
