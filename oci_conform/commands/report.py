@@ -144,7 +144,8 @@ def diff_text(d: Diff) -> str:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    old, new = _load(args.old), _load(args.new)
+    old = _load(args.old)
+    new = _load(args.new) if old is not None else None
     if old is None or new is None:
         return ExitCode.USAGE
     d = diff(old, new)
