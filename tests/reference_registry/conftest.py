@@ -14,6 +14,7 @@ from oci_conform.reference.registry import RegistryConfig, RegistryServer
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
+IMAGE_CONFIG = "application/vnd.oci.image.config.v1+json"
 
 
 def sha256(data: bytes) -> str:
@@ -53,7 +54,8 @@ class Client:
             descs.append({"mediaType": "application/vnd.oci.image.layer.v1.tar",
                           "digest": self.push_blob(repo, layer), "size": len(layer)})
         doc = {"schemaVersion": 2, "mediaType": OCI_MANIFEST,
-               "config": {"mediaType": EMPTY_CONFIG, "digest": sha256(config), "size": 2},
+               "config": {"mediaType": EMPTY_CONFIG if "artifactType" in extra else IMAGE_CONFIG,
+                          "digest": sha256(config), "size": 2},
                "layers": descs, **extra}
         return json.dumps(doc).encode()
 

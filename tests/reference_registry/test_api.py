@@ -173,6 +173,11 @@ def test_manifest_rejections(client: Client) -> None:
     assert error_codes(r) == ["MANIFEST_INVALID"]
     r = client.put_manifest("lib/app", sha256(b"not this body"), body)
     assert error_codes(r) == ["DIGEST_INVALID"]
+    empty_config = dict(doc, layers=[], config={"mediaType": "application/vnd.oci.empty.v1+json",
+                                                "digest": sha256(b"{}"), "size": 2})
+    r = client.put_manifest("lib/app", "no-artifact-type", json.dumps(empty_config).encode())
+    assert error_codes(r) == ["MANIFEST_INVALID"]   # image-spec: empty config needs artifactType
+    assert r.json()["errors"][0]["detail"]["violations"][0]["clause"].startswith("image.manifest.")
     huge = json.dumps({**doc, "annotations": {"x": "y" * (4 << 20)}}).encode()
     r = client.put_manifest("lib/app", "huge", huge)
     assert r.status_code == 413
@@ -208,7 +213,7 @@ def test_referrers_with_subject_and_filter(client: Client) -> None:
     listing = client.http.get(url)
     assert listing.headers["Content-Type"] == OCI_INDEX
     kinds = sorted(m["artifactType"] for m in listing.json()["manifests"])
-    assert kinds == ["application/vnd.example.sbom", "application/vnd.oci.empty.v1+json"]
+    assert kinds == ["application/vnd.example.sbom", "application/vnd.oci.image.config.v1+json"]
     filtered = client.http.get(url, params={"artifactType": "application/vnd.example.sbom"})
     assert filtered.headers["OCI-Filters-Applied"] == "artifactType"
     assert [m["annotations"] for m in filtered.json()["manifests"]] == [{"k": "v"}]

@@ -54,6 +54,24 @@ def _descriptor_digest(desc: Any, where: str) -> Digest:
     return digest
 
 
+def image_rule_violations(data: bytes, media_type: str) -> list[dict[str, str]]:
+    """MUST-level violations the toolkit's own image checks find in a manifest or index
+    (one entry per clause: id, message, JSON pointer)."""
+    from oci_conform.catalog.loader import default_catalog
+    from oci_conform.checks.image.document import validate_document
+    from oci_conform.model.outcome import Level
+
+    report, _kind = validate_document(data, "manifest", "main", media_type)
+    clauses = default_catalog().clauses
+    found = []
+    for clause_id, findings in sorted(report.problems.items()):
+        clause = clauses.get(clause_id)
+        if findings and clause is not None and clause.level in (Level.MUST, Level.MUST_NOT):
+            found.append({"clause": clause_id, "message": findings[0].message,
+                          "location": findings[0].location})
+    return found
+
+
 def parse_manifest(data: bytes, content_type: str) -> ManifestFacts:
     """Facts of a manifest body sent with ``content_type``; raises ApiError when invalid."""
     media_type = content_type.split(";")[0].strip().lower()
@@ -96,4 +114,8 @@ def parse_manifest(data: bytes, content_type: str) -> ManifestFacts:
             isinstance(k, str) and isinstance(v, str) for k, v in annotations.items()):
         raise _invalid("annotations must map strings to strings")
     facts.annotations = annotations
+    violations = image_rule_violations(data, media_type)
+    if violations:
+        raise _invalid(f"manifest breaks {violations[0]['clause']}: {violations[0]['message']}",
+                       {"violations": violations[:20]})
     return facts
