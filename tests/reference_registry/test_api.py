@@ -158,6 +158,8 @@ def test_empty_blob(client: Client) -> None:
     digest = client.push_blob("lib/app", b"")
     r = client.http.get(client.url(f"/v2/lib/app/blobs/{digest}"))
     assert r.status_code == 200 and r.content == b""
+    head = client.http.head(client.url(f"/v2/lib/app/blobs/{digest}"))   # same connection
+    assert head.status_code == 200 and head.headers["Content-Length"] == "0"
 
 
 def test_manifest_rejections(client: Client) -> None:
@@ -188,12 +190,12 @@ def test_tags_pagination_and_order(client: Client) -> None:
     for tag in ("b", "a", "C", "c2", "c1"):
         assert client.put_manifest("lib/app", tag, body).status_code == 201
     all_tags = client.http.get(client.url("/v2/lib/app/tags/list")).json()
-    assert all_tags == {"name": "lib/app", "tags": ["C", "a", "b", "c1", "c2"]}
+    assert all_tags == {"name": "lib/app", "tags": ["a", "b", "C", "c1", "c2"]}
     page = client.http.get(client.url("/v2/lib/app/tags/list"), params={"n": 2})
-    assert page.json()["tags"] == ["C", "a"]
-    assert page.headers["Link"] == '</v2/lib/app/tags/list?n=2&last=a>; rel="next"'
-    nxt = client.http.get(client.url("/v2/lib/app/tags/list"), params={"n": 2, "last": "a"})
-    assert nxt.json()["tags"] == ["b", "c1"]
+    assert page.json()["tags"] == ["a", "b"]
+    assert page.headers["Link"] == '</v2/lib/app/tags/list?n=2&last=b>; rel="next"'
+    nxt = client.http.get(client.url("/v2/lib/app/tags/list"), params={"n": 2, "last": "b"})
+    assert nxt.json()["tags"] == ["C", "c1"]
     zero = client.http.get(client.url("/v2/lib/app/tags/list"), params={"n": 0})
     assert zero.json()["tags"] == [] and "Link" not in zero.headers
 

@@ -424,10 +424,10 @@ class RegistryApi:
     # ---- discovery ----------------------------------------------------------------------
     def _tags_get(self, req: Request, name: str) -> Response:
         self._require_repo(name)
-        tags = self.storage.tags(name)
+        tags = sorted(self.storage.tags(name), key=_lexical)
         last = req.param("last")
         if last is not None:
-            tags = [t for t in tags if t > last]
+            tags = [t for t in tags if _lexical(t) > _lexical(last)]
         headers: list[tuple[str, str]] = []
         n_text = req.param("n")
         if n_text is not None:
@@ -468,6 +468,11 @@ class RegistryApi:
         except (OSError, ValueError):
             return []
         return [m for m in doc.get("manifests", []) if isinstance(m, dict)]
+
+
+def _lexical(tag: str) -> tuple[str, str]:
+    """Case-insensitive order (what every spec version accepts), ties broken by bytes."""
+    return tag.lower(), tag
 
 
 def _parse_range(text: str, size: int) -> tuple[int, int] | str | None:

@@ -125,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if resp.head or self.command == "HEAD":
             return
-        if resp.file:
+        if resp.file and resp.file[2] > 0:     # sendfile refuses a count of 0
             path, offset, length = resp.file
             with open(path, "rb") as handle:
                 self.wfile.flush()
