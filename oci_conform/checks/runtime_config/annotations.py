@@ -43,3 +43,34 @@ def check_uts(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
                         f"{field} is set but the container has no uts namespace, so it would "
                         "change the runtime's own host name", "a uts namespace in linux.namespaces",
                         "none")
+
+
+GOOS = frozenset(("aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js",
+                  "linux", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos"))
+GOARCH = frozenset(("386", "amd64", "arm", "arm64", "loong64", "mips", "mips64", "mips64le",
+                    "mipsle", "ppc64", "ppc64le", "riscv64", "s390x", "wasm"))
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+SIGNAL = re.compile(r"^(SIG[A-Z0-9+-]+|[0-9]+)$")
+IMAGE_VALUE_RULES = {
+    "org.opencontainers.image.os": ("annotations.image-os", lambda v: v in GOOS,
+                                    "a GOOS value such as linux"),
+    "org.opencontainers.image.architecture": ("annotations.image-architecture",
+                                              lambda v: v in GOARCH, "a GOARCH value such as amd64"),
+    "org.opencontainers.image.created": ("annotations.image-created",
+                                         lambda v: bool(RFC3339.match(v)), "an RFC 3339 date-time"),
+    "org.opencontainers.image.stopSignal": ("annotations.image-stop-signal",
+                                            lambda v: bool(SIGNAL.match(v)),
+                                            "a signal name such as SIGTERM, or a number"),
+}
+
+
+def check_image_annotations(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+    """Values of the image-derived annotations (empty values are treated as unset)."""
+    notes = doc.get("annotations")
+    if not isinstance(notes, dict):
+        return
+    for key, (clause, valid, expected) in IMAGE_VALUE_RULES.items():
+        value = notes.get(key)
+        if isinstance(value, str) and value:
+            yield judge(C + clause, "/annotations/" + key, valid(value),
+                        f"{key} does not hold a valid image-spec value", expected, value)

@@ -28,6 +28,7 @@ from oci_conform.model.results import CaseResult, Finding
 
 Check = Callable[[dict[str, Any], Ctx], Iterator[Obs]]
 KINDS = ("config", "state", "features")
+FEATURES_SINCE = "1.1.0"
 MAX_FINDINGS = 50
 
 LINUX_CHECKS: tuple[Check, ...] = (
@@ -38,7 +39,8 @@ LINUX_CHECKS: tuple[Check, ...] = (
     linux_misc.check_intel_rdt, linux_misc.check_memory_policy)
 CONFIG_CHECKS: tuple[Check, ...] = (
     root.check_version, root.check_root, process.check_process, mounts.check_mounts,
-    hooks.check_hooks, annotations.check_annotations, platforms.check_platform_sections)
+    hooks.check_hooks, annotations.check_annotations, annotations.check_image_annotations,
+    platforms.check_platform_sections)
 
 # Clause ids the semantic checks may name beyond the schema table (kept in step by a test).
 SEMANTIC_IDS: dict[str, frozenset[str]] = {
@@ -52,7 +54,9 @@ SEMANTIC_IDS: dict[str, frozenset[str]] = {
         "rt.config.linux-mount-options.62-f", "rt.config.mounts.4-pre-1.2",
         "rt.config.process.12-b", "rt.config.process.11-pre-1.0.2",
         "rt.config.linux-process.3-pre-1.1", "rt.config.linux-process.25-b",
-        "rt.config-linux.pids.2-pre-1.3", "rt.config.hooks.4", "rt.config.hooks.13",
+        "rt.config-linux.pids.2-pre-1.3", "rt.config.annotations.image-os",
+        "rt.config.annotations.image-architecture", "rt.config.annotations.image-created",
+        "rt.config.annotations.image-stop-signal", "rt.config.hooks.4", "rt.config.hooks.13",
         "rt.config.annotations.7", "rt.config.annotations.8",
         "rt.config.platform-specific-configuration.10", "rt.config-linux.namespaces.3",
         "rt.config-linux.namespaces.8", "rt.config-linux.devices.11",
@@ -190,8 +194,13 @@ def make_context(kind: str, doc: Any, spec_version: str | None, platform: str | 
                                                      else "linux")
     also = frozenset({"vm"}) if kind == "config" and isinstance(doc, dict) and \
         isinstance(doc.get("vm"), dict) else frozenset()
-    return Ctx(platform=chosen, version=spec_version_for(declared, versions), versions=versions,
-               also=also)
+    version = spec_version_for(declared, versions)
+    if kind == "features" and not spec_version and FEATURES_SINCE in versions and \
+            version in versions and versions.index(version) < versions.index(FEATURES_SINCE):
+        # ociVersionMax says which configs the runtime takes, not which features format it
+        # prints; the format only exists since 1.1.0 (runc 1.1 prints it for 1.0.2-dev).
+        version = FEATURES_SINCE
+    return Ctx(platform=chosen, version=version, versions=versions, also=also)
 
 
 def _catalog() -> Any:

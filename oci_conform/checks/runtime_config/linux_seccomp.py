@@ -11,6 +11,8 @@ from oci_conform.checks.runtime_config.syscalls import SYSCALL_NAMES
 L = "rt.config-linux."
 S = "/linux/seccomp"
 ERRNO_ACTIONS = ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE")
+ACTIONS = ("SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+           "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY")
 MAX_ARGS = 6
 
 
@@ -19,7 +21,7 @@ def check_seccomp(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
     if not isinstance(sec, dict):
         return
     default = sec.get("defaultAction")
-    if "defaultErrnoRet" in sec and isinstance(default, str):
+    if "defaultErrnoRet" in sec and default in ACTIONS:
         yield judge(L + "seccomp.4", f"{S}/defaultErrnoRet", default in ERRNO_ACTIONS,
                     f"defaultErrnoRet is set but {default} returns no errno",
                     "SCMP_ACT_ERRNO or SCMP_ACT_TRACE", default)
@@ -49,7 +51,7 @@ def _rule(rule: dict[str, Any], where: str) -> Iterator[Obs]:
                             f"{name!r} is not a Linux system call name", "a system call name",
                             name)
     action = rule.get("action")
-    if "errnoRet" in rule and isinstance(action, str):
+    if "errnoRet" in rule and action in ACTIONS:
         yield judge(L + "seccomp.21", f"{where}/errnoRet", action in ERRNO_ACTIONS,
                     f"errnoRet is set but {action} returns no errno",
                     "SCMP_ACT_ERRNO or SCMP_ACT_TRACE", action)

@@ -63,6 +63,8 @@ def _args(proc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
         yield bad(C + clause, "/process/args", "process.args is missing; at least one "
                   "entry (the program) is required", "at least one entry", "absent")
     elif isinstance(args, list):
+        if not ctx.at_least("1.0.2"):
+            yield good(C + "process.11-pre-1.0.2", "/process/args")
         yield judge(C + "process.12", "/process/args", len(args) >= 1,
                     "process.args is empty; at least one entry (the program) is required",
                     "at least one entry", args)
