@@ -176,6 +176,10 @@ def make_real_images(folder: Path, registry_url: str = "", with_known_bad: bool 
                    f"docker://{host}/example/multi:1"),
             skopeo("copy", "--all", "--src-tls-verify=false", f"docker://{host}/example/multi:1",
                    f"oci:{folder / 'multi-copy'}:multi")], f"oci:{folder / 'multi-copy'}")
+        step("docker-v2s2-list", [
+            skopeo("copy", "--all", "--format", "v2s2", "--dest-tls-verify=false",
+                   f"oci:{multi}:multi", f"docker://{host}/example/list:1")],
+             f"docker://{host}/example/list:1")
     return RealImages(folder, refs, runs, problems)
 
 

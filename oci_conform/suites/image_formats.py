@@ -1,0 +1,208 @@
+"""Format comparison: image-spec clauses against OCI layout, docker-archive, Docker V2
+Schema 2 (in a registry) and appc ACI.
+
+Each cell says whether the format meets the clause (judged on a real image made by
+umoci/skopeo/actool from a busybox rootfs), has its own equivalent (judged by the
+equivalent clause, message ``equivalent: ...``), or cannot express it (n/a, reason).
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator
+
+from oci_conform.catalog.loader import Catalog
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Implementation
+from oci_conform.suites.base import RunContext
+
+JUDGE = "judge"
+FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci")
+# Which real image stands for each format (names from tools.make_real_images).
+IMAGE_OF = {"oci-layout": ("multi-platform", "umoci-gzip"), "docker-archive": ("docker-archive",),
+            "docker-v2s2": ("docker-v2s2-list", "docker-v2s2"), "appc-aci": ("appc-aci",)}
+NEEDS = {"oci-layout": ("umoci",), "docker-archive": ("umoci", "skopeo"),
+         "docker-v2s2": ("umoci", "skopeo", "docker-registry"),
+         "appc-aci": ("actool",)}
+
+NO_FILES = "the registry API has no files or folders"
+# clause -> {format: JUDGE | "=other.clause" (equivalent) | reason it cannot be expressed}
+ROWS: dict[str, dict[str, str]] = {
+    "image.image-layout.content.3": {
+        "oci-layout": JUDGE, "docker-archive": "no oci-layout marker (Docker before 25 and "
+        "skopeo's docker-archive write none)", "docker-v2s2": NO_FILES,
+        "appc-aci": "an ACI is identified by its manifest, not a marker file"},
+    "image.image-layout.blobs.1": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.save.config-id",
+        "docker-v2s2": "=image.descriptor.properties.3", "appc-aci": "=appc.aci.image-id"},
+    "image.descriptor.properties.3": {
+        "oci-layout": JUDGE, "docker-archive": "manifest.json names files by path; no digests",
+        "docker-v2s2": JUDGE, "appc-aci": "=appc.aci.image-id"},
+    "image.descriptor.properties.5": {
+        "oci-layout": JUDGE, "docker-archive": "manifest.json records no sizes",
+        "docker-v2s2": JUDGE, "appc-aci": "no descriptors (a dependency's size is optional)"},
+    "image.manifest.image-manifest-property-descriptions.9": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.save.manifest-json",
+        "docker-v2s2": "=docker.manifest-v2-2.config", "appc-aci": "=appc.aci.manifest.json"},
+    "image.manifest.image-manifest-property-descriptions.4": {
+        "oci-layout": JUDGE, "docker-archive": "manifest.json has no media type",
+        "docker-v2s2": "=docker.manifest-v2-2.media-type", "appc-aci": "=appc.manifest.ac-kind"},
+    "image.manifest.image-manifest-property-descriptions.16": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.save.paths-exist",
+        "docker-v2s2": "=docker.manifest-v2-2.layers",
+        "appc-aci": "one rootfs, no layers (dependencies name other whole images)"},
+    "image.image-index.property-descriptions.9": {
+        "oci-layout": JUDGE, "docker-archive": "several images per archive, but no platform "
+        "index", "docker-v2s2": "=docker.manifest-list.manifests",
+        "appc-aci": "one image per os/arch; discovery picks, no index document"},
+    "image.image-index.property-descriptions.19": {
+        "oci-layout": JUDGE, "docker-archive": "no platform index",
+        "docker-v2s2": "=docker.manifest-list.platform", "appc-aci": "=appc.manifest.os-arch"},
+    "image.config.properties.4": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.image.architecture",
+        "docker-v2s2": "=docker.image.architecture", "appc-aci": "=appc.manifest.os-arch"},
+    "image.config.properties.6": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.image.os",
+        "docker-v2s2": "=docker.image.os", "appc-aci": "=appc.manifest.os-arch"},
+    "image.config.properties.20": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.image.env",
+        "docker-v2s2": "=docker.image.env", "appc-aci": "=appc.manifest.app-environment"},
+    "image.config.properties.38": {
+        "oci-layout": JUDGE, "docker-archive": "=docker.save.layers-match",
+        "docker-v2s2": JUDGE, "appc-aci": "no layers, so no DiffIDs"},
+    "image.layer.distributable-format.1": {
+        "oci-layout": JUDGE, "docker-archive": JUDGE, "docker-v2s2": JUDGE,
+        "appc-aci": "=appc.aci.archive.tar"},
+    "image.layer.distributable-format.2": {
+        "oci-layout": JUDGE, "docker-archive": JUDGE, "docker-v2s2": JUDGE,
+        "appc-aci": "=appc.aci.archive.tar"},
+    "image.layer.whiteouts.2": {
+        "oci-layout": JUDGE, "docker-archive": JUDGE, "docker-v2s2": JUDGE,
+        "appc-aci": "no whiteouts: an ACI carries a complete rootfs"},
+    "image.annotations.rules.1": {
+        "oci-layout": JUDGE, "docker-archive": "no annotations (only RepoTags)",
+        "docker-v2s2": "schema 2 has no annotations field",
+        "appc-aci": "=appc.manifest.annotations"},
+}
+
+
+class ImageFormatsSuite:
+    name = "image-formats"
+    kind = "image-format"
+    option = "--image-format"
+    help = ("image format column: FORMAT or FORMAT=REF (formats: " + ", ".join(FORMATS)
+            + "; REF: an image to judge instead of the one built from busybox)")
+
+    def clause_ids(self) -> frozenset[str]:
+        ids = set(ROWS)
+        for cells in ROWS.values():
+            ids |= {c[1:] for c in cells.values() if c.startswith("=")}
+        return frozenset(ids)
+
+    def parse_implementation(self, text: str) -> Implementation:
+        name, _, ref = text.partition("=")
+        if name not in FORMATS:
+            raise ValueError(f"unknown image format {name!r} (known: {', '.join(FORMATS)})")
+        impl = _impl(name)
+        if ref:
+            impl.command = ref
+        return impl
+
+    def default_implementations(self, ctx: RunContext) -> list[Implementation]:
+        return [_impl(f) for f in FORMATS]
+
+    def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        started = time.monotonic()
+        ref, why = _image_for(impl, ctx)
+        if not ref:
+            for clause in sorted(ROWS):
+                if ctx.selection.wants([clause]):
+                    yield CaseResult(clause, impl.name, Outcome.SKIP, case="image-formats",
+                                     message=why)
+            return
+        judged = _judge(ref, ctx)
+        for clause, cells in sorted(ROWS.items()):
+            if ctx.selection.wants([clause]):
+                yield _cell(clause, cells[impl.name], judged, impl.name, ref, ctx.catalog,
+                            time.monotonic() - started)
+
+
+def _impl(name: str) -> Implementation:
+    from oci_conform.drivers.image_sources import tools as T
+    missing = [t for t in NEEDS[name] if not T.which(t)]
+    versions = "; ".join(v for v in (T.tool_version(t) for t in NEEDS[name]
+                                     if t != "docker-registry") if v)
+    return Implementation(name=name, kind="image-format", command=f"built by {', '.join(NEEDS[name])}",
+                          version=versions, available=not missing,
+                          reason=f"not installed: {', '.join(missing)}" if missing else "")
+
+
+def _image_for(impl: Implementation, ctx: RunContext) -> tuple[str, str]:
+    if not impl.command.startswith("built by"):
+        return impl.command, ""
+    prepared = _prepare(ctx)
+    ref = next((prepared["refs"][n] for n in IMAGE_OF[impl.name] if n in prepared["refs"]), "")
+    return ref, ("; ".join(prepared["problems"]) or "image not built")
+
+
+def _prepare(ctx: RunContext) -> dict:
+    """Build the real images once per run, judge them all, then stop the registry."""
+    cache = ctx.options.setdefault("_image_formats_cache", {})
+    if "refs" in cache:
+        return cache
+    from oci_conform.drivers.docker_registry import DockerRegistry, RegistryStartError
+    from oci_conform.drivers.image_sources import tools as T
+    registry = None
+    try:
+        registry = DockerRegistry().start()
+    except (RegistryStartError, OSError) as exc:
+        ctx.progress(f"[image-formats] no registry: {exc}")
+    try:
+        ctx.progress("[image-formats] building busybox images with umoci, skopeo, actool")
+        images = T.make_real_images(Path(ctx.workdir) / "image-formats",
+                                    registry.url if registry else "")
+        cache.update(refs=images.refs, problems=images.problems, judged={})
+        for fmt in FORMATS:
+            ref = next((images.refs[n] for n in IMAGE_OF[fmt] if n in images.refs), "")
+            if ref:
+                _judge(ref, ctx)
+    finally:
+        if registry:
+            registry.stop()
+            registry.cleanup()
+    return cache
+
+
+def _judge(ref: str, ctx: RunContext) -> dict[str, CaseResult]:
+    from oci_conform.checks.image.validate import Options, validate_ref
+    from oci_conform.drivers.image_sources.refs import parse_ref
+    cache = ctx.options.setdefault("_image_formats_cache", {}).setdefault("judged", {})
+    if ref not in cache:
+        version = ctx.options.get("image-spec_version", "1.1.1")
+        cache[ref] = {r.clause: r for r in validate_ref(parse_ref(ref), Options(version=version))}
+    return cache[ref]
+
+
+def _cell(clause: str, rule: str, judged: dict[str, CaseResult], fmt: str, ref: str,
+          catalog: Catalog, duration: float) -> CaseResult:
+    evidence = {"format": fmt, "image": ref}
+    if rule == JUDGE or rule.startswith("="):
+        target = clause if rule == JUDGE else rule[1:]
+        seen = judged.get(target)
+        if seen is None or seen.outcome is Outcome.NA:
+            return CaseResult(clause, fmt, Outcome.NA, case="image-formats",
+                              message=f"the format can express it; the test image does not "
+                                      f"exercise {target}", evidence=evidence)
+        prefix = "" if rule == JUDGE else f"equivalent: {target}: "
+        summary = catalog.clauses[target].summary if rule != JUDGE and target in catalog.clauses \
+            else ""
+        message = prefix + (summary if seen.outcome is Outcome.PASS and summary else seen.message)
+        return CaseResult(clause, fmt, seen.outcome, case="image-formats", message=message,
+                          findings=seen.findings[:10],
+                          evidence={**evidence, "judged_clause": target, **seen.evidence},
+                          duration=duration)
+    return CaseResult(clause, fmt, Outcome.NA, case="image-formats",
+                      message=f"cannot express: {rule}", evidence=evidence)
+
+
+SUITE = ImageFormatsSuite()
