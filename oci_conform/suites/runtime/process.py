@@ -1,2 +1,347 @@
-"""placeholder"""
-CASES: list = []
+"""process: args, env, cwd, user and groups, umask, rlimits, capabilities, nnp, oom, terminal.
+
+The container process is busybox ``sh`` as PID 1 of a new pid namespace, so
+``/proc/1`` inside is the configured process itself (not a child that exec'd).
+"""
+from __future__ import annotations
+
+import array
+import os
+import resource
+import socket
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from oci_conform.drivers.host_probes import caps_from_mask
+from oci_conform.suites.runtime.case import (
+    Case, Observation, Verdict, bad, broke, error_case, expect, ok, probe_case, run_probe,
+)
+from oci_conform.suites.runtime.sandbox import JSON, Sandbox
+
+G = "process"
+SNAPSHOT = ("cat /proc/1/status > /results/status; cat /proc/1/limits > /results/limits; "
+            "cat /proc/1/environ > /results/environ; cat /proc/1/cmdline > /results/cmdline; "
+            "readlink /proc/1/cwd > /results/cwd; cat /proc/1/oom_score_adj > /results/oom")
+
+
+def status(obs: Observation) -> dict[str, str]:
+    out = {}
+    for line in obs.lines("status"):
+        key, _, value = line.partition(":")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def _proc(mut):
+    def m(cfg: JSON, sb: Sandbox) -> None:
+        mut(cfg["process"])
+    return m
+
+
+# -- args, env, cwd, user ---------------------------------------------------------------------
+def args_case() -> Case:
+    extra = ["first", "two  words", "", "*", "$HOME"]
+
+    def mutate(cfg: JSON, sb: Sandbox) -> None:
+        cfg["process"]["args"] = [*cfg["process"]["args"], *extra]
+
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        got = obs.get("cmdline").split("\0")[:-1]
+        return expect(got[3:] == extra and got[:2] == ["sh", "-c"],
+                      "process.args reach the program exactly", repr(["sh", "-c", "...", *extra]),
+                      repr(got))
+    return probe_case("process-args-exact", G, ("rt.config.process.11", "rt.config.process.12"),
+                      SNAPSHOT, judge, mutate)
+
+
+def env_case() -> Case:
+    env = ["PATH=/bin", "OC_A=1", "OC_SPACE=a  b", "OC_EMPTY=", "OC_EQ=x=y"]
+
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        got = [ln for ln in obs.get("environ").split("\0") if ln]
+        return expect(sorted(got) == sorted(env), "process.env is the environment exactly",
+                      repr(env), repr(got))
+    return probe_case("process-env-exact", G, ("rt.config.process.10",), SNAPSHOT, judge,
+                      _proc(lambda p: p.__setitem__("env", list(env))))
+
+
+def cwd_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        return expect(obs.get("cwd").strip() == "/home/tester", "process.cwd is the working dir",
+                      "/home/tester", obs.get("cwd").strip())
+    return probe_case("process-cwd", G, ("rt.config.process.8",), SNAPSHOT, judge,
+                      _proc(lambda p: p.__setitem__("cwd", "/home/tester")))
+
+
+def user_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+        st = status(obs)
+        uids, gids = st.get("Uid", "").split(), st.get("Gid", "").split()
+        return [expect(uids and set(uids) == {"1000"}, "uid applies (real, effective, saved, fs)",
+                       "1000", st.get("Uid"), "/process/user/uid", "rt.config.posixuser.1"),
+                expect(gids and set(gids) == {"1001"}, "gid applies", "1001", st.get("Gid"),
+                       "/process/user/gid", "rt.config.posixuser.2")]
+    return probe_case("process-user-uid-gid", G, ("rt.config.posixuser.1",
+                      "rt.config.posixuser.2"), SNAPSHOT, judge,
+                      _proc(lambda p: p.__setitem__("user", {"uid": 1000, "gid": 1001})))
+
+
+def groups_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        groups = set(status(obs).get("Groups", "").split())
+        return expect({"2001", "2002"} <= groups and groups <= {"2001", "2002", "1000"},
+                      "additionalGids are the supplementary groups", "2001 2002",
+                      " ".join(sorted(groups)))
+    return probe_case("process-additional-gids", G, ("rt.config.posixuser.4",), SNAPSHOT, judge,
+                      _proc(lambda p: p.__setitem__("user", {"uid": 1000, "gid": 1000,
+                                                             "additionalGids": [2001, 2002]})))
+
+
+def umask_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        got = status(obs).get("Umask", "")
+        if not got:
+            return broke("the kernel shows no Umask in /proc/1/status")
+        return expect(int(got, 8) == 0o027, "user.umask applies", "0027", got)
+    return probe_case("process-umask", G, ("rt.config.posixuser.3",), SNAPSHOT, judge,
+                      _proc(lambda p: p["user"].__setitem__("umask", 0o027)), since="1.1.0")
+
+
+def unlisted_uid_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        uids = status(obs).get("Uid", "").split()
+        return expect(set(uids) == {"4242"}, "a uid without a passwd entry still applies",
+                      "4242", " ".join(uids))
+    return probe_case("process-uid-not-in-passwd", G, ("rt.config.posixuser.1",), SNAPSHOT,
+                      judge, _proc(lambda p: p.__setitem__("user", {"uid": 4242, "gid": 4242})))
+
+
+# -- rlimits -----------------------------------------------------------------------------------
+LIMIT_ROWS = {"RLIMIT_NOFILE": "Max open files", "RLIMIT_NPROC": "Max processes",
+              "RLIMIT_CORE": "Max core file size", "RLIMIT_CPU": "Max cpu time",
+              "RLIMIT_FSIZE": "Max file size", "RLIMIT_MSGQUEUE": "Max msgqueue size"}
+
+
+def _lower_limits(kind: str) -> tuple[int, int]:
+    """Values at or below the host's hard limit (raising needs CAP_SYS_RESOURCE)."""
+    res = getattr(resource, kind)
+    _, hard = resource.getrlimit(res)
+    cap = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    hard_v = max(2, min(cap, 1 << 20) // 2)
+    return hard_v // 2, hard_v
+
+
+def _limits_row(obs: Observation, kind: str) -> tuple[str, str] | None:
+    for line in obs.lines("limits"):
+        if line.startswith(LIMIT_ROWS[kind]):
+            parts = line[len(LIMIT_ROWS[kind]):].split()
+            return (parts[0], parts[1]) if len(parts) >= 2 else None
+    return None
+
+
+def rlimit_case(kind: str) -> Case:
+    soft, hard = _lower_limits(kind)
+
+    def mutate(cfg: JSON, sb: Sandbox) -> None:
+        cfg["process"]["rlimits"] = [{"type": kind, "soft": soft, "hard": hard}]
+
+    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+        row = _limits_row(obs, kind)
+        if row is None:
+            return [broke(f"no {LIMIT_ROWS[kind]} row in /proc/1/limits")]
+        return [expect(row[0] == str(soft), f"{kind} soft limit applies", str(soft), row[0],
+                       "", "rt.config.posixprocess.6"),
+                expect(row[1] == str(hard), f"{kind} hard limit applies", str(hard), row[1],
+                       "", "rt.config.posixprocess.8")]
+    return probe_case(f"process-rlimit-{kind.lower()}", G, ("rt.config.posixprocess.4",
+                      "rt.config.posixprocess.6", "rt.config.posixprocess.8"), SNAPSHOT,
+                      lambda o, s: judge(o, s) + [ok("getrlimit succeeds for the type",
+                                                     "rt.config.posixprocess.4")], mutate)
+
+
+# -- capabilities --------------------------------------------------------------------------------
+CAPS = {"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE", "CAP_CHOWN"],
+        "permitted": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
+        "effective": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        "inheritable": ["CAP_NET_BIND_SERVICE"],
+        "ambient": ["CAP_NET_BIND_SERVICE"]}
+CAP_FIELD = {"bounding": "CapBnd", "permitted": "CapPrm", "effective": "CapEff",
+             "inheritable": "CapInh", "ambient": "CapAmb"}
+CAP_CLAUSE = {"effective": "rt.config.linux-process.5", "bounding": "rt.config.linux-process.6",
+              "inheritable": "rt.config.linux-process.7",
+              "permitted": "rt.config.linux-process.8", "ambient": "rt.config.linux-process.9"}
+
+
+def caps_case(which: str) -> Case:
+    def mutate(cfg: JSON, sb: Sandbox) -> None:
+        cfg["process"]["capabilities"] = {k: list(v) for k, v in CAPS.items()}
+
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        raw = status(obs).get(CAP_FIELD[which], "")
+        if not raw:
+            return broke(f"no {CAP_FIELD[which]} in /proc/1/status")
+        got = sorted(caps_from_mask(int(raw, 16)))
+        return expect(got == sorted(CAPS[which]), f"the {which} capability set is as configured",
+                      ", ".join(sorted(CAPS[which])), ", ".join(got))
+    return probe_case(f"process-capabilities-{which}", G, (CAP_CLAUSE[which],), SNAPSHOT, judge,
+                      mutate)
+
+
+def nnp_case(value: bool) -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        got = status(obs).get("NoNewPrivs", "")
+        return expect(got == ("1" if value else "0"), f"noNewPrivileges={value} applies",
+                      "1" if value else "0", got)
+    return probe_case(f"process-no-new-privileges-{str(value).lower()}", G,
+                      ("rt.config.linux-process.10",), SNAPSHOT, judge,
+                      _proc(lambda p: p.__setitem__("noNewPrivileges", value)))
+
+
+def oom_set_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        return expect(obs.get("oom").strip() == "345", "oomScoreAdj is written", "345",
+                      obs.get("oom").strip())
+    return probe_case("process-oom-score-adj-set", G, ("rt.config.linux-process.12",), SNAPSHOT,
+                      judge, _proc(lambda p: p.__setitem__("oomScoreAdj", 345)))
+
+
+def oom_unset_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        mine = Path("/proc/self/oom_score_adj").read_text().strip()
+        return expect(obs.get("oom").strip() == mine, "without oomScoreAdj the value is "
+                      "inherited unchanged", mine, obs.get("oom").strip())
+    return probe_case("process-oom-score-adj-unset", G, ("rt.config.linux-process.13",),
+                      SNAPSHOT, judge)
+
+
+# -- terminal ---------------------------------------------------------------------------------
+class ConsoleReceiver:
+    """Listens on a unix socket for the pty master a runtime sends with SCM_RIGHTS."""
+
+    def __init__(self) -> None:
+        self.path = Path(f"/tmp/oc-console-{uuid.uuid4().hex[:10]}.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(self.path))
+        self.sock.listen(1)
+        self.sock.settimeout(15)
+        self.fds: list[int] = []
+        self.error = ""
+        self.output = bytearray()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except OSError as exc:
+            self.error = f"no connection: {exc}"
+            return
+        with conn:
+            conn.settimeout(10)
+            try:
+                _, fds, _, _ = socket.recv_fds(conn, 4096, 4)
+                self.fds = list(fds)
+            except OSError as exc:
+                self.error = f"recv_fds failed: {exc}"
+                return
+        if self.fds:
+            os.set_blocking(self.fds[0], False)
+            deadline = time.monotonic() + 12
+            while time.monotonic() < deadline:
+                try:
+                    chunk = os.read(self.fds[0], 4096)
+                    if not chunk:
+                        break
+                    self.output += chunk[: max(0, 8192 - len(self.output))]
+                except BlockingIOError:
+                    time.sleep(0.05)
+                except OSError:
+                    break
+
+    def close(self) -> None:
+        self._thread.join(timeout=15)
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.sock.close()
+        self.path.unlink(missing_ok=True)
+
+
+def terminal_flow(size: dict[str, int] | None) -> "callable":
+    def flow(sb: Sandbox) -> list[Verdict]:
+        recv = ConsoleReceiver()
+        try:
+            script = ("[ -t 0 ] && echo yes > /results/tty || echo no > /results/tty; "
+                      "stty size > /results/size 2>&1; readlink /proc/self/fd/0 > /results/fd0")
+
+            def mutate(cfg: JSON, _sb: Sandbox) -> None:
+                cfg["process"]["terminal"] = True
+                if size:
+                    cfg["process"]["consoleSize"] = size
+            original = sb.cli.create
+
+            def create_with_socket(cid: str, bundle: Path, *extra: str):  # type: ignore
+                return original(cid, bundle, "--console-socket", str(recv.path), *extra)
+            sb.cli.create = create_with_socket  # type: ignore[method-assign]
+            obs = run_probe(sb, script, mutate)
+        finally:
+            recv.close()
+        sb.notes["console"] = {"fds_received": len(recv.fds), "error": recv.error,
+                               "output": recv.output.decode("utf-8", "replace")[-500:]}
+        if isinstance(obs, Verdict):
+            return [obs]
+        out = [expect(bool(recv.fds), "a pty master arrives on the console socket (SCM_RIGHTS)",
+                      "one file descriptor", recv.error or "none", "", "rt.config.process.3"),
+               expect(obs.get("tty").strip() == "yes", "the process has a terminal as stdin",
+                      "yes", obs.get("tty").strip(), "", "rt.config.process.3")]
+        if size:
+            want = f"{size['height']} {size['width']}"
+            out.append(expect(obs.get("size").strip() == want, "consoleSize applies", want,
+                              obs.get("size").strip(), "", "rt.config.process.4"))
+        return out
+    return flow
+
+
+def console_size_ignored(obs: Observation, sb: Sandbox) -> Verdict:
+    return expect(obs.get("tty").strip() == "no", "consoleSize without terminal is ignored "
+                  "(no terminal, create succeeds)", "no", obs.get("tty").strip())
+
+
+def _bad_rlimits(cfg: JSON, sb: Sandbox) -> None:
+    cfg["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100},
+                                 {"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200}]
+
+
+def _unknown_rlimit(cfg: JSON, sb: Sandbox) -> None:
+    cfg["process"]["rlimits"] = [{"type": "RLIMIT_OCI_CONFORM_BOGUS", "soft": 1, "hard": 1}]
+
+
+def _no_args(cfg: JSON, sb: Sandbox) -> None:
+    cfg["process"]["args"] = []
+
+
+CASES: list[Case] = [
+    args_case(), env_case(), cwd_case(), user_case(), groups_case(), umask_case(),
+    unlisted_uid_case(),
+    *[rlimit_case(k) for k in ("RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE", "RLIMIT_CPU",
+                               "RLIMIT_FSIZE", "RLIMIT_MSGQUEUE")],
+    error_case("process-rlimit-duplicate-type-errors", G, ("rt.config.posixprocess.9",),
+               _bad_rlimits),
+    error_case("process-rlimit-unknown-type-errors", G, ("rt.config.posixprocess.3",),
+               _unknown_rlimit),
+    error_case("process-empty-args-errors", G, ("rt.config.process.12",), _no_args),
+    *[caps_case(w) for w in CAPS],
+    nnp_case(True), nnp_case(False), oom_set_case(), oom_unset_case(),
+    Case("process-terminal-console-socket", G, ("rt.config.process.3",), terminal_flow(None)),
+    Case("process-terminal-console-size", G, ("rt.config.process.3", "rt.config.process.4"),
+         terminal_flow({"height": 33, "width": 77}), since="1.0.2"),
+    probe_case("process-console-size-ignored-without-terminal", G, ("rt.config.process.5",),
+               "[ -t 0 ] && echo yes > /results/tty || echo no > /results/tty",
+               console_size_ignored,
+               _proc(lambda p: p.__setitem__("consoleSize", {"height": 10, "width": 10}))),
+]
+_ = (array, bad)
