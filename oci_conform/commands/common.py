@@ -57,12 +57,16 @@ def emit(results: Results, args: argparse.Namespace) -> int:
             return ExitCode.USAGE
     if getattr(args, "results", None):
         save_results(Path(args.results), results)
-    text = renderers()[chosen_format(args)](results)
+    fmt = chosen_format(args)
+    text = renderers()[fmt](results)
     if getattr(args, "output", None):
         write_text_atomic(Path(args.output), text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    if fmt == "github":  # annotations go to stdout; the table goes to $GITHUB_STEP_SUMMARY
+        from oci_conform.report.github import write_step_summary
+        write_step_summary(results)
     return exit_code(results, getattr(args, "fail_on", "must"))
 
 
