@@ -1,0 +1,78 @@
+"""The two image suites plug into the matrix and produce honest columns."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.model.outcome import Outcome
+from oci_conform.orchestrate import PlanItem, run_plan
+from oci_conform.suites import RunContext, Selection, all_suites
+from oci_conform.suites.image_formats import ROWS, SUITE as FORMATS
+from oci_conform.suites.image_tools import SUITE as TOOLS
+
+
+def test_suites_are_discovered_and_ids_are_in_the_catalog():
+    names = {s.name for s in all_suites()}
+    assert {"image-formats", "image-tools"} <= names
+    catalog = default_catalog()
+    for suite in (FORMATS, TOOLS):
+        missing = suite.clause_ids() - set(catalog.clauses)
+        assert not missing, missing
+
+
+def test_parse_implementation_rejects_unknown_names():
+    with pytest.raises(ValueError):
+        FORMATS.parse_implementation("tarball")
+    with pytest.raises(ValueError):
+        TOOLS.parse_implementation("docker-load")
+    assert FORMATS.parse_implementation("oci-layout=oci:/x").command == "oci:/x"
+
+
+def test_every_format_cell_is_meets_equivalent_or_cannot_express():
+    for clause, cells in ROWS.items():
+        assert set(cells) == {"oci-layout", "docker-archive", "docker-v2s2", "appc-aci"}, clause
+
+
+@pytest.mark.integration
+def test_image_formats_matrix(tmp_path):
+    if not all(shutil.which(t) for t in ("umoci", "skopeo", "busybox")):
+        pytest.skip("umoci/skopeo/busybox missing")
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path)
+    results = run_plan([PlanItem(FORMATS, FORMATS.default_implementations(ctx))], ctx)
+    assert results.complete, results.harness_errors
+    by = {(r.clause, r.implementation): r for r in results.results}
+    oci = by[("image.config.properties.38", "oci-layout")]
+    assert oci.outcome is Outcome.PASS
+    docker = by[("image.config.properties.38", "docker-archive")]
+    assert docker.outcome is Outcome.PASS and docker.message.startswith("equivalent: ")
+    cannot = by[("image.descriptor.properties.5", "docker-archive")]
+    assert cannot.outcome is Outcome.NA and cannot.message.startswith("cannot express")
+    assert not any(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in results.results
+                   if r.implementation != "appc-aci" or shutil.which("actool")), \
+        [(r.clause, r.implementation, r.message) for r in results.results
+         if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
+
+
+@pytest.mark.integration
+def test_image_tools_matrix(tmp_path):
+    if not all(shutil.which(t) for t in ("umoci", "skopeo")):
+        pytest.skip("umoci/skopeo missing")
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path,
+                     selection=Selection(clauses=("image.image-layout", "docker.layer")))
+    results = run_plan([PlanItem(TOOLS, TOOLS.default_implementations(ctx))], ctx)
+    assert results.complete, results.harness_errors
+    assert results.results
+    for r in results.results:
+        assert r.outcome in (Outcome.PASS, Outcome.FAIL), r.message
+        assert {"argv", "exit", "stderr"} <= set(r.evidence)
+        assert (r.outcome is Outcome.PASS) == (r.evidence["exit"] != 0)
+    missing_blob = next(r for r in results.results if r.implementation == "skopeo-copy"
+                        and r.clause == "image.image-layout.blobs.4")
+    assert missing_blob.outcome is Outcome.PASS      # skopeo cannot copy a blob that is not there
+    # nothing any tool did escaped the run's folder (umoci unpack meets '../escape')
+    assert not (Path(tmp_path).parent / "escape").exists()
+    assert not any(p.name == "escape" for p in Path(tmp_path).rglob("escape")
+                   if "rootfs" not in p.parts)
