@@ -104,6 +104,9 @@ class RuntimeSuite:
         if not base.exists():
             build_base_rootfs(base)
         work = Path(tempfile.mkdtemp(prefix=f"rt-{impl.name[:12]}-", dir=ctx.workdir))
+        # user-namespaced containers must be able to walk down to their bundle
+        for folder in (ctx.workdir, work):
+            folder.chmod(0o711)
         target = RuntimeTarget(name=impl.name, command=cmd, host=self.host(), workdir=work,
                                base_rootfs=base,
                                timeout=float(ctx.options.get("runtime_timeout", 20.0)))

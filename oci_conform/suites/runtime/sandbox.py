@@ -160,6 +160,8 @@ class Sandbox:
         self.cid = f"oc-{slug(self.case)[:30]}-{token}"
         self.dir = self.target.workdir / "cases" / f"{slug(self.case)}-{token}"
         (self.dir / "results").mkdir(parents=True)
+        for folder in (self.dir.parent, self.dir):
+            folder.chmod(0o711)
         (self.dir / "results").chmod(0o777)
         self.cli = self.target.cli(self.dir / "state", self.dir / "logs")
         self.cgroups_path = f"/{self.target.cgroup_parent}/{self.cid}"
