@@ -77,12 +77,14 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
     cap = limits.max_uncompressed
     if declared_size:
         cap = min(cap, max(limits.ratio_floor, declared_size * limits.max_ratio))
-    plain = Decompressed(blob, decode, cap)
+    # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
+    same = decode == "none" and algorithm == "sha256" and blob.hash is not None
+    plain = Decompressed(blob, decode, cap, hashed=not same)
     try:
         _scan_entries(report, plain, where, version, lower, limits, scan)
         plain.drain()
         blob.drain()
-        scan.diff_id = plain.diff_id()
+        scan.diff_id = plain.diff_id() or "sha256:" + (blob.hexdigest() or "")
     except TooBig as exc:
         report.error(C.LAYER_TAR, f"layer refused as a decompression bomb: {exc} "
                                   f"(compressed {blob.size} bytes read so far)", where)

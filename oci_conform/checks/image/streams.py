@@ -233,12 +233,13 @@ class _Plain:
 class Decompressed:
     """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
 
-    def __init__(self, src: Readable, kind: str, cap: int, algorithm: str = "sha256"):
+    def __init__(self, src: Readable, kind: str, cap: int, algorithm: str = "sha256",
+                 hashed: bool = True):
         self.inner: _Gzip | _Zstd | _Incremental | _Plain = (
             _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd"
             else _Incremental(src, kind) if kind in ("bzip2", "xz") else _Plain(src))
         self.algorithm = algorithm
-        self.hash = hashlib.new(algorithm)
+        self.hash = hashlib.new(algorithm) if hashed else None
         self.size = 0
         self.cap = cap
 
@@ -249,7 +250,8 @@ class Decompressed:
             self.size += len(data)
             if self.size > self.cap:
                 raise TooBig(f"uncompressed size passed the cap of {self.cap} bytes")
-            self.hash.update(data)
+            if self.hash is not None:
+                self.hash.update(data)
         return data
 
     def drain(self) -> None:
@@ -260,5 +262,5 @@ class Decompressed:
         if isinstance(self.inner, _Zstd):
             self.inner.close()
 
-    def diff_id(self) -> str:
-        return f"{self.algorithm}:" + self.hash.hexdigest()
+    def diff_id(self) -> str | None:
+        return f"{self.algorithm}:" + self.hash.hexdigest() if self.hash is not None else None
