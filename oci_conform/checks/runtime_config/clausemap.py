@@ -8,7 +8,7 @@ which values a clause examined, so a clause with values and no error passes.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable, Iterator
 
 Row = tuple[str, ...]
 C, L = "rt.config.", "rt.config-linux."
@@ -265,6 +265,11 @@ FEATURES_ROWS: list[Row] = [
 FEATURES_FALLBACK = FE + "specification-version.1"
 
 
+def split_pattern(pattern: str) -> list[str]:
+    from oci_conform.checks.runtime_config.pointer import split
+    return split(pattern)
+
+
 class ClauseMap:
     """Look up the clause of a place (and schema keyword) in a table of rows."""
 
@@ -273,6 +278,7 @@ class ClauseMap:
         self.fallback = fallback
         self.rows = list(rows)
         self._entries = [(split(r[0]), r[1] if len(r) == 3 else "", r[-1]) for r in self.rows]
+        self._trie: dict[str, Any] | None = None
 
     def clause_for(self, tokens: list[str], keyword: str = "") -> str:
         best: tuple[int, int, str] | None = None
@@ -288,8 +294,32 @@ class ClauseMap:
         return best[2] if best else self.fallback
 
     def value_rows(self) -> list[tuple[str, str]]:
-        """(pattern, clause) of rows that judge a value (not keyword-specific)."""
-        return [(r[0], r[-1]) for r in self.rows if len(r) == 2]
+        """(pattern, clause) of every row: a present value was examined by its clause."""
+        return list(dict.fromkeys((r[0], r[-1]) for r in self.rows))
+
+    def present(self, doc: Any) -> Iterator[tuple[str, str]]:
+        """(clause, pointer) for every value in ``doc`` that some row's pattern matches."""
+        from oci_conform.checks.runtime_config.pointer import join
+        if self._trie is None:
+            self._trie = {}
+            for pattern, clause in self.value_rows():
+                node = self._trie
+                for token in split_pattern(pattern):
+                    node = node.setdefault(token, {})
+                node.setdefault("", []).append(clause)
+        stack: list[tuple[dict[str, Any], Any, str]] = [(self._trie, doc, "")]
+        while stack:
+            node, value, here = stack.pop()
+            for clause in node.get("", ()):
+                yield clause, here
+            if isinstance(value, dict):
+                for token, child in node.items():
+                    if token == "*":
+                        stack.extend((child, v, join(here, k)) for k, v in value.items())
+                    elif token and token in value:
+                        stack.append((child, value[token], join(here, token)))
+            elif isinstance(value, list) and "*" in node:
+                stack.extend((node["*"], v, join(here, i)) for i, v in enumerate(value))
 
     def clause_ids(self) -> set[str]:
         return {r[-1] for r in self.rows} | {self.fallback}

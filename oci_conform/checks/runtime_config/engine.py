@@ -116,7 +116,18 @@ class Applicability:
     reason: str = ""
 
 
+_APPLIES: dict[tuple[int, Ctx], dict[str, Applicability]] = {}
+
+
 def _applicability(catalog: Any, ctx: Ctx) -> Callable[[str], Applicability]:
+    """Whether each clause holds for ``ctx``; answers are cached per catalog and context."""
+    memo = _APPLIES.setdefault((id(catalog), ctx), {})
+
+    def cached(cid: str) -> Applicability:
+        if cid not in memo:
+            memo[cid] = check(cid)
+        return memo[cid]
+
     def check(cid: str) -> Applicability:
         clause = catalog.clauses.get(cid) if catalog else None
         if clause is None:
@@ -128,7 +139,7 @@ def _applicability(catalog: Any, ctx: Ctx) -> Callable[[str], Applicability]:
         if spec and not clause.holds_for(spec, ctx.version):
             return Applicability(False, f"not in force in runtime-spec {ctx.version}")
         return Applicability(True)
-    return check
+    return cached
 
 
 def _position(text: str, pointer: str) -> tuple[int, int]:

@@ -53,6 +53,5 @@ def _windows_root(doc: dict[str, Any], root: Any) -> Iterator[Obs]:
         yield judge(C + "root.6", "/root/path", bool(VOLUME_GUID.match(path)),
                     "on Windows root.path must be a volume GUID path",
                     r"\\?\Volume{GUID}\ ", path)
-    if "readonly" in root:
-        yield judge(C + "root.10", "/root/readonly", root["readonly"] is False,
-                    "on Windows root.readonly must be omitted or false", "false", root["readonly"])
+    yield judge(C + "root.10", "/root/readonly", root.get("readonly", False) is False,
+                "on Windows root.readonly must be omitted or false", "false", root.get("readonly"))

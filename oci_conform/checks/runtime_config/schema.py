@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
 from oci_conform.checks.runtime_config.obs import Obs, bad, good, show
-from oci_conform.checks.runtime_config.pointer import expand, join
+from oci_conform.checks.runtime_config.pointer import join
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE = "https://oci-conform.invalid/schemas/"
@@ -29,21 +29,49 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
+def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """``node`` with every ``$ref`` into the shared definitions replaced by its target.
+
+    Our schemas have no recursive definitions, so the result is finite; validating
+    it skips reference resolution, which is most of jsonschema's time on a config.
+    """
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(BASE + DEFS_FILE + "#/$defs/"):
+            target = inline_refs(defs[ref.rsplit("/", 1)[1]], defs)
+            rest = {k: inline_refs(v, defs) for k, v in node.items() if k != "$ref"}
+            return {**target, **rest} if rest else target
+        return {k: inline_refs(v, defs) for k, v in node.items()}
+    if isinstance(node, list):
+        return [inline_refs(v, defs) for v in node]
+    return node
+
+
 @lru_cache(maxsize=None)
 def validator(kind: str) -> Any:
     """A Draft 2020-12 validator for ``kind`` (config, state, features), built offline."""
     from jsonschema import Draft202012Validator, validators
-    from referencing import Registry, Resource
 
     def strict_int(_checker: Any, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", strict_int)
     cls = validators.extend(Draft202012Validator, type_checker=checker)
-    registry = Registry().with_resources(
-        (BASE + name, Resource.from_contents(load_schema(name)))
-        for name in (DEFS_FILE, *SCHEMA_FILES.values()))
-    return cls(load_schema(SCHEMA_FILES[kind]), registry=registry)
+    defs = load_schema(DEFS_FILE)["$defs"]
+    local = {f"#/$defs/{name}": f"{BASE}{DEFS_FILE}#/$defs/{name}" for name in defs}
+    defs = {name: _absolute(d, local) for name, d in defs.items()}
+    schema = inline_refs(load_schema(SCHEMA_FILES[kind]), defs)
+    return cls(schema)
+
+
+def _absolute(node: Any, local: dict[str, str]) -> Any:
+    """Turn the definitions file's own ``#/$defs/x`` references into absolute ones."""
+    if isinstance(node, dict):
+        return {k: (local.get(v, v) if k == "$ref" else _absolute(v, local))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_absolute(v, local) for v in node]
+    return node
 
 
 def type_name(value: Any) -> str:
@@ -92,6 +120,5 @@ def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Obs]:
             continue
         message, expected, actual = _describe(error)
         yield bad(cmap.clause_for(tokens, error.validator), here, message, expected, actual)
-    for pattern, clause in cmap.value_rows():
-        for pointer in expand(doc, pattern):
-            yield good(clause, pointer)
+    for clause, pointer in cmap.present(doc):
+        yield good(clause, pointer)
