@@ -144,7 +144,8 @@ class Authenticator:
         if not user:   # anonymous: pull only, and only when allowed
             granted = {n: ["pull"] for n, a in granted.items()
                        if "pull" in a and self.config.anonymous_pull}
-        claims = {"sub": user, "exp": int(time.time()) + TOKEN_TTL, "access": granted}
+        claims = {"sub": user, "exp": int(time.time()) + TOKEN_TTL, "access": granted,
+                  "jti": secrets.token_hex(8)}
         body = _b64(json.dumps(claims, sort_keys=True).encode())
         sig = _b64(hmac.new(self.config.secret, body.encode(), hashlib.sha256).digest())
         return f"{body}.{sig}"

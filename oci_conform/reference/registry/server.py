@@ -143,6 +143,14 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     verbose = False
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-request is normal; other errors go to the log."""
+        import sys
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)) and not self.verbose:
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 @dataclass
 class RegistryConfig:
