@@ -53,6 +53,8 @@ def validate_docker_archive(src: TarArchive, version: str, limits: Limits
     if legacy:
         shapes.append("legacy-folders")
         _check_legacy(report, src, legacy)
+        if "manifest.json" not in shapes:
+            _scan_legacy_layers(report, src, legacy, version, limits, layer_cache)
     if src.open("repositories") is not None:
         _check_repositories(report, src, legacy)
     if src.open("oci-layout") is not None:
@@ -179,6 +181,24 @@ def _check_legacy(report: Report, src: TarArchive, folders: dict[str, set[str]])
             value, sub = _read_json(report, src, folder + "/json", D.S_LEGACY)
             sub.check(D.S_LEGACY, isinstance(value, dict), "legacy json is not an object", "")
             report.merge(sub)
+
+
+def _scan_legacy_layers(report: Report, src: TarArchive, folders: dict[str, set[str]],
+                        version: str, limits: Limits, cache: dict[str, LayerScan]) -> None:
+    """Without manifest.json the layer tars are still judged as layers (order unknown, so
+    hardlinks may name any earlier-scanned layer)."""
+    lower: set[str] = set()
+    for folder in sorted(folders):
+        real = src.resolve(folder + "/layer.tar")
+        if real is None or real in cache:
+            continue
+        stream = src.open(real)
+        if stream is None:
+            continue
+        with stream:
+            cache[real] = scan_layer(report, stream, "sha256", "", folder + "/layer.tar",
+                                     version, lower, limits)
+        lower |= cache[real].paths
 
 
 def _check_repositories(report: Report, src: TarArchive, folders: dict[str, set[str]]) -> None:

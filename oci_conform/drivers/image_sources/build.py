@@ -220,3 +220,20 @@ def write_aci(path: Path, manifest: Json | None = None, extra: list[Entry] | Non
     raw = tar_bytes(entries)
     path.write_bytes(gzip.compress(raw, mtime=0) if compress_gzip else raw)
     return path
+
+
+def write_docker25_archive(path: Path, work: Path) -> Path:
+    """A Docker 25+ `docker save` archive: an OCI layout (uncompressed layers) that also
+    carries manifest.json pointing into blobs/."""
+    root = write_layout(work / "docker25", ImageSpec(compression="none"))
+    index = json.loads((root / "index.json").read_bytes())
+    manifest = json.loads((root / "blobs/sha256" / index["manifests"][0]["digest"][7:])
+                          .read_bytes())
+    blob = lambda d: "blobs/sha256/" + d["digest"][7:]  # noqa: E731
+    (root / "manifest.json").write_bytes(dumps([{
+        "Config": blob(manifest["config"]), "RepoTags": ["example/app:1"],
+        "Layers": [blob(layer) for layer in manifest["layers"]]}]))
+    files = {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+             if p.is_file()}
+    _write_tar(path, files)
+    return path
