@@ -41,6 +41,16 @@ SUMMARY_CASES: list[Case] = [
 ]
 
 
+def _relevant_first(exchanges: list[Exchange], verdict: Verdict) -> list[Exchange]:
+    """The exchanges a finding points at first (a failing cell shows its request on top)."""
+    places = {f.location for f in verdict.findings if f.location}
+    if not places:
+        return exchanges
+    hit = [e for e in exchanges if f"{e.method} {e.url}" in places]
+    chosen = {id(e) for e in hit}
+    return hit + [e for e in exchanges if id(e) not in chosen]
+
+
 def all_cases() -> list[Case]:
     return [*CASES, *SUMMARY_CASES]
 
@@ -128,6 +138,7 @@ class RegistryRun:
         evidence: dict[str, Any] = {"profile": self.options.profile,
                                     "spec_version": self.version, "group": case.group}
         if exchanges:
+            exchanges = _relevant_first(exchanges, verdict)
             evidence["http"] = [e.to_dict() for e in exchanges[:MAX_EXCHANGES]]
             if len(exchanges) > MAX_EXCHANGES:
                 evidence["http_omitted"] = len(exchanges) - MAX_EXCHANGES
