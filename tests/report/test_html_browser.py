@@ -163,9 +163,15 @@ def test_cell_opens_its_evidence_by_click_and_keyboard(watched: Watched) -> None
     assert "cell=rt.runtime.state.1%40crun" in page.url
     page.keyboard.press("Escape")
     assert not panel.is_visible() and "cell=" not in page.url
-    cell = page.locator("#matrix-body tr.row:has(.clause-id:text-is('dist.pull.manifest.1')) td.c2")
+    cell = page.locator("#matrix-body tr.row:has(.clause-id:text-is('rt.runtime.state.1')) td.c0")
     cell.focus()
+    page.keyboard.press("ArrowDown")               # rt.runtime.state.2 on runc
+    page.keyboard.press("ArrowRight")              # ... on crun
     page.keyboard.press("Enter")
+    assert "rt.runtime.state.2 on crun" in panel.inner_text()
+    assert "expected to fail in crun 1.8" in panel.inner_text()
+    page.keyboard.press("Escape")
+    page.click("#matrix-body tr.row:has(.clause-id:text-is('dist.pull.manifest.1')) td.c2")
     text = panel.inner_text()
     assert "HTTP exchanges (1)" in text and "MANIFEST_UNKNOWN" in text and "404" in text
     page.click("#panel-close")

@@ -412,7 +412,29 @@
     if (!hit) return;
     if (hit.group !== undefined) toggleGroup(hit.group); else openCell(hit.i, hit.j, hit.td);
   });
+  function moveFocus(td, key) {         // arrow keys walk the rendered cells
+    var tr = td.parentNode, target = null;
+    if (key === "ArrowLeft" || key === "ArrowRight") {
+      target = td;
+      do { target = key === "ArrowLeft" ? target.previousElementSibling : target.nextElementSibling; }
+      while (target && !(target.tabIndex >= 0 && target.offsetParent !== null));
+    } else {
+      // From a cell: the same column's next cell with a result; from a group row: any row.
+      var want = td.dataset.j !== undefined ? "td.c" + td.dataset.j + "[tabindex]" : "[tabindex]";
+      for (var r = tr; (r = key === "ArrowUp" ? r.previousElementSibling : r.nextElementSibling);) {
+        if (r.classList.contains("spacer")) continue;
+        target = r.querySelector(want);
+        if (target) break;
+      }
+    }
+    if (target) { target.focus({preventScroll: true}); target.scrollIntoView({block: "nearest", inline: "nearest"}); }
+  }
   body.addEventListener("keydown", function (e) {
+    if (/^Arrow(Up|Down|Left|Right)$/.test(e.key) && e.target.tabIndex >= 0 && body.contains(e.target)) {
+      e.preventDefault();
+      moveFocus(e.target, e.key);
+      return;
+    }
     if (e.key !== "Enter" && e.key !== " ") return;
     var hit = cellFrom(e.target);
     if (!hit) return;
