@@ -57,3 +57,12 @@ def test_evidence_is_bounded() -> None:
                    evidence={"stderr": huge, "http": [{"method": "GET", "url": "u", "status": 500,
                                                        "body": huge}] * 100, "blob": huge})])
     assert len(html_report.render(res)) < 200_000
+
+
+def test_every_renderer_copes_with_empty_results() -> None:
+    from oci_conform.report import renderers
+    empty = Results("0.1.0", "c", "2026-11-29T10:00:00Z")
+    for fmt, render in renderers().items():
+        assert render(empty), fmt
+    data = json.loads(ISLAND.search(html_report.render(empty)).group(1))
+    assert data["clauses"] == [] and data["impls"] == []
