@@ -1,0 +1,1 @@
+"""Pure checks: documents and streams in, findings out."""

@@ -1,0 +1,1 @@
+"""I/O drivers: runtimes, registries, image sources."""
