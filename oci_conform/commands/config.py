@@ -109,12 +109,12 @@ def _holds() -> Any:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from oci_conform import __version__
     from oci_conform.catalog.loader import default_catalog
     from oci_conform.model.results import Results
     from oci_conform.model.verdict import ExitCode
     from oci_conform.orchestrate import finish, now
     from oci_conform.suites.base import RunContext
-    from oci_conform import __version__
 
     if args.paths.count(STDIN) > 1:
         print("error: - (stdin) can be given once", file=sys.stderr)
@@ -144,7 +144,9 @@ def _emit(results: Any, args: argparse.Namespace) -> int:
     if chosen_format(args) != "text":
         return emit(results, args)
     from oci_conform.model.expectations import (
-        ExpectationsError, apply_expectations, load_expectations,
+        ExpectationsError,
+        apply_expectations,
+        load_expectations,
     )
     from oci_conform.model.verdict import ExitCode, exit_code
     from oci_conform.results_file import save_results, write_text_atomic

@@ -11,9 +11,9 @@ import shlex
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation

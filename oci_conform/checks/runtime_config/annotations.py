@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.common import namespaces
 from oci_conform.checks.runtime_config.context import Ctx
@@ -55,7 +56,8 @@ IMAGE_VALUE_RULES = {
     "org.opencontainers.image.os": ("annotations.image-os", lambda v: v in GOOS,
                                     "a GOOS value such as linux"),
     "org.opencontainers.image.architecture": ("annotations.image-architecture",
-                                              lambda v: v in GOARCH, "a GOARCH value such as amd64"),
+                                              lambda v: v in GOARCH,
+                                              "a GOARCH value such as amd64"),
     "org.opencontainers.image.created": ("annotations.image-created",
                                          lambda v: bool(RFC3339.match(v)), "an RFC 3339 date-time"),
     "org.opencontainers.image.stopSignal": ("annotations.image-stop-signal",

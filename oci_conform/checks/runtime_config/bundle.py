@@ -6,8 +6,9 @@ Given a bundle folder, say whether ``config.json`` sits at its root and whether
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
 

@@ -8,7 +8,8 @@ which values a clause examined, so a clause with values and no error passes.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 Row = tuple[str, ...]
 C, L = "rt.config.", "rt.config-linux."
@@ -94,11 +95,13 @@ _LINUX = [
     *under("/linux/devices/*", L, {"type": "devices.3", "path": "devices.4", "major": "devices.7",
                                     "minor": "devices.7", "fileMode": "devices.8",
                                     "uid": "devices.9", "gid": "devices.10"}),
-    ("/linux/netDevices", L + "network-devices.1"), ("/linux/netDevices/*/name", L + "network-devices.2"),
+    ("/linux/netDevices", L + "network-devices.1"),
+    ("/linux/netDevices/*/name", L + "network-devices.2"),
     ("/linux/cgroupsPath", L + "cgroups-path.1"),
     (f"{_RES}/devices", L + "device-allowedlist.1"),
     *under(f"{_RES}/devices/*", L, {"allow": "device-allowedlist.3", "type": "device-allowedlist.4",
-                                     "major": "device-allowedlist.5", "minor": "device-allowedlist.5",
+                                     "major": "device-allowedlist.5",
+                                     "minor": "device-allowedlist.5",
                                      "access": "device-allowedlist.6"}),
     (f"{_RES}/memory", L + "memory.1"),
     *under(f"{_RES}/memory", L, {"limit": "memory.2", "reservation": "memory.3", "swap": "memory.4",
@@ -106,12 +109,15 @@ _LINUX = [
                                   "swappiness": "memory.7", "disableOOMKiller": "memory.8",
                                   "useHierarchy": "memory.9", "checkBeforeUpdate": "memory.10"}),
     (f"{_RES}/cpu", L + "cpu.1"),
-    *under(f"{_RES}/cpu", L, {"shares": "cpu.2", "quota": "cpu.3", "burst": "cpu.5", "period": "cpu.7",
-                               "realtimeRuntime": "cpu.8", "realtimePeriod": "cpu.9", "cpus": "cpu.10",
+    *under(f"{_RES}/cpu", L, {"shares": "cpu.2", "quota": "cpu.3", "burst": "cpu.5",
+                              "period": "cpu.7",
+                               "realtimeRuntime": "cpu.8", "realtimePeriod": "cpu.9",
+                               "cpus": "cpu.10",
                                "mems": "cpu.11", "idle": "cpu.12"}),
     (f"{_RES}/blockIO", L + "block-io.1"),
     *under(f"{_RES}/blockIO", L, {"weight": "block-io.2", "leafWeight": "block-io.3",
-                                   "weightDevice": "block-io.4", "weightDevice/*/major": "block-io.5",
+                                   "weightDevice": "block-io.4",
+                                   "weightDevice/*/major": "block-io.5",
                                    "weightDevice/*/minor": "block-io.5",
                                    "weightDevice/*/weight": "block-io.6",
                                    "weightDevice/*/leafWeight": "block-io.7"}),
@@ -119,7 +125,8 @@ _LINUX = [
         f"throttle{kind}BpsDevice": "block-io.9", f"throttle{kind}BpsDevice/*/major": "block-io.10",
         f"throttle{kind}BpsDevice/*/minor": "block-io.10",
         f"throttle{kind}BpsDevice/*/rate": "block-io.11",
-        f"throttle{kind}IOPSDevice": "block-io.12", f"throttle{kind}IOPSDevice/*/major": "block-io.13",
+        f"throttle{kind}IOPSDevice": "block-io.12",
+        f"throttle{kind}IOPSDevice/*/major": "block-io.13",
         f"throttle{kind}IOPSDevice/*/minor": "block-io.13",
         f"throttle{kind}IOPSDevice/*/rate": "block-io.14"})],
     (f"{_RES}/hugepageLimits", L + "huge-page-limits.1"),
@@ -146,7 +153,8 @@ _LINUX = [
                                   "architectures": "seccomp.5", "flags": "seccomp.6",
                                   "listenerPath": "seccomp.7", "listenerMetadata": "seccomp.13",
                                   "syscalls": "seccomp.15", "syscalls/*/names": "seccomp.17",
-                                  "syscalls/*/action": "seccomp.19", "syscalls/*/errnoRet": "seccomp.20",
+                                  "syscalls/*/action": "seccomp.19",
+                                  "syscalls/*/errnoRet": "seccomp.20",
                                   "syscalls/*/args": "seccomp.22",
                                   "syscalls/*/args/*/index": "seccomp.23",
                                   "syscalls/*/args/*/value": "seccomp.24",
@@ -167,7 +175,8 @@ _OTHER = [
     ("/windows/layerFolders", "minItems", W + "layer-folders.2"),
     ("/windows/devices", W + "devices.1"), ("/windows/devices/*/id", W + "devices.2"),
     ("/windows/devices/*/idType", W + "devices.3"), ("/windows/resources", W + "resources.1"),
-    ("/windows/resources/memory", W + "memory.1"), ("/windows/resources/memory/limit", W + "memory.2"),
+    ("/windows/resources/memory", W + "memory.1"),
+    ("/windows/resources/memory/limit", W + "memory.2"),
     *under("/windows/resources/cpu", W, {"count": "cpu.2", "shares": "cpu.3", "maximum": "cpu.4",
                                           "affinity": "cpu.5", "affinity/*/mask": "cpu.6",
                                           "affinity/*/group": "cpu.7"}),
@@ -175,14 +184,16 @@ _OTHER = [
     *under("/windows/resources/storage", W, {"iops": "storage.2", "bps": "storage.3",
                                               "sandboxSize": "storage.4"}),
     ("/windows/network", W + "network.1"),
-    *under("/windows/network", W, {"endpointList": "network.2", "allowUnqualifiedDNSQuery": "network.3",
+    *under("/windows/network", W, {"endpointList": "network.2",
+                                   "allowUnqualifiedDNSQuery": "network.3",
                                     "DNSSearchList": "network.4",
                                     "networkSharedContainerName": "network.5",
                                     "networkNamespace": "network.6"}),
     ("/windows/credentialSpec", W + "credential-spec.1"), ("/windows/servicing", W + "servicing.1"),
     ("/windows/ignoreFlushesDuringBoot", W + "ignore-flushes-during-boot.1"),
     ("/windows/hyperv", W + "hyper-v.1"), ("/windows/hyperv/utilityVMPath", W + "hyper-v.4"),
-    ("/vm/hypervisor", V + "hypervisor-object.1"), ("/vm/hypervisor/path", V + "hypervisor-object.2"),
+    ("/vm/hypervisor", V + "hypervisor-object.1"),
+    ("/vm/hypervisor/path", V + "hypervisor-object.2"),
     ("/vm/hypervisor/parameters", V + "hypervisor-object.4"),
     ("/vm/kernel", V + "kernel-object.1"), ("/vm/kernel/path", V + "kernel-object.2"),
     ("/vm/kernel/parameters", V + "kernel-object.4"), ("/vm/kernel/initrd", V + "kernel-object.5"),
@@ -190,24 +201,30 @@ _OTHER = [
     ("/vm/image/format", V + "image-object.4"), ("/vm/hwConfig", V + "hw-config-object.1"),
     *under("/vm/hwConfig", V, {"deviceTree": "hw-config-object.2", "vcpus": "hw-config-object.3",
                                 "memory": "hw-config-object.4", "dtdevs": "hw-config-object.5",
-                                "iomems": "hw-config-object.6", "iomems/*/firstGFN": "hw-config-object.7",
+                                "iomems": "hw-config-object.6",
+                                "iomems/*/firstGFN": "hw-config-object.7",
                                 "iomems/*/firstMFN": "hw-config-object.8",
-                                "iomems/*/nrMFNs": "hw-config-object.9", "irqs": "hw-config-object.10"}),
+                                "iomems/*/nrMFNs": "hw-config-object.9",
+                                "irqs": "hw-config-object.10"}),
     ("/zos/namespaces/*/type", Z + "config-zosnamespaces.1"),
     ("/zos/namespaces/*/path", Z + "config-zosnamespaces.2"),
     ("/solaris/milestone", S + "milestone.1"), ("/solaris/limitpriv", S + "limitpriv.1"),
-    ("/solaris/maxShmMemory", S + "max-shm-memory.1"), ("/solaris/cappedCPU/ncpus", S + "capped-cpu.1"),
+    ("/solaris/maxShmMemory", S + "max-shm-memory.1"),
+    ("/solaris/cappedCPU/ncpus", S + "capped-cpu.1"),
     ("/solaris/cappedMemory/physical", S + "capped-memory.1"),
     ("/solaris/cappedMemory/swap", S + "capped-memory.2"),
-    *under("/solaris/anet/*", S, {"linkname": "automatic-network.1", "lowerLink": "automatic-network.2",
+    *under("/solaris/anet/*", S, {"linkname": "automatic-network.1",
+                                  "lowerLink": "automatic-network.2",
                                    "allowedAddress": "automatic-network.3",
                                    "configureAllowedAddress": "automatic-network.4",
-                                   "defrouter": "automatic-network.5", "macAddress": "automatic-network.6",
+                                   "defrouter": "automatic-network.5",
+                                   "macAddress": "automatic-network.6",
                                    "linkProtection": "automatic-network.7"}),
     ("/freebsd/devices/*/path", F + "config-free-bsddevices.2"),
     ("/freebsd/devices/*/mode", F + "config-free-bsddevices.3"),
     *under("/freebsd/jail", F, {k: f"config-free-bsdjail.{n}" for n, k in enumerate(
-        ("parent", "host", "ip4", "ip4Addr", "ip6", "ip6Addr", "vnet", "interface", "vnetInterfaces",
+        ("parent", "host", "ip4", "ip4Addr", "ip6", "ip6Addr", "vnet", "interface",
+         "vnetInterfaces",
          "sysvmsg", "sysvsem", "sysvshm", "enforceStatfs", "allow"), start=1)}),
     *under("/freebsd/jail/allow", F, {k: f"config-free-bsdjail.{n}" for n, k in enumerate(
         ("setHostname", "rawSockets", "chflags", "mount", "quotas", "socketAf", "mlock",
@@ -286,7 +303,8 @@ class ClauseMap:
             if kw and kw != keyword:
                 continue
             n = len(pattern)
-            if n > len(tokens) or any(p != "*" and p != t for p, t in zip(pattern, tokens)):
+            if n > len(tokens) or any(p != "*" and p != t
+                                      for p, t in zip(pattern, tokens, strict=False)):
                 continue
             rank = (n, 1 if kw else 0, clause)
             if best is None or rank[:2] > best[:2]:

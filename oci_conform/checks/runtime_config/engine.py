@@ -7,19 +7,40 @@ of document, each ``pass``, ``fail`` (with findings) or ``n/a`` (with the reason
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config import (
-    annotations, features, hooks, linux_devices, linux_misc, linux_namespaces, linux_resources,
-    linux_seccomp, mounts, platforms, process, root, state,
+    annotations,
+    features,
+    hooks,
+    linux_devices,
+    linux_misc,
+    linux_namespaces,
+    linux_resources,
+    linux_seccomp,
+    mounts,
+    platforms,
+    process,
+    root,
+    state,
 )
 from oci_conform.checks.runtime_config.clausemap import (
-    CONFIG_FALLBACK, CONFIG_ROWS, FEATURES_FALLBACK, FEATURES_ROWS, STATE_FALLBACK, STATE_ROWS,
+    CONFIG_FALLBACK,
+    CONFIG_ROWS,
+    FEATURES_FALLBACK,
+    FEATURES_ROWS,
+    STATE_FALLBACK,
+    STATE_ROWS,
     ClauseMap,
 )
 from oci_conform.checks.runtime_config.context import (
-    PLATFORMS, RUNTIME_VERSIONS, Ctx, platform_of, spec_version_for,
+    PLATFORMS,
+    RUNTIME_VERSIONS,
+    Ctx,
+    platform_of,
+    spec_version_for,
 )
 from oci_conform.checks.runtime_config.docload import Parsed, Problem
 from oci_conform.checks.runtime_config.obs import Obs
@@ -116,6 +137,12 @@ class Applicability:
     reason: str = ""
 
 
+# Clauses whose text limits them to POSIX systems or to "outside Windows", which the
+# catalog's single platform field cannot say.
+NOT_ON: dict[str, frozenset[str]] = {
+    prefix: frozenset({"windows"}) for prefix in (
+        "rt.config.root.4", "rt.config.root.7", "rt.config.process.12", "rt.config.posixprocess",
+        "rt.config.posixuser", "rt.config.posixmounts", "rt.config.hooks")}
 _APPLIES: dict[tuple[int, Ctx], dict[str, Applicability]] = {}
 
 
@@ -129,6 +156,9 @@ def _applicability(catalog: Any, ctx: Ctx) -> Callable[[str], Applicability]:
         return memo[cid]
 
     def check(cid: str) -> Applicability:
+        for prefix, excluded in NOT_ON.items():
+            if ctx.platform in excluded and (cid == prefix or cid.startswith(prefix + ".")):
+                return Applicability(False, f"does not apply on {ctx.platform}")
         clause = catalog.clauses.get(cid) if catalog else None
         if clause is None:
             return Applicability(True)

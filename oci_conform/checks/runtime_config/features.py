@@ -1,10 +1,11 @@
 """The features document a runtime's ``features`` operation prints."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.context import SEMVER, Ctx, _triple
-from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
+from oci_conform.checks.runtime_config.obs import Obs, bad, judge
 
 FE, FL = "rt.features.", "rt.features-linux."
 TOP_KEYS = frozenset(("ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "annotations",

@@ -1,7 +1,8 @@
 """The rest of ``linux``: masked/readonly paths, cgroupsPath, intelRdt, memoryPolicy."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.common import cpu_list_ok, is_abs
 from oci_conform.checks.runtime_config.context import Ctx
@@ -38,7 +39,8 @@ def check_intel_rdt(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
                     clos)
     l3 = rdt.get("l3CacheSchema")
     if isinstance(l3, str) and l3:
-        yield judge(L + "intel-rdt.8", f"{w}/l3CacheSchema", l3.startswith("L3:") and "\n" not in l3,
+        yield judge(L + "intel-rdt.8",
+                    f"{w}/l3CacheSchema", l3.startswith("L3:") and "\n" not in l3,
                     "l3CacheSchema should start with 'L3:' and hold no newline", "L3:...", l3)
     mb = rdt.get("memBwSchema")
     if isinstance(mb, str) and mb:

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.common import is_abs, is_int, namespaces
 from oci_conform.checks.runtime_config.context import Ctx

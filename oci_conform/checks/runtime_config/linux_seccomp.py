@@ -1,7 +1,8 @@
 """``linux.seccomp``: errno use, notify listener, syscall names, argument indexes."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.obs import Obs, judge

@@ -1,7 +1,8 @@
 """``mounts``: destinations per platform and spec version, options, idmapped mounts."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.common import is_abs, namespaces
 from oci_conform.checks.runtime_config.context import Ctx
@@ -66,13 +67,15 @@ def _idmapped(doc: dict[str, Any], mount: dict[str, Any], where: str) -> Iterato
     if uid is not None:
         yield judge(C + "posixmounts.5", f"{where}/uidMappings", gid is not None,
                     "uidMappings is set without gidMappings", "gidMappings too", "absent")
-        yield judge(C + "posixmounts.4", f"{where}/options", bool({"idmap", "ridmap"} & set(options)),
+        yield judge(C + "posixmounts.4", f"{where}/options", bool({"idmap",
+                                                                   "ridmap"} & set(options)),
                     "an idmapped mount should carry the idmap or ridmap option",
                     "idmap or ridmap among options", options)
     if gid is not None:
         yield judge(C + "posixmounts.9", f"{where}/gidMappings", uid is not None,
                     "gidMappings is set without uidMappings", "uidMappings too", "absent")
-        yield judge(C + "posixmounts.8", f"{where}/options", bool({"idmap", "ridmap"} & set(options)),
+        yield judge(C + "posixmounts.8", f"{where}/options", bool({"idmap",
+                                                                   "ridmap"} & set(options)),
                     "an idmapped mount should carry the idmap or ridmap option",
                     "idmap or ridmap among options", options)
     for option in ("idmap", "ridmap"):

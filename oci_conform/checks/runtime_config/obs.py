@@ -7,8 +7,9 @@ examined value -> pass, else n/a (nothing to judge).
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 
 @dataclass(frozen=True)

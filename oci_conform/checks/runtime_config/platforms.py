@@ -1,7 +1,8 @@
 """Other platforms' sections: Windows, VM, z/OS — judged when they are present."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.common import is_abs
 from oci_conform.checks.runtime_config.context import Ctx

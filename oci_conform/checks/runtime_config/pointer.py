@@ -1,7 +1,8 @@
 """JSON pointers (RFC 6901): build them, read through them, expand ``*`` patterns."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 MISSING = object()
 
@@ -57,4 +58,4 @@ def expand(doc: Any, pattern: str) -> Iterator[str]:
 
 def matches(pattern_tokens: list[str], tokens: list[str]) -> bool:
     return len(pattern_tokens) == len(tokens) and all(
-        p == "*" or p == t for p, t in zip(pattern_tokens, tokens))
+        p == "*" or p == t for p, t in zip(pattern_tokens, tokens, strict=False))

@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.context import SEMVER, Ctx
 from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
 
 C = "rt.config."
-VOLUME_GUID = re.compile(r"^\\\\\?\\Volume\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}\}\\?$")
+VOLUME_GUID = re.compile(r"^\\\\\?\\Volume\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}"
+                         r"-[0-9A-Fa-f]{12}\}\\?$")
 
 
 def check_version(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:

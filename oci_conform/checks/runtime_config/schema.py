@@ -8,9 +8,10 @@ an integer here, because the runtimes' JSON decoders reject it for integer field
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
 from oci_conform.checks.runtime_config.obs import Obs, bad, good, show
@@ -47,7 +48,7 @@ def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(kind: str) -> Any:
     """A Draft 2020-12 validator for ``kind`` (config, state, features), built offline."""
     from jsonschema import Draft202012Validator, validators

@@ -1,7 +1,8 @@
 """The state document a runtime's ``state`` operation prints."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from oci_conform.checks.runtime_config.context import SEMVER, Ctx
 from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
