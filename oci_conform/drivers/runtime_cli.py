@@ -150,7 +150,8 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 
 def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
                 stdin_data: bytes | None = None, cwd: Path | None = None,
-                pass_fds: tuple[int, ...] = (), tag: str = "call") -> Invocation:
+                pass_fds: tuple[int, ...] = (), tag: str = "call",
+                keep_stdout: int = TAIL) -> Invocation:
     """Run ``argv`` with output to files under ``outdir``; never raises for the child's faults."""
     outdir.mkdir(parents=True, exist_ok=True)
     stamp = f"{tag}-{time.monotonic_ns()}"
@@ -178,8 +179,8 @@ def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
             timed_out = True
             _kill_group(proc)
     duration = time.monotonic() - start
-    return Invocation(argv, None if timed_out else proc.returncode, _tail(out_path),
-                      _tail(err_path), duration, timed_out)
+    return Invocation(argv, None if timed_out else proc.returncode,
+                      _tail(out_path, keep_stdout), _tail(err_path), duration, timed_out)
 
 
 @dataclass
@@ -194,11 +195,12 @@ class RuntimeCLI:
     calls: list[Invocation] = field(default_factory=list)
 
     def call(self, *args: str, timeout: float | None = None, cwd: Path | None = None,
-             pass_fds: tuple[int, ...] = (), with_root: bool = True) -> Invocation:
+             pass_fds: tuple[int, ...] = (), with_root: bool = True,
+             keep_stdout: int = TAIL) -> Invocation:
         root = ["--root", str(self.root)] if with_root else []
         inv = run_command(self.command.argv([*root, *args]), self.logdir,
                           timeout or self.timeout, cwd=cwd, pass_fds=pass_fds,
-                          tag=args[0] if args else "call")
+                          tag=args[0] if args else "call", keep_stdout=keep_stdout)
         self.calls.append(inv)
         if self.ledger is not None:
             self.ledger.add(inv)
@@ -211,7 +213,7 @@ class RuntimeCLI:
         return self.call("start", cid)
 
     def state(self, cid: str) -> Invocation:
-        return self.call("state", cid)
+        return self.call("state", cid, keep_stdout=1 << 16)
 
     def kill(self, cid: str, sig: str = "KILL") -> Invocation:
         return self.call("kill", cid, sig)
@@ -220,7 +222,7 @@ class RuntimeCLI:
         return self.call("delete", *(["--force"] if force else []), cid)
 
     def features(self) -> Invocation:
-        return self.call("features", with_root=False)
+        return self.call("features", with_root=False, keep_stdout=1 << 20)
 
     def version(self) -> Invocation:
         return self.call("--version", with_root=False)

@@ -112,6 +112,9 @@ class RuntimeSuite:
                                timeout=float(ctx.options.get("runtime_timeout", 20.0)))
         spec = ctx.catalog.specs.get("runtime-spec")
         discover(target, spec)
+        override = ctx.options.get("runtime_spec_version")
+        if override:
+            target.spec_version = str(override)
         impl.version = impl.version or target.version
         impl.spec_version = target.spec_claim or target.spec_version
         return target

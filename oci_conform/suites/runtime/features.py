@@ -1,2 +1,198 @@
-"""placeholder"""
-CASES: list = []
+"""The ``features`` document: valid, and truthful (what it announces is accepted).
+
+"Recognized" is judged by trying: a config using the announced name must not be
+refused *because of that name* (a refusal whose message names it).
+"""
+from __future__ import annotations
+
+import re
+
+from oci_conform.suites.runtime.case import (
+    Case, Verdict, bad, broke, expect, needs_features, skipped,
+)
+from oci_conform.suites.runtime.sandbox import JSON, Sandbox
+from oci_conform.suites.runtime.schemas import validate
+
+G = "features"
+F, FL = "rt.features.", "rt.features-linux."
+SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
+UNKNOWN_WORDS = ("unknown", "unsupported", "not supported", "invalid", "unrecognized")
+
+
+def _key(v: str) -> tuple[int, ...]:
+    m = SEMVER.match(v or "")
+    return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
+
+
+def document_case(sb: Sandbox) -> list[Verdict]:
+    doc = sb.target.features or {}
+    sb.notes["features"] = {k: doc[k] for k in list(doc)[:12]}
+    vmin, vmax = doc.get("ociVersionMin"), doc.get("ociVersionMax")
+    out = [expect(isinstance(vmin, str) and bool(SEMVER.match(vmin)), "ociVersionMin is present",
+                  "SemVer string", repr(vmin), "/ociVersionMin", F + "specification-version.1"),
+           expect(isinstance(vmax, str) and bool(SEMVER.match(vmax)), "ociVersionMax is present",
+                  "SemVer string", repr(vmax), "/ociVersionMax", F + "specification-version.3"),
+           expect(_key(str(vmax)) >= _key(str(vmin)), "ociVersionMax is not below ociVersionMin",
+                  f">= {vmin}", str(vmax), "/ociVersionMax", F + "specification-version.5")]
+    problems = validate(_drop_nulls(doc), "features")
+    if problems is None:
+        out.append(broke("no features schema to validate against", F + "features.1"))
+    else:
+        out.append(expect(not problems, "features validates against the features schema",
+                          "no errors", "; ".join(problems[:5]), "", F + "features.1",
+                          F + "specification-version.6"))
+    ann = doc.get("annotations")
+    out.append(expect(ann is None or (isinstance(ann, dict) and all(
+        isinstance(k, str) and k and isinstance(v, str) for k, v in ann.items())),
+        "features annotations are a string map", "string keys and values", repr(ann)[:300],
+        "/annotations", F + "annotations.3"))
+    return out
+
+
+def _drop_nulls(node: object) -> object:
+    if isinstance(node, dict):
+        return {k: _drop_nulls(v) for k, v in node.items() if v is not None}
+    if isinstance(node, list):
+        return [_drop_nulls(v) for v in node]
+    return node
+
+
+def version_case(which: str) -> Case:
+    clause = F + ("specification-version.2" if which == "ociVersionMin"
+                  else "specification-version.4")
+
+    def flow(sb: Sandbox) -> Verdict:
+        version = (sb.target.features or {}).get(which)
+        if not isinstance(version, str):
+            return bad(f"features has no {which}", "a version", repr(version))
+        cfg = sb.config(["true"])
+        cfg["ociVersion"] = version
+        sb.write(cfg)
+        inv = sb.create()
+        return expect(inv.ok, f"a config with ociVersion {version} ({which}) is accepted",
+                      "create exit 0", inv.brief())
+    return Case(f"features-accepts-{which}", G, (clause,), flow, (needs_features(),))
+
+
+def _refused_for(name: str, inv: object) -> bool:
+    text = (getattr(inv, "stderr", "") + getattr(inv, "stdout", "")).lower()
+    return bool(getattr(inv, "failed", False)) and name.lower() in text and any(
+        w in text for w in UNKNOWN_WORDS)
+
+
+def _try_each(sb: Sandbox, names: list[str], build) -> list[str]:  # type: ignore[no-untyped-def]
+    """Names whose config was refused as unknown."""
+    refused = []
+    for n, name in enumerate(names):
+        cfg = sb.config(["true"])
+        build(cfg, name, sb)
+        sb.write(cfg)
+        cid = f"{sb.cid}-{n}"
+        sb.extra_ids.append(cid)
+        inv = sb.create(cid)
+        if _refused_for(name, inv):
+            refused.append(f"{name}: {inv.stderr.strip()[-160:]}")
+        sb.delete(cid, force=True)
+    return refused
+
+
+def truthful_case(name: str, path: tuple[str, ...], clause: str, build,  # type: ignore
+                  limit: int = 80) -> Case:
+    def flow(sb: Sandbox) -> Verdict:
+        node: object = sb.target.features
+        for key in path:
+            node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, list):
+            return skipped(f"features do not list {'.'.join(path)}")
+        refused = _try_each(sb, [str(x) for x in node][:limit], build)
+        sb.notes["tried"] = len(node[:limit])
+        return expect(not refused, f"every announced {'.'.join(path)} entry is recognized",
+                      "none refused as unknown", "; ".join(refused[:8]))
+    return Case(name, G, (clause,), flow, (needs_features(),))
+
+
+def _hook(cfg: JSON, name: str, sb: Sandbox) -> None:
+    cfg["hooks"] = {name: [{"path": "/bin/true"}]}
+
+
+def _mount_option(cfg: JSON, name: str, sb: Sandbox) -> None:
+    src = sb.dir / "optsrc"
+    src.mkdir(exist_ok=True)
+    cfg["mounts"].append({"destination": "/optmnt", "type": "bind", "source": str(src),
+                          "options": ["rbind", name]})
+
+
+def _namespace(cfg: JSON, name: str, sb: Sandbox) -> None:
+    if not any(n["type"] == name for n in cfg["linux"]["namespaces"]):
+        cfg["linux"]["namespaces"].append({"type": name})
+    if name == "user":
+        cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
+        cfg["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 0, "size": 65536}]
+
+
+def _capability(cfg: JSON, name: str, sb: Sandbox) -> None:
+    cfg["process"]["capabilities"]["bounding"].append(name)
+
+
+def _seccomp_action(cfg: JSON, name: str, sb: Sandbox) -> None:
+    rule: JSON = {"names": ["reboot"], "action": name}
+    if name == "SCMP_ACT_NOTIFY":
+        return
+    cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [rule]}
+
+
+def _seccomp_operator(cfg: JSON, name: str, sb: Sandbox) -> None:
+    arg = {"index": 0, "value": 1, "valueTwo": 1, "op": name}
+    cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": ["reboot"], "action": "SCMP_ACT_ERRNO", "args": [arg]}]}
+
+
+def _seccomp_arch(cfg: JSON, name: str, sb: Sandbox) -> None:
+    cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": [name],
+                               "syscalls": [{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]}
+
+
+def _seccomp_flag(cfg: JSON, name: str, sb: Sandbox) -> None:
+    cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "flags": [name],
+                               "syscalls": [{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]}
+
+
+def cgroup_flags_case(sb: Sandbox) -> Verdict:
+    cg = ((sb.target.features or {}).get("linux") or {}).get("cgroup") or {}
+    mode = sb.target.host.cgroup_mode
+    key = "v2" if mode == "v2" else "v1"
+    if cg.get(key) is None:
+        return skipped(f"features do not say whether cgroup {key} works")
+    cfg = sb.config(["true"])
+    cfg["linux"]["resources"]["pids"] = {"limit": 50}
+    sb.write(cfg)
+    inv = sb.create()
+    return expect(bool(cg[key]) == inv.ok, f"features cgroup.{key}={cg[key]} matches what "
+                  "create does on this host", f"create {'works' if cg[key] else 'fails'}",
+                  inv.brief())
+
+
+CASES: list[Case] = [
+    Case("features-document-valid", G, (F + "features.1", F + "specification-version.1",
+         F + "specification-version.3", F + "specification-version.5",
+         F + "specification-version.6", F + "annotations.3"), document_case,
+         (needs_features(),)),
+    version_case("ociVersionMin"), version_case("ociVersionMax"),
+    truthful_case("features-hooks-truthful", ("hooks",), F + "hooks.2", _hook),
+    truthful_case("features-mount-options-truthful", ("mountOptions",), F + "mount-options.2",
+                  _mount_option),
+    truthful_case("features-namespaces-truthful", ("linux", "namespaces"),
+                  FL + "linux-features-namespaces.2", _namespace),
+    truthful_case("features-capabilities-truthful", ("linux", "capabilities"),
+                  FL + "linux-features-capabilities.2", _capability),
+    truthful_case("features-seccomp-actions-truthful", ("linux", "seccomp", "actions"),
+                  FL + "linux-features-seccomp.4", _seccomp_action),
+    truthful_case("features-seccomp-operators-truthful", ("linux", "seccomp", "operators"),
+                  FL + "linux-features-seccomp.6", _seccomp_operator),
+    truthful_case("features-seccomp-archs-truthful", ("linux", "seccomp", "archs"),
+                  FL + "linux-features-seccomp.8", _seccomp_arch),
+    truthful_case("features-seccomp-flags-truthful", ("linux", "seccomp", "supportedFlags"),
+                  FL + "linux-features-seccomp.12", _seccomp_flag),
+    Case("features-cgroup-flags-truthful", G, (FL + "linux-features-cgroup.2",),
+         cgroup_flags_case, (needs_features(),)),
+]
