@@ -1,0 +1,91 @@
+"""``oci-conform runtime test|cases``: the runtime behaviour suite on the given runtimes."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
+from oci_conform.model.verdict import ExitCode
+from oci_conform.orchestrate import PlanItem, run_plan
+from oci_conform.suites import RunContext, Selection
+from oci_conform.suites.runtime import SUITE, select
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("runtime", help="runtime behaviour suite (runc, crun, any OCI runtime)",
+                       description="Drive OCI runtime binaries through the runtime-spec "
+                                   "lifecycle and judge each clause.")
+    rsub = p.add_subparsers(dest="runtime_command", metavar="COMMAND")
+    rsub.required = True
+    t = rsub.add_parser("test", help="run the suite against one or more runtimes",
+                        description="Run the runtime suite. RUNTIME is NAME=[WRAPPER:]BINARY "
+                                    "[GLOBAL_ARGS...], e.g. runc=runc or 'crun=hide-cgroup2:crun "
+                                    "--systemd-cgroup'. Without --runtime, the runtimes found "
+                                    "on this machine are used.")
+    t.add_argument("--runtime", action="append", default=[], metavar="NAME=COMMAND",
+                   help=SUITE.help)
+    t.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="cases run concurrently (each fully isolated; default 1)")
+    t.add_argument("--spec-version", metavar="X.Y.Z", default="",
+                   help="judge clauses for this runtime-spec version instead of the one each "
+                        "runtime claims")
+    t.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
+                   help="timeout of every runtime call (default 20)")
+    add_selection_options(t)
+    add_output_options(t)
+    t.set_defaults(func=run_test)
+    c = rsub.add_parser("cases", help="list the cases (name, group, clauses)")
+    add_selection_options(c)
+    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.set_defaults(func=run_cases)
+
+
+def _selection(args: argparse.Namespace) -> Selection:
+    return Selection(tuple(args.clause), tuple(args.group), args.text)
+
+
+def run_cases(args: argparse.Namespace) -> int:
+    cases = select(SUITE.cases(), _selection(args))
+    if args.format == "json":
+        print(json.dumps([{"name": c.name, "group": c.group, "clauses": list(c.clauses),
+                           "since": c.since} for c in cases], indent=2))
+    else:
+        for c in cases:
+            print(f"{c.group:11} {c.name:55} {' '.join(c.clauses)}")
+        print(f"{len(cases)} cases", file=sys.stderr)
+    return ExitCode.CONFORMANT if cases else ExitCode.NOTHING_SELECTED
+
+
+def run_test(args: argparse.Namespace) -> int:
+    if args.jobs < 1 or args.timeout <= 0:
+        print("error: --jobs and --timeout must be positive", file=sys.stderr)
+        return ExitCode.USAGE
+    catalog = default_catalog()
+    if args.spec_version and args.spec_version not in catalog.specs["runtime-spec"].versions:
+        known = ", ".join(catalog.specs["runtime-spec"].versions)
+        print(f"error: unknown runtime-spec version {args.spec_version!r} (known: {known})",
+              file=sys.stderr)
+        return ExitCode.USAGE
+    selection = _selection(args)
+    if not select(SUITE.cases(), selection):
+        print("error: nothing selected: no case matches", file=sys.stderr)
+        return ExitCode.NOTHING_SELECTED
+    options = {"runtime_timeout": args.timeout}
+    if args.spec_version:
+        options["runtime_spec_version"] = args.spec_version
+    with tempfile.TemporaryDirectory(prefix="oci-conform-rt-") as tmp:
+        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
+                         jobs=args.jobs, options=options, progress=progress)
+        try:
+            impls = [SUITE.parse_implementation(t) for t in args.runtime] \
+                or SUITE.default_implementations(ctx)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+        results = run_plan([PlanItem(SUITE, impls)], ctx,
+                           ["oci-conform", *getattr(args, "argv", [])])
+    return emit(results, args)
