@@ -1,0 +1,57 @@
+"""Capability names and numbers, and applying the five sets to the calling process."""
+from __future__ import annotations
+
+from oci_conform.reference.runtime import syscalls as sc
+
+NAMES = (
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
+    "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
+    "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
+    "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+)
+SETS = ("bounding", "effective", "permitted", "inheritable", "ambient")
+
+
+def known(name: object) -> bool:
+    return isinstance(name, str) and name in NAMES
+
+
+def last_cap() -> int:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as fh:
+            return int(fh.read().strip())
+    except (OSError, ValueError):
+        return len(NAMES) - 1
+
+
+def mask(names: list[str]) -> int:
+    out = 0
+    for name in names:
+        if name in NAMES and NAMES.index(name) <= last_cap():
+            out |= 1 << NAMES.index(name)
+    return out
+
+
+def drop_bounding(keep: int) -> None:
+    """Drop every capability not in ``keep`` from the bounding set (needs CAP_SETPCAP)."""
+    for cap in range(last_cap() + 1):
+        if keep >> cap & 1:
+            continue
+        if sc.prctl(sc.PR_CAPBSET_READ, cap) == 1:
+            sc.prctl(sc.PR_CAPBSET_DROP, cap)
+
+
+def apply_sets(caps: dict[str, list[str]]) -> None:
+    """Set effective/permitted/inheritable, then raise the ambient ones (after setuid)."""
+    eff, perm, inh = (mask(caps.get(k, [])) for k in ("effective", "permitted", "inheritable"))
+    sc.capset(eff, perm, inh)
+    sc.prctl(sc.PR_CAP_AMBIENT, sc.PR_CAP_AMBIENT_CLEAR_ALL)
+    amb = mask(caps.get("ambient", []))
+    for cap in range(last_cap() + 1):
+        if amb >> cap & 1:
+            sc.prctl(sc.PR_CAP_AMBIENT, sc.PR_CAP_AMBIENT_RAISE, cap)

@@ -1,0 +1,153 @@
+"""``oci-conform-runtime``: the command line (runc/crun conventions)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from oci_conform.reference.runtime import ops, specgen
+from oci_conform.reference.runtime.errors import RuntimeFailure
+from oci_conform.reference.runtime.state import Container, list_all
+from oci_conform.reference.runtime.version import OCI_VERSION_MAX, RUNTIME_VERSION
+
+DEFAULT_ROOT = "/run/oci-conform-runtime"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, exit 2
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="oci-conform-runtime", description="A reference OCI runtime in Python.")
+    p.add_argument("--root", default=DEFAULT_ROOT, help="state folder (default %(default)s)")
+    p.add_argument("--log", help="append log lines to this file")
+    p.add_argument("--log-format", choices=("text", "json"), default="text")
+    p.add_argument("--debug", action="store_true", help="accepted for compatibility")
+    p.add_argument("--version", "-v", action="store_true", help="print the version")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    for name in ("create", "run"):
+        c = sub.add_parser(name, help=f"{name} a container")
+        c.add_argument("--bundle", "-b", default=".", help="bundle folder (default: cwd)")
+        c.add_argument("--pid-file")
+        c.add_argument("--console-socket")
+        c.add_argument("--no-new-keyring", action="store_true", help="accepted, no effect")
+        c.add_argument("id")
+    sub.add_parser("start", help="start a created container").add_argument("id")
+    sub.add_parser("state", help="print the state document").add_argument("id")
+    k = sub.add_parser("kill", help="send a signal to the container process")
+    k.add_argument("--all", "-a", action="store_true", help="accepted, no effect")
+    k.add_argument("id")
+    k.add_argument("signal", nargs="?", default="SIGTERM")
+    d = sub.add_parser("delete", help="delete a stopped container")
+    d.add_argument("--force", "-f", action="store_true")
+    d.add_argument("id")
+    ls = sub.add_parser("list", help="list containers")
+    ls.add_argument("--format", "-f", choices=("table", "json"), default="table")
+    ls.add_argument("--quiet", "-q", action="store_true")
+    sub.add_parser("features", help="print the features document")
+    s = sub.add_parser("spec", help="write a default config.json")
+    s.add_argument("--bundle", "-b", default=".")
+    s.add_argument("--rootless", action="store_true")
+    return p
+
+
+class Log:
+    def __init__(self, path: str | None, fmt: str) -> None:
+        self.path, self.fmt = path, fmt
+
+    def write(self, level: str, msg: str) -> None:
+        if not self.path:
+            return
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        line = (json.dumps({"level": level, "msg": msg, "time": stamp})
+                if self.fmt == "json" else f"{stamp} {level}: {msg}")
+        try:
+            with open(self.path, "a") as fh:
+                fh.write(line + "\n")
+        except OSError:
+            pass
+
+    def warn(self, msg: str) -> None:
+        sys.stderr.write(msg + "\n")
+        self.write("warning", msg)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    log = Log(args.log, args.log_format)
+    if args.version:
+        print(f"oci-conform-runtime version {RUNTIME_VERSION}\nspec: {OCI_VERSION_MAX}")
+        return 0
+    if not args.command:
+        sys.stderr.write("oci-conform-runtime: a command is required (see --help)\n")
+        return 2
+    try:
+        return dispatch(args, log)
+    except RuntimeFailure as exc:
+        msg = str(exc).replace("\n", " ")
+        sys.stderr.write(f"oci-conform-runtime: {msg}\n")
+        log.write("error", msg)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def dispatch(args: argparse.Namespace, log: Log) -> int:
+    root = Path(args.root)
+    cmd = args.command
+    if cmd == "features":
+        from oci_conform.reference.runtime.features import document
+        print(json.dumps(document(), indent=2))
+        return 0
+    if cmd == "spec":
+        path = Path(args.bundle) / "config.json"
+        if path.exists():
+            raise RuntimeFailure(f"{path} already exists")
+        path.write_text(json.dumps(specgen.default_config(args.rootless), indent=2) + "\n")
+        return 0
+    if cmd == "list":
+        return _list(root, args)
+    if cmd == "create":
+        ops.create(root, args.id, Path(args.bundle), args.pid_file, args.console_socket,
+                   log.warn)
+        return 0
+    if cmd == "run":
+        return ops.run(root, args.id, Path(args.bundle), args.pid_file, args.console_socket,
+                       log.warn)
+    if cmd == "start":
+        ops.start(root, args.id, log.warn)
+        return 0
+    if cmd == "state":
+        print(json.dumps(Container.load(root, args.id).public(), indent=2))
+        return 0
+    if cmd == "kill":
+        ops.kill(root, args.id, args.signal)
+        return 0
+    if cmd == "delete":
+        ops.delete(root, args.id, args.force, log.warn)
+        return 0
+    raise RuntimeFailure(f"unknown command {cmd}")
+
+
+def _list(root: Path, args: argparse.Namespace) -> int:
+    docs = [c.public() for c in list_all(root)]
+    if args.quiet:
+        for d in docs:
+            print(d["id"])
+    elif args.format == "json":
+        print(json.dumps(docs))
+    else:
+        print(f"{'ID':<30} {'PID':<8} {'STATUS':<10} BUNDLE")
+        for d in docs:
+            print(f"{d['id']:<30} {d.get('pid', 0):<8} {d['status']:<10} {d['bundle']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

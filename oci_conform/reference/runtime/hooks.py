@@ -1,0 +1,64 @@
+"""Run lifecycle hooks: the state on stdin, args and env exactly, an optional timeout.
+
+Failure rules (runtime-spec 1.3.0, the version this runtime announces): a failing
+prestart, createRuntime, createContainer, startContainer or poststart hook is an
+error that stops the container; a failing poststop hook is only a warning.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+JSON = dict[str, Any]
+FATAL = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart")
+
+
+class HookFailed(Exception):
+    """A hook exited non-zero, could not start, or ran past its timeout."""
+
+
+def run_hook(kind: str, hook: JSON, state: JSON) -> None:
+    args = hook.get("args") or [hook["path"]]
+    env = {}
+    for item in hook.get("env") or []:
+        key, _, value = item.partition("=")
+        env[key] = value
+    data = json.dumps(state).encode()
+    timeout = hook.get("timeout")
+    try:
+        proc = subprocess.Popen(args, executable=hook["path"], env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=sys.stderr.fileno(),
+                                close_fds=True, start_new_session=True)
+    except OSError as exc:
+        raise HookFailed(f"{kind} hook {hook['path']}: cannot start: {exc.strerror}") from None
+    try:
+        try:
+            proc.stdin.write(data)  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+        proc.stdin.close()  # type: ignore[union-attr]
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, 9)
+        except OSError:
+            proc.kill()
+        proc.wait()
+        raise HookFailed(f"{kind} hook {hook['path']}: timed out after {timeout}s") from None
+    if code != 0:
+        raise HookFailed(f"{kind} hook {hook['path']}: exit status {code}")
+
+
+def run_all(kind: str, hooks: JSON, state: JSON, warn: Any = None) -> None:
+    """Run each hook of ``kind`` in order; fatal kinds stop at the first failure."""
+    for hook in (hooks or {}).get(kind, []):
+        try:
+            run_hook(kind, hook, state)
+        except HookFailed as exc:
+            if kind in FATAL:
+                raise
+            if warn is not None:
+                warn(f"warning: {exc}")

@@ -1,0 +1,169 @@
+"""The processes ``create`` forks: the intermediate (namespaces) and the container init.
+
+intermediate: new session; wait until the runtime has put it in its cgroup; join
+namespaces given by path; unshare a new user namespace (the runtime writes the id
+maps) and then the other new namespaces; fork the container init; report its pid;
+exit.  container init: build the rootfs, let the runtime run its hooks, pivot_root,
+report ready, then wait on the exec socket for ``start`` and exec the program.
+Nothing here may import after pivot_root: every module is imported at the top.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import socket
+import struct
+import sys
+import termios
+import traceback
+from typing import Any
+
+from oci_conform.reference.runtime import hooks, namespaces, process, rootfs
+from oci_conform.reference.runtime import syscalls as sc
+from oci_conform.reference.runtime.channel import Channel
+
+JSON = dict[str, Any]
+
+
+def _fail(ch: Channel, exc: BaseException) -> None:
+    msg = str(exc) or exc.__class__.__name__
+    if isinstance(exc, OSError) and exc.strerror and exc.strerror not in msg:
+        msg = f"{msg}: {exc.strerror}"
+    if not isinstance(exc, (OSError, hooks.HookFailed, ValueError)):
+        msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    try:
+        ch.send(error=msg)
+    except OSError:
+        pass
+
+
+def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
+                 join_fds: list[tuple[str, int]], ctx: JSON) -> None:
+    code = 1
+    try:
+        os.setsid()
+        if not ch.recv().get("go"):
+            os._exit(1)
+        namespaces.join(join_fds, ("user",))
+        namespaces.join(join_fds, tuple(k for k in namespaces.JOIN_ORDER if k != "user"))
+        if plan.new_user:
+            sc.unshare(sc.CLONE_NEWUSER)
+            ch.send(userns=True)
+            if not ch.recv().get("mapped"):
+                os._exit(1)
+        if plan.new_user or plan.join_user:
+            sc.setresgid(0, 0, 0)
+            sc.setresuid(0, 0, 0)
+        sc.unshare(plan.unshare_flags())
+        gate_r, gate_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(gate_w)
+            os.read(gate_r, 1)          # speak only after the pid message went out
+            os.close(gate_r)
+            container_init(ch, cfg, plan, ctx)
+            os._exit(1)
+        os.close(gate_r)
+        ch.send(pid=pid)
+        os.close(gate_w)
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - reported to the runtime, then exit
+        _fail(ch, exc)
+    finally:
+        os._exit(code)
+
+
+def _console(sock_path: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    here = os.getcwd()
+    folder, name = os.path.split(sock_path)
+    os.chdir(folder or ".")
+    try:
+        sock.connect(name)
+    finally:
+        os.chdir(here)
+    return sock
+
+
+def _exec_socket(state_dir: str) -> socket.socket:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    os.chdir(state_dir)
+    sock.bind("exec.sock")
+    sock.listen(4)
+    return sock
+
+
+def _terminal(console: socket.socket, proc: JSON) -> None:
+    master, slave = os.openpty()
+    size = proc.get("consoleSize") or {}
+    if size:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ,
+                    struct.pack("HHHH", size.get("height", 0), size.get("width", 0), 0, 0))
+    socket.send_fds(console, [b"/dev/ptmx"], [master])
+    console.close()
+    os.close(master)
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    if slave > 2:
+        os.close(slave)
+
+
+def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> None:
+    """The container's first process (pid 1 of a new pid namespace)."""
+    try:
+        os.setsid()
+        proc = cfg.get("process") or {}
+        linux = cfg.get("linux", {})
+        console = _console(ctx["console_socket"]) if ctx.get("console_socket") else None
+        listener = _exec_socket(ctx["state_dir"])
+        rootfs.prepare(cfg, plan.new_user or plan.join_user)
+        if cfg.get("hostname"):
+            sc.sethostname(cfg["hostname"])
+        if cfg.get("domainname"):
+            sc.setdomainname(cfg["domainname"])
+        for key, value in (linux.get("sysctl") or {}).items():
+            with open("/proc/sys/" + key.replace(".", "/"), "w") as fh:
+                fh.write(str(value))
+        if proc:
+            process.early(proc)
+        if linux.get("personality"):
+            sc.personality(0x0008 if linux["personality"]["domain"] == "LINUX32" else 0)
+        ch.send(hooks=True)
+        reply = ch.recv()
+        if not reply.get("ok"):
+            os._exit(1)
+        state = dict(reply["state"], pid=os.getpid())
+        hooks.run_all("createContainer", cfg.get("hooks", {}), state)
+        rootfs.pivot(cfg["root"]["path"])
+        rootfs.finish(cfg)
+        if console is not None:
+            _terminal(console, proc)
+        ch.send(ready=True)
+        ch.close()
+    except BaseException as exc:  # noqa: BLE001
+        _fail(ch, exc)
+        os._exit(1)
+    _wait_and_exec(listener, cfg, proc, ctx, state)
+
+
+def _wait_and_exec(listener: socket.socket, cfg: JSON, proc: JSON, ctx: JSON,
+                   state: JSON) -> None:
+    conn, _ = listener.accept()
+    listener.close()
+    try:
+        conn.recv(64)
+        hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="running"))
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        process.become(proc, ctx.get("seccomp"), ctx.get("setgroups", True))
+        sys.stdout.flush()
+        process.execute(proc)
+    except BaseException as exc:  # noqa: BLE001
+        msg = str(exc) or exc.__class__.__name__
+        try:
+            conn.sendall(msg.encode()[:4000])
+        except OSError:
+            pass
+        os._exit(127)

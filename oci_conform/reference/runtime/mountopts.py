@@ -1,0 +1,69 @@
+"""config.json mount options -> mount(2) flags, propagation flags and a data string."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oci_conform.reference.runtime import syscalls as sc
+
+SET = {"ro": sc.MS_RDONLY, "nosuid": sc.MS_NOSUID, "nodev": sc.MS_NODEV,
+       "noexec": sc.MS_NOEXEC, "sync": sc.MS_SYNCHRONOUS, "dirsync": sc.MS_DIRSYNC,
+       "remount": sc.MS_REMOUNT, "mand": sc.MS_MANDLOCK, "noatime": sc.MS_NOATIME,
+       "nodiratime": sc.MS_NODIRATIME, "bind": sc.MS_BIND, "rbind": sc.MS_BIND | sc.MS_REC,
+       "relatime": sc.MS_RELATIME, "strictatime": sc.MS_STRICTATIME,
+       "lazytime": sc.MS_LAZYTIME, "iversion": sc.MS_I_VERSION, "silent": sc.MS_SILENT,
+       "nosymfollow": sc.MS_NOSYMFOLLOW}
+CLEAR = {"rw": sc.MS_RDONLY, "suid": sc.MS_NOSUID, "dev": sc.MS_NODEV, "exec": sc.MS_NOEXEC,
+         "async": sc.MS_SYNCHRONOUS, "nomand": sc.MS_MANDLOCK, "atime": sc.MS_NOATIME,
+         "diratime": sc.MS_NODIRATIME, "norelatime": sc.MS_RELATIME,
+         "nostrictatime": sc.MS_STRICTATIME, "nolazytime": sc.MS_LAZYTIME,
+         "noiversion": sc.MS_I_VERSION, "loud": sc.MS_SILENT, "symfollow": sc.MS_NOSYMFOLLOW,
+         "defaults": 0}
+PROPAGATION = {"private": sc.MS_PRIVATE, "rprivate": sc.MS_PRIVATE | sc.MS_REC,
+               "shared": sc.MS_SHARED, "rshared": sc.MS_SHARED | sc.MS_REC,
+               "slave": sc.MS_SLAVE, "rslave": sc.MS_SLAVE | sc.MS_REC,
+               "unbindable": sc.MS_UNBINDABLE, "runbindable": sc.MS_UNBINDABLE | sc.MS_REC}
+# options this runtime knows but refuses (recursive mount_setattr forms, tmpcopyup, idmap)
+UNSUPPORTED = {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
+               "rnoatime", "ratime", "rnodiratime", "rdiratime", "rrelatime", "rnorelatime",
+               "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow", "tmpcopyup",
+               "idmap", "ridmap"}
+# atime-mode flags: setting one clears the others
+ATIME = sc.MS_NOATIME | sc.MS_RELATIME | sc.MS_STRICTATIME
+
+
+@dataclass
+class Parsed:
+    flags: int = 0
+    clear: int = 0
+    propagation: list[int] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)
+
+    @property
+    def bind(self) -> bool:
+        return bool(self.flags & sc.MS_BIND)
+
+
+def parse(options: list[str]) -> Parsed:
+    """Later options win over earlier ones, as with mount(8)."""
+    out = Parsed()
+    for opt in options:
+        if opt in SET:
+            bit = SET[opt]
+            if bit & ATIME:
+                out.flags &= ~ATIME
+            out.flags |= bit
+            out.clear &= ~bit
+        elif opt in CLEAR:
+            out.flags &= ~CLEAR[opt]
+            out.clear |= CLEAR[opt]
+        elif opt in PROPAGATION:
+            out.propagation.append(PROPAGATION[opt])
+        elif opt in UNSUPPORTED:
+            raise ValueError(f"mount option {opt!r} is not supported by this runtime")
+        else:
+            out.data.append(opt)
+    return out
+
+
+def supported() -> list[str]:
+    return sorted(set(SET) | set(CLEAR) | set(PROPAGATION))

@@ -1,0 +1,74 @@
+"""The container process: identity, capabilities, limits, and the final exec."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from oci_conform.reference.runtime import capabilities, rlimits
+from oci_conform.reference.runtime import syscalls as sc
+
+JSON = dict[str, Any]
+
+
+def early(proc: JSON) -> None:
+    """At create, still in the host's /proc: oom_score_adj and rlimits."""
+    oom = proc.get("oomScoreAdj")
+    if oom is not None:
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write(str(oom))
+    rlimits.apply(proc.get("rlimits", []))
+
+
+def env_dict(env: list[str]) -> dict[str, str]:
+    out = {}
+    for item in env:
+        key, sep, value = item.partition("=")
+        if key:
+            out[key] = value if sep else ""
+    return out
+
+
+def become(proc: JSON, seccomp_prog: bytes | None, setgroups_ok: bool = True) -> None:
+    """Switch to the configured user with the configured capability sets."""
+    user = proc.get("user", {})
+    caps = proc.get("capabilities")
+    nnp = bool(proc.get("noNewPrivileges"))
+    if seccomp_prog and not nnp:
+        sc.seccomp_filter(seccomp_prog)
+    if caps is not None:
+        capabilities.drop_bounding(capabilities.mask(caps.get("bounding", [])))
+    sc.prctl(sc.PR_SET_KEEPCAPS, 1)
+    if setgroups_ok:
+        sc.setgroups(list(user.get("additionalGids", [])))
+    sc.setresgid(user.get("gid", 0), user.get("gid", 0), user.get("gid", 0))
+    sc.setresuid(user.get("uid", 0), user.get("uid", 0), user.get("uid", 0))
+    sc.prctl(sc.PR_SET_KEEPCAPS, 0)
+    if caps is not None:
+        capabilities.apply_sets(caps)
+    if user.get("umask") is not None:
+        os.umask(user["umask"])
+    if nnp:
+        sc.prctl(sc.PR_SET_NO_NEW_PRIVS, 1)
+        if seccomp_prog:
+            sc.seccomp_filter(seccomp_prog)
+
+
+def execute(proc: JSON) -> None:
+    """chdir and exec; returns only by raising OSError."""
+    env = env_dict(proc.get("env", []))
+    os.chdir(proc.get("cwd", "/"))
+    args = proc["args"]
+    if "/" in args[0]:
+        os.execve(args[0], args, env)
+    path = env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+    last: OSError | None = None
+    for folder in path.split(":"):
+        cand = os.path.join(folder or ".", args[0])
+        try:
+            os.execve(cand, args, env)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            last = exc
+        except PermissionError as exc:
+            last = exc
+    raise OSError(2, f"executable {args[0]!r} not found in $PATH") if last is None or \
+        isinstance(last, FileNotFoundError) else last

@@ -1,0 +1,179 @@
+"""Build the container's root filesystem in its mount namespace, then pivot into it.
+
+``prepare`` runs before ``pivot_root`` (mounts, devices, /dev links); ``finish`` runs
+after it (propagation, masked and readonly paths, readonly root).  Every path from
+the config is resolved inside the rootfs by :mod:`safe_path`.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from typing import Any
+
+from oci_conform.reference.runtime import mountopts, safe_path
+from oci_conform.reference.runtime import syscalls as sc
+from oci_conform.reference.runtime.devices import create_devices, dev_links
+
+JSON = dict[str, Any]
+# statvfs flag bits that mount(2) knows under the same values
+_KEEP_FLAGS = sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC | sc.MS_NOATIME | sc.MS_NODIRATIME \
+    | sc.MS_RELATIME | sc.MS_RDONLY
+
+
+def _statvfs_flags(path: str) -> int:
+    f = os.statvfs(path).f_flag
+    out = 0
+    for bit in (1, 2, 4, 8, 1024, 2048, 4096):     # ST_RDONLY..ST_RELATIME(4096)
+        if f & bit:
+            out |= sc.MS_RELATIME if bit == 4096 else bit
+    return out & _KEEP_FLAGS
+
+
+def prepare(cfg: JSON, in_userns: bool) -> None:
+    """Everything before pivot_root; the caller is inside the new mount namespace."""
+    root = cfg["root"]["path"]
+    linux = cfg.get("linux", {})
+    sc.mount(None, "/", None, sc.MS_REC | sc.MS_SLAVE)
+    sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
+    rootfd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        bound_dev = False
+        for m in cfg.get("mounts", []):
+            mount_one(rootfd, root, m, linux.get("cgroupsPath"))
+            if m["destination"].rstrip("/") == "/dev" and m.get("type") == "bind":
+                bound_dev = True
+        if not bound_dev:
+            create_devices(rootfd, linux.get("devices", []), in_userns)
+            dev_links(rootfd)
+        cwd = (cfg.get("process") or {}).get("cwd")
+        if cwd:
+            os.close(safe_path.ensure(rootfd, cwd))
+    finally:
+        os.close(rootfd)
+        safe_path.release()
+
+
+def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None:
+    opts = mountopts.parse(m.get("options", []))
+    kind = m.get("type") or ("bind" if opts.bind else "")
+    source = m.get("source") or kind or "none"
+    is_bind = opts.bind or kind == "bind"
+    is_dir = True
+    if is_bind:
+        flags = opts.flags | sc.MS_BIND
+        is_dir = os.path.isdir(source)
+    fd = safe_path.ensure(rootfd, m["destination"], is_dir=is_dir)
+    try:
+        target = safe_path.fd_path(fd)
+        if not safe_path.inside(root, safe_path.real_path(fd)):
+            raise OSError(1, f"mount destination {m['destination']} resolves outside the rootfs")
+        if kind == "cgroup":
+            _mount_cgroup(target, opts)
+        elif is_bind:
+            sc.mount(source, target, None, flags & (sc.MS_BIND | sc.MS_REC))
+            extra = flags & ~(sc.MS_BIND | sc.MS_REC | sc.MS_REMOUNT)
+            if extra or opts.clear:
+                os.close(fd)
+                fd = safe_path.open_in_root(rootfd, m["destination"])
+                target = safe_path.fd_path(fd)
+                want = (_statvfs_flags(target) | extra) & ~opts.clear
+                sc.mount(None, target, None, sc.MS_REMOUNT | sc.MS_BIND | want)
+        else:
+            sc.mount(source, target, kind, opts.flags & ~sc.MS_REMOUNT,
+                     ",".join(opts.data) or None)
+        if opts.propagation:
+            os.close(fd)
+            fd = safe_path.open_in_root(rootfd, m["destination"])
+            for prop in opts.propagation:
+                sc.mount(None, safe_path.fd_path(fd), None, prop)
+    finally:
+        os.close(fd)
+
+
+def _mount_cgroup(target: str, opts: mountopts.Parsed) -> None:
+    """A cgroup mount: cgroup2 on v2 hosts; on v1/hybrid a tmpfs with one v1 mount
+    per hierarchy (rooted at the container's cgroup when in a cgroup namespace)."""
+    from oci_conform.reference.runtime import cgroups
+    flags = opts.flags & (sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC | sc.MS_RELATIME)
+    if cgroups.mode() == "v2":
+        sc.mount("cgroup2", target, "cgroup2", flags | (opts.flags & sc.MS_RDONLY))
+        return
+    sc.mount("tmpfs", target, "tmpfs", flags, "mode=755")
+    base = os.readlink(target)
+    for ctrl, point in sorted(cgroups.v1_hierarchies().items()):
+        name = os.path.basename(str(point))
+        sub = os.path.join(base, name)
+        if os.path.exists(sub):
+            continue
+        os.mkdir(sub)
+        sc.mount("cgroup", sub, "cgroup", flags | (opts.flags & sc.MS_RDONLY),
+                 ctrl if not ctrl.startswith("name=") else ctrl)
+    if opts.flags & sc.MS_RDONLY:
+        sc.mount(None, base, None, sc.MS_REMOUNT | sc.MS_RDONLY | flags)
+
+
+def pivot(root: str) -> None:
+    """pivot_root(".", "."), then step into the old root (stacked on top) to detach it."""
+    old = os.open("/", os.O_DIRECTORY | os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        os.chdir(root)
+        sc.pivot_root(".", ".")
+        os.fchdir(old)
+        sc.mount(None, ".", None, sc.MS_SLAVE | sc.MS_REC)
+        sc.umount2(".", sc.MNT_DETACH)
+    finally:
+        os.close(old)
+    os.chdir("/")
+
+
+def finish(cfg: JSON) -> None:
+    """After pivot_root: propagation, masked and readonly paths, readonly root."""
+    linux = cfg.get("linux", {})
+    prop = linux.get("rootfsPropagation")
+    if prop:
+        sc.mount(None, "/", None, mountopts.PROPAGATION[prop])
+    rootfd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for path in linux.get("maskedPaths", []):
+            mask(rootfd, path)
+        for path in linux.get("readonlyPaths", []):
+            readonly(rootfd, path)
+    finally:
+        os.close(rootfd)
+    if cfg["root"].get("readonly"):
+        keep = _statvfs_flags("/")
+        sc.mount(None, "/", None, sc.MS_REMOUNT | sc.MS_BIND | sc.MS_RDONLY | keep)
+
+
+def mask(rootfd: int, path: str) -> None:
+    try:
+        fd = safe_path.open_in_root(rootfd, path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    try:
+        target = safe_path.fd_path(fd)
+        if stat.S_ISDIR(os.stat(target).st_mode):
+            sc.mount("tmpfs", target, "tmpfs", sc.MS_RDONLY, "size=0k,mode=555")
+        else:
+            sc.mount("/dev/null", target, None, sc.MS_BIND)
+    finally:
+        os.close(fd)
+
+
+def readonly(rootfd: int, path: str) -> None:
+    try:
+        fd = safe_path.open_in_root(rootfd, path)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    try:
+        target = safe_path.fd_path(fd)
+        sc.mount(target, target, None, sc.MS_BIND | sc.MS_REC)
+    finally:
+        os.close(fd)
+    fd = safe_path.open_in_root(rootfd, path)
+    try:
+        target = safe_path.fd_path(fd)
+        keep = _statvfs_flags(target)
+        sc.mount(None, target, None, sc.MS_REMOUNT | sc.MS_BIND | sc.MS_RDONLY | keep)
+    finally:
+        os.close(fd)
