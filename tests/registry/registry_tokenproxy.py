@@ -42,7 +42,7 @@ class TokenProxy:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> "TokenProxy":
+    def __enter__(self) -> TokenProxy:
         self.thread.start()
         return self
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from registry_tokenproxy import TokenProxy
 
 from oci_conform.drivers.registry_http import Credentials, RegistryClient
-
-from registry_tokenproxy import TokenProxy
 
 pytestmark = pytest.mark.integration
 

@@ -2,7 +2,11 @@
 from __future__ import annotations
 
 from oci_conform.drivers.registry_http import (
-    REDACTED, Credentials, Exchange, Redactor, parse_challenge,
+    REDACTED,
+    Credentials,
+    Exchange,
+    Redactor,
+    parse_challenge,
 )
 
 

@@ -13,18 +13,28 @@ import contextlib
 import importlib
 import importlib.util
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from oci_conform.drivers.docker_registry import (
-    DockerRegistry, RegistryStartError, binary_path, registry_version,
+    DockerRegistry,
+    RegistryStartError,
+    binary_path,
+    registry_version,
 )
 from oci_conform.drivers.registry_http import Credentials, RegistryClient
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 from oci_conform.suites.registry.runner import (
-    CLEANUP_CLAUSE, PROFILES, RegistryRun, RunOptions, all_cases, all_clause_ids, check_count,
+    CLEANUP_CLAUSE,
+    PROFILES,
+    RegistryRun,
+    RunOptions,
+    all_cases,
+    all_clause_ids,
+    check_count,
 )
 
 START_DOCKER = "start:docker-registry"

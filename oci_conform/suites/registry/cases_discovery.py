@@ -9,7 +9,7 @@ import requests
 
 from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry.framework import Case, CaseError, CaseSkip, Judge
-from oci_conform.suites.registry.judging import content_type, error_body, header, status, where
+from oci_conform.suites.registry.judging import content_type, error_body, status, where
 from oci_conform.suites.registry.session import Session, _json
 
 P = "dist.spec."
@@ -78,15 +78,15 @@ def tags_mixed_case(s: Session, j: Judge) -> None:
 def tags_paginated(s: Session, j: Judge) -> None:
     repo, expected = _listing_repo(s)
     full_resp, full = _list(s, repo)
-    everything = full.get("tags") if isinstance(full.get("tags"), list) else None
-    if not everything or len(everything) < 2:
+    everything = _strs(full.get("tags"))
+    if len(everything) < 2:
         raise CaseSkip(f"repository has {len(everything or [])} tags; pagination needs 2+")
     n = 3 if len(everything) > 3 else 1
     seen: list[str] = []
     resp, doc = _list(s, repo, n=n)
     for _page in range(MAX_PAGES):
         status(j, LT + "6", resp, (200,), f"GET tags/list page (n={n})")
-        page = doc.get("tags") if isinstance(doc.get("tags"), list) else []
+        page = _strs(doc.get("tags"))
         link = resp.headers.get("Link")
         remaining = len(everything) - len(seen)
         if link is None:
@@ -139,7 +139,7 @@ def tags_n_zero(s: Session, j: Judge) -> None:
 def tags_last(s: Session, j: Judge) -> None:
     repo, _ = _listing_repo(s)
     _, full = _list(s, repo)
-    everything = full.get("tags") if isinstance(full.get("tags"), list) else []
+    everything = _strs(full.get("tags"))
     if len(everything) < 3:
         raise CaseSkip(f"repository has {len(everything)} tags; `last` needs 3+")
     pivot = everything[1]
@@ -182,6 +182,11 @@ def tags_unknown_repository(s: Session, j: Judge) -> None:
                code_clause=EC + "2", listed_clause=EC + "5", expected_codes=("NAME_UNKNOWN",))
 
 
+def _strs(value: Any) -> list[str]:
+    """A JSON tag list as strings (anything else: empty)."""
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def _ordered(tags: list[str], either: bool) -> bool:
     """Case-insensitive lexical order; with ``either`` byte (ASCII) order is fine too."""
     lexical = tags == sorted(tags, key=lambda t: (t.lower(), t))
@@ -210,7 +215,7 @@ ORDER_LAST = ((LT + "12", False), (LT + "last-sorted-lexical-or-ascii", True))
 
 def _refs(s: Session) -> tuple[str, dict[str, C.Manifest]]:
     refs = s.referrers_set()
-    return refs["_repo"], refs  # type: ignore[return-value]
+    return refs.repo, refs.manifests
 
 
 def _api(s: Session, j: Judge, clauses: tuple[str, ...], repo: str, digest: str,
@@ -257,13 +262,14 @@ def referrers_list(s: Session, j: Judge) -> None:
             "artifactType falls back to the config media type",
             expected="application/vnd.oci-conform.test.config.v1+json",
             actual=got.get("artifactType"), location=where(resp))
-    got = by_digest.get(wanted["index"].digest)
-    if got is None:
+    found = by_digest.get(wanted["index"].digest)
+    if found is None:
         j.check(LR + "8", False, "index referrer not listed", expected="listed",
                 actual="absent", location=where(resp))
     else:
-        j.check(LR + "8", "artifactType" not in got, "index without artifactType has none",
-                expected="no artifactType", actual=got.get("artifactType"), location=where(resp))
+        j.check(LR + "8", "artifactType" not in found, "index without artifactType has none",
+                expected="no artifactType", actual=found.get("artifactType"),
+                location=where(resp))
     for key, kind in (("sbom", "sbom"), ("sig", "signature"), ("config", "config-typed"),
                       ("index", "index-referrer")):
         got = by_digest.get(wanted[key].digest, {})
@@ -302,7 +308,8 @@ def referrers_filter(s: Session, j: Judge) -> None:
     resp, doc = _api(s, j, (LR + "13", LR + "14"), repo, subject.digest,
                      artifactType=C.ARTIFACT_SBOM)
     applied = resp.headers.get("OCI-Filters-Applied")
-    items = doc.get("manifests") if isinstance(doc.get("manifests"), list) else []
+    listed = doc.get("manifests")
+    items: list[Any] = listed if isinstance(listed, list) else []
     types = sorted({str(d.get("artifactType")) for d in items if isinstance(d, dict)})
     j.check(LR + "13", applied is not None and "artifactType" in applied,
             f"artifactType filter applied: {applied!r}", expected="OCI-Filters-Applied: "

@@ -9,7 +9,14 @@ from oci_conform.drivers.registry_http import StreamBody, iter_chunks
 from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry.framework import Case, CaseError, Judge
 from oci_conform.suites.registry.judging import (
-    RANGE_RE, UUID_RE, content_type, error_body, header, is_4xx, status, where,
+    RANGE_RE,
+    UUID_RE,
+    content_type,
+    error_body,
+    header,
+    is_4xx,
+    status,
+    where,
 )
 from oci_conform.suites.registry.session import Session, error_codes
 
@@ -50,7 +57,8 @@ def post_then_put(s: Session, j: Judge) -> None:
     a, b = first.headers.get("Location", ""), second.headers.get("Location", "")
     j.check(PTP + "2", bool(a) and bool(b) and a != b and bool(UUID_RE.search(a)),
             "each upload Location names its own session id",
-            expected="distinct Locations holding a UUID", actual=f"{a} | {b}", location=where(first))
+            expected="distinct Locations holding a UUID", actual=f"{a} | {b}",
+            location=where(first))
     loc = _need_location(first, "POST")
     done = s.client.request("PUT", loc, params={"digest": blob.digest}, data=blob.data,
                             headers=OCTET)
@@ -551,11 +559,11 @@ def subject_missing(s: Session, j: Judge) -> None:
 
 def oci_subject_header(s: Session, j: Judge) -> None:
     refs = s.referrers_set()
-    repo = refs["_repo"]  # type: ignore[index]
-    subject = refs["subject"]
+    repo = refs.repo
+    subject = refs.manifests["subject"]
     probe = s.probe_referrers(repo, subject.digest)
-    headers = s._cache.get("referrer_responses", {}).get("sbom", {})
-    value = headers.get("OCI-Subject") or headers.get("Oci-Subject")
+    headers = {k.lower(): v for k, v in refs.push_headers.get("sbom", {}).items()}
+    value = headers.get("oci-subject")
     if probe.status_code != 200:
         j.na(SUB + "1", f"referrers API absent (HTTP {probe.status_code}): header not required")
         if value is not None:

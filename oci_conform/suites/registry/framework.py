@@ -8,8 +8,9 @@ declaring the *checks* it makes: one per clause id it judges. While it runs it c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import Finding
@@ -24,7 +25,7 @@ class Case:
     name: str
     group: str              # pull | push | discovery | referrers | management | errors | grammar
     clauses: tuple[str, ...]
-    run: Callable[[Any, "Judge"], None]
+    run: Callable[[Any, Judge], None]
     write: bool = True      # needs to push (skipped in read-only mode)
     since: str = ""         # distribution-spec version the scenario exists from ("" = always)
     doc: str = ""

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import requests
 
@@ -14,7 +15,12 @@ from oci_conform.model.results import CaseResult, Finding
 from oci_conform.suites.base import Selection
 from oci_conform.suites.registry import cases_discovery, cases_manage, cases_pull, cases_push
 from oci_conform.suites.registry.framework import (
-    MAX_EXCHANGES, Case, CaseError, CaseSkip, Judge, Verdict,
+    MAX_EXCHANGES,
+    Case,
+    CaseError,
+    CaseSkip,
+    Judge,
+    Verdict,
 )
 from oci_conform.suites.registry.session import FixtureError, Session
 

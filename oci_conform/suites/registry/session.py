@@ -45,6 +45,15 @@ class PullTarget:
 
 
 @dataclass
+class Referrers:
+    """The referrers fixture: its repository, manifests by role, push response headers."""
+
+    repo: str
+    manifests: dict[str, C.Manifest]
+    push_headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass
 class Ledger:
     """What this run pushed, to remove at the end."""
 
@@ -181,11 +190,13 @@ class Session:
             doc = _json(man.content)
             mtype = man.headers.get("Content-Type", "").split(";")[0].strip()
             child = doc
-            if "manifests" in doc and doc["manifests"]:
-                sub = self.get_manifest(self.repo, doc["manifests"][0].get("digest", ""))
+            children = doc.get("manifests")
+            if isinstance(children, list) and children and isinstance(children[0], dict):
+                sub = self.get_manifest(self.repo, str(children[0].get("digest", "")))
                 child = _json(sub.content) if sub.status_code == 200 else {}
-            blobs = [child.get("config")] + list(child.get("layers") or [])
-            blobs = [b for b in blobs if isinstance(b, dict) and b.get("digest")]
+            raw: list[Any] = [child.get("config"), *list(child.get("layers") or [])]
+            blobs: list[dict[str, Any]] = [b for b in raw if isinstance(b, dict)
+                                           and b.get("digest")]
             if not blobs:
                 continue
             smallest = min(blobs, key=lambda b: int(b.get("size", 0) or 0))
@@ -203,9 +214,10 @@ class Session:
             return idx
         return self.once("index", build)
 
-    def referrers_set(self) -> dict[str, C.Manifest]:
-        """A subject image and three referrers: two artifact types, one falling back to config."""
-        def build() -> dict[str, C.Manifest]:
+    def referrers_set(self) -> Referrers:
+        """A subject image and four referrers: two artifact types, one typed by its config,
+        one index."""
+        def build() -> Referrers:
             repo = self.name("referrers")
             subject = C.image(self.salt, "subject", layer_payload=b"subject")
             self.push_image(repo, subject, "subject")
@@ -220,7 +232,7 @@ class Session:
                               subject=subject)
             out = {"subject": subject, "sbom": sbom, "sig": sig, "config": bycfg,
                    "index": idx_ref}
-            self._cache["referrer_responses"] = {}
+            refs = Referrers(repo, out)
             for key in ("sbom", "sig", "config", "index"):
                 man = out[key]
                 for blob in man.blobs:
@@ -228,9 +240,8 @@ class Session:
                 resp = self.put_manifest(repo, man.digest, man)
                 if resp.status_code != 201:
                     raise FixtureError(f"could not push referrer {key}: HTTP {resp.status_code}")
-                self._cache["referrer_responses"][key] = dict(resp.headers)
-            out["_repo"] = repo  # type: ignore[assignment]
-            return out
+                refs.push_headers[key] = dict(resp.headers)
+            return refs
         return self.once("referrers", build)
 
     def probe_referrers(self, repo: str, digest: str) -> requests.Response:
