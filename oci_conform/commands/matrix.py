@@ -86,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
         if not any(item.implementations for item in plan):
             print("error: nothing selected: no suite has an implementation", file=sys.stderr)
             return ExitCode.NOTHING_SELECTED
+        if selection.clauses and not any(selection.wants([cid]) for item in plan
+                                         for cid in item.suite.clause_ids()):
+            print("error: nothing selected: no clause of the planned suites matches --clause "
+                  + ", ".join(selection.clauses), file=sys.stderr)
+            return ExitCode.NOTHING_SELECTED
         results = run_plan(plan, ctx, ["oci-conform", *args.argv])
     folder = Path(args.reports)
     results_path = folder / "results.json"
