@@ -90,3 +90,35 @@ def test_exchange_dict_shape() -> None:
     ex = Exchange("GET", "http://h/v2/", 200, {"A": "b"}, {"C": "d"}, body="{}")
     data = ex.to_dict()
     assert {"method", "url", "status", "request_headers", "response_headers", "body"} <= set(data)
+
+
+def test_send_raw_is_byte_exact_and_request_is_not() -> None:
+    """A local socket records the request line: send_raw keeps '..', request folds it."""
+    import socket
+    import threading
+
+    from oci_conform.drivers.registry_http import RegistryClient
+
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(2)
+    port = srv.getsockname()[1]
+    lines: list[bytes] = []
+
+    def serve() -> None:
+        for _ in range(2):
+            conn, _addr = srv.accept()
+            lines.append(conn.recv(65536).split(b"\r\n")[0])
+            conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+                         b"Connection: close\r\n\r\n")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    with RegistryClient(f"http://127.0.0.1:{port}") as client:
+        client.send_raw("GET", f"http://127.0.0.1:{port}/v2/a/../../etc/passwd/manifests/x")
+        client.request("GET", "/v2/a/../../etc/passwd/manifests/x")
+    thread.join(timeout=5)
+    srv.close()
+    assert lines[0] == b"GET /v2/a/../../etc/passwd/manifests/x HTTP/1.1"
+    assert lines[1] == b"GET /etc/passwd/manifests/x HTTP/1.1"
