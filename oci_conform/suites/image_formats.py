@@ -8,8 +8,8 @@ equivalent clause, message ``equivalent: ...``), or cannot express it (n/a, reas
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.model.outcome import Outcome
@@ -132,7 +132,8 @@ def _impl(name: str) -> Implementation:
     missing = [t for t in NEEDS[name] if not T.which(t)]
     versions = "; ".join(v for v in (T.tool_version(t) for t in NEEDS[name]
                                      if t != "docker-registry") if v)
-    return Implementation(name=name, kind="image-format", command=f"built by {', '.join(NEEDS[name])}",
+    return Implementation(name=name, kind="image-format",
+                          command=f"built by {', '.join(NEEDS[name])}",
                           version=versions, available=not missing,
                           reason=f"not installed: {', '.join(missing)}" if missing else "")
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation

@@ -14,7 +14,13 @@ import pytest
 from oci_conform.checks.image.document import validate_document
 from oci_conform.checks.image.layer import Limits
 from oci_conform.drivers.image_sources.build import (
-    BASE_LAYER, Entry, ImageSpec, OciLayout, tag, tar_bytes, write_layout,
+    BASE_LAYER,
+    Entry,
+    ImageSpec,
+    OciLayout,
+    tag,
+    tar_bytes,
+    write_layout,
 )
 from tests.image.helpers import explain, outcome_sets, validate
 

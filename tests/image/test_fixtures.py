@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from oci_conform.catalog.loader import default_catalog
 from oci_conform.checks.image.document import validate_document
 from oci_conform.checks.image.versions import for_version
-from oci_conform.catalog.loader import default_catalog
 from tests.image.helpers import FIXTURES, explain, outcome_sets, validate
 
 GOOD = sorted((FIXTURES / "good").iterdir())

@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
+from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.docker_registry import DockerRegistry, RegistryStartError
 from oci_conform.drivers.image_sources import tools as T
 from oci_conform.model.outcome import Level
-from oci_conform.catalog.loader import default_catalog
 from tests.image.helpers import explain, validate
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,8 @@ from oci_conform.catalog.loader import default_catalog
 from oci_conform.model.outcome import Outcome
 from oci_conform.orchestrate import PlanItem, run_plan
 from oci_conform.suites import RunContext, Selection, all_suites
-from oci_conform.suites.image_formats import ROWS, SUITE as FORMATS
+from oci_conform.suites.image_formats import ROWS
+from oci_conform.suites.image_formats import SUITE as FORMATS
 from oci_conform.suites.image_tools import SUITE as TOOLS
 
 

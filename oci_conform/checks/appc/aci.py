@@ -11,7 +11,12 @@ from oci_conform.checks.image.jsondoc import MAX_DOCUMENT, parse_json
 from oci_conform.checks.image.layer import Limits, _unsafe
 from oci_conform.checks.image.report import Report
 from oci_conform.checks.image.streams import (
-    CHUNK, BlobReader, CorruptStream, Decompressed, TooBig, sniff,
+    CHUNK,
+    BlobReader,
+    CorruptStream,
+    Decompressed,
+    TooBig,
+    sniff,
 )
 
 A = "appc.aci."

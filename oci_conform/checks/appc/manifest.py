@@ -48,7 +48,8 @@ def check_image_manifest(report: Report, doc: Any) -> None:
         report.fail(P + "ac-kind", "the manifest must be a JSON object", "")
         return
     report.check(P + "ac-kind", doc.get("acKind") == "ImageManifest",
-                 "acKind must be ImageManifest", "/acKind", "ImageManifest", repr(doc.get("acKind")))
+                 "acKind must be ImageManifest", "/acKind", "ImageManifest",
+                 repr(doc.get("acKind")))
     v = doc.get("acVersion")
     report.check(P + "ac-version", isinstance(v, str) and bool(SEMVER.match(v)),
                  "acVersion must be a SemVer version", "/acVersion", "x.y.z", repr(v))

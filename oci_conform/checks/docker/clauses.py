@@ -43,4 +43,5 @@ LAYER_TYPES = ("application/vnd.docker.image.rootfs.diff.tar.gzip",
                "application/vnd.docker.image.rootfs.diff.tar",
                "application/vnd.docker.image.rootfs.diff.tar.zstd",
                "application/vnd.oci.image.layer.v1.tar+gzip",
-               "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+zstd")
+               "application/vnd.oci.image.layer.v1.tar",
+               "application/vnd.oci.image.layer.v1.tar+zstd")

@@ -24,7 +24,8 @@ def check_image_json(report: Report, doc: Any, version: str = "1.1.1") -> None:
         and isinstance(rootfs.get("diff_ids"), list)
     report.check(D.I_ROOTFS, ok, "rootfs must be {type: layers, diff_ids: [...]}", "/rootfs")
     if "created" in doc:
-        report.check(D.I_CREATED, isinstance(doc["created"], str) and bool(_ISO.match(doc["created"])),
+        created = doc["created"]
+        report.check(D.I_CREATED, isinstance(created, str) and bool(_ISO.match(created)),
                      f"created {doc['created']!r} is not an ISO-8601 date-time", "/created")
     cfg = doc.get("config")
     if isinstance(cfg, dict) and isinstance(cfg.get("Env"), list):
@@ -47,7 +48,7 @@ def check_diff_ids(report: Report, doc: Any, diff_ids: list[str | None], clause:
                         "number of layers differs from rootfs.diff_ids", "/rootfs/diff_ids",
                         str(len(declared)), str(len(diff_ids))):
         return
-    for i, (want, got) in enumerate(zip(declared, diff_ids)):
+    for i, (want, got) in enumerate(zip(declared, diff_ids, strict=True)):
         if got is not None:
             report.check(clause, want == got, f"layer {i} does not hash to its diff_id",
                          "/rootfs/diff_ids" + pointer(i), str(want), str(got))

@@ -91,7 +91,7 @@ def check_diff_ids(report: Report, doc: Any, diff_ids: list[str | None]) -> None
                         "rootfs.diff_ids and manifest layers differ in number",
                         "/rootfs/diff_ids", str(len(diff_ids)), str(len(declared))):
         return
-    for i, (want, got) in enumerate(zip(declared, diff_ids)):
+    for i, (want, got) in enumerate(zip(declared, diff_ids, strict=True)):
         if got is None:
             continue
         report.check(C.CFG_DIFF_IDS, want == got,

@@ -9,7 +9,11 @@ from typing import Any
 from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.grammar import (
-    MT_EMPTY, EMPTY_DIGEST, digest_problems, media_type_ok, uri_ok,
+    EMPTY_DIGEST,
+    MT_EMPTY,
+    digest_problems,
+    media_type_ok,
+    uri_ok,
 )
 from oci_conform.checks.image.report import Report, pointer
 

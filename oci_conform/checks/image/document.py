@@ -5,7 +5,8 @@ else its shape.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from oci_conform.checks.docker import clauses as D
 from oci_conform.checks.docker import manifest as docker_manifest
@@ -14,7 +15,11 @@ from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.config import check_config
 from oci_conform.checks.image.descriptor import check_descriptor
 from oci_conform.checks.image.grammar import (
-    MT_CONFIG, MT_DESCRIPTOR, MT_INDEX, MT_LAYOUT, MT_MANIFEST,
+    MT_CONFIG,
+    MT_DESCRIPTOR,
+    MT_INDEX,
+    MT_LAYOUT,
+    MT_MANIFEST,
 )
 from oci_conform.checks.image.index import check_index
 from oci_conform.checks.image.jsondoc import parse_json

@@ -7,7 +7,12 @@ from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.descriptor import check_descriptor
 from oci_conform.checks.image.grammar import (
-    GOARCH, GOOS, MT_INDEX, MT_MANIFEST, VARIANTS, media_type_ok,
+    GOARCH,
+    GOOS,
+    MT_INDEX,
+    MT_MANIFEST,
+    VARIANTS,
+    media_type_ok,
 )
 from oci_conform.checks.image.manifest import check_schema_version
 from oci_conform.checks.image.report import Report, pointer

@@ -7,8 +7,8 @@ looked at is never a pass.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
@@ -60,7 +60,7 @@ class Report:
         return Finding(message=message, location=location, expected=str(expected),
                        actual=str(actual)[:300], file=where, line=line, column=column)
 
-    def merge(self, other: "Report") -> None:
+    def merge(self, other: Report) -> None:
         for cid, n in other.seen.items():
             self.seen[cid] += n
         for target, source in ((self.problems, other.problems), (self.errors, other.errors),

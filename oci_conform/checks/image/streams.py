@@ -31,7 +31,7 @@ class Readable(Protocol):
     def read(self, n: int = -1) -> bytes: ...
 
 
-def new_hash(algorithm: str) -> "hashlib._Hash | None":
+def new_hash(algorithm: str) -> hashlib._Hash | None:
     try:
         return hashlib.new(algorithm)
     except ValueError:

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from oci_conform.checks.docker import manifest as docker_manifest
 from oci_conform.checks.docker.config import check_image_json
@@ -85,4 +85,5 @@ def validate_ref(ref: ImageRef, opts: Options, implementation: str = "",
 
 def _entry_clause(kind: str) -> str:
     return {"docker-archive": "docker.save.manifest-json", "aci": "appc.aci.layout.manifest",
-            "docker": "docker.manifest-v2-2.schema-version"}.get(kind, "image.image-layout.content.3")
+            "docker": "docker.manifest-v2-2.schema-version"}.get(
+                kind, "image.image-layout.content.3")

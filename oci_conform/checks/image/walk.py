@@ -5,14 +5,19 @@ blob is read once (JSON documents bounded in size, layers streamed).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
 from oci_conform.checks.image.config import check_config, check_diff_ids
 from oci_conform.checks.image.grammar import (
-    LAYER_TYPES, MT_CONFIG, MT_INDEX, MT_MANIFEST, digest_problems,
+    LAYER_TYPES,
+    MT_CONFIG,
+    MT_INDEX,
+    MT_MANIFEST,
+    digest_problems,
 )
 from oci_conform.checks.image.index import check_index
 from oci_conform.checks.image.jsondoc import JsonDoc, parse_json

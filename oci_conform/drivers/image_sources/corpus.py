@@ -6,13 +6,21 @@ image-tools suite (which feeds them to real consumers).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from oci_conform.drivers.image_sources.build import (
-    BASE_LAYER, ACI_MANIFEST, Entry, ImageSpec, Json, dumps, sha256, write_aci,
-    write_docker_archive, write_layout,
+    ACI_MANIFEST,
+    BASE_LAYER,
+    Entry,
+    ImageSpec,
+    Json,
+    dumps,
+    sha256,
+    write_aci,
+    write_docker_archive,
+    write_layout,
 )
 
 
@@ -104,7 +112,8 @@ LAYOUT_CASES = [
     Case("manifest-schema-version-1", "image.manifest.image-manifest-property-descriptions.2",
          "oci", _layout(ImageSpec(manifest_hook=_set("schemaVersion", 1)))),
     Case("manifest-media-type-wrong", "image.manifest.image-manifest-property-descriptions.4",
-         "oci", _layout(ImageSpec(manifest_hook=_set("mediaType", "application/vnd.oci.image.index.v1+json")))),
+         "oci", _layout(ImageSpec(manifest_hook=_set("mediaType",
+                                              "application/vnd.oci.image.index.v1+json")))),
     Case("layer-gzip-type-plain-bytes", "image.layer.distributable-format.1", "oci",
          _layout(ImageSpec(layer_bytes_hook=_plain_as_gzip))),
     Case("layer-duplicate-entry", "image.layer.distributable-format.2", "oci",

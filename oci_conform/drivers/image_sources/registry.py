@@ -17,7 +17,12 @@ from oci_conform.checks.image.jsondoc import MAX_DOCUMENT, parse_json
 from oci_conform.checks.image.layer import Limits
 from oci_conform.checks.image.report import Report
 from oci_conform.checks.image.walk import (
-    DOCKER_LIST, DOCKER_MANIFEST, INDEX_TYPES, MANIFEST_TYPES, Walk, walk_descriptor,
+    DOCKER_LIST,
+    DOCKER_MANIFEST,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    Walk,
+    walk_descriptor,
 )
 from oci_conform.drivers.image_sources.base import SMALL_LIMIT, SourceError
 from oci_conform.drivers.image_sources.refs import ImageRef
@@ -38,7 +43,7 @@ class _RawStream:
     def close(self) -> None:
         self.resp.close()
 
-    def __enter__(self) -> "_RawStream":
+    def __enter__(self) -> _RawStream:
         return self
 
     def __exit__(self, *_exc: object) -> None:
