@@ -94,8 +94,13 @@ class Invocation:
 
     @property
     def failed(self) -> bool:
-        """The runtime reported an error (non-zero exit), as opposed to a hang or no start."""
-        return self.exit_code is not None and self.exit_code != 0
+        """The runtime reported an error (exit 1..255), not a hang, crash or failure to start."""
+        return self.exit_code is not None and self.exit_code > 0
+
+    @property
+    def crashed(self) -> bool:
+        """The runtime was killed by a signal (negative return code)."""
+        return self.exit_code is not None and self.exit_code < 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

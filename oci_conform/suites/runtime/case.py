@@ -160,6 +160,9 @@ def error_case(name: str, group: str, clauses: tuple[str, ...], mutate: Mutation
         created = sb.create()
         if created.timed_out:
             return broke("create timed out")
+        if created.crashed:
+            return bad("create crashed instead of reporting an error", "non-zero exit",
+                       f"killed by signal {-created.exit_code}")  # type: ignore[operator]
         if created.ok:
             started = sb.start()
             sb.wait_status("stopped", 3)

@@ -56,6 +56,10 @@ def _stopped(sb: Sandbox) -> Verdict | None:
 def _errors(inv: object, what: str, *clauses: str) -> Verdict:
     if inv.timed_out:  # type: ignore[attr-defined]
         return broke(f"{what}: timed out", *clauses)
+    if inv.crashed:  # type: ignore[attr-defined]
+        return bad(f"{what}: the runtime crashed instead of reporting an error",
+                   "non-zero exit", f"killed by signal {-inv.exit_code}",  # type: ignore
+                   "", *clauses)
     return expect(inv.failed, f"{what} must generate an error",  # type: ignore[attr-defined]
                   "non-zero exit", f"exit {inv.exit_code}: {inv.stdout[:200]}",  # type: ignore
                   "", *clauses)
