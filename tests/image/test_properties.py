@@ -117,3 +117,38 @@ def test_each_mutation_is_caught_with_its_clause(spec, clause):
     failed, errors = outcome_sets(results)
     assert failed == {clause}, explain(results)
     assert not errors
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=20)
+KINDS = ["", "manifest", "index", "config", "descriptor", "oci-layout", "docker-manifest",
+         "docker-manifest-list", "docker-config", "docker-schema1", "appc-manifest"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=JSON_VALUES, kind=st.sampled_from(KINDS))
+def test_any_json_document_gives_outcomes_never_a_traceback(value, kind):
+    import json
+
+    from oci_conform.checks.image.document import validate_document
+    report, _ = validate_document(json.dumps(value).encode(), "x.json", "main", kind)
+    assert report.outcomes("x", (), "doc") is not None
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=2000), mt=st.sampled_from([
+    "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.oci.image.layer.v1.tar+zstd"]))
+def test_any_layer_bytes_give_a_clean_outcome(data, mt):
+    import io
+
+    from oci_conform.checks.image.layer import Limits, scan_layer
+    from oci_conform.checks.image.report import Report
+    report = Report()
+    scan = scan_layer(report, io.BytesIO(data), "sha256", mt, "/layers/0", "main", set(),
+                      Limits())
+    assert scan.size == len(data)
+    assert report.seen or report.errors or report.problems
