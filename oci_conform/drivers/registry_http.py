@@ -25,8 +25,9 @@ import json
 import re
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
@@ -34,6 +35,7 @@ import requests
 REDACTED = "***"
 BODY_LIMIT = 4096
 DEFAULT_TIMEOUT = (10.0, 60.0)          # connect, read
+MAX_BODY = 64 << 20                     # a non-streamed response body is cut here
 USER_AGENT = "oci-conform-registry/1"
 
 MANIFEST_TYPES = (
@@ -65,11 +67,11 @@ class Credentials:
     token: str = ""
 
     @classmethod
-    def basic(cls, username: str, password: str) -> "Credentials":
+    def basic(cls, username: str, password: str) -> Credentials:
         return cls(username=username, password=password)
 
     @classmethod
-    def bearer(cls, token: str) -> "Credentials":
+    def bearer(cls, token: str) -> Credentials:
         return cls(token=token)
 
     @property
@@ -214,14 +216,17 @@ class RegistryClient:
 
     def __init__(self, base_url: str, credentials: Credentials | None = None,
                  timeout: tuple[float, float] = DEFAULT_TIMEOUT, verify_tls: bool = True,
-                 body_limit: int = BODY_LIMIT):
+                 body_limit: int = BODY_LIMIT, max_body: int = MAX_BODY):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or Credentials()
         self.timeout = timeout
         self.body_limit = body_limit
+        self.max_body = max_body
         self.session = requests.Session()
         self.session.verify = verify_tls
         self.session.headers["User-Agent"] = USER_AGENT
+        # bodies as stored: no transfer compression, so raw bytes are the content hashed
+        self.session.headers["Accept-Encoding"] = "identity"
         self.session.trust_env = False
         self.redactor = Redactor(self.credentials.secrets())
         self.exchanges: list[Exchange] = []
@@ -321,7 +326,7 @@ class RegistryClient:
     def close(self) -> None:
         self.session.close()
 
-    def __enter__(self) -> "RegistryClient":
+    def __enter__(self) -> RegistryClient:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -346,8 +351,10 @@ class RegistryClient:
                       request_body=self._describe_request_body(prepared.body)
                       if record_body else "")
         try:
-            resp = self.session.send(prepared, stream=stream, timeout=timeout or self.timeout,
+            resp = self.session.send(prepared, stream=True, timeout=timeout or self.timeout,
                                      allow_redirects=False)
+            if not stream:
+                _load_bounded(resp, self.max_body)
         except requests.RequestException as exc:
             ex.error = self.redactor.text(f"{type(exc).__name__}: {exc}")[:500]
             ex.seconds = time.monotonic() - started
@@ -440,6 +447,21 @@ class RegistryClient:
             for ex in self.exchanges:
                 ex.body = self.redactor.text(ex.body)
         return token
+
+
+def _load_bounded(resp: requests.Response, limit: int) -> None:
+    """Read a response body raw, at most ``limit`` bytes, and make it ``resp.content``."""
+    out = bytearray()
+    try:
+        while len(out) < limit:
+            block = _read(resp, min(1 << 20, limit - len(out)))
+            if not block:
+                break
+            out.extend(block)
+    finally:
+        resp.close()
+    resp._content = bytes(out)  # type: ignore[attr-defined]
+    resp._content_consumed = True  # type: ignore[attr-defined]
 
 
 def _read(resp: requests.Response, size: int) -> bytes:
