@@ -267,6 +267,8 @@ def failed_create(sb: Sandbox) -> list[Verdict]:
     inv = sb.create()
     if inv.timed_out:
         return [broke("create timed out")]
+    if inv.crashed:
+        return [_errors(inv, "create with a bind mount whose source does not exist")]
     st, _ = sb.state()
     time.sleep(0.1)
     cgroups = cgroup_dirs(sb.cgroups_path)

@@ -1,0 +1,116 @@
+"""A broken runtime must not break the harness: fakes that hang, crash, lie and leak.
+
+The fakes live in fixtures/fake-runtimes/ (named fakes).  ``fake-liar`` and
+``fake-leaky`` call runc underneath, so these tests are integration tests.  The bound on
+time is the pytest timeout of each test, not a wall-clock assertion.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult
+from oci_conform.suites.base import RunContext, Selection
+from oci_conform.suites.runtime import SUITE, parse_runtime
+from oci_conform.suites.runtime.sandbox import processes_under
+
+FAKES = Path(__file__).resolve().parents[2] / "fixtures" / "fake-runtimes"
+pytestmark = pytest.mark.integration
+
+
+def run_fake(name: str, selection: Selection, timeout: float = 2.0
+             ) -> tuple[list[CaseResult], Path]:
+    work = Path(tempfile.mkdtemp(prefix="oc-fake-"))
+    ctx = RunContext(catalog=default_catalog(), workdir=work, selection=selection, jobs=2,
+                     options={"runtime_timeout": timeout})
+    impl = parse_runtime(f"{name}={FAKES / name}")
+    try:
+        results = list(SUITE.run(impl, ctx))
+        leftovers = processes_under(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    assert not leftovers, f"processes left under the run folder: {leftovers}"
+    return results, work
+
+
+def by_clause(results: list[CaseResult]) -> dict[str, list[CaseResult]]:
+    out: dict[str, list[CaseResult]] = {}
+    for r in results:
+        out.setdefault(r.clause, []).append(r)
+    return out
+
+
+@pytest.mark.timeout(180)
+def test_hanging_runtime_gives_errors_and_finishes() -> None:
+    results, work = run_fake("fake-hang", Selection(groups=("state",),
+                                                    text="unknown-id"))
+    judged = [r for r in results if not r.clause.startswith("harness.")]
+    assert judged and all(r.outcome is Outcome.ERROR for r in judged), \
+        [(r.clause, r.outcome) for r in judged]
+    assert all("timed out" in r.message for r in judged)
+    ev = judged[0].evidence["invocations"]
+    assert any(i.get("timed_out") for i in ev)
+    assert not work.exists()
+
+
+@pytest.mark.timeout(180)
+def test_crashing_runtime_never_passes() -> None:
+    results, _ = run_fake("fake-crash", Selection(groups=("state",)))
+    judged = [r for r in results if not r.clause.startswith("harness.")]
+    assert judged
+    assert not [r for r in judged if r.outcome is Outcome.PASS], "a crash judged as pass"
+    assert {Outcome.ERROR, Outcome.FAIL} & {r.outcome for r in judged}
+    crash = [r for r in judged if "crashed" in r.message]
+    assert crash, "error cases must say the runtime crashed rather than reported an error"
+
+
+@pytest.mark.timeout(300)
+def test_lying_state_fails_the_state_clauses_with_evidence() -> None:
+    if shutil.which("runc") is None:
+        pytest.skip("runc is not installed")
+    results, _ = run_fake("fake-liar", Selection(text="state-document-created"))
+    cl = by_clause(results)
+    for cid in ("rt.runtime.state.2", "rt.runtime.state.8"):
+        r = cl[cid][0]
+        assert r.outcome is Outcome.FAIL, (cid, r.outcome, r.message)
+        assert r.findings and r.evidence.get("state", {}).get("id") == "not-the-id"
+        assert r.evidence["invocations"]
+    assert cl["harness.runtime.leak-state"][0].outcome is Outcome.PASS
+
+
+@pytest.mark.timeout(300)
+def test_leaky_runtime_fails_leak_check_and_is_cleaned_up() -> None:
+    if shutil.which("runc") is None:
+        pytest.skip("runc is not installed")
+    before = _sleepers()
+    results, _ = run_fake("fake-leaky", Selection(text="state-document-created"))
+    cl = by_clause(results)
+    leak = cl["harness.runtime.leak-processes"][0]
+    assert leak.outcome is Outcome.FAIL and leak.findings
+    assert cl["harness.runtime.cleanup"][0].outcome is Outcome.PASS
+    assert _sleepers() <= before, "the stray process was not removed"
+
+
+def _sleepers() -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cmdline").read_bytes().split(b"\0")[:2] == [b"sleep", b"600"]:
+                    found.add(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+def test_fakes_are_executable_and_named_fakes() -> None:
+    for name in ("fake-hang", "fake-crash", "fake-liar", "fake-leaky"):
+        path = FAKES / name
+        assert path.is_file() and os.access(path, os.X_OK)
+        assert "FAKE" in path.read_text()
