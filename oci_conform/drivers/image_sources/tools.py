@@ -89,6 +89,21 @@ def umoci_image(layout: Path, tag: str, rootfs: Path, arch: str = "amd64") -> li
     return runs
 
 
+def umoci_delete_layer(layout: Path, tag: str, work: Path, path: str) -> list[ToolRun]:
+    """Unpack, delete ``path`` from the rootfs and repack: umoci writes a whiteout layer."""
+    umoci = which("umoci") or "umoci"
+    bundle = work / f"bundle-{tag}"
+    if bundle.exists():
+        shutil.rmtree(bundle)
+    runs = [run([umoci, "unpack", "--image", f"{layout}:{tag}", str(bundle)])]
+    target = bundle / "rootfs" / path.lstrip("/")
+    if runs[0].ok and (target.exists() or target.is_symlink()):
+        target.unlink()
+    runs.append(run([umoci, "repack", "--image", f"{layout}:{tag}", str(bundle)]))
+    shutil.rmtree(bundle, ignore_errors=True)
+    return runs
+
+
 def skopeo(*args: str) -> ToolRun:
     return run([which("skopeo") or "skopeo", "--insecure-policy", *args])
 
@@ -141,9 +156,9 @@ def make_real_images(folder: Path, registry_url: str = "", with_known_bad: bool 
             refs[name] = ref
 
     lay = folder / "umoci"
-    step("umoci-gzip", umoci_image(lay, "amd64", rootfs) + umoci_image(lay, "arm64", rootfs,
-                                                                         "arm64"),
-         f"oci:{lay}:amd64")
+    step("umoci-gzip", umoci_image(lay, "amd64", rootfs)
+         + umoci_delete_layer(lay, "amd64", folder, "/bin/cat")
+         + umoci_image(lay, "arm64", rootfs, "arm64"), f"oci:{lay}:amd64")
     src = f"oci:{lay}:amd64"
     step("skopeo-zstd", [skopeo("copy", "--dest-compress-format", "zstd", src,
                                 f"oci:{folder / 'zstd'}:latest")], f"oci:{folder / 'zstd'}")
