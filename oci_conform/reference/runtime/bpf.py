@@ -6,7 +6,6 @@ resolves labels to the 8-bit forward offsets the kernel wants.
 from __future__ import annotations
 
 import struct
-from typing import Union
 
 LD_W_ABS = 0x20
 ALU_AND_K = 0x54
@@ -15,7 +14,7 @@ JGT_K = 0x25
 JGE_K = 0x35
 RET_K = 0x06
 
-Target = Union[int, str]
+Target = int | str
 
 
 class Program:

@@ -51,7 +51,9 @@ def apply_sets(caps: dict[str, list[str]]) -> None:
     eff, perm, inh = (mask(caps.get(k, [])) for k in ("effective", "permitted", "inheritable"))
     sc.capset(eff, perm, inh)
     sc.prctl(sc.PR_CAP_AMBIENT, sc.PR_CAP_AMBIENT_CLEAR_ALL)
-    amb = mask(caps.get("ambient", []))
+    # the kernel only allows ambient caps that are both permitted and inheritable;
+    # like runc, others are skipped rather than failing the start
+    amb = mask(caps.get("ambient", [])) & perm & inh
     for cap in range(last_cap() + 1):
         if amb >> cap & 1:
             sc.prctl(sc.PR_CAP_AMBIENT, sc.PR_CAP_AMBIENT_RAISE, cap)

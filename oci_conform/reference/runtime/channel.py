@@ -20,7 +20,7 @@ class Channel:
         while b"\n" not in self._buf:
             try:
                 chunk = self.sock.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 return {"eof": True, "error": "timed out waiting for the container init"}
             except OSError as exc:
                 return {"eof": True, "error": str(exc)}

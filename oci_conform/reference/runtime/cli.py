@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from oci_conform.reference.runtime import ops, specgen
+from oci_conform.reference.runtime import ops
 from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.state import Container, list_all
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, RUNTIME_VERSION
@@ -109,12 +108,14 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
         path = Path(args.bundle) / "config.json"
         if path.exists():
             raise RuntimeFailure(f"{path} already exists")
+        from oci_conform.reference.runtime import specgen
         path.write_text(json.dumps(specgen.default_config(args.rootless), indent=2) + "\n")
         return 0
     if cmd == "list":
         return _list(root, args)
     if cmd == "create":
-        ops.create(root, args.id, Path(args.bundle), args.pid_file, args.console_socket,
+        from oci_conform.reference.runtime.create import create
+        create(root, args.id, Path(args.bundle), args.pid_file, args.console_socket,
                    log.warn)
         return 0
     if cmd == "run":

@@ -41,12 +41,20 @@ def open_in_root(rootfd: int, path: str, flags: int = os.O_PATH) -> int:
     flags |= os.O_CLOEXEC
     rel = "/".join(_parts(path)) or "."
     if _openat2_ok():
-        return sc.openat2(rootfd, rel, flags, _RESOLVE)
+        try:
+            return sc.openat2(rootfd, rel, flags, _RESOLVE)
+        except OSError as exc:
+            raise OSError(exc.errno, f"{path} (inside the rootfs): {os.strerror(exc.errno)}"
+                          ) from None
     return _walk(rootfd, _parts(path), flags)
 
 
-def _walk(rootfd: int, parts: list[str], flags: int) -> int:
-    """Component walk: symlinks are read and re-resolved from the root, ``..`` clamps."""
+def _walk(rootfd: int, parts: list[str], flags: int, create: str = "") -> int:
+    """Component walk: symlinks are read and re-resolved from the root, ``..`` clamps.
+
+    ``create`` is "" (nothing), "dir" or "file": missing components are made as
+    folders (the last one as ``create`` says), following dangling links inside the root.
+    """
     stack = [os.dup(rootfd)]
     links = 0
     todo = list(parts)
@@ -59,7 +67,13 @@ def _walk(rootfd: int, parts: list[str], flags: int) -> int:
                 continue
             last = not todo
             cur = stack[-1]
-            st = os.lstat(part, dir_fd=cur)
+            try:
+                st = os.lstat(part, dir_fd=cur)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                _make(cur, part, "dir" if not last else create)
+                st = os.lstat(part, dir_fd=cur)
             if stat.S_ISLNK(st.st_mode):
                 links += 1
                 if links > MAX_LINKS:
@@ -71,61 +85,45 @@ def _walk(rootfd: int, parts: list[str], flags: int) -> int:
                 todo = _parts(target) + todo
                 continue
             fl = flags if last else os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
-            stack.append(os.open(part, fl | os.O_NOFOLLOW, dir_fd=cur))
+            stack.append(os.open(part, fl | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=cur))
         return os.dup(stack[-1]) if len(stack) > 1 else os.open(".", flags, dir_fd=rootfd)
     finally:
         for fd in stack:
             os.close(fd)
 
 
-def ensure(rootfd: int, path: str, is_dir: bool = True, mode: int = 0o755) -> int:
-    """Like :func:`open_in_root`, creating missing folders (and a final file if
-    ``is_dir`` is False) inside the root first."""
+def _make(dirfd: int, name: str, kind: str) -> None:
+    real = os.open(fd_path(dirfd), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        if kind == "dir":
+            os.mkdir(name, 0o755, dir_fd=real)
+        else:
+            os.close(os.open(name, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                             0o644, dir_fd=real))
+    except FileExistsError:
+        pass
+    finally:
+        os.close(real)
+
+
+def ensure(rootfd: int, path: str, is_dir: bool = True) -> int:
+    """Like :func:`open_in_root`, first creating what is missing (folders, and a final
+    file when ``is_dir`` is False) inside the root, through links scoped to the root."""
     try:
         return open_in_root(rootfd, path)
     except FileNotFoundError:
         pass
-    parts = _parts(path)
-    for i in range(1, len(parts) + 1):
-        prefix = "/".join(parts[:i])
-        try:
-            fd = open_in_root(rootfd, prefix)
-            os.close(fd)
-            continue
-        except FileNotFoundError:
-            pass
-        parent = open_in_root(rootfd, "/".join(parts[:i - 1]), os.O_PATH | os.O_DIRECTORY)
-        try:
-            name = parts[i - 1]
-            if i < len(parts) or is_dir:
-                os.mkdir(name, mode, dir_fd=parent)
-            else:
-                os.close(os.open(name, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                                 0o644, dir_fd=_real_dir(parent)))
-        except FileExistsError:
-            pass
-        finally:
-            os.close(parent)
+    try:
+        fd = _walk(rootfd, _parts(path), os.O_PATH | os.O_CLOEXEC, "dir" if is_dir else "file")
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot create {path} inside the rootfs: "
+                                 f"{exc.strerror or exc}") from None
+    os.close(fd)
     return open_in_root(rootfd, path)
 
 
-def _real_dir(opath_fd: int) -> int:
-    """openat(O_CREAT) refuses O_PATH dirfds on some kernels: reopen as a real dir fd."""
-    fd = os.open(fd_path(opath_fd), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    # the caller closes opath_fd; keep the real one alive until the create returns
-    _KEEP.append(fd)
-    return fd
-
-
-_KEEP: list[int] = []
-
-
 def release() -> None:
-    while _KEEP:
-        try:
-            os.close(_KEEP.pop())
-        except OSError:
-            pass
+    """Kept for callers; nothing is cached any more."""
 
 
 def real_path(fd: int) -> str:

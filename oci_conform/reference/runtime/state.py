@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +38,11 @@ def proc_start_time(pid: int) -> int | None:
     return int(rest[19])
 
 
-@dataclass
 class Container:
-    root: Path
-    id: str
-    doc: JSON = field(default_factory=dict)
+    """One container's state folder and its state document."""
+
+    def __init__(self, root: Path, cid: str, doc: JSON | None = None) -> None:
+        self.root, self.id, self.doc = root, cid, doc if doc is not None else {}
 
     @property
     def dir(self) -> Path:
@@ -56,7 +54,7 @@ class Container:
 
     # -- persistence ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, cid: str) -> "Container":
+    def load(cls, root: Path, cid: str) -> Container:
         check_id(cid)
         path = root / cid / STATE_FILE
         try:
@@ -68,7 +66,7 @@ class Container:
         return cls(root, cid, doc)
 
     @classmethod
-    def reserve(cls, root: Path, cid: str) -> "Container":
+    def reserve(cls, root: Path, cid: str) -> Container:
         """Make the state folder; a second container with the same id fails here."""
         check_id(cid)
         root.mkdir(parents=True, exist_ok=True, mode=0o711)
@@ -84,6 +82,7 @@ class Container:
         os.replace(tmp, self.dir / STATE_FILE)
 
     def destroy(self) -> None:
+        import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- status -----------------------------------------------------------------------------

@@ -6,9 +6,7 @@ so a caller can turn it into a one-line error message.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-import platform
 import struct
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -66,7 +64,7 @@ PR_CAP_AMBIENT_RAISE = 2
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECCOMP_MODE_FILTER = 2
 
-_MACHINE = platform.machine()
+_MACHINE = os.uname().machine
 _NR = {
     "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "setns": 308,
                "unshare": 272, "openat2": 437, "seccomp": 317, "setresuid": 117,

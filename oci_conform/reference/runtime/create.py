@@ -1,0 +1,148 @@
+"""``create``: validate, reserve the id, fork the container, drive it to ``created``."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+from oci_conform.reference.runtime import cgroups, config, hooks, init, namespaces, seccomp
+from oci_conform.reference.runtime.channel import Channel
+from oci_conform.reference.runtime.errors import RuntimeFailure
+from oci_conform.reference.runtime.ops import INIT_TIMEOUT, Warn, _noop, _undo
+from oci_conform.reference.runtime.state import Container, proc_start_time
+
+JSON = dict[str, Any]
+
+
+# -- create ----------------------------------------------------------------------------------
+def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
+           console_socket: str | None = None, warn: Warn = _noop) -> Container:
+    bundle = bundle.absolute()
+    cfg = config.load_bundle(bundle)
+    linux = cfg.get("linux", {})
+    proc = cfg.get("process") or {}
+    plan = namespaces.plan(linux)
+    if "mount" not in plan.new:
+        raise RuntimeFailure("config.json /linux/namespaces: this runtime needs a new mount "
+                             "namespace")
+    if proc.get("terminal") and not console_socket:
+        raise RuntimeFailure("process.terminal is true: --console-socket is required")
+    if console_socket and not proc.get("terminal"):
+        raise RuntimeFailure("--console-socket given but process.terminal is not true")
+    prog = seccomp.compile_filter(linux["seccomp"]) if linux.get("seccomp") else None
+    rel = cgroups.relpath(linux.get("cgroupsPath"), cid)
+    ctr = Container.reserve(root, cid)
+    ctr.doc = {"ociVersion": cfg["ociVersion"], "id": cid, "status": "creating",
+               "bundle": str(bundle), "annotations": cfg.get("annotations") or {},
+               "runtime": {"creator": os.getpid(),
+                           "creator_start": proc_start_time(os.getpid()),
+                           "hooks": cfg.get("hooks") or {}, "has_process": bool(proc),
+                           "cgroup": rel, "cgroups": []}}
+    ctr.save()
+    ctx = {"state_dir": str(ctr.dir), "seccomp": prog,
+           "console_socket": os.path.abspath(console_socket) if console_socket else None,
+           "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}
+    hook_stage = False
+    try:
+        hook_stage = _spawn(ctr, cfg, plan, rel, ctx)
+    except BaseException as exc:
+        _undo(ctr)
+        if hook_stage or isinstance(exc, hooks.HookFailed):
+            hooks.run_all("poststop", ctr.private.get("hooks", {}),
+                          dict(ctr.public(), status="stopped"), warn)
+        if isinstance(exc, (RuntimeFailure, hooks.HookFailed)):
+            raise RuntimeFailure(str(exc)) from None
+        if isinstance(exc, OSError):
+            raise RuntimeFailure(f"create: {exc}") from None
+        raise
+    if pid_file:
+        _write_pid_file(pid_file, ctr.doc["pid"])
+    return ctr
+
+
+def _setgroups_allowed(linux: JSON) -> bool:
+    return True
+
+
+def _write_pid_file(path: str, pid: int) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w") as fh:
+        fh.write(str(pid))
+    os.replace(tmp, path)
+
+
+def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON) -> bool:
+    """Fork the intermediate, drive it and the init through the handshake.
+
+    Returns True once the hooks stage began (a later failure must run poststop)."""
+    mine, theirs = socket.socketpair()
+    join_fds = namespaces.open_join_fds(plan)
+    pid = os.fork()
+    if pid == 0:
+        mine.close()
+        init.intermediate(Channel(theirs), cfg, plan, join_fds, ctx)
+        os._exit(1)
+    theirs.close()
+    for _, fd in join_fds:
+        os.close(fd)
+    ch = Channel(mine)
+    try:
+        try:
+            ctr.private["cgroups"] = cgroups.setup(rel, (cfg.get("linux") or {})
+                                                   .get("resources") or {}, pid)
+        except RuntimeFailure:
+            os.kill(pid, signal.SIGKILL)
+            raise
+        ctr.save()
+        ch.send(go=True)
+        msg = _expect(ch)
+        if msg.get("userns"):
+            namespaces.write_maps(pid, cfg.get("linux", {}))
+            ch.send(mapped=True)
+            msg = _expect(ch)
+        init_pid = msg.get("pid")
+        if not isinstance(init_pid, int):
+            raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
+        ctr.doc["pid"] = init_pid
+        ctr.private["starttime"] = proc_start_time(init_pid)
+        ctr.save()
+        msg = _expect(ch)
+        if not msg.get("hooks"):
+            raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
+        state = ctr.public()
+        try:
+            hooks.run_all("prestart", ctr.private["hooks"], state)
+            hooks.run_all("createRuntime", ctr.private["hooks"], state)
+        except hooks.HookFailed:
+            ch.send(ok=False)
+            raise
+        ch.send(ok=True, state=state)
+        msg = _expect(ch)
+        if not msg.get("ready"):
+            raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
+        ctr.doc["status"] = "created"
+        ctr.save()
+        return True
+    finally:
+        ch.close()
+        _reap(pid)
+
+
+def _expect(ch: Channel) -> JSON:
+    msg = ch.recv(INIT_TIMEOUT)
+    if msg.get("error"):
+        raise RuntimeFailure(f"create: {msg['error']}")
+    if msg.get("eof"):
+        raise RuntimeFailure("create: the container init exited during setup")
+    return msg
+
+
+def _reap(pid: int) -> None:
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
