@@ -37,6 +37,7 @@ class Verdict:
     outcome: Outcome
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
+    locations: list[str] = field(default_factory=list)   # requests a pass was judged on
 
 
 class CaseSkip(Exception):
@@ -68,6 +69,8 @@ class Judge:
         old = self.verdicts.get(verdict.clause)
         if old is None or _RANK[verdict.outcome] < _RANK[old.outcome]:
             self.verdicts[verdict.clause] = verdict
+        elif old.outcome == Outcome.PASS and verdict.outcome == Outcome.PASS:
+            old.locations.extend(verdict.locations)
         elif old.outcome == Outcome.FAIL and verdict.outcome == Outcome.FAIL:
             old.findings.extend(verdict.findings)
             old.message = f"{old.message}; {verdict.message}"[:400]
@@ -76,7 +79,8 @@ class Judge:
               actual: Any = "", location: str = "") -> bool:
         """Record a pass (``ok``) or a fail with expected/actual."""
         if ok:
-            self._put(Verdict(clause, Outcome.PASS, message))
+            self._put(Verdict(clause, Outcome.PASS, message,
+                              locations=[location] if location else []))
         else:
             finding = Finding(message=message, location=location, expected=str(expected),
                               actual=str(actual)[:500])

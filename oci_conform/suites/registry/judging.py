@@ -42,7 +42,7 @@ def header(j: Judge, clause: str, resp: requests.Response, name: str, what: str,
     if equals is not None:
         return j.check(clause, value == equals, f"{what}: {name} is {value!r}",
                        expected=equals, actual=value, location=where(resp))
-    return j.check(clause, True, f"{what}: {name}: {value}")
+    return j.check(clause, True, f"{what}: {name}: {value}", location=where(resp))
 
 
 def content_type(resp: requests.Response) -> str:

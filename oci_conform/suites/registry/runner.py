@@ -30,6 +30,7 @@ CLEANUP_CLAUSE = "harness.registry.cleanup"
 WARN_CLAUSES = (P + "warnings.2", P + "warnings.3")
 REQ_PULL = P + "requirements.1"
 REQ_OTHER = P + "requirements.2"
+MAX_EXCHANGES_QUIET = 12      # exchanges kept for a pass / n/a / skip (fails keep 40)
 PROFILES = {"v1.0": "1.0.0", "v1.1": "1.1.1", "dev": "main"}
 
 
@@ -49,7 +50,7 @@ SUMMARY_CASES: list[Case] = [
 
 def _relevant_first(exchanges: list[Exchange], verdict: Verdict) -> list[Exchange]:
     """The exchanges a finding points at first (a failing cell shows its request on top)."""
-    places = {f.location for f in verdict.findings if f.location}
+    places = {f.location for f in verdict.findings if f.location} | set(verdict.locations)
     if not places:
         return exchanges
     hit = [e for e in exchanges if f"{e.method} {e.url}" in places]
@@ -146,9 +147,11 @@ class RegistryRun:
                                     "spec_version": self.version, "group": case.group}
         if exchanges:
             exchanges = _relevant_first(exchanges, verdict)
-            evidence["http"] = [e.to_dict() for e in exchanges[:MAX_EXCHANGES]]
-            if len(exchanges) > MAX_EXCHANGES:
-                evidence["http_omitted"] = len(exchanges) - MAX_EXCHANGES
+            keep = MAX_EXCHANGES if verdict.outcome in (Outcome.FAIL, Outcome.ERROR) \
+                else MAX_EXCHANGES_QUIET
+            evidence["http"] = [e.to_dict() for e in exchanges[:keep]]
+            if len(exchanges) > keep:
+                evidence["http_omitted"] = len(exchanges) - keep
         if notes:
             evidence["notes"] = notes
         message = verdict.message or ""
