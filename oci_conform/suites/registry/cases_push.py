@@ -70,6 +70,13 @@ def post_then_put(s: Session, j: Judge) -> None:
         j.check(PTP + "7", got.status_code == 200 and got.content == blob.data,
                 "the uploaded blob can be pulled back", expected=f"200, {blob.size} bytes",
                 actual=f"{got.status_code}, {len(got.content)} bytes", location=where(got))
+        blob_loc = done.headers.get("Location")
+        if blob_loc:
+            via = s.client.request("GET", blob_loc)
+            j.check(PTP + "7", via.status_code == 200 and via.content == blob.data,
+                    "the Location of the created blob serves it", expected=f"200, "
+                    f"{blob.size} bytes", actual=f"{via.status_code}, {len(via.content)} bytes",
+                    location=where(via))
     s.client.request("DELETE", b) if b else None
 
 
@@ -432,6 +439,12 @@ def manifest_push_by_tag(s: Session, j: Judge) -> None:
     resp = s.put_manifest(repo, "tagged", man)
     status(j, PMF + "10", resp, (201,), "PUT manifest by tag")
     header(j, PMF + "10", resp, "Location", "PUT manifest by tag")
+    if resp.status_code == 201 and resp.headers.get("Location"):
+        via = s.client.request("GET", resp.headers["Location"],
+                               headers={"Accept": man.media_type})
+        j.check(PMF + "10", via.status_code == 200 and via.content == man.data,
+                "the Location of the pushed manifest serves it", expected=f"200, {man.digest}",
+                actual=f"{via.status_code}, {C.digest_of(via.content)}", location=where(via))
     j.check(PMF + "6", resp.status_code == 201, "a tag is accepted as the reference",
             expected=201, actual=resp.status_code, location=where(resp))
     dcd = resp.headers.get("Docker-Content-Digest")
