@@ -33,6 +33,8 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
         raise RuntimeFailure("--console-socket given but process.terminal is not true")
     prog = seccomp.compile_filter(linux["seccomp"]) if linux.get("seccomp") else None
     rel = cgroups.relpath(linux.get("cgroupsPath"), cid)
+    if any(cfg.get("hooks", {}).values()):
+        hooks.preload()
     ctr = Container.reserve(root, cid)
     ctr.doc = {"ociVersion": cfg["ociVersion"], "id": cid, "status": "creating",
                "bundle": str(bundle), "annotations": cfg.get("annotations") or {},
@@ -46,10 +48,14 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}
     hook_stage = False
     try:
+        # made here, as host root: a user-namespaced init could not bind or connect them
+        ctx["listener"] = init.exec_socket(str(ctr.dir))
+        if ctx["console_socket"]:
+            ctx["console"] = init.connect_console(ctx["console_socket"])
         hook_stage = _spawn(ctr, cfg, plan, rel, ctx)
     except BaseException as exc:
         _undo(ctr)
-        if hook_stage or isinstance(exc, hooks.HookFailed):
+        if hook_stage or ctr.private.get("hooks_began"):
             hooks.run_all("poststop", ctr.private.get("hooks", {}),
                           dict(ctr.public(), status="stopped"), warn)
         if isinstance(exc, (RuntimeFailure, hooks.HookFailed)):
@@ -85,6 +91,9 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
         init.intermediate(Channel(theirs), cfg, plan, join_fds, ctx)
         os._exit(1)
     theirs.close()
+    for key in ("listener", "console"):
+        if ctx.get(key) is not None:
+            ctx[key].close()
     for _, fd in join_fds:
         os.close(fd)
     ch = Channel(mine)
@@ -112,6 +121,7 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
         if not msg.get("hooks"):
             raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
         state = ctr.public()
+        ctr.private["hooks_began"] = True
         try:
             hooks.run_all("prestart", ctr.private["hooks"], state)
             hooks.run_all("createRuntime", ctr.private["hooks"], state)

@@ -1,6 +1,7 @@
 """The ``features`` document: what this runtime supports, stated truthfully."""
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from oci_conform.reference.runtime import capabilities, cgroups, mountopts, seccomp
@@ -9,7 +10,7 @@ from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_M
 
 def document() -> dict[str, Any]:
     mode = cgroups.mode()
-    sec_ok = bool(seccomp.syscall_table()) and __import__("platform").machine() in \
+    sec_ok = bool(seccomp.syscall_table()) and os.uname().machine in \
         seccomp.AUDIT_ARCH
     linux: dict[str, Any] = {
         "namespaces": ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"],
@@ -19,7 +20,7 @@ def document() -> dict[str, Any]:
         "seccomp": {"enabled": sec_ok,
                     "actions": sorted(seccomp.RET) if sec_ok else [],
                     "operators": list(seccomp.OPS) if sec_ok else [],
-                    "archs": [seccomp.NATIVE_NAMES[__import__("platform").machine()]]
+                    "archs": [seccomp.NATIVE_NAMES[os.uname().machine]]
                     if sec_ok else [],
                     "knownFlags": sorted(seccomp.FLAGS), "supportedFlags": []},
         "apparmor": {"enabled": False},

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from typing import Any
 
@@ -20,7 +19,13 @@ class HookFailed(Exception):
     """A hook exited non-zero, could not start, or ran past its timeout."""
 
 
+def preload() -> None:
+    """Import what running a hook needs (before pivot_root, nothing can be imported)."""
+    import subprocess  # noqa: F401
+
+
 def run_hook(kind: str, hook: JSON, state: JSON) -> None:
+    import subprocess
     args = hook.get("args") or [hook["path"]]
     env = {}
     for item in hook.get("env") or []:

@@ -16,7 +16,6 @@ import socket
 import struct
 import sys
 import termios
-import traceback
 from typing import Any
 
 from oci_conform.reference.runtime import hooks, namespaces, process, rootfs
@@ -31,7 +30,7 @@ def _fail(ch: Channel, exc: BaseException) -> None:
     if isinstance(exc, OSError) and exc.strerror and exc.strerror not in msg:
         msg = f"{msg}: {exc.strerror}"
     if not isinstance(exc, (OSError, hooks.HookFailed, ValueError)):
-        msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        msg = f"{type(exc).__name__}: {msg}"
     try:
         ch.send(error=msg)
     except OSError:
@@ -74,7 +73,7 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
         os._exit(code)
 
 
-def _console(sock_path: str) -> socket.socket:
+def connect_console(sock_path: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     here = os.getcwd()
     folder, name = os.path.split(sock_path)
@@ -86,10 +85,14 @@ def _console(sock_path: str) -> socket.socket:
     return sock
 
 
-def _exec_socket(state_dir: str) -> socket.socket:
+def exec_socket(state_dir: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    os.chdir(state_dir)
-    sock.bind("exec.sock")
+    here = os.getcwd()
+    os.chdir(state_dir)                 # a relative name: no sun_path length limit
+    try:
+        sock.bind("exec.sock")
+    finally:
+        os.chdir(here)
     sock.listen(4)
     return sock
 
@@ -116,8 +119,7 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         os.setsid()
         proc = cfg.get("process") or {}
         linux = cfg.get("linux", {})
-        console = _console(ctx["console_socket"]) if ctx.get("console_socket") else None
-        listener = _exec_socket(ctx["state_dir"])
+        console, listener = ctx.get("console"), ctx["listener"]
         rootfs.prepare(cfg, plan.new_user or plan.join_user)
         if cfg.get("hostname"):
             sc.sethostname(cfg["hostname"])

@@ -1,8 +1,6 @@
 """config.json mount options -> mount(2) flags, propagation flags and a data string."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from oci_conform.reference.runtime import syscalls as sc
 
 SET = {"ro": sc.MS_RDONLY, "nosuid": sc.MS_NOSUID, "nodev": sc.MS_NODEV,
@@ -31,12 +29,14 @@ UNSUPPORTED = {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "r
 ATIME = sc.MS_NOATIME | sc.MS_RELATIME | sc.MS_STRICTATIME
 
 
-@dataclass
 class Parsed:
-    flags: int = 0
-    clear: int = 0
-    propagation: list[int] = field(default_factory=list)
-    data: list[str] = field(default_factory=list)
+    """Flags to set, flags to clear, propagation changes, and the fs data string parts."""
+
+    def __init__(self) -> None:
+        self.flags = 0
+        self.clear = 0
+        self.propagation: list[int] = []
+        self.data: list[str] = []
 
     @property
     def bind(self) -> bool:

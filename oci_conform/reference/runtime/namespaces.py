@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 from oci_conform.reference.runtime import syscalls as sc
@@ -15,10 +14,12 @@ FLAGS = {"pid": sc.CLONE_NEWPID, "network": sc.CLONE_NEWNET, "mount": sc.CLONE_N
 JOIN_ORDER = ("user", "ipc", "uts", "network", "pid", "cgroup", "mount")
 
 
-@dataclass
 class Plan:
-    new: dict[str, int] = field(default_factory=dict)        # type -> flag
-    join: list[tuple[str, str]] = field(default_factory=list)  # (type, path)
+    """Namespaces to create (type -> clone flag) and to join (type, path)."""
+
+    def __init__(self) -> None:
+        self.new: dict[str, int] = {}
+        self.join: list[tuple[str, str]] = []
 
     @property
     def new_user(self) -> bool:

@@ -7,7 +7,7 @@ skip names the kernel does not know.  All conditions of one rule must hold (AND)
 from __future__ import annotations
 
 import errno as errno_mod
-import platform
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +36,7 @@ X32_BIT = 0x40000000
 
 @lru_cache(maxsize=1)
 def syscall_table() -> dict[str, int]:
-    for path in HEADERS.get(platform.machine(), []):
+    for path in HEADERS.get(os.uname().machine, []):
         try:
             text = Path(path).read_text()
         except OSError:
@@ -70,7 +70,7 @@ def compile_filter(sec: Any) -> bytes:
     """The filter program for ``linux.seccomp`` (RuntimeFailure for what we cannot do)."""
     if not isinstance(sec, dict):
         raise _where("", "must be an object")
-    machine = platform.machine()
+    machine = os.uname().machine
     if machine not in AUDIT_ARCH:
         raise _where("", f"seccomp is not supported on {machine}")
     table = syscall_table()
