@@ -114,7 +114,9 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
     whiteouts: list[tuple[str, str]] = []
     links: list[tuple[str, str]] = []
     try:
-        tf = tarfile.open(fileobj=plain, mode="r|", bufsize=CHUNK, encoding="utf-8",
+        # "r:" over a forward-only stream: tarfile seeks past file data (which our stream
+        # skips without copying) instead of reading it through its own buffers.
+        tf = tarfile.open(fileobj=plain, mode="r:", encoding="utf-8",  # type: ignore[call-overload]
                           errors="surrogateescape")
     except tarfile.ReadError as exc:
         report.fail(C.LAYER_TAR, f"layer is not a tar archive: {exc}", where)

@@ -31,9 +31,37 @@ class Readable(Protocol):
     def read(self, n: int = -1) -> bytes: ...
 
 
-def new_hash(algorithm: str) -> hashlib._Hash | None:
+class AsyncHash:
+    """A hash updated on a helper thread, one chunk in flight at a time (order kept).
+
+    hashlib drops the GIL for large buffers, so hashing overlaps with decompression and
+    tar parsing on the calling thread."""
+
+    def __init__(self, algorithm: str):
+        self.inner = hashlib.new(algorithm)
+        self._pending: threading.Thread | None = None
+
+    def update(self, data: bytes) -> None:
+        self._wait()
+        if len(data) < 64 * 1024:
+            self.inner.update(data)
+            return
+        self._pending = threading.Thread(target=self.inner.update, args=(data,), daemon=True)
+        self._pending.start()
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            self._pending.join()
+            self._pending = None
+
+    def hexdigest(self) -> str:
+        self._wait()
+        return self.inner.hexdigest()
+
+
+def new_hash(algorithm: str) -> AsyncHash | None:
     try:
-        return hashlib.new(algorithm)
+        return AsyncHash(algorithm)
     except ValueError:
         return None
 
@@ -239,24 +267,67 @@ class Decompressed:
             _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd"
             else _Incremental(src, kind) if kind in ("bzip2", "xz") else _Plain(src))
         self.algorithm = algorithm
-        self.hash = hashlib.new(algorithm) if hashed else None
-        self.size = 0
+        self.hash = AsyncHash(algorithm) if hashed else None
+        self.size = 0            # uncompressed bytes produced so far
         self.cap = cap
+        self._buf = b""
+        self._at = 0             # read position inside _buf
+        self._eof = False
+
+    def _fill(self) -> bool:
+        """Pull the next chunk from the decompressor; False at the end."""
+        if self._eof:
+            return False
+        data = self.inner.read(CHUNK)
+        if not data:
+            self._eof = True
+            return False
+        self.size += len(data)
+        if self.size > self.cap:
+            raise TooBig(f"uncompressed size passed the cap of {self.cap} bytes")
+        if self.hash is not None:
+            self.hash.update(data)
+        self._buf, self._at = data, 0
+        return True
 
     def read(self, n: int = -1) -> bytes:
-        want = CHUNK if n is None or n < 0 else n
-        data = self.inner.read(want)
-        if data:
-            self.size += len(data)
-            if self.size > self.cap:
-                raise TooBig(f"uncompressed size passed the cap of {self.cap} bytes")
-            if self.hash is not None:
-                self.hash.update(data)
-        return data
+        """Exactly ``n`` bytes (fewer only at the end), as a file would give them."""
+        if n is None or n < 0:
+            n = CHUNK
+        parts = []
+        while n > 0:
+            if self._at >= len(self._buf) and not self._fill():
+                break
+            take = self._buf[self._at:self._at + n] if (self._at or n < len(self._buf)) \
+                else self._buf
+            self._at += len(take)
+            n -= len(take)
+            parts.append(take)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def tell(self) -> int:
+        return self.size - (len(self._buf) - self._at)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        """Forward only: skipping data still decompresses and hashes it, without copies."""
+        here = self.tell()
+        if whence == 1:
+            pos += here
+        if whence == 2 or pos < here:
+            raise OSError("this stream only seeks forward")
+        skip = pos - here
+        while skip > 0:
+            if self._at >= len(self._buf) and not self._fill():
+                break
+            step = min(skip, len(self._buf) - self._at)
+            self._at += step
+            skip -= step
+        return self.tell()
 
     def drain(self) -> None:
-        while self.read(CHUNK):
-            pass
+        self._at = len(self._buf)
+        while self._fill():
+            self._at = len(self._buf)
 
     def close(self) -> None:
         if isinstance(self.inner, _Zstd):
