@@ -88,3 +88,14 @@ def test_token_stdin_is_redacted(proxy, tmp_path: Path) -> None:
     doc = json.loads(run.stdout)
     assert any(r["outcome"] == "pass" for r in doc["results"])
     assert token not in run.stdout and token not in run.stderr
+
+
+def test_refused_credentials_are_a_harness_error(proxy, tmp_path: Path) -> None:
+    wrong = "not-the-password-9931"
+    run = _cli(["registry", "test", proxy.url, "--username", USER, "--password-stdin",
+                "-k", "manifest-get-by-tag", "--format", "json"], wrong + "\n", tmp_path)
+    assert run.returncode == 3, run.stderr[-1000:]
+    doc = json.loads(run.stdout)
+    assert doc["results"] and all(r["outcome"] == "error" for r in doc["results"])
+    assert "authentication failed" in doc["results"][0]["message"]
+    assert wrong not in run.stdout and wrong not in run.stderr

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
+
 from oci_conform.drivers.docker_registry import (
     DockerRegistry,
     RegistryStartError,
@@ -28,7 +30,6 @@ from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 from oci_conform.suites.registry.runner import (
-    CLEANUP_CLAUSE,
     PROFILES,
     RegistryRun,
     RunOptions,
@@ -138,6 +139,11 @@ class RegistrySuite:
         try:
             with RegistryClient(url, credentials=credentials,
                                 verify_tls=not ctx.options.get("registry_insecure")) as client:
+                problem = preflight(client)
+                if problem:
+                    yield from self._all(impl, ctx, Outcome.ERROR, problem)
+                    return
+                client.take()
                 run = RegistryRun(client, ctx.catalog, impl.name, options, ctx.progress)
                 yield from run.run()
         finally:
@@ -145,9 +151,32 @@ class RegistrySuite:
 
     def _all(self, impl: Implementation, ctx: RunContext, outcome: Outcome,
              message: str) -> Iterator[CaseResult]:
-        for cid in sorted(self.clause_ids() - {CLEANUP_CLAUSE}):
-            if ctx.selection.wants([cid]):
-                yield CaseResult(cid, impl.name, outcome, case="registry:start", message=message)
+        """One outcome per selected (case, clause) when nothing can be judged."""
+        known = self.clause_ids()
+        for case in all_cases():
+            if not ctx.selection.wants(case.clauses, case.group, case.name):
+                continue
+            for cid in case.clauses:
+                if cid in known:
+                    yield CaseResult(cid, impl.name, outcome, case=f"registry:{case.name}",
+                                     message=message)
+
+
+def preflight(client: RegistryClient) -> str:
+    """"" when ``GET /v2/`` works (after auth); else why nothing can be judged."""
+    try:
+        resp = client.request("GET", "/v2/")
+    except requests.RequestException as exc:
+        return f"cannot reach {client.base_url}: {type(exc).__name__}: {exc}"[:300]
+    if resp.status_code == 401:
+        how = "anonymous access refused" if client.credentials.anonymous else \
+            "the credentials were refused"
+        return (f"authentication failed at {client.base_url}/v2/: {how} "
+                f"(WWW-Authenticate: {resp.headers.get('WWW-Authenticate', 'none')[:120]})")
+    if resp.status_code != 200:
+        return (f"{client.base_url}/v2/ answered {resp.status_code}: not a distribution-spec "
+                "registry endpoint")
+    return ""
 
 
 def describe() -> dict[str, Any]:
