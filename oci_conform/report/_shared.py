@@ -51,8 +51,12 @@ def severity_rank(outcome: Outcome) -> int:
 
 def implementation_names(results: Results) -> list[str]:
     """Implementation columns: those declared, then any only named by a result."""
-    names = [i.name for i in results.implementations]
-    seen = set(names)
+    names: list[str] = []
+    seen: set[str] = set()
+    for impl in results.implementations:      # a name declared twice is one column
+        if impl.name not in seen:
+            seen.add(impl.name)
+            names.append(impl.name)
     for r in results.results:
         if r.implementation not in seen:
             seen.add(r.implementation)

@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from oci_conform.model.outcome import SEVERITY, TIERS, Level, Outcome
+from oci_conform.model.outcome import TIERS, Level, Outcome
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.model.rollup import cell_outcomes, per_implementation
 from oci_conform.model.verdict import exit_code
@@ -159,8 +159,20 @@ def _impl(results: Results, name: str) -> dict[str, Any]:
     return impl.to_dict()
 
 
+_BAR_ORDER = (Outcome.PASS, Outcome.XFAIL, Outcome.XPASS, Outcome.FAIL, Outcome.ERROR)
+_BAD = (Outcome.FAIL, Outcome.ERROR, Outcome.XPASS)
+
+
+def _tier_row(tier: str, tiers: Counter[tuple[str, Outcome]]) -> dict[str, Any]:
+    counts = {o: tiers[(tier, o)] for o in OUTCOMES}
+    return {"tier": tier.upper(), "total": sum(counts.values()),
+            "passed": counts[Outcome.PASS] + counts[Outcome.XFAIL],
+            "judged": sum(n for o, n in counts.items() if o not in (Outcome.SKIP, Outcome.NA)),
+            "bad": sum(counts[o] for o in _BAD)}
+
+
 def _summary(results: Results) -> list[dict[str, Any]]:
-    """Per implementation: counts by outcome, by level tier x outcome, and the pass rate."""
+    """Per implementation: counts by outcome, by level tier, and the pass-rate bar segments."""
     tallies = per_implementation(results)
     by_tier: dict[str, Counter[tuple[str, Outcome]]] = {}
     for (cid, impl), outcome in cell_outcomes(results).items():
@@ -169,17 +181,17 @@ def _summary(results: Results) -> list[dict[str, Any]]:
     for name in implementation_names(results):
         tally = tallies.get(name)
         counts = {o.value: (tally.counts[o] if tally else 0) for o in OUTCOMES}
-        total = sum(counts.values())
         judged = tally.judged if tally else 0
         passed = tally.passed if tally else 0
         tiers = by_tier.get(name, Counter())
         cards.append({
-            "impl": _impl(results, name), "counts": counts, "total": total, "judged": judged,
-            "passed": passed, "rate": (100.0 * passed / judged) if judged else None,
-            "segments": [(o.value, 100.0 * counts[o.value] / total) for o in SEVERITY
-                         if total and counts[o.value]],
-            "tiers": [(t.upper(), [(o.value, tiers[(t, o)]) for o in OUTCOMES if tiers[(t, o)]])
-                      for t in TIERS if any(tiers[(t, o)] for o in OUTCOMES)],
+            "impl": _impl(results, name), "counts": counts, "total": sum(counts.values()),
+            "judged": judged, "passed": passed,
+            "rate": (100.0 * passed / judged) if judged else None,
+            # The bar is over judged cells only: skip and n/a say nothing about conformance.
+            "segments": [(o.value, 100.0 * counts[o.value] / judged) for o in _BAR_ORDER
+                         if judged and counts[o.value]],
+            "tiers": [_tier_row(t, tiers) for t in TIERS],
         })
     return cards
 

@@ -46,7 +46,7 @@ def test_summary_and_provenance_are_in_the_page(results: Results) -> None:
     results.harness_errors = ["registry suite <crashed>"]
     page = html_report.render(results)
     assert "Harness errors" in page and html.escape("registry suite <crashed>") in page
-    assert "50%" in page and "2 passed of 4 judged" in page      # runc card
+    assert "50%" in page and ">2/4<" in page                    # runc: passed / judged
     assert "/usr/sbin/runc" in page and "ci-1" in page and "2026.11" in page
 
 

@@ -176,8 +176,13 @@
   var items = [], tops = new Float64Array(1), rowH = 41, groupH = 29, OVERSCAN = 600;
   var rowCache = new Array(NC), groupCache = new Array(groups.length), renderAll = false;
   var selected = null, framePending = false;
+  // Heights measured once a row has been in the DOM (0 = not yet: the default is used).
+  var hClause = new Float32Array(NC), hGroup = new Float32Array(groups.length);
 
-  function itemHeight(code) { return code & 1 ? groupH : rowH; }
+  function itemHeight(code) {
+    var h = code & 1 ? hGroup[code >> 1] : hClause[code >> 1];
+    return h || (code & 1 ? groupH : rowH);
+  }
   function computeItems() {
     items = [];
     var anyInGroup = new Uint8Array(groups.length);
@@ -209,11 +214,13 @@
   }
   function spacer(h) { return h > 0 ? '<tr class="spacer" aria-hidden="true"><td colspan="' + (NI + 2) + '" style="height:' + h + 'px"></td></tr>' : ""; }
 
-  function renderRows() {
+  function renderRows(depth) {
     framePending = false;
     var from = 0, to = items.length;
     if (!renderAll) {
-      var y = scroller.scrollTop - head.offsetHeight;
+      // scrollTop may still be the old one when the list just got shorter: clamp it.
+      var y = Math.min(scroller.scrollTop, Math.max(0, tops[items.length] + head.offsetHeight -
+        scroller.clientHeight)) - head.offsetHeight;
       from = Math.max(0, firstAtOrAfter(y - OVERSCAN));
       to = Math.min(items.length, firstAtOrAfter(y + scroller.clientHeight + OVERSCAN) + 1);
     }
@@ -227,7 +234,7 @@
       if (td) td.classList.add("sel");
     }
     restoreFocus(focusKey);
-    if (!renderAll) measure();
+    if (!renderAll && !(depth >= 2)) measure((depth || 0) + 1);
   }
   function markGroups() {
     var rows = body.querySelectorAll("tr.group");
@@ -237,14 +244,24 @@
       rows[n].firstChild.setAttribute("aria-expanded", g.collapsed ? "false" : "true");
     }
   }
-  function measure() {                  // row heights come from CSS; adopt the real ones once
-    var r = body.querySelector("tr.row"), g = body.querySelector("tr.group"), changed = false;
-    if (r && r.offsetHeight && r.offsetHeight !== rowH) { rowH = r.offsetHeight; changed = true; }
-    if (g && g.offsetHeight && g.offsetHeight !== groupH) { groupH = g.offsetHeight; changed = true; }
-    if (changed) { layoutItems(); renderRows(); }
+  function measure(depth) {             // learn the real heights of the rows now in the DOM
+    var rows = body.querySelectorAll("tr.row, tr.group"), changed = false;
+    for (var n = 0; n < rows.length; n++) {
+      var tr = rows[n], h = tr.getBoundingClientRect().height;
+      if (!h) continue;
+      var isGroup = tr.dataset.g !== undefined, at = isGroup ? +tr.dataset.g : +tr.dataset.i;
+      var store = isGroup ? hGroup : hClause;
+      if (Math.abs(store[at] - h) > 0.5) { store[at] = h; changed = true; }
+    }
+    if (!changed) return;
+    // Keep the row at the top of the viewport in place while the heights above it change.
+    var y = scroller.scrollTop - head.offsetHeight, k = firstAtOrAfter(y), before = tops[k];
+    layoutItems();
+    if (y > 0 && k < items.length) scroller.scrollTop += tops[k] - before;
+    renderRows(depth);
   }
   function scheduleRender() {
-    if (!framePending) { framePending = true; requestAnimationFrame(renderRows); }
+    if (!framePending) { framePending = true; requestAnimationFrame(function () { renderRows(0); }); }
   }
   function cellEl(i, j) {
     return body.querySelector('tr[data-i="' + i + '"] td.c' + j);
@@ -288,6 +305,7 @@
     computeMatches();
     applyColumns();
     computeItems();
+    scroller.scrollTop = 0;             // a new filter starts at the top of its rows
     renderRows();
     updateStatus();
     if (writeState !== false) writeUrl();
