@@ -161,12 +161,16 @@ def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
     outdir.mkdir(parents=True, exist_ok=True)
     stamp = f"{tag}-{time.monotonic_ns()}"
     out_path, err_path = outdir / f"{stamp}.out", outdir / f"{stamp}.err"
+    # stdin is a private empty file, not the host's /dev/null: some runtimes chown their
+    # stdio to the container's user, and must not change the host's device node.
+    empty = outdir / "empty-stdin"
+    empty.touch()
     start = time.monotonic()
-    with out_path.open("wb") as out, err_path.open("wb") as err:
+    with out_path.open("wb") as out, err_path.open("wb") as err, empty.open("rb") as nothing:
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=err,
                                     stdin=subprocess.PIPE if stdin_data is not None
-                                    else subprocess.DEVNULL,
+                                    else nothing,
                                     cwd=cwd, start_new_session=True, pass_fds=pass_fds)
         except OSError as exc:
             return Invocation(argv, None, error=f"cannot start: {exc}",

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 import time
 import uuid
@@ -272,6 +273,10 @@ class Sandbox:
     # -- cleanup --------------------------------------------------------------------------
     def cleanup(self) -> None:
         """Runtime delete, note leftovers, then force everything away."""
+        damage = repair_dev_null()
+        if damage:
+            self.cleanup_problems.append(f"host /dev/null was changed during this case "
+                                         f"({damage}); the harness restored it")
         ncalls = len(self.cli.calls)
         for cid in self.ids():
             if not (self.dir / "state").exists():
@@ -324,6 +329,36 @@ class Sandbox:
             self.cleanup_problems.append(f"mounts remain under {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def repair_dev_null() -> str:
+    """Restore the host's /dev/null (char 1:3, root, 0666) if a runtime changed it.
+
+    Returns what was wrong ("" when nothing was).  A runtime that chowns or replaces the
+    host's null device breaks every later run on the machine, so the harness puts it back
+    and reports it.
+    """
+    path = "/dev/null"
+    try:
+        st = os.lstat(path)
+    except OSError:
+        st = None
+    want_dev = os.makedev(1, 3)
+    if st and stat.S_ISCHR(st.st_mode) and st.st_rdev == want_dev and st.st_uid == 0 \
+            and st.st_gid == 0 and stat.S_IMODE(st.st_mode) == 0o666:
+        return ""
+    what = ("missing" if st is None else
+            f"mode {stat.filemode(st.st_mode)}, owner {st.st_uid}:{st.st_gid}")
+    try:
+        if st is None or not stat.S_ISCHR(st.st_mode) or st.st_rdev != want_dev:
+            if st is not None:
+                os.unlink(path)
+            os.mknod(path, 0o666 | stat.S_IFCHR, want_dev)
+        os.chown(path, 0, 0)
+        os.chmod(path, 0o666)
+    except OSError as exc:
+        what += f"; repair failed: {exc}"
+    return what
 
 
 def parse_json(text: str) -> JSON | None:
