@@ -41,12 +41,8 @@ def make(rootfd: int, dev: JSON, in_userns: bool) -> None:
         real = safe_path.real_path(parent)
         pdir = os.open(safe_path.fd_path(parent), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
-            try:
-                os.unlink(name, dir_fd=pdir)
-            except FileNotFoundError:
-                pass
-            except IsADirectoryError:
-                raise OSError(21, f"{dev['path']} is a directory in the rootfs") from None
+            if _exists(pdir, name, dev):
+                return
             mode = dev.get("fileMode", 0o666) & 0o7777
             if in_userns and dev.get("type") != "p":
                 _bind_host(pdir, name, dev, real)
@@ -60,6 +56,22 @@ def make(rootfd: int, dev: JSON, in_userns: bool) -> None:
             os.close(pdir)
     finally:
         os.close(parent)
+
+
+def _exists(pdir: int, name: str, dev: JSON) -> bool:
+    """True when the same device is already there; an error for any other file."""
+    try:
+        st = os.lstat(name, dir_fd=pdir)
+    except FileNotFoundError:
+        return False
+    kind = _TYPES[dev["type"]]
+    same = stat.S_IFMT(st.st_mode) == kind and (
+        kind == stat.S_IFIFO or (os.major(st.st_rdev), os.minor(st.st_rdev))
+        == (dev.get("major", 0), dev.get("minor", 0)))
+    if not same:
+        raise OSError(17, f"{dev['path']} already exists in the rootfs and is not the "
+                          "requested device")
+    return True
 
 
 def _bind_host(pdir: int, name: str, dev: JSON, real_parent: str) -> None:
