@@ -10,7 +10,8 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from oci_conform import __version__, commands
 from oci_conform.catalog.loader import CatalogError
@@ -28,12 +29,17 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> Parser:
+def build_parser(only: str | None = None) -> Parser:
+    """The parser with every command; with ``only`` naming a command module, just that one
+    (so a command's start-up does not pay for importing all the others)."""
     parser = Parser(prog="oci-conform",
                     description="Check container software against the OCI specifications.")
     parser.add_argument("--version", action="version", version=f"oci-conform {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+    infos = sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name)
+    if only and any(info.name == only for info in infos):
+        infos = [info for info in infos if info.name == only]
+    for info in infos:
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         if hasattr(module, "register"):
             module.register(sub)
@@ -43,7 +49,8 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = build_parser()
+        first = args_list[0] if args_list and not args_list[0].startswith("-") else None
+        parser = build_parser(only=first)
         args = parser.parse_args(args_list)
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
