@@ -16,8 +16,25 @@ PLATFORMS = ("linux", "windows", "solaris", "vm", "zos", "freebsd")
 STDIN = "-"
 
 
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """The common output options (see commands/common.py), without importing every renderer
+    at start-up: the format name is checked when the command runs."""
+    parser.add_argument("--format", default=None, metavar="FORMAT",
+                        help="text (default), json, sarif, github, junit, tap, markdown, html "
+                             "or any other installed renderer (github when "
+                             "GITHUB_ACTIONS=true)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the output here (default: stdout)")
+    parser.add_argument("--fail-on", choices=("must", "should", "may"), default="must",
+                        help="lowest clause level whose failure makes the exit code 1 "
+                             "(default: must)")
+    parser.add_argument("--results", metavar="FILE", help="also write results.json here")
+    parser.add_argument("--expectations", metavar="FILE",
+                        help="known failures (JSON): fail -> xfail, unexpected pass -> xpass")
+    parser.set_defaults(default_format="text")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    from oci_conform.commands.common import add_output_options
     p = sub.add_parser("config", help="validate runtime-spec documents (config.json, state, "
                                       "features) as files",
                        description="Validate runtime-spec documents as files.")
@@ -108,18 +125,40 @@ def _holds() -> Any:
     return Applicability(True)
 
 
+def _wants_text(args: argparse.Namespace) -> bool:
+    import os
+    if args.format is None:
+        return os.environ.get("GITHUB_ACTIONS") != "true"
+    return str(args.format) == "text"
+
+
+def _format_problem(args: argparse.Namespace) -> str:
+    """'' when --format names a renderer (or the built-in text view), else the message."""
+    if _wants_text(args) or args.format is None:
+        return ""
+    from oci_conform.report import renderers
+    known = renderers()
+    if args.format in known:
+        return ""
+    return f"--format {args.format!r} is not one of: {', '.join(sorted(known))}"
+
+
 def run_validate(args: argparse.Namespace) -> int:
     from oci_conform import __version__
-    from oci_conform.catalog.loader import default_catalog
+    from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
     from oci_conform.model.results import Results
     from oci_conform.model.verdict import ExitCode
     from oci_conform.orchestrate import finish, now
     from oci_conform.suites.base import RunContext
 
+    problem = _format_problem(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
     if args.paths.count(STDIN) > 1:
         print("error: - (stdin) can be given once", file=sys.stderr)
         return ExitCode.USAGE
-    catalog = default_catalog()
+    catalog = runtime_catalog()
     results = Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
                       command=["oci-conform", *getattr(args, "argv", [])])
     versions: list[str] = []
@@ -140,26 +179,27 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _emit(results: Any, args: argparse.Namespace) -> int:
-    from oci_conform.commands.common import chosen_format, emit
-    if chosen_format(args) != "text":
+    if not _wants_text(args):
+        from oci_conform.commands.common import emit
         return emit(results, args)
-    from oci_conform.model.expectations import (
-        ExpectationsError,
-        apply_expectations,
-        load_expectations,
-    )
     from oci_conform.model.verdict import ExitCode, exit_code
-    from oci_conform.results_file import save_results, write_text_atomic
     if getattr(args, "expectations", None):
+        from oci_conform.model.expectations import (
+            ExpectationsError,
+            apply_expectations,
+            load_expectations,
+        )
         try:
             apply_expectations(results, load_expectations(Path(args.expectations)))
         except ExpectationsError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return ExitCode.USAGE
     if getattr(args, "results", None):
+        from oci_conform.results_file import save_results
         save_results(Path(args.results), results)
     text = render_text(results, verbose=args.verbose)
     if args.output:
+        from oci_conform.results_file import write_text_atomic
         write_text_atomic(Path(args.output), text)
     else:
         sys.stdout.write(text)
@@ -169,10 +209,13 @@ def _emit(results: Any, args: argparse.Namespace) -> int:
 
 def render_text(results: Any, verbose: bool = False) -> str:
     """One block per document: each failing clause with place, level, message and spec link."""
-    from collections import Counter
+    from collections import Counter, defaultdict
+    by_impl: dict[str, list[Any]] = defaultdict(list)
+    for r in results.results:
+        by_impl[r.implementation].append(r)
     lines: list[str] = []
     for impl in results.implementations:
-        mine = [r for r in results.results if r.implementation == impl.name]
+        mine = by_impl.get(impl.name, [])
         tally = Counter(r.outcome.value for r in mine)
         version = f" (runtime-spec {impl.spec_version})" if impl.spec_version else ""
         lines.append(f"{impl.name}{version}: " + ", ".join(

@@ -245,9 +245,10 @@ def make_context(kind: str, doc: Any, spec_version: str | None, platform: str | 
 
 
 def _catalog() -> Any:
-    from oci_conform.catalog.loader import CatalogError, default_catalog
+    from oci_conform.catalog.loader import CatalogError
+    from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
     try:
-        return default_catalog()
+        return runtime_catalog()
     except CatalogError:
         return None
 

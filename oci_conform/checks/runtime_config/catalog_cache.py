@@ -1,0 +1,91 @@
+"""The runtime-spec part of the clause catalog, loaded fast.
+
+Parsing the catalog's TOML files costs more than the validation of a config, so the
+runtime-spec clauses are kept in a JSON cache keyed by the data files' names, sizes
+and modification times (``$OCI_CONFORM_CACHE`` or ``$XDG_CACHE_HOME/oci-conform``;
+``OCI_CONFORM_CACHE=off`` disables it). Any problem with the cache means a normal load.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from oci_conform.catalog.loader import DATA_DIR, SPECS_FILE, Catalog, load_catalog
+from oci_conform.catalog.model import Clause, Spec
+from oci_conform.model.outcome import Level
+
+SPEC_DIR = DATA_DIR / "runtime-spec"
+FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    setting = os.environ.get("OCI_CONFORM_CACHE", "")
+    if setting.lower() in ("off", "0", "no"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "oci-conform"
+
+
+def _key() -> str:
+    digest = hashlib.sha256(str(FORMAT).encode())
+    for path in [SPECS_FILE, *sorted(SPEC_DIR.rglob("*.toml"))]:
+        stat = path.stat()
+        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:24]
+
+
+def _to_json(catalog: Catalog) -> dict[str, Any]:
+    return {"format": FORMAT, "version": catalog.version,
+            "specs": {n: asdict(s) for n, s in catalog.specs.items()},
+            "clauses": [{**asdict(c), "level": c.level.value} for c in catalog.clauses.values()]}
+
+
+def _from_json(data: dict[str, Any]) -> Catalog:
+    specs = {n: Spec(**{**s, "versions": tuple(s["versions"])}) for n, s in data["specs"].items()}
+    clauses = {}
+    for raw in data["clauses"]:
+        clause = Clause(**{**raw, "level": Level(raw["level"]), "tags": tuple(raw["tags"])})
+        clauses[clause.id] = clause
+    return Catalog(data["version"], specs, clauses)
+
+
+@lru_cache(maxsize=1)
+def runtime_catalog() -> Catalog:
+    """The catalog restricted to runtime-spec (raises CatalogError like load_catalog)."""
+    folder = cache_dir()
+    try:
+        path = folder / f"runtime-spec-{_key()}.json" if folder else None
+    except OSError:
+        path = None
+    if path is not None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") == FORMAT:
+                return _from_json(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    catalog = load_catalog(SPEC_DIR, SPECS_FILE)
+    if path is not None:
+        _store(path, _to_json(catalog))
+    return catalog
+
+
+def _store(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob("runtime-spec-*.json"):
+            old.unlink(missing_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
+                                         suffix=".tmp", encoding="utf-8") as handle:
+            json.dump(data, handle)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
