@@ -21,7 +21,8 @@ LEAK_CLAUSES = {
     "state": "harness.runtime.leak-state",
 }
 CLEANUP_CLAUSE = "harness.runtime.cleanup"
-HARNESS_CLAUSES = frozenset([*LEAK_CLAUSES.values(), CLEANUP_CLAUSE])
+HOST_CLAUSE = "harness.runtime.host-intact"
+HARNESS_CLAUSES = frozenset([*LEAK_CLAUSES.values(), CLEANUP_CLAUSE, HOST_CLAUSE])
 
 
 @dataclass
@@ -30,10 +31,13 @@ class LeakLedger:
 
     found: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in LEAK_CLAUSES})
     cleanup_problems: list[str] = field(default_factory=list)
+    host_damage: list[str] = field(default_factory=list)
     cases: int = 0
 
-    def add(self, case: str, left: Leftovers, problems: list[str]) -> None:
+    def add(self, case: str, left: Leftovers, problems: list[str],
+            host: list[str] | None = None) -> None:
         self.cases += 1
+        self.host_damage.extend(f"{case}: {d}" for d in host or [])
         for kind in LEAK_CLAUSES:
             for item in getattr(left, kind):
                 self.found[kind].append(f"{case}: {item}")
@@ -117,7 +121,7 @@ def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
         if sb is not None:
             evidence = sb.evidence()
             sb.cleanup()
-            ledger.add(case.name, sb.leftovers, sb.cleanup_problems)
+            ledger.add(case.name, sb.leftovers, sb.cleanup_problems, sb.leftovers_host)
             if sb.leftovers.any():
                 evidence["leftovers"] = {k: v for k, v in vars(sb.leftovers).items() if v}
     return results + _results(case, target, verdicts, judged,
@@ -157,6 +161,18 @@ def leak_results(target: RuntimeTarget, ledger: LeakLedger) -> list[CaseResult]:
                               findings=[Finding(i, expected="nothing left", actual=i)
                                         for i in items[:20]],
                               evidence={"leftovers": items[:50]} if items else {}))
+    if ledger.cases:
+        damage = ledger.host_damage
+        out.append(CaseResult(
+            HOST_CLAUSE, target.name, Outcome.FAIL if damage else Outcome.PASS,
+            case="runtime:leak-check",
+            message=(f"{len(damage)} change(s) to host device nodes, first noticed after: "
+                     + "; ".join(damage[:3]) + (" (cases run concurrently: the case named "
+                                                "is where it was noticed)")) if damage
+            else "the host's /dev/null was unchanged after every case",
+            findings=[Finding(d, location="/dev/null", expected="char 1:3 root:root 0666",
+                              actual=d) for d in damage[:10]],
+            evidence={"changes": damage[:50]} if damage else {}))
     problems = list(ledger.cleanup_problems)
     for path in cgroup_dirs(target.cgroup_parent):
         if not remove_cgroup_tree(path):

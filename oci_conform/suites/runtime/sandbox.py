@@ -155,6 +155,7 @@ class Sandbox:
     helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     leftovers: Leftovers = field(default_factory=Leftovers)
     cleanup_problems: list[str] = field(default_factory=list)
+    leftovers_host: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         token = uuid.uuid4().hex[:6]
@@ -275,8 +276,8 @@ class Sandbox:
         """Runtime delete, note leftovers, then force everything away."""
         damage = repair_dev_null()
         if damage:
-            self.cleanup_problems.append(f"host /dev/null was changed during this case "
-                                         f"({damage}); the harness restored it")
+            self.leftovers_host.append(f"host /dev/null was changed ({damage}); the harness "
+                                       "restored it")
         ncalls = len(self.cli.calls)
         for cid in self.ids():
             if not (self.dir / "state").exists():
