@@ -63,3 +63,23 @@ def test_read_only_pushes_nothing(docker_registry) -> None:
     pull = outcomes[("registry:blob-get", "dist.spec.pulling-blobs.1")]
     assert pull["outcome"] == "pass"
     assert not any(r["clause"].startswith("harness.") for r in doc["results"])
+
+
+@pytest.mark.integration
+def test_matrix_has_a_docker_registry_column(tmp_path: Path) -> None:
+    """`oci-conform matrix --suite registry` starts docker-registry itself for the run."""
+    from oci_conform.drivers.docker_registry import binary_path
+    if not binary_path():
+        pytest.skip("docker-registry is not installed")
+    run = subprocess.run([sys.executable, "-m", "oci_conform", "matrix", "--suite", "registry",
+                          "-k", "manifest-get-by-tag", "--reports", str(tmp_path / "reports"),
+                          "--format", "json"], capture_output=True, text=True, timeout=600,
+                         cwd=tmp_path)
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    doc = json.loads(run.stdout)
+    docker = next(i for i in doc["implementations"] if i["name"] == "docker-registry")
+    assert docker["available"] and docker["version"]
+    mine = [r for r in doc["results"] if r["implementation"] == "docker-registry"]
+    assert any(r["clause"] == "dist.spec.pulling-manifests.10" and r["outcome"] == "pass"
+               for r in mine)
+    assert {r["case"] for r in mine} <= {"registry:manifest-get-by-tag", "registry:cleanup"}
