@@ -88,3 +88,15 @@ def test_vm_section_rules_apply_on_linux() -> None:
     doc = {"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "linux": {},
            "vm": {"kernel": {"path": "vmlinuz"}}}
     assert failed(judge_doc(doc)) == {"rt.config-vm.kernel-object.3"}
+
+
+def test_pre_commit_hook_definition() -> None:
+    from .helpers import REPO
+    text = (REPO / ".pre-commit-hooks.yaml").read_text()
+    assert "- id: oci-config-validate" in text
+    assert "entry: oci-conform config validate" in text
+    files = re.search(r"^\s*files:\s*(\S+)\s*$", text, re.M)
+    assert files is not None
+    pattern = re.compile(files.group(1))
+    assert pattern.search("deploy/bundle/config.json")
+    assert not pattern.search("config.json.bak")

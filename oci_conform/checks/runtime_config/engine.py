@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from oci_conform.checks.runtime_config import (
@@ -105,6 +106,7 @@ def clause_map(kind: str) -> ClauseMap:
     return _MAPS[kind]
 
 
+@lru_cache(maxsize=None)
 def judged_clause_ids(kind: str | None = None) -> frozenset[str]:
     """Every clause id the validator can judge for ``kind`` (all kinds when None)."""
     kinds = KINDS if kind is None else (kind,)
@@ -199,13 +201,24 @@ def _problem_finding(problem: Problem, text: str, file: str) -> Finding:
     return Finding(problem.message, location=problem.pointer, file=file, line=line, column=col)
 
 
+def _sorted(clauses: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(clauses, frozenset):
+        return _sorted_frozen(clauses)
+    return tuple(sorted(clauses))
+
+
+@lru_cache(maxsize=8)
+def _sorted_frozen(clauses: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(clauses))
+
+
 def roll_up(clauses: Iterable[str], obs: Iterable[Obs], applies: Callable[[str], Applicability],
             text: str, file: str, impl: str, case: str) -> list[CaseResult]:
     by_clause: dict[str, list[Obs]] = defaultdict(list)
     for o in obs:
         by_clause[o.clause].append(o)
     out = []
-    for cid in sorted(clauses):
+    for cid in _sorted(clauses):
         where = applies(cid)
         seen = by_clause.get(cid, [])
         if not where.holds:
@@ -220,7 +233,8 @@ def roll_up(clauses: Iterable[str], obs: Iterable[Obs], applies: Callable[[str],
         elif seen:
             out.append(CaseResult(cid, impl, Outcome.PASS, case=case,
                                   message=f"{len(seen)} value(s) examined",
-                                  evidence={"examined": sorted({o.pointer for o in seen})[:20]}))
+                                  evidence={"examined": list(dict.fromkeys(
+                                      o.pointer for o in seen[:20]))}))
         else:
             out.append(CaseResult(cid, impl, Outcome.NA, case=case,
                                   message="nothing in this document for this clause to judge"))
