@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from oci_conform.model.outcome import TIERS, Level, Outcome
 from oci_conform.model.results import CaseResult, Results
-from oci_conform.model.rollup import cell_outcomes, per_implementation
+from oci_conform.model.rollup import Tally, cell_outcomes
 from oci_conform.model.verdict import exit_code
 from oci_conform.report._shared import (
     clause_info,
@@ -128,10 +128,13 @@ def _case(r: CaseResult) -> dict[str, Any]:
     return data
 
 
-def page_data(results: Results) -> dict[str, Any]:
+Cells = dict[tuple[str, str], Outcome]
+
+
+def page_data(results: Results, cells: Cells | None = None) -> dict[str, Any]:
     """The JSON the page script reads: clauses sorted, a cell matrix, the cases per cell."""
     impls = implementation_names(results)
-    cells = cell_outcomes(results)
+    cells = cell_outcomes(results) if cells is None else cells
     ids = sorted({c for c, _ in cells} | set(results.clauses),
                  key=lambda c: clause_sort_key(results, c))
     row_of = {cid: n for n, cid in enumerate(ids)}
@@ -171,12 +174,14 @@ def _tier_row(tier: str, tiers: Counter[tuple[str, Outcome]]) -> dict[str, Any]:
             "bad": sum(counts[o] for o in _BAD)}
 
 
-def _summary(results: Results) -> list[dict[str, Any]]:
+def _summary(results: Results, cells: Cells) -> list[dict[str, Any]]:
     """Per implementation: counts by outcome, by level tier, and the pass-rate bar segments."""
-    tallies = per_implementation(results)
+    tallies: dict[str, Tally] = {}
     by_tier: dict[str, Counter[tuple[str, Outcome]]] = {}
-    for (cid, impl), outcome in cell_outcomes(results).items():
-        by_tier.setdefault(impl, Counter())[(clause_info(results, cid).level.tier, outcome)] += 1
+    tier_of = {cid: info.level.tier for cid, info in results.clauses.items()}
+    for (cid, impl), outcome in cells.items():
+        tallies.setdefault(impl, Tally()).add(outcome)
+        by_tier.setdefault(impl, Counter())[(tier_of.get(cid, "must"), outcome)] += 1
     cards = []
     for name in implementation_names(results):
         tally = tallies.get(name)
@@ -198,12 +203,12 @@ def _summary(results: Results) -> list[dict[str, Any]]:
 
 def render(results: Results) -> str:
     code = int(exit_code(results))
+    cells = cell_outcomes(results)
+    specs = {clause_info(results, c).spec for c in {c for c, _ in cells}}
     template = _environment().get_template("report.html.j2")
     return template.render(
         results=results, verdict=VERDICTS.get(code, str(code)), code=code,
-        cards=_summary(results), outcomes=[(o.value, o.glyph) for o in OUTCOMES],
-        levels=LEVELS, specs=sorted({clause_info(results, c).spec for c, _ in
-                                     cell_outcomes(results)} | {c.spec for c in
-                                                                results.clauses.values()}),
+        cards=_summary(results, cells), outcomes=[(o.value, o.glyph) for o in OUTCOMES],
+        levels=LEVELS, specs=sorted(specs | {c.spec for c in results.clauses.values()}),
         css=_asset("report.css", "</style"), script=_asset("report.js", "</script"),
-        data=json_island(page_data(results)))
+        data=json_island(page_data(results, cells)))

@@ -94,6 +94,16 @@ def watched(browser_context: Any, report_file: Path) -> Iterator[Watched]:
     w.close()
 
 
+def wait_url(page: Any, pred) -> str:
+    """The page URL once ``pred`` holds (filter changes write the URL after a short pause)."""
+    for _ in range(50):
+        url = page.evaluate("location.href")
+        if pred(url):
+            return url
+        page.wait_for_timeout(100)
+    raise AssertionError(f"URL never matched: {url}")
+
+
 def _expected_rows(pred) -> int:
     res = _hostile()
     cells = cell_outcomes(res)
@@ -117,12 +127,12 @@ def test_filters_change_rows_and_url_and_survive_reload(watched: Watched) -> Non
     page.click("#f-outcome .chip[data-value=fail]")
     want = _expected_rows(lambda cells: Outcome.FAIL in cells.values())
     assert watched.visible_rows() == want == len(watched.rendered_clause_ids())
-    assert "outcome=fail" in page.url
+    wait_url(page, lambda u: "outcome=fail" in u)
     page.select_option("#f-spec", "runtime-spec")
     assert set(watched.rendered_clause_ids()) == {"rt.runtime.state.1", "rt.config.process.1"}
     page.fill("#f-q", "cwd")
     assert watched.rendered_clause_ids() == ["rt.config.process.1"]
-    assert "q=cwd" in page.url and "spec=runtime-spec" in page.url
+    wait_url(page, lambda u: "q=cwd" in u and "spec=runtime-spec" in u)
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     assert watched.rendered_clause_ids() == ["rt.config.process.1"]
@@ -130,7 +140,8 @@ def test_filters_change_rows_and_url_and_survive_reload(watched: Watched) -> Non
     assert page.input_value("#f-spec") == "runtime-spec"
     assert page.get_attribute("#f-outcome .chip[data-value=fail]", "aria-pressed") == "true"
     page.click("#f-reset")
-    assert watched.visible_rows() == 7 and "?" not in page.url
+    assert watched.visible_rows() == 7
+    wait_url(page, lambda u: "?" not in u)
     assert watched.errors == []
 
 
@@ -145,7 +156,7 @@ def test_level_differ_and_implementation_filters(watched: Watched) -> None:
     assert "img.manifest.layers.1" not in watched.rendered_clause_ids()   # n/a on both
     page.uncheck("#f-differ")
     page.click("#f-impl .chip[data-value=registry]")
-    assert "impl=registry" in page.url
+    wait_url(page, lambda u: "impl=registry" in u)
     assert page.is_visible("#matrix-head th.c2") and not page.is_visible("#matrix-head th.c0")
     page.click("#f-outcome .chip[data-value=pass]")
     assert watched.rendered_clause_ids() == ["dist.pull.ghost.9"]

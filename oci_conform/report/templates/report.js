@@ -173,7 +173,7 @@
 
   /* ---- virtual rendering: only the rows in (and near) the viewport are in the DOM ---- */
   var scroller = $("scroller");
-  var items = [], tops = new Float64Array(1), rowH = 41, groupH = 29, OVERSCAN = 600;
+  var items = [], tops = new Float64Array(1), rowH = 41, groupH = 29, OVERSCAN = 400;
   var rowCache = new Array(NC), groupCache = new Array(groups.length), renderAll = false;
   var selected = null, framePending = false;
   // Heights measured once a row has been in the DOM (0 = not yet: the default is used).
@@ -214,18 +214,27 @@
   }
   function spacer(h) { return h > 0 ? '<tr class="spacer" aria-hidden="true"><td colspan="' + (NI + 2) + '" style="height:' + h + 'px"></td></tr>' : ""; }
 
+  // Geometry read from the DOM only where layout is clean anyway (scroll, resize), so a filter
+  // change costs one layout, not three.
+  var headH = 0, viewH = 0, scrollY = 0;
+  function readGeometry() { headH = head.offsetHeight; scrollY = scroller.scrollTop; }
+
   function renderRows(depth) {
     framePending = false;
     var from = 0, to = items.length;
+    viewH = window.innerHeight;         // the scroller is never taller than the window
     if (!renderAll) {
-      // scrollTop may still be the old one when the list just got shorter: clamp it.
-      var y = Math.min(scroller.scrollTop, Math.max(0, tops[items.length] + head.offsetHeight -
-        scroller.clientHeight)) - head.offsetHeight;
+      // scrollY may still be the old one when the list just got shorter: clamp it.
+      var y = Math.min(scrollY, Math.max(0, tops[items.length] + headH - viewH)) - headH;
       from = Math.max(0, firstAtOrAfter(y - OVERSCAN));
-      to = Math.min(items.length, firstAtOrAfter(y + scroller.clientHeight + OVERSCAN) + 1);
+      to = Math.min(items.length, firstAtOrAfter(y + viewH + OVERSCAN) + 1);
     }
-    var focusKey = focusedKey(), parts = [spacer(tops[from])];
-    for (var k = from; k < to; k++) parts.push(itemHtml(items[k]));
+    var focusKey = focusedKey(), parts = [spacer(tops[from])], unknown = false;
+    for (var k = from; k < to; k++) {
+      var code = items[k];
+      parts.push(itemHtml(code));
+      if (!(code & 1 ? hGroup[code >> 1] : hClause[code >> 1])) unknown = true;
+    }
     parts.push(spacer(tops[items.length] - tops[to]));
     body.innerHTML = parts.join("");
     markGroups();
@@ -234,7 +243,7 @@
       if (td) td.classList.add("sel");
     }
     restoreFocus(focusKey);
-    if (!renderAll && !(depth >= 2)) measure((depth || 0) + 1);
+    if (unknown && !renderAll && !(depth >= 2)) measure((depth || 0) + 1);
   }
   function markGroups() {
     var rows = body.querySelectorAll("tr.group");
@@ -244,7 +253,7 @@
       rows[n].firstChild.setAttribute("aria-expanded", g.collapsed ? "false" : "true");
     }
   }
-  function measure(depth) {             // learn the real heights of the rows now in the DOM
+  function measure(depth) {             // learn the heights of rows seen for the first time
     var rows = body.querySelectorAll("tr.row, tr.group"), changed = false;
     for (var n = 0; n < rows.length; n++) {
       var tr = rows[n], h = tr.getBoundingClientRect().height;
@@ -255,13 +264,14 @@
     }
     if (!changed) return;
     // Keep the row at the top of the viewport in place while the heights above it change.
-    var y = scroller.scrollTop - head.offsetHeight, k = firstAtOrAfter(y), before = tops[k];
+    readGeometry();
+    var y = scrollY - headH, k = firstAtOrAfter(y), before = tops[k];
     layoutItems();
-    if (y > 0 && k < items.length) scroller.scrollTop += tops[k] - before;
+    if (y > 0 && k < items.length) { scroller.scrollTop += tops[k] - before; scrollY = scroller.scrollTop; }
     renderRows(depth);
   }
   function scheduleRender() {
-    if (!framePending) { framePending = true; requestAnimationFrame(function () { renderRows(0); }); }
+    if (!framePending) { framePending = true; requestAnimationFrame(function () { readGeometry(); renderRows(0); }); }
   }
   function cellEl(i, j) {
     return body.querySelector('tr[data-i="' + i + '"] td.c' + j);
@@ -281,6 +291,7 @@
     var k = items.indexOf(2 * i);
     if (k < 0) return;
     scroller.scrollTop = Math.max(0, tops[k] - 2 * rowH);
+    readGeometry();
     renderRows();
   }
   scroller.addEventListener("scroll", scheduleRender, {passive: true});
@@ -291,7 +302,12 @@
   function applyColumns() {
     var rules = [];
     for (var j = 0; j < NI; j++) if (visibleCols.indexOf(j) < 0) rules.push(".grid .c" + j);
-    colStyle.textContent = rules.length ? rules.join(",") + "{display:none}" : "";
+    var css = rules.length ? rules.join(",") + "{display:none}" : "";
+    if (css !== colStyle.textContent) {
+      colStyle.textContent = css;
+      hClause.fill(0); hGroup.fill(0);  // other column widths: rows may wrap differently
+      headH = head.offsetHeight;
+    }
   }
 
   function updateStatus() {
@@ -305,10 +321,17 @@
     computeMatches();
     applyColumns();
     computeItems();
-    scroller.scrollTop = 0;             // a new filter starts at the top of its rows
+    var wasScrolled = scrollY !== 0;
+    scrollY = 0;                        // a new filter starts at the top of its rows
     renderRows();
+    if (wasScrolled) scroller.scrollTop = 0;
     updateStatus();
-    if (writeState !== false) writeUrl();
+    if (writeState !== false) scheduleUrl();
+  }
+  var urlTimer = 0;
+  function scheduleUrl() {              // typing in the search box writes the URL once, not per key
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(writeUrl, 120);
   }
 
   /* ---- evidence panel ---- */
@@ -505,6 +528,7 @@
   readUrl();
   syncControls();
   buildHead();
+  readGeometry();
   refresh(false);
   openFromState();
   document.body.dataset.buildMs = String(Math.round(performance.now() - T0));
