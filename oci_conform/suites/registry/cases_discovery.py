@@ -10,7 +10,7 @@ import requests
 from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry.framework import Case, CaseError, CaseSkip, Judge
 from oci_conform.suites.registry.judging import content_type, error_body, status, where
-from oci_conform.suites.registry.session import Session, _json
+from oci_conform.suites.registry.session import Session, _json, error_codes
 
 P = "dist.spec."
 LT = P + "listing-tags."
@@ -244,7 +244,7 @@ def _api(s: Session, j: Judge, clauses: tuple[str, ...], repo: str, digest: str,
 def referrers_list(s: Session, j: Judge) -> None:
     repo, refs = _refs(s)
     subject = refs["subject"]
-    clauses = (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7", LR + "8", LR + "9",
+    clauses = (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7", LR + "8", LR + "9", LR + "12",
                P + "enabling-the-referrers-api.3")
     resp, doc = _api(s, j, clauses, repo, subject.digest)
     status(j, LR + "1", resp, (200,), "GET referrers of a subject with referrers")
@@ -256,6 +256,12 @@ def referrers_list(s: Session, j: Judge) -> None:
             actual=resp.content[:200].decode("utf-8", "replace"), location=where(resp))
     if not isinstance(items, list):
         raise CaseError("no descriptor list")
+    link = resp.headers.get("Link")
+    if link is None:
+        j.na(LR + "12", "the referrers list came whole (no Link header)")
+    else:
+        j.check(LR + "12", bool(LINK_RE.match(link)), f"Link header {link!r}",
+                expected='<url>; rel="next"', actual=link, location=where(resp))
     by_digest = {d.get("digest"): d for d in items if isinstance(d, dict)}
     wanted = {k: refs[k] for k in ("sbom", "sig", "config", "index")}
     missing = [k for k, m in wanted.items() if m.digest not in by_digest]
@@ -367,6 +373,73 @@ def referrers_tag_fallback(s: Session, j: Judge) -> None:
             actual=sorted(str(x) for x in listed), location=where(got))
 
 
+EXT = "dist.extensions-oci.extensions-property-descriptions."
+EXT_NAME = "dist.extensions.name.2"
+SEGMENT_RE = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
+
+
+def extensions_discover(s: Session, j: Judge) -> None:
+    """``GET /v2/_oci/ext/discover`` (registry) and ``/v2/<name>/_oci/ext/discover``."""
+    clauses = (EXT + "1", EXT + "2", EXT + "3", EXT + "5", EXT_NAME)
+    repo = s.target().repo
+    answered = 0
+    for path in ("/v2/_oci/ext/discover", f"/v2/{repo}/_oci/ext/discover"):
+        resp = s.client.request("GET", path, headers={"Accept": "application/json"})
+        codes = error_codes(resp.content) or []
+        if resp.status_code == 404 or "UNSUPPORTED" in codes:
+            j.note(f"{path}: HTTP {resp.status_code} {codes}: no extensions offered")
+            continue
+        answered += 1
+        doc = _json(resp.content)
+        exts = doc.get("extensions")
+        j.check(EXT + "1", resp.status_code == 200 and isinstance(exts, list),
+                f"{path}: HTTP {resp.status_code}, extensions is "
+                f"{type(exts).__name__ if exts is not None else 'absent'}",
+                expected="200 with an extensions array", actual=resp.content[:200],
+                location=where(resp))
+        for ext in exts if isinstance(exts, list) else []:
+            item = ext if isinstance(ext, dict) else {}
+            name = item.get("name")
+            j.check(EXT + "2", isinstance(name, str) and bool(name), f"extension name {name!r}",
+                    expected="a string", actual=name, location=where(resp))
+            j.check(EXT + "3", isinstance(item.get("url"), str), f"{name}: url "
+                    f"{item.get('url')!r}", expected="a string", actual=item.get("url"),
+                    location=where(resp))
+            points = item.get("endpoints")
+            j.check(EXT + "5", isinstance(points, list)
+                    and all(isinstance(p, str) for p in points),
+                    f"{name}: endpoints {points!r}", expected="an array of strings",
+                    actual=points, location=where(resp))
+            if isinstance(name, str):
+                segs = name.lstrip("_").split("/")
+                j.check(EXT_NAME, name.startswith("_") and all(SEGMENT_RE.match(x) for x in segs),
+                        f"extension name {name!r}", expected="_<lower-case segments>",
+                        actual=name, location=where(resp))
+    if not answered:
+        for clause in clauses:
+            j.na(clause, "the registry offers no extensions (discover answered 404 or "
+                         "UNSUPPORTED)")
+    for clause in clauses[1:]:
+        if clause not in j.verdicts:
+            j.na(clause, "the discover answer listed no extension")
+
+
+NS = "dist.spec.registry-proxying.7"
+
+
+def ns_parameter(s: Session, j: Judge) -> None:
+    t = s.target()
+    ns = "registry.oci-conform.invalid"
+    resp = s.client.request("GET", f"/v2/{t.repo}/manifests/{t.digest}", params={"ns": ns},
+                            headers={"Accept": t.media_type})
+    echoed = resp.headers.get("OCI-Namespace")
+    if echoed is None:
+        j.na(NS, f"no OCI-Namespace header (HTTP {resp.status_code}): ns not used to scope")
+        return
+    j.check(NS, echoed == ns, f"OCI-Namespace is {echoed!r}", expected=ns, actual=echoed,
+            location=where(resp))
+
+
 CASES = [
     Case("tags-list", "discovery", (LT + "1", LT + "3", LT + "sorted-lexical-or-ascii",
                                     LT + "4"), tags_list, write=False),
@@ -380,10 +453,15 @@ CASES = [
                                     LT + "13"), tags_last, write=False),
     Case("tags-empty-repository", "discovery", (LT + "1", LT + "2", LT + "4"),
          tags_empty_repository),
+    Case("extensions-discover", "discovery", (EXT + "1", EXT + "2", EXT + "3", EXT + "5",
+                                              EXT_NAME), extensions_discover, write=False,
+         since="1.1.0"),
+    Case("ns-parameter", "discovery", (NS,), ns_parameter, write=False),
     Case("tags-unknown-repository", "discovery", (EC + "1", EC + "2", EC + "5"),
          tags_unknown_repository, write=False),
     Case("referrers-list", "referrers", (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7",
-                                         LR + "8", LR + "9", P + "enabling-the-referrers-api.3"),
+                                         LR + "8", LR + "9", LR + "12",
+                                         P + "enabling-the-referrers-api.3"),
          referrers_list, since="1.1.0"),
     Case("referrers-empty", "referrers", (LR + "2", LR + "10"), referrers_empty, since="1.1.0"),
     Case("referrers-invalid-digest", "referrers", (LR + "3",), referrers_invalid_digest,
