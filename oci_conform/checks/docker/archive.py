@@ -104,7 +104,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
                       named.group(1), image_id)
         config = _config_report(report, src, entry["Config"])
         diff_ids = []
-        lower: set[str] = set()
+        lower: set[int] = set()
         for j, layer in enumerate(entry["Layers"]):
             lw = where + "/Layers" + pointer(j)
             real = src.resolve(layer)
@@ -187,7 +187,7 @@ def _scan_legacy_layers(report: Report, src: TarArchive, folders: dict[str, set[
                         version: str, limits: Limits, cache: dict[str, LayerScan]) -> None:
     """Without manifest.json the layer tars are still judged as layers (order unknown, so
     hardlinks may name any earlier-scanned layer)."""
-    lower: set[str] = set()
+    lower: set[int] = set()
     for folder in sorted(folders):
         real = src.resolve(folder + "/layer.tar")
         if real is None or real in cache:

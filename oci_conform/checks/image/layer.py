@@ -46,7 +46,7 @@ class LayerScan:
     diff_id: str | None = None
     kind: str = "unknown"
     entries: int = 0
-    paths: set[str] = field(default_factory=set)
+    paths: set[int] = field(default_factory=set)   # hashes of the entry paths (compact)
 
 
 def _norm(name: str) -> str:
@@ -64,7 +64,7 @@ def _unsafe(name: str) -> str:
 
 
 def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, where: str,
-               version: str, lower: set[str], limits: Limits, declared_size: int = 0
+               version: str, lower: set[int], limits: Limits, declared_size: int = 0
                ) -> LayerScan:
     """Hash and scan ``raw``; problems go to ``report`` with ``where`` as the place."""
     blob = BlobReader(raw, algorithm)
@@ -109,8 +109,10 @@ class _Bomb(Exception):
 
 
 def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
-                  lower: set[str], limits: Limits, scan: LayerScan) -> None:
-    seen: set[str] = set()
+                  lower: set[int], limits: Limits, scan: LayerScan) -> None:
+    # Paths are kept as 64-bit hashes: a layer of half a million entries stays in tens of
+    # MiB (a false match needs a hash collision: about 1e-8 at that size).
+    seen: set[int] = set()
     whiteouts: list[tuple[str, str]] = []
     links: list[tuple[str, str]] = []
     try:
@@ -142,7 +144,7 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
 
 
 def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
-                  seen: set[str], whiteouts: list, links: list, lower: set[str]) -> None:
+                  seen: set[int], whiteouts: list, links: list, lower: set[int]) -> None:
     name = m.name
     place = f"{where} entry {name!r}"
     problem = _unsafe(name)
@@ -155,9 +157,10 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
     path = _norm(name)
     if path in ("", "."):
         return
-    report.check(C.LAYER_DUPLICATES, path not in seen, "duplicate entry for the same path",
+    key = hash(path)
+    report.check(C.LAYER_DUPLICATES, key not in seen, "duplicate entry for the same path",
                  place)
-    seen.add(path)
+    seen.add(key)
     base = posixpath.basename(path)
     if base.startswith(WHITEOUT) and base != OPAQUE and not base.startswith(WHITEOUT + WHITEOUT):
         if base == WHITEOUT:
@@ -171,7 +174,7 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
         bad = _unsafe(target)
         report.check(C.TAR_PATH_RELATIVE, not bad, f"hardlink target is an {bad}", place)
         links.append((_norm(target), place))
-        if _norm(target) in seen or _norm(target) in lower:
+        if hash(_norm(target)) in seen or hash(_norm(target)) in lower:
             report.saw(C.TAR_HARDLINK_TARGET)
             links.pop()
     if m.ischr() or m.isblk():
@@ -180,13 +183,13 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
         report.fail(C.LAYER_SPARSE, "sparse file entry", place)
 
 
-def _finish_layer(report: Report, where: str, seen: set[str], whiteouts: list, links: list,
-                  lower: set[str]) -> None:
+def _finish_layer(report: Report, where: str, seen: set[int], whiteouts: list, links: list,
+                  lower: set[int]) -> None:
     for target, place in whiteouts:
-        report.check(C.LAYER_WHITEOUT_SAME_LAYER, target not in seen,
+        report.check(C.LAYER_WHITEOUT_SAME_LAYER, hash(target) not in seen,
                      f"whiteout hides {target!r}, which is in the same layer", place)
     for target, place in links:
-        later = target in seen
+        later = hash(target) in seen
         report.fail(C.TAR_HARDLINK_TARGET,
                     f"hardlink to {target!r}, which "
                     + ("comes later in the layer" if later else "is in no earlier entry or layer"),

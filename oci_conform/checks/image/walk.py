@@ -177,7 +177,7 @@ def _walk_config(walk: Walk, d: Any, where: str) -> JsonDoc | None:
 def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
     if not isinstance(layers, list):
         return None
-    lower: set[str] = set()
+    lower: set[int] = set()
     diff_ids: list[str | None] = []
     for i, d in enumerate(layers):
         where = f"{here}#/layers/{i}"
@@ -191,7 +191,7 @@ def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
     return diff_ids
 
 
-def _scan(walk: Walk, d: dict, where: str, lower: set[str]) -> LayerScan | None:
+def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
     digest = d["digest"]
     if digest in walk.layers:
         return walk.layers[digest]
