@@ -55,7 +55,7 @@ _PROCESS = under("/process", C, {
     "user/additionalGids": "posixuser.4", "user/username": "windows-user.1",
 }) + [("/process", C + "process.1")]
 
-_HOOKS = [("/hooks", C + "hooks.1"), ("/hooks/prestart", C + "hooks.2"),
+_HOOKS: list[Row] = [("/hooks", C + "hooks.1"), ("/hooks/prestart", C + "hooks.2"),
           ("/hooks/createRuntime", C + "hooks.11"), ("/hooks/createContainer", C + "hooks.20"),
           ("/hooks/startContainer", C + "hooks.23"), ("/hooks/poststart", C + "hooks.26"),
           ("/hooks/poststop", C + "hooks.29")]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from oci_conform.checks.runtime_config.pointer import get
 
@@ -13,7 +13,7 @@ def is_abs(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("/")
 
 
-def is_int(value: Any) -> bool:
+def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -28,13 +28,13 @@ def spec_version_for(declared: Any, known: tuple[str, ...] = RUNTIME_VERSIONS) -
     if isinstance(declared, str) and declared in known:
         return declared
     triple = _triple(declared) if isinstance(declared, str) else None
-    releases = [v for v in known if _triple(v)]
+    releases = [(t, v) for v in known if (t := _triple(v)) is not None]
     if triple is None or not releases:
         return known[-1]
-    if triple > max(_triple(v) for v in releases):  # type: ignore[type-var]
+    if triple > max(t for t, _ in releases):
         return known[-1]
-    fitting = [v for v in releases if _triple(v) <= triple]  # type: ignore[operator]
-    return fitting[-1] if fitting else releases[0]
+    fitting = [v for t, v in releases if t <= triple]
+    return fitting[-1] if fitting else releases[0][1]
 
 
 def platform_of(doc: Any) -> str:

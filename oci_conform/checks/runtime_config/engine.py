@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from oci_conform.checks.runtime_config import (
-    annotations,
+    annotation_keys,
     features,
     hooks,
     linux_devices,
@@ -54,14 +54,14 @@ FEATURES_SINCE = "1.1.0"
 MAX_FINDINGS = 50
 
 LINUX_CHECKS: tuple[Check, ...] = (
-    annotations.check_uts, linux_namespaces.check_namespaces, linux_namespaces.check_mappings,
+    annotation_keys.check_uts, linux_namespaces.check_namespaces, linux_namespaces.check_mappings,
     linux_namespaces.check_time_offsets, linux_namespaces.check_sysctl,
     linux_devices.check_devices, linux_devices.check_allow_list, linux_devices.check_net_devices,
     linux_resources.check_resources, linux_seccomp.check_seccomp, linux_misc.check_paths,
     linux_misc.check_intel_rdt, linux_misc.check_memory_policy)
 CONFIG_CHECKS: tuple[Check, ...] = (
     root.check_version, root.check_root, process.check_process, mounts.check_mounts,
-    hooks.check_hooks, annotations.check_annotations, annotations.check_image_annotations,
+    hooks.check_hooks, annotation_keys.check_annotations, annotation_keys.check_image_annotations,
     platforms.check_platform_sections)
 
 # Clause ids the semantic checks may name beyond the schema table (kept in step by a test).
@@ -106,7 +106,7 @@ def clause_map(kind: str) -> ClauseMap:
     return _MAPS[kind]
 
 
-@lru_cache(maxsize=None)
+@cache
 def judged_clause_ids(kind: str | None = None) -> frozenset[str]:
     """Every clause id the validator can judge for ``kind`` (all kinds when None)."""
     kinds = KINDS if kind is None else (kind,)

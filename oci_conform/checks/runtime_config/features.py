@@ -27,7 +27,7 @@ def drop_nulls(doc: Any) -> Any:
 
 
 def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
-    versions = {}
+    versions: dict[str, tuple[int, int, int]] = {}
     for field, clause in (("ociVersionMin", "specification-version.1"),
                           ("ociVersionMax", "specification-version.3")):
         value = doc.get(field)
@@ -35,8 +35,9 @@ def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
             ok = bool(SEMVER.match(value))
             yield judge(FE + clause, f"/{field}", ok, f"{field} is not a SemVer version",
                         "MAJOR.MINOR.PATCH", value)
-            if ok:
-                versions[field] = _triple(value)
+            triple = _triple(value) if ok else None
+            if triple is not None:
+                versions[field] = triple
     if len(versions) == 2:
         yield judge(FE + "specification-version.5", "/ociVersionMax",
                     versions["ociVersionMax"] >= versions["ociVersionMin"],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from oci_conform.checks.runtime_config.common import cpu_list_ok, is_int
@@ -19,11 +19,13 @@ def check_resources(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
     res = get(doc, "linux", "resources")
     if not isinstance(res, dict):
         return
-    for section, check in (("memory", _memory), ("cpu", _cpu), ("blockIO", _block_io),
-                           ("pids", _pids), ("rdma", _rdma), ("unified", _unified)):
+    sections: list[tuple[str, Callable[[dict[str, Any]], Iterator[Obs]]]] = [
+        ("memory", _memory), ("cpu", _cpu), ("blockIO", _block_io), ("rdma", _rdma),
+        ("unified", _unified), ("pids", lambda pids: _pids(pids, ctx))]
+    for section, check in sections:
         value = res.get(section)
         if isinstance(value, dict):
-            yield from (check(value, ctx) if check is _pids else check(value))
+            yield from check(value)
 
 
 def _memory(mem: dict[str, Any]) -> Iterator[Obs]:

@@ -41,7 +41,8 @@ def check_root(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
 
 
 def _windows_root(doc: dict[str, Any], root: Any) -> Iterator[Obs]:
-    windows = doc.get("windows") if isinstance(doc.get("windows"), dict) else {}
+    windows = doc.get("windows")
+    windows = windows if isinstance(windows, dict) else {}
     if "hyperv" in windows:
         yield judge(C + "root.3", "/root", root is None,
                     "root must not be set for a Hyper-V container", "absent", root)
