@@ -9,7 +9,10 @@ from typing import Any
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import (
-    add_output_options, add_selection_options, emit, progress,
+    add_output_options,
+    add_selection_options,
+    emit,
+    progress,
 )
 from oci_conform.drivers.registry_http import REDACTED, Credentials
 from oci_conform.model.results import Results

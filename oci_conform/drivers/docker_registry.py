@@ -103,7 +103,7 @@ class DockerRegistry:
         assert self.folder is not None
         return self.folder / "registry.log"
 
-    def start(self) -> "DockerRegistry":
+    def start(self) -> DockerRegistry:
         path = self.binary or binary_path()
         if not path:
             raise RegistryStartError("docker-registry is not installed "
@@ -170,7 +170,7 @@ class DockerRegistry:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
 
-    def __enter__(self) -> "DockerRegistry":
+    def __enter__(self) -> DockerRegistry:
         try:
             return self.start()
         except BaseException:
