@@ -37,7 +37,8 @@ def _layout_with_many_entries(root):
         return {"mediaType": mt, "digest": "sha256:" + d, "size": len(body)}
     layer = blob(gz, "application/vnd.oci.image.layer.v1.tar+gzip")
     config = blob(json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
-        "type": "layers", "diff_ids": [diff]}}).encode(), "application/vnd.oci.image.config.v1+json")
+        "type": "layers", "diff_ids": [diff]}}).encode(),
+        "application/vnd.oci.image.config.v1+json")
     manifest = blob(json.dumps({"schemaVersion": 2, "config": config, "layers": [layer]}).encode(),
                     "application/vnd.oci.image.manifest.v1+json")
     manifest["platform"] = {"architecture": "amd64", "os": "linux"}

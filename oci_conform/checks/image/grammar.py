@@ -44,7 +44,7 @@ def digest_problems(digest: object, version: str) -> list[tuple[str, str]]:
     enc = m.group(2)
     if len(enc) == alg.hex_len and re.fullmatch(r"[a-fA-F0-9]+", enc) and enc != enc.lower():
         return [(alg.case_clause, f"{alg.name} digest uses upper-case hex: {digest}")]
-    if not re.fullmatch(r"[a-f0-9]{%d}" % alg.hex_len, enc):
+    if not re.fullmatch(f"[a-f0-9]{{{alg.hex_len}}}", enc):
         return [(alg.encoded_clause, f"{alg.name} encoded part must be {alg.hex_len} lower-case "
                                      f"hex digits, got {len(enc)} characters")]
     return []

@@ -15,7 +15,6 @@ from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.grammar import LAYER_TYPES
 from oci_conform.checks.image.report import Report
 from oci_conform.checks.image.streams import (
-    CHUNK,
     BlobReader,
     CorruptStream,
     Decompressed,

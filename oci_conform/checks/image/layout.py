@@ -106,7 +106,7 @@ def _check_blob_names(report: Report, source: ImageSource, reached: set[str], ve
         digest = f"{alg}:{enc}"
         ok = "/" not in enc and bool(DIGEST_RE.match(digest))
         if ok and alg in algs:
-            ok = bool(re.fullmatch(r"[a-f0-9]{%d}" % algs[alg].hex_len, enc))
+            ok = bool(re.fullmatch(f"[a-f0-9]{{{algs[alg].hex_len}}}", enc))
         if not report.check(C.LAYOUT_BLOB_NAMES, ok,
                             "file under blobs/ is not named <algorithm>/<encoded digest>",
                             f"blobs/{name}"):
