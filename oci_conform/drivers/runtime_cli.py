@@ -44,7 +44,7 @@ class RuntimeCommand:
     wrapper: str = ""
 
     @classmethod
-    def parse(cls, text: str) -> "RuntimeCommand":
+    def parse(cls, text: str) -> RuntimeCommand:
         """``[WRAPPER:]BINARY [ARGS...]`` -> RuntimeCommand (raises CommandError)."""
         try:
             words = shlex.split(text)

@@ -9,18 +9,29 @@ from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.bundle import base_config
 from oci_conform.drivers.host_probes import HostFacts, caps_from_mask, mask_from_caps
 from oci_conform.drivers.runtime_cli import (
-    WRAPPERS, CommandError, Invocation, RuntimeCommand, run_command,
+    WRAPPERS,
+    CommandError,
+    Invocation,
+    RuntimeCommand,
+    run_command,
 )
 from oci_conform.model.outcome import Outcome
 from oci_conform.suites.base import Selection
 from oci_conform.suites.runtime import SUITE, all_cases, parse_runtime, select
 from oci_conform.suites.runtime.case import Case, Verdict, bad, broke, ok
 from oci_conform.suites.runtime.runner import (
-    HARNESS_CLAUSES, LeakLedger, _results, clauses_in_force, leak_results, skip_reason,
+    HARNESS_CLAUSES,
+    LeakLedger,
+    _results,
+    clauses_in_force,
+    leak_results,
+    skip_reason,
 )
 from oci_conform.suites.runtime.sandbox import Leftovers
 from oci_conform.suites.runtime.target import (
-    RuntimeTarget, judged_version, parse_version_output,
+    RuntimeTarget,
+    judged_version,
+    parse_version_output,
 )
 
 GROUPS = {"state", "hooks", "process", "mounts", "namespaces", "devices", "cgroups",

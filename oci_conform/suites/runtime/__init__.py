@@ -8,8 +8,8 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.drivers.bundle import BundleError, build_base_rootfs, find_busybox
@@ -19,8 +19,15 @@ from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext, Selection
 from oci_conform.suites.runtime import (
-    cgroups, devices_sysctl, features, lifecycle_hooks, mounts_root, namespaces, process,
-    security, state_ops,
+    cgroups,
+    devices_sysctl,
+    features,
+    lifecycle_hooks,
+    mounts_root,
+    namespaces,
+    process,
+    security,
+    state_ops,
 )
 from oci_conform.suites.runtime.case import Case
 from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, run_cases

@@ -8,8 +8,9 @@ turns those files into verdicts.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import Finding

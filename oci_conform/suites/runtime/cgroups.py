@@ -6,11 +6,18 @@ files under its ``cgroupsPath`` are read from the host.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from oci_conform.suites.runtime.case import (
-    Case, Verdict, bad, broke, error_case, expect, needs_controller, skipped,
+    Case,
+    Verdict,
+    bad,
+    broke,
+    error_case,
+    expect,
+    needs_controller,
+    skipped,
 )
 from oci_conform.suites.runtime.sandbox import CGROUP_ROOT, JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget

@@ -4,7 +4,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from oci_conform.suites.runtime.case import (
-    Case, Observation, Verdict, broke, error_case, expect, needs_controller, probe_case,
+    Case,
+    Observation,
+    Verdict,
+    broke,
+    error_case,
+    expect,
+    needs_controller,
+    probe_case,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 

@@ -8,7 +8,13 @@ from __future__ import annotations
 import re
 
 from oci_conform.suites.runtime.case import (
-    Case, Verdict, bad, broke, expect, needs_features, skipped,
+    Case,
+    Verdict,
+    bad,
+    broke,
+    expect,
+    needs_features,
+    skipped,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.schemas import validate

@@ -14,7 +14,14 @@ import time
 from dataclasses import dataclass, field
 
 from oci_conform.suites.runtime.case import (
-    Case, Verdict, bad, broke, expect, needs_hook, ok, skipped,
+    Case,
+    Verdict,
+    bad,
+    broke,
+    expect,
+    needs_hook,
+    ok,
+    skipped,
 )
 from oci_conform.suites.runtime.sandbox import Sandbox, parse_json
 
@@ -67,7 +74,7 @@ class HookPlan:
 
     hooks: list[tuple[str, str, str, int]] = field(default_factory=list)  # label, type, mode, t
 
-    def add(self, label: str, kind: str, mode: str = "ok", timeout: int = 0) -> "HookPlan":
+    def add(self, label: str, kind: str, mode: str = "ok", timeout: int = 0) -> HookPlan:
         self.hooks.append((label, kind, mode, timeout))
         return self
 

@@ -5,8 +5,16 @@ destination and its per-mount and super-block options.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from oci_conform.suites.runtime.case import (
-    Case, Observation, Verdict, broke, error_case, expect, probe_case,
+    Case,
+    Observation,
+    Verdict,
+    broke,
+    error_case,
+    expect,
+    probe_case,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
@@ -14,9 +22,9 @@ G = "mounts"
 MOUNTINFO = "cat /proc/self/mountinfo > /results/mountinfo"
 
 
-def mount_at(obs: Observation, dest: str) -> dict[str, object] | None:
+def mount_at(obs: Observation, dest: str) -> dict[str, Any] | None:
     """The last (topmost) mount at ``dest``: its options, tags, type and super options."""
-    found = None
+    found: dict[str, Any] | None = None
     for line in obs.lines("mountinfo"):
         parts = line.split()
         if len(parts) < 10 or parts[4] != dest:
@@ -66,8 +74,10 @@ def root_path_case() -> Case:
     def judge(obs: Observation, sb: Sandbox) -> Verdict:
         return expect(obs.get("marker").strip() == "from-rootfs", "root.path is the root "
                       "filesystem", "from-rootfs", obs.get("marker").strip())
-    return probe_case("root-path-is-rootfs", G, ("rt.config.root.5",), script, judge,
-                      lambda c, s: (s.write(c), mutate(c, s)) and None)
+    def prepare(cfg: JSON, sb: Sandbox) -> None:
+        sb.write(cfg)
+        mutate(cfg, sb)
+    return probe_case("root-path-is-rootfs", G, ("rt.config.root.5",), script, judge, prepare)
 
 
 def tmpfs_case() -> Case:
@@ -239,7 +249,8 @@ def rootfs_propagation_case() -> Case:
         tags = root["tags"]
         return expect(any(t.startswith("master:") for t in tags), "rootfsPropagation slave "  # type: ignore
                       "applies to /", "master:N tag", str(root["line"]))
-    return probe_case("rootfs-propagation-slave", G, ("rt.config-linux.rootfs-mount-propagation.1",),
+    return probe_case("rootfs-propagation-slave", G,
+                      ("rt.config-linux.rootfs-mount-propagation.1",),
                       MOUNTINFO, judge,
                       lambda c, s: c["linux"].__setitem__("rootfsPropagation", "slave"),
                       requires=(lambda t: None if t.host.root_propagation == "shared" else
@@ -252,7 +263,8 @@ def _missing_root(cfg: JSON, sb: Sandbox) -> None:
 
 
 CASES: list[Case] = [
-    root_readonly_case(), root_writable_case(), root_path_case(), tmpfs_case(), bind_case(True), bind_case(False),
+    root_readonly_case(), root_writable_case(), root_path_case(), tmpfs_case(),
+    bind_case(True), bind_case(False),
     order_case(), relative_dest_case(), default_fs_case(), rootfs_propagation_case(),
     *[option_case(o) for o in FLAG_OPTIONS],
     *[propagation_case(p) for p in PROPAGATION],

@@ -5,7 +5,15 @@ import os
 import time
 
 from oci_conform.suites.runtime.case import (
-    Case, Observation, Verdict, bad, broke, error_case, expect, needs_host, needs_namespace,
+    Case,
+    Observation,
+    Verdict,
+    bad,
+    broke,
+    error_case,
+    expect,
+    needs_host,
+    needs_namespace,
     probe_case,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox

@@ -5,18 +5,26 @@ The container process is busybox ``sh`` as PID 1 of a new pid namespace, so
 """
 from __future__ import annotations
 
-import array
 import os
 import resource
 import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from oci_conform.drivers.host_probes import caps_from_mask
 from oci_conform.suites.runtime.case import (
-    Case, Observation, Verdict, bad, broke, error_case, expect, ok, probe_case, run_probe,
+    Case,
+    Observation,
+    Verdict,
+    broke,
+    error_case,
+    expect,
+    ok,
+    probe_case,
+    run_probe,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
@@ -79,9 +87,10 @@ def user_case() -> Case:
     def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
         st = status(obs)
         uids, gids = st.get("Uid", "").split(), st.get("Gid", "").split()
-        return [expect(uids and set(uids) == {"1000"}, "uid applies (real, effective, saved, fs)",
+        return [expect(bool(uids) and set(uids) == {"1000"},
+                       "uid applies (real, effective, saved, fs)",
                        "1000", st.get("Uid"), "/process/user/uid", "rt.config.posixuser.1"),
-                expect(gids and set(gids) == {"1001"}, "gid applies", "1001", st.get("Gid"),
+                expect(bool(gids) and set(gids) == {"1001"}, "gid applies", "1001", st.get("Gid"),
                        "/process/user/gid", "rt.config.posixuser.2")]
     return probe_case("process-user-uid-gid", G, ("rt.config.posixuser.1",
                       "rt.config.posixuser.2"), SNAPSHOT, judge,
@@ -271,7 +280,7 @@ class ConsoleReceiver:
         self.path.unlink(missing_ok=True)
 
 
-def terminal_flow(size: dict[str, int] | None) -> "callable":
+def terminal_flow(size: dict[str, int] | None) -> Callable[[Sandbox], list[Verdict]]:
     def flow(sb: Sandbox) -> list[Verdict]:
         recv = ConsoleReceiver()
         try:
@@ -344,4 +353,3 @@ CASES: list[Case] = [
                console_size_ignored,
                _proc(lambda p: p.__setitem__("consoleSize", {"height": 10, "width": 10}))),
 ]
-_ = (array, bad)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
+from typing import Any
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.model.outcome import Outcome
@@ -71,7 +72,7 @@ def clauses_in_force(case: Case, catalog: Catalog, target: RuntimeTarget
 
 
 def _results(case: Case, target: RuntimeTarget, verdicts: list[Verdict], judged: list[str],
-             evidence: dict[str, object], duration: float) -> list[CaseResult]:
+             evidence: dict[str, Any], duration: float) -> list[CaseResult]:
     per_clause: dict[str, list[Verdict]] = {c: [] for c in judged}
     for v in verdicts:
         for cid in (v.clauses or tuple(judged)):
@@ -86,7 +87,7 @@ def _results(case: Case, target: RuntimeTarget, verdicts: list[Verdict], judged:
         findings: list[Finding] = [f for v in vs for f in v.findings]
         message = "; ".join(dict.fromkeys(v.message for v in vs if v.outcome == worst.outcome
                                           and v.message))
-        keep = evidence if worst.outcome in (Outcome.FAIL, Outcome.ERROR) else \
+        keep: dict[str, Any] = evidence if worst.outcome in (Outcome.FAIL, Outcome.ERROR) else \
             {k: evidence[k] for k in ("container_id", "invocations", "probe") if k in evidence}
         out.append(CaseResult(cid, target.name, worst.outcome, case=f"runtime:{case.name}",
                               message=message[:500], findings=findings, evidence=keep,
@@ -135,7 +136,7 @@ def run_cases(cases: Iterable[Case], catalog: Catalog, target: RuntimeTarget, jo
     chosen = list(cases)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = [pool.submit(execute, c, catalog, target, ledger) for c in chosen]
-        for n, (case, fut) in enumerate(zip(chosen, futures), 1):
+        for n, (case, fut) in enumerate(zip(chosen, futures, strict=True), 1):
             results = fut.result()
             bad = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
             progress(f"[runtime] {target.name} {n}/{len(chosen)} {case.name}: "

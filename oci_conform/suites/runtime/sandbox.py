@@ -290,7 +290,8 @@ class Sandbox:
         self._force_clean()
 
     def _find_leftovers(self) -> Leftovers:
-        procs = set(processes_under(self.dir, (self.rootfs,))) | {p for p in self.pids if pid_alive(p)}
+        procs = set(processes_under(self.dir, (self.rootfs,)))
+        procs |= {p for p in self.pids if pid_alive(p)}
         procs -= {h.pid for h in self.helpers}
         state_left = []
         root = self.dir / "state"

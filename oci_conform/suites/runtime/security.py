@@ -2,7 +2,13 @@
 from __future__ import annotations
 
 from oci_conform.suites.runtime.case import (
-    Case, Observation, Verdict, error_case, expect, needs_host, probe_case,
+    Case,
+    Observation,
+    Verdict,
+    error_case,
+    expect,
+    needs_host,
+    probe_case,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
