@@ -40,7 +40,7 @@ def validate_aci(path: Path, limits: Limits) -> tuple[Report, dict]:
         try:
             manifest = _scan(report, plain, limits, evidence)
             plain.drain()
-            evidence["image_id"] = "sha512-" + plain.hash.hexdigest()
+            evidence["image_id"] = (plain.diff_id() or "sha512:").replace("sha512:", "sha512-")
             report.note(A + "image-id", f"image id {evidence['image_id'][:23]}...", path.name)
         except TooBig as exc:
             report.error(A + "archive.tar", f"refused as a decompression bomb: {exc}", path.name)
@@ -69,7 +69,8 @@ def _scan(report: Report, plain: Decompressed, limits: Limits, evidence: dict) -
     top: set[str] = set()
     count = 0
     try:
-        tf = tarfile.open(fileobj=plain, mode="r|", bufsize=CHUNK, encoding="utf-8",
+        tf = tarfile.open(fileobj=plain, mode="r|", bufsize=CHUNK,  # type: ignore[call-overload]
+                          encoding="utf-8",
                           errors="surrogateescape")
         for m in tf:
             count += 1

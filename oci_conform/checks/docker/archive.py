@@ -103,7 +103,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
                       "config file name is not the sha256 of its content", where + "/Config",
                       named.group(1), image_id)
         config = _config_report(report, src, entry["Config"])
-        diff_ids = []
+        diff_ids: list[str | None] = []
         lower: set[int] = set()
         for j, layer in enumerate(entry["Layers"]):
             lw = where + "/Layers" + pointer(j)

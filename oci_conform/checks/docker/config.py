@@ -19,7 +19,7 @@ def check_image_json(report: Report, doc: Any, version: str = "1.1.1") -> None:
                  "architecture is missing", "/architecture")
     report.check(D.I_OS, isinstance(doc.get("os"), str) and doc["os"] != "",
                  "os is missing", "/os")
-    rootfs = doc.get("rootfs")
+    rootfs: Any = doc.get("rootfs")
     ok = isinstance(rootfs, dict) and rootfs.get("type") == "layers" \
         and isinstance(rootfs.get("diff_ids"), list)
     report.check(D.I_ROOTFS, ok, "rootfs must be {type: layers, diff_ids: [...]}", "/rootfs")

@@ -34,14 +34,14 @@ def check_v2s2(report: Report, doc: Any, version: str = "1.1.1") -> None:
     report.check(D.M_MEDIATYPE, doc.get("mediaType") == D.MT_V2S2,
                  "mediaType should name the schema 2 manifest type", "/mediaType", D.MT_V2S2,
                  repr(doc.get("mediaType")))
-    config = doc.get("config")
+    config: Any = doc.get("config")
     if report.check(D.M_CONFIG, isinstance(config, dict), "config descriptor is missing",
                     "/config"):
         _descriptor(report, config, "/config", version)
         report.check(D.M_CONFIG_MT, config.get("mediaType") == D.MT_CONFIG,
                      "config mediaType is not the Docker container config type",
                      "/config/mediaType", D.MT_CONFIG, repr(config.get("mediaType")))
-    layers = doc.get("layers")
+    layers: Any = doc.get("layers")
     if report.check(D.M_LAYERS, isinstance(layers, list), "layers must be an array", "/layers"):
         for i, d in enumerate(layers):
             _descriptor(report, d, "/layers" + pointer(i), version)
@@ -60,7 +60,7 @@ def check_list(report: Report, doc: Any, version: str = "1.1.1") -> None:
     report.check(D.L_MEDIATYPE, doc.get("mediaType") == D.MT_LIST,
                  "mediaType should name the manifest list type", "/mediaType", D.MT_LIST,
                  repr(doc.get("mediaType")))
-    entries = doc.get("manifests")
+    entries: Any = doc.get("manifests")
     if not report.check(D.L_MANIFESTS, isinstance(entries, list), "manifests must be an array",
                         "/manifests"):
         return

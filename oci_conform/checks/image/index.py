@@ -35,7 +35,7 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
         report.check(C.IDX_ARTIFACTTYPE, media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
                      "/artifactType")
-    manifests = doc.get("manifests")
+    manifests: Any = doc.get("manifests")
     if report.check(C.IDX_MANIFESTS, isinstance(manifests, list),
                     "manifests must be present and an array", "/manifests"):
         for i, d in enumerate(manifests):

@@ -28,7 +28,7 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
         report.check(C.MAN_MEDIATYPE, doc["mediaType"] == MT_MANIFEST,
                      "manifest mediaType is not the image manifest type", "/mediaType",
                      MT_MANIFEST, doc["mediaType"])
-    config = doc.get("config")
+    config: Any = doc.get("config")
     if report.check(C.MAN_CONFIG, isinstance(config, dict), "config descriptor is missing",
                     "/config"):
         check_descriptor(report, config, "/config", version, mt_clause=C.MAN_CONFIG_MT)

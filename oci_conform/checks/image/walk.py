@@ -127,7 +127,7 @@ def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
         return
     for i, child in enumerate(doc.value.get("manifests") or []):
         walk_descriptor(walk, child, f"{file_of(d['digest'])}#/manifests/{i}", depth + 1)
-    subject = doc.value.get("subject")
+    subject: Any = doc.value.get("subject")
     if _usable(subject) and walk.source.open_blob(subject["digest"]) is None:
         walk.report.note(C.IDX_MANIFESTS, f"subject {subject['digest']} is not in this image",
                          f"{file_of(d['digest'])}#/subject")

@@ -63,7 +63,7 @@ def sniff_path(path: Path, text: str) -> ImageRef:
                 names.add(member.name.lstrip("./").rstrip("/"))
                 if n > 5000:
                     break
-                tar.members = []
+                tar.members = []  # type: ignore[attr-defined]
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise ValueError(f"{text}: not a folder or tar archive ({exc})") from None
     if "manifest" in names and any(n == "rootfs" or n.startswith("rootfs/") for n in names):

@@ -59,7 +59,7 @@ class TarArchive:
                     self.links[name] = target
             elif not member.isdir():
                 self.odd[name] = f"{member.name!r} is a special file"
-            self.tar.members = []
+            self.tar.members = []  # type: ignore[attr-defined]
 
     def read_small(self, name: str, limit: int = SMALL_LIMIT) -> bytes | None:
         f = self.open(name)
@@ -91,7 +91,7 @@ class TarArchive:
             if target is None or not target.isfile():
                 return None
             member = target
-        return self.tar.extractfile(member)
+        return self.tar.extractfile(member)  # type: ignore[return-value]
 
     def has_dir(self, name: str) -> bool:
         prefix = _norm(name) + "/"
