@@ -155,6 +155,13 @@ def test_level_differ_and_implementation_filters(watched: Watched) -> None:
     assert watched.visible_rows() == differ
     assert "img.manifest.layers.1" not in watched.rendered_clause_ids()   # n/a on both
     page.uncheck("#f-differ")
+    page.select_option("#f-spec", "distribution-spec")
+    page.check("#f-compact")                       # only the registry has results there
+    assert page.is_visible("#matrix-head th.c2") and not page.is_visible("#matrix-head th.c0")
+    wait_url(page, lambda u: "compact=1" in u)
+    page.uncheck("#f-compact")
+    page.select_option("#f-spec", "")
+    assert page.is_visible("#matrix-head th.c0")
     page.click("#f-impl .chip[data-value=registry]")
     wait_url(page, lambda u: "impl=registry" in u)
     assert page.is_visible("#matrix-head th.c2") and not page.is_visible("#matrix-head th.c0")
@@ -209,20 +216,27 @@ def test_groups_collapse_and_screenshot(watched: Watched, tmp_path: Path) -> Non
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
 
 
-def test_screenshot_of_the_default_run(browser_context: Any) -> None:
-    """With OCI_CONFORM_SCREENSHOT set, shoot the report of reports/results.json (the README's)."""
-    source = REPO / "reports" / "results.json"
-    if not os.environ.get("OCI_CONFORM_SCREENSHOT") or not source.is_file():
+def test_screenshot_of_the_default_run(browser_context: Any, tmp_path: Path) -> None:
+    """OCI_CONFORM_SCREENSHOT=1 (reports/results.json) or =PATH/results.json: the README's PNG.
+
+    Writes reports/screenshot.png: the report of a real run, as a reader first sees it.
+    """
+    wanted = os.environ.get("OCI_CONFORM_SCREENSHOT", "")
+    source = REPO / "reports" / "results.json" if wanted in ("", "1") else Path(wanted)
+    if not wanted or not source.is_file():
         pytest.skip("set OCI_CONFORM_SCREENSHOT=1 after `oci-conform matrix` wrote "
-                    "reports/results.json to shoot its report")
+                    "reports/results.json (or to a results.json path) to shoot its report")
     from oci_conform.results_file import load_results
-    page_file = REPO / "reports" / "report.html"
+    page_file = tmp_path / "report.html"
     page_file.write_text(html_report.render(load_results(source)), encoding="utf-8")
     w = Watched(browser_context, page_file.as_uri())
     try:
-        page = w.open()
-        target = REPO / "reports" / "report-default-run.png"
+        page = w.open("?spec=runtime-spec&outcome=fail,error,xpass&compact=1")  # needs a reader
+        page.set_viewport_size({"width": 1400, "height": 1800})
+        page.wait_for_timeout(300)                     # the matrix fills the taller window
+        target = REPO / "reports" / "screenshot.png"
         page.screenshot(path=str(target), full_page=False)
+        page.set_viewport_size({"width": 1400, "height": 1000})
         assert w.errors == [] and target.stat().st_size > 20_000
     finally:
         w.close()

@@ -106,7 +106,7 @@
     head.innerHTML = h + "</tr>";
   }
   /* ---- filter state <-> URL query ---- */
-  var state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, cell: ""};
+  var state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, compact: false, cell: ""};
   function readUrl() {
     var p = new URLSearchParams(location.search || location.hash.replace(/^#/, ""));
     var list = function (k) { return (p.get(k) || "").split(",").filter(Boolean); };
@@ -116,6 +116,7 @@
     state.spec = p.get("spec") || "";
     state.q = p.get("q") || "";
     state.differ = p.get("differ") === "1";
+    state.compact = p.get("compact") === "1";
     state.cell = p.get("cell") || "";
   }
   function writeUrl() {
@@ -126,6 +127,7 @@
     if (state.spec) p.set("spec", state.spec);
     if (state.q) p.set("q", state.q);
     if (state.differ) p.set("differ", "1");
+    if (state.compact) p.set("compact", "1");
     if (state.cell) p.set("cell", state.cell);
     var qs = p.toString();
     var url = location.pathname + (qs ? "?" + qs : "");
@@ -140,6 +142,7 @@
     });
     $("f-level").value = state.level; $("f-spec").value = state.spec;
     $("f-q").value = state.q; $("f-differ").checked = state.differ;
+    $("f-compact").checked = state.compact;
   }
 
   /* ---- matching ---- */
@@ -168,6 +171,19 @@
       }
       match[i] = ok ? 1 : 0;
     }
+    if (state.compact) dropEmptyColumns();
+  }
+  var NA = OUT.indexOf("n/a");
+  function dropEmptyColumns() {         // "hide columns without results": n/a counts as none
+    var used = new Uint8Array(NI);
+    for (var i = 0; i < NC; i++) {
+      if (!match[i]) continue;
+      for (var k = 0; k < visibleCols.length; k++) {
+        var o = M[i][visibleCols[k]];
+        if (o >= 0 && o !== NA) used[visibleCols[k]] = 1;
+      }
+    }
+    visibleCols = visibleCols.filter(function (j) { return used[j]; });
   }
 
 
@@ -500,8 +516,9 @@
   $("f-spec").addEventListener("change", function (e) { state.spec = e.target.value; refresh(); });
   $("f-q").addEventListener("input", function (e) { state.q = e.target.value; refresh(); });
   $("f-differ").addEventListener("change", function (e) { state.differ = e.target.checked; refresh(); });
+  $("f-compact").addEventListener("change", function (e) { state.compact = e.target.checked; refresh(); });
   $("f-reset").addEventListener("click", function () {
-    state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, cell: state.cell};
+    state = {outcome: [], impl: [], level: "", spec: "", q: "", differ: false, compact: false, cell: state.cell};
     syncControls(); refresh();
   });
   function setAll(collapsed) {
