@@ -185,3 +185,55 @@ def test_no_files_written_outside_tmp(tmp_path):
     validate(root)
     assert set(os.listdir(tmp_path)) == before | {"x"}
     assert not (tmp_path.parent / "escape").exists()
+
+
+def _layout_from_tar(root, raw: bytes):
+    return write_layout(root, ImageSpec(compression="none",
+                                        layer_bytes_hook=lambda i, b: raw,
+                                        config_hook=lambda c: (c["rootfs"].__setitem__(
+                                            "diff_ids", ["sha256:" + __import__("hashlib")
+                                                         .sha256(raw).hexdigest()]), c)[1]))
+
+
+def test_non_utf8_entry_name_is_named(tmp_path):
+    import io
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT,
+                      encoding="latin-1") as tar:
+        info = tarfile.TarInfo("caf\xe9.txt")
+        tar.addfile(info)
+    results = validate(_layout_from_tar(tmp_path / "latin1", buf.getvalue()))
+    failed, _ = outcome_sets(results)
+    assert failed == {"docker.layer.utf-8-names"}, explain(results)
+
+
+def test_opaque_whiteout_is_accepted(tmp_path):
+    layer = BASE_LAYER + [Entry("etc/.wh..wh..opq")]
+    failed, errors = outcome_sets(validate(write_layout(tmp_path / "opq",
+                                                        ImageSpec(layers=[layer]))))
+    assert not failed and not errors
+
+
+def test_whiteout_without_name_is_a_main_rule(tmp_path):
+    root = write_layout(tmp_path / "wh", ImageSpec(layers=[BASE_LAYER + [Entry("etc/.wh.")]]))
+    failed, _ = outcome_sets(validate(root, version="main"))
+    assert failed == {"image.layer.whiteouts.no-basename"}
+    failed, _ = outcome_sets(validate(root, version="1.1.1"))
+    assert not failed
+
+
+def test_blake3_is_registered_only_in_main():
+    doc = json.dumps({"mediaType": "application/octet-stream", "size": 3,
+                      "digest": "blake3:" + "A" * 64}).encode()
+    report, _ = validate_document(doc, "d.json", "main", "descriptor")
+    assert report.failed == {"image.descriptor.blake3.lowercase"}
+    report, _ = validate_document(doc, "d.json", "1.1.1", "descriptor")
+    assert not report.failed      # an unregistered algorithm that fits the grammar is allowed
+
+
+def test_unknown_algorithm_blob_cannot_be_verified_is_an_error(tmp_path):
+    from oci_conform.checks.image.blobs import judge_blob
+    from oci_conform.checks.image.report import Report
+    report = Report()
+    judge_blob(report, "blake3:" + "a" * 64, 3, None, 3, "/layers/0", "image.descriptor.properties.3")
+    assert "cannot verify blake3" in report.errors["image.descriptor.properties.3"][0].message

@@ -133,3 +133,27 @@ def test_umoci_truncated_tar_is_a_true_positive(tmp_path):
                  if p.read_bytes()[:2] == b"\x1f\x8b")
     gnu = subprocess.run(f"zcat {layer} | tar t", shell=True, capture_output=True, text=True)
     assert gnu.returncode != 0 and "Unexpected EOF" in gnu.stderr
+
+
+def test_registry_reference_by_digest(real):
+    images, results, registry = real
+    if "docker-v2s2" not in results:
+        pytest.skip("docker-registry not available")
+    import hashlib
+
+    import requests
+    ref = images.refs["docker-v2s2"]
+    host, _, rest = ref.removeprefix("docker://").partition("/")
+    name, _, tag = rest.rpartition(":")
+    body = requests.get(f"http://{host}/v2/{name}/manifests/{tag}", timeout=10, headers={
+        "Accept": "application/vnd.docker.distribution.manifest.v2+json"}).content
+    digest = "sha256:" + hashlib.sha256(body).hexdigest()
+    by_digest = validate(f"docker://{host}/{name}@{digest}")
+    assert not any(r.outcome.value in ("fail", "error") for r in by_digest
+                   if r.clause != "image.descriptor.properties.17"), explain(by_digest)
+
+
+def test_registry_down_is_a_harness_error(capsys):
+    from oci_conform.cli import main
+    from oci_conform.drivers.docker_registry import free_port
+    assert main(["image", "validate", f"docker://127.0.0.1:{free_port()}/x/y:1"]) == 3
