@@ -235,5 +235,6 @@ def test_unknown_algorithm_blob_cannot_be_verified_is_an_error(tmp_path):
     from oci_conform.checks.image.blobs import judge_blob
     from oci_conform.checks.image.report import Report
     report = Report()
-    judge_blob(report, "blake3:" + "a" * 64, 3, None, 3, "/layers/0", "image.descriptor.properties.3")
+    judge_blob(report, "blake3:" + "a" * 64, 3, None, 3, "/layers/0",
+               "image.descriptor.properties.3")
     assert "cannot verify blake3" in report.errors["image.descriptor.properties.3"][0].message

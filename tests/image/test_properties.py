@@ -59,7 +59,10 @@ def test_generated_valid_images_pass(spec, multi):
 
 
 def _mut_size(spec):
-    spec.manifest_hook = lambda m: (m["layers"][-1].__setitem__("size", m["layers"][-1]["size"] + 7), m)[1]
+    def hook(m):
+        m["layers"][-1]["size"] += 7
+        return m
+    spec.manifest_hook = hook
 
 
 def _mut_diff_id(spec):
