@@ -100,6 +100,21 @@ def run_validate(args: argparse.Namespace) -> int:
     return emit(_results(args, impls, outcomes), args)
 
 
+def _schema_evidence(data: bytes, kind: str) -> dict:
+    """What our JSON Schema for the kind says (evidence beside the clause outcomes)."""
+    import json
+
+    from oci_conform.checks.image.schemas import BY_MEDIA_TYPE, schema_errors
+    if kind not in BY_MEDIA_TYPE:
+        return {}
+    try:
+        errors = schema_errors(kind, json.loads(data))
+    except (ValueError, RecursionError):
+        return {}
+    return {"schema": "schemas/" + BY_MEDIA_TYPE[kind],
+            "schema_errors": [f"{where or '/'}: {msg}" for where, msg in (errors or [])[:20]]}
+
+
 def run_document(args: argparse.Namespace) -> int:
     from oci_conform.checks.image.document import validate_document
     from oci_conform.checks.image.jsondoc import MAX_DOCUMENT
@@ -118,5 +133,6 @@ def run_document(args: argparse.Namespace) -> int:
         report, kind = validate_document(data, label, args.spec_version, args.media_type)
         impls.append(Implementation(name=label, kind="image-document", command=kind,
                                     spec_version=args.spec_version))
-        outcomes.extend(report.outcomes(label, (), f"image:document:{kind}", {"kind": kind}))
+        outcomes.extend(report.outcomes(label, (), f"image:document:{kind}",
+                                        {"kind": kind, **_schema_evidence(data, kind)}))
     return emit(_results(args, impls, outcomes), args)
