@@ -412,8 +412,9 @@ class RegistryClient:
                 token = self._fetch_token(params["realm"], params.get("service", ""), wanted)
             except AuthError:
                 return False
-            if not token or self._tokens.get(key) == token:
-                return False
+            sent = resp.request.headers.get("Authorization", "") if resp.request else ""
+            if not token or sent == f"Bearer {token}":
+                return False          # the registry refused this very token: give up
             self._tokens[key] = token
             return True
         return False

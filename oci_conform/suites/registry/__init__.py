@@ -78,14 +78,13 @@ class RegistrySuite:
                               spec_version="")
 
     def default_implementations(self, ctx: RunContext) -> list[Implementation]:
-        found = []
+        found = [self._reference()]      # the reference registry is the first column
         path = binary_path()
         found.append(Implementation(
             name="docker-registry", kind=self.kind, command=START_DOCKER,
             version=registry_version(path) if path else "", available=bool(path),
             reason="" if path else "docker-registry is not installed (apt-get install "
                                    "docker-registry)"))
-        found.append(self._reference())
         return found
 
     def _reference(self) -> Implementation:
