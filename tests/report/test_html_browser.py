@@ -133,6 +133,7 @@ def test_filters_change_rows_and_url_and_survive_reload(watched: Watched) -> Non
     page.fill("#f-q", "cwd")
     assert watched.rendered_clause_ids() == ["rt.config.process.1"]
     wait_url(page, lambda u: "q=cwd" in u and "spec=runtime-spec" in u)
+    assert "(1 of 3 clauses)" in page.inner_text("#matrix-body tr.group.spec")
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
     assert watched.rendered_clause_ids() == ["rt.config.process.1"]

@@ -65,7 +65,7 @@
     var n = g.last - g.first + 1;
     var h = '<tr class="group ' + g.kind + '" data-g="' + gi + '"><td class="first" tabindex="0" aria-expanded="true">' +
       '<span class="twisty" aria-hidden="true">▾</span> ' + esc(g.name) +
-      ' <span class="muted">(' + n + (n === 1 ? " clause" : " clauses") + ')</span></td><td class="lvl"></td>';
+      ' <span class="muted gcount">(' + n + (n === 1 ? " clause" : " clauses") + ')</span></td><td class="lvl"></td>';
     for (var j = 0; j < NI; j++) h += groupCell(g, j);
     return h + "</tr>";
   }
@@ -195,14 +195,17 @@
   // Heights measured once a row has been in the DOM (0 = not yet: the default is used).
   var hClause = new Float32Array(NC), hGroup = new Float32Array(groups.length);
 
+  var groupMatches = new Int32Array(groups.length);   // clauses of each group the filters keep
+
   function itemHeight(code) {
     var h = code & 1 ? hGroup[code >> 1] : hClause[code >> 1];
     return h || (code & 1 ? groupH : rowH);
   }
   function computeItems() {
     items = [];
-    var anyInGroup = new Uint8Array(groups.length);
-    for (var i = 0; i < NC; i++) if (match[i]) { anyInGroup[clauseGroup[i]] = 1; anyInGroup[clauseSpecGroup[i]] = 1; }
+    var anyInGroup = groupMatches;
+    anyInGroup.fill(0);
+    for (var i = 0; i < NC; i++) if (match[i]) { anyInGroup[clauseGroup[i]]++; anyInGroup[clauseSpecGroup[i]]++; }
     for (var k = 0; k < order.length; k++) {
       var code = order[k];
       if (code & 1) {
@@ -267,6 +270,9 @@
       var g = groups[+rows[n].dataset.g];
       rows[n].classList.toggle("collapsed", g.collapsed);
       rows[n].firstChild.setAttribute("aria-expanded", g.collapsed ? "false" : "true");
+      var total = g.last - g.first + 1, shown = groupMatches[+rows[n].dataset.g];
+      rows[n].querySelector(".gcount").textContent = "(" + (shown === total ? "" : shown + " of ") +
+        total + (total === 1 ? " clause" : " clauses") + (g.collapsed ? ", folded" : "") + ")";
     }
   }
   function measure(depth) {             // learn the heights of rows seen for the first time
