@@ -54,3 +54,21 @@ def test_every_bad_clause_also_passes_somewhere() -> None:
                 "rt.config.process.11-pre-1.0.2"}
     missing = {p.stem for p in BAD_FILES} - passed - only_bad
     assert not missing, sorted(missing)
+
+
+DOC_FIXTURES = [(kind, path) for kind in ("state", "features")
+                for path in sorted((GOOD.parent / kind / "bad").glob("*.json"))]
+
+
+@pytest.mark.parametrize("kind", ["state", "features"])
+def test_state_and_features_good_fixtures(kind) -> None:
+    for path in sorted((GOOD.parent / kind / "good").glob("*.json")):
+        results = judge_file(path, kind)
+        assert failed(results) == set() and any(r.outcome.value == "pass" for r in results)
+
+
+@pytest.mark.parametrize("kind,path", DOC_FIXTURES, ids=lambda v: getattr(v, "stem", v))
+def test_state_and_features_bad_fixtures(kind, path) -> None:
+    # A state document that breaks any rule also breaks "follows the state schema" (state.12).
+    extra = {"rt.runtime.state.12"} if kind == "state" else set()
+    assert failed(judge_file(path, kind)) == {path.stem} | extra
