@@ -65,6 +65,11 @@ def json_island(data: Any) -> Markup:
     return Markup(text)
 
 
+def safe_link(link: str) -> str:
+    """Only http(s) links become clickable: a results file may come from anywhere."""
+    return link if link.lower().startswith(("https://", "http://")) else ""
+
+
 def _cut(value: Any, limit: int = MAX_TEXT) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     if len(text) <= limit:
@@ -143,7 +148,7 @@ def page_data(results: Results, cells: Cells | None = None) -> dict[str, Any]:
     for cid in ids:
         info = clause_info(results, cid)
         clauses.append([cid, info.spec, info.document, info.section, LEVELS.index(info.level.value),
-                        info.summary, info.link, 1 if cid in results.clauses else 0])
+                        info.summary, safe_link(info.link), 1 if cid in results.clauses else 0])
     matrix = [[-1] * len(impls) for _ in ids]
     for (cid, impl), outcome in cells.items():
         matrix[row_of[cid]][col_of[impl]] = OUTCOMES.index(outcome)

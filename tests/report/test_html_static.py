@@ -66,3 +66,13 @@ def test_every_renderer_copes_with_empty_results() -> None:
         assert render(empty), fmt
     data = json.loads(ISLAND.search(html_report.render(empty)).group(1))
     assert data["clauses"] == [] and data["impls"] == []
+
+
+def test_only_http_links_are_kept(results: Results) -> None:
+    from dataclasses import replace
+    info = results.clauses["rt.runtime.state.1"]
+    results.clauses[info.id] = replace(info, link="javascript:alert(1)")
+    data = json.loads(ISLAND.search(html_report.render(results)).group(1))
+    links = {c[0]: c[6] for c in data["clauses"]}
+    assert links["rt.runtime.state.1"] == ""
+    assert links["rt.runtime.state.2"].startswith("https://")
