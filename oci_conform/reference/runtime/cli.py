@@ -1,59 +1,16 @@
 """``oci-conform-runtime``: the command line (runc/crun conventions)."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
+from oci_conform.reference.runtime import argv as cmdline
 from oci_conform.reference.runtime import ops
 from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.state import Container, list_all
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, RUNTIME_VERSION
-
-DEFAULT_ROOT = "/run/oci-conform-runtime"
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # one line, exit 2
-        sys.stderr.write(f"{self.prog}: {message}\n")
-        sys.exit(2)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="oci-conform-runtime", description="A reference OCI runtime in Python.")
-    p.add_argument("--root", default=DEFAULT_ROOT, help="state folder (default %(default)s)")
-    p.add_argument("--log", help="append log lines to this file")
-    p.add_argument("--log-format", choices=("text", "json"), default="text")
-    p.add_argument("--debug", action="store_true", help="accepted for compatibility")
-    p.add_argument("--version", "-v", action="store_true", help="print the version")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser)
-    for name in ("create", "run"):
-        c = sub.add_parser(name, help=f"{name} a container")
-        c.add_argument("--bundle", "-b", default=".", help="bundle folder (default: cwd)")
-        c.add_argument("--pid-file")
-        c.add_argument("--console-socket")
-        c.add_argument("--no-new-keyring", action="store_true", help="accepted, no effect")
-        c.add_argument("id")
-    sub.add_parser("start", help="start a created container").add_argument("id")
-    sub.add_parser("state", help="print the state document").add_argument("id")
-    k = sub.add_parser("kill", help="send a signal to the container process")
-    k.add_argument("--all", "-a", action="store_true", help="accepted, no effect")
-    k.add_argument("id")
-    k.add_argument("signal", nargs="?", default="SIGTERM")
-    d = sub.add_parser("delete", help="delete a stopped container")
-    d.add_argument("--force", "-f", action="store_true")
-    d.add_argument("id")
-    ls = sub.add_parser("list", help="list containers")
-    ls.add_argument("--format", "-f", choices=("table", "json"), default="table")
-    ls.add_argument("--quiet", "-q", action="store_true")
-    sub.add_parser("features", help="print the features document")
-    s = sub.add_parser("spec", help="write a default config.json")
-    s.add_argument("--bundle", "-b", default=".")
-    s.add_argument("--rootless", action="store_true")
-    return p
 
 
 class Log:
@@ -78,8 +35,15 @@ class Log:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = cmdline.parse(sys.argv[1:] if argv is None else argv)
+    except cmdline.UsageError as exc:
+        sys.stderr.write(f"oci-conform-runtime: {exc}\n")
+        return 2
     log = Log(args.log, args.log_format)
+    if args.help:
+        print(cmdline.USAGE)
+        return 0
     if args.version:
         print(f"oci-conform-runtime version {RUNTIME_VERSION}\nspec: {OCI_VERSION_MAX}")
         return 0
@@ -97,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def dispatch(args: argparse.Namespace, log: Log) -> int:
+def dispatch(args: cmdline.Args, log: Log) -> int:
     root = Path(args.root)
     cmd = args.command
     if cmd == "features":
@@ -136,7 +100,7 @@ def dispatch(args: argparse.Namespace, log: Log) -> int:
     raise RuntimeFailure(f"unknown command {cmd}")
 
 
-def _list(root: Path, args: argparse.Namespace) -> int:
+def _list(root: Path, args: cmdline.Args) -> int:
     docs = [c.public() for c in list_all(root)]
     if args.quiet:
         for d in docs:

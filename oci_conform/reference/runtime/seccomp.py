@@ -57,6 +57,8 @@ def _action(name: Any, errno_ret: Any, where: str) -> int:
     if name not in RET:
         raise _where(where, f"action {name!r} is not supported")
     base = RET[name]
+    if errno_ret is not None and name not in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"):
+        raise _where(where, f"errnoRet is set but {name} does not return an errno")
     if name in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"):
         default = errno_mod.EPERM if name == "SCMP_ACT_ERRNO" else 0
         value = default if errno_ret is None else errno_ret
@@ -98,8 +100,9 @@ def compile_filter(sec: Any) -> bytes:
     prog.here(native)
     for i, rule in enumerate(sec.get("syscalls") or []):
         where = f"/syscalls/{i}"
-        if not isinstance(rule, dict) or not isinstance(rule.get("names"), list):
-            raise _where(where, "needs a names list")
+        if not isinstance(rule, dict) or not isinstance(rule.get("names"), list) \
+                or not rule["names"] or not all(isinstance(n, str) and n for n in rule["names"]):
+            raise _where(where, "needs a non-empty list of syscall names")
         act = _action(rule.get("action"), rule.get("errnoRet"), where + "/action")
         args = rule.get("args") or []
         for j, arg in enumerate(args):
