@@ -59,7 +59,9 @@ def _problem_rows(results: Results) -> list[str]:
     rows = []
     for r in bad:
         info = clause_info(results, r.clause)
-        name = f"[{cell(info.id)}]({info.link})" if info.link else cell(info.id)
+        link = info.link.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        web = link.lower().startswith(("https://", "http://")) and "|" not in link
+        name = f"[{cell(info.id)}]({link})" if web else cell(info.id)
         rows.append(f"| {r.outcome.glyph} {r.outcome.value} | {name} | {info.level.value} | "
                     f"{cell(r.implementation)} | {cell(gist(r))} |")
     return rows
