@@ -27,12 +27,12 @@ def _bad_sysctl(cfg, tmp):          # fails inside the init, after cgroups exist
     cfg["linux"]["sysctl"] = {"kernel.no_such_knob": "1"}
 
 
-def _time_ns(cfg, tmp):
-    cfg["linux"]["namespaces"].append({"type": "time"})
+def _intel_rdt(cfg, tmp):
+    cfg["linux"]["intelRdt"] = {"closID": "x", "l3CacheSchema": "L3:0=f"}
 
 
 @pytest.mark.parametrize("change", [_apparmor, _missing_bind, _unknown_fs, _bad_sysctl,
-                                    _time_ns])
+                                    _intel_rdt])
 def test_failed_create_leaves_no_trace(rt, change):
     name = change.__name__.strip("_")
     bundle, cfg = rt.bundle(name, ["sh", "-c", "echo ran > /results/ran"])

@@ -7,7 +7,6 @@ controller is not present on this host.
 from __future__ import annotations
 
 import os
-import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -261,7 +260,7 @@ def _procs(path: Path) -> list[int]:
         return []
 
 
-def kill_all(folders: list[str], sig: int = signal.SIGKILL) -> None:
+def kill_all(folders: list[str], sig: int = 9) -> None:
     for folder in folders:
         for pid in _procs(Path(folder)):
             try:

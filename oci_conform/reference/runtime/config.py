@@ -16,7 +16,7 @@ from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_MIN
 
 JSON = dict[str, Any]
-NAMESPACES = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup"}
+NAMESPACES = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"}
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 MAX_CONFIG = 4 << 20
 
@@ -203,8 +203,16 @@ def _linux(linux: Any, cfg: JSON) -> None:
     _need(not linux.get("intelRdt"), "/linux/intelRdt", "Intel RDT is not supported")
     _need(not linux.get("memoryPolicy"), "/linux/memoryPolicy", "is not supported")
     _need(not linux.get("netDevices"), "/linux/netDevices", "is not supported")
-    _need(not linux.get("timeOffsets"), "/linux/timeOffsets",
-          "time namespaces are not supported")
+    if "time" in seen:
+        from oci_conform.reference.runtime.namespaces import time_supported
+        _need(time_supported(), "/linux/namespaces", "this kernel has no time namespaces")
+    offsets = linux.get("timeOffsets")
+    if offsets:
+        _need("time" in seen and not any(n.get("path") for n in linux["namespaces"]
+                                         if n.get("type") == "time"),
+              "/linux/timeOffsets", "needs a new time namespace")
+        _need(isinstance(offsets, dict) and set(offsets) <= {"monotonic", "boottime"},
+              "/linux/timeOffsets", "only monotonic and boottime clocks have offsets")
     pers = linux.get("personality")
     if pers is not None:
         _need(isinstance(pers, dict) and pers.get("domain") in ("LINUX", "LINUX32"),

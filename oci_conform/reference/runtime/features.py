@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from oci_conform.reference.runtime import capabilities, cgroups, mountopts, seccomp
+from oci_conform.reference.runtime import capabilities, cgroups, mountopts, namespaces, seccomp
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_MIN
 
 
@@ -13,7 +13,8 @@ def document() -> dict[str, Any]:
     sec_ok = bool(seccomp.syscall_table()) and os.uname().machine in \
         seccomp.AUDIT_ARCH
     linux: dict[str, Any] = {
-        "namespaces": ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"],
+        "namespaces": ["cgroup", "ipc", "mount", "network", "pid", "user", "uts"]
+        + (["time"] if namespaces.time_supported() else []),
         "capabilities": list(capabilities.NAMES[:capabilities.last_cap() + 1]),
         "cgroup": {"v1": mode in ("v1", "hybrid"), "v2": mode == "v2", "systemd": False,
                    "systemdUser": False, "rdma": False},

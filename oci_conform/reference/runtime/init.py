@@ -55,6 +55,8 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
             sc.setresgid(0, 0, 0)
             sc.setresuid(0, 0, 0)
         sc.unshare(plan.unshare_flags())
+        if "time" in plan.new and (cfg.get("linux") or {}).get("timeOffsets"):
+            namespaces.write_time_offsets(cfg["linux"]["timeOffsets"])
         gate_r, gate_w = os.pipe()
         pid = os.fork()
         if pid == 0:

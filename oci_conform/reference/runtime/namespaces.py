@@ -9,9 +9,10 @@ from oci_conform.reference.runtime import syscalls as sc
 JSON = dict[str, Any]
 FLAGS = {"pid": sc.CLONE_NEWPID, "network": sc.CLONE_NEWNET, "mount": sc.CLONE_NEWNS,
          "ipc": sc.CLONE_NEWIPC, "uts": sc.CLONE_NEWUTS, "user": sc.CLONE_NEWUSER,
-         "cgroup": sc.CLONE_NEWCGROUP}
+         "cgroup": sc.CLONE_NEWCGROUP, "time": sc.CLONE_NEWTIME}
 # joining order: user first (it grants the rights for the rest), mount last
-JOIN_ORDER = ("user", "ipc", "uts", "network", "pid", "cgroup", "mount")
+JOIN_ORDER = ("user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount")
+CLOCKS = ("monotonic", "boottime")
 
 
 class Plan:
@@ -75,3 +76,19 @@ def write_maps(pid: int, linux: JSON) -> None:
     for name, key in (("uid_map", "uidMappings"), ("gid_map", "gidMappings")):
         with open(f"/proc/{pid}/{name}", "w") as fh:
             fh.write(map_text(linux.get(key, [])))
+
+
+def time_supported() -> bool:
+    return os.path.exists("/proc/self/ns/time")
+
+
+def write_time_offsets(offsets: JSON) -> None:
+    """Set the new time namespace's clock offsets (before any process enters it)."""
+    lines = []
+    for clock in CLOCKS:
+        off = offsets.get(clock)
+        if off:
+            lines.append(f"{clock} {int(off.get('secs', 0))} {int(off.get('nanosecs', 0))}\n")
+    for line in lines:          # one write per clock: the kernel parses one line at a time
+        with open("/proc/self/timens_offsets", "w") as fh:
+            fh.write(line)

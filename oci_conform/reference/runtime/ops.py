@@ -5,8 +5,6 @@ Kept free of the heavy imports ``create`` needs, so these commands start fast.
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +16,8 @@ from oci_conform.reference.runtime.state import Container, proc_start_time
 JSON = dict[str, Any]
 INIT_TIMEOUT = 60.0
 PR_SET_CHILD_SUBREAPER = 36
+SIGKILL = 9          # the signal and socket modules are imported only where needed:
+                     # their enum set-up is a visible part of every command's start-up
 Warn = Callable[[str], None]
 
 
@@ -41,7 +41,7 @@ def _undo(ctr: Container) -> None:
     pid = ctr.doc.get("pid")
     if isinstance(pid, int) and ctr.alive():
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, SIGKILL)
         except OSError:
             pass
         wait_gone(pid, ctr.private.get("starttime"), 10)
@@ -93,6 +93,7 @@ def start(root: Path, cid: str, warn: Warn = _noop) -> Container:
 
 def _signal_start(ctr: Container) -> str:
     """Tell the init to exec; '' once the exec happened, else the init's complaint."""
+    import socket
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     here = os.getcwd()
     try:
@@ -125,6 +126,7 @@ def _destroy_after_failure(ctr: Container, warn: Warn) -> None:
 
 # -- kill / delete ---------------------------------------------------------------------------
 def parse_signal(text: str) -> int:
+    import signal
     text = text.strip().upper()
     if text.isdigit():
         num = int(text)
