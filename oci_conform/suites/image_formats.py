@@ -94,7 +94,8 @@ class ImageFormatsSuite:
             + "; REF: an image to judge instead of the one built from busybox)")
 
     def clause_ids(self) -> frozenset[str]:
-        ids = set(ROWS)
+        from oci_conform.checks.image.validate import all_judged_ids
+        ids = set(ROWS) | set(all_judged_ids())
         for cells in ROWS.values():
             ids |= {c[1:] for c in cells.values() if c.startswith("=")}
         return frozenset(ids)
@@ -125,6 +126,13 @@ class ImageFormatsSuite:
             if ctx.selection.wants([clause]):
                 yield _cell(clause, cells[impl.name], judged, impl.name, ref, ctx.catalog,
                             time.monotonic() - started)
+        # Every other clause the validator judged on this format's image, as it came out.
+        for clause, seen in sorted(judged.items()):
+            if clause not in ROWS and ctx.selection.wants([clause]) \
+                    and seen.outcome is not Outcome.NA:
+                yield CaseResult(clause, impl.name, seen.outcome, case="image-formats:validate",
+                                 message=seen.message, findings=seen.findings[:10],
+                                 evidence={"format": impl.name, "image": ref, **seen.evidence})
 
 
 def _impl(name: str) -> Implementation:

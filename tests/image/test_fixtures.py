@@ -65,3 +65,14 @@ def test_main_only_rule_is_na_under_1_1_1():
     results, _ = _doc(path, "1.1.1")
     dup = next(r for r in results if r.clause == "image.considerations.json.no-duplicate-names")
     assert dup.outcome.value == "n/a" and "would be fail" in dup.message
+
+
+def test_every_outcome_clause_is_declared_judged():
+    from oci_conform.checks.image.validate import all_judged_ids
+    declared = all_judged_ids()
+    seen = set()
+    for path in GOOD + BAD:
+        seen |= {r.clause for r in validate(path)}
+    for path in DOC_GOOD + DOC_BAD:
+        seen |= {r.clause for r in _doc(path, "main")[0]}
+    assert seen <= declared, sorted(seen - declared)

@@ -87,3 +87,14 @@ def _entry_clause(kind: str) -> str:
     return {"docker-archive": "docker.save.manifest-json", "aci": "appc.aci.layout.manifest",
             "docker": "docker.manifest-v2-2.schema-version"}.get(
                 kind, "image.image-layout.content.3")
+
+
+def all_judged_ids() -> frozenset[str]:
+    """Every clause id ``image validate`` and ``validate-document`` can judge."""
+    from oci_conform.checks.appc import JUDGED as APPC
+    from oci_conform.checks.docker import clauses as D
+    from oci_conform.checks.image import clauses as C
+    ids = {v for mod in (C, D) for k, v in vars(mod).items()
+           if k.isupper() and isinstance(v, str) and not v.startswith("application/")
+           and "." in v}
+    return frozenset(ids | APPC)
