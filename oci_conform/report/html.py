@@ -16,7 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from oci_conform.model.outcome import TIERS, Level, Outcome
+from oci_conform.model.outcome import SEVERITY, TIERS, Level, Outcome
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.model.rollup import Tally, cell_outcomes
 from oci_conform.model.verdict import exit_code
@@ -156,6 +156,7 @@ def page_data(results: Results, cells: Cells | None = None) -> dict[str, Any]:
     for r in results.results:
         cases.setdefault(f"{row_of[r.clause]},{col_of[r.implementation]}", []).append(_case(r))
     return {"outcomes": [o.value for o in OUTCOMES], "glyphs": [o.glyph for o in OUTCOMES],
+            "severity": [SEVERITY.index(o) for o in OUTCOMES],
             "levels": LEVELS, "impls": [_impl(results, n) for n in impls], "clauses": clauses,
             "matrix": matrix, "cases": cases}
 

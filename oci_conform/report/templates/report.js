@@ -7,8 +7,7 @@
   var OUT = D.outcomes, GLYPH = D.glyphs, LEVELS = D.levels, IMPLS = D.impls;
   var CL = D.clauses, M = D.matrix, CASES = D.cases;
   var NC = CL.length, NI = IMPLS.length;
-  var RANK = {"error": 0, "fail": 1, "xpass": 2, "xfail": 3, "pass": 4, "skip": 5, "n/a": 6};
-  var SEV = OUT.map(function (o) { return RANK[o]; });
+  var SEV = D.severity;                 // per outcome: 0 = worst (from the Python model)
   var PASSED = OUT.map(function (o) { return o === "pass" || o === "xfail"; });
   var JUDGED = OUT.map(function (o) { return o !== "skip" && o !== "n/a"; });
 
