@@ -2,8 +2,8 @@
 
 The summary and provenance are rendered by Jinja2 (autoescaping on); the matrix is built in
 the browser from a JSON island (``<script type="application/json">``) so a 2,000 x 10 matrix
-stays a small file and renders in chunks. The CSS and script live in ``templates/`` and are
-read at render time and inlined.
+stays a small file; only the rows near the viewport are in the DOM. The CSS and script live
+in ``templates/`` and are read at render time and inlined.
 """
 from __future__ import annotations
 
