@@ -9,8 +9,9 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
+from oci_conform.model.results import Implementation, Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, run_plan
+from oci_conform.orchestrate import PlanItem, finish, run_plan
 from oci_conform.suites import RunContext, Selection
 from oci_conform.suites.runtime import SUITE, select
 
@@ -88,4 +89,21 @@ def run_test(args: argparse.Namespace) -> int:
             return ExitCode.USAGE
         results = run_plan([PlanItem(SUITE, impls)], ctx,
                            ["oci-conform", *getattr(args, "argv", [])])
+        _skips_for_missing(results, impls, ctx)
     return emit(results, args)
+
+
+def _skips_for_missing(results: Results, impls: list[Implementation], ctx: RunContext) -> None:
+    """A runtime that is not installed is a column of skips for the selected cases.
+
+    (The orchestrator's generic skips filter by clause only, so a --group or -k selection
+    would leave the column empty.)
+    """
+    seen = {r.implementation for r in results.results}
+    added = False
+    for impl in impls:
+        if not impl.available and impl.name not in seen:
+            results.results.extend(SUITE.run(impl, ctx))
+            added = True
+    if added:
+        finish(results, ctx)
