@@ -157,3 +157,43 @@ def test_merge_conflict_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureF
     save_results(b, _run("t", Implementation("runc", "runtime", "runc", "9.9")))
     assert main(["report", "merge", str(a), str(b)]) == 2
     assert "cannot merge" in capsys.readouterr().err
+
+
+OUTCOMES = list(Outcome)
+
+
+def _cases():
+    from hypothesis import strategies as st
+    cell = st.tuples(st.sampled_from(["c.1", "c.2", "c.3"]), st.sampled_from(["runc", "crun"]),
+                     st.sampled_from(OUTCOMES))
+    return st.lists(cell, max_size=8, unique_by=lambda t: (t[0], t[1]))
+
+
+def _results(cells, finished: str) -> Results:
+    return Results("0.1.0", "cat", "2026-11-29T10:00:00Z", finished,
+                   implementations=[RUNC, CRUN],
+                   results=[CaseResult(c, i, o, case="k") for c, i, o in cells])
+
+
+def test_merge_properties() -> None:
+    from hypothesis import given, settings
+
+    @settings(max_examples=150, deadline=None)
+    @given(_cases(), _cases())
+    def check(a_cells, b_cells) -> None:
+        a, b = _results(a_cells, "2026-11-29T10:10:00Z"), _results(b_cells, "2026-11-29T10:20:00Z")
+        ab = merge([Source("a", a), Source("b", b)])
+        ba = merge([Source("b", b), Source("a", a)])
+        key = lambda r: (r.clause, r.implementation, r.case)  # noqa: E731
+        # The order of the inputs does not matter when their finish times differ.
+        assert sorted((key(r), r.outcome) for r in ab.results) == \
+            sorted((key(r), r.outcome) for r in ba.results)
+        # Every key of either input is there once; merging a file with itself changes nothing.
+        assert sorted(key(r) for r in ab.results) == sorted({key(r) for r in a.results + b.results})
+        assert not diff(a, merge([Source("a", a), Source("a2", a)])).changed
+        for r in ab.results:
+            later = {key(x): x.outcome for x in b.results}
+            earlier = {key(x): x.outcome for x in a.results}
+            if key(r) in later and (later[key(r)] is not Outcome.ERROR or key(r) not in earlier):
+                assert r.outcome is later[key(r)]
+    check()

@@ -131,3 +131,14 @@ def test_special_characters_are_escaped_and_harness_errors_fail(results: Results
     plan, points, _ = strict_parse(text.splitlines())
     assert plan == len(points) == len(results.implementations) + 1
     assert points[-1].ok is False and points[-1].yaml
+
+
+def test_implementation_without_results_is_a_skipped_subtest() -> None:
+    from oci_conform.model.results import Implementation
+    res = Results("0.1.0", "c", "2026-11-29T10:00:00Z",
+                  implementations=[Implementation("ghost", "runtime", available=False,
+                                                  reason="not # installed")])
+    text = tap.render(res)
+    assert "    1..0 # SKIP not \\# installed" in text
+    plan, points, subtests = strict_parse(text.splitlines())
+    assert plan == 1 and points[0].ok and subtests[1] == []
