@@ -197,3 +197,14 @@ def test_merge_properties() -> None:
             if key(r) in later and (later[key(r)] is not Outcome.ERROR or key(r) not in earlier):
                 assert r.outcome is later[key(r)]
     check()
+
+
+def test_render_under_github_actions(files: tuple[Path, Path], tmp_path: Path,
+                                     monkeypatch, capsys: pytest.CaptureFixture) -> None:
+    summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    assert main(["report", "render", str(files[0])]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("::error ") and "::warning file=bundle/config.json,line=7,col=12" in out
+    assert "| runc | 1.1.5 |" in summary.read_text()
