@@ -89,7 +89,8 @@ def head_burst(url: str, repo: str, count: int, workdir: Path) -> None:
     accept = "application/vnd.oci.image.manifest.v1+json"
     cfg.write_text("".join(f'url = "{url}/v2/{repo}/manifests/v1"\n-o /dev/null\n'
                            for _ in range(count)))
-    subprocess.run(["curl", "-sS", "--no-progress-meter", "--fail", "-I", "-H", f"Accept: {accept}", "--parallel",
+    subprocess.run(["curl", "-sS", "--no-progress-meter", "--fail", "-I",
+                    "-H", f"Accept: {accept}", "--parallel",
                     "--parallel-max", "8", "-K", str(cfg)], check=True, timeout=600,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -100,9 +101,9 @@ def measure(url: str, blob: Path, digest: str, rounds: int, burst: int,
     push_manifest(url, "bench/small")
     for n in range(rounds):
         repo = f"bench/big{n}"
-        times["push"].append(timed(lambda: push_blob(url, repo, blob, digest)))
-        times["pull"].append(timed(lambda: curl("-o", "/dev/null",
-                                                f"{url}/v2/{repo}/blobs/{digest}")))
+        times["push"].append(timed(lambda r=repo: push_blob(url, r, blob, digest)))
+        times["pull"].append(timed(lambda r=repo: curl("-o", "/dev/null",
+                                                       f"{url}/v2/{r}/blobs/{digest}")))
         times["head-burst"].append(timed(lambda: head_burst(url, "bench/small", burst, workdir)))
     return times
 
@@ -133,7 +134,8 @@ def main() -> int:
         finally:
             ref_proc.terminate()
             ref_proc.wait(10)
-    print(f"{'figure':<12} {'docker-registry s':>18} {'reference s':>12} {'ratio (docker/ref)':>19}")
+    print(f"{'figure':<12} {'docker-registry s':>18} {'reference s':>12} "
+          f"{'ratio (docker/ref)':>19}")
     for figure in ("push", "pull", "head-burst"):
         d = statistics.median(results["docker-registry"][figure])
         r = statistics.median(results["reference"][figure])

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from oci_conform import __version__
 from oci_conform.catalog.loader import clause_infos
@@ -21,7 +21,7 @@ class PlanItem:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _skips_for(suite: Suite, impl: Implementation, ctx: RunContext) -> Iterable[CaseResult]:

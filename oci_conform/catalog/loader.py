@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from oci_conform.catalog.model import BINDS, PLATFORMS, Clause, Spec
 from oci_conform.model.outcome import Level
@@ -180,8 +181,8 @@ def _load_file(path: Path, specs: dict[str, Spec], problems: list[str]
     if spec is None:
         problems.append(f"{rel}: spec {data.get('spec')!r} is not in specs.toml")
         return [], []
-    defaults = {k: data[k] for k in ("spec", "document", "text", "binds", "platform", "derived")
-                if k in data}
+    defaults: dict[str, Any] = {k: data[k] for k in ("spec", "document", "text", "binds",
+                                                     "platform", "derived") if k in data}
     clauses = []
     for n, raw in enumerate(data.get("clause", [])):
         where = f"{rel}: clause[{n}] {raw.get('id', '?')}"

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from oci_conform.model.expectations import (
-    ExpectationsError, apply_expectations, load_expectations,
+    ExpectationsError,
+    apply_expectations,
+    load_expectations,
 )
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode, exit_code
@@ -21,9 +23,11 @@ def add_output_options(parser: argparse.ArgumentParser, default_format: str = "t
     parser.add_argument("--format", choices=formats, default=None,
                         help=f"output format (default: {default_format}; github when "
                              "GITHUB_ACTIONS=true and github is available)")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the output here (default: stdout)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the output here (default: stdout)")
     parser.add_argument("--fail-on", choices=("must", "should", "may"), default="must",
-                        help="lowest clause level whose failure makes the exit code 1 (default: must)")
+                        help="lowest clause level whose failure makes the exit code 1 "
+                             "(default: must)")
     parser.add_argument("--results", metavar="FILE", help="also write results.json here")
     parser.add_argument("--expectations", metavar="FILE",
                         help="known failures (JSON): fail -> xfail, unexpected pass -> xpass")

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import (
-    add_output_options, add_selection_options, emit, progress,
+    add_output_options,
+    add_selection_options,
+    emit,
+    progress,
 )
 from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import PlanItem, run_plan
@@ -39,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip suites given no implementation on the command line")
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="folder for results.json and the reports (default: reports)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel cases where a suite can")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="parallel cases where a suite can")
     add_selection_options(p)
     add_output_options(p)
     p.set_defaults(func=run)
@@ -51,7 +55,8 @@ def build_plan(args: argparse.Namespace, ctx: RunContext) -> list[PlanItem]:
     known = {s.name for s in suites}
     unknown = set(args.suite) - known
     if unknown:
-        raise ValueError(f"unknown suite {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})")
+        raise ValueError(f"unknown suite {sorted(unknown)[0]!r} "
+                         f"(known: {', '.join(sorted(known))})")
     plan = []
     for suite in suites:
         if args.suite and suite.name not in args.suite:

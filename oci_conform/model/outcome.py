@@ -1,8 +1,8 @@
 """Outcome values, clause levels, and how they order."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from typing import Iterable
 
 
 class Outcome(StrEnum):

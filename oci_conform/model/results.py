@@ -30,7 +30,7 @@ class Finding:
         return {k: v for k, v in asdict(self).items() if v not in ("", 0)}
 
     @classmethod
-    def from_dict(cls, data: JSON) -> "Finding":
+    def from_dict(cls, data: JSON) -> Finding:
         texts = {k: str(data.get(k, "")) for k in ("message", "location", "expected", "actual",
                                                     "file")}
         return cls(**texts, line=int(data.get("line", 0)), column=int(data.get("column", 0)))
@@ -52,7 +52,7 @@ class Implementation:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: JSON) -> "Implementation":
+    def from_dict(cls, data: JSON) -> Implementation:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
@@ -74,7 +74,7 @@ class ClauseInfo:
         return data
 
     @classmethod
-    def from_dict(cls, data: JSON) -> "ClauseInfo":
+    def from_dict(cls, data: JSON) -> ClauseInfo:
         return cls(id=data["id"], spec=data["spec"], document=data["document"],
                    section=data.get("section", ""), level=Level(data["level"]),
                    summary=data["summary"], link=data.get("link", ""))
@@ -105,7 +105,7 @@ class CaseResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: JSON) -> "CaseResult":
+    def from_dict(cls, data: JSON) -> CaseResult:
         return cls(clause=data["clause"], implementation=data["implementation"],
                    outcome=Outcome(data["outcome"]), case=data.get("case", ""),
                    message=data.get("message", ""),
@@ -154,7 +154,7 @@ class Results:
         }
 
     @classmethod
-    def from_dict(cls, data: JSON) -> "Results":
+    def from_dict(cls, data: JSON) -> Results:
         return cls(
             tool_version=data["tool"]["version"], catalog_version=data["catalog_version"],
             started=data["started"], finished=data.get("finished", ""),

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from oci_conform.model.outcome import Outcome, worst
 from oci_conform.model.results import CaseResult, Results

@@ -7,9 +7,10 @@ implementation at a time. The orchestrator knows nothing more about it.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.model.results import CaseResult, Implementation

@@ -18,7 +18,7 @@ json_values = st.recursive(
 def _value_at(text: str, line: int, column: int) -> object:
     """Decode the JSON value that starts at (line, column) of ``text``."""
     lines = text.split("\n")
-    offset = sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+    offset = sum(len(text_line) + 1 for text_line in lines[: line - 1]) + column - 1
     return json.JSONDecoder().raw_decode(text, offset)[0]
 
 

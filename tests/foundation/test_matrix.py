@@ -6,8 +6,8 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -91,7 +91,8 @@ def test_expectations_turn_that_fail_into_xfail(tmp_path: Path, docker_registry_
                       ["results"] if r["outcome"] == "fail"})
     expectations = tmp_path / "expect.json"
     expectations.write_text(json.dumps({"expectations": [
-        {"implementation": "docker", "clause": c, "reason": "distribution 2.8 ignores Content-Range",
+        {"implementation": "docker", "clause": c,
+         "reason": "distribution 2.8 ignores Content-Range",
          "link": "https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md"}
         for c in failing]}))
     code, reports, out = matrix(tmp_path, "--registry", f"docker={docker_registry_url}", *CHUNKS,

@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from oci_conform.model.expectations import (
-    ExpectationsError, apply_expectations, parse_expectations,
+    ExpectationsError,
+    apply_expectations,
+    parse_expectations,
 )
 from oci_conform.model.outcome import Level, Outcome, worst
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Implementation, Results

@@ -28,7 +28,8 @@ def htpasswd(tmp_path: Path) -> Path:
 
 
 def test_password_hashes() -> None:
-    # Known answer from an independent implementation: `openssl passwd -apr1 -salt r31..... password`.
+    # Known answer from an independent implementation:
+    # `openssl passwd -apr1 -salt r31..... password`.
     assert verify_password("password", "$apr1$r31.....$ARC3pREO82RIm0aQ2zszC0")
     assert not verify_password("wrong", "$apr1$r31.....$ARC3pREO82RIm0aQ2zszC0")
     assert verify_password(PASSWORD, sha_entry("a", PASSWORD).split(":", 1)[1])

@@ -12,7 +12,6 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -133,7 +132,8 @@ QUERY = st.sampled_from(["", "?digest=sha256:zz", "?n=-1", "?n=abc", "?last=", "
                          "?digest-algorithm=sha1", "?tag=bad tag", "?artifactType="])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(method=METHODS, segments=st.lists(SEGMENTS, min_size=1, max_size=7), query=QUERY,
        body=st.binary(max_size=64), headers=st.dictionaries(
            st.sampled_from(["Content-Range", "Range", "Content-Type", "Content-Length",

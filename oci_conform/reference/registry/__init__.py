@@ -7,8 +7,9 @@ as a command.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from oci_conform import __version__
 from oci_conform.reference.registry.server import RegistryConfig, RegistryServer

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
 
 from oci_conform.reference.registry import errors
 from oci_conform.reference.registry.auth import Authenticator, Grant
 from oci_conform.reference.registry.errors import ApiError
 from oci_conform.reference.registry.grammar import (
-    ALGORITHMS, Digest, digest_of, parse_digest, referrers_tag, valid_name, valid_tag,
+    ALGORITHMS,
+    Digest,
+    digest_of,
+    parse_digest,
+    referrers_tag,
+    valid_name,
+    valid_tag,
 )
 from oci_conform.reference.registry.manifests import (
-    INDEX_TYPES, MAX_MANIFEST, OCI_INDEX, ManifestFacts, parse_manifest,
+    INDEX_TYPES,
+    MAX_MANIFEST,
+    OCI_INDEX,
+    ManifestFacts,
+    parse_manifest,
 )
 from oci_conform.reference.registry.storage import Storage, Upload
 
@@ -189,9 +199,10 @@ class RegistryApi:
             if not valid_tag(ref):
                 raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
             target = self.storage.resolve_tag(name, ref)
-            digest = parse_digest(target) if target else None
-            if digest is None:
+            tagged = parse_digest(target) if target else None
+            if tagged is None:
                 raise errors.manifest_unknown(ref)
+            digest = tagged
         media_type = self.storage.manifest_media_type(name, digest)
         if media_type is None or self.storage.blob_size(digest) is None:
             raise errors.manifest_unknown(ref)
@@ -293,7 +304,7 @@ class RegistryApi:
         span = _parse_range(req.header("Range"), size)
         if span is None:
             return Response(200, headers, file=(self.storage.blob_path(d), 0, size), head=head)
-        if span == "unsatisfiable":
+        if isinstance(span, str):     # unsatisfiable
             raise ApiError(416, "BLOB_UNKNOWN", "requested range not satisfiable",
                            headers={"Content-Range": f"bytes */{size}"})
         start, end = span

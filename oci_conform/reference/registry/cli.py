@@ -4,12 +4,12 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from oci_conform.reference.registry.api import PROFILES
 from oci_conform.reference.registry.gc import collect
-from oci_conform.reference.registry.server import RegistryConfig, build_server
+from oci_conform.reference.registry.server import RegistryConfig, bound_address, build_server
 from oci_conform.reference.registry.storage import Storage
 
 
@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
             return 2
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-        bound = server.server_address
+        bound = bound_address(server)
         print(f"oci-conform-registry serving http://{bound[0]}:{bound[1]} "
               f"(profile {args.profile}, storage {args.storage})", file=sys.stderr, flush=True)
         try:

@@ -22,7 +22,7 @@ class Digest:
     def __str__(self) -> str:
         return f"{self.algorithm}:{self.encoded}"
 
-    def hasher(self) -> "hashlib._Hash":
+    def hasher(self) -> hashlib._Hash:
         return hashlib.new(ALGORITHMS[self.algorithm][0])
 
 

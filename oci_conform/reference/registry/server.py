@@ -11,10 +11,11 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from oci_conform.reference.registry.api import Body, RegistryApi, Request, Response
@@ -94,9 +95,9 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         try:
             body = self._body()
-            host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+            host = self.headers.get("Host") or "{}:{}".format(*bound_address(self.server))
             req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
-                          self.headers, body, base_url=f"http://{host}")
+                          cast(Mapping[str, str], self.headers), body, base_url=f"http://{host}")
             resp = self.api.handle(req)
             if not body.consumed and (body.length or body.length is None):
                 self.close_connection = True   # unread body: do not reuse this connection
@@ -166,12 +167,18 @@ class RegistryConfig:
     users: dict[str, str] = field(default_factory=dict)
 
 
+def bound_address(server: Any) -> tuple[str, int]:
+    """The (host, port) a server listens on, as text and number."""
+    host, port = server.server_address[:2]
+    return (host.decode() if isinstance(host, bytes) else str(host)), int(port)
+
+
 def build_server(config: RegistryConfig) -> _Server:
     users = dict(config.users)
     if config.htpasswd:
         users.update(load_htpasswd(config.htpasswd))
     server = _Server((config.host, config.port), Handler)
-    host, port = server.server_address[:2]
+    host, port = bound_address(server)
     auth = AuthConfig(users=users, anonymous_pull=config.anonymous_pull,
                       token_realm=f"http://{host}:{port}/token"
                       if config.token_auth and users else "")
@@ -193,15 +200,14 @@ class RegistryServer(contextlib.AbstractContextManager["RegistryServer"]):
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.address}"
 
     @property
     def address(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = bound_address(self._server)
         return f"{host}:{port}"
 
-    def start(self) -> "RegistryServer":
+    def start(self) -> RegistryServer:
         self._thread.start()
         return self
 
@@ -210,7 +216,7 @@ class RegistryServer(contextlib.AbstractContextManager["RegistryServer"]):
         self._server.server_close()
         self._thread.join(timeout=10)
 
-    def __enter__(self) -> "RegistryServer":
+    def __enter__(self) -> RegistryServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -21,9 +21,10 @@ import shutil
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from oci_conform.reference.registry.grammar import ALGORITHMS, Digest, parse_digest
 
@@ -57,7 +58,7 @@ class Upload:
     algorithm: str
     path: Path
     offset: int
-    hasher: "object | None"     # a hashlib object, or None after a restart (rehash at close)
+    hasher: object | None     # a hashlib object, or None after a restart (rehash at close)
     lock: threading.Lock
 
 

@@ -1,0 +1,1 @@
+"""The clause catalog: the data files, their loader, and coverage."""
