@@ -22,7 +22,7 @@ from oci_conform.suites.base import RunContext
 TIMEOUT = 60
 UMOCI = "umoci unpack"
 BUILTIN = {"runc-spec": "runc spec", "runc-spec-rootless": "runc spec --rootless",
-           "crun-spec": "crun spec", "umoci-unpack": UMOCI}
+           "crun-spec": "crun spec", "umoci-config": UMOCI}
 
 
 class GeneratorError(Exception):

@@ -28,7 +28,7 @@ def _resolve(doc: object, pointer: str) -> object:
     return doc
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(json_values, st.sampled_from([None, 2]))
 def test_every_pointer_points_at_its_value(doc: object, indent: int | None) -> None:
     text = json.dumps(doc, indent=indent)
