@@ -51,10 +51,18 @@ def test_image_formats_matrix(tmp_path):
     assert docker.outcome is Outcome.PASS and docker.message.startswith("equivalent: ")
     cannot = by[("image.descriptor.properties.5", "docker-archive")]
     assert cannot.outcome is Outcome.NA and cannot.message.startswith("cannot express")
-    assert not any(r.outcome in (Outcome.FAIL, Outcome.ERROR) for r in results.results
-                   if r.implementation != "appc-aci" or shutil.which("actool")), \
-        [(r.clause, r.implementation, r.message) for r in results.results
-         if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
+    bad = [(r.clause, r.implementation, r.message) for r in results.results
+           if r.outcome is Outcome.ERROR or (r.outcome is Outcome.FAIL and results.clauses[
+               r.clause].level.tier == "must")]
+    assert not bad, bad
+    # SHOULD-level findings on the tools' own output, each explained:
+    # - umoci 0.4.7 writes manifests without mediaType, and skopeo's oci: index.json has no
+    #   mediaType either (manifest.md / image-index.md: SHOULD set it);
+    # - neither writes platform on index.json entries (descriptor.md: SHOULD).
+    explained = {"image.manifest.image-manifest-property-descriptions.3",
+                 "image.image-index.property-descriptions.4", "image.descriptor.properties.17"}
+    shoulds = {r.clause for r in results.results if r.outcome is Outcome.FAIL}
+    assert shoulds <= explained, shoulds - explained
 
 
 @pytest.mark.integration

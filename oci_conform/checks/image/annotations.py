@@ -8,6 +8,10 @@ from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.report import Report, pointer
 
 REF_NAME = "org.opencontainers.image.ref.name"
+IMAGE_KEYS = {f"org.opencontainers.image.{k}" for k in (
+    "created", "authors", "url", "documentation", "source", "version", "revision", "vendor",
+    "licenses", "ref.name", "title", "description", "base.digest", "base.name")}
+_REVERSE_DNS = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9_-]+)+")
 _REF_CHARS = re.compile(r"^[A-Za-z0-9]+(?:[-._:@/+][A-Za-z0-9]+)*$")
 
 
@@ -15,18 +19,37 @@ def check_annotations(report: Report, value: Any, where: str, clause: str,
                       on_layout_index: bool = False) -> None:
     """``value`` is an annotations map at pointer ``where``; ``clause`` is the owner's rule."""
     if value is None:
+        report.fail(C.ANN_ABSENT_OR_EMPTY, "annotations is null: leave it out or use {}", where)
         return
     if not isinstance(value, dict):
         report.fail(clause, "annotations must be an object of strings", where,
                     "object", type(value).__name__)
         return
     report.saw(clause)
+    report.saw(C.ANN_ABSENT_OR_EMPTY)
+    for key in getattr(value, "duplicates", ()):
+        report.fail(C.ANN_UNIQUE_KEYS, f"annotation key {key!r} appears twice",
+                    where + pointer(key))
+    if not getattr(value, "duplicates", ()):
+        report.saw(C.ANN_UNIQUE_KEYS)
+    for key in value:
+        if key.startswith("org.opencontainers.image."):
+            report.check(C.ANN_IMAGE_NAMESPACE, key in IMAGE_KEYS,
+                         f"{key!r} is in the image-spec namespace but not a key it defines",
+                         where + pointer(key))
+        elif clause != C.CFG_LABELS:
+            report.check(C.ANN_REVERSE_DNS, bool(_REVERSE_DNS.match(key)),
+                         f"annotation key {key!r} is not in reverse-domain form",
+                         where + pointer(key))
     bad = [k for k, v in value.items() if not isinstance(v, str)]
     for k in bad:
-        report.fail(C.ANN_STRINGS, f"annotation {k!r} has a {type(value[k]).__name__} value",
+        clause_for = C.ANN_VALUE_PRESENT if value[k] is None else C.ANN_STRINGS
+        report.fail(clause_for, f"annotation {k!r} has a {type(value[k]).__name__} value",
                     where + pointer(k), "string", repr(value[k])[:60])
-    if not bad:
+    if not any(value[k] is not None for k in bad):
         report.saw(C.ANN_STRINGS)
+    if not any(value[k] is None for k in bad):
+        report.saw(C.ANN_VALUE_PRESENT)
     ref = value.get(REF_NAME)
     if isinstance(ref, str):
         report.check(C.ANN_REFNAME_WHERE, on_layout_index,

@@ -31,11 +31,70 @@ def check_config(report: Report, doc: Any, version: str) -> None:
     if isinstance(variant, str) and arch in VARIANTS:
         report.check(C.CFG_VARIANT, variant in VARIANTS[arch],
                      f"variant {variant!r} is not listed for {arch}", "/variant")
+    _check_types(report, doc, TOP_FIELDS, "")
+    if "created" in doc and doc["created"] is not None:
+        report.check(C.CFG_CREATED, _is_time(doc["created"]),
+                     "created is not an RFC 3339 date-time", "/created", "RFC 3339",
+                     repr(doc["created"]))
     cfg = doc.get("config")
     if isinstance(cfg, dict):
+        _check_types(report, cfg, EXEC_FIELDS, "/config")
         _check_exec(report, cfg)
     _check_rootfs(report, doc.get("rootfs"), version)
     _check_history(report, doc)
+
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, str) and bool(_RFC3339.match(value))
+
+
+def _strings(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _integer(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+# field -> (clause, test, what it must be); null is allowed for every optional field.
+TOP_FIELDS = {
+    "author": (C.CFG_AUTHOR, lambda v: isinstance(v, str), "a string"),
+    "os.version": (C.CFG_OS_VERSION, lambda v: isinstance(v, str), "a string"),
+    "os.features": (C.CFG_OS_FEATURES, _strings, "an array of strings"),
+    "variant": (C.CFG_VARIANT_TYPE, lambda v: isinstance(v, str), "a string"),
+    "config": (C.CFG_CONFIG_OBJECT, lambda v: isinstance(v, dict), "an object"),
+    "history": (C.CFG_HISTORY, lambda v: isinstance(v, list)
+                and all(isinstance(h, dict) for h in v), "an array of objects"),
+}
+EXEC_FIELDS = {
+    "ExposedPorts": (C.CFG_EXPOSED_PORTS, lambda v: isinstance(v, dict), "an object"),
+    "Entrypoint": (C.CFG_ENTRYPOINT, _strings, "an array of strings"),
+    "Cmd": (C.CFG_CMD, _strings, "an array of strings"),
+    "Volumes": (C.CFG_VOLUMES, lambda v: isinstance(v, dict), "an object"),
+    "WorkingDir": (C.CFG_WORKINGDIR, lambda v: isinstance(v, str), "a string"),
+    "StopSignal": (C.CFG_STOPSIGNAL, lambda v: isinstance(v, str), "a string"),
+    "ArgsEscaped": (C.CFG_ARGSESCAPED, lambda v: isinstance(v, bool), "a boolean"),
+    "Memory": (C.CFG_MEMORY, _integer, "an integer"),
+    "MemorySwap": (C.CFG_MEMORYSWAP, _integer, "an integer"),
+    "CpuShares": (C.CFG_CPUSHARES, _integer, "an integer"),
+    "Healthcheck": (C.CFG_HEALTHCHECK, lambda v: isinstance(v, dict), "an object"),
+}
+HISTORY_FIELDS = {
+    "created": (C.CFG_HISTORY_CREATED, _is_time, "an RFC 3339 date-time"),
+    "author": (C.CFG_HISTORY_AUTHOR, lambda v: isinstance(v, str), "a string"),
+    "created_by": (C.CFG_HISTORY_CREATED_BY, lambda v: isinstance(v, str), "a string"),
+    "comment": (C.CFG_HISTORY_COMMENT, lambda v: isinstance(v, str), "a string"),
+}
+
+
+def _check_types(report: Report, obj: dict, fields: dict, where: str) -> None:
+    for name, (clause, test, what) in fields.items():
+        if name in obj and obj[name] is not None:
+            report.check(clause, test(obj[name]), f"{name} must be {what}",
+                         where + pointer(name), what, type(obj[name]).__name__)
 
 
 def _check_exec(report: Report, cfg: dict) -> None:
@@ -58,9 +117,12 @@ def _check_rootfs(report: Report, rootfs: Any, version: str) -> None:
     if not report.check(C.CFG_ROOTFS, isinstance(rootfs, dict), "rootfs is required",
                         "/rootfs"):
         return
-    report.check(C.CFG_ROOTFS_TYPE, rootfs.get("type") == "layers",
-                 "rootfs.type must be 'layers'", "/rootfs/type", "layers",
-                 repr(rootfs.get("type")))
+    if report.check(C.CFG_ROOTFS_TYPE_STRING, isinstance(rootfs.get("type"), str),
+                    "rootfs.type must be a string", "/rootfs/type", "string",
+                    repr(rootfs.get("type"))):
+        report.check(C.CFG_ROOTFS_TYPE, rootfs.get("type") == "layers",
+                     "rootfs.type must be 'layers'", "/rootfs/type", "layers",
+                     repr(rootfs.get("type")))
     ids = rootfs.get("diff_ids")
     if not isinstance(ids, list):
         report.fail(C.CFG_DIFF_IDS, "rootfs.diff_ids must be an array", "/rootfs/diff_ids")
@@ -71,7 +133,12 @@ def _check_rootfs(report: Report, rootfs: Any, version: str) -> None:
 
 
 def _check_history(report: Report, doc: dict) -> None:
-    history, ids = doc.get("history"), (doc.get("rootfs") or {}).get("diff_ids")
+    history, ids = doc.get("history"), (doc.get("rootfs") or {}).get("diff_ids") \
+        if isinstance(doc.get("rootfs"), dict) else None
+    if isinstance(history, list):
+        for i, h in enumerate(history):
+            if isinstance(h, dict):
+                _check_types(report, h, HISTORY_FIELDS, "/history" + pointer(i))
     if not isinstance(history, list) or not isinstance(ids, list):
         return
     filled = sum(1 for h in history if isinstance(h, dict) and not h.get("empty_layer"))
@@ -91,6 +158,14 @@ def check_diff_ids(report: Report, doc: Any, diff_ids: list[str | None]) -> None
                         "rootfs.diff_ids and manifest layers differ in number",
                         "/rootfs/diff_ids", str(len(diff_ids)), str(len(declared))):
         return
+    if [d for d in diff_ids if d] and sorted(map(str, declared)) == sorted(
+            map(str, diff_ids)) and list(declared) != list(diff_ids):
+        report.fail(C.MAN_LAYERS_ORDER, "the layers are the config's diff_ids in another "
+                    "order: layers must be listed base first, in stack order",
+                    "/rootfs/diff_ids", " ".join(map(str, diff_ids))[:200],
+                    " ".join(map(str, declared))[:200])
+        return
+    report.saw(C.MAN_LAYERS_ORDER)
     for i, (want, got) in enumerate(zip(declared, diff_ids, strict=True)):
         if got is None:
             continue

@@ -64,6 +64,9 @@ def _check_digest(report: Report, d: dict, where: str, version: str) -> bool:
     if not problems:
         report.saw(C.DESC_DIGEST)
         report.saw(C.DIGEST_GRAMMAR)
+        alg = d["digest"].partition(":")[0]
+        report.check(C.DIGEST_PREFER_SHA256, alg == "sha256",
+                     f"digest uses {alg}; sha256 is the algorithm to prefer", where + "/digest")
     return not problems
 
 

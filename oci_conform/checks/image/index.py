@@ -27,6 +27,8 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
                     type(doc).__name__)
         return
     check_schema_version(report, doc, C.IDX_SCHEMA_REQUIRED, C.IDX_SCHEMA_2)
+    report.check(C.IDX_MEDIATYPE_SET, "mediaType" in doc, "the index does not set mediaType",
+                 "", MT_INDEX, "(absent)")
     if "mediaType" in doc:
         report.check(C.IDX_MEDIATYPE, doc["mediaType"] == MT_INDEX,
                      "index mediaType is not the image index type", "/mediaType",
@@ -36,8 +38,11 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
                      "/artifactType")
     manifests: Any = doc.get("manifests")
-    if report.check(C.IDX_MANIFESTS, isinstance(manifests, list),
-                    "manifests must be present and an array", "/manifests"):
+    if "manifests" not in doc:
+        report.fail(C.IDX_MANIFESTS, "manifests is missing (an empty array is allowed)", "")
+    elif report.check(C.IDX_MANIFESTS_ARRAY, isinstance(manifests, list),
+                      "manifests must be an array", "/manifests"):
+        report.saw(C.IDX_MANIFESTS)
         for i, d in enumerate(manifests):
             where = "/manifests" + pointer(i)
             check_descriptor(report, d, where, version, on_layout_index=layout_index)
@@ -69,6 +74,14 @@ def check_platform(report: Report, p: Any, where: str) -> None:
     if report.check(C.IDX_OS, isinstance(os_, str) and os_ != "",
                     "platform.os is required", where + "/os"):
         report.check(C.IDX_GOOS, os_ in GOOS, f"os {os_!r} is not a GOOS value", where + "/os")
+    for name, clause, test, what in (
+            ("os.version", C.IDX_PLATFORM_OS_VERSION, lambda v: isinstance(v, str), "a string"),
+            ("os.features", C.IDX_PLATFORM_OS_FEATURES, lambda v: isinstance(v, list)
+             and all(isinstance(x, str) for x in v), "an array of strings"),
+            ("variant", C.IDX_PLATFORM_VARIANT, lambda v: isinstance(v, str), "a string")):
+        if name in p:
+            report.check(clause, test(p[name]), f"platform.{name} must be {what}",
+                         where + pointer(name))
     variant = p.get("variant")
     if isinstance(variant, str) and arch in VARIANTS:
         report.check(C.IDX_VARIANT, variant in VARIANTS[arch],

@@ -82,11 +82,13 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        repeated: list[str] = []
         for key, val in items:
             if key in out:
                 dups.append(key)
+                repeated.append(key)
             out[key] = val
-        return out
+        return _Object(out, repeated) if repeated else out
 
     big: list[str] = []
 
@@ -112,6 +114,14 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
         problems.append(JsonProblem(C.JSON_NUMBERS, f"{what} has integer {raw} beyond the "
                                     "exact range of an IEEE 754 double"))
     return JsonDoc(value, text, problems)
+
+
+class _Object(dict):
+    """A parsed JSON object that had repeated names (kept in ``duplicates``)."""
+
+    def __init__(self, items: dict[str, Any], duplicates: list[str]):
+        super().__init__(items)
+        self.duplicates = tuple(duplicates)
 
 
 def _reject_constant(name: str) -> Any:

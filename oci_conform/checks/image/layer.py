@@ -161,6 +161,9 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
                  place)
     seen.add(key)
     base = posixpath.basename(path)
+    if base == OPAQUE:
+        report.fail(C.LAYER_PREFER_EXPLICIT, "opaque whiteout: explicit whiteouts are "
+                    "preferred (consumers must still accept it)", place)
     if base.startswith(WHITEOUT) and base != OPAQUE and not base.startswith(WHITEOUT + WHITEOUT):
         if base == WHITEOUT:
             if version == "main":

@@ -6,8 +6,13 @@ from typing import Any
 from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.descriptor import check_descriptor
-from oci_conform.checks.image.grammar import MT_EMPTY, MT_MANIFEST, media_type_ok  # noqa: F401
+from oci_conform.checks.image.grammar import MT_CONFIG, MT_EMPTY, MT_MANIFEST, media_type_ok
 from oci_conform.checks.image.report import Report, pointer
+
+PORTABLE_LAYERS = {"application/vnd.oci.image.layer.v1.tar",
+                   "application/vnd.oci.image.layer.v1.tar+gzip",
+                   "application/vnd.oci.image.layer.nondistributable.v1.tar",
+                   "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"}
 
 
 def check_schema_version(report: Report, doc: dict, required: str, must_be_2: str) -> None:
@@ -24,6 +29,8 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
                     "object", type(doc).__name__)
         return
     check_schema_version(report, doc, C.MAN_SCHEMA_REQUIRED, C.MAN_SCHEMA_2)
+    report.check(C.MAN_MEDIATYPE_SET, "mediaType" in doc, "the manifest does not set mediaType",
+                 "", MT_MANIFEST, "(absent)")
     if "mediaType" in doc:
         report.check(C.MAN_MEDIATYPE, doc["mediaType"] == MT_MANIFEST,
                      "manifest mediaType is not the image manifest type", "/mediaType",
@@ -33,6 +40,10 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
                     "/config"):
         check_descriptor(report, config, "/config", version, mt_clause=C.MAN_CONFIG_MT)
         mt = config.get("mediaType")
+        if "artifactType" not in doc and mt != MT_EMPTY and isinstance(mt, str):
+            report.check(C.MAN_IMAGE_CONFIG_TYPE, mt == MT_CONFIG,
+                         "a container image manifest's config is not the OCI image config type",
+                         "/config/mediaType", MT_CONFIG, mt)
         if mt == MT_EMPTY:
             report.check(C.MAN_ARTIFACT_WHEN_EMPTY, "artifactType" in doc,
                          "config is the empty descriptor but artifactType is not set",
@@ -60,6 +71,11 @@ def _check_layers(report: Report, layers: Any, version: str) -> None:
                         "a layers entry is not a descriptor object", where):
             check_descriptor(report, layer, where, version, mt_clause=C.MAN_LAYER_MT)
             mt = layer.get("mediaType")
+            if isinstance(mt, str) and mt.startswith("application/vnd.oci.image.layer."):
+                report.check(C.MAN_PORTABLE_LAYER_TYPES, mt in PORTABLE_LAYERS,
+                             f"layer media type {mt} is not one every implementation must "
+                             "support (tar, tar+gzip and their non-distributable forms)",
+                             where + "/mediaType")
             if isinstance(mt, str):
                 if ".nondistributable." in mt or ".foreign." in mt:
                     report.fail(C.LAYER_NONDISTRIBUTABLE,

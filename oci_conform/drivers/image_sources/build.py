@@ -167,7 +167,7 @@ def write_docker_archive(path: Path, layers: list[list[Entry]] | None = None,
     layers = layers or [BASE_LAYER]
     files: dict[str, bytes] = {}
     diff_ids, names, parent = [], [], ""
-    for i, entries in enumerate(layers):
+    for entries in layers:
         raw = tar_bytes(entries)
         diff_ids.append(sha256(raw))
         layer_id = hashlib.sha256(f"{parent}{diff_ids[-1]}".encode()).hexdigest()

@@ -129,6 +129,9 @@ LAYOUT_CASES = [
          _layout(index_hook=_set("manifests/0/platform", {"architecture": "amd64"}))),
     Case("descriptor-url-invalid", "image.descriptor.properties.8", "oci",
          _layout(ImageSpec(manifest_hook=_set("layers/0/urls", ["not a uri"])))),
+    Case("layers-out-of-order", "image.manifest.image-manifest-property-descriptions.19", "oci",
+         _layout(ImageSpec(layers=[BASE_LAYER, [Entry("srv", "dir")]],
+                           config_hook=lambda c: (c["rootfs"]["diff_ids"].reverse(), c)[1]))),
     Case("env-not-name-value", "image.config.properties.20", "oci",
          _layout(ImageSpec(config_hook=_set("config/Env", ["PATH"])))),
 ]
