@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,31 @@ from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_M
 
 JSON = dict[str, Any]
 NAMESPACES = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"}
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 MAX_CONFIG = 4 << 20
 
 
+_TAG = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.-")
+
+
+def semver(text: object) -> tuple[int, int, int] | None:
+    """(major, minor, patch) of a SemVer 2.0 string, or None."""
+    if not isinstance(text, str):
+        return None
+    core, _, build = text.partition("+")
+    core, dash, pre = core.partition("-")
+    parts = core.split(".")
+    if len(parts) != 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        return None
+    for tag, present in ((pre, dash), (build, "+" in text)):
+        if present and (not tag or not set(tag) <= _TAG):
+            return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
 def _vkey(text: str) -> tuple[int, int, int]:
-    m = _SEMVER.match(text)
-    assert m
-    return int(m[1]), int(m[2]), int(m[3])
+    key = semver(text)
+    assert key is not None
+    return key
 
 
 def load_bundle(bundle: Path) -> JSON:
@@ -54,7 +70,7 @@ def _need(cond: bool, where: str, why: str) -> None:
 def validate(cfg: JSON, bundle: Path) -> None:
     """Raise RuntimeFailure for anything this runtime cannot apply faithfully."""
     ver = cfg.get("ociVersion")
-    _need(isinstance(ver, str) and bool(_SEMVER.match(ver)), "/ociVersion",
+    _need(semver(ver) is not None, "/ociVersion",
           f"must be a SemVer string, got {ver!r}")
     _need(_vkey(OCI_VERSION_MIN) <= _vkey(ver)[:2] + (0,) <= _vkey(OCI_VERSION_MAX),
           "/ociVersion", f"{ver} is outside the versions this runtime supports "

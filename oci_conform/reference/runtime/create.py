@@ -33,8 +33,14 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
         raise RuntimeFailure("--console-socket given but process.terminal is not true")
     prog = seccomp.compile_filter(linux["seccomp"]) if linux.get("seccomp") else None
     rel = cgroups.relpath(linux.get("cgroupsPath"), cid)
+    # The init cannot import later: after pivot_root the host's files are gone, and in a
+    # user namespace it may not be allowed to read them. Load what it needs now.
     if any(cfg.get("hooks", {}).values()):
         hooks.preload()
+    if proc.get("terminal"):
+        init.preload_terminal()
+    if proc.get("rlimits"):
+        import resource  # noqa: F401 - the init may not reach the stdlib (user namespace)
     ctr = Container.reserve(root, cid)
     ctr.doc = {"ociVersion": cfg["ociVersion"], "id": cid, "status": "creating",
                "bundle": str(bundle), "annotations": cfg.get("annotations") or {},

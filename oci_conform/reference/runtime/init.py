@@ -9,13 +9,10 @@ Nothing here may import after pivot_root: every module is imported at the top.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import socket
-import struct
 import sys
-import termios
 from typing import Any
 
 from oci_conform.reference.runtime import hooks, namespaces, process, rootfs
@@ -99,7 +96,17 @@ def exec_socket(state_dir: str) -> socket.socket:
     return sock
 
 
+def preload_terminal() -> None:
+    """The pty set-up runs after pivot_root, where nothing can be imported."""
+    import fcntl  # noqa: F401
+    import struct  # noqa: F401
+    import termios  # noqa: F401
+
+
 def _terminal(console: socket.socket, proc: JSON) -> None:
+    import fcntl
+    import struct
+    import termios
     master, slave = os.openpty()
     size = proc.get("consoleSize") or {}
     if size:

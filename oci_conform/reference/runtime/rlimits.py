@@ -1,8 +1,6 @@
 """POSIX rlimit names and applying them with setrlimit."""
 from __future__ import annotations
 
-import resource
-
 NUMBERS = {
     "RLIMIT_CPU": 0, "RLIMIT_FSIZE": 1, "RLIMIT_DATA": 2, "RLIMIT_STACK": 3, "RLIMIT_CORE": 4,
     "RLIMIT_RSS": 5, "RLIMIT_NPROC": 6, "RLIMIT_NOFILE": 7, "RLIMIT_MEMLOCK": 8,
@@ -17,11 +15,13 @@ def known(name: object) -> bool:
 
 
 def _value(v: int) -> int:
+    import resource
     return resource.RLIM_INFINITY if v < 0 or v >= _UNLIMITED else v
 
 
 def apply(limits: list[dict]) -> None:
     """setrlimit each entry (OSError names the type on failure)."""
+    import resource
     for lim in limits:
         try:
             resource.setrlimit(NUMBERS[lim["type"]], (_value(lim["soft"]), _value(lim["hard"])))
