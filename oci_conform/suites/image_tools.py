@@ -20,23 +20,23 @@ TOOLS = ("skopeo-copy", "umoci-unpack")
 BINARY = {"skopeo-copy": "skopeo", "umoci-unpack": "umoci"}
 
 
-def _skopeo(exe: str, image: Path, work: Path) -> list[str]:
-    return [exe, "--insecure-policy", "copy", f"oci:{image}:latest", f"oci:{work / 'out'}:copy"]
+def _skopeo(exe: str, image: Path, work: Path, kind: str) -> list[str]:
+    src = f"oci:{image}:latest" if kind == "oci" else f"docker-archive:{image}"
+    return [exe, "--insecure-policy", "copy", src, f"oci:{work / 'out'}:copy"]
 
 
-def _umoci(exe: str, image: Path, work: Path) -> list[str]:
+def _umoci(exe: str, image: Path, work: Path, kind: str) -> list[str]:
     return [exe, "unpack", "--image", f"{image}:latest", str(work / "bundle")]
 
 
-ARGV: dict[str, Callable[[str, Path, Path], list[str]]] = {"skopeo-copy": _skopeo,
-                                                           "umoci-unpack": _umoci}
+ARGV: dict[str, Callable[[str, Path, Path, str], list[str]]] = {"skopeo-copy": _skopeo,
+                                                                "umoci-unpack": _umoci}
+READS = {"skopeo-copy": ("oci", "docker-archive"), "umoci-unpack": ("oci",)}
 
 
 def _cases():
-    from oci_conform.drivers.image_sources.corpus import LAYOUT_CASES
-    # Cases a consumer of a tagged image can meet (it never sees a missing oci-layout's tag
-    # resolution differently from a missing index.json: both are kept, both are telling).
-    return LAYOUT_CASES
+    from oci_conform.drivers.image_sources.corpus import DOCKER_CASES, LAYOUT_CASES
+    return LAYOUT_CASES + DOCKER_CASES
 
 
 class ImageToolsSuite:
@@ -61,14 +61,25 @@ class ImageToolsSuite:
         from oci_conform.drivers.image_sources.build import write_layout
         from oci_conform.drivers.image_sources.corpus import build_case
         from oci_conform.drivers.image_sources.tools import run
+        from oci_conform.drivers.image_sources.build import write_docker_archive
         base = Path(ctx.workdir) / "image-tools" / impl.name
         base.mkdir(parents=True, exist_ok=True)
-        control = run(ARGV[impl.name](impl.command, write_layout(base / "control"),
-                                      _fresh(base / "control-work")), timeout=60)
+        controls = {}
+        for kind, make in (("oci", lambda: write_layout(base / "control")),
+                           ("docker-archive", lambda: write_docker_archive(base / "control.tar"))):
+            if kind in READS[impl.name]:
+                controls[kind] = run(ARGV[impl.name](impl.command, make(),
+                                                     _fresh(base / "control-work"), kind),
+                                     timeout=60)
         shutil.rmtree(base / "control-work", ignore_errors=True)
         for case in _cases():
             if not ctx.selection.wants([case.clause], name=case.name):
                 continue
+            if case.kind not in READS[impl.name]:
+                yield CaseResult(case.clause, impl.name, Outcome.NA, case=f"tool:{case.name}",
+                                 message=f"{impl.name} does not read {case.kind} images")
+                continue
+            control = controls[case.kind]
             started = time.monotonic()
             if not control.ok:
                 yield CaseResult(case.clause, impl.name, Outcome.ERROR, case=f"tool:{case.name}",
@@ -77,7 +88,7 @@ class ImageToolsSuite:
                 continue
             image = build_case(case, base / "corpus")
             work = _fresh(base / "work")
-            result = run(ARGV[impl.name](impl.command, image, work), timeout=60)
+            result = run(ARGV[impl.name](impl.command, image, work, case.kind), timeout=60)
             shutil.rmtree(work, ignore_errors=True)
             rejected = not result.ok
             yield CaseResult(
