@@ -58,17 +58,33 @@ def wait_gone(pid: int, timeout: float = 30) -> None:
     raise RuntimeError(f"container process {pid} did not exit")
 
 
-def cycle(cmd: list[str], root: Path, bundle: Path, work: Path) -> float:
+PHASES = ("create", "start", "wait", "delete")
+
+
+def cycle(cmd: list[str], root: Path, bundle: Path, work: Path) -> list[float]:
+    """One lifecycle; the time of each phase (create, start, wait, delete)."""
     cid = f"bench-{uuid.uuid4().hex[:8]}"
     pidfile = work / f"{cid}.pid"
     log = work / "calls.log"
-    t0 = time.perf_counter()
+    marks = [time.perf_counter()]
     call([*cmd, "--root", str(root), "create", "--bundle", str(bundle), "--pid-file",
           str(pidfile), cid], log)
+    marks.append(time.perf_counter())
     pid = int(pidfile.read_text())
     call([*cmd, "--root", str(root), "start", cid], log)
+    marks.append(time.perf_counter())
     wait_gone(pid)
+    marks.append(time.perf_counter())
     call([*cmd, "--root", str(root), "delete", cid], log)
+    marks.append(time.perf_counter())
+    return [b - a for a, b in zip(marks, marks[1:], strict=False)]
+
+
+def interpreter_floor() -> float:
+    """Four starts of this Python with site (what any 4-call Python CLI pays at least)."""
+    t0 = time.perf_counter()
+    for _ in range(4):
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
     return time.perf_counter() - t0
 
 
@@ -90,20 +106,29 @@ def main() -> int:
             cfg = base_config("1.0.2", ["true"], work / "results", f"/{parent}/{name}")
             cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] != "/results"]
             bundles[name] = write_bundle(work / f"bundle-{name}", cfg, base)
-        times: dict[str, list[float]] = {n: [] for n in rts}
+        times: dict[str, list[list[float]]] = {n: [] for n in rts}
+        floor: list[float] = []
         for i in range(args.warmup + args.runs):
             for name, cmd in rts.items():
                 took = cycle(cmd, work / f"root-{name}", bundles[name], work)
                 if i >= args.warmup:
                     times[name].append(took)
-        base_med = statistics.median(times["runc"]) if "runc" in times else None
+            if i >= args.warmup:
+                floor.append(interpreter_floor())
+        totals = {n: [sum(c) for c in v] for n, v in times.items()}
+        base_med = statistics.median(totals["runc"]) if "runc" in totals else None
         print(f"create+start+wait+delete, {args.runs} runs each (interleaved), "
               f"load average {os.getloadavg()[0]:.1f}")
-        for name, vals in times.items():
+        for name, vals in totals.items():
             med = statistics.median(vals)
             ratio = f"{med / base_med:5.2f}x runc" if base_med else ""
-            print(f"  {name:<10} median {med * 1000:7.1f} ms  min {min(vals) * 1000:7.1f} ms  "
-                  f"max {max(vals) * 1000:7.1f} ms  {ratio}")
+            phases = "  ".join(f"{p} {statistics.median(c[k] for c in times[name]) * 1000:.0f}"
+                               for k, p in enumerate(PHASES))
+            print(f"  {name:<10} median {med * 1000:7.1f} ms  min {min(vals) * 1000:7.1f}  "
+                  f"max {max(vals) * 1000:7.1f}  {ratio}   ({phases} ms)")
+        fmed = statistics.median(floor)
+        print(f"  floor      median {fmed * 1000:7.1f} ms: 4 bare starts of {sys.executable} "
+              f"({fmed / base_med:.2f}x runc)" if base_med else "")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         for hier in Path("/sys/fs/cgroup").iterdir():
