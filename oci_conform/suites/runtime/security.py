@@ -1,6 +1,13 @@
 """seccomp, AppArmor, SELinux (the last two skip with a reason where the host has none)."""
 from __future__ import annotations
 
+import json
+import os
+import socket
+import threading
+import uuid
+from pathlib import Path
+
 from oci_conform.suites.runtime.case import (
     Case,
     Observation,
@@ -9,6 +16,7 @@ from oci_conform.suites.runtime.case import (
     expect,
     needs_host,
     probe_case,
+    run_probe,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
@@ -135,6 +143,106 @@ def mount_label_case() -> Case:
                       (needs_host("selinux", "SELinux"),))
 
 
+class SeccompAgent:
+    """A seccomp agent stand-in: receives the container process state and the notify fd."""
+
+    def __init__(self) -> None:
+        self.path = Path(f"/tmp/oc-seccomp-{uuid.uuid4().hex[:10]}.sock")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(self.path))
+        self.sock.listen(2)
+        self.sock.settimeout(15)
+        self.payload = b""
+        self.fds: list[int] = []
+        self.connections = 0
+        self.error = ""
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except OSError as exc:
+            self.error = f"no connection: {exc}"
+            return
+        self.connections += 1
+        with conn:
+            conn.settimeout(10)
+            try:
+                while True:
+                    data, fds, _, _ = socket.recv_fds(conn, 65536, 4)
+                    self.fds += list(fds)
+                    if not data:
+                        break
+                    self.payload += data[: max(0, 1 << 20 - len(self.payload))]
+            except OSError as exc:
+                self.error = f"receive failed: {exc}"
+        for fd in self.fds:       # closing the notify fd makes the blocked call fail
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self._thread.join(timeout=15)
+        self.sock.close()
+        self.path.unlink(missing_ok=True)
+
+
+def listener_flow(sb: Sandbox) -> list[Verdict]:
+    agent = SeccompAgent()
+    try:
+        rule = {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}
+        mutate = _seccomp([rule], listenerPath=str(agent.path),
+                          listenerMetadata="oci-conform-meta")
+        obs = run_probe(sb, "mkdir /tmp/notified 2> /results/err; echo $? > /results/rc",
+                        mutate)
+    finally:
+        agent.close()
+    sb.notes["seccomp_agent"] = {"connections": agent.connections, "fds": len(agent.fds),
+                                 "error": agent.error,
+                                 "payload": agent.payload[:2000].decode("utf-8", "replace")}
+    if isinstance(obs, Verdict):
+        return [obs]
+    try:
+        doc = json.loads(agent.payload or b"null")
+    except ValueError:
+        doc = None
+    state = doc.get("state") if isinstance(doc, dict) else None
+    out = [expect(agent.connections == 1 and bool(agent.fds),
+                  "the runtime connects to listenerPath and passes the seccomp fd",
+                  "one connection with a file descriptor",
+                  f"{agent.connections} connection(s), {len(agent.fds)} fd(s) {agent.error}",
+                  "", S + "7", S + "8", S + "9"),
+           expect(isinstance(doc, dict) and isinstance(doc.get("ociVersion"), str)
+                  and isinstance(doc.get("pid"), int) and isinstance(state, dict)
+                  and state.get("id") == sb.cid,
+                  "the container process state arrives as JSON", "ociVersion, pid, state.id",
+                  agent.payload[:300].decode("utf-8", "replace"), "",
+                  "rt.config-linux.containerprocessstate.1",
+                  "rt.config-linux.containerprocessstate.4",
+                  "rt.config-linux.containerprocessstate.6",
+                  "rt.config-linux.containerprocessstate.8"),
+           expect(isinstance(doc, dict) and "seccompFd" in (doc.get("fds") or []),
+                  "the fds list names seccompFd", "seccompFd", repr((doc or {}).get("fds")),
+                  "", S + "12"),
+           expect(isinstance(doc, dict) and doc.get("metadata") == "oci-conform-meta",
+                  "listenerMetadata is passed as metadata", "oci-conform-meta",
+                  repr((doc or {}).get("metadata")), "", S + "13")]
+    return out
+
+
+def personality_case() -> Case:
+    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+        return expect(obs.get("m").strip() in ("i686", "i386"), "personality LINUX32 applies",
+                      "i686", obs.get("m").strip())
+    return probe_case("personality-linux32", G, ("rt.config-linux.personality.1",
+                      "rt.config-linux.personality.2"), "uname -m > /results/m", judge,
+                      lambda c, s: c["linux"].__setitem__("personality", {"domain": "LINUX32"}),
+                      (lambda t: None if os.uname().machine == "x86_64"
+                       else "LINUX32 is checked on x86_64 hosts only",))
+
+
 CASES: list[Case] = [
     errno_case(), errno_ret_case(), kill_case(), args_case(), status_case(),
     error_case("seccomp-errno-on-kill-action-errors", G, (S + "21",), _errno_on_kill,
@@ -142,4 +250,9 @@ CASES: list[Case] = [
     error_case("seccomp-empty-names-errors", G, ("rt.config.valid-values.1",), _empty_names,
                (_no_seccomp,)),
     apparmor_case(), selinux_case(), mount_label_case(),
+    Case("seccomp-listener-receives-state-and-fd", G, (S + "7", S + "8", S + "9", S + "12",
+         S + "13", "rt.config-linux.containerprocessstate.1",
+         "rt.config-linux.containerprocessstate.4", "rt.config-linux.containerprocessstate.6",
+         "rt.config-linux.containerprocessstate.8"), listener_flow, (_no_seccomp,)),
+    personality_case(),
 ]
