@@ -1,0 +1,129 @@
+"""Suite: the features documents real runtimes print, judged clause by clause as files.
+
+Columns are runtimes' ``features`` commands (``runc features``, ``crun features``);
+each printed document goes through the same validator as
+``oci-conform config validate --kind features``. Only the document is judged here;
+whether a runtime keeps its promises (accepts what it announces) is the runtime
+behaviour suite's job. A runtime whose CLI has no ``features`` operation gives a
+column of skips with that reason. Add another with ``--features-command NAME=COMMAND``.
+"""
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from oci_conform.model.outcome import Outcome
+from oci_conform.model.results import CaseResult, Implementation
+from oci_conform.suites.base import RunContext
+
+TIMEOUT = 30
+CASE = "features-documents"
+BUILTIN = {"runc-features": "runc features", "crun-features": "crun features"}
+NO_OPERATION = ("unknown command", "no help topic", "unrecognized command", "invalid command")
+MAX_OUTPUT = 8 * 1024 * 1024
+
+
+class NoDocument(Exception):
+    """The command printed no features document; ``unsupported`` when it has no such verb."""
+
+    def __init__(self, message: str, unsupported: bool = False):
+        super().__init__(message)
+        self.unsupported = unsupported
+
+
+def run_features(command: str, workdir: Path) -> bytes:
+    """The bytes ``command`` prints on stdout (raises NoDocument when it fails)."""
+    argv = shlex.split(command)
+    try:
+        with tempfile.TemporaryFile(dir=workdir) as out, \
+                tempfile.TemporaryFile(dir=workdir) as err:
+            done = subprocess.run(argv, cwd=workdir, stdin=subprocess.DEVNULL, stdout=out,
+                                  stderr=err, timeout=TIMEOUT, check=False)
+            out.seek(0)
+            err.seek(0)
+            raw, tail = out.read(MAX_OUTPUT + 1), err.read(4096)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise NoDocument(f"{command}: {exc}") from None
+    if done.returncode != 0:
+        text = (tail + raw[:4096]).decode(errors="replace").strip()
+        last = (text.splitlines() or [""])[-1][:200]
+        unsupported = any(word in text.lower() for word in NO_OPERATION)
+        raise NoDocument(f"{command} exited {done.returncode}: {last}", unsupported)
+    return raw
+
+
+def tool_version(command: str) -> str:
+    try:
+        done = subprocess.run([shlex.split(command)[0], "--version"], capture_output=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (done.stdout.decode(errors="replace").strip().splitlines() or [""])[0][:80]
+
+
+@dataclass
+class FeaturesDocumentSuite:
+    name: str = "features-documents"
+    kind: str = "features-command"
+    option: str = "--features-command"
+    help: str = ("a command that prints a runtime-spec features document, as NAME=COMMAND "
+                 "(default: runc features, crun features)")
+
+    def clause_ids(self) -> frozenset[str]:
+        from oci_conform.checks.runtime_config.engine import judged_clause_ids
+        return judged_clause_ids("features")
+
+    def parse_implementation(self, text: str) -> Implementation:
+        name, sep, command = text.partition("=")
+        if not sep or not name.strip() or not command.strip():
+            raise ValueError(f"expected NAME=COMMAND, got {text!r}")
+        command = BUILTIN.get(command.strip(), command.strip())
+        return self._implementation(name.strip(), command)
+
+    def _implementation(self, name: str, command: str) -> Implementation:
+        tool = shlex.split(command)[0]
+        if not shutil.which(tool):
+            return Implementation(name, self.kind, command=command, available=False,
+                                  reason=f"{tool} is not installed")
+        return Implementation(name, self.kind, command=command, version=tool_version(command))
+
+    def default_implementations(self, ctx: RunContext) -> list[Implementation]:
+        return [self._implementation(name, command) for name, command in BUILTIN.items()]
+
+    def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        from oci_conform.checks.runtime_config.docload import parse_bytes
+        from oci_conform.checks.runtime_config.engine import validate_parsed
+
+        wanted = [c for c in sorted(self.clause_ids()) if ctx.selection.wants([c])]
+        workdir = Path(tempfile.mkdtemp(prefix="features-doc-", dir=ctx.workdir))
+        try:
+            try:
+                raw = run_features(impl.command, workdir)
+            except NoDocument as exc:
+                outcome = Outcome.SKIP if exc.unsupported else Outcome.ERROR
+                reason = (f"{exc} (this version has no features operation)"
+                          if exc.unsupported else str(exc))
+                for cid in wanted:
+                    yield CaseResult(cid, impl.name, outcome, case=CASE, message=reason,
+                                     evidence={"command": impl.command})
+                return
+            parsed = parse_bytes(raw)
+            data = parsed.data if isinstance(parsed.data, dict) else {}
+            if not impl.spec_version and isinstance(data.get("ociVersionMax"), str):
+                impl.spec_version = data["ociVersionMax"]
+            for result in validate_parsed(parsed, "features", file="features.json",
+                                          impl=impl.name, catalog=ctx.catalog):
+                if result.clause in wanted:
+                    result.case = CASE
+                    result.evidence["command"] = impl.command
+                    yield result
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+SUITE = FeaturesDocumentSuite()
