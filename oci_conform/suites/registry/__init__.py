@@ -53,7 +53,9 @@ class RegistrySuite:
     name = "registry"
     kind = "registry"
     option = "--registry"
-    help = "a registry to test, as NAME=URL (e.g. local=http://127.0.0.1:5000)"
+    help = ("a registry to test, as NAME[@PROFILE]=URL (e.g. local=http://127.0.0.1:5000, "
+            "local@dev=http://127.0.0.1:5000; PROFILE is v1.0, v1.1 or dev; URL may be "
+            "start:docker-registry or start:oci-conform-registry)")
 
     def clause_ids(self) -> frozenset[str]:
         """Every clause id a case can judge that the catalog holds (main-only extras drop)."""
@@ -66,26 +68,41 @@ class RegistrySuite:
         return frozenset(ids & known) if known else frozenset(ids)
 
     def parse_implementation(self, text: str) -> Implementation:
-        name, sep, url = text.partition("=")
-        if not sep or not name or not url:
-            raise ValueError(f"--registry wants NAME=URL, got {text!r}")
+        """``NAME=URL`` or ``NAME@PROFILE=URL``: the profile (v1.0, v1.1, dev) overrides
+        ``registry_profile`` for this column only; URL may also name a registry the suite
+        starts (``start:docker-registry``, ``start:oci-conform-registry``)."""
+        label, sep, url = text.partition("=")
+        name, at, profile = label.partition("@")
+        if not sep or not name or not url or (at and not profile):
+            raise ValueError(f"--registry wants NAME=URL or NAME@PROFILE=URL, got {text!r}")
         if not NAME_RE.match(name):
             raise ValueError(f"registry name {name!r} may hold letters, digits, '.', '_', '-'")
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(f"registry URL {url!r} must be http:// or https://host[:port]")
-        return Implementation(name=name, kind=self.kind, command=url.rstrip("/"),
-                              spec_version="")
+        if at and profile not in PROFILES:
+            raise ValueError(f"registry profile {profile!r} in {text!r} is not one of "
+                             f"{', '.join(PROFILES)}")
+        if url in (START_DOCKER, START_REFERENCE):
+            impl = self._reference() if url == START_REFERENCE else self._docker()
+            impl.name = name
+        else:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"registry URL {url!r} must be http:// or https://host[:port], "
+                                 f"{START_DOCKER} or {START_REFERENCE}")
+            impl = Implementation(name=name, kind=self.kind, command=url.rstrip("/"),
+                                  spec_version="")
+        impl.spec_version = PROFILES[profile] if at else ""
+        return impl
 
     def default_implementations(self, ctx: RunContext) -> list[Implementation]:
-        found = [self._reference()]      # the reference registry is the first column
+        return [self._reference(), self._docker()]   # the reference registry comes first
+
+    def _docker(self) -> Implementation:
         path = binary_path()
-        found.append(Implementation(
+        return Implementation(
             name="docker-registry", kind=self.kind, command=START_DOCKER,
             version=registry_version(path) if path else "", available=bool(path),
             reason="" if path else "docker-registry is not installed (apt-get install "
-                                   "docker-registry)"))
-        return found
+                                   "docker-registry)")
 
     def _reference(self) -> Implementation:
         impl = Implementation(name="oci-conform-registry", kind=self.kind,
@@ -107,7 +124,8 @@ class RegistrySuite:
         return impl
 
     @contextlib.contextmanager
-    def _endpoint(self, impl: Implementation, ctx: RunContext) -> Iterator[str]:
+    def _endpoint(self, impl: Implementation, ctx: RunContext,
+                  profile: str = "v1.1") -> Iterator[str]:
         if impl.command == START_DOCKER:
             with DockerRegistry(folder=None) as reg:
                 impl.version = impl.version or reg.version
@@ -116,13 +134,14 @@ class RegistrySuite:
             module = importlib.import_module(REFERENCE_MODULE)
             folder = ctx.workdir / f"reference-registry-{impl.name}"
             folder.mkdir(parents=True, exist_ok=True)
-            with getattr(module, REFERENCE_HOOK)(folder) as url:
+            with getattr(module, REFERENCE_HOOK)(folder, profile=profile) as url:
                 yield str(url)
         else:
             yield impl.command
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
-        options = RunOptions(profile=str(ctx.options.get("registry_profile", "v1.1")),
+        pinned = profile_of(impl.spec_version)     # NAME@PROFILE=URL in the matrix
+        options = RunOptions(profile=pinned or str(ctx.options.get("registry_profile", "v1.1")),
                              read_only=bool(ctx.options.get("registry_read_only", False)),
                              namespace=str(ctx.options.get("registry_namespace", "")),
                              selection=ctx.selection)
@@ -130,7 +149,7 @@ class RegistrySuite:
         creds = ctx.options.get("registry_credentials")
         credentials = creds if isinstance(creds, Credentials) else Credentials()
         try:
-            endpoint = self._endpoint(impl, ctx)
+            endpoint = self._endpoint(impl, ctx, options.profile)
             url = endpoint.__enter__()
         except (RegistryStartError, OSError) as exc:
             yield from self._all(impl, ctx, Outcome.ERROR, f"could not start {impl.name}: {exc}")
@@ -159,6 +178,11 @@ class RegistrySuite:
                 if cid in known:
                     yield CaseResult(cid, impl.name, outcome, case=f"registry:{case.name}",
                                      message=message)
+
+
+def profile_of(spec_version: str) -> str:
+    """The profile whose spec version ``spec_version`` is ("" when none)."""
+    return next((p for p, v in PROFILES.items() if v == spec_version and spec_version), "")
 
 
 def preflight(client: RegistryClient) -> str:

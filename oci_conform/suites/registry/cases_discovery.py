@@ -9,7 +9,7 @@ import requests
 
 from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry.framework import Case, CaseError, CaseSkip, Judge
-from oci_conform.suites.registry.judging import content_type, error_body, status, where
+from oci_conform.suites.registry.judging import content_type, error_body, is_4xx, status, where
 from oci_conform.suites.registry.session import Session, _json, error_codes
 
 P = "dist.spec."
@@ -106,6 +106,9 @@ def tags_paginated(s: Session, j: Judge) -> None:
         match = LINK_RE.match(link)
         j.check(LT + "8", bool(match), f"Link header {link!r}", expected='<url>; rel="next"',
                 actual=link, location=where(resp))
+        j.check(LT + "7", remaining > len(page), f"Link sent with {remaining - len(page)} "
+                "tags still to come", expected="more tags after this page",
+                actual=f"{remaining - len(page)} remaining", location=where(resp))
         if not match:
             break
         resp = s.client.request("GET", match.group(1))
@@ -120,6 +123,8 @@ def tags_paginated(s: Session, j: Judge) -> None:
         j.na(LT + "12", "the listing came in a single page")
     if LT + "8" not in j.verdicts:
         j.na(LT + "8", "the registry sent no Link header")
+    if LT + "7" not in j.verdicts:
+        j.na(LT + "7", "the registry sent no Link header")
     if LT + "5" not in j.verdicts:
         j.na(LT + "5", "no page came with a Link header")
 
@@ -244,8 +249,8 @@ def _api(s: Session, j: Judge, clauses: tuple[str, ...], repo: str, digest: str,
 def referrers_list(s: Session, j: Judge) -> None:
     repo, refs = _refs(s)
     subject = refs["subject"]
-    clauses = (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7", LR + "8", LR + "9", LR + "12",
-               P + "enabling-the-referrers-api.3")
+    clauses = (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7", LR + "8", LR + "9", LR + "11",
+               LR + "12", P + "enabling-the-referrers-api.3")
     resp, doc = _api(s, j, clauses, repo, subject.digest)
     status(j, LR + "1", resp, (200,), "GET referrers of a subject with referrers")
     j.check(LR + "5", content_type(resp) == C.OCI_INDEX, "Content-Type of the referrers list",
@@ -259,9 +264,11 @@ def referrers_list(s: Session, j: Judge) -> None:
     link = resp.headers.get("Link")
     if link is None:
         j.na(LR + "12", "the referrers list came whole (no Link header)")
+        j.na(LR + "11", "the referrers list fitted one response (no Link header)")
     else:
         j.check(LR + "12", bool(LINK_RE.match(link)), f"Link header {link!r}",
                 expected='<url>; rel="next"', actual=link, location=where(resp))
+    items = items + _referrer_pages(s, j, resp)
     by_digest = {d.get("digest"): d for d in items if isinstance(d, dict)}
     wanted = {k: refs[k] for k in ("sbom", "sig", "config", "index")}
     missing = [k for k, m in wanted.items() if m.digest not in by_digest]
@@ -293,6 +300,30 @@ def referrers_list(s: Session, j: Judge) -> None:
         j.check(LR + "9", ann.get("org.oci-conform.kind") == kind,
                 f"{key} referrer carries the manifest's annotations",
                 expected={"org.oci-conform.kind": kind}, actual=ann, location=where(resp))
+
+
+def _referrer_pages(s: Session, j: Judge, resp: requests.Response) -> list[Any]:
+    """Follow ``Link`` from a referrers answer (bounded); listing-referrers.11 passes when
+    each linked page is another image index holding more descriptors."""
+    more: list[Any] = []
+    for _ in range(MAX_PAGES):
+        link = resp.headers.get("Link")
+        match = LINK_RE.match(link or "")
+        if not match:
+            if link is not None:
+                j.check(LR + "11", False, f"Link header {link[:120]!r} names no next page",
+                        expected='<url>; rel="next"', actual=link, location=where(resp))
+            break
+        resp = s.client.request("GET", match.group(1), headers={"Accept": C.OCI_INDEX})
+        page = _json(resp.content).get("manifests")
+        j.check(LR + "11", resp.status_code == 200 and isinstance(page, list) and bool(page),
+                f"the Link of a referrers page leads to more referrers: HTTP "
+                f"{resp.status_code}", expected="200, an index with more descriptors",
+                actual=f"{resp.status_code} {resp.content[:120]!r}", location=where(resp))
+        if not isinstance(page, list) or resp.status_code != 200:
+            break
+        more.extend(page)
+    return more
 
 
 def referrers_empty(s: Session, j: Judge) -> None:
@@ -375,17 +406,22 @@ def referrers_tag_fallback(s: Session, j: Judge) -> None:
 
 EXT = "dist.extensions-oci.extensions-property-descriptions."
 EXT_NAME = "dist.extensions.name.2"
+EXT_NONE = "dist.extensions-oci.error-codes.1"
 SEGMENT_RE = re.compile(r"^[a-z0-9]+([._-][a-z0-9]+)*$")
 
 
 def extensions_discover(s: Session, j: Judge) -> None:
     """``GET /v2/_oci/ext/discover`` (registry) and ``/v2/<name>/_oci/ext/discover``."""
-    clauses = (EXT + "1", EXT + "2", EXT + "3", EXT + "5", EXT_NAME)
+    clauses = (EXT + "1", EXT + "2", EXT + "3", EXT + "4", EXT + "5", EXT + "6", EXT_NAME)
     repo = s.target().repo
     answered = 0
     for path in ("/v2/_oci/ext/discover", f"/v2/{repo}/_oci/ext/discover"):
         resp = s.client.request("GET", path, headers={"Accept": "application/json"})
         codes = error_codes(resp.content) or []
+        if "UNSUPPORTED" in codes:
+            j.check(EXT_NONE, is_4xx(resp.status_code), f"{path}: HTTP {resp.status_code} "
+                    f"{codes}: no extensions offered", expected="a 4xx error with UNSUPPORTED",
+                    actual=resp.status_code, location=where(resp))
         if resp.status_code == 404 or "UNSUPPORTED" in codes:
             j.note(f"{path}: HTTP {resp.status_code} {codes}: no extensions offered")
             continue
@@ -410,6 +446,11 @@ def extensions_discover(s: Session, j: Judge) -> None:
                     and all(isinstance(p, str) for p in points),
                     f"{name}: endpoints {points!r}", expected="an array of strings",
                     actual=points, location=where(resp))
+            if "description" in item:
+                j.check(EXT + "4", isinstance(item["description"], str),
+                        f"{name}: description {item['description']!r}", expected="a string",
+                        actual=item["description"], location=where(resp))
+            _probe_endpoints(s, j, points if isinstance(points, list) else [], repo)
             if isinstance(name, str):
                 segs = name.lstrip("_").split("/")
                 j.check(EXT_NAME, name.startswith("_") and all(SEGMENT_RE.match(x) for x in segs),
@@ -419,12 +460,32 @@ def extensions_discover(s: Session, j: Judge) -> None:
         for clause in clauses:
             j.na(clause, "the registry offers no extensions (discover answered 404 or "
                          "UNSUPPORTED)")
+    if EXT_NONE not in j.verdicts:
+        j.na(EXT_NONE, "the discover endpoint did not answer UNSUPPORTED")
+    j.na(EXT + "4", "no listed extension has a description")
+    j.na(EXT + "6", "no listed endpoint is a concrete path to probe")
     for clause in clauses[1:]:
         if clause not in j.verdicts:
             j.na(clause, "the discover answer listed no extension")
 
 
+def _probe_endpoints(s: Session, j: Judge, points: list[Any], repo: str) -> None:
+    """Each concrete endpoint path the discover answer lists must exist (not 404/405)."""
+    for point in points[:8]:
+        if not isinstance(point, str) or any(ch in point for ch in "<>{}*"):
+            continue
+        path = point if point.startswith("/") else "/v2/" + point.lstrip("./")
+        if "://" in point or not path.startswith("/v2/"):
+            continue
+        resp = s.client.request("GET", path, headers={"Accept": "application/json"})
+        j.check(EXT + "6", resp.status_code not in (404, 405, 501),
+                f"listed endpoint {point!r} answers HTTP {resp.status_code}",
+                expected="the endpoint exists (not 404/405/501)", actual=resp.status_code,
+                location=where(resp))
+
+
 NS = "dist.spec.registry-proxying.7"
+NS_IGNORE = "dist.spec.registry-proxying.6"
 
 
 def ns_parameter(s: Session, j: Judge) -> None:
@@ -435,7 +496,17 @@ def ns_parameter(s: Session, j: Judge) -> None:
     echoed = resp.headers.get("OCI-Namespace")
     if echoed is None:
         j.na(NS, f"no OCI-Namespace header (HTTP {resp.status_code}): ns not used to scope")
+        plain = s.client.request("GET", f"/v2/{t.repo}/manifests/{t.digest}",
+                                 headers={"Accept": t.media_type})
+        same = (resp.status_code, resp.content) == (plain.status_code, plain.content)
+        if same and resp.status_code == 200:
+            j.check(NS_IGNORE, True, "with and without ns the registry serves the same "
+                    "manifest: ns is ignored", location=where(resp))
+        else:
+            j.na(NS_IGNORE, f"ns changed the answer ({resp.status_code} vs "
+                            f"{plain.status_code}) without OCI-Namespace: not simply ignored")
         return
+    j.na(NS_IGNORE, "the registry used ns (OCI-Namespace sent)")
     j.check(NS, echoed == ns, f"OCI-Namespace is {echoed!r}", expected=ns, actual=echoed,
             location=where(resp))
 
@@ -445,7 +516,7 @@ CASES = [
                                     LT + "4"), tags_list, write=False),
     Case("tags-mixed-case-order", "discovery", (LT + "3", LT + "sorted-lexical-or-ascii"),
          tags_mixed_case),
-    Case("tags-paginated", "discovery", (LT + "5", LT + "6", LT + "8", LT + "10",
+    Case("tags-paginated", "discovery", (LT + "5", LT + "6", LT + "7", LT + "8", LT + "10",
                                          LT + "paginated-sorted-lexical-or-ascii", LT + "12"),
          tags_paginated, write=False),
     Case("tags-n-zero", "discovery", (LT + "9", LT + "9-b"), tags_n_zero, write=False),
@@ -453,14 +524,15 @@ CASES = [
                                     LT + "13"), tags_last, write=False),
     Case("tags-empty-repository", "discovery", (LT + "1", LT + "2", LT + "4"),
          tags_empty_repository),
-    Case("extensions-discover", "discovery", (EXT + "1", EXT + "2", EXT + "3", EXT + "5",
-                                              EXT_NAME), extensions_discover, write=False,
+    Case("extensions-discover", "discovery", (EXT + "1", EXT + "2", EXT + "3", EXT + "4",
+                                              EXT + "5", EXT + "6", EXT_NAME, EXT_NONE),
+         extensions_discover, write=False,
          since="1.1.0"),
-    Case("ns-parameter", "discovery", (NS,), ns_parameter, write=False),
+    Case("ns-parameter", "discovery", (NS, NS_IGNORE), ns_parameter, write=False),
     Case("tags-unknown-repository", "discovery", (EC + "1", EC + "2", EC + "5"),
          tags_unknown_repository, write=False),
     Case("referrers-list", "referrers", (LR + "1", LR + "4", LR + "5", LR + "6", LR + "7",
-                                         LR + "8", LR + "9", LR + "12",
+                                         LR + "8", LR + "9", LR + "11", LR + "12",
                                          P + "enabling-the-referrers-api.3"),
          referrers_list, since="1.1.0"),
     Case("referrers-empty", "referrers", (LR + "2", LR + "10"), referrers_empty, since="1.1.0"),

@@ -20,6 +20,7 @@ PM = P + "pulling-manifests."
 EC = P + "error-codes."
 OCTET = {"Content-Type": "application/octet-stream"}
 DISABLED = (400, 405)
+CM = P + "content-management."
 
 
 # ----------------------------------------------------------------------------- deletes
@@ -29,6 +30,12 @@ def delete_manifest(s: Session, j: Judge) -> None:
     man = C.image(s.salt, "delete-me")
     s.push_image(repo, man, "doomed")
     resp = s.client.request("DELETE", f"/v2/{repo}/manifests/{man.digest}")
+    j.check(CM + "1", resp.status_code in (202, *DISABLED),
+            f"DELETE of a stored manifest answered {resp.status_code}: deletion "
+            + ("offered" if resp.status_code == 202 else "disabled"
+               if resp.status_code in DISABLED else "neither offered nor disabled"),
+            expected="202 (offered) or 400/405 (disabled)", actual=resp.status_code,
+            location=where(resp))
     if resp.status_code in DISABLED:
         j.na(DM + "1", f"manifest deletion is disabled ({resp.status_code})")
         j.check(DM + "3", True, f"disabled deletion answered {resp.status_code}")
@@ -58,6 +65,12 @@ def delete_tag(s: Session, j: Judge) -> None:
     if s.put_manifest(repo, "drop", man).status_code != 201:
         raise CaseError("could not add a second tag")
     resp = s.client.request("DELETE", f"/v2/{repo}/manifests/drop")
+    if resp.status_code == 202:
+        after = s.get_manifest(repo, "drop")
+        j.check(CM + "2", after.status_code == 404, "tag deletion offered: the tag is gone",
+                expected=404, actual=after.status_code, location=where(after))
+    else:
+        j.na(CM + "2", f"tag deletion is not offered ({resp.status_code})")
     if resp.status_code in DISABLED:
         j.na(DT + "1", f"tag deletion is not offered ({resp.status_code})")
         j.check(DT + "2", True, f"disabled tag deletion answered {resp.status_code}")
@@ -318,10 +331,10 @@ def abandoned_upload(s: Session, j: Judge) -> None:
 
 
 CASES = [
-    Case("delete-manifest", "management", (DM + "1", DM + "3"), delete_manifest),
+    Case("delete-manifest", "management", (CM + "1", DM + "1", DM + "3"), delete_manifest),
     Case("delete-manifest-missing-repository", "management", (DM + "2",),
          delete_manifest_missing_repo),
-    Case("delete-tag", "management", (DT + "1", DT + "2"), delete_tag),
+    Case("delete-tag", "management", (CM + "2", DT + "1", DT + "2"), delete_tag),
     Case("delete-blob", "management", (DB + "1", DB + "3"), delete_blob),
     Case("delete-blob-unknown", "management", (DB + "2",), delete_blob_unknown),
     Case("name-invalid", "grammar", (PM + "3",), name_invalid),

@@ -7,9 +7,9 @@ import requests
 
 from oci_conform.drivers.registry_http import MANIFEST_ACCEPT
 from oci_conform.suites.registry import content as C
-from oci_conform.suites.registry.framework import Case, Judge
+from oci_conform.suites.registry.framework import Case, CaseError, Judge
 from oci_conform.suites.registry.judging import content_type, error_body, header, status, where
-from oci_conform.suites.registry.session import Session
+from oci_conform.suites.registry.session import Session, _json
 
 P = "dist.spec."
 PM = P + "pulling-manifests."
@@ -227,6 +227,48 @@ def manifest_digest_verifies(s: Session, j: Judge) -> None:
             actual=C.digest_of(resp.content, alg), location=where(resp))
 
 
+def pull_any_order(s: Session, j: Judge) -> None:
+    """pull.1: blobs first (layer, then config), the manifest last; each must be served."""
+    t = s.target()
+    doc = _json(t.data)
+    config = doc.get("config")
+    cfg_digest = config.get("digest") if isinstance(config, dict) else None
+    order = [t.blob_digest] + ([str(cfg_digest)] if cfg_digest else [])
+    for digest in order:
+        resp, got, _, _ = s.client.download_digest(f"/v2/{t.repo}/blobs/{digest}")
+        j.check(P + "pull.1", resp.status_code == 200 and got == digest,
+                f"blob {digest[:19]} fetched before its manifest: HTTP {resp.status_code}",
+                expected=f"200, {digest}", actual=f"{resp.status_code}, {got}",
+                location=where(resp))
+    resp = s.get_manifest(t.repo, t.digest, accept=t.media_type or MANIFEST_ACCEPT)
+    j.check(P + "pull.1", resp.status_code == 200 and C.digest_of(resp.content) == t.digest,
+            f"manifest fetched after its blobs: HTTP {resp.status_code}",
+            expected=f"200, {t.digest}", actual=f"{resp.status_code}, "
+            f"{C.digest_of(resp.content)}", location=where(resp))
+
+
+SAME_HEADERS = ("Content-Type", "Content-Length", "Docker-Content-Digest")
+
+
+def head_matches_get(s: Session, j: Judge) -> None:
+    """api.1 (RFC 9110 9.3.2): HEAD answers with the header fields GET would send."""
+    t = s.target()
+    pairs = [(f"/v2/{t.repo}/manifests/{t.tag}", {"Accept": t.media_type or MANIFEST_ACCEPT}),
+             (f"/v2/{t.repo}/blobs/{t.blob_digest}", {})]
+    for path, headers in pairs:
+        got = s.client.request("GET", path, headers=headers)
+        head = s.client.request("HEAD", path, headers=headers)
+        if got.status_code != 200:
+            raise CaseError(f"GET {path} answered {got.status_code}")
+        for name in SAME_HEADERS:
+            a, b = got.headers.get(name), head.headers.get(name)
+            if a is None:
+                continue
+            j.check(P + "api.1", head.status_code == 200 and a == b,
+                    f"HEAD {path.rsplit('/', 2)[-2]}: {name} {b!r}, GET sent {a!r}",
+                    expected=a, actual=f"{head.status_code} {b}", location=where(head))
+
+
 def base_endpoint(s: Session, j: Judge) -> None:
     resp = s.client.request("GET", "/v2/")
     j.check(P + "determining-support.1", resp.status_code in (200, 401),
@@ -263,4 +305,6 @@ CASES = [
     Case("manifest-digest-header-verifies", "pull", (PM + "14",), manifest_digest_verifies,
          write=False),
     Case("base-endpoint", "pull", (P + "determining-support.1",), base_endpoint, write=False),
+    Case("pull-any-order", "pull", (P + "pull.1",), pull_any_order, write=False),
+    Case("head-matches-get", "pull", (P + "api.1",), head_matches_get, write=False),
 ]

@@ -1,7 +1,9 @@
 """Push: blob uploads (monolithic, single POST, chunked, streamed), mounts, manifests."""
 from __future__ import annotations
 
+import hashlib
 import json
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
@@ -9,6 +11,7 @@ from oci_conform.drivers.registry_http import StreamBody, iter_chunks
 from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry.framework import Case, CaseError, Judge
 from oci_conform.suites.registry.judging import (
+    DIGEST_RE,
     RANGE_RE,
     UUID_RE,
     content_type,
@@ -60,9 +63,17 @@ def post_then_put(s: Session, j: Judge) -> None:
             expected="distinct Locations holding a UUID", actual=f"{a} | {b}",
             location=where(first))
     loc = _need_location(first, "POST")
+    _location_form(j, first, loc)
     done = s.client.request("PUT", loc, params={"digest": blob.digest}, data=blob.data,
                             headers=OCTET)
     status(j, PTP + "7", done, (201,), "PUT closing the upload")
+    query = [k for k, _ in parse_qsl(urlsplit(loc).query, keep_blank_values=True)]
+    if not query:
+        j.na(PTP + "4", "the upload Location carries no query parameters")
+    else:
+        j.check(PTP + "4", done.status_code == 201,
+                f"upload Location with query parameters {query} completes when used as given",
+                expected=201, actual=done.status_code, location=where(done))
     header(j, PTP + "7", done, "Location", "PUT closing the upload")
     if done.status_code == 201:
         s.ledger.blob(repo, blob.digest)
@@ -80,6 +91,19 @@ def post_then_put(s: Session, j: Judge) -> None:
     s.client.request("DELETE", b) if b else None
 
 
+def _location_form(j: Judge, resp: requests.Response, loc: str) -> None:
+    """post-then-put.3: the upload Location is an absolute http(s) URL or an absolute path."""
+    parts = urlsplit(loc)
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    path_only = not parts.scheme and not parts.netloc and loc.startswith("/") \
+        and not loc.startswith("//")
+    j.check(PTP + "3", absolute or path_only,
+            f"upload Location {loc[:120]!r} is " + ("an absolute URL" if absolute else
+                                                     "a path-only relative reference"
+                                                     if path_only else "neither form"),
+            expected="http(s)://host/... or /path...", actual=loc[:200], location=where(resp))
+
+
 def single_post(s: Session, j: Judge) -> None:
     repo = s.repo
     blob = C.Blob(C.random_bytes(s.salt + "single", 2048))
@@ -88,10 +112,16 @@ def single_post(s: Session, j: Judge) -> None:
     if resp.status_code == 201:
         s.ledger.blob(repo, blob.digest)
         j.check(SP + "5", True, "single POST answered 201")
+        got = s.client.request("GET", f"/v2/{repo}/blobs/{blob.digest}")
+        j.check(SP + "1", got.status_code == 200 and got.content == blob.data,
+                "the blob uploaded by a single POST reads back whole",
+                expected=f"200, {blob.size} bytes",
+                actual=f"{got.status_code}, {len(got.content)} bytes", location=where(got))
         header(j, SP + "5", resp, "Location", "single POST")
         j.na(SP + "4", "the registry supports single POST uploads")
     elif resp.status_code == 202:
         j.na(SP + "5", "the registry does not complete single POST uploads (202)")
+        j.na(SP + "1", "the registry does not offer single POST uploads (202 fallback)")
         loc = resp.headers.get("Location")
         j.check(SP + "4", bool(loc), "fallback 202 carries a Location", expected="Location",
                 actual=loc, location=where(resp))
@@ -103,6 +133,8 @@ def single_post(s: Session, j: Judge) -> None:
                 s.ledger.blob(repo, blob.digest)
     else:
         status(j, SP + "5", resp, (201, 202), "single POST with digest")
+        j.check(SP + "1", False, "single POST neither completed (201) nor fell back (202)",
+                expected="201 or 202", actual=resp.status_code, location=where(resp))
         j.check(SP + "4", False, "neither 201 nor the 202 fallback", expected="201 or 202",
                 actual=resp.status_code, location=where(resp))
 
@@ -160,6 +192,11 @@ def chunked_upload(s: Session, j: Judge) -> None:
     status_checked = False
     for piece in iter_chunks(blob.data, size):
         resp = _patch(s, loc, piece, offset)
+        if len(piece) < size:
+            j.check(CH + "7", resp.status_code == 202,
+                    f"a short last chunk ({len(piece)} of {size} bytes): HTTP "
+                    f"{resp.status_code}", expected=202, actual=resp.status_code,
+                    location=where(resp))
         status(j, CH + "8", resp, (202,), f"PATCH bytes {offset}-{offset + len(piece) - 1}")
         header(j, CH + "8", resp, "Location", "PATCH")
         rng = resp.headers.get("Range", "")
@@ -178,6 +215,8 @@ def chunked_upload(s: Session, j: Judge) -> None:
             status(j, CH + "16", st, (204,), "GET upload status")
             header(j, CH + "16", st, "Location", "upload status")
             header(j, CH + "16", st, "Range", "upload status", equals=f"0-{offset - 1}")
+    if CH + "7" not in j.verdicts:
+        j.na(CH + "7", f"the blob fitted whole chunks of {size} bytes: no short last chunk")
     done = s.client.request("PUT", loc, params={"digest": blob.digest}, headers=OCTET)
     status(j, CH + "15", done, (201,), "PUT closing the chunked upload")
     header(j, CH + "15", done, "Location", "closing PUT")
@@ -339,6 +378,8 @@ def mount(s: Session, j: Judge) -> None:
     resp = s.client.request("POST", f"/v2/{dst}/blobs/uploads/",
                             params={"mount": blob.digest, "from": src},
                             headers={"Content-Length": "0"})
+    if resp.status_code != 201:
+        j.na(MT + "2", f"the registry did not mount the blob (HTTP {resp.status_code})")
     if resp.status_code == 202:
         j.na(MT + "1", "the registry did not mount (202 fallback)")
         j.check(MT + "5", bool(resp.headers.get("Location")), "fallback 202 has a Location",
@@ -350,8 +391,30 @@ def mount(s: Session, j: Judge) -> None:
     if resp.status_code == 201:
         s.ledger.blob(dst, blob.digest)
         j.na(MT + "5", "the registry mounted the blob")
+        _mount_digest(j, resp, blob)
         got = s.client.request("HEAD", f"/v2/{dst}/blobs/{blob.digest}")
         status(j, MT + "1", got, (200,), "mounted blob exists in the target repository")
+
+
+def _mount_digest(j: Judge, resp: requests.Response, blob: C.Blob) -> None:
+    """mounting.2: Docker-Content-Digest may use another algorithm; it must still name the
+    mounted bytes (checked when the algorithm is one hashlib knows, else its grammar)."""
+    dcd = resp.headers.get("Docker-Content-Digest")
+    if dcd is None:
+        j.na(MT + "2", "no Docker-Content-Digest on the mount response")
+        return
+    algo = dcd.split(":", 1)[0]
+    if algo == blob.algorithm:
+        j.na(MT + "2", f"Docker-Content-Digest uses the request's algorithm ({algo})")
+        return
+    if algo in hashlib.algorithms_guaranteed:
+        want = f"{algo}:{hashlib.new(algo, blob.data).hexdigest()}"
+        j.check(MT + "2", dcd == want, f"Docker-Content-Digest in {algo} names the blob",
+                expected=want, actual=dcd, location=where(resp))
+    else:
+        j.check(MT + "2", bool(DIGEST_RE.match(dcd)), f"Docker-Content-Digest {dcd[:60]!r} "
+                f"uses another algorithm ({algo})", expected="<algorithm>:<encoded>",
+                actual=dcd, location=where(resp))
 
 
 def mount_fallback(s: Session, j: Judge) -> None:
@@ -529,8 +592,10 @@ def manifest_missing_blobs(s: Session, j: Judge) -> None:
     resp = s.put_manifest(repo, "orphan", man)
     if resp.status_code == 201:
         j.na(P + "push.3", "the registry accepted a manifest whose layers it lacks (allowed)")
+        j.na(P + "push.2", "the registry does not check layer references on push")
         j.na(EC + "5", "not rejected")
         return
+    _refused_reference(j, resp, "manifest whose layers are missing")
     codes = error_codes(resp.content) or []
     j.check(P + "push.3", resp.status_code == 400 and "MANIFEST_BLOB_UNKNOWN" in codes,
             f"rejected with HTTP {resp.status_code} {codes}",
@@ -547,11 +612,22 @@ def index_missing_manifest(s: Session, j: Judge) -> None:
     resp = s.put_manifest(repo, "dangling", idx)
     if resp.status_code == 201:
         j.na(P + "push.3", "the registry accepted an index whose manifests it lacks (allowed)")
+        j.na(P + "push.2", "the registry does not check index children on push")
         return
+    _refused_reference(j, resp, "index whose child manifest is missing")
     codes = error_codes(resp.content) or []
     j.check(P + "push.3", "MANIFEST_BLOB_UNKNOWN" in codes,
             f"index rejected with HTTP {resp.status_code} {codes}",
             expected="MANIFEST_BLOB_UNKNOWN", actual=codes, location=where(resp))
+
+
+def _refused_reference(j: Judge, resp: requests.Response, what: str) -> None:
+    """push.2: a refusal of a dangling reference is a client error (4xx) naming it."""
+    codes = error_codes(resp.content) or []
+    j.check(P + "push.2", is_4xx(resp.status_code),
+            f"{what} refused with HTTP {resp.status_code} {codes}",
+            expected="4xx (400 MANIFEST_BLOB_UNKNOWN)", actual=f"{resp.status_code} {codes}",
+            location=where(resp))
 
 
 def manifest_without_layers(s: Session, j: Judge) -> None:
@@ -693,7 +769,11 @@ def tag_parameters(s: Session, j: Judge) -> None:
                 "no OCI-Tag header: the tag parameters must not have been applied",
                 expected="no tags applied", actual=_json_tags(listed), location=where(listed))
         j.na(PMF + "tag-parameter-count", "the registry does not take tag parameters")
+        j.na(PMF + "tag-parameter", "the registry does not take tag parameters (no OCI-Tag)")
         return
+    if resp.status_code != 201:
+        j.na(PMF + "tag-parameter", f"PUT with tag parameters answered {resp.status_code}: "
+                                    "the registry does not take them")
     status(j, PMF + "tag-parameter-count", resp, (201,), "PUT by digest with 10 tag params")
     j.check(PMF + "tag-parameter-count", sorted(applied) == sorted(tags),
             f"OCI-Tag lists {applied}", expected=tags, actual=applied, location=where(resp))
@@ -702,6 +782,40 @@ def tag_parameters(s: Session, j: Judge) -> None:
         j.check(PMF + "tag-parameter-oci-tag", got.status_code == 200,
                 f"tag {tag} named in OCI-Tag resolves", expected=200, actual=got.status_code,
                 location=where(got))
+        if resp.status_code == 201:
+            j.check(PMF + "tag-parameter", got.status_code == 200 and
+                    C.digest_of(got.content) == man.digest,
+                    f"tag {tag} set by a tag parameter serves the pushed manifest",
+                    expected=man.digest, actual=f"{got.status_code} "
+                    f"{C.digest_of(got.content)}", location=where(got))
+
+
+TOO_MANY_TAGS = 300
+
+
+def tag_parameters_too_many(s: Session, j: Judge) -> None:
+    """A 414 for too many tag parameters is allowed; then none of them may be applied."""
+    clause = PMF + "tag-parameter-uri-too-long"
+    repo = s.name("tag-param-many")
+    man = C.image(s.salt, "tagparam-many")
+    for blob in man.blobs:
+        s.require_blob(repo, blob)
+    tags = [f"m{i}" for i in range(TOO_MANY_TAGS)]
+    resp = s.client.request("PUT", f"/v2/{repo}/manifests/{man.digest}",
+                            params={"tag": tags}, data=man.data,
+                            headers={"Content-Type": man.media_type})
+    if resp.status_code == 201:
+        s.ledger.manifest(repo, man.digest)
+    if resp.status_code != 414:
+        j.na(clause, f"{TOO_MANY_TAGS} tag parameters answered {resp.status_code}, not 414")
+        return
+    probe = s.get_manifest(repo, tags[0])
+    listed = s.client.request("GET", f"/v2/{repo}/tags/list")
+    applied = [t for t in (_json_tags(listed) or []) if t in tags]
+    j.check(clause, probe.status_code == 404 and not applied,
+            f"414 for {TOO_MANY_TAGS} tags; tags applied anyway: {applied[:5]}",
+            expected="414 and no tag applied", actual=f"GET {tags[0]}: {probe.status_code}, "
+            f"listed {applied[:5]}", location=where(resp))
 
 
 def _json_tags(resp: requests.Response) -> list[str] | None:
@@ -714,14 +828,15 @@ def _json_tags(resp: requests.Response) -> list[str] | None:
 
 
 CASES = [
-    Case("post-then-put", "push", (PTP + "1", PTP + "2", PTP + "7"), post_then_put),
-    Case("single-post", "push", (SP + "4", SP + "5"), single_post),
+    Case("post-then-put", "push", (PTP + "1", PTP + "2", PTP + "3", PTP + "4", PTP + "7"),
+         post_then_put),
+    Case("single-post", "push", (SP + "1", SP + "4", SP + "5"), single_post),
     Case("single-post-digest-mismatch", "push", (SP + "3", EC + "5"),
          single_post_digest_mismatch),
     Case("monolithic-digest-mismatch", "push", (SP + "3", EC + "1", EC + "2", EC + "5"),
          monolithic_digest_mismatch),
-    Case("chunked-upload", "push", (CH + "1", CH + "5", CH + "8", CH + "13", CH + "15",
-                                    CH + "16"), chunked_upload),
+    Case("chunked-upload", "push", (CH + "1", CH + "5", CH + "7", CH + "8", CH + "13",
+                                    CH + "15", CH + "16"), chunked_upload),
     Case("chunked-final-in-put", "push", (CH + "12",), chunked_final_in_put),
     Case("chunked-out-of-order", "push", (CH + "10", CH + "11"), chunked_out_of_order),
     Case("chunked-first-not-zero", "push", (CH + "4",), chunked_first_not_zero),
@@ -732,7 +847,7 @@ CASES = [
     Case("chunk-min-length", "push", (CH + "2",), chunk_min_length),
     Case("streamed-upload", "push", (PTP + "7",), streamed_upload),
     Case("upload-cancel", "push", (CH + "16", EC + "5", CANCEL_204), upload_cancel),
-    Case("mount", "push", (MT + "1", MT + "5"), mount),
+    Case("mount", "push", (MT + "1", MT + "2", MT + "5"), mount),
     Case("mount-fallback", "push", (MT + "5", MT + "6"), mount_fallback),
     Case("mount-without-from", "push", (MT + "4",), mount_without_from),
     Case("sha512-blob", "push", (PTP + "7", P + "pulling-blobs.1"), sha512_blob),
@@ -747,8 +862,10 @@ CASES = [
     Case("manifest-bytes-exact", "push", (PMF + "9", PMF + "10"), manifest_bytes_exact),
     Case("manifest-content-type-params", "push", (PMF + "3", P + "pulling-manifests.6"),
          manifest_content_type_params),
-    Case("manifest-missing-blobs", "push", (P + "push.3", EC + "5"), manifest_missing_blobs),
-    Case("index-missing-manifest", "push", (P + "push.3",), index_missing_manifest),
+    Case("manifest-missing-blobs", "push", (P + "push.2", P + "push.3", EC + "5"),
+         manifest_missing_blobs),
+    Case("index-missing-manifest", "push", (P + "push.2", P + "push.3"),
+         index_missing_manifest),
     Case("manifest-without-layers", "push", (PMF + "8",), manifest_without_layers),
     Case("subject-missing", "push", (P + "push.1",), subject_missing, since="1.1.0"),
     Case("oci-subject-header", "push", (SUB + "1",), oci_subject_header, since="1.1.0"),
@@ -756,7 +873,10 @@ CASES = [
     Case("chunked-final-out-of-order", "push", (CH + "final-out-of-order",),
          chunked_final_out_of_order),
     Case("manifest-tag-parameters", "push", (PMF + "tag-parameter-oci-tag",
-                                             PMF + "tag-parameter-count"), tag_parameters),
+                                             PMF + "tag-parameter-count", PMF + "tag-parameter"),
+         tag_parameters),
+    Case("manifest-too-many-tag-parameters", "push", (PMF + "tag-parameter-uri-too-long",),
+         tag_parameters_too_many),
     Case("manifest-4mb", "push", (PMF + "16",), manifest_4mib),
     Case("manifest-oversized", "push", (PMF + "14", PMF + "15"), manifest_oversized),
     Case("index-content-type", "push", (PMF + "10", P + "pulling-manifests.8",

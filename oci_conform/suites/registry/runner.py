@@ -4,7 +4,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -27,7 +29,10 @@ from oci_conform.suites.registry.session import FixtureError, Session
 SPEC = "distribution-spec"
 P = "dist.spec."
 CLEANUP_CLAUSE = "harness.registry.cleanup"
-WARN_CLAUSES = (P + "warnings.2", P + "warnings.3")
+WARN_CLAUSES = (P + "warnings.2", P + "warnings.3", P + "warnings.1")
+REDIRECT = P + "api.2-c"
+RETRY_AFTER = P + "error-codes.6"
+REQ_CLAIMED = P + "requirements.3"
 REQ_PULL = P + "requirements.1"
 REQ_OTHER = P + "requirements.2"
 MAX_EXCHANGES_QUIET = 12      # exchanges kept for a pass / n/a / skip (fails keep 40)
@@ -45,7 +50,69 @@ SUMMARY_CASES: list[Case] = [
     Case("warning-headers", "errors", WARN_CLAUSES, _summary_warnings, write=False),
     Case("pull-category", "summary", (REQ_PULL,), _summary_warnings, write=False),
     Case("push-discovery-management-categories", "summary", (REQ_OTHER,), _summary_warnings),
+    Case("redirects", "summary", (REDIRECT,), _summary_warnings, write=False),
+    Case("rate-limit-retry-after", "errors", (RETRY_AFTER,), _summary_warnings, write=False),
+    Case("claimed-categories-complete", "summary", (REQ_CLAIMED,), _summary_warnings),
 ]
+
+
+# endpoint ids of the spec's endpoint table, per category (pull is requirements.1's)
+CATEGORY_ENDPOINTS: dict[str, tuple[str, ...]] = {
+    "push": ("end-4a", "end-5", "end-6", "end-7"),
+    "content discovery": ("end-8a", "end-8b"),
+    "content management": ("end-9", "end-10"),
+}
+
+
+def endpoint_of(method: str, url: str, status: int) -> str:
+    """The endpoint id an exchange used successfully, or "" (by method and path shape;
+    upload sessions are recognised by method, since their Location is the registry's)."""
+    parts = urlsplit(url)
+    path, query = parts.path, parse_qs(parts.query)
+    if method == "POST" and path.endswith("/blobs/uploads/") and "mount" not in query \
+            and "digest" not in query and status == 202:
+        return "end-4a"
+    if method == "PATCH" and status == 202:
+        return "end-5"
+    if method == "PUT" and "/manifests/" in path:
+        return "end-7" if status == 201 else ""
+    if method == "PUT" and "digest" in query and status == 201:
+        return "end-6"
+    if method == "GET" and path.endswith("/tags/list") and status == 200:
+        return "end-8b" if "n" in query else "end-8a"
+    if method == "DELETE" and status == 202:
+        if "/manifests/" in path:
+            return "end-9"
+        if "/blobs/" in path and "/blobs/uploads/" not in path:
+            return "end-10"
+    return ""
+
+
+@dataclass
+class Observed:
+    """What every exchange of the run showed: working endpoints, redirects, 429s."""
+
+    worked: set[str] = field(default_factory=set)
+    redirects: list[tuple[str, int, str]] = field(default_factory=list)
+    too_many: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def add(self, exchanges: list[Exchange]) -> None:
+        for ex in exchanges:
+            headers = {k.lower(): v for k, v in ex.response_headers.items()}
+            if 300 <= ex.status < 400 and ex.status != 304:
+                self.redirects.append((ex.line(), ex.status, headers.get("location", "")))
+            elif ex.status == 429:
+                self.too_many.append((ex.line(), headers.get("retry-after")))
+            point = endpoint_of(ex.method, ex.url, ex.status)
+            if point:
+                self.worked.add(point)
+
+
+def _http_date(value: str) -> bool:
+    try:
+        return parsedate_to_datetime(value) is not None
+    except (TypeError, ValueError, IndexError):
+        return False
 
 
 def _relevant_first(exchanges: list[Exchange], verdict: Verdict) -> list[Exchange]:
@@ -97,6 +164,7 @@ class RegistryRun:
         self.warnings: list[tuple[str, str]] = []
         self.warning_bytes: dict[str, int] = {}      # per response: combined Warning size
         self.group_results: dict[str, list[tuple[str, Outcome]]] = {}
+        self.observed = Observed()
 
     # -- per case -----------------------------------------------------------------------
 
@@ -137,6 +205,7 @@ class RegistryRun:
                 judge.verdicts[clause] = Verdict(clause, Outcome.NA, why)
         exchanges = self.client.take()
         self._collect_warnings(exchanges)
+        self.observed.add(exchanges)
         duration = time.monotonic() - started
         return [self._result(case, v, exchanges, judge.notes, duration)
                 for v in judge.finish(missing, reason)]
@@ -184,6 +253,52 @@ class RegistryRun:
         for line, total in self.warning_bytes.items():
             j.check(WARN_CLAUSES[1], total <= 4096, f"{total} bytes of Warning headers",
                     expected="<= 4096 bytes per response", actual=total, location=line)
+        line, value = self.warnings[0]
+        j.check(WARN_CLAUSES[2], value.strip().startswith("299 "),
+                f"{len(self.warnings)} Warning header(s) seen, e.g. {value[:80]!r}",
+                expected="informational warnings (299)", actual=value[:200], location=line)
+
+    def _redirects(self, s: Session, j: Judge) -> None:
+        """api.2-c: a redirect is allowed anywhere; RFC 9110 wants it to name its target."""
+        if not self.observed.redirects:
+            j.na(REDIRECT, "the registry sent no redirect in this run")
+            return
+        for line, code, location in self.observed.redirects[:20]:
+            j.check(REDIRECT, bool(location), f"HTTP {code} redirect"
+                    + (f" to {location[:100]}" if location else " without Location"),
+                    expected="a 3xx with a Location header", actual=location or "no Location",
+                    location=line)
+
+    def _retry_after(self, s: Session, j: Judge) -> None:
+        """error-codes.6: every 429 seen carries Retry-After (seconds or an HTTP date)."""
+        if not self.observed.too_many:
+            j.na(RETRY_AFTER, "the registry sent no 429 in this run")
+            return
+        for line, value in self.observed.too_many[:20]:
+            ok = value is not None and (value.strip().isdigit() or _http_date(value))
+            j.check(RETRY_AFTER, bool(ok), f"429 with Retry-After {value!r}",
+                    expected="Retry-After: <seconds> or <HTTP-date>", actual=value,
+                    location=line)
+
+    def _claimed(self, s: Session, j: Judge) -> None:
+        """requirements.3: a category with one working endpoint must have all of them."""
+        if self.options.read_only:
+            raise CaseSkip("read-only mode exercises no push or management endpoint")
+        worked = self.observed.worked
+        claimed = False
+        for category, endpoints in CATEGORY_ENDPOINTS.items():
+            if not any(e in worked for e in endpoints):
+                j.note(f"{category}: no endpoint answered success; category not claimed")
+                continue
+            claimed = True
+            missing = [e for e in endpoints if e not in worked]
+            j.check(REQ_CLAIMED, not missing, f"{category}: endpoints that worked: "
+                    f"{', '.join(e for e in endpoints if e in worked)}",
+                    expected=f"every {category} endpoint ({', '.join(endpoints)}) answers "
+                    "success at least once", actual=f"never succeeded: {', '.join(missing)}"
+                    if missing else "all", location=category)
+        if not claimed:
+            j.na(REQ_CLAIMED, "no push, discovery or management endpoint worked in this run")
 
     def _category(self, groups: tuple[str, ...], clause: str, what: str) -> Callable[
             [Session, Judge], None]:
@@ -208,6 +323,9 @@ class RegistryRun:
             "push-discovery-management-categories": self._category(
                 ("push", "discovery", "referrers", "management"), REQ_OTHER,
                 "push/discovery/management"),
+            "redirects": self._redirects,
+            "rate-limit-retry-after": self._retry_after,
+            "claimed-categories-complete": self._claimed,
         }
         try:
             for case in CASES:

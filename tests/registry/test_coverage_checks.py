@@ -1,0 +1,212 @@
+"""Checks added to widen coverage: profile syntax, run-wide summaries, new judgements.
+
+The unit tests feed recorded-exchange values (named fakes: 429s and Warning headers are not
+something a loopback docker-registry sends); the integration tests run real registries.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.drivers.registry_http import Exchange
+from oci_conform.model.outcome import Outcome
+from oci_conform.suites.base import RunContext, Selection
+from oci_conform.suites.registry import SUITE, profile_of
+from oci_conform.suites.registry.cases_push import _location_form
+from oci_conform.suites.registry.framework import Case, Judge
+from oci_conform.suites.registry.runner import (
+    REDIRECT,
+    REQ_CLAIMED,
+    RETRY_AFTER,
+    Observed,
+    RegistryRun,
+    RunOptions,
+    endpoint_of,
+)
+
+# ----------------------------------------------------------------------------- NAME@PROFILE
+
+
+def test_profile_in_implementation_syntax() -> None:
+    impl = SUITE.parse_implementation("mine@dev=http://127.0.0.1:5000/")
+    assert (impl.name, impl.command, impl.spec_version) == ("mine", "http://127.0.0.1:5000",
+                                                            "main")
+    assert profile_of(impl.spec_version) == "dev"
+    plain = SUITE.parse_implementation("mine=http://127.0.0.1:5000")
+    assert plain.spec_version == "" and profile_of(plain.spec_version) == ""
+    assert profile_of(SUITE.parse_implementation("old@v1.0=http://h").spec_version) == "v1.0"
+
+
+@pytest.mark.parametrize("bad", ["x@=http://h", "x@v9=http://h", "@dev=http://h",
+                                 "x@dev", "x@dev=ftp://h", "x y@dev=http://h"])
+def test_profile_syntax_errors(bad: str) -> None:
+    with pytest.raises(ValueError):
+        SUITE.parse_implementation(bad)
+
+
+def test_started_registries_can_be_named_with_a_profile() -> None:
+    docker = SUITE.parse_implementation("d@dev=start:docker-registry")
+    assert (docker.name, docker.command, profile_of(docker.spec_version)) == \
+        ("d", "start:docker-registry", "dev")
+    ref = SUITE.parse_implementation("r@v1.0=start:oci-conform-registry")
+    assert (ref.name, ref.command, profile_of(ref.spec_version)) == \
+        ("r", "start:oci-conform-registry", "v1.0")
+
+
+# ----------------------------------------------------------------------------- pure judgements
+
+def _judge(*clauses: str) -> Judge:
+    return Judge(Case("unit", "summary", clauses, lambda s, j: None))
+
+
+class _Resp:
+    """Just enough of a response for ``where`` (a fake: no HTTP behind it)."""
+
+    def __init__(self) -> None:
+        self.request = None
+
+
+@pytest.mark.parametrize("loc, ok", [
+    ("http://r.example/v2/a/blobs/uploads/1?_state=x", True),
+    ("/v2/a/blobs/uploads/1", True),
+    ("v2/a/blobs/uploads/1", False),
+    ("//r.example/v2/a/blobs/uploads/1", False),
+    ("ftp://r.example/x", False),
+])
+def test_upload_location_form(loc: str, ok: bool) -> None:
+    j = _judge("dist.spec.post-then-put.3")
+    _location_form(j, _Resp(), loc)  # type: ignore[arg-type]
+    assert j.verdicts["dist.spec.post-then-put.3"].outcome == (Outcome.PASS if ok
+                                                               else Outcome.FAIL)
+
+
+@pytest.mark.parametrize("method, url, status, point", [
+    ("POST", "http://h/v2/a/blobs/uploads/", 202, "end-4a"),
+    ("POST", "http://h/v2/a/blobs/uploads/?mount=sha256:x&from=b", 202, ""),
+    ("POST", "http://h/v2/a/blobs/uploads/?digest=sha256:x", 201, ""),
+    ("PATCH", "http://elsewhere/upload/42", 202, "end-5"),
+    ("PUT", "http://elsewhere/upload/42?digest=sha256:x", 201, "end-6"),
+    ("PUT", "http://h/v2/a/manifests/v1", 201, "end-7"),
+    ("PUT", "http://h/v2/a/manifests/v1", 400, ""),
+    ("GET", "http://h/v2/a/tags/list", 200, "end-8a"),
+    ("GET", "http://h/v2/a/tags/list?n=2", 200, "end-8b"),
+    ("DELETE", "http://h/v2/a/manifests/sha256:x", 202, "end-9"),
+    ("DELETE", "http://h/v2/a/blobs/sha256:x", 202, "end-10"),
+    ("DELETE", "http://h/v2/a/blobs/uploads/42", 204, ""),
+    ("DELETE", "http://h/v2/a/manifests/sha256:x", 405, ""),
+])
+def test_endpoint_of(method: str, url: str, status: int, point: str) -> None:
+    assert endpoint_of(method, url, status) == point
+
+
+def _run_with(exchanges: list[Exchange], read_only: bool = False) -> RegistryRun:
+    run = RegistryRun(None, default_catalog(), "unit",  # type: ignore[arg-type]
+                      RunOptions(profile="dev", read_only=read_only))
+    run.observed.add(exchanges)
+    return run
+
+
+def _ex(method: str, url: str, status: int, **headers: str) -> Exchange:
+    return Exchange(method, url, status, response_headers=dict(headers))
+
+
+def test_retry_after_judged_only_when_a_429_is_seen() -> None:
+    j = _judge(RETRY_AFTER)
+    _run_with([_ex("GET", "http://h/v2/", 200)])._retry_after(None, j)  # type: ignore[arg-type]
+    assert j.verdicts[RETRY_AFTER].outcome == Outcome.NA
+    for headers, outcome in (({"Retry-After": "3"}, Outcome.PASS),
+                             ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, Outcome.PASS),
+                             ({"Retry-After": "soon"}, Outcome.FAIL),
+                             ({}, Outcome.FAIL)):
+        j = _judge(RETRY_AFTER)
+        run = _run_with([_ex("GET", "http://h/v2/a/tags/list", 429, **headers)])
+        run._retry_after(None, j)  # type: ignore[arg-type]
+        assert j.verdicts[RETRY_AFTER].outcome == outcome, headers
+
+
+def test_redirects_need_a_location() -> None:
+    j = _judge(REDIRECT)
+    _run_with([])._redirects(None, j)  # type: ignore[arg-type]
+    assert j.verdicts[REDIRECT].outcome == Outcome.NA
+    j = _judge(REDIRECT)
+    _run_with([_ex("GET", "http://h/v2/a/blobs/sha256:x", 307,
+                   Location="https://cdn/x")])._redirects(None, j)  # type: ignore[arg-type]
+    assert j.verdicts[REDIRECT].outcome == Outcome.PASS
+    j = _judge(REDIRECT)
+    _run_with([_ex("GET", "http://h/v2/a/blobs/sha256:x", 302)])._redirects(
+        None, j)  # type: ignore[arg-type]
+    assert j.verdicts[REDIRECT].outcome == Outcome.FAIL
+
+
+def test_claimed_category_must_be_complete() -> None:
+    push_without_patch = [_ex("POST", "http://h/v2/a/blobs/uploads/", 202),
+                          _ex("PUT", "http://h/v2/a/blobs/uploads/1?digest=sha256:x", 201),
+                          _ex("PUT", "http://h/v2/a/manifests/v1", 201),
+                          _ex("PATCH", "http://h/v2/a/blobs/uploads/1", 404)]
+    j = _judge(REQ_CLAIMED)
+    _run_with(push_without_patch)._claimed(None, j)  # type: ignore[arg-type]
+    verdict = j.verdicts[REQ_CLAIMED]
+    assert verdict.outcome == Outcome.FAIL and "end-5" in verdict.findings[0].actual
+    j = _judge(REQ_CLAIMED)
+    _run_with([_ex("GET", "http://h/v2/", 200)])._claimed(None, j)  # type: ignore[arg-type]
+    assert j.verdicts[REQ_CLAIMED].outcome == Outcome.NA
+
+
+def test_observed_collects_redirects_and_429s() -> None:
+    seen = Observed()
+    seen.add([_ex("GET", "http://h/a", 301, location="/b"), _ex("GET", "http://h/c", 429),
+              _ex("GET", "http://h/d", 304)])
+    assert [r[1] for r in seen.redirects] == [301]
+    assert [t[1] for t in seen.too_many] == [None]
+
+
+# ----------------------------------------------------------------------------- real registries
+
+NEW_CASES = ("post-then-put", "chunked-upload", "manifest-missing-blobs", "delete-manifest",
+             "delete-tag", "pull-any-order", "head-matches-get", "ns-parameter",
+             "manifest-tag-parameters", "manifest-too-many-tag-parameters", "name-invalid",
+             "redirects", "claimed-categories-complete")
+
+
+def _outcomes(results: list[Any]) -> dict[tuple[str, str], Outcome]:
+    return {(r.case.split(":", 1)[1], r.clause): r.outcome for r in results}
+
+
+@pytest.mark.integration
+def test_new_checks_on_docker_registry(suite_run) -> None:
+    got = _outcomes(suite_run.results)
+    assert got[("post-then-put", "dist.spec.post-then-put.3")] == Outcome.PASS
+    assert got[("post-then-put", "dist.spec.post-then-put.4")] == Outcome.PASS   # _state=
+    assert got[("chunked-upload", "dist.spec.pushing-a-blob-in-chunks.7")] == Outcome.PASS
+    assert got[("manifest-missing-blobs", "dist.spec.push.2")] == Outcome.PASS
+    assert got[("delete-manifest", "dist.spec.content-management.1")] == Outcome.PASS
+    assert got[("delete-tag", "dist.spec.content-management.2")] == Outcome.NA
+    assert got[("pull-any-order", "dist.spec.pull.1")] == Outcome.PASS
+    assert got[("claimed-categories-complete", REQ_CLAIMED)] == Outcome.PASS
+    # main-only rules are n/a under v1.1
+    assert got[("head-matches-get", "dist.spec.api.1")] == Outcome.NA
+
+
+@pytest.mark.integration
+def test_dev_profile_from_the_name_on_docker_registry(docker_registry) -> None:
+    """``NAME@dev=URL`` judges by the main text even though the run's option says v1.1."""
+    impl = SUITE.parse_implementation(f"d@dev={docker_registry.url}")
+    with tempfile.TemporaryDirectory(prefix="oci-conform-test-") as tmp:
+        ctx = RunContext(catalog=default_catalog(), workdir=Path(tmp),
+                         options={"registry_profile": "v1.1"},
+                         selection=Selection(text=""))
+        results = [r for r in SUITE.run(impl, ctx)
+                   if r.case.split(":", 1)[1] in NEW_CASES]
+    assert {r.evidence.get("profile") for r in results if r.evidence} == {"dev"}
+    got = _outcomes(results)
+    assert got[("head-matches-get", "dist.spec.api.1")] == Outcome.PASS
+    assert got[("ns-parameter", "dist.spec.registry-proxying.6")] == Outcome.PASS
+    # docker-registry ignores tag parameters: the MAY is n/a, never a pass
+    assert got[("manifest-tag-parameters", "dist.spec.pushing-manifests.tag-parameter")] == \
+        Outcome.NA
+    # Go's router answers a '//' in a name with a 301 carrying Location
+    assert got[("redirects", REDIRECT)] == Outcome.PASS
