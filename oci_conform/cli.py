@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help(sys.stderr)
             return ExitCode.USAGE
         args.argv = args_list
+        from oci_conform.commands.common import format_problem
+        problem = format_problem(args)
+        if problem:
+            raise UsageError(problem)
         return int(args.func(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -18,11 +18,13 @@ from oci_conform.results_file import save_results, write_text_atomic
 
 
 def add_output_options(parser: argparse.ArgumentParser, default_format: str = "text") -> None:
-    """--format, -o/--output, --fail-on, --results, --expectations."""
-    formats = sorted(renderers())
-    parser.add_argument("--format", choices=formats, default=None,
-                        help=f"output format (default: {default_format}; github when "
-                             "GITHUB_ACTIONS=true and github is available)")
+    """--format, -o/--output, --fail-on, --results, --expectations.
+
+    The format name is checked by cli.main after parsing (against the installed renderers),
+    so building the parser imports no renderer."""
+    parser.add_argument("--format", default=None, metavar="FORMAT",
+                        help=f"{', '.join(FORMATS)} or another installed renderer "
+                             f"(default: {default_format}; github when GITHUB_ACTIONS=true)")
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the output here (default: stdout)")
     parser.add_argument("--fail-on", choices=("must", "should", "may"), default="must",
@@ -32,6 +34,18 @@ def add_output_options(parser: argparse.ArgumentParser, default_format: str = "t
     parser.add_argument("--expectations", metavar="FILE",
                         help="known failures (JSON): fail -> xfail, unexpected pass -> xpass")
     parser.set_defaults(default_format=default_format)
+
+
+FORMATS = ("text", "json", "html", "junit", "tap", "sarif", "github", "markdown")
+
+
+def format_problem(args: argparse.Namespace) -> str:
+    """'' when --format is absent or names an installed renderer, else a one-line reason."""
+    fmt = getattr(args, "format", None)
+    if fmt is None:
+        return ""
+    known = renderers()
+    return "" if fmt in known else f"--format {fmt!r} is not one of: {', '.join(sorted(known))}"
 
 
 def add_selection_options(parser: argparse.ArgumentParser) -> None:

@@ -11,27 +11,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from oci_conform.commands.common import add_output_options
+
 KINDS = ("config", "state", "features")
 PLATFORMS = ("linux", "windows", "solaris", "vm", "zos", "freebsd")
 STDIN = "-"
-
-
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """The common output options (see commands/common.py), without importing every renderer
-    at start-up: the format name is checked when the command runs."""
-    parser.add_argument("--format", default=None, metavar="FORMAT",
-                        help="text (default), json, sarif, github, junit, tap, markdown, html "
-                             "or any other installed renderer (github when "
-                             "GITHUB_ACTIONS=true)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the output here (default: stdout)")
-    parser.add_argument("--fail-on", choices=("must", "should", "may"), default="must",
-                        help="lowest clause level whose failure makes the exit code 1 "
-                             "(default: must)")
-    parser.add_argument("--results", metavar="FILE", help="also write results.json here")
-    parser.add_argument("--expectations", metavar="FILE",
-                        help="known failures (JSON): fail -> xfail, unexpected pass -> xpass")
-    parser.set_defaults(default_format="text")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -132,17 +116,6 @@ def _wants_text(args: argparse.Namespace) -> bool:
     return str(args.format) == "text"
 
 
-def _format_problem(args: argparse.Namespace) -> str:
-    """'' when --format names a renderer (or the built-in text view), else the message."""
-    if _wants_text(args) or args.format is None:
-        return ""
-    from oci_conform.report import renderers
-    known = renderers()
-    if args.format in known:
-        return ""
-    return f"--format {args.format!r} is not one of: {', '.join(sorted(known))}"
-
-
 def run_validate(args: argparse.Namespace) -> int:
     from oci_conform import __version__
     from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
@@ -151,10 +124,6 @@ def run_validate(args: argparse.Namespace) -> int:
     from oci_conform.orchestrate import finish, now
     from oci_conform.suites.base import RunContext
 
-    problem = _format_problem(args)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return ExitCode.USAGE
     if args.paths.count(STDIN) > 1:
         print("error: - (stdin) can be given once", file=sys.stderr)
         return ExitCode.USAGE
