@@ -92,7 +92,7 @@ SEMANTIC_IDS: dict[str, frozenset[str]] = {
         "rt.config-zos.config-zosnamespaces.3", "rt.config-zos.config-zosnamespaces.8"}),
     "state": frozenset({"rt.runtime.state.5"}),
     "features": frozenset({"rt.features.specification-version.5",
-                           "rt.features.specification-version.6"}),
+                           "rt.features.specification-version.6", "rt.features.mount-options.3"}),
 }
 _ROWS = {"config": (CONFIG_ROWS, CONFIG_FALLBACK), "state": (STATE_ROWS, STATE_FALLBACK),
          "features": (FEATURES_ROWS, FEATURES_FALLBACK)}

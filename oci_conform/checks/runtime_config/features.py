@@ -15,6 +15,13 @@ LINUX_KEYS = frozenset(("namespaces", "capabilities", "cgroup", "seccomp", "appa
 HOOK_NAMES = frozenset(("prestart", "createRuntime", "createContainer", "startContainer",
                         "poststart", "poststop"))
 REQUIRED = ("ociVersionMin", "ociVersionMax")
+# Option names that only mean something to one filesystem (tmpfs, ext4, xfs, overlay, ...):
+# mount(2) receives them in its data string, so they are not generic mount options.
+# (acl/noacl are not here: they map to the MS_POSIXACL mount flag.)
+FS_DATA_OPTIONS = frozenset(("user_xattr", "nouser_xattr", "discard", "nodiscard", "barrier",
+                             "nobarrier", "inode64", "inode32", "journal_checksum",
+                             "nojournal_checksum", "delalloc", "nodelalloc", "usrquota",
+                             "grpquota", "prjquota"))
 
 
 def drop_nulls(doc: Any) -> Any:
@@ -56,6 +63,36 @@ def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
             if not key:
                 yield bad(FE + "annotations.3", "/annotations", "annotation key is empty",
                           "a non-empty key", key)
+    if ctx.platform == "linux":
+        yield from _mount_options(doc.get("mountOptions"))
+    yield from _supported_flags(doc)
+
+
+def _mount_options(options: Any) -> Iterator[Obs]:
+    """Linux mountOptions name mount(8)/VFS options, not filesystem data (``key=value``)."""
+    if not isinstance(options, list):
+        return
+    for i, name in enumerate(options):
+        if isinstance(name, str):
+            data = "=" in name or name in FS_DATA_OPTIONS
+            yield judge(FE + "mount-options.3", f"/mountOptions/{i}", not data,
+                        "a filesystem-specific option (passed as mount(2) data) is listed",
+                        "a generic mount option name", name)
+
+
+def _supported_flags(doc: dict[str, Any]) -> Iterator[Obs]:
+    """seccomp.supportedFlags is a subset of seccomp.knownFlags."""
+    seccomp = doc.get("linux", {}).get("seccomp") if isinstance(doc.get("linux"), dict) else None
+    if not isinstance(seccomp, dict):
+        return
+    known, supported = seccomp.get("knownFlags"), seccomp.get("supportedFlags")
+    if not isinstance(known, list) or not isinstance(supported, list):
+        return
+    for i, flag in enumerate(supported):
+        if isinstance(flag, str):
+            yield judge(FL + "linux-features-seccomp.11", f"/linux/seccomp/supportedFlags/{i}",
+                        flag in known, "a supported flag missing from knownFlags",
+                        "one of knownFlags", flag)
 
 
 def _known_keys(doc: dict[str, Any]) -> Iterator[Obs]:
