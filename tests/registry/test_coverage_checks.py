@@ -210,3 +210,31 @@ def test_dev_profile_from_the_name_on_docker_registry(docker_registry) -> None:
         Outcome.NA
     # Go's router answers a '//' in a name with a 301 carrying Location
     assert got[("redirects", REDIRECT)] == Outcome.PASS
+
+
+WARN_2, WARN_3, WARN_1 = ("dist.spec.warnings.2", "dist.spec.warnings.3",
+                          "dist.spec.warnings.1")
+
+
+@pytest.mark.parametrize("value, form, size", [
+    ('299 - "Your token expires in 30 seconds, renew it"', Outcome.PASS, Outcome.PASS),
+    ('299 - "one", 299 - "two"', Outcome.PASS, Outcome.PASS),
+    ('299 - "dated" "Sat, 25 Aug 2012 23:34:45 GMT"', Outcome.FAIL, Outcome.PASS),
+    ('199 - "not 299"', Outcome.FAIL, Outcome.PASS),
+    ('299 registry.example "agent is not -"', Outcome.FAIL, Outcome.PASS),
+    ("299 - unquoted", Outcome.FAIL, Outcome.PASS),
+    ('299 - "' + "w" * 4100 + '"', Outcome.PASS, Outcome.FAIL),
+])
+def test_warning_headers(value: str, form: Outcome, size: Outcome) -> None:
+    """Fake exchanges: a loopback docker-registry sends no Warning headers."""
+    run = _run_with([])
+    run._collect_warnings([_ex("GET", "http://h/v2/a/manifests/v1", 200, Warning=value)])
+    j = _judge(WARN_2, WARN_3, WARN_1)
+    run._warnings(None, j)  # type: ignore[arg-type]
+    assert (j.verdicts[WARN_2].outcome, j.verdicts[WARN_3].outcome) == (form, size)
+
+
+def test_no_warning_seen_is_na() -> None:
+    j = _judge(WARN_2, WARN_3, WARN_1)
+    _run_with([])._warnings(None, j)  # type: ignore[arg-type]
+    assert {v.outcome for v in j.verdicts.values()} == {Outcome.NA}

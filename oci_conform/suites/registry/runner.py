@@ -1,6 +1,7 @@
 """Run the registry cases against one registry and turn verdicts into CaseResults."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -106,6 +107,27 @@ class Observed:
             point = endpoint_of(ex.method, ex.url, ex.status)
             if point:
                 self.worked.add(point)
+
+
+WARNING_RE = re.compile(r'\s*(\d{3}) ([^\s",]+) "((?:[^"\\]|\\.)*)"(?: "([^"]*)")?\s*(?:,|$)')
+
+
+def split_warnings(value: str) -> list[tuple[str, str, str, str | None]]:
+    """One Warning field value (several joined by commas) as (item, code, agent, date).
+
+    Quoted texts may hold commas; a part that is not a warning-value comes back whole with
+    an empty code, so the caller can fail it."""
+    out: list[tuple[str, str, str, str | None]] = []
+    pos = 0
+    while pos < len(value) and value[pos:].strip():
+        match = WARNING_RE.match(value, pos)
+        if not match:
+            out.append((value[pos:].strip(), "", "", None))
+            break
+        out.append((match.group(0).strip().rstrip(",").strip(), match.group(1),
+                    match.group(2), match.group(4)))
+        pos = match.end()
+    return out
 
 
 def _http_date(value: str) -> bool:
@@ -245,10 +267,11 @@ class RegistryRun:
                 j.na(clause, "no Warning header was seen in the run")
             return
         for line, value in self.warnings:
-            for item in value.split(","):
-                item = item.strip()
-                ok = item.startswith('299 - "') and item.endswith('"')
-                j.check(WARN_CLAUSES[0], ok, f"Warning {item[:80]!r}",
+            for item, code, agent, date in split_warnings(value):
+                ok = code == "299" and agent == "-" and date is None
+                j.check(WARN_CLAUSES[0], ok, f"Warning {item[:80]!r}" + (
+                        "" if code else " is not a warning-value (code agent \"text\")") + (
+                        f" has a warn-date {date!r}" if date is not None else ""),
                         expected='299 - "<text>" (no date)', actual=item[:200], location=line)
         for line, total in self.warning_bytes.items():
             j.check(WARN_CLAUSES[1], total <= 4096, f"{total} bytes of Warning headers",
