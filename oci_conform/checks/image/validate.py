@@ -80,7 +80,14 @@ def validate_ref(ref: ImageRef, opts: Options, implementation: str = "",
                            _entry_clause(ref.kind), name, Outcome.ERROR,
                            case="image:validate", message=f"cannot read {ref.text}: {exc}")]
     evidence["seconds"] = round(time.monotonic() - started, 3)
-    return report.outcomes(name, universe, "image:validate", evidence)
+    exchanges = evidence.pop("exchanges", None)
+    results = report.outcomes(name, universe, "image:validate", evidence)
+    if exchanges:
+        # The HTTP exchanges go with the outcomes that need them, not onto every row.
+        for r in results:
+            if r.outcome in (Outcome.FAIL, Outcome.ERROR) or r is results[0]:
+                r.evidence = {**r.evidence, "exchanges": exchanges}
+    return results
 
 
 def _entry_clause(kind: str) -> str:
