@@ -54,7 +54,12 @@ class Report:
         where = self.file if file is None else file
         line = column = 0
         if where and self.text and (location == "" or location.startswith("/")):
-            pos = _position(self.text, location)
+            # A missing member has no position: point at the nearest object that holds it.
+            probe = location
+            pos = _position(self.text, probe)
+            while pos is None and probe:
+                probe = probe.rpartition("/")[0]
+                pos = _position(self.text, probe)
             if pos:
                 line, column = pos
         return Finding(message=message, location=location, expected=str(expected),
