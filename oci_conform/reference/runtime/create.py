@@ -50,6 +50,7 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
                            "cgroup": rel, "cgroups": []}}
     ctr.save()
     ctx = {"state_dir": str(ctr.dir), "seccomp": prog,
+           "seccomp_flags": seccomp.filter_flags(linux["seccomp"]) if prog else 0,
            "console_socket": os.path.abspath(console_socket) if console_socket else None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}
     hook_stage = False
@@ -57,7 +58,11 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
         # made here, as host root: a user-namespaced init could not bind or connect them
         ctx["listener"] = init.exec_socket(str(ctr.dir))
         if ctx["console_socket"]:
-            ctx["console"] = init.connect_console(ctx["console_socket"])
+            ctx["console"] = init.connect_unix(ctx["console_socket"])
+        sec = linux.get("seccomp") or {}
+        if seccomp.uses_notify(sec):
+            ctx["seccomp_agent"] = init.connect_unix(sec["listenerPath"])
+            ctx["seccomp_metadata"] = sec.get("listenerMetadata", "")
         hook_stage = _spawn(ctr, cfg, plan, rel, ctx)
     except BaseException as exc:
         _undo(ctr)
@@ -97,7 +102,7 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
         init.intermediate(Channel(theirs), cfg, plan, join_fds, ctx)
         os._exit(1)
     theirs.close()
-    for key in ("listener", "console"):
+    for key in ("listener", "console", "seccomp_agent"):
         if ctx.get(key) is not None:
             ctx[key].close()
     for _, fd in join_fds:

@@ -23,7 +23,8 @@ def document() -> dict[str, Any]:
                     "operators": list(seccomp.OPS) if sec_ok else [],
                     "archs": [seccomp.NATIVE_NAMES[os.uname().machine]]
                     if sec_ok else [],
-                    "knownFlags": sorted(seccomp.FLAGS), "supportedFlags": []},
+                    "knownFlags": sorted(seccomp.FLAGS),
+                    "supportedFlags": sorted(seccomp.FLAGS) if sec_ok else []},
         "apparmor": {"enabled": False},
         "selinux": {"enabled": False},
         "intelRdt": {"enabled": False},

@@ -72,7 +72,7 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
         os._exit(code)
 
 
-def connect_console(sock_path: str) -> socket.socket:
+def connect_unix(sock_path: str) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     here = os.getcwd()
     folder, name = os.path.split(sock_path)
@@ -145,6 +145,8 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         reply = ch.recv()
         if not reply.get("ok"):
             os._exit(1)
+        ctx["host_state"] = reply["state"]
+        ctx["host_pid"] = reply["state"].get("pid")
         state = dict(reply["state"], pid=os.getpid())
         hooks.run_all("createContainer", cfg.get("hooks", {}), state)
         rootfs.pivot(cfg["root"]["path"])
@@ -159,6 +161,18 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
     _wait_and_exec(listener, cfg, proc, ctx, state)
 
 
+def _send_notify_fd(ctx: JSON, state: JSON, fd: int) -> None:
+    """The container process state as JSON, the seccomp fd alongside (SCM_RIGHTS)."""
+    import json
+    agent = ctx["seccomp_agent"]
+    doc = {"ociVersion": state.get("ociVersion"), "fds": ["seccompFd"],
+           "pid": ctx["host_pid"], "metadata": ctx.get("seccomp_metadata") or "",
+           "state": dict(ctx["host_state"], status="running")}
+    socket.send_fds(agent, [json.dumps(doc).encode()], [fd])
+    agent.close()
+    os.close(fd)
+
+
 def _wait_and_exec(listener: socket.socket, cfg: JSON, proc: JSON, ctx: JSON,
                    state: JSON) -> None:
     conn, _ = listener.accept()
@@ -168,7 +182,10 @@ def _wait_and_exec(listener: socket.socket, cfg: JSON, proc: JSON, ctx: JSON,
         hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="running"))
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
-        process.become(proc, ctx.get("seccomp"), ctx.get("setgroups", True))
+        notify = process.become(proc, ctx.get("seccomp"), ctx.get("setgroups", True),
+                                ctx.get("seccomp_flags", 0))
+        if notify is not None:
+            _send_notify_fd(ctx, state, notify)
         sys.stdout.flush()
         process.execute(proc)
     except BaseException as exc:  # noqa: BLE001

@@ -28,13 +28,17 @@ def env_dict(env: list[str]) -> dict[str, str]:
     return out
 
 
-def become(proc: JSON, seccomp_prog: bytes | None, setgroups_ok: bool = True) -> None:
-    """Switch to the configured user with the configured capability sets."""
+def become(proc: JSON, seccomp_prog: bytes | None, setgroups_ok: bool = True,
+           seccomp_flags: int = 0) -> int | None:
+    """Switch to the configured user with the configured capability sets.
+
+    Returns the seccomp notify fd when the filter was installed with a listener."""
+    notify: int | None = None
     user = proc.get("user", {})
     caps = proc.get("capabilities")
     nnp = bool(proc.get("noNewPrivileges"))
     if seccomp_prog and not nnp:
-        sc.seccomp_filter(seccomp_prog)
+        notify = sc.seccomp_filter(seccomp_prog, seccomp_flags)
     if caps is not None:
         capabilities.drop_bounding(capabilities.mask(caps.get("bounding", [])))
     sc.prctl(sc.PR_SET_KEEPCAPS, 1)
@@ -50,7 +54,8 @@ def become(proc: JSON, seccomp_prog: bytes | None, setgroups_ok: bool = True) ->
     if nnp:
         sc.prctl(sc.PR_SET_NO_NEW_PRIVS, 1)
         if seccomp_prog:
-            sc.seccomp_filter(seccomp_prog)
+            notify = sc.seccomp_filter(seccomp_prog, seccomp_flags)
+    return notify if seccomp_flags & 8 else None
 
 
 def execute(proc: JSON) -> None:

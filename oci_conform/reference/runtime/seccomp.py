@@ -26,12 +26,29 @@ COMPAT = {"SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_ARM"}
 RET = {"SCMP_ACT_KILL": 0x00000000, "SCMP_ACT_KILL_THREAD": 0x00000000,
        "SCMP_ACT_KILL_PROCESS": 0x80000000, "SCMP_ACT_TRAP": 0x00030000,
        "SCMP_ACT_ERRNO": 0x00050000, "SCMP_ACT_TRACE": 0x7FF00000,
-       "SCMP_ACT_LOG": 0x7FFC0000, "SCMP_ACT_ALLOW": 0x7FFF0000}
+       "SCMP_ACT_LOG": 0x7FFC0000, "SCMP_ACT_ALLOW": 0x7FFF0000,
+       "SCMP_ACT_NOTIFY": 0x7FC00000}
 FLAGS = {"SECCOMP_FILTER_FLAG_TSYNC": 1, "SECCOMP_FILTER_FLAG_LOG": 2,
          "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4}
 OPS = ("SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE", "SCMP_CMP_EQ", "SCMP_CMP_GE",
        "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ")
 X32_BIT = 0x40000000
+FLAG_NEW_LISTENER = 8
+
+
+def uses_notify(sec: JSON) -> bool:
+    return any(isinstance(r, dict) and r.get("action") == "SCMP_ACT_NOTIFY"
+               for r in sec.get("syscalls") or [])
+
+
+def filter_flags(sec: JSON) -> int:
+    """seccomp(2) flags for the config (a notify rule adds NEW_LISTENER)."""
+    flags = 0
+    for name in sec.get("flags") or []:
+        flags |= FLAGS.get(name, 0)
+    if uses_notify(sec):
+        flags |= FLAG_NEW_LISTENER
+    return flags
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +95,13 @@ def compile_filter(sec: Any) -> bytes:
     table = syscall_table()
     if not table:
         raise _where("", "no syscall table on this host (kernel headers missing)")
-    if sec.get("listenerPath"):
-        raise _where("/listenerPath", "seccomp notify is not supported")
+    if sec.get("defaultAction") == "SCMP_ACT_NOTIFY":
+        raise _where("/defaultAction", "SCMP_ACT_NOTIFY cannot be the default action")
+    if uses_notify(sec) and not sec.get("listenerPath"):
+        raise _where("/listenerPath", "SCMP_ACT_NOTIFY is used but listenerPath is not set")
+    if sec.get("listenerPath") is not None and (not isinstance(sec["listenerPath"], str)
+                                                 or not sec["listenerPath"].startswith("/")):
+        raise _where("/listenerPath", "must be an absolute path")
     for arch in sec.get("architectures") or []:
         if arch != NATIVE_NAMES[machine] and arch not in COMPAT:
             raise _where("/architectures", f"unknown architecture {arch!r}")

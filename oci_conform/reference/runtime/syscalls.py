@@ -201,8 +201,10 @@ def openat2(dirfd: int, path: str, flags: int, resolve: int, mode: int = 0) -> i
                     ctypes.c_size_t(ctypes.sizeof(how)))
 
 
-def seccomp_filter(program: bytes, flags: int = 0) -> None:
-    """Install a classic BPF filter (``program`` is packed sock_filter entries)."""
+def seccomp_filter(program: bytes, flags: int = 0) -> int:
+    """Install a classic BPF filter (``program`` is packed sock_filter entries).
+
+    Returns the kernel's result: the notify fd when ``flags`` asks for a new listener."""
     count = len(program) // 8
 
     class _Prog(ctypes.Structure):
@@ -211,9 +213,8 @@ def seccomp_filter(program: bytes, flags: int = 0) -> None:
     buf = ctypes.create_string_buffer(program, len(program))
     prog = _Prog(count, ctypes.cast(buf, ctypes.c_char_p))
     if flags:
-        _syscall("seccomp", ctypes.c_uint(1), ctypes.c_uint(flags), ctypes.byref(prog))
-    else:
-        _check(_libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
+        return _syscall("seccomp", ctypes.c_uint(1), ctypes.c_uint(flags), ctypes.byref(prog))
+    return _check(_libc.prctl(ctypes.c_int(PR_SET_SECCOMP), ctypes.c_ulong(SECCOMP_MODE_FILTER),
                            ctypes.byref(prog), ctypes.c_ulong(0), ctypes.c_ulong(0)),
                "prctl(PR_SET_SECCOMP)")
 
