@@ -33,7 +33,7 @@ def test_bad_image_exits_1_with_json(capsys):
     fails = [r for r in data["results"] if r["outcome"] == "fail"]
     assert [r["clause"] for r in fails] == ["image.config.properties.38"]
     finding = fails[0]["findings"][0]
-    assert finding["file"].startswith("blobs/sha256/") and finding["line"] >= 1
+    assert "/blobs/sha256/" in finding["file"] and finding["line"] >= 1
 
 
 def test_unknown_selector_is_a_harness_error(capsys):

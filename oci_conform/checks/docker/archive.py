@@ -24,7 +24,7 @@ _HEX64 = re.compile(r"^[a-f0-9]{64}$")
 
 
 def _read_json(report: Report, src: TarArchive, name: str, clause: str) -> tuple[Any, Report]:
-    sub = Report(file=name)
+    sub = Report(file=src.file_prefix + name)
     try:
         data = src.read_small(name)
     except SourceError as exc:
@@ -75,7 +75,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
                          limits: Limits, cache: dict[str, LayerScan]) -> None:
     if manifest is None:
         return
-    sub = Report(file="manifest.json")
+    sub = Report(file=src.file_prefix + "manifest.json")
     if not sub.check(D.S_MANIFEST, isinstance(manifest, list) and bool(manifest),
                      "manifest.json must be a non-empty array", ""):
         report.merge(sub)
@@ -123,7 +123,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
             lower |= scan.paths
             diff_ids.append(scan.diff_id)
         if config is not None:
-            cfg_sub = Report(file=entry["Config"], text=config[1])
+            cfg_sub = Report(file=src.file_prefix + entry["Config"], text=config[1])
             check_diff_ids(cfg_sub, config[0], diff_ids, D.S_LAYERS_MATCH)
             report.merge(cfg_sub)
     for i, entry in enumerate(manifest):
@@ -147,7 +147,7 @@ def _config_report(report: Report, src: TarArchive, name: str) -> tuple[Any, str
     if data is None:
         return None
     doc = parse_json(data, D.I_ROOTFS, name)
-    sub = Report(file=name, text=doc.text)
+    sub = Report(file=src.file_prefix + name, text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok:

@@ -58,7 +58,7 @@ def _check_oci_layout_file(report: Report, source: ImageSource) -> None:
         return
     assert data is not None
     doc = parse_json(data, C.LAYOUT_FILE_OBJECT, "oci-layout")
-    sub = Report(file="oci-layout", text=doc.text)
+    sub = Report(file=getattr(source, "file_prefix", "") + "oci-layout", text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok and sub.check(C.LAYOUT_FILE_OBJECT, isinstance(doc.value, dict),
@@ -81,7 +81,7 @@ def _read_index(report: Report, source: ImageSource, version: str) -> dict | Non
         return None
     assert data is not None
     doc = parse_json(data, C.LAYOUT_INDEX_IS_INDEX, "index.json")
-    sub = Report(file="index.json", text=doc.text)
+    sub = Report(file=getattr(source, "file_prefix", "") + "index.json", text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok:

@@ -59,6 +59,11 @@ def file_of(digest: str) -> str:
     return "blobs/" + digest.replace(":", "/", 1)
 
 
+def _prefix(walk: Walk) -> str:
+    """Where the source's files are, so findings name real paths (``layout/blobs/...``)."""
+    return str(getattr(walk.source, "file_prefix", ""))
+
+
 def _usable(d: Any) -> bool:
     return (isinstance(d, dict) and isinstance(d.get("digest"), str)
             and isinstance(d.get("size"), int) and not digest_problems(d["digest"], "main"))
@@ -67,7 +72,7 @@ def _usable(d: Any) -> bool:
 def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Report]:
     """Fetch a JSON blob named by ``d``; judge digest/size; parse under I-JSON rules."""
     digest = d["digest"]
-    sub = Report(file=file_of(digest))
+    sub = Report(file=_prefix(walk) + file_of(digest))
     problem = walk.source.blob_problem(digest)
     if problem:
         sub.fail(walk.digest_clause, problem, where)
@@ -151,7 +156,8 @@ def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
     config_doc = _walk_config(walk, doc.value.get("config"), here + "#/config")
     diff_ids = _walk_layers(walk, doc.value.get("layers"), here)
     if config_doc is not None and diff_ids is not None:
-        cfg_sub = Report(file=file_of(doc.value["config"]["digest"]), text=config_doc.text)
+        cfg_sub = Report(file=_prefix(walk) + file_of(doc.value["config"]["digest"]),
+                         text=config_doc.text)
         check_diff_ids(cfg_sub, config_doc.value, diff_ids)
         walk.report.merge(cfg_sub)
 

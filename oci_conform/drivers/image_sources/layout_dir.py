@@ -19,6 +19,7 @@ class LayoutDir:
         if not root.is_dir():
             raise SourceError(f"{root} is not a folder")
         self._real = root.resolve()
+        self.file_prefix = f"{root}/"
 
     def _inside(self, path: Path) -> bool:
         try:

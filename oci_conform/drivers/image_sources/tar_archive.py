@@ -23,6 +23,7 @@ class TarArchive:
         self.path = path
         self.kind = kind
         self.label = label or f"{kind}:{path}"
+        self.file_prefix = f"{path}!/"             # member of an archive, as jar: URLs do
         self.members: dict[str, tarfile.TarInfo] = {}
         self.odd: dict[str, str] = {}          # name -> why it is not a usable file
         self.links: dict[str, str] = {}        # symlink name -> normalized target (inside)
