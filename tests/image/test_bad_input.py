@@ -239,3 +239,19 @@ def test_unknown_algorithm_blob_cannot_be_verified_is_an_error(tmp_path):
     judge_blob(report, "blake3:" + "a" * 64, 3, None, 3, "/layers/0",
                "image.descriptor.properties.3")
     assert "cannot verify blake3" in report.errors["image.descriptor.properties.3"][0].message
+
+
+def test_missing_zstd_program_is_an_error_not_a_failure(tmp_path, monkeypatch):
+    import io
+
+    from oci_conform.checks.image import streams
+    from oci_conform.checks.image.layer import scan_layer
+    from oci_conform.checks.image.report import Report
+    monkeypatch.setattr(streams.shutil, "which", lambda name: None)
+    report = Report()
+    scan = scan_layer(report, io.BytesIO(b"\x28\xb5\x2f\xfd" + b"\0" * 100), "sha256",
+                      "application/vnd.oci.image.layer.v1.tar+zstd", "/layers/0", "1.1.1",
+                      set(), Limits())
+    assert "zstd program is not installed" in report.errors[
+        "image.layer.distributable-format.1"][0].message
+    assert scan.size == 104 and not report.failed

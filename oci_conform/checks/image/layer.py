@@ -19,6 +19,7 @@ from oci_conform.checks.image.streams import (
     CorruptStream,
     Decompressed,
     TooBig,
+    Unsupported,
     sniff,
 )
 
@@ -83,7 +84,14 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
         cap = min(cap, max(limits.ratio_floor, declared_size * limits.max_ratio))
     # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
     same = decode == "none" and algorithm == "sha256" and blob.hash is not None
-    plain = Decompressed(blob, decode, cap, hashed=not same)
+    try:
+        plain = Decompressed(blob, decode, cap, hashed=not same)
+    except Unsupported as exc:
+        report.error(C.LAYER_TAR, str(exc), where)
+        report.error(C.CFG_DIFF_IDS, f"DiffID not computed: {exc}", where)
+        blob.drain()
+        scan.digest_hex, scan.size = blob.hexdigest(), blob.size
+        return scan
     try:
         _scan_entries(report, plain, where, version, lower, limits, scan)
         plain.drain()

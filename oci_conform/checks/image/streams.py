@@ -27,6 +27,10 @@ class CorruptStream(Exception):
     """The compressed stream is damaged or truncated."""
 
 
+class Unsupported(Exception):
+    """This host cannot decode the stream (a missing program): the harness cannot judge."""
+
+
 class Readable(Protocol):
     def read(self, n: int = -1) -> bytes: ...
 
@@ -159,8 +163,8 @@ class _Zstd:
     def __init__(self, src: Readable):
         exe = shutil.which("zstd")
         if not exe:
-            raise CorruptStream("zstd layer: the zstd program is not installed (apt-get install "
-                                "zstd)")
+            raise Unsupported("zstd layer: the zstd program is not installed (apt-get install "
+                              "zstd)")
         self.proc = subprocess.Popen([exe, "-d", "-c", "-q"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.src = src
