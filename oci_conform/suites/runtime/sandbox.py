@@ -290,9 +290,15 @@ class Sandbox:
         self._force_clean()
 
     def _find_leftovers(self) -> Leftovers:
-        procs = set(processes_under(self.dir, (self.rootfs,)))
-        procs |= {p for p in self.pids if pid_alive(p)}
-        procs -= {h.pid for h in self.helpers}
+        helpers = {h.pid for h in self.helpers}
+        deadline = time.monotonic() + 3.0      # a killed process may still be exiting
+        while True:
+            procs = set(processes_under(self.dir, (self.rootfs,)))
+            procs |= {p for p in self.pids if pid_alive(p)}
+            procs -= helpers
+            if not procs or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         state_left = []
         root = self.dir / "state"
         if root.is_dir():
