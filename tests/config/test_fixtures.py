@@ -69,6 +69,24 @@ def test_state_and_features_good_fixtures(kind) -> None:
 
 @pytest.mark.parametrize("kind,path", DOC_FIXTURES, ids=lambda v: getattr(v, "stem", v))
 def test_state_and_features_bad_fixtures(kind, path) -> None:
-    # A state document that breaks any rule also breaks "follows the state schema" (state.12).
-    extra = {"rt.runtime.state.12"} if kind == "state" else set()
+    # A state document that breaks any rule also breaks "follows the state schema" (state.12,
+    # or its 1.0.x form state.12-pre-1.1, which its own fixture breaks alone).
+    extra = {"rt.runtime.state.12"} if kind == "state" and "pre-1.1" not in path.stem else set()
     assert failed(judge_file(path, kind)) == {path.stem} | extra
+
+
+RAW_FILES = sorted((GOOD.parent / "raw").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", RAW_FILES, ids=lambda p: p.stem)
+def test_raw_fixture_fails_its_clause(path) -> None:
+    """Bytes that are not UTF-8: the document cannot be read (the generic clause) and
+    breaks the glossary's encoding rule; nothing else is judged."""
+    results = judge_file(path)
+    assert failed(results) == {path.stem, "rt.bundle.container-format.1"}
+    bad = next(r for r in results if r.clause == path.stem)
+    assert "UTF-8" in bad.message and bad.findings[0].line > 0
+
+
+def test_raw_fixtures_are_there() -> None:
+    assert [p.stem for p in RAW_FILES] == ["rt.glossary.json.1"]

@@ -85,11 +85,18 @@ def test_arbitrary_json_values_never_raise(value, kind) -> None:
 def test_invalid_utf8_and_duplicates_are_reported() -> None:
     bad = validate_parsed(parse_bytes(b'{"ociVersion": "1.0.0\xff"}'), "config")
     assert bad[0].outcome.value == "fail" and "UTF-8" in bad[0].message
+    assert [r.clause for r in bad if r.outcome.value == "fail"] == [
+        "rt.bundle.container-format.1", "rt.glossary.json.1"]
     dup = validate_parsed(parse_bytes(b'{"ociVersion": "1.0.0", "root": {"path": "rootfs"},\n'
                                       b' "ociVersion": "1.0.1"}'), "config", file="d.json")
-    generic = next(r for r in dup if r.clause == "rt.bundle.container-format.1")
-    assert generic.outcome.value == "fail" and "duplicate" in generic.message
-    assert generic.findings[0].location == "/ociVersion" and generic.findings[0].line == 1
+    # A repeated member name is the glossary's JSON rule; the document is still judged.
+    repeat = next(r for r in dup if r.clause == "rt.glossary.json.2")
+    assert repeat.outcome.value == "fail" and "duplicate" in repeat.message
+    assert repeat.findings[0].location == "/ociVersion" and repeat.findings[0].line == 1
+    assert {r.clause for r in dup if r.outcome.value == "fail"} == {"rt.glossary.json.2"}
+    state = validate_parsed(parse_bytes(b'{"ociVersion": "1.2.0", "id": "a", "id": "b", '
+                                        b'"status": "stopped", "bundle": "/b"}'), "state")
+    assert {r.clause for r in state if r.outcome.value == "fail"} == {"rt.runtime.state.12"}
 
 
 def test_huge_document_is_refused_with_a_clear_message() -> None:

@@ -67,6 +67,7 @@ def test_umoci_bundle_rules(generated) -> None:
                for r in validate_parsed(parse_bytes(raw), "config", extra=extra)}
     assert results["rt.bundle.container-format.1"] == "pass"
     assert results["rt.config.root.8"] == "pass"
+    assert results["rt.bundle.container-format.2"] == "pass"
 
 
 def _json_examples(path: Path) -> list[str]:

@@ -39,9 +39,9 @@ def test_every_judged_clause_is_in_the_catalog() -> None:
 def test_clause_literals_in_checks_are_declared() -> None:
     """Every clause id a semantic check can name is among the ids the validator reports."""
     prefixes = {"C": "rt.config.", "L": "rt.config-linux.", "R": "rt.runtime.",
-                "V": "rt.config-vm.", "Z": "rt.config-zos.", "FE": "rt.features.",
-                "FL": "rt.features-linux."}
-    literal = re.compile(r'\b(C|L|R|V|Z|FE|FL) \+ "([a-z][a-z0-9-]*\.[0-9]+[a-z0-9.-]*)"')
+                "V": "rt.config-vm.", "Z": "rt.config-zos.", "W": "rt.config-windows.",
+                "F": "rt.config-freebsd.", "FE": "rt.features.", "FL": "rt.features-linux."}
+    literal = re.compile(r'\b(C|L|R|V|Z|W|F|FE|FL) \+ "([a-z][a-z0-9-]*\.[0-9]+[a-z0-9.-]*)"')
     judged = engine.judged_clause_ids()
     for path in PACKAGE.glob("*.py"):
         for prefix, short in literal.findall(path.read_text()):
@@ -60,7 +60,13 @@ def test_state_rules() -> None:
     stopped = judge_doc({**no_pid, "status": "stopped"}, "state")
     assert failed(stopped) == set()
     missing_id = judge_doc({k: v for k, v in base.items() if k != "id"}, "state")
-    assert {"rt.runtime.state.2", "rt.runtime.state.12"} <= failed(missing_id)
+    # A 1.0.2 state is held to the 1.0.x layout clause, a 1.1.0+ one to the schema clause.
+    assert {"rt.runtime.state.2", "rt.runtime.state.12-pre-1.1"} <= failed(missing_id)
+    assert outcome(missing_id, "rt.runtime.state.12") == "n/a"
+    newer = judge_doc({k: v for k, v in base.items() if k != "id"} | {"ociVersion": "1.2.0"},
+                      "state")
+    assert {"rt.runtime.state.2", "rt.runtime.state.12"} <= failed(newer)
+    assert outcome(newer, "rt.runtime.state.12-pre-1.1") == "n/a"
 
 
 def test_features_rules() -> None:
@@ -100,3 +106,36 @@ def test_pre_commit_hook_definition() -> None:
     pattern = re.compile(files.group(1))
     assert pattern.search("deploy/bundle/config.json")
     assert not pattern.search("config.json.bak")
+
+
+def test_bundle_root_filesystem_sits_beside_config(tmp_path) -> None:
+    from oci_conform.checks.runtime_config import bundle
+    doc = {"ociVersion": "1.3.0", "root": {"path": "rootfs"}}
+    (tmp_path / "b" / "rootfs").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    inside = list(bundle.root_directory(tmp_path / "b", doc, "linux"))
+    assert {(o.clause, o.ok) for o in inside} == {("rt.config.root.8", True),
+                                                   ("rt.bundle.container-format.2", True)}
+    outside = {"ociVersion": "1.3.0", "root": {"path": str(tmp_path / "elsewhere")}}
+    judged = {o.clause: o.ok for o in bundle.root_directory(tmp_path / "b", outside, "linux")}
+    assert judged == {"rt.config.root.8": True, "rt.bundle.container-format.2": False}
+    (tmp_path / "b" / "link").symlink_to(tmp_path / "elsewhere")
+    linked = {"ociVersion": "1.3.0", "root": {"path": "link"}}
+    judged = {o.clause: o.ok for o in bundle.root_directory(tmp_path / "b", linked, "linux")}
+    assert judged["rt.bundle.container-format.2"] is False
+    same = {"ociVersion": "1.3.0", "root": {"path": "."}}
+    judged = {o.clause: o.ok for o in bundle.root_directory(tmp_path / "b", same, "linux")}
+    assert judged["rt.bundle.container-format.2"] is False
+
+
+def test_platform_rules_judge_only_their_platform() -> None:
+    windows_netns = {"ociVersion": "1.3.0", "process": {"cwd": "C:\\", "args": ["cmd"]},
+                     "root": {"path": "\\\\?\\Volume{ec84d99e-3f02-11e7-ac6c-00155d7682cf}\\"},
+                     "windows": {"layerFolders": ["C:\\l"],
+                                 "network": {"networkNamespace": "n", "DNSSearchList": ["a"]}}}
+    assert failed(judge_doc(windows_netns)) == {"rt.config-windows.network.6-b"}
+    # The same z/OS devices are n/a once the 1.2.1 rewrite dropped them.
+    zos = {"ociVersion": "1.2.1", "root": {"path": "rootfs"},
+           "zos": {"devices": [{"type": "x", "path": "/dev/null"}]}}
+    assert outcome(judge_doc(zos), "rt.config-zos.devices.3") == "n/a"
+    assert "rt.config-zos.devices.3" in failed(judge_doc({**zos, "ociVersion": "1.2.0"}))

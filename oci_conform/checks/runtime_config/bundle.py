@@ -27,7 +27,8 @@ def config_file(bundle: Path) -> Iterator[Obs]:
 
 
 def root_directory(bundle: Path, doc: Any, platform: str) -> Iterator[Obs]:
-    """rt.config.root.8: root.path (relative to the bundle) is an existing directory."""
+    """rt.config.root.8: root.path (relative to the bundle) is an existing directory;
+    rt.bundle.container-format.2: that directory sits in the bundle folder with config.json."""
     if platform == "windows" or not isinstance(doc, dict):
         return
     root = doc.get("root")
@@ -35,7 +36,21 @@ def root_directory(bundle: Path, doc: Any, platform: str) -> Iterator[Obs]:
     if not isinstance(path, str) or not path:
         return
     target = Path(path) if os.path.isabs(path) else bundle / path
+    if target.is_dir():
+        yield from _beside_config(bundle, target, path)
     yield judge("rt.config.root.8", "/root/path", target.is_dir(),
                 f"root.path does not name a directory ({target} "
                 f"{'is not a directory' if target.exists() else 'does not exist'})",
                 "an existing directory", str(target))
+
+
+def _beside_config(bundle: Path, target: Path, path: str) -> Iterator[Obs]:
+    """The root filesystem resolves (links followed) to a place inside the bundle folder."""
+    try:
+        home, real = bundle.resolve(strict=True), target.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return
+    inside = real != home and home in real.parents
+    yield judge("rt.bundle.container-format.2", "/root/path", inside,
+                "the root filesystem is not in the bundle folder beside config.json",
+                f"a directory under {home}", f"{path} -> {real}")

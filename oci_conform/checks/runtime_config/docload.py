@@ -22,6 +22,7 @@ class Problem:
     pointer: str = ""            # where in the document, when it parsed
     line: int = 0
     column: int = 0
+    rule: str = ""               # "encoding" (not plain UTF-8), "duplicate" (repeated key)
 
 
 @dataclass
@@ -101,13 +102,14 @@ def parse_bytes(raw: bytes, limit: int = MAX_BYTES) -> Parsed:
                                         f"({len(raw)} bytes or more read); not parsed")])
     if raw.startswith(b"\xef\xbb\xbf"):
         return Parsed(problems=[Problem("document starts with a UTF-8 byte order mark, "
-                                        "which JSON text must not carry", line=1, column=1)])
+                                        "which JSON text must not carry", line=1, column=1,
+                                        rule="encoding")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return Parsed(problems=[Problem(f"document is not valid UTF-8 (byte {exc.start}: "
-                                        f"{exc.reason})", line=line)])
+                                        f"{exc.reason})", line=line, rule="encoding")])
     return parse_text(text)
 
 
@@ -131,5 +133,6 @@ def parse_text(text: str) -> Parsed:
         from oci_conform.checks.runtime_config.pointer import join
         for obj, key in hook.found:
             parsed.problems.append(Problem(f"duplicate object key {key!r} (the last value is used)",
-                                           pointer=join(where.get(obj, ""), key)))
+                                           pointer=join(where.get(obj, ""), key),
+                                           rule="duplicate"))
     return parsed

@@ -50,6 +50,8 @@ from oci_conform.model.results import CaseResult, Finding
 
 Check = Callable[[dict[str, Any], Ctx], Iterator[Obs]]
 KINDS = ("config", "state", "features")
+JSON_UTF8, JSON_NO_DUPLICATES = "rt.glossary.json.1", "rt.glossary.json.2"
+STATE_LAYOUT_PRE_1_1 = "rt.runtime.state.12-pre-1.1"
 FEATURES_SINCE = "1.1.0"
 MAX_FINDINGS = 50
 
@@ -89,8 +91,14 @@ SEMANTIC_IDS: dict[str, frozenset[str]] = {
         "rt.config-linux.masked-paths.2", "rt.config-linux.readonly-paths.2",
         "rt.config-vm.hypervisor-object.3", "rt.config-vm.kernel-object.3",
         "rt.config-vm.kernel-object.6", "rt.config-vm.image-object.3",
-        "rt.config-zos.config-zosnamespaces.3", "rt.config-zos.config-zosnamespaces.8"}),
-    "state": frozenset({"rt.runtime.state.5"}),
+        "rt.config-zos.config-zosnamespaces.3", "rt.config-zos.config-zosnamespaces.8",
+        "rt.glossary.json.1", "rt.glossary.json.2", "rt.bundle.container-format.2",
+        "rt.config-linux.memory.5-pre-1.1", "rt.config-linux.memory.6-pre-1.1",
+        "rt.config-windows.network.6-b", "rt.config-zos.devices.3", "rt.config-zos.devices.4",
+        "rt.config-zos.devices.6", "rt.config-zos.devices.7", "rt.config-zos.devices.8",
+        "rt.config.zosprocess.1", "rt.config-freebsd.config-free-bsdjail.27",
+        "rt.config-freebsd.config-free-bsdjail.28"}),
+    "state": frozenset({"rt.runtime.state.5", "rt.runtime.state.12-pre-1.1"}),
     "features": frozenset({"rt.features.specification-version.5",
                            "rt.features.specification-version.6", "rt.features.mount-options.3"}),
 }
@@ -277,18 +285,30 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     impl = impl or file or "-"
     case = f"config-validate:{kind}"
     fallback = clause_map(kind).fallback
-    problems = [_problem_finding(p, parsed.text, file) for p in parsed.problems]
+    generic = [p for p in parsed.problems if kind != "config" or p.rule != "duplicate"]
+    problems = [_problem_finding(p, parsed.text, file) for p in generic]
     if not parsed.ok:
-        return [CaseResult(fallback, impl, Outcome.FAIL, case=case,
-                           message=problems[0].message if problems else "no document",
-                           findings=problems)]
+        out = [CaseResult(fallback, impl, Outcome.FAIL, case=case,
+                          message=problems[0].message if problems else "no document",
+                          findings=problems)]
+        encoding = [p for p in parsed.problems if p.rule == "encoding"]
+        if kind == "config" and encoding:
+            out.append(CaseResult(JSON_UTF8, impl, Outcome.FAIL, case=case,
+                                  message=encoding[0].message, findings=[
+                                      _problem_finding(p, parsed.text, file) for p in encoding]))
+        return out
     ctx = make_context(kind, parsed.data, spec_version, platform, versions)
     obs = list(observations(kind, parsed.data, ctx)) + list(extra)
-    results = roll_up(judged_clause_ids(kind), obs, _applicability(catalog, ctx), parsed.text,
-                      file, impl, case)
+    if kind == "config":
+        obs.extend(_json_text_obs(parsed))
+    applies = _applicability(catalog, ctx)
+    results = roll_up(judged_clause_ids(kind), obs, applies, parsed.text, file, impl, case)
+    target = fallback
+    if kind == "state" and not applies(fallback).holds and applies(STATE_LAYOUT_PRE_1_1).holds:
+        target = STATE_LAYOUT_PRE_1_1
     if problems:
         for r in results:
-            if r.clause == fallback:
+            if r.clause == target:
                 r.outcome, r.message = Outcome.FAIL, problems[0].message
                 r.findings = problems + r.findings
     if kind == "state":
@@ -299,11 +319,29 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     return results
 
 
+def _json_text_obs(parsed: Parsed) -> Iterator[Obs]:
+    """Glossary rules on the JSON text of a config: plain UTF-8 (it decoded, so it is)
+    and no object repeating a member name (each repeat is a finding)."""
+    from oci_conform.checks.runtime_config.obs import bad, good
+    yield good(JSON_UTF8, "")
+    repeats = [p for p in parsed.problems if p.rule == "duplicate"]
+    for p in repeats:
+        yield bad(JSON_NO_DUPLICATES, p.pointer, p.message, "each member name once",
+                  p.pointer.rsplit("/", 1)[-1])
+    if not repeats:
+        yield good(JSON_NO_DUPLICATES, "")
+
+
 def _state_schema_rollup(results: list[CaseResult], fallback: str) -> None:
-    """The state clause 'adheres to the schema' passes when no other state clause failed."""
-    failed = [r for r in results if r.outcome is Outcome.FAIL and r.clause != fallback]
+    """The state clause 'adheres to the schema' passes when no other state clause failed
+    (before 1.1.0 the rule is its own clause, the layout the spec shows)."""
+    failed = [r for r in results if r.outcome is Outcome.FAIL
+              and r.clause not in (fallback, STATE_LAYOUT_PRE_1_1)]
     for r in results:
-        if r.clause == fallback and r.outcome is not Outcome.FAIL:
+        if r.clause in (fallback, STATE_LAYOUT_PRE_1_1) and r.outcome is Outcome.NA and \
+                r.message.startswith("not in force"):
+            continue
+        if r.clause in (fallback, STATE_LAYOUT_PRE_1_1) and r.outcome is not Outcome.FAIL:
             r.outcome = Outcome.FAIL if failed else Outcome.PASS
             r.message = (f"schema rules fail: {', '.join(sorted({f.clause for f in failed}))}"
                          if failed else "the document satisfies every schema rule")

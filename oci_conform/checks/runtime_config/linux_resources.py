@@ -20,7 +20,7 @@ def check_resources(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
     if not isinstance(res, dict):
         return
     sections: list[tuple[str, Callable[[dict[str, Any]], Iterator[Obs]]]] = [
-        ("memory", _memory), ("cpu", _cpu), ("blockIO", _block_io), ("rdma", _rdma),
+        ("memory", lambda mem: _memory(mem, ctx)), ("cpu", _cpu), ("blockIO", _block_io), ("rdma", _rdma),
         ("unified", _unified), ("pids", lambda pids: _pids(pids, ctx))]
     for section, check in sections:
         value = res.get(section)
@@ -28,8 +28,20 @@ def check_resources(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
             yield from check(value)
 
 
-def _memory(mem: dict[str, Any]) -> Iterator[Obs]:
+INT64 = (-2**63, 2**63 - 1)
+
+
+def _memory(mem: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
     where = f"{R}/memory"
+    if not ctx.at_least("1.1.0"):
+        # Before 1.1.0 the kernel limits were plain optional int64 fields (the schema's
+        # type rule files under the 1.1.0+ clause, which is not in force here).
+        for field, clause in (("kernel", "memory.5-pre-1.1"), ("kernelTCP", "memory.6-pre-1.1")):
+            if field in mem:
+                value = mem[field]
+                yield judge(L + clause, f"{where}/{field}",
+                            is_int(value) and INT64[0] <= value <= INT64[1],
+                            f"{field} is an int64 byte count", "an int64", value)
     for field, clause in (("limit", "memory.2"), ("reservation", "memory.3"), ("swap", "memory.4")):
         value = mem.get(field)
         if is_int(value):
