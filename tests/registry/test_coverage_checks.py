@@ -238,3 +238,28 @@ def test_no_warning_seen_is_na() -> None:
     j = _judge(WARN_2, WARN_3, WARN_1)
     _run_with([])._warnings(None, j)  # type: ignore[arg-type]
     assert {v.outcome for v in j.verdicts.values()} == {Outcome.NA}
+
+
+def _errors_judged(bodies: list[tuple[int, str]]) -> dict[str, Outcome]:
+    from oci_conform.suites.registry.runner import RUN_ERRORS
+    run = _run_with([Exchange("GET", f"http://h/v2/a/x{i}", status, body=body)
+                     for i, (status, body) in enumerate(bodies)])
+    j = _judge(*RUN_ERRORS)
+    run._error_bodies(None, j)  # type: ignore[arg-type]
+    return {c.rsplit(".", 1)[1]: j.verdicts[c].outcome for c in RUN_ERRORS}
+
+
+def test_error_bodies_run_wide() -> None:
+    """Recorded bodies (fakes) as a registry could send them."""
+    P, F, N = Outcome.PASS, Outcome.FAIL, Outcome.NA
+    good = '{"errors":[{"code":"BLOB_UNKNOWN","message":"no such blob","detail":{}}]}'
+    assert _errors_judged([(404, good)]) == {"1": P, "2": P, "3": P, "5": P}
+    assert _errors_judged([(404, good), (400, '{"errors":[{"code":"TAG_INVALID"}]}')]) == \
+        {"1": P, "2": P, "3": P, "5": F}
+    assert _errors_judged([(400, '{"errors":[{"code":"tag-invalid","message":3}]}')]) == \
+        {"1": P, "2": F, "3": F, "5": F}
+    assert _errors_judged([(400, '{"error":"bad"}')])["1"] == F
+    # not JSON, cut by the recorder, or not a 4xx: nothing to judge
+    assert set(_errors_judged([(404, "404 page not found\n"),
+                               (404, '{"errors":[{"code":"X"... <90 more bytes>'),
+                               (500, '{"errors":"x"}')]).values()) == {N}

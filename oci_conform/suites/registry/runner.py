@@ -1,6 +1,7 @@
 """Run the registry cases against one registry and turn verdicts into CaseResults."""
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +26,7 @@ from oci_conform.suites.registry.framework import (
     Judge,
     Verdict,
 )
-from oci_conform.suites.registry.session import FixtureError, Session
+from oci_conform.suites.registry.session import CODE_RE, ERROR_CODES, FixtureError, Session
 
 SPEC = "distribution-spec"
 P = "dist.spec."
@@ -34,6 +35,9 @@ WARN_CLAUSES = (P + "warnings.2", P + "warnings.3", P + "warnings.1")
 REDIRECT = P + "api.2-c"
 RETRY_AFTER = P + "error-codes.6"
 REQ_CLAIMED = P + "requirements.3"
+EC = P + "error-codes."
+RUN_ERRORS = (EC + "1", EC + "2", EC + "3", EC + "5")
+MAX_ERROR_BODIES = 400
 REQ_PULL = P + "requirements.1"
 REQ_OTHER = P + "requirements.2"
 MAX_EXCHANGES_QUIET = 12      # exchanges kept for a pass / n/a / skip (fails keep 40)
@@ -54,6 +58,7 @@ SUMMARY_CASES: list[Case] = [
     Case("redirects", "summary", (REDIRECT,), _summary_warnings, write=False),
     Case("rate-limit-retry-after", "errors", (RETRY_AFTER,), _summary_warnings, write=False),
     Case("claimed-categories-complete", "summary", (REQ_CLAIMED,), _summary_warnings),
+    Case("error-bodies-run-wide", "errors", RUN_ERRORS, _summary_warnings, write=False),
 ]
 
 
@@ -96,6 +101,7 @@ class Observed:
     worked: set[str] = field(default_factory=set)
     redirects: list[tuple[str, int, str]] = field(default_factory=list)
     too_many: list[tuple[str, str | None]] = field(default_factory=list)
+    error_bodies: list[tuple[str, str]] = field(default_factory=list)   # 4xx with a body
 
     def add(self, exchanges: list[Exchange]) -> None:
         for ex in exchanges:
@@ -104,6 +110,9 @@ class Observed:
                 self.redirects.append((ex.line(), ex.status, headers.get("location", "")))
             elif ex.status == 429:
                 self.too_many.append((ex.line(), headers.get("retry-after")))
+            if 400 <= ex.status < 500 and ex.body.strip() and \
+                    len(self.error_bodies) < MAX_ERROR_BODIES:
+                self.error_bodies.append((ex.line(), ex.body))
             point = endpoint_of(ex.method, ex.url, ex.status)
             if point:
                 self.worked.add(point)
@@ -128,6 +137,15 @@ def split_warnings(value: str) -> list[tuple[str, str, str, str | None]]:
                     match.group(2), match.group(4)))
         pos = match.end()
     return out
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    """A recorded body as a JSON object, or None (not JSON, or cut by the recorder)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
 
 
 def _http_date(value: str) -> bool:
@@ -303,6 +321,41 @@ class RegistryRun:
                     expected="Retry-After: <seconds> or <HTTP-date>", actual=value,
                     location=line)
 
+    def _error_bodies(self, s: Session, j: Judge) -> None:
+        """error-codes.1/2/3/5 on every 4xx body of the run that is JSON (cut bodies and
+        other formats are left out: the spec only shapes JSON error bodies)."""
+        judged = 0
+        for line, text in self.observed.error_bodies:
+            doc = _json_object(text)
+            if doc is None:
+                continue
+            judged += 1
+            errors = doc.get("errors")
+            items = errors if isinstance(errors, list) else []
+            shaped = bool(items) and all(isinstance(i, dict) and isinstance(i.get("code"), str)
+                                         for i in items)
+            j.check(RUN_ERRORS[0], shaped, "JSON 4xx body " + ("has" if shaped else "lacks")
+                    + " an errors list of objects with a code",
+                    expected='{"errors":[{"code":..., "message":..., "detail":...}]}',
+                    actual=text[:300], location=line)
+            if not shaped:
+                continue
+            codes = [str(i["code"]) for i in items]
+            bad = [c for c in codes if not CODE_RE.match(c)]
+            j.check(RUN_ERRORS[1], not bad, f"codes {codes}", expected="[A-Z_]+", actual=bad,
+                    location=line)
+            msgs = [i["message"] for i in items if "message" in i
+                    and not isinstance(i["message"], str)]
+            j.check(RUN_ERRORS[2], not msgs, "message fields are strings", expected="string",
+                    actual=msgs, location=line)
+            unknown = [c for c in codes if c not in ERROR_CODES]
+            j.check(RUN_ERRORS[3], not unknown, f"codes {codes}" + (
+                    f"; not in the spec's table: {unknown}" if unknown else ""),
+                    expected=", ".join(sorted(ERROR_CODES)), actual=unknown, location=line)
+        for clause in RUN_ERRORS:
+            if clause not in j.verdicts:
+                j.na(clause, f"no JSON 4xx error body to judge ({judged} seen)")
+
     def _claimed(self, s: Session, j: Judge) -> None:
         """requirements.3: a category with one working endpoint must have all of them."""
         if self.options.read_only:
@@ -349,6 +402,7 @@ class RegistryRun:
             "redirects": self._redirects,
             "rate-limit-retry-after": self._retry_after,
             "claimed-categories-complete": self._claimed,
+            "error-bodies-run-wide": self._error_bodies,
         }
         try:
             for case in CASES:
