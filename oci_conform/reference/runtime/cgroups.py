@@ -185,7 +185,7 @@ def setup(rel: str, res: JSON, pid: int) -> list[str]:
     try:
         paths = _create(rel, created)
         _apply(paths, res)
-        for path in paths.values():
+        for path in dict.fromkeys(paths.values()):
             _write(path / "cgroup.procs", str(pid))
     except (OSError, RuntimeFailure) as exc:
         remove(created, rel.rsplit("/", 1)[-1])
@@ -199,11 +199,11 @@ def _create(rel: str, created: list[str]) -> dict[str, Path]:
     paths: dict[str, Path] = {}
     m = mode()
     if m in ("v1", "hybrid"):
+        made: dict[Path, Path] = {}      # co-mounted controllers share one folder
         for ctrl, point in sorted(v1_hierarchies().items(), key=lambda kv: str(kv[1])):
-            if point in paths.values() or any(str(p).startswith(str(point) + "/")
-                                               for p in paths.values()):
-                continue
-            paths[ctrl] = _mkdirs(point, rel, created)
+            if point not in made:
+                made[point] = _mkdirs(point, rel, created)
+            paths[ctrl] = made[point]
     root = v2_root()
     if root is not None:
         if m == "v2":

@@ -175,10 +175,7 @@ def run(root: Path, cid: str, bundle: Path, pid_file: str | None, console_socket
     sc.prctl(PR_SET_CHILD_SUBREAPER, 1)
     ctr = create(root, cid, bundle, pid_file, console_socket, warn)
     pid = ctr.doc["pid"]
-    try:
-        start(root, cid, warn)
-    except RuntimeFailure:
-        raise
+    start(root, cid, warn)          # on failure start has already destroyed the container
     code = 255
     while True:
         try:
