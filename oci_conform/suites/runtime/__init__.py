@@ -30,7 +30,7 @@ from oci_conform.suites.runtime import (
     state_ops,
 )
 from oci_conform.suites.runtime.case import Case
-from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, run_cases
+from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, remove_cgroup_parent, run_cases
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
 
@@ -156,6 +156,7 @@ class RuntimeSuite:
         try:
             yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress)
         finally:
+            remove_cgroup_parent(target, patience=1.0)   # also when the run is abandoned
             unmount_scratch(target.workdir)
             shutil.rmtree(target.workdir, ignore_errors=True)
 

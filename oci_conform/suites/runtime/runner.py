@@ -175,12 +175,20 @@ def leak_results(target: RuntimeTarget, ledger: LeakLedger) -> list[CaseResult]:
                               actual=d) for d in damage[:10]],
             evidence={"changes": damage[:50]} if damage else {}))
     problems = list(ledger.cleanup_problems)
-    for path in cgroup_dirs(target.cgroup_parent):
-        if not remove_cgroup_tree(path):
-            problems.append(f"cannot remove cgroup parent {path}")
+    problems += [f"cannot remove cgroup parent {p}" for p in remove_cgroup_parent(target)]
     outcome = Outcome.ERROR if problems else Outcome.PASS
     out.append(CaseResult(CLEANUP_CLAUSE, target.name, outcome, case="runtime:leak-check",
                           message="; ".join(problems[:5]) if problems
                           else "the harness removed everything it and the runtime created",
                           evidence={"problems": problems[:50]} if problems else {}))
     return out
+
+
+def remove_cgroup_parent(target: RuntimeTarget, patience: float = 5.0) -> list[str]:
+    """Remove the run's cgroup parent on every hierarchy (retrying while runtimes finish)."""
+    deadline = time.monotonic() + patience
+    while True:
+        left = [str(p) for p in cgroup_dirs(target.cgroup_parent) if not remove_cgroup_tree(p)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.2)
