@@ -46,7 +46,8 @@ class ImageToolsSuite:
     help = "image consumer column: TOOL or TOOL=BINARY (tools: " + ", ".join(TOOLS) + ")"
 
     def clause_ids(self) -> frozenset[str]:
-        return frozenset(c.clause for c in _cases())
+        from oci_conform.drivers.image_sources.tool_cases import clause_ids
+        return frozenset(c.clause for c in _cases()) | clause_ids()
 
     def parse_implementation(self, text: str) -> Implementation:
         name, _, binary = text.partition("=")
@@ -99,6 +100,116 @@ class ImageToolsSuite:
                 evidence={"case": case.name, **result.evidence(),
                           "control_exit": control.exit},
                 duration=time.monotonic() - started)
+        if "oci" in controls:
+            yield from _tool_cases(impl, ctx, base, controls["oci"])
+
+
+def _tool_cases(impl: Implementation, ctx: RunContext, base: Path, control) -> Iterator[CaseResult]:
+    """Cases that judge the consumer itself: accept / reject / apply / convert."""
+    from oci_conform.drivers.image_sources.tool_cases import cases
+    from oci_conform.drivers.image_sources.tools import run
+    for case in cases():
+        if not ctx.selection.wants(list(case.clauses), name=case.name):
+            continue
+        label = f"tool:{case.name}"
+        if impl.name not in case.tools:
+            why = {"convert": "does not write a runtime config.json",
+                   "apply": "does not apply layers to a filesystem"}.get(
+                       case.expect, "is not the kind of tool the clause binds")
+            for clause in _declared(case):
+                yield CaseResult(clause, impl.name, Outcome.NA, case=label,
+                                 message=f"{impl.name} {why}")
+            continue
+        if not control.ok:
+            for clause in _declared(case):
+                yield CaseResult(clause, impl.name, Outcome.ERROR, case=label,
+                                 message="the tool rejects the valid control image; its "
+                                         "verdicts mean nothing", evidence=control.evidence())
+            continue
+        started = time.monotonic()
+        folder = base / "tool-cases" / case.name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            image = case.make(folder)
+        except (OSError, RuntimeError, ValueError) as exc:
+            for clause in _declared(case):
+                yield CaseResult(clause, impl.name, Outcome.ERROR, case=label,
+                                 message=f"could not build the test image: {exc}")
+            continue
+        work = _fresh(base / "work")
+        result = run(ARGV[impl.name](impl.command, image, work, "oci"), timeout=60)
+        evidence = {"case": case.name, **result.evidence()}
+        try:
+            yield from _verdicts(case, impl.name, result, image, work, label, evidence,
+                                 time.monotonic() - started)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _declared(case) -> tuple[str, ...]:
+    """The clauses a case reports on when it cannot run (convert: only the umbrella)."""
+    return case.clauses if case.expect != "convert" else \
+        ("image.conversion.to-oci-runtime-configuration.1",)
+
+
+def _verdicts(case, tool: str, result, image: Path, work: Path, label: str, evidence: dict,
+              duration: float) -> Iterator[CaseResult]:
+    def row(clause: str, outcome: Outcome, message: str, findings=None) -> CaseResult:
+        return CaseResult(clause, tool, outcome, case=label, message=message,
+                          findings=findings or [], evidence=evidence, duration=duration)
+    if case.expect == "reject":
+        for clause in case.clauses:
+            yield row(clause, Outcome.PASS if not result.ok else Outcome.FAIL,
+                      f"rejected {case.name} (exit {result.exit})" if not result.ok else
+                      f"accepted {case.name}: the tool should have failed (exit 0)")
+        return
+    if not result.ok:
+        for clause in _declared(case) if case.expect == "convert" else case.clauses:
+            yield row(clause, Outcome.FAIL, f"failed on {case.name} (exit {result.exit}), "
+                      "which it must handle")
+        return
+    if case.expect == "accept":
+        for clause in case.clauses:
+            yield row(clause, Outcome.PASS, f"handled {case.name} (exit 0)")
+        return
+    if case.expect == "apply":
+        problems = case.inspect(image, work) if case.inspect else []
+        for clause in case.clauses:
+            yield row(clause, Outcome.FAIL if problems else Outcome.PASS,
+                      "; ".join(problems) if problems else
+                      f"the result of {case.name} is as the image says")
+        return
+    yield from _conversion(case, tool, image, work, label, evidence)
+
+
+def _conversion(case, tool: str, image: Path, work: Path, label: str,
+                evidence: dict) -> Iterator[CaseResult]:
+    import json
+    from oci_conform.checks.image.conversion import judge_conversion, parse_group, parse_passwd
+    from oci_conform.drivers.image_sources.tool_cases import image_documents
+    bundle = work / "bundle"
+    try:
+        runtime = json.loads((bundle / "config.json").read_bytes())
+    except (OSError, ValueError) as exc:
+        yield CaseResult("image.conversion.to-oci-runtime-configuration.1", tool, Outcome.ERROR,
+                         case=label, message=f"no readable config.json after unpack: {exc}",
+                         evidence=evidence)
+        return
+    config, manifest = image_documents(image)
+
+    def etc(name: str) -> str:
+        path = bundle / "rootfs" / "etc" / name
+        return path.read_text(errors="replace") if path.is_file() and not path.is_symlink() \
+            else ""
+    report = judge_conversion(config, manifest, runtime, parse_passwd(etc("passwd")),
+                              parse_group(etc("group")))
+    evidence = {**evidence, "image_config": config.get("config", {}),
+                "runtime_process": runtime.get("process", {}),
+                "runtime_annotations": runtime.get("annotations", {})}
+    for r in report.outcomes(tool, (), label, evidence):
+        yield r
 
 
 def _fresh(path: Path) -> Path:

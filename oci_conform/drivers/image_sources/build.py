@@ -36,6 +36,7 @@ class Entry:
     kind: str = "file"        # file | dir | symlink | hardlink | chardev
     data: bytes = b""
     link: str = ""
+    mode: int | None = None   # None: 0755 for folders, 0644 otherwise
 
 
 def tar_bytes(entries: list[Entry]) -> bytes:
@@ -44,6 +45,8 @@ def tar_bytes(entries: list[Entry]) -> bytes:
         for e in entries:
             info = tarfile.TarInfo(e.name)
             info.mtime, info.mode = 0, 0o755 if e.kind == "dir" else 0o644
+            if e.mode is not None:
+                info.mode = e.mode
             if e.kind == "dir":
                 info.type = tarfile.DIRTYPE
             elif e.kind == "symlink":

@@ -1,0 +1,338 @@
+"""Images that judge consumers, not images: valid-but-unusual images a tool must accept,
+malformed ones it must reject, layer stacks whose unpacked result is inspected, and
+images whose runtime config.json (umoci unpack) is checked against conversion.md.
+
+Unlike corpus.py (one broken clause per image, shared with the fixtures), a case here
+names the consumer clauses it judges and what the tool must do:
+  accept   the tool must succeed (it must not fail on what the image holds);
+  reject   the tool must fail;
+  apply    the tool must succeed and ``inspect(bundle)`` lists what is wrong in the result;
+  convert  the tool must succeed and its config.json is judged by checks/image/conversion.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from oci_conform.drivers.image_sources.build import (
+    BASE_LAYER,
+    Entry,
+    ImageSpec,
+    Json,
+    dumps,
+    write_layout,
+)
+
+ALL = ("skopeo-copy", "umoci-unpack")
+UNPACKERS = ("umoci-unpack",)
+COPIERS = ("skopeo-copy",)
+
+
+@dataclass(frozen=True)
+class ToolCase:
+    name: str
+    clauses: tuple[str, ...]
+    expect: str                                   # accept | reject | apply | convert
+    make: Callable[[Path], Path]
+    tools: tuple[str, ...] = ALL
+    inspect: Callable[[Path, Path], list[str]] | None = None  # (image, work) -> problems
+
+
+def _layout(spec: ImageSpec | None = None, index_hook=None, after=None, multi=False):
+    def make(root: Path) -> Path:
+        write_layout(root, spec, index_hook, multi=multi)
+        if after:
+            after(root)
+        return root
+    return make
+
+
+def _config(**changes) -> Callable[[Json], Json]:
+    def hook(c: Json) -> Json:
+        for k, v in changes.items():
+            if k.startswith("config."):
+                c.setdefault("config", {})[k[7:]] = v
+            else:
+                c[k] = v
+        return c
+    return hook
+
+
+def _manifest(**changes) -> Callable[[Json], Json]:
+    def hook(m: Json) -> Json:
+        m.update(changes)
+        return m
+    return hook
+
+
+def _unknown_config_type(root: Path) -> None:
+    """Swap the config for opaque non-JSON bytes of an unknown media type."""
+    _rewrite_manifest(root, lambda m, lay: m.update(config=lay(
+        b"\x00\x01 not json", "application/vnd.example.settings.v1+bin")))
+
+
+def _unknown_layer_type(root: Path) -> None:
+    _rewrite_manifest(root, lambda m, lay: m["layers"].append(lay(
+        b"opaque payload", "application/vnd.example.payload.v1")))
+
+
+def _rewrite_manifest(root: Path, change) -> None:
+    """Edit the tagged manifest in place and re-point index.json at it."""
+    blobs = root / "blobs" / "sha256"
+
+    def put(data: bytes, media_type: str) -> Json:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return {"mediaType": media_type, "digest": "sha256:" + digest, "size": len(data)}
+    index = json.loads((root / "index.json").read_bytes())
+    entry = index["manifests"][0]
+    old = blobs / entry["digest"][7:]
+    manifest = json.loads(old.read_bytes())
+    change(manifest, put)
+    old.unlink()
+    desc = put(dumps(manifest), entry["mediaType"])
+    entry.update(digest=desc["digest"], size=desc["size"])
+    (root / "index.json").write_bytes(dumps(index))
+
+
+def _unknown_index_entry(index: Json) -> Json:
+    data = b'{"kind":"example"}'
+    index["manifests"].append({"mediaType": "application/vnd.example.catalog.v1+json",
+                               "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                               "size": len(data),
+                               "data": base64.b64encode(data).decode()})
+    return index
+
+
+def _store_unknown_entry_blob(root: Path) -> None:
+    data = b'{"kind":"example"}'
+    (root / "blobs/sha256" / hashlib.sha256(data).hexdigest()).write_bytes(data)
+
+
+def _flip_layer_byte(root: Path) -> None:
+    """Change one byte of a file's content in the (uncompressed) layer: same size, the tar
+    stays valid, only the digest no longer matches."""
+    index = json.loads((root / "index.json").read_bytes())
+    manifest = json.loads((root / "blobs/sha256" / index["manifests"][0]["digest"][7:])
+                          .read_bytes())
+    path = root / "blobs/sha256" / manifest["layers"][0]["digest"][7:]
+    data = path.read_bytes()
+    at = data.index(b"echo hello")
+    path.write_bytes(data[:at] + b"echo jello" + data[at + 10:])
+
+
+def _rootfs_type(value: str) -> Callable[[Json], Json]:
+    def hook(c: Json) -> Json:
+        c["rootfs"]["type"] = value
+        return c
+    return hook
+
+
+def _bump_layer_size(m: Json) -> Json:
+    m["layers"][0]["size"] += 1
+    return m
+
+
+# --- layers whose unpacked result is inspected -------------------------------------------
+
+WHITEOUT_LAYERS = [
+    BASE_LAYER + [Entry("srv", "dir"), Entry("srv/old", data=b"old\n"),
+                  Entry("etc/keep", data=b"keep\n")],
+    [Entry("etc", "dir"), Entry("etc/.wh.motd"), Entry("srv", "dir"),
+     Entry("srv/.wh..wh..opq"), Entry("srv/new", data=b"new\n")],
+]
+
+
+def _inspect_whiteouts(image: Path, work: Path) -> list[str]:
+    root, problems = work / "bundle" / "rootfs", []
+    if (root / "etc/motd").exists():
+        problems.append("etc/motd is still there although the upper layer whites it out")
+    if not (root / "etc/keep").exists():
+        problems.append("etc/keep vanished although nothing removed it")
+    if (root / "srv/old").exists():
+        problems.append("srv/old survived the opaque whiteout of srv/")
+    if not (root / "srv/new").exists():
+        problems.append("srv/new (added next to the opaque whiteout) is missing")
+    leftovers = [str(p.relative_to(root)) for p in root.rglob(".wh.*")]
+    if leftovers:
+        problems.append("whiteout entries are visible in the result: " + ", ".join(leftovers))
+    return problems
+
+
+CHANGE_LAYERS = [
+    BASE_LAYER + [Entry("srv", "dir"), Entry("srv/file", data=b"one\n")],
+    [Entry("srv", "dir", mode=0o700), Entry("etc", "dir"),
+     Entry("etc/motd", data=b"replaced\n"), Entry("bin", "dir"),
+     Entry("bin/hello", "symlink", link="/etc/motd")],
+]
+
+
+def _inspect_changes(image: Path, work: Path) -> list[str]:
+    root, problems = work / "bundle" / "rootfs", []
+    srv = root / "srv"
+    if not srv.is_dir() or (srv.stat().st_mode & 0o777) != 0o700:
+        problems.append("srv/ did not take the mode 0700 of the upper layer's folder entry")
+    if not (srv / "file").exists():
+        problems.append("srv/file vanished: a folder entry over a folder must keep its content")
+    motd = root / "etc/motd"
+    if not motd.is_file() or motd.read_bytes() != b"replaced\n":
+        problems.append("etc/motd does not hold the upper layer's content")
+    if not (root / "bin/hello").is_symlink():
+        problems.append("bin/hello is not the upper layer's symlink (the file was not replaced)")
+    return problems
+
+
+def _inspect_base(image: Path, work: Path) -> list[str]:
+    root = work / "bundle" / "rootfs"
+    missing = [e.name for e in BASE_LAYER if not (root / e.name).exists()]
+    return [f"missing after unpack: {', '.join(missing)}"] if missing else []
+
+
+def _nested(count: int) -> Callable[[Path], Path]:
+    """index.json -> an index (tagged latest) -> ``count`` linux/amd64 manifests."""
+    def make(root: Path) -> Path:
+        from oci_conform.drivers.image_sources.build import MT_INDEX, OciLayout, tag
+        lay = OciLayout(root)
+        inner = [lay.image(ImageSpec(layers=[BASE_LAYER + [Entry(f"etc/n{i}", data=b"%d" % i)]]))
+                 for i in range(count)]
+        nested = lay.blob(dumps({"schemaVersion": 2, "mediaType": MT_INDEX,
+                                 "manifests": inner}), MT_INDEX)
+        lay.finish([tag(nested, "latest")])
+        return root
+    return make
+
+
+def _inspect_first_pick(image: Path, work: Path) -> list[str]:
+    """The copy (skopeo: work/out) or the unpack (umoci: work/bundle) came from the first
+    of two entries that both fit linux/amd64."""
+    blobs = image / "blobs" / "sha256"
+    index = json.loads((image / "index.json").read_bytes())
+    nested = json.loads((blobs / index["manifests"][0]["digest"][7:]).read_bytes())
+    first, second = (m["digest"] for m in nested["manifests"][:2])
+    if (work / "bundle").is_dir():
+        root = work / "bundle" / "rootfs" / "etc"
+        if (root / "n0").exists() and not (root / "n1").exists():
+            return []
+        return ["the unpacked rootfs is not the first matching entry's (etc/n0 expected)"]
+    out = work / "out"
+    try:
+        got = json.loads((out / "index.json").read_bytes())["manifests"]
+    except (OSError, ValueError, KeyError) as exc:
+        return [f"cannot read the copied layout: {exc}"]
+    digests = {m.get("digest") for m in got}
+    if first in digests:
+        return []
+    which = "the second entry" if second in digests else "neither entry"
+    return [f"the copy holds {which}, not the first entry that fits the host ({first})"]
+
+
+# --- conversion (config.json) ------------------------------------------------------------
+
+ETC = [Entry("etc", "dir"),
+       Entry("etc/passwd", data=b"root:x:0:0::/root:/bin/sh\n"
+                                b"alice:x:1234:2345::/home/alice:/bin/sh\n"),
+       Entry("etc/group", data=b"root:x:0:\nalice:x:2345:\nstaff:x:3000:alice\n"
+                               b"video:x:3001:bob,alice\n")]
+USER_LAYERS = [BASE_LAYER + ETC[1:]]
+
+FULL_CONFIG = _config(
+    author="Ann Example", variant="v2", **{"os.version": "6.1", "os.features": ["sse4"]},
+    **{"config.Env": ["PATH=/bin", "GREETING=hello world"],
+       "config.Entrypoint": ["/bin/hello", "--loud"], "config.Cmd": ["one", "two"],
+       "config.WorkingDir": "/srv", "config.User": "1000:1001",
+       "config.ExposedPorts": {"8080/tcp": {}, "53/udp": {}},
+       "config.Volumes": {"/data": {}},
+       "config.Labels": {"com.example.team": "blue"}, "config.StopSignal": "SIGUSR1"})
+OVERRIDE_CONFIG = _config(**{
+    "config.Labels": {"org.opencontainers.image.os": "custom-os",
+                      "org.opencontainers.image.stopSignal": "SIGINT",
+                      "com.example.keep": "  spaced value  "},
+    "config.StopSignal": "SIGTERM", "config.Cmd": ["/bin/hello"]})
+
+CONVERSION = ("image.conversion.to-oci-runtime-configuration.1",)   # plus what is touched
+
+
+def _conv(name: str, hook, layers=None, manifest_hook=None) -> ToolCase:
+    from oci_conform.checks.image.conversion import CLAUSES
+    return ToolCase(name, tuple(sorted(CLAUSES)), "convert",
+                    _layout(ImageSpec(layers=layers or [BASE_LAYER], config_hook=hook,
+                                      manifest_hook=manifest_hook)), UNPACKERS)
+
+
+def cases() -> list[ToolCase]:
+    cfg = "image.config.properties."
+    man = "image.manifest.image-manifest-property-descriptions."
+    idx = "image.image-index.property-descriptions."
+    return [
+        ToolCase("plain-image", (man + "12", idx + "10", cfg + "46", man + "21"),
+                 "accept", _layout()),
+        ToolCase("uncompressed-layers", (man + "21",), "accept",
+                 _layout(ImageSpec(compression="none"))),
+        ToolCase("zstd-layers", (man + "23",), "accept", _layout(ImageSpec(compression="zstd"))),
+        ToolCase("nested-index", (idx + "11", "image.image-index.oci-image-index-specification.1"),
+                 "accept", _nested(1)),
+        ToolCase("index-two-host-matches", (idx + "28",), "apply", _nested(2), ALL,
+                 _inspect_first_pick),
+        ToolCase("config-unknown-fields", (cfg + "45", "image.considerations.extensibility.2"),
+                 "accept", _layout(ImageSpec(config_hook=_config(
+                     **{"com.example.extra": {"a": 1}, "config.ExampleSetting": True})))),
+        ToolCase("config-null-optional", (cfg + "1",), "accept",
+                 _layout(ImageSpec(config_hook=_config(author=None, **{
+                     "config.WorkingDir": None, "config.Labels": None})))),
+        ToolCase("annotation-unknown-keys", ("image.annotations.rules.8",), "accept",
+                 _layout(ImageSpec(manifest_hook=_manifest(annotations={
+                     "com.example.unheard.of": "x", "org.example.other": ""})))),
+        ToolCase("artifacttype-unknown", (man + "8",), "accept",
+                 _layout(ImageSpec(manifest_hook=_manifest(
+                     artifactType="application/vnd.example.never.seen.v1")))),
+        ToolCase("index-json-unknown-entry", ("image.image-layout.indexjson-file.3",
+                                              idx + "14"), "accept",
+                 _layout(index_hook=_unknown_index_entry, after=_store_unknown_entry_blob)),
+        ToolCase("config-unknown-media-type", (man + "10", man + "11"), "accept",
+                 _layout(after=_unknown_config_type), COPIERS),
+        ToolCase("layer-unknown-media-type", (man + "24",), "accept",
+                 _layout(after=_unknown_layer_type), COPIERS),
+        ToolCase("layer-digest-mismatch", ("image.descriptor.sha-256.1",
+                                           "image.descriptor.properties.4"), "reject",
+                 _layout(ImageSpec(compression="none"), after=_flip_layer_byte)),
+        ToolCase("layer-size-mismatch", ("image.descriptor.properties.6",), "reject",
+                 _layout(ImageSpec(manifest_hook=_bump_layer_size))),
+        ToolCase("rootfs-type-unknown", (cfg + "37",), "reject",
+                 _layout(ImageSpec(config_hook=_rootfs_type("tarballs")))),
+        ToolCase("whiteouts-applied", ("image.layer.whiteouts.1", "image.layer.opaque-whiteout.1",
+                                       man + "20"), "apply",
+                 _layout(ImageSpec(layers=WHITEOUT_LAYERS)), UNPACKERS, _inspect_whiteouts),
+        ToolCase("changes-over-existing", ("image.layer.changeset-over-existing-files.1",
+                                           "image.layer.changeset-over-existing-files.2"),
+                 "apply", _layout(ImageSpec(layers=CHANGE_LAYERS)), UNPACKERS,
+                 _inspect_changes),
+        ToolCase("base-layer-first", (man + "20",), "apply", _layout(), UNPACKERS,
+                 _inspect_base),
+        _conv("convert-fields", FULL_CONFIG,
+              manifest_hook=_manifest(annotations={"com.example.from-manifest": "m"})),
+        _conv("convert-label-precedence", OVERRIDE_CONFIG),
+        _conv("convert-named-user", _config(**{"config.User": "alice"}), USER_LAYERS),
+        _conv("convert-user-and-group-names", _config(**{"config.User": "alice:staff"}),
+              USER_LAYERS),
+        ToolCase("convert-unknown-user", ("image.conversion.configuser.7",), "reject",
+                 _layout(ImageSpec(layers=USER_LAYERS,
+                                   config_hook=_config(**{"config.User": "nobody-here"}))),
+                 UNPACKERS),
+    ]
+
+
+def clause_ids() -> frozenset[str]:
+    return frozenset(c for case in cases() for c in case.clauses)
+
+
+def image_documents(root: Path) -> tuple[Json, Json]:
+    """The tagged image's config and manifest in a layout we wrote (single image)."""
+    blobs = root / "blobs" / "sha256"
+    index = json.loads((root / "index.json").read_bytes())
+    manifest = json.loads((blobs / index["manifests"][0]["digest"][7:]).read_bytes())
+    config = json.loads((blobs / manifest["config"]["digest"][7:]).read_bytes())
+    return config, manifest
