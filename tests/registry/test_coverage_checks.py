@@ -263,3 +263,33 @@ def test_error_bodies_run_wide() -> None:
     assert set(_errors_judged([(404, "404 page not found\n"),
                                (404, '{"errors":[{"code":"X"... <90 more bytes>'),
                                (500, '{"errors":"x"}')]).values()) == {N}
+
+
+def test_pull_responses_run_wide() -> None:
+    """Recorded responses (fakes): parameters on Content-Type, a missing or wrong digest."""
+    from oci_conform.suites.registry.runner import RUN_PULLS
+    d1 = "sha256:" + "a" * 64
+    d2 = "sha256:" + "b" * 64
+    exchanges = [
+        _ex("GET", f"http://h/v2/a/manifests/{d1}", 200, **{
+            "Content-Type": "application/vnd.oci.image.manifest.v1+json; charset=utf-8",
+            "Docker-Content-Digest": d2}),
+        _ex("HEAD", "http://h/v2/a/manifests/v1", 200,
+            **{"Content-Type": "application/vnd.oci.image.manifest.v1+json"}),
+        _ex("GET", "http://h/v2/a/manifests/v1", 200,          # no Docker-Content-Digest
+            **{"Content-Type": "application/vnd.oci.image.manifest.v1+json"}),
+        _ex("GET", f"http://h/v2/a/blobs/{d1}", 200),
+        _ex("GET", f"http://h/v2/a/blobs/{d1}", 206),          # partial: not judged
+        _ex("GET", "http://h/v2/a/blobs/uploads/42", 200),     # not a blob
+    ]
+    j = _judge(*RUN_PULLS)
+    _run_with(exchanges)._pull_responses(None, j)  # type: ignore[arg-type]
+    got = {c: j.verdicts[c].outcome for c in RUN_PULLS}
+    assert set(got.values()) == {Outcome.FAIL}, got
+    j = _judge(*RUN_PULLS)
+    _run_with([_ex("HEAD", "http://h/v2/a/manifests/v1", 200,
+                   **{"Content-Type": "application/vnd.oci.image.index.v1+json"})]) \
+        ._pull_responses(None, j)  # type: ignore[arg-type]
+    got = {c: j.verdicts[c].outcome for c in RUN_PULLS}
+    assert got[RUN_PULLS[0]] == Outcome.PASS
+    assert {got[c] for c in RUN_PULLS[1:]} == {Outcome.NA}

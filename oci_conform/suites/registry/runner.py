@@ -38,6 +38,12 @@ REQ_CLAIMED = P + "requirements.3"
 EC = P + "error-codes."
 RUN_ERRORS = (EC + "1", EC + "2", EC + "3", EC + "5")
 MAX_ERROR_BODIES = 400
+PM, PB = P + "pulling-manifests.", P + "pulling-blobs."
+RUN_PULLS = (PM + "6", PM + "11", PM + "digest-header-required", PM + "12",
+             PB + "digest-header-required")
+MAX_PULLS = 400
+MANIFEST_PATH = re.compile(r"^/v2/.+/manifests/([^/]+)$")
+BLOB_PATH = re.compile(r"^/v2/.+/blobs/([a-z0-9]+(?:[+._-][a-z0-9]+)*:[A-Za-z0-9=_-]+)$")
 REQ_PULL = P + "requirements.1"
 REQ_OTHER = P + "requirements.2"
 MAX_EXCHANGES_QUIET = 12      # exchanges kept for a pass / n/a / skip (fails keep 40)
@@ -59,6 +65,7 @@ SUMMARY_CASES: list[Case] = [
     Case("rate-limit-retry-after", "errors", (RETRY_AFTER,), _summary_warnings, write=False),
     Case("claimed-categories-complete", "summary", (REQ_CLAIMED,), _summary_warnings),
     Case("error-bodies-run-wide", "errors", RUN_ERRORS, _summary_warnings, write=False),
+    Case("pull-responses-run-wide", "pull", RUN_PULLS, _summary_warnings, write=False),
 ]
 
 
@@ -102,6 +109,8 @@ class Observed:
     redirects: list[tuple[str, int, str]] = field(default_factory=list)
     too_many: list[tuple[str, str | None]] = field(default_factory=list)
     error_bodies: list[tuple[str, str]] = field(default_factory=list)   # 4xx with a body
+    # successful GET/HEAD of manifests and GET of blobs: (line, kind, method, ref, headers)
+    pulls: list[tuple[str, str, str, str, dict[str, str]]] = field(default_factory=list)
 
     def add(self, exchanges: list[Exchange]) -> None:
         for ex in exchanges:
@@ -113,6 +122,14 @@ class Observed:
             if 400 <= ex.status < 500 and ex.body.strip() and \
                     len(self.error_bodies) < MAX_ERROR_BODIES:
                 self.error_bodies.append((ex.line(), ex.body))
+            if ex.status == 200 and ex.method in ("GET", "HEAD") and \
+                    len(self.pulls) < MAX_PULLS:
+                path = urlsplit(ex.url).path
+                man, blob = MANIFEST_PATH.match(path), BLOB_PATH.match(path)
+                if man:
+                    self.pulls.append((ex.line(), "manifest", ex.method, man.group(1), headers))
+                elif blob and ex.method == "GET":
+                    self.pulls.append((ex.line(), "blob", ex.method, blob.group(1), headers))
             point = endpoint_of(ex.method, ex.url, ex.status)
             if point:
                 self.worked.add(point)
@@ -356,6 +373,29 @@ class RegistryRun:
             if clause not in j.verdicts:
                 j.na(clause, f"no JSON 4xx error body to judge ({judged} seen)")
 
+    def _pull_responses(self, s: Session, j: Judge) -> None:
+        """Headers of every successful manifest GET/HEAD and blob GET of the run."""
+        for line, kind, method, ref, headers in self.observed.pulls:
+            dcd = headers.get("docker-content-digest")
+            if kind == "blob":
+                j.check(RUN_PULLS[4], dcd is not None, "blob GET carries Docker-Content-Digest",
+                        expected="Docker-Content-Digest", actual=dcd or "absent", location=line)
+                continue
+            ctype = headers.get("content-type", "")
+            j.check(RUN_PULLS[0], ";" not in ctype, f"manifest Content-Type {ctype!r}",
+                    expected="no parameters", actual=ctype, location=line)
+            if method == "GET":
+                for clause in RUN_PULLS[1:3]:
+                    j.check(clause, dcd is not None, "manifest GET carries "
+                            "Docker-Content-Digest", expected="Docker-Content-Digest",
+                            actual=dcd or "absent", location=line)
+            if dcd is not None and ":" in ref and dcd.split(":")[0] == ref.split(":")[0]:
+                j.check(RUN_PULLS[3], dcd == ref, f"{method} by digest: Docker-Content-Digest "
+                        f"{dcd[:30]}", expected=ref, actual=dcd, location=line)
+        for clause in RUN_PULLS:
+            if clause not in j.verdicts:
+                j.na(clause, "no successful pull of this kind was seen in the run")
+
     def _claimed(self, s: Session, j: Judge) -> None:
         """requirements.3: a category with one working endpoint must have all of them."""
         if self.options.read_only:
@@ -403,6 +443,7 @@ class RegistryRun:
             "rate-limit-retry-after": self._retry_after,
             "claimed-categories-complete": self._claimed,
             "error-bodies-run-wide": self._error_bodies,
+            "pull-responses-run-wide": self._pull_responses,
         }
         try:
             for case in CASES:
