@@ -1,7 +1,8 @@
 """Suite: the tools on this machine that write config.json, judged clause by clause.
 
-Columns are generators: ``runc spec``, ``runc spec --rootless``, ``crun spec`` and the
-config.json ``umoci unpack`` writes for a small busybox image it builds itself. Any
+Columns are generators: ``runc spec``, ``runc spec --rootless``, ``crun spec``, the
+bundled reference runtime's ``spec`` (and ``spec --rootless``) and the config.json
+``umoci unpack`` writes for a small busybox image it builds itself. Any
 other command that writes ``config.json`` into its working folder (or prints one)
 can be added with ``--config-generator NAME=COMMAND``.
 """
@@ -21,8 +22,20 @@ from oci_conform.suites.base import RunContext
 
 TIMEOUT = 60
 UMOCI = "umoci unpack"
+REFERENCE = "oci-conform-runtime"
+
+
+def reference_runtime() -> str:
+    """The bundled reference runtime's command: the script beside this Python, else on PATH."""
+    import sys
+    beside = Path(sys.executable).parent / REFERENCE
+    return shlex.quote(str(beside)) if beside.is_file() else REFERENCE
+
+
 BUILTIN = {"runc-spec": "runc spec", "runc-spec-rootless": "runc spec --rootless",
-           "crun-spec": "crun spec", "umoci-config": UMOCI}
+           "crun-spec": "crun spec", "umoci-config": UMOCI,
+           "reference-spec": f"{reference_runtime()} spec",
+           "reference-spec-rootless": f"{reference_runtime()} spec --rootless"}
 
 
 class GeneratorError(Exception):
@@ -97,7 +110,8 @@ class ConfigGeneratorSuite:
     kind: str = "config-generator"
     option: str = "--config-generator"
     help: str = ("a command that writes config.json in its working folder, as NAME=COMMAND "
-                 "(default: runc spec, runc spec --rootless, crun spec, umoci unpack)")
+                 "(default: runc spec, runc spec --rootless, crun spec, the reference "
+                 "runtime's spec, umoci unpack)")
 
     def clause_ids(self) -> frozenset[str]:
         from oci_conform.checks.runtime_config.engine import judged_clause_ids

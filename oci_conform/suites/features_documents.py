@@ -1,6 +1,7 @@
 """Suite: the features documents real runtimes print, judged clause by clause as files.
 
-Columns are runtimes' ``features`` commands (``runc features``, ``crun features``);
+Columns are runtimes' ``features`` commands (``runc features``, ``crun features``,
+the bundled reference runtime's ``features``);
 each printed document goes through the same validator as
 ``oci-conform config validate --kind features``. Only the document is judged here;
 whether a runtime keeps its promises (accepts what it announces) is the runtime
@@ -20,10 +21,12 @@ from pathlib import Path
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
+from oci_conform.suites.config_generators import reference_runtime
 
 TIMEOUT = 30
 CASE = "features-documents"
-BUILTIN = {"runc-features": "runc features", "crun-features": "crun features"}
+BUILTIN = {"runc-features": "runc features", "crun-features": "crun features",
+           "reference-features": f"{reference_runtime()} features"}
 NO_OPERATION = ("unknown command", "no help topic", "unrecognized command", "invalid command")
 MAX_OUTPUT = 8 * 1024 * 1024
 
@@ -72,7 +75,8 @@ class FeaturesDocumentSuite:
     kind: str = "features-command"
     option: str = "--features-command"
     help: str = ("a command that prints a runtime-spec features document, as NAME=COMMAND "
-                 "(default: runc features, crun features)")
+                 "(default: runc features, crun features, the reference runtime's "
+                 "features)")
 
     def clause_ids(self) -> frozenset[str]:
         from oci_conform.checks.runtime_config.engine import judged_clause_ids

@@ -34,6 +34,13 @@ def test_runc_features_document_has_no_failures(tmp_path) -> None:
     assert outcomes["rt.features.mount-options.3"] == "pass"
 
 
+def test_reference_runtime_features_document_has_no_failures(tmp_path) -> None:
+    from oci_conform.suites.features_documents import BUILTIN
+    outcomes = _run("reference-features", BUILTIN["reference-features"], tmp_path)
+    assert "fail" not in outcomes.values() and "error" not in outcomes.values(), outcomes
+    assert outcomes["rt.features.specification-version.5"] == "pass"
+
+
 @pytest.mark.integration
 @pytest.mark.skipif(not shutil.which("crun"), reason="crun is not installed")
 def test_crun_features_is_judged_or_skipped_with_reason(tmp_path) -> None:

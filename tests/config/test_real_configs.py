@@ -1,6 +1,7 @@
 """No false alarms on the config.json files real tools write (generated here, now)."""
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -8,12 +9,14 @@ import pytest
 
 from oci_conform.checks.runtime_config.docload import parse_bytes
 from oci_conform.checks.runtime_config.engine import validate_parsed
-from oci_conform.suites.config_generators import GeneratorError, generate
+from oci_conform.suites.config_generators import GeneratorError, generate, reference_runtime
 
 pytestmark = pytest.mark.integration
 
 GENERATORS = {"runc-spec": "runc spec", "runc-spec-rootless": "runc spec --rootless",
-              "crun-spec": "crun spec", "umoci-unpack": "umoci unpack"}
+              "crun-spec": "crun spec", "umoci-unpack": "umoci unpack",
+              "reference-spec": f"{reference_runtime()} spec",
+              "reference-spec-rootless": f"{reference_runtime()} spec --rootless"}
 # SHOULD/MAY-level failures we accept on real output, with the reason. None today:
 # every generator writes absolute mount destinations, rootfs as root.path, known
 # capabilities and a uts namespace for its hostname.
@@ -24,7 +27,7 @@ EXPLAINED: dict[tuple[str, str], str] = {}
 def generated(request, tmp_path_factory) -> tuple[str, bytes, Path | None]:
     name = request.param
     command = GENERATORS[name]
-    tool = "umoci" if name == "umoci-unpack" else command.split()[0]
+    tool = "umoci" if name == "umoci-unpack" else shlex.split(command)[0]
     if not shutil.which(tool):
         pytest.skip(f"{tool} is not installed")
     workdir = tmp_path_factory.mktemp(name)
