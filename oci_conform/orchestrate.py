@@ -24,12 +24,20 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _selected_ids(suite: Suite, ctx: RunContext) -> set[str]:
+    """The clause ids the selection picks in ``suite``: the suite knows its groups and case
+    names when it offers ``selected_clause_ids``; else clause ids are matched alone."""
+    chooser = getattr(suite, "selected_clause_ids", None)
+    if callable(chooser):
+        return set(chooser(ctx.selection))
+    return {cid for cid in suite.clause_ids() if ctx.selection.wants([cid])}
+
+
 def _skips_for(suite: Suite, impl: Implementation, ctx: RunContext) -> Iterable[CaseResult]:
     """An implementation that is not there is a column of skips with the reason."""
-    for cid in sorted(suite.clause_ids()):
-        if ctx.selection.wants([cid]):
-            yield CaseResult(cid, impl.name, Outcome.SKIP, case=f"{suite.name}:unavailable",
-                             message=impl.reason or f"{impl.name} is not available")
+    for cid in sorted(_selected_ids(suite, ctx)):
+        yield CaseResult(cid, impl.name, Outcome.SKIP, case=f"{suite.name}:unavailable",
+                         message=impl.reason or f"{impl.name} is not available")
 
 
 def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Results) -> None:

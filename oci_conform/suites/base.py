@@ -69,4 +69,8 @@ class Suite(Protocol):
         """The implementations found on this machine (unavailable ones with a reason)."""
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
-        """Judge ``impl``, yielding one CaseResult per clause and case."""
+        """Judge ``impl``, yielding one CaseResult per clause and case.
+
+        A suite may also offer ``selected_clause_ids(selection) -> set[str]`` (the clauses
+        its selected cases judge): the orchestrator then fills the column of an unavailable
+        implementation with exactly those skips, also under --group and -k selections."""

@@ -83,6 +83,10 @@ class RuntimeSuite:
         ids = {cid for case in all_cases() for cid in case.clauses}
         return frozenset(ids | HARNESS_CLAUSES)
 
+    def selected_clause_ids(self, selection: Selection) -> set[str]:
+        """The clauses the selected cases judge (the orchestrator's skip column)."""
+        return {cid for case in select(all_cases(), selection) for cid in case.clauses}
+
     def parse_implementation(self, text: str) -> Implementation:
         return parse_runtime(text)
 
