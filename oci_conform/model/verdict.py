@@ -17,14 +17,16 @@ class ExitCode(IntEnum):
 
 # An unexpected pass means the expectations file is stale: like a failure, it needs a human.
 _COUNTS_AGAINST = (Outcome.FAIL, Outcome.XPASS)
+# Skips and n/a say nothing about conformance: a run made only of them is not a pass.
+_JUDGED = (Outcome.PASS, Outcome.FAIL, Outcome.XFAIL, Outcome.XPASS)
 
 
 def exit_code(results: Results, fail_on: str = "must") -> ExitCode:
-    """Harness errors first (never 0), then nothing selected, then conformance at ``fail_on``."""
+    """Harness errors first (never 0), then nothing judged, then conformance at ``fail_on``."""
     if not results.complete or any(r.outcome is Outcome.ERROR for r in results.results):
         return ExitCode.HARNESS_ERROR
-    if not results.results:
-        return ExitCode.NOTHING_SELECTED
+    if not any(r.outcome in _JUDGED for r in results.results):
+        return ExitCode.NOTHING_SELECTED      # nothing selected, or nothing could be judged
     for r in results.results:
         if r.outcome in _COUNTS_AGAINST:
             info = results.clauses.get(r.clause)

@@ -48,6 +48,8 @@ def test_worst_orders_error_before_fail_before_pass() -> None:
     ([("a.b.1", "runc", Outcome.PASS), ("a.b.2", "crun", Outcome.ERROR)], Level.MUST, "must",
      ExitCode.HARNESS_ERROR),
     ([], Level.MUST, "must", ExitCode.NOTHING_SELECTED),
+    ([("a.b.1", "runc", Outcome.SKIP), ("a.b.2", "runc", Outcome.NA)], Level.MUST, "must",
+     ExitCode.NOTHING_SELECTED),
 ])
 def test_exit_codes(cells, level, fail_on, code) -> None:
     assert exit_code(_results(*cells, level=level), fail_on) == code
