@@ -113,9 +113,11 @@ def _tool_cases(impl: Implementation, ctx: RunContext, base: Path, control) -> I
             continue
         label = f"tool:{case.name}"
         if impl.name not in case.tools:
-            why = {"convert": "does not write a runtime config.json",
-                   "apply": "does not apply layers to a filesystem"}.get(
-                       case.expect, "is not the kind of tool the clause binds")
+            why = "does not store or copy images (the case judges copiers)" \
+                if "umoci-unpack" not in case.tools else \
+                {"convert": "does not write a runtime config.json",
+                 "apply": "does not apply layers to a filesystem"}.get(
+                    case.expect, "is not the kind of tool the clause binds")
             for clause in _declared(case):
                 yield CaseResult(clause, impl.name, Outcome.NA, case=label,
                                  message=f"{impl.name} {why}")

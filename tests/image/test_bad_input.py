@@ -208,14 +208,15 @@ def test_non_utf8_entry_name_is_named(tmp_path):
 
 
 def test_opaque_whiteout_is_accepted_but_explicit_ones_are_preferred(tmp_path):
-    layer = BASE_LAYER + [Entry("etc/.wh..wh..opq")]
+    layer = BASE_LAYER[:3] + [Entry("etc/.wh..wh..opq")] + BASE_LAYER[3:]   # whiteout first
     failed, errors = outcome_sets(validate(write_layout(tmp_path / "opq",
                                                         ImageSpec(layers=[layer]))))
     assert failed == {"image.layer.opaque-whiteout.1-b"} and not errors   # a SHOULD only
 
 
 def test_whiteout_without_name_is_a_main_rule(tmp_path):
-    root = write_layout(tmp_path / "wh", ImageSpec(layers=[BASE_LAYER + [Entry("etc/.wh.")]]))
+    root = write_layout(tmp_path / "wh", ImageSpec(
+        layers=[BASE_LAYER[:3] + [Entry("etc/.wh.")] + BASE_LAYER[3:]]))   # whiteout first
     failed, _ = outcome_sets(validate(root, version="main"))
     assert failed == {"image.layer.whiteouts.no-basename"}
     failed, _ = outcome_sets(validate(root, version="1.1.1"))

@@ -11,6 +11,13 @@ REF_NAME = "org.opencontainers.image.ref.name"
 IMAGE_KEYS = {f"org.opencontainers.image.{k}" for k in (
     "created", "authors", "url", "documentation", "source", "version", "revision", "vendor",
     "licenses", "ref.name", "title", "description", "base.digest", "base.name")}
+# Keys outside org.opencontainers.image. that OCI itself defined (the former artifact spec).
+OTHER_OCI_KEYS = {"org.opencontainers.artifact.created", "org.opencontainers.artifact.description"}
+BASE_NAME = "org.opencontainers.image.base.name"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?"
+_REFERENCE = re.compile(rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
+                        r"(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$")
 _REVERSE_DNS = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9_-]+)+")
 _REF_CHARS = re.compile(r"^[A-Za-z0-9]+(?:[-._:@/+][A-Za-z0-9]+)*$")
 
@@ -33,6 +40,10 @@ def check_annotations(report: Report, value: Any, where: str, clause: str,
     if not getattr(value, "duplicates", ()):
         report.saw(C.ANN_UNIQUE_KEYS)
     for key in value:
+        report.check(C.ANN_RESERVED_NAMESPACE, not key.startswith("org.opencontainers.")
+                     or key.startswith("org.opencontainers.image.") or key in OTHER_OCI_KEYS,
+                     f"{key!r} uses the org.opencontainers namespace, which is kept for OCI's "
+                     "own keys", where + pointer(key))
         if key.startswith("org.opencontainers.image."):
             report.check(C.ANN_IMAGE_NAMESPACE, key in IMAGE_KEYS,
                          f"{key!r} is in the image-spec namespace but not a key it defines",
@@ -50,6 +61,15 @@ def check_annotations(report: Report, value: Any, where: str, clause: str,
         report.saw(C.ANN_STRINGS)
     if not any(value[k] is None for k in bad):
         report.saw(C.ANN_VALUE_PRESENT)
+    base = value.get(BASE_NAME)
+    if isinstance(base, str):
+        if report.check(C.ANN_BASE_NAME_REF, bool(_REFERENCE.match(base)),
+                        f"{BASE_NAME} {base!r} is not an image reference", where + pointer(BASE_NAME)):
+            first = base.split("/", 1)[0]
+            report.check(C.ANN_BASE_NAME_HOST, "/" in base and ("." in first or ":" in first
+                                                                or first == "localhost"),
+                         f"{BASE_NAME} {base!r} does not name its registry host",
+                         where + pointer(BASE_NAME))
     ref = value.get(REF_NAME)
     if isinstance(ref, str):
         report.check(C.ANN_REFNAME_WHERE, on_layout_index,

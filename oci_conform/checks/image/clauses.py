@@ -139,3 +139,16 @@ MAN_IMAGE_CONFIG_TYPE = "image.manifest.image-manifest-property-descriptions.13"
 MAN_LAYERS_ORDER = "image.manifest.image-manifest-property-descriptions.19"
 MAN_PORTABLE_LAYER_TYPES = "image.manifest.image-manifest-property-descriptions.22"
 LAYER_PREFER_EXPLICIT = "image.layer.opaque-whiteout.1-b"
+
+# Added for coverage: rules a document or an image can show.
+ANN_RESERVED_NAMESPACE = "image.annotations.rules.5"
+ANN_BASE_NAME_REF = "image.annotations.pre-defined-annotation-keys.7"
+ANN_BASE_NAME_HOST = "image.annotations.pre-defined-annotation-keys.8"
+JSON_CANONICAL = "image.considerations.json.1"
+JSON_IJSON = "image.considerations.json.ijson"                   # main only
+IDX_PORTABLE_ENTRIES = "image.image-index.property-descriptions.12"
+IDX_WINDOWS_FEATURES = "image.image-index.property-descriptions.24"
+CFG_WINDOWS_FEATURES = "image.config.properties.13"
+MAN_ARTIFACT_CONFIG_TYPE = "image.manifest.guidelines-for-artifact-usage.2"
+MAN_ARTIFACT_LAYER_SIZE = "image.manifest.guidelines-for-artifact-usage.4"
+LAYER_WHITEOUT_FIRST = "image.layer.whiteouts.3"

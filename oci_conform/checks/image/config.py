@@ -32,6 +32,9 @@ def check_config(report: Report, doc: Any, version: str) -> None:
         report.check(C.CFG_VARIANT, variant in VARIANTS[arch],
                      f"variant {variant!r} is not listed for {arch}", "/variant")
     _check_types(report, doc, TOP_FIELDS, "")
+    from oci_conform.checks.image.index import check_windows_features
+    check_windows_features(report, os_, doc.get("os.features"), "/os.features",
+                           C.CFG_WINDOWS_FEATURES)
     if "created" in doc and doc["created"] is not None:
         report.check(C.CFG_CREATED, _is_time(doc["created"]),
                      "created is not an RFC 3339 date-time", "/created", "RFC 3339",

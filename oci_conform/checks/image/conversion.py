@@ -31,6 +31,9 @@ EXPOSED_ANNOTATION = P + "configexposedports.1"
 NO_MANIFEST_ANNOTATIONS = P + "annotations.1"
 LABEL_WINS = P + "annotations.2"
 LABELS_UNCHANGED = P + "annotations.4"
+OPTIONAL_WAY = P + "optional-fields.1"
+CFG_BASELINE = "image.config.properties.17"      # config.md: the config object is the baseline
+CFG_CMD_ALONE = "image.config.properties.23"     # config.md: no Entrypoint -> Cmd[0] runs
 
 # image config field -> (clause, runtime annotation key)
 IMPLICIT = {"os": (P + "annotation-fields.2", "org.opencontainers.image.os"),
@@ -46,7 +49,8 @@ EXPOSED_KEY = "org.opencontainers.image.exposedPorts"
 CLAUSES = frozenset([BASELINE, DEFAULTS_KEEP_ENV, VERBATIM, EXTRA_ENV_NAMES, ENTRYPOINT_CMD,
                      LABEL_WINS_FIELD, PARSED, USER_NUMERIC, USER_NAME, USER_GROUPS,
                      USER_GROUPS_KEEP, USER_UNKNOWN, EXPOSED_SET, VOLUME_MOUNTS, VOLUME_DEST,
-                     EXPOSED_ANNOTATION, NO_MANIFEST_ANNOTATIONS, LABEL_WINS, LABELS_UNCHANGED]
+                     EXPOSED_ANNOTATION, NO_MANIFEST_ANNOTATIONS, LABEL_WINS, LABELS_UNCHANGED,
+                     OPTIONAL_WAY, CFG_BASELINE, CFG_CMD_ALONE]
                     + [c for c, _ in IMPLICIT.values()])
 MUSTS = (VERBATIM, ENTRYPOINT_CMD, LABEL_WINS_FIELD, USER_NUMERIC, LABEL_WINS,
          LABELS_UNCHANGED) + tuple(c for c, _ in IMPLICIT.values())
@@ -79,10 +83,15 @@ def judge_conversion(image: dict, manifest: dict, runtime: dict,
     _annotations(r, image, cfg, manifest, ann, labels)
     _user(r, cfg.get("User"), proc.get("user") or {}, passwd or {}, groups or {})
     _volumes(r, cfg.get("Volumes") or {}, runtime.get("mounts") or [])
+    cfg_ports, cfg_vols = cfg.get("ExposedPorts"), cfg.get("Volumes")
+    if cfg_ports and cfg_vols:
+        r.check(OPTIONAL_WAY, not ({EXPOSED_SET, VOLUME_MOUNTS} & r.failed),
+                "ExposedPorts or Volumes did not reach the generated runtime config", "")
     failed = sorted(c for c in MUSTS if c in r.failed)
     if any(r.seen.get(c) for c in MUSTS):
-        r.check(BASELINE, not failed, "the generated config does not follow the image config "
-                "as conversion.md lays out: " + ", ".join(failed), "")
+        for clause in (BASELINE, CFG_BASELINE):
+            r.check(clause, not failed, "the generated config does not follow the image "
+                    "config as conversion.md lays out: " + ", ".join(failed), "")
     return r
 
 
@@ -108,6 +117,11 @@ def _process(r: Report, cfg: dict, proc: dict, env: list) -> None:
         r.check(VERBATIM, proc.get("args") == ep + cmd, "process.args is not Config.Entrypoint "
                 "followed by Config.Cmd", "/process/args", json.dumps(ep + cmd),
                 json.dumps(proc.get("args")))
+    if cmd and not ep:
+        args = proc.get("args") or []
+        r.check(CFG_CMD_ALONE, bool(args) and args[0] == cmd[0], "without Entrypoint the "
+                "first Cmd element is not the program", "/process/args/0", cmd[0],
+                repr(args[:1]))
     if ep and cmd:
         r.check(ENTRYPOINT_CMD, proc.get("args") == ep + cmd, "process.args is not Entrypoint "
                 "+ Cmd", "/process/args", json.dumps(ep + cmd), json.dumps(proc.get("args")))

@@ -22,7 +22,7 @@ from oci_conform.checks.image.grammar import (
     MT_MANIFEST,
 )
 from oci_conform.checks.image.index import check_index
-from oci_conform.checks.image.jsondoc import parse_json
+from oci_conform.checks.image.jsondoc import judge_json_form, parse_json
 from oci_conform.checks.image.manifest import check_manifest
 from oci_conform.checks.image.report import Report
 
@@ -93,6 +93,7 @@ def validate_document(data: bytes, file: str, version: str, media_type: str = ""
     report = Report(file=file, text=doc.text)
     for p in doc.problems:
         report.fail(p.clause, p.message, p.location)
+    judge_json_form(report, doc)
     if not doc.ok:
         return report, media_type or "unknown"
     kind = media_type or guess_kind(doc.value)

@@ -46,6 +46,10 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
         for i, d in enumerate(manifests):
             where = "/manifests" + pointer(i)
             check_descriptor(report, d, where, version, on_layout_index=layout_index)
+            if isinstance(d, dict) and isinstance(d.get("mediaType"), str):
+                report.check(C.IDX_PORTABLE_ENTRIES, d["mediaType"] in (MT_MANIFEST, MT_INDEX),
+                             f"entry of type {d['mediaType']}: portable indexes list only image "
+                             "manifests and indexes", where + "/mediaType")
             if isinstance(d, dict):
                 _check_platform_of(report, d, where)
     if "subject" in doc:
@@ -82,7 +86,22 @@ def check_platform(report: Report, p: Any, where: str) -> None:
         if name in p:
             report.check(clause, test(p[name]), f"platform.{name} must be {what}",
                          where + pointer(name))
+    check_windows_features(report, os_, p.get("os.features"), where + "/os.features",
+                           C.IDX_WINDOWS_FEATURES)
     variant = p.get("variant")
     if isinstance(variant, str) and arch in VARIANTS:
         report.check(C.IDX_VARIANT, variant in VARIANTS[arch],
                      f"variant {variant!r} is not listed for {arch}", where + "/variant")
+
+
+WINDOWS_FEATURES = {"win32k"}
+
+
+def check_windows_features(report: Report, os_: Any, features: Any, where: str,
+                           clause: str) -> None:
+    """On windows, os.features entries are the feature names the spec lists."""
+    if os_ != "windows" or not isinstance(features, list):
+        return
+    for i, f in enumerate(features):
+        report.check(clause, f in WINDOWS_FEATURES, f"os.features entry {f!r} is not a listed "
+                     f"windows feature ({', '.join(sorted(WINDOWS_FEATURES))})", where + pointer(i))

@@ -113,7 +113,56 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
     for raw in big:
         problems.append(JsonProblem(C.JSON_NUMBERS, f"{what} has integer {raw} beyond the "
                                     "exact range of an IEEE 754 double"))
+    odd = bad_code_point(value)
+    if odd:
+        problems.append(JsonProblem(C.JSON_IJSON, f"{what} has a string with {odd}, which "
+                                    "I-JSON forbids"))
     return JsonDoc(value, text, problems)
+
+
+def _bad_char(s: str) -> str:
+    for ch in s:
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF:
+            return f"the lone surrogate U+{o:04X}"
+        if 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE:
+            return f"the noncharacter U+{o:04X}"
+    return ""
+
+
+def bad_code_point(value: Any) -> str:
+    """The first surrogate or noncharacter in any string or name of ``value`` ('' if none)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            bad = _bad_char(v)
+            if bad:
+                return bad
+        elif isinstance(v, dict):
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return ""
+
+
+def judge_json_form(report: Any, doc: JsonDoc, data: bytes | None = None,
+                    where: str = "", media_type: str = "") -> None:
+    """Record the I-JSON pass (when no I-JSON problem was found) and, given the stored
+    bytes, whether they are canonical JSON (sorted names, no insignificant whitespace)."""
+    if not doc.ok:
+        return
+    if not any(p.clause == C.JSON_IJSON for p in doc.problems):
+        report.saw(C.JSON_IJSON)
+    if data is None or doc.problems or not media_type.startswith("application/vnd.oci."):
+        return      # canonical form: only OCI blobs as stored (Docker's own types have no rule)
+    canonical = json.dumps(doc.value, sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False).encode("utf-8")
+    ok = data == canonical
+    report.check(C.JSON_CANONICAL, ok, "stored JSON is not canonical (names sorted, no "
+                 "insignificant whitespace)", where, canonical[:80].decode(errors="replace"),
+                 data[:80].decode(errors="replace"))
 
 
 class _Object(dict):

@@ -122,6 +122,7 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
     seen: set[int] = set()
     whiteouts: list[tuple[str, str]] = []
     links: list[tuple[str, str]] = []
+    filled: set[int] = set()       # folders that already had a non-whiteout entry
     try:
         # "r:" over a forward-only stream: tarfile seeks past file data (which our stream
         # skips without copying) instead of reading it through its own buffers.
@@ -135,7 +136,8 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
             scan.entries += 1
             if scan.entries > limits.max_entries:
                 raise _Bomb()
-            _check_member(report, member, where, version, seen, whiteouts, links, lower)
+            _check_member(report, member, where, version, seen, whiteouts, links, lower,
+                          filled)
             tf.members = []            # stream mode keeps members: drop them (bounded memory)
     except _Bomb:
         report.error(C.LAYER_TAR, f"layer refused: more than {limits.max_entries} tar entries",
@@ -151,7 +153,8 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
 
 
 def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
-                  seen: set[int], whiteouts: list, links: list, lower: set[int]) -> None:
+                  seen: set[int], whiteouts: list, links: list, lower: set[int],
+                  filled: set[int] | None = None) -> None:
     name = m.name
     place = f"{where} entry {name!r}"
     problem = _unsafe(name)
@@ -169,6 +172,14 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
                  place)
     seen.add(key)
     base = posixpath.basename(path)
+    if filled is not None:
+        parent = hash(posixpath.dirname(path))
+        if base.startswith(WHITEOUT):
+            report.check(C.LAYER_WHITEOUT_FIRST, parent not in filled, "whiteout comes after "
+                         "other entries of its folder; writers should put whiteouts first",
+                         place)
+        else:
+            filled.add(parent)
     if base == OPAQUE:
         report.fail(C.LAYER_PREFER_EXPLICIT, "opaque whiteout: explicit whiteouts are "
                     "preferred (consumers must still accept it)", place)

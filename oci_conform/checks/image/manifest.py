@@ -49,6 +49,7 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
                          "config is the empty descriptor but artifactType is not set",
                          "/artifactType")
     if "artifactType" in doc:
+        _check_artifact(report, doc)
         report.check(C.MAN_ARTIFACTTYPE, media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
                      "/artifactType")
@@ -57,6 +58,24 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
         check_annotations(report, doc["annotations"], "/annotations", C.MAN_ANNOTATIONS)
+
+
+def _check_artifact(report: Report, doc: dict) -> None:
+    """A manifest with artifactType packages an artifact: its config type and layers."""
+    config = doc.get("config")
+    if isinstance(config, dict) and isinstance(config.get("mediaType"), str):
+        report.check(C.MAN_ARTIFACT_CONFIG_TYPE, config["mediaType"] != MT_CONFIG,
+                     "an artifact's config uses the image config type instead of an "
+                     "artifact-specific or the empty type", "/config/mediaType",
+                     "artifact-specific type or " + MT_EMPTY, config["mediaType"])
+    layers = doc.get("layers")
+    if isinstance(layers, list):
+        for i, layer in enumerate(layers):
+            if isinstance(layer, dict) and isinstance(layer.get("size"), int):
+                report.check(C.MAN_ARTIFACT_LAYER_SIZE, layer["size"] > 0,
+                             "an artifact layer has size 0; use the empty descriptor (size 2) "
+                             "when no layer is needed", "/layers" + pointer(i) + "/size",
+                             "> 0", str(layer["size"]))
 
 
 def _check_layers(report: Report, layers: Any, version: str) -> None:

@@ -20,7 +20,7 @@ from oci_conform.checks.image.grammar import (
     digest_problems,
 )
 from oci_conform.checks.image.index import check_index
-from oci_conform.checks.image.jsondoc import JsonDoc, parse_json
+from oci_conform.checks.image.jsondoc import JsonDoc, judge_json_form, parse_json
 from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
 from oci_conform.checks.image.manifest import check_manifest
 from oci_conform.checks.image.report import Report, pointer
@@ -97,6 +97,7 @@ def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Repo
     sub.text = doc.text
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
+    judge_json_form(sub, doc, data, where, d.get("mediaType", ""))
     return (doc if doc.ok else None), sub
 
 

@@ -81,6 +81,25 @@ def _remove_layer(root: Path) -> None:
     (root / "blobs/sha256" / manifest["layers"][0]["digest"][7:]).unlink()
 
 
+def _indent_config(root: Path) -> None:
+    """Store the config indented (same content, not canonical) and re-point the manifest
+    and index.json at the new digests."""
+    blobs = root / "blobs/sha256"
+    index = json.loads((root / "index.json").read_bytes())
+    entry = index["manifests"][0]
+    manifest = json.loads((blobs / entry["digest"][7:]).read_bytes())
+    (blobs / entry["digest"][7:]).unlink()
+    old = blobs / manifest["config"]["digest"][7:]
+    pretty = json.dumps(json.loads(old.read_bytes()), indent=2).encode()
+    old.unlink()
+    manifest["config"].update(digest=sha256(pretty), size=len(pretty))
+    (blobs / sha256(pretty)[7:]).write_bytes(pretty)
+    data = dumps(manifest)
+    (blobs / sha256(data)[7:]).write_bytes(data)
+    entry.update(digest=sha256(data), size=len(data))
+    (root / "index.json").write_bytes(dumps(index))
+
+
 def _plain_as_gzip(i: int, blob: bytes) -> bytes:
     import gzip
     return gzip.decompress(blob)
@@ -119,7 +138,13 @@ LAYOUT_CASES = [
     Case("layer-duplicate-entry", "image.layer.distributable-format.2", "oci",
          _layout(ImageSpec(layers=[BASE_LAYER + [Entry("etc/motd", data=b"again\n")]]))),
     Case("whiteout-same-layer", "image.layer.whiteouts.2", "oci",
-         _layout(ImageSpec(layers=[BASE_LAYER + [Entry("etc/.wh.motd")]]))),
+         _layout(ImageSpec(layers=[BASE_LAYER[:3] + [Entry("etc/.wh.motd")] + BASE_LAYER[3:]]))),
+    Case("whiteout-after-sibling", "image.layer.whiteouts.3", "oci",
+         _layout(ImageSpec(layers=[BASE_LAYER, [Entry("etc", "dir"),
+                                                Entry("etc/new", data=b"new\n"),
+                                                Entry("etc/.wh.motd")]]))),
+    Case("json-not-canonical", "image.considerations.json.1", "oci",
+         _layout(after=_indent_config)),
     Case("entry-climbs-out", "docker.layer.paths-inside-root", "oci",
          _layout(ImageSpec(layers=[BASE_LAYER + [Entry("../escape", data=b"x")]]))),
     Case("hardlink-to-missing", "docker.layer.hardlink-target-earlier", "oci",

@@ -230,6 +230,77 @@ def _inspect_first_pick(image: Path, work: Path) -> list[str]:
     return [f"the copy holds {which}, not the first entry that fits the host ({first})"]
 
 
+def _platform_variant(variant: str) -> Callable[[Json], Json]:
+    def hook(index: Json) -> Json:
+        index["manifests"][0]["platform"]["variant"] = variant
+        return index
+    return hook
+
+
+def _tag_inner_only(root: Path) -> Path:
+    """index.json -> an untagged index -> a manifest whose descriptor carries ref.name
+    'latest': a tag in the wrong place, which readers must not honour."""
+    from oci_conform.drivers.image_sources.build import MT_INDEX, OciLayout, tag
+    lay = OciLayout(root)
+    inner = tag(lay.image(ImageSpec()), "latest")
+    nested = lay.blob(dumps({"schemaVersion": 2, "mediaType": MT_INDEX,
+                             "manifests": [inner]}), MT_INDEX)
+    lay.finish([tag(nested, "other")])
+    return root
+
+
+def _unknown_algorithm_entry(index: Json) -> Json:
+    index["manifests"].append({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                               "digest": "xyz128:" + "ab" * 16, "size": 10,
+                               "platform": {"architecture": "amd64", "os": "linux"}})
+    return index
+
+
+def _claim_index_type(m: Json) -> Json:
+    """The manifest calls itself an index; the descriptor pointing at it says manifest."""
+    m["mediaType"] = "application/vnd.oci.image.index.v1+json"
+    return m
+
+
+def _layer_type(media_type: str) -> Callable[[Json], Json]:
+    def hook(m: Json) -> Json:
+        m["layers"][0]["mediaType"] = media_type
+        return m
+    return hook
+
+
+def _layer_urls(m: Json) -> Json:
+    m["layers"][0]["urls"] = ["https://example.com/never-fetched.tar.gz"]
+    return m
+
+
+def _inspect_copy_keeps_bytes(image: Path, work: Path) -> list[str]:
+    """skopeo: the copied layout holds the very same manifest, config and layer bytes."""
+    out = work / "out"
+    if not out.is_dir():
+        return ["no copied layout to compare"]
+    src = image / "blobs" / "sha256"
+    index = json.loads((image / "index.json").read_bytes())
+    want = index["manifests"][0]["digest"]
+    try:
+        got = [m.get("digest") for m in json.loads((out / "index.json").read_bytes())["manifests"]]
+    except (OSError, ValueError, KeyError) as exc:
+        return [f"cannot read the copied layout: {exc}"]
+    if want not in got:
+        return [f"the copy's manifest digest changed: {want} became {', '.join(map(str, got))}"]
+    manifest = json.loads((src / want[7:]).read_bytes())
+    missing = [d["digest"] for d in [manifest["config"], *manifest["layers"]]
+               if not (out / "blobs/sha256" / d["digest"][7:]).is_file()]
+    return [f"blobs missing from the copy: {', '.join(missing)}"] if missing else []
+
+
+def _inspect_layer_kept(image: Path, work: Path) -> list[str]:
+    """The layer that only carries urls was still used: copied (skopeo) or unpacked (umoci)."""
+    if (work / "bundle").is_dir():
+        return _inspect_base(image, work)
+    return _inspect_copy_keeps_bytes(image, work)
+
+
 # --- conversion (config.json) ------------------------------------------------------------
 
 ETC = [Entry("etc", "dir"),
@@ -268,7 +339,8 @@ def cases() -> list[ToolCase]:
     man = "image.manifest.image-manifest-property-descriptions."
     idx = "image.image-index.property-descriptions."
     return [
-        ToolCase("plain-image", (man + "12", idx + "10", cfg + "46", man + "21"),
+        ToolCase("plain-image", (man + "12", idx + "10", cfg + "46", man + "21",
+                                 "image.media-types.media-type-conflicts.4"),
                  "accept", _layout()),
         ToolCase("uncompressed-layers", (man + "21",), "accept",
                  _layout(ImageSpec(compression="none"))),
@@ -312,6 +384,28 @@ def cases() -> list[ToolCase]:
                  _inspect_changes),
         ToolCase("base-layer-first", (man + "20",), "apply", _layout(), UNPACKERS,
                  _inspect_base),
+        ToolCase("platform-values", (cfg + "5-b", cfg + "15-b", idx + "18-b", idx + "27-b"),
+                 "accept", _layout(ImageSpec(architecture="arm64",
+                                             config_hook=_config(variant="v8")),
+                                   index_hook=_platform_variant("v8"))),
+        # Copiers only: an unpacker making a Linux bundle may refuse another OS knowingly.
+        ToolCase("os-values", (cfg + "7-b", idx + "20-b"), "accept",
+                 _layout(ImageSpec(os="freebsd")), COPIERS),
+        ToolCase("unknown-digest-algorithm", ("image.descriptor.digests.3",), "accept",
+                 _layout(index_hook=_unknown_algorithm_entry)),
+        ToolCase("media-type-conflict", ("image.media-types.media-type-conflicts.5",),
+                 "accept", _layout(ImageSpec(manifest_hook=_claim_index_type))),
+        ToolCase("ref-name-inside-nested-index", ("image.image-layout.index-example.1",),
+                 "reject", _tag_inner_only),
+        ToolCase("copy-keeps-bytes", ("image.considerations.extensibility.1",
+                                      "image.descriptor.embedded-content.2"),
+                 "apply", _layout(), COPIERS, _inspect_copy_keeps_bytes),
+        ToolCase("nondistributable-layer", ("image.layer.non-distributable-layers.3-b",
+                                            man + "21"), "accept",
+                 _layout(ImageSpec(manifest_hook=_layer_type(
+                     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")))),
+        ToolCase("layer-with-urls", ("image.layer.non-distributable-layers.4",), "apply",
+                 _layout(ImageSpec(manifest_hook=_layer_urls)), ALL, _inspect_layer_kept),
         _conv("convert-fields", FULL_CONFIG,
               manifest_hook=_manifest(annotations={"com.example.from-manifest": "m"})),
         _conv("convert-label-precedence", OVERRIDE_CONFIG),
