@@ -92,7 +92,15 @@ def _mut_escape(spec):
 def _mut_whiteout(spec):
     target = spec.layers[0][-1].name
     head, _, base = target.rpartition("/")
-    spec.layers[0] = spec.layers[0] + [Entry(f"{head}/.wh.{base}" if head else f".wh.{base}")]
+    # first in the layer, so that it comes before its siblings (whiteouts.3)
+    spec.layers[0] = [Entry(f"{head}/.wh.{base}" if head else f".wh.{base}")] + spec.layers[0]
+
+
+def _mut_whiteout_late(spec):
+    target = spec.layers[0][-1].name
+    head = target.rpartition("/")[0]
+    name = ".wh.zz-absent-name"
+    spec.layers[0] = spec.layers[0] + [Entry(f"{head}/{name}" if head else name)]
 
 
 def _mut_history(spec):
@@ -108,6 +116,7 @@ MUTATIONS = {
     "image.config.properties.36": _mut_rootfs_type,
     "docker.layer.paths-inside-root": _mut_escape,
     "image.layer.whiteouts.2": _mut_whiteout,
+    "image.layer.whiteouts.3": _mut_whiteout_late,
     "image.config.properties.44": _mut_history,
 }
 
