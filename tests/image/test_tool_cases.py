@@ -99,6 +99,8 @@ def test_tool_cases_on_real_umoci_and_skopeo(tmp_path):
     ctx = RunContext(catalog=default_catalog(), workdir=tmp_path,
                      selection=Selection(clauses=("image.conversion", "image.layer",
                                                   "image.config.properties.45",
+                                                  "image.config.layer-diffid",
+                                                  "image.considerations.canonicalization",
                                                   "image.image-index.property-descriptions.11")))
     results = run_plan([PlanItem(TOOLS, TOOLS.default_implementations(ctx))], ctx)
     assert results.complete, results.harness_errors
@@ -130,3 +132,11 @@ def test_tool_cases_on_real_umoci_and_skopeo(tmp_path):
     # (layer.md: urls alone must not make a layer non-distributable).
     urls = by[("tool:layer-with-urls", "image.layer.non-distributable-layers.4", S)]
     assert urls.outcome is Outcome.FAIL and "missing from the copy" in urls.message
+    # umoci insert packs the same folder to the same DiffID, but writes Go-ordered JSON.
+    assert get("pack-same-folder-twice", "image.config.layer-diffid.1", U) is Outcome.PASS
+    assert get("pack-same-folder-twice", "image.considerations.canonicalization.1",
+               U) is Outcome.FAIL
+    # skopeo uploads a layer whose media type says non-distributable (layer.md: SHOULD NOT);
+    # an error here means no docker-registry binary.
+    push = by[("tool:push-nondistributable-layer", "image.layer.non-distributable-layers.3", S)]
+    assert push.outcome in (Outcome.FAIL, Outcome.ERROR), push.message

@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from oci_conform.drivers.image_sources.build import (
     BASE_LAYER,
@@ -40,6 +41,8 @@ class ToolCase:
     make: Callable[[Path], Path]
     tools: tuple[str, ...] = ALL
     inspect: Callable[[Path, Path], list[str]] | None = None  # (image, work) -> problems
+    # own commands instead of the column's: (exe, image, work) -> (last run, clause -> problems)
+    custom: Callable[[str, Path, Path], tuple[Any, dict[str, list[str]]]] | None = None
 
 
 def _layout(spec: ImageSpec | None = None, index_hook=None, after=None, multi=False):
@@ -301,6 +304,82 @@ def _inspect_layer_kept(image: Path, work: Path) -> list[str]:
     return _inspect_copy_keeps_bytes(image, work)
 
 
+def _umoci_insert_twice(exe: str, image: Path, work: Path) -> tuple[Any, dict[str, list[str]]]:
+    """Pack the same folder into a layer twice with ``umoci insert`` (the umoci binary
+    of the column): the two DiffIDs must match, and the blobs umoci writes are judged for
+    canonical JSON."""
+    from oci_conform.drivers.image_sources.tools import run
+    src = work / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "file").write_bytes(b"same content\n")
+    last = None
+    for tag in ("first", "second"):
+        last = run([exe, "insert", "--image", f"{image}:latest", "--tag", tag, str(src),
+                    "/opt/packed"], timeout=60)
+        if not last.ok:
+            return last, {}
+    blobs = image / "blobs" / "sha256"
+    index = json.loads((image / "index.json").read_bytes())
+    diff, raw = {}, []
+    for m in index["manifests"]:
+        name = (m.get("annotations") or {}).get("org.opencontainers.image.ref.name")
+        if name in ("first", "second"):
+            manifest_bytes = (blobs / m["digest"][7:]).read_bytes()
+            manifest = json.loads(manifest_bytes)
+            config_bytes = (blobs / manifest["config"]["digest"][7:]).read_bytes()
+            diff[name] = json.loads(config_bytes)["rootfs"]["diff_ids"][-1]
+            raw += [("manifest", manifest_bytes), ("config", config_bytes)]
+    problems: dict[str, list[str]] = {"image.config.layer-diffid.1": [],
+                                      "image.considerations.canonicalization.1": []}
+    if len(diff) != 2:
+        problems["image.config.layer-diffid.1"].append("umoci insert left no tagged results")
+    elif diff["first"] != diff["second"]:
+        problems["image.config.layer-diffid.1"].append(
+            f"the same folder packed twice gave DiffIDs {diff['first']} and {diff['second']}")
+    for what, data in raw:
+        canonical = json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False).encode()
+        if data != canonical:
+            problems["image.considerations.canonicalization.1"].append(
+                f"the {what} umoci wrote is not canonical JSON (starts {data[:40]!r})")
+            break
+    return last, problems
+
+
+def _skopeo_push_nondistributable(exe: str, image: Path, work: Path
+                                  ) -> tuple[Any, dict[str, list[str]]]:
+    """Push an image whose layer has a non-distributable media type to a throwaway local
+    docker-registry; the layer blob must not be uploaded."""
+    import requests
+
+    from oci_conform.drivers.docker_registry import DockerRegistry, RegistryStartError
+    from oci_conform.drivers.image_sources.tools import ToolRun, run
+    clause = "image.layer.non-distributable-layers.3"
+    try:
+        registry = DockerRegistry().start()
+    except (RegistryStartError, OSError) as exc:
+        return ToolRun(["docker-registry"], -1, "", f"no local registry: {exc}"), {}
+    try:
+        host = registry.url.split("://", 1)[-1]
+        last = run([exe, "--insecure-policy", "copy", "--dest-tls-verify=false",
+                    f"oci:{image}:latest", f"docker://{host}/tools/nondist:1"], timeout=60)
+        if not last.ok:
+            return last, {}
+        index = json.loads((image / "index.json").read_bytes())
+        manifest = json.loads((image / "blobs/sha256" / index["manifests"][0]["digest"][7:])
+                              .read_bytes())
+        layer = manifest["layers"][0]["digest"]
+        got = requests.head(f"{registry.url}/v2/tools/nondist/blobs/{layer}", timeout=10)
+        problems = [f"the non-distributable layer {layer} was uploaded (HEAD {got.status_code})"
+                    ] if got.status_code == 200 else []
+        return last, {clause: problems}
+    except (OSError, ValueError, requests.RequestException) as exc:
+        return ToolRun(["HEAD blob"], -1, "", str(exc)), {}
+    finally:
+        registry.stop()
+        registry.cleanup()
+
+
 # --- conversion (config.json) ------------------------------------------------------------
 
 ETC = [Entry("etc", "dir"),
@@ -406,6 +485,13 @@ def cases() -> list[ToolCase]:
                      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip")))),
         ToolCase("layer-with-urls", ("image.layer.non-distributable-layers.4",), "apply",
                  _layout(ImageSpec(manifest_hook=_layer_urls)), ALL, _inspect_layer_kept),
+        ToolCase("pack-same-folder-twice", ("image.config.layer-diffid.1",
+                                            "image.considerations.canonicalization.1"),
+                 "custom", _layout(), UNPACKERS, custom=_umoci_insert_twice),
+        ToolCase("push-nondistributable-layer", ("image.layer.non-distributable-layers.3",),
+                 "custom", _layout(ImageSpec(manifest_hook=_layer_type(
+                     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"))),
+                 COPIERS, custom=_skopeo_push_nondistributable),
         _conv("convert-fields", FULL_CONFIG,
               manifest_hook=_manifest(annotations={"com.example.from-manifest": "m"})),
         _conv("convert-label-precedence", OVERRIDE_CONFIG),
