@@ -215,7 +215,12 @@ def _verdicts(case, tool: str, result, image: Path, work: Path, label: str, evid
 def _conversion(case, tool: str, image: Path, work: Path, label: str,
                 evidence: dict) -> Iterator[CaseResult]:
     import json
-    from oci_conform.checks.image.conversion import judge_conversion, parse_group, parse_passwd
+    from oci_conform.checks.image.conversion import (
+        judge_conversion,
+        parse_group,
+        parse_group_ids,
+        parse_passwd,
+    )
     from oci_conform.drivers.image_sources.tool_cases import image_documents
     bundle = work / "bundle"
     try:
@@ -232,7 +237,7 @@ def _conversion(case, tool: str, image: Path, work: Path, label: str,
         return path.read_text(errors="replace") if path.is_file() and not path.is_symlink() \
             else ""
     report = judge_conversion(config, manifest, runtime, parse_passwd(etc("passwd")),
-                              parse_group(etc("group")))
+                              parse_group(etc("group")), parse_group_ids(etc("group")))
     evidence = {**evidence, "image_config": config.get("config", {}),
                 "runtime_process": runtime.get("process", {}),
                 "runtime_annotations": runtime.get("annotations", {})}

@@ -68,7 +68,8 @@ def _implicit_value(field: str, value: Any) -> str:
 
 def judge_conversion(image: dict, manifest: dict, runtime: dict,
                      passwd: dict[str, tuple[int, int]] | None = None,
-                     groups: dict[str, list[int]] | None = None) -> Report:
+                     groups: dict[str, list[int]] | None = None,
+                     group_ids: dict[str, int] | None = None) -> Report:
     """Judge ``runtime`` (config.json) against the image config ``image``.
 
     ``passwd``: user name -> (uid, gid) of the image rootfs; ``groups``: user name -> the
@@ -81,7 +82,8 @@ def judge_conversion(image: dict, manifest: dict, runtime: dict,
     labels = cfg.get("Labels") or {}
     _process(r, cfg, proc, env)
     _annotations(r, image, cfg, manifest, ann, labels)
-    _user(r, cfg.get("User"), proc.get("user") or {}, passwd or {}, groups or {})
+    _user(r, cfg.get("User"), proc.get("user") or {}, passwd or {}, groups or {},
+          group_ids or {})
     _volumes(r, cfg.get("Volumes") or {}, runtime.get("mounts") or [])
     cfg_ports, cfg_vols = cfg.get("ExposedPorts"), cfg.get("Volumes")
     if cfg_ports and cfg_vols:
@@ -170,7 +172,8 @@ def _split_user(user: str) -> tuple[str, str]:
     return name, group
 
 
-def _user(r: Report, user: Any, got: dict, passwd: dict, groups: dict) -> None:
+def _user(r: Report, user: Any, got: dict, passwd: dict, groups: dict,
+          group_ids: dict) -> None:
     if not isinstance(user, str) or not user:
         return
     name, group = _split_user(user)
@@ -194,6 +197,10 @@ def _user(r: Report, user: Any, got: dict, passwd: dict, groups: dict) -> None:
             r.check(USER_GROUPS, set(want) <= set(have), f"process.user.additionalGids lacks "
                     f"the groups /etc/group lists {name!r} in", "/process/user/additionalGids",
                     json.dumps(want), json.dumps(have))
+    if group and not group.isdigit() and group in group_ids:
+        r.check(USER_NAME, gid == group_ids[group], f"group {group!r} was not resolved "
+                "through the image's /etc/group", "/process/user/gid", str(group_ids[group]),
+                repr(gid))
     if group.isdigit():
         r.check(USER_NUMERIC, gid == int(group), "process.user.gid is not the numeric group "
                 "of Config.User", "/process/user/gid", group, repr(gid))
@@ -229,4 +236,14 @@ def parse_group(text: str) -> dict[str, list[int]]:
         if len(f) >= 4 and f[2].isdigit():
             for member in filter(None, f[3].split(",")):
                 out.setdefault(member, []).append(int(f[2]))
+    return out
+
+
+def parse_group_ids(text: str) -> dict[str, int]:
+    """group name -> gid."""
+    out = {}
+    for line in text.splitlines():
+        f = line.split(":")
+        if len(f) >= 3 and f[2].isdigit():
+            out[f[0]] = int(f[2])
     return out

@@ -453,7 +453,7 @@ def cases() -> list[ToolCase]:
         ToolCase("layer-size-mismatch", ("image.descriptor.properties.6",), "reject",
                  _layout(ImageSpec(manifest_hook=_bump_layer_size))),
         ToolCase("rootfs-type-unknown", (cfg + "37",), "reject",
-                 _layout(ImageSpec(config_hook=_rootfs_type("tarballs")))),
+                 _layout(ImageSpec(config_hook=_rootfs_type("tarballs"))), UNPACKERS),
         ToolCase("whiteouts-applied", ("image.layer.whiteouts.1", "image.layer.opaque-whiteout.1",
                                        man + "20"), "apply",
                  _layout(ImageSpec(layers=WHITEOUT_LAYERS)), UNPACKERS, _inspect_whiteouts),
