@@ -188,7 +188,11 @@ def _judge(ref: str, ctx: RunContext) -> dict[str, CaseResult]:
     cache = ctx.options.setdefault("_image_formats_cache", {}).setdefault("judged", {})
     if ref not in cache:
         version = ctx.options.get("image-spec_version", "1.1.1")
-        cache[ref] = {r.clause: r for r in validate_ref(parse_ref(ref), Options(version=version))}
+        from oci_conform.checks.image.versions import for_version
+        judged = validate_ref(parse_ref(ref), Options(version=version))
+        # rules not in force in the judged version are n/a (e.g. main-only I-JSON rules)
+        cache[ref] = {r.clause: r for r in for_version(judged, ctx.catalog,
+                                                       {"image-spec": version})}
     return cache[ref]
 
 
