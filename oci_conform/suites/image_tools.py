@@ -193,6 +193,11 @@ def _verdicts(case, tool: str, result, image: Path, work: Path, label: str, evid
                       f"rejected {case.name} (exit {result.exit})" if not result.ok else
                       f"accepted {case.name}: the tool should have failed (exit 0)")
         return
+    if case.expect == "apply-or-reject" and not result.ok:
+        for clause in case.clauses:
+            yield row(clause, Outcome.PASS, f"rejected {case.name} (exit {result.exit}): "
+                      "the disagreement was not trusted")
+        return
     if not result.ok:
         for clause in _declared(case) if case.expect == "convert" else case.clauses:
             yield row(clause, Outcome.FAIL, f"failed on {case.name} (exit {result.exit}), "
@@ -202,7 +207,7 @@ def _verdicts(case, tool: str, result, image: Path, work: Path, label: str, evid
         for clause in case.clauses:
             yield row(clause, Outcome.PASS, f"handled {case.name} (exit 0)")
         return
-    if case.expect == "apply":
+    if case.expect in ("apply", "apply-or-reject"):
         problems = case.inspect(image, work) if case.inspect else []
         for clause in case.clauses:
             yield row(clause, Outcome.FAIL if problems else Outcome.PASS,

@@ -7,7 +7,9 @@ names the consumer clauses it judges and what the tool must do:
   accept   the tool must succeed (it must not fail on what the image holds);
   reject   the tool must fail;
   apply    the tool must succeed and ``inspect(bundle)`` lists what is wrong in the result;
-  convert  the tool must succeed and its config.json is judged by checks/image/conversion.
+  convert  the tool must succeed and its config.json is judged by checks/image/conversion;
+  apply-or-reject  failing is fine; succeeding is judged by ``inspect``;
+  custom   the case drives the tool itself (``custom``) and says what it found per clause.
 """
 from __future__ import annotations
 
@@ -380,6 +382,67 @@ def _skopeo_push_nondistributable(exe: str, image: Path, work: Path
         registry.cleanup()
 
 
+def _umoci_repack_volume(exe: str, image: Path, work: Path
+                         ) -> tuple[Any, dict[str, list[str]]]:
+    """Unpack an image with Config.Volumes /data, write into /data and /etc, repack: the new
+    layer must hold the /etc change but none of the volume's data."""
+    import tarfile
+
+    from oci_conform.drivers.image_sources.tools import run
+    bundle = work / "bundle"
+    last = run([exe, "unpack", "--image", f"{image}:latest", str(bundle)], timeout=60)
+    if not last.ok:
+        return last, {}
+    (bundle / "rootfs/data").mkdir(parents=True, exist_ok=True)
+    (bundle / "rootfs/data/app.db").write_bytes(b"application data\n")
+    (bundle / "rootfs/etc/added").write_bytes(b"a real change\n")
+    last = run([exe, "repack", "--image", f"{image}:repacked", str(bundle)], timeout=60)
+    if not last.ok:
+        return last, {}
+    blobs = image / "blobs" / "sha256"
+    index = json.loads((image / "index.json").read_bytes())
+    entry = next(m for m in index["manifests"] if (m.get("annotations") or {}).get(
+        "org.opencontainers.image.ref.name") == "repacked")
+    manifest = json.loads((blobs / entry["digest"][7:]).read_bytes())
+    with tarfile.open(blobs / manifest["layers"][-1]["digest"][7:]) as tar:
+        names = {n.lstrip("./") for n in tar.getnames()}
+    problems = []
+    if "etc/added" not in names:
+        problems.append("the repacked layer lacks etc/added: the repack did not capture changes")
+    leaked = sorted(n for n in names if n == "data/app.db")
+    if leaked:
+        problems.append("data under the Config.Volumes path went into the new image: "
+                        + ", ".join(leaked))
+    return last, {"image.conversion.optional-fields.6": problems}
+
+
+def _data_disagrees(m: Json) -> Json:
+    """layers[0] embeds data that is a different (valid) layer: its digest and size no
+    longer describe it. The real blob is in the layout."""
+    from oci_conform.drivers.image_sources.build import compress, tar_bytes
+    other = compress(tar_bytes([Entry("etc", "dir"), Entry("etc/motd", data=b"from-data\n")]),
+                     "gzip")
+    m["layers"][0]["data"] = base64.b64encode(other).decode()
+    return m
+
+
+def _inspect_data_not_trusted(image: Path, work: Path) -> list[str]:
+    """Succeeding is fine only when the content came from the blob, not the bad data."""
+    motd = work / "bundle" / "rootfs" / "etc" / "motd"
+    if (work / "bundle").is_dir():
+        return ["the unpacked etc/motd came from the data field that does not match the "
+                "digest"] if motd.is_file() and motd.read_bytes() == b"from-data\n" else []
+    out = work / "out"
+    index = json.loads((image / "index.json").read_bytes())
+    manifest = json.loads((image / "blobs/sha256" / index["manifests"][0]["digest"][7:])
+                          .read_bytes())
+    layer = manifest["layers"][0]["digest"]
+    blob = out / "blobs/sha256" / layer[7:]
+    if blob.is_file() and blob.read_bytes() != (image / "blobs/sha256" / layer[7:]).read_bytes():
+        return ["the copy stored other bytes under the layer digest"]
+    return []
+
+
 # --- conversion (config.json) ------------------------------------------------------------
 
 ETC = [Entry("etc", "dir"),
@@ -492,6 +555,12 @@ def cases() -> list[ToolCase]:
                  "custom", _layout(ImageSpec(manifest_hook=_layer_type(
                      "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"))),
                  COPIERS, custom=_skopeo_push_nondistributable),
+        ToolCase("repack-skips-volume-data", ("image.conversion.optional-fields.6",), "custom",
+                 _layout(ImageSpec(config_hook=_config(**{"config.Volumes": {"/data": {}}}))),
+                 UNPACKERS, custom=_umoci_repack_volume),
+        ToolCase("data-field-disagrees", ("image.descriptor.properties.14-b",), "apply-or-reject",
+                 _layout(ImageSpec(manifest_hook=_data_disagrees)), ALL,
+                 _inspect_data_not_trusted),
         _conv("convert-fields", FULL_CONFIG,
               manifest_hook=_manifest(annotations={"com.example.from-manifest": "m"})),
         _conv("convert-label-precedence", OVERRIDE_CONFIG),
