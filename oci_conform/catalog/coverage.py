@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.catalog.model import Clause
 
 
 @dataclass
@@ -22,12 +23,13 @@ class CoverageRow:
         return self.total - self.judged - self.untestable
 
 
-def coverage(catalog: Catalog, judged_ids: Iterable[str]) -> list[CoverageRow]:
+def coverage(catalog: Catalog, judged_ids: Iterable[str],
+             clauses: Iterable[Clause] | None = None) -> list[CoverageRow]:
     """One row per (spec, document, level); a clause a check judges counts as judged even
     if it also carries an untestable reason (the contract test flags that contradiction)."""
     judged = set(judged_ids)
     rows: dict[tuple[str, str, str], CoverageRow] = defaultdict(lambda: CoverageRow("", "", ""))
-    for c in catalog.clauses.values():
+    for c in catalog.clauses.values() if clauses is None else clauses:
         key = (c.spec, c.document, c.level.value)
         row = rows[key]
         row.spec, row.document, row.level = key

@@ -41,14 +41,14 @@ def _coverage_output(rows: list[CoverageRow], fmt: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     catalog = default_catalog()
-    if args.coverage:
-        print(_coverage_output(coverage(catalog, judged_clause_ids()), args.format))
-        return ExitCode.CONFORMANT
     chosen = catalog.select(spec=args.spec, level=args.level, document=args.document,
                             text=args.text, binds=args.binds)
     if not chosen:
         print("no clause matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
+    if args.coverage:
+        print(_coverage_output(coverage(catalog, judged_clause_ids(), chosen), args.format))
+        return ExitCode.CONFORMANT
     if args.format == "json":
         out = []
         for c in chosen:
