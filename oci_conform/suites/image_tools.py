@@ -59,10 +59,9 @@ class ImageToolsSuite:
         return [_impl(t) for t in TOOLS]
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
-        from oci_conform.drivers.image_sources.build import write_layout
+        from oci_conform.drivers.image_sources.build import write_docker_archive, write_layout
         from oci_conform.drivers.image_sources.corpus import build_case
         from oci_conform.drivers.image_sources.tools import run
-        from oci_conform.drivers.image_sources.build import write_docker_archive
         base = Path(ctx.workdir) / "image-tools" / impl.name
         base.mkdir(parents=True, exist_ok=True)
         controls = {}
@@ -220,6 +219,7 @@ def _verdicts(case, tool: str, result, image: Path, work: Path, label: str, evid
 def _conversion(case, tool: str, image: Path, work: Path, label: str,
                 evidence: dict) -> Iterator[CaseResult]:
     import json
+
     from oci_conform.checks.image.conversion import (
         judge_conversion,
         parse_group,
@@ -246,8 +246,7 @@ def _conversion(case, tool: str, image: Path, work: Path, label: str,
     evidence = {**evidence, "image_config": config.get("config", {}),
                 "runtime_process": runtime.get("process", {}),
                 "runtime_annotations": runtime.get("annotations", {})}
-    for r in report.outcomes(tool, (), label, evidence):
-        yield r
+    yield from report.outcomes(tool, (), label, evidence)
 
 
 def _fresh(path: Path) -> Path:

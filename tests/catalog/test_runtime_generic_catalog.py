@@ -61,10 +61,10 @@ def test_old_and_new_rule_never_hold_together(version: str) -> None:
 
 
 @pytest.mark.parametrize(("new", "old", "first"), [
-    ("rt.runtime.lifecycle.15", "rt.runtime.lifecycle.15-pre-1.3", "1.3.0"),       # poststart failure
+    ("rt.runtime.lifecycle.15", "rt.runtime.lifecycle.15-pre-1.3", "1.3.0"),  # poststart failure
     ("rt.config.linux-process.3", "rt.config.linux-process.3-pre-1.1", "1.1.0"),   # capabilities
     ("rt.config.mounts.4", "rt.config.mounts.4-pre-1.2", "1.2.0"),                 # relative dest
-    ("rt.config.hooks-prestart.1", "rt.config.hooks-prestart.1-pre-1.1", "1.1.0"),  # prestart timing
+    ("rt.config.hooks-prestart.1", "rt.config.hooks-prestart.1-pre-1.1", "1.1.0"),  # prestart
     ("rt.runtime.lifecycle.5", "rt.runtime.lifecycle.5-pre-1.0.2", "1.0.2"),
 ])
 def test_changed_rules_switch_at_the_right_release(new: str, old: str, first: str) -> None:
@@ -82,7 +82,8 @@ def test_poststop_failure_is_a_warning_in_every_release() -> None:
 
 
 def test_new_hooks_do_not_exist_before_1_0_2() -> None:
-    for cid in ("rt.runtime.lifecycle.7", "rt.config.hooks.11", "rt.config.hooks-start-container.1"):
+    for cid in ("rt.runtime.lifecycle.7", "rt.config.hooks.11",
+                "rt.config.hooks-start-container.1"):
         assert not _holds(cid, "1.0.1") and _holds(cid, "1.0.2")
 
 

@@ -15,7 +15,8 @@ IMAGE_KEYS = {f"org.opencontainers.image.{k}" for k in (
 OTHER_OCI_KEYS = {"org.opencontainers.artifact.created", "org.opencontainers.artifact.description"}
 BASE_NAME = "org.opencontainers.image.base.name"
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*(?::[0-9]+)?"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = rf"(?:{_LABEL})(?:\.{_LABEL})*(?::[0-9]+)?"
 _REFERENCE = re.compile(rf"^(?:{_DOMAIN}/)?{_COMPONENT}(?:/{_COMPONENT})*"
                         r"(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$")
 _REVERSE_DNS = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9_-]+)+")
@@ -64,7 +65,8 @@ def check_annotations(report: Report, value: Any, where: str, clause: str,
     base = value.get(BASE_NAME)
     if isinstance(base, str):
         if report.check(C.ANN_BASE_NAME_REF, bool(_REFERENCE.match(base)),
-                        f"{BASE_NAME} {base!r} is not an image reference", where + pointer(BASE_NAME)):
+                        f"{BASE_NAME} {base!r} is not an image reference",
+                        where + pointer(BASE_NAME)):
             first = base.split("/", 1)[0]
             report.check(C.ANN_BASE_NAME_HOST, "/" in base and ("." in first or ":" in first
                                                                 or first == "localhost"),

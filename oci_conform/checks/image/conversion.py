@@ -160,7 +160,7 @@ def _annotations(r: Report, image: dict, cfg: dict, manifest: dict, ann: dict,
             r.check(clause, ok, f"annotation {EXPOSED_KEY} does not list Config.ExposedPorts",
                     "/annotations", want, repr(got))
     man_ann = (manifest or {}).get("annotations") or {}
-    for key, value in man_ann.items():
+    for key in man_ann:
         if key in labels or key in {k for _, k in IMPLICIT.values()} | {EXPOSED_KEY}:
             continue
         r.check(NO_MANIFEST_ANNOTATIONS, key not in ann, f"manifest annotation {key} was "

@@ -20,7 +20,8 @@ def check_resources(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
     if not isinstance(res, dict):
         return
     sections: list[tuple[str, Callable[[dict[str, Any]], Iterator[Obs]]]] = [
-        ("memory", lambda mem: _memory(mem, ctx)), ("cpu", _cpu), ("blockIO", _block_io), ("rdma", _rdma),
+        ("memory", lambda mem: _memory(mem, ctx)), ("cpu", _cpu), ("blockIO", _block_io),
+        ("rdma", _rdma),
         ("unified", _unified), ("pids", lambda pids: _pids(pids, ctx))]
     for section, check in sections:
         value = res.get(section)
