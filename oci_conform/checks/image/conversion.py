@@ -100,7 +100,7 @@ def judge_conversion(image: dict, manifest: dict, runtime: dict,
 def _process(r: Report, cfg: dict, proc: dict, env: list) -> None:
     if "WorkingDir" in cfg and cfg["WorkingDir"]:
         r.check(VERBATIM, proc.get("cwd") == cfg["WorkingDir"], "process.cwd is not "
-                "Config.WorkingDir", "/process/cwd", cfg["WorkingDir"], proc.get("cwd"))
+                "Config.WorkingDir", "/process/cwd", cfg["WorkingDir"], str(proc.get("cwd")))
     image_env = cfg.get("Env") or []
     for e in image_env:
         ok = e in env
