@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 
 from tests.reference_runtime.conftest import (
-    CGROUP_PARENT, cgroup_dirs, mounts_under, processes_rooted_in,
+    CGROUP_PARENT,
+    cgroup_dirs,
+    mounts_under,
+    processes_rooted_in,
 )
 
 pytestmark = pytest.mark.integration

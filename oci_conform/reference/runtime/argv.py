@@ -46,6 +46,25 @@ class UsageError(ValueError):
 class Args:
     """Parsed values as attributes (like argparse's Namespace)."""
 
+    root: str
+    log: str | None
+    log_format: str
+    debug: bool
+    version: bool
+    help: bool
+    command: str | None
+    bundle: str
+    pid_file: str | None
+    console_socket: str | None
+    no_new_keyring: bool
+    id: str
+    signal: str
+    all: bool
+    force: bool
+    format: str
+    quiet: bool
+    rootless: bool
+
     def __init__(self) -> None:
         self.__dict__.update(DEFAULTS)
 

@@ -72,7 +72,7 @@ def validate(cfg: JSON, bundle: Path) -> None:
     ver = cfg.get("ociVersion")
     _need(semver(ver) is not None, "/ociVersion",
           f"must be a SemVer string, got {ver!r}")
-    _need(_vkey(OCI_VERSION_MIN) <= _vkey(ver)[:2] + (0,) <= _vkey(OCI_VERSION_MAX),
+    _need(_vkey(OCI_VERSION_MIN) <= _vkey(str(ver))[:2] + (0,) <= _vkey(OCI_VERSION_MAX),
           "/ociVersion", f"{ver} is outside the versions this runtime supports "
           f"({OCI_VERSION_MIN} to {OCI_VERSION_MAX})")
     _root(cfg, bundle)
@@ -88,7 +88,7 @@ def validate(cfg: JSON, bundle: Path) -> None:
 
 
 def _root(cfg: JSON, bundle: Path) -> None:
-    root = cfg.get("root")
+    root: Any = cfg.get("root")
     _need(isinstance(root, dict) and isinstance(root.get("path"), str) and root["path"] != "",
           "/root/path", "is required on Linux")
     path = Path(root["path"])
@@ -198,7 +198,7 @@ def _linux(linux: Any, cfg: JSON) -> None:
     seen: set[str] = set()
     for i, ns in enumerate(linux.get("namespaces", [])):
         where = f"/linux/namespaces/{i}"
-        kind = ns.get("type") if isinstance(ns, dict) else None
+        kind = str(ns.get("type")) if isinstance(ns, dict) else ""
         _need(kind in NAMESPACES, where,
               f"namespace type {kind!r} is not supported by this runtime")
         _need(kind not in seen, where, f"namespace {kind} appears twice")

@@ -49,7 +49,7 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
                            "hooks": cfg.get("hooks") or {}, "has_process": bool(proc),
                            "cgroup": rel, "cgroups": []}}
     ctr.save()
-    ctx = {"state_dir": str(ctr.dir), "seccomp": prog,
+    ctx: dict[str, Any] = {"state_dir": str(ctr.dir), "seccomp": prog,
            "seccomp_flags": seccomp.filter_flags(linux["seccomp"]) if prog else 0,
            "console_socket": os.path.abspath(console_socket) if console_socket else None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}

@@ -44,7 +44,7 @@ def open_in_root(rootfd: int, path: str, flags: int = os.O_PATH) -> int:
         try:
             return sc.openat2(rootfd, rel, flags, _RESOLVE)
         except OSError as exc:
-            raise OSError(exc.errno, f"{path} (inside the rootfs): {os.strerror(exc.errno)}"
+            raise OSError(exc.errno, f"{path} (inside the rootfs): {os.strerror(exc.errno or 0)}"
                           ) from None
     return _walk(rootfd, _parts(path), flags)
 

@@ -119,7 +119,7 @@ class Container:
 
 
 def list_all(root: Path) -> list[Container]:
-    out = []
+    out: list[Container] = []
     if not root.is_dir():
         return out
     for entry in sorted(root.iterdir()):
