@@ -71,8 +71,11 @@ def test_mount_options():
     assert p.flags & sc.MS_NOSUID and not p.flags & sc.MS_RDONLY and p.clear & sc.MS_RDONLY
     assert p.flags & sc.MS_RELATIME and not p.flags & sc.MS_NOATIME
     assert p.propagation == [sc.MS_SLAVE | sc.MS_REC] and p.data == ["size=1k"]
-    with pytest.raises(ValueError, match="rro"):
-        mountopts.parse(["rro"])
+    r = mountopts.parse(["rnoatime", "rro", "rstrictatime", "rsuid"])
+    assert r.rec_set == sc.MOUNT_ATTR_RDONLY | sc.MOUNT_ATTR_STRICTATIME
+    assert r.rec_clr == sc.MOUNT_ATTR__ATIME | sc.MOUNT_ATTR_NOSUID
+    with pytest.raises(ValueError, match="tmpcopyup"):
+        mountopts.parse(["tmpcopyup"])
 
 
 def test_argv():

@@ -20,11 +20,23 @@ PROPAGATION = {"private": sc.MS_PRIVATE, "rprivate": sc.MS_PRIVATE | sc.MS_REC,
                "shared": sc.MS_SHARED, "rshared": sc.MS_SHARED | sc.MS_REC,
                "slave": sc.MS_SLAVE, "rslave": sc.MS_SLAVE | sc.MS_REC,
                "unbindable": sc.MS_UNBINDABLE, "runbindable": sc.MS_UNBINDABLE | sc.MS_REC}
-# options this runtime knows but refuses (recursive mount_setattr forms, tmpcopyup, idmap)
-UNSUPPORTED = {"rro", "rrw", "rnosuid", "rsuid", "rnodev", "rdev", "rnoexec", "rexec",
-               "rnoatime", "ratime", "rnodiratime", "rdiratime", "rrelatime", "rnorelatime",
-               "rstrictatime", "rnostrictatime", "rnosymfollow", "rsymfollow", "tmpcopyup",
-               "idmap", "ridmap"}
+# recursive forms, applied with mount_setattr(AT_RECURSIVE): option -> (set, clear)
+_AT = sc.MOUNT_ATTR__ATIME
+RECURSIVE = {"rro": (sc.MOUNT_ATTR_RDONLY, 0), "rrw": (0, sc.MOUNT_ATTR_RDONLY),
+             "rnosuid": (sc.MOUNT_ATTR_NOSUID, 0), "rsuid": (0, sc.MOUNT_ATTR_NOSUID),
+             "rnodev": (sc.MOUNT_ATTR_NODEV, 0), "rdev": (0, sc.MOUNT_ATTR_NODEV),
+             "rnoexec": (sc.MOUNT_ATTR_NOEXEC, 0), "rexec": (0, sc.MOUNT_ATTR_NOEXEC),
+             "rnodiratime": (sc.MOUNT_ATTR_NODIRATIME, 0),
+             "rdiratime": (0, sc.MOUNT_ATTR_NODIRATIME),
+             "rnoatime": (sc.MOUNT_ATTR_NOATIME, _AT), "ratime": (sc.MOUNT_ATTR_RELATIME, _AT),
+             "rrelatime": (sc.MOUNT_ATTR_RELATIME, _AT),
+             "rnorelatime": (sc.MOUNT_ATTR_RELATIME, _AT),
+             "rstrictatime": (sc.MOUNT_ATTR_STRICTATIME, _AT),
+             "rnostrictatime": (sc.MOUNT_ATTR_RELATIME, _AT),
+             "rnosymfollow": (sc.MOUNT_ATTR_NOSYMFOLLOW, 0),
+             "rsymfollow": (0, sc.MOUNT_ATTR_NOSYMFOLLOW)}
+# options this runtime knows but refuses
+UNSUPPORTED = {"tmpcopyup", "idmap", "ridmap"}
 # atime-mode flags: setting one clears the others
 ATIME = sc.MS_NOATIME | sc.MS_RELATIME | sc.MS_STRICTATIME
 
@@ -37,6 +49,8 @@ class Parsed:
         self.clear = 0
         self.propagation: list[int] = []
         self.data: list[str] = []
+        self.rec_set = 0
+        self.rec_clr = 0
 
     @property
     def bind(self) -> bool:
@@ -58,6 +72,8 @@ def parse(options: list[str]) -> Parsed:
             out.clear |= CLEAR[opt]
         elif opt in PROPAGATION:
             out.propagation.append(PROPAGATION[opt])
+        elif opt in RECURSIVE:
+            _recursive(out, *RECURSIVE[opt])
         elif opt in UNSUPPORTED:
             raise ValueError(f"mount option {opt!r} is not supported by this runtime")
         else:
@@ -65,5 +81,18 @@ def parse(options: list[str]) -> Parsed:
     return out
 
 
+def _recursive(out: Parsed, bits: int, clear: int) -> None:
+    """Fold one recursive option into the mount_setattr sets (the last option wins)."""
+    if clear == _AT:                    # an atime mode replaces the previous one
+        out.rec_set = (out.rec_set & ~_AT) | bits
+        out.rec_clr |= _AT
+    elif bits:
+        out.rec_set |= bits
+        out.rec_clr &= ~bits
+    else:
+        out.rec_clr |= clear
+        out.rec_set &= ~clear
+
+
 def supported() -> list[str]:
-    return sorted(set(SET) | set(CLEAR) | set(PROPAGATION))
+    return sorted(set(SET) | set(CLEAR) | set(PROPAGATION) | set(RECURSIVE))

@@ -67,7 +67,12 @@ def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None
         target = safe_path.fd_path(fd)
         if not safe_path.inside(root, safe_path.real_path(fd)):
             raise OSError(1, f"mount destination {m['destination']} resolves outside the rootfs")
-        if kind == "cgroup":
+        if opts.flags & sc.MS_REMOUNT:
+            # change the mount already at the destination (no new mount)
+            extra = sc.MS_BIND if is_bind else 0
+            sc.mount(None, target, None if is_bind else kind,
+                     opts.flags | extra, None if is_bind else (",".join(opts.data) or None))
+        elif kind == "cgroup":
             _mount_cgroup(target, opts)
         elif is_bind:
             sc.mount(source, target, None, flags & (sc.MS_BIND | sc.MS_REC))
@@ -81,11 +86,13 @@ def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None
         else:
             sc.mount(source, target, kind, opts.flags & ~sc.MS_REMOUNT,
                      ",".join(opts.data) or None)
-        if opts.propagation:
+        if opts.propagation or opts.rec_set or opts.rec_clr:
             os.close(fd)
             fd = safe_path.open_in_root(rootfd, m["destination"])
             for prop in opts.propagation:
                 sc.mount(None, safe_path.fd_path(fd), None, prop)
+            if opts.rec_set or opts.rec_clr:
+                sc.mount_setattr(safe_path.fd_path(fd), opts.rec_set, opts.rec_clr)
     finally:
         os.close(fd)
 

@@ -68,10 +68,12 @@ _MACHINE = os.uname().machine
 _NR = {
     "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "setns": 308,
                "unshare": 272, "openat2": 437, "seccomp": 317, "setresuid": 117,
-               "setresgid": 119, "setgroups": 116, "personality": 135},
+               "setresgid": 119, "setgroups": 116, "personality": 135,
+               "mount_setattr": 442},
     "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "setns": 268,
                 "unshare": 97, "openat2": 437, "seccomp": 277, "setresuid": 147,
-                "setresgid": 149, "setgroups": 159, "personality": 92},
+                "setresgid": 149, "setgroups": 159, "personality": 92,
+                "mount_setattr": 442},
 }.get(_MACHINE, {})
 
 
@@ -234,3 +236,29 @@ def has_openat2() -> bool:
 
 def pack_u32(value: int) -> bytes:
     return struct.pack("=I", value)
+
+
+class _MountAttr(ctypes.Structure):
+    _fields_ = [("attr_set", ctypes.c_uint64), ("attr_clr", ctypes.c_uint64),
+                ("propagation", ctypes.c_uint64), ("userns_fd", ctypes.c_uint64)]
+
+
+AT_RECURSIVE = 0x8000
+MOUNT_ATTR_RDONLY = 0x1
+MOUNT_ATTR_NOSUID = 0x2
+MOUNT_ATTR_NODEV = 0x4
+MOUNT_ATTR_NOEXEC = 0x8
+MOUNT_ATTR__ATIME = 0x70
+MOUNT_ATTR_RELATIME = 0x0
+MOUNT_ATTR_NOATIME = 0x10
+MOUNT_ATTR_STRICTATIME = 0x20
+MOUNT_ATTR_NODIRATIME = 0x80
+MOUNT_ATTR_NOSYMFOLLOW = 0x200000
+
+
+def mount_setattr(path: str, attr_set: int, attr_clr: int, recursive: bool = True) -> None:
+    """Change mount attributes of ``path`` (and every mount below it when recursive)."""
+    attr = _MountAttr(attr_set, attr_clr, 0, 0)
+    _syscall("mount_setattr", ctypes.c_int(AT_FDCWD), _b(path),
+             ctypes.c_uint(AT_RECURSIVE if recursive else 0), ctypes.byref(attr),
+             ctypes.c_size_t(ctypes.sizeof(attr)))
