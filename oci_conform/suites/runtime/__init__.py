@@ -25,6 +25,7 @@ from oci_conform.suites.runtime import (
     devices_sysctl,
     features,
     lifecycle_hooks,
+    mount_options,
     mounts_root,
     namespaces,
     process,
@@ -36,8 +37,8 @@ from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, remove_cgroup_par
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
 
-GROUP_MODULES = (state_ops, lifecycle_hooks, process, mounts_root, namespaces, devices_sysctl,
-                 cgroups, security, features)
+GROUP_MODULES = (state_ops, lifecycle_hooks, process, mounts_root, mount_options, namespaces,
+                 devices_sysctl,                 cgroups, security, features)
 # The reference runtime first: it is the matrix's first column.
 KNOWN_RUNTIMES = ("oci-conform-runtime", "runc", "crun")
 
