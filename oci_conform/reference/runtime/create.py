@@ -39,6 +39,8 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
         hooks.preload()
     if proc.get("terminal"):
         init.preload_terminal()
+    if any("tmpcopyup" in (m.get("options") or []) for m in cfg.get("mounts", [])):
+        import shutil  # noqa: F401
     if proc.get("rlimits"):
         import resource  # noqa: F401 - the init may not reach the stdlib (user namespace)
     ctr = Container.reserve(root, cid)

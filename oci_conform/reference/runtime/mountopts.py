@@ -35,8 +35,8 @@ RECURSIVE = {"rro": (sc.MOUNT_ATTR_RDONLY, 0), "rrw": (0, sc.MOUNT_ATTR_RDONLY),
              "rnostrictatime": (sc.MOUNT_ATTR_RELATIME, _AT),
              "rnosymfollow": (sc.MOUNT_ATTR_NOSYMFOLLOW, 0),
              "rsymfollow": (0, sc.MOUNT_ATTR_NOSYMFOLLOW)}
-# options this runtime knows but refuses
-UNSUPPORTED = {"tmpcopyup", "idmap", "ridmap"}
+# options this runtime knows but refuses (idmapped mounts)
+UNSUPPORTED = {"idmap", "ridmap"}
 # atime-mode flags: setting one clears the others
 ATIME = sc.MS_NOATIME | sc.MS_RELATIME | sc.MS_STRICTATIME
 
@@ -51,6 +51,7 @@ class Parsed:
         self.data: list[str] = []
         self.rec_set = 0
         self.rec_clr = 0
+        self.copyup = False         # tmpcopyup: seed a tmpfs with what it covers
 
     @property
     def bind(self) -> bool:
@@ -74,6 +75,8 @@ def parse(options: list[str]) -> Parsed:
             out.propagation.append(PROPAGATION[opt])
         elif opt in RECURSIVE:
             _recursive(out, *RECURSIVE[opt])
+        elif opt == "tmpcopyup":
+            out.copyup = True
         elif opt in UNSUPPORTED:
             raise ValueError(f"mount option {opt!r} is not supported by this runtime")
         else:
@@ -95,4 +98,4 @@ def _recursive(out: Parsed, bits: int, clear: int) -> None:
 
 
 def supported() -> list[str]:
-    return sorted(set(SET) | set(CLEAR) | set(PROPAGATION) | set(RECURSIVE))
+    return sorted(set(SET) | set(CLEAR) | set(PROPAGATION) | set(RECURSIVE) | {"tmpcopyup"})

@@ -84,8 +84,11 @@ def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None
                 want = (_statvfs_flags(target) | extra) & ~opts.clear
                 sc.mount(None, target, None, sc.MS_REMOUNT | sc.MS_BIND | want)
         else:
+            below = _open_below(fd) if opts.copyup and kind == "tmpfs" else None
             sc.mount(source, target, kind, opts.flags & ~sc.MS_REMOUNT,
                      ",".join(opts.data) or None)
+            if below is not None:
+                _copy_up(below, rootfd, m["destination"])
         if opts.propagation or opts.rec_set or opts.rec_clr:
             os.close(fd)
             fd = safe_path.open_in_root(rootfd, m["destination"])
@@ -95,6 +98,26 @@ def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None
                 sc.mount_setattr(safe_path.fd_path(fd), opts.rec_set, opts.rec_clr)
     finally:
         os.close(fd)
+
+
+def _open_below(fd: int) -> int:
+    """A handle on the folder a tmpfs is about to cover (it stays reachable through it)."""
+    return os.open(safe_path.fd_path(fd), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+
+
+def _copy_up(below: int, rootfd: int, dest: str) -> None:
+    """tmpcopyup: copy what the new tmpfs covers into it (modes and links kept)."""
+    import shutil
+    try:
+        top = safe_path.open_in_root(rootfd, dest)
+        try:
+            shutil.copytree(safe_path.fd_path(below), safe_path.fd_path(top), symlinks=True,
+                            dirs_exist_ok=True)
+            shutil.copystat(safe_path.fd_path(below), safe_path.fd_path(top))
+        finally:
+            os.close(top)
+    finally:
+        os.close(below)
 
 
 def _mount_cgroup(target: str, opts: mountopts.Parsed) -> None:
