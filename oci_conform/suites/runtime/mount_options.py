@@ -133,7 +133,7 @@ def negation_case(option: str) -> Case:
         return [expect(test(m["opts"], m["super"]),  # type: ignore[arg-type]
                        f"{option} listed after {options[0]} undoes it (the last wins)",
                        wanted, str(m["line"]))] + _action_verdict(option, obs)
-    return probe_case(f"mount-option-{option}", G, (clause, "rt.config.mounts.11"),
+    return probe_case(f"mount-option-{option}", G, (clause,),
                       _with_action(option, dest), judge, _tmpfs(dest, options), since="1.1.0")
 
 
@@ -147,7 +147,7 @@ def nosymfollow_case() -> Case:
             return [_missing(dest, obs)]
         return [expect("nosymfollow" in m["opts"], "mount option nosymfollow applies",  # type: ignore
                        "nosymfollow", str(m["line"]))] + _action_verdict("nosymfollow", obs)
-    return probe_case("mount-option-nosymfollow", G, (P + "24", "rt.config.mounts.11"),
+    return probe_case("mount-option-nosymfollow", G, (P + "24",),
                       _with_action("nosymfollow", dest), judge,
                       _tmpfs(dest, ["nosymfollow"]), requires=(kernel_at_least(5, 10),),
                       since="1.1.0")
@@ -165,7 +165,7 @@ def defaults_case() -> Case:
             and "defaults" not in s  # type: ignore[operator]
         return expect(good, "defaults gives rw, suid, dev, exec (and is not filesystem data)",
                       "rw without nosuid/nodev/noexec", str(m["line"]))
-    return probe_case("mount-option-defaults", G, (P + "5", "rt.config.mounts.11"), MOUNTINFO,
+    return probe_case("mount-option-defaults", G, (P + "5",), MOUNTINFO,
                       judge, _tmpfs(dest, ["defaults"]), since="1.1.0")
 
 
@@ -239,7 +239,7 @@ def remount_case() -> Case:
         return expect(good, "remount changes the existing mount (one mount, now read-only)",
                       "1 mount at /remounted, ro, write refused",
                       f"{len(lines)} mount(s); write {obs.get('w').strip()}; {m['line']}")
-    return probe_case("mount-option-remount", G, (P + "31", "rt.config.mounts.11"), script,
+    return probe_case("mount-option-remount", G, (P + "31",), script,
                       judge, mutate, since="1.1.0")
 
 
@@ -277,7 +277,7 @@ def fs_data_case() -> Case:
         good = "nr_inodes=77" in s and "mode=710" in s  # type: ignore[operator]
         return expect(good, "options outside the table reach the filesystem as data",
                       "nr_inodes=77,mode=710", str(m["line"]))
-    return probe_case("mount-option-filesystem-data", G, (P + "66", "rt.config.mounts.11"),
+    return probe_case("mount-option-filesystem-data", G, (P + "66",),
                       MOUNTINFO, judge, _tmpfs(dest, ["nr_inodes=77", "mode=0710", "nosuid"]),
                       since="1.1.0")
 
@@ -332,7 +332,7 @@ def rbind_case() -> Case:
                        "rbind carries the source's submounts along", "submount at /tree/sub",
                        f"{(m or {}).get('line', 'no mount at /tree/sub')}; "
                        f"marker: {obs.get('marker').strip()[:80]}")]
-    return tree_case("mount-option-rbind", (P + "27", "rt.config.mounts.11"), ["rbind"], "",
+    return tree_case("mount-option-rbind", (P + "27",), ["rbind"], "",
                      judge, "cat /tree/sub/marker > /results/marker 2>&1; " + MOUNTINFO)
 
 
@@ -375,7 +375,7 @@ def recursive_case(option: str) -> Case:
             out.append(expect(test(m["opts"]), f"{option} applies at {dest}",  # type: ignore
                               wanted, str(m["line"])))
         return out
-    return tree_case(f"mount-option-{option}", (clause, "rt.config.mounts.11"),
+    return tree_case(f"mount-option-{option}", (clause,),
                      ["rbind", option], initial, judge, requires=(kernel_at_least(5, 12),))
 
 
@@ -404,7 +404,7 @@ def propagation_case(option: str) -> Case:
                               wanted, str(m["line"])))
         return out
     requires = (shared_host_root,) if "slave" in option else ()
-    return tree_case(f"mount-propagation-{option}", (clause, "rt.config.mounts.11"),
+    return tree_case(f"mount-propagation-{option}", (clause,),
                      ["rbind", option], "", judge, requires=requires)
 
 
