@@ -28,6 +28,7 @@ from oci_conform.suites.runtime import (
     mount_options,
     mounts_root,
     namespaces,
+    net_devices,
     process,
     security,
     state_ops,
@@ -38,7 +39,7 @@ from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
 
 GROUP_MODULES = (state_ops, lifecycle_hooks, process, mounts_root, mount_options, namespaces,
-                 devices_sysctl,                 cgroups, security, features)
+                 net_devices, devices_sysctl, cgroups, security, features)
 # The reference runtime first: it is the matrix's first column.
 KNOWN_RUNTIMES = ("oci-conform-runtime", "runc", "crun")
 
