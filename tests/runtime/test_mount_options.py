@@ -125,3 +125,11 @@ def test_runc_run_leaves_nothing_and_failures_are_known() -> None:
     apply_expectations(doc, load_expectations(path))
     left = sorted({(r.clause, r.case) for r in doc.results if r.outcome is Outcome.FAIL})
     assert not left, json.dumps(left, indent=1)
+
+
+def test_sched_fields_read_proc_stat() -> None:
+    from oci_conform.suites.runtime.sched_io import sched_fields
+    fields = ["S"] + ["0"] * 15 + ["5"] + ["0"] * 20 + ["7", "3"] + ["0"] * 10
+    obs = Observation({"stat": "1 (sh (x)) " + " ".join(fields)}, None, None, None)
+    assert sched_fields(obs) == {"nice": 5, "rt_priority": 7, "policy": 3}
+    assert sched_fields(Observation({"stat": "garbage"}, None, None, None)) is None

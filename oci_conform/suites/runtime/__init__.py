@@ -30,6 +30,7 @@ from oci_conform.suites.runtime import (
     namespaces,
     net_devices,
     process,
+    sched_io,
     security,
     state_ops,
 )
@@ -38,7 +39,7 @@ from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, remove_cgroup_par
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
 
-GROUP_MODULES = (state_ops, lifecycle_hooks, process, mounts_root, mount_options, namespaces,
+GROUP_MODULES = (state_ops, lifecycle_hooks, process, sched_io, mounts_root, mount_options, namespaces,
                  net_devices, devices_sysctl, cgroups, security, features)
 # The reference runtime first: it is the matrix's first column.
 KNOWN_RUNTIMES = ("oci-conform-runtime", "runc", "crun")
