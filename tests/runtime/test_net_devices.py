@@ -50,4 +50,5 @@ def test_net_device_cases_judge_and_leave_no_interface() -> None:
         assert ifaces, r.message
         inside = any(i.startswith("ocn") for i in ifaces)
         assert (r.outcome is Outcome.PASS) == inside, (r.outcome, ifaces)
-        assert r.evidence.get("notes", {}).get("host_interface")
+        if r.outcome is not Outcome.PASS:   # passes keep only the probe and invocations
+            assert r.evidence.get("notes", {}).get("host_interface")

@@ -21,6 +21,7 @@ from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext, Selection
 from oci_conform.suites.runtime import (
+    cgroup_ownership,
     cgroups,
     devices_sysctl,
     features,
@@ -39,8 +40,9 @@ from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, remove_cgroup_par
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
 
-GROUP_MODULES = (state_ops, lifecycle_hooks, process, sched_io, mounts_root, mount_options, namespaces,
-                 net_devices, devices_sysctl, cgroups, security, features)
+GROUP_MODULES = (state_ops, lifecycle_hooks, process, sched_io, mounts_root, mount_options,
+                 namespaces, net_devices, devices_sysctl, cgroups, cgroup_ownership,
+                 security, features)
 # The reference runtime first: it is the matrix's first column.
 KNOWN_RUNTIMES = ("oci-conform-runtime", "runc", "crun")
 

@@ -80,8 +80,8 @@ def defaults_case() -> Case:
 
     def mutate(cfg: JSON, sb: Sandbox) -> None:
         cfg["process"]["scheduler"] = {"policy": "SCHED_IDLE"}
-    return probe_case("scheduler-defaults", G, (C + "14", C + "16-b", C + "17-b"), STAT, judge, mutate,
-                      since="1.1.0",
+    return probe_case("scheduler-defaults", G, (C + "14", C + "16-b", C + "17-b"), STAT,
+                      judge, mutate, since="1.1.0",
                       doc="weak when the harness itself runs at nice 0: the default is "
                           "then also what inheritance gives")
 
