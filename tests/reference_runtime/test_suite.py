@@ -15,12 +15,7 @@ import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-KNOWN: dict[tuple[str, str], str] = {
-    # After execve the kernel sets a root process's effective set to its permitted set;
-    # no runtime can show effective != permitted for uid 0 (runc fails it the same way).
-    ("rt.config.linux-process.5", "runtime:process-capabilities-effective"):
-        "kernel recomputes effective capabilities of root at execve",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _runtime_command() -> str:

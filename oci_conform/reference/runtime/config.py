@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from oci_conform.reference.runtime import capabilities, mountopts, rlimits
+from oci_conform.reference.runtime import capabilities, mountopts, rlimits, sched
 from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_MIN
 
@@ -124,8 +124,12 @@ def _process(proc: Any) -> None:
           "AppArmor is not available on this host (this runtime does not support it)")
     _need(not proc.get("selinuxLabel"), "/process/selinuxLabel",
           "SELinux is not available on this host (this runtime does not support it)")
-    _need(proc.get("ioPriority") is None, "/process/ioPriority", "is not supported")
-    _need(proc.get("scheduler") is None, "/process/scheduler", "is not supported")
+    if proc.get("ioPriority") is not None:
+        problem = sched.io_priority_problem(proc["ioPriority"])
+        _need(not problem, "/process/ioPriority", problem)
+    if proc.get("scheduler") is not None:
+        problem = sched.scheduler_problem(proc["scheduler"])
+        _need(not problem, "/process/scheduler", problem)
     _need(proc.get("execCPUAffinity") is None, "/process/execCPUAffinity", "is not supported")
     caps = proc.get("capabilities", {})
     _need(isinstance(caps, dict), "/process/capabilities", "must be an object")

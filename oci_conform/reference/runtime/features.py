@@ -29,6 +29,7 @@ def document() -> dict[str, Any]:
         "selinux": {"enabled": False},
         "intelRdt": {"enabled": False},
         "mountExtensions": {"idmap": {"enabled": False}},
+        "netDevices": {"enabled": False},
     }
     return {
         "ociVersionMin": OCI_VERSION_MIN,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from oci_conform.reference.runtime import capabilities, rlimits
+from oci_conform.reference.runtime import capabilities, rlimits, sched
 from oci_conform.reference.runtime import syscalls as sc
 
 JSON = dict[str, Any]
@@ -17,6 +17,10 @@ def early(proc: JSON) -> None:
         with open("/proc/self/oom_score_adj", "w") as fh:
             fh.write(str(oom))
     rlimits.apply(proc.get("rlimits", []))
+    if proc.get("scheduler") is not None:
+        sched.apply_scheduler(proc["scheduler"])
+    if proc.get("ioPriority") is not None:
+        sched.apply_io_priority(proc["ioPriority"])
 
 
 def env_dict(env: list[str]) -> dict[str, str]:

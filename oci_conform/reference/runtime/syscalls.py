@@ -69,11 +69,11 @@ _NR = {
     "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "setns": 308,
                "unshare": 272, "openat2": 437, "seccomp": 317, "setresuid": 117,
                "setresgid": 119, "setgroups": 116, "personality": 135,
-               "mount_setattr": 442},
+               "mount_setattr": 442, "sched_setattr": 314, "ioprio_set": 251},
     "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "setns": 268,
                 "unshare": 97, "openat2": 437, "seccomp": 277, "setresuid": 147,
                 "setresgid": 149, "setgroups": 159, "personality": 92,
-                "mount_setattr": 442},
+                "mount_setattr": 442, "sched_setattr": 274, "ioprio_set": 30},
 }.get(_MACHINE, {})
 
 
@@ -89,6 +89,9 @@ def _syscall(name: str, *args: object) -> int:
     if nr is None:
         raise OSError(38, f"{name}: not supported on {_MACHINE}")
     return _check(_libc.syscall(ctypes.c_long(nr), *args), name)
+
+
+raw_syscall = _syscall      # for the few modules that call a syscall by name
 
 
 def unshare(flags: int) -> None:

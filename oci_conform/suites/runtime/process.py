@@ -171,9 +171,14 @@ def rlimit_case(kind: str) -> Case:
 
 
 # -- capabilities --------------------------------------------------------------------------------
+# At execve the kernel recomputes the sets: a uid-0 program's effective set becomes its
+# permitted set, whatever was set before the exec. So the effective set a runtime can apply is
+# the permitted one; a config asking for less in effective is one no runtime can realise, and
+# judging it would judge the kernel. The effective case therefore asks for effective ==
+# permitted (both different from the default sets).
 CAPS = {"bounding": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_AUDIT_WRITE", "CAP_CHOWN"],
         "permitted": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
-        "effective": ["CAP_KILL", "CAP_NET_BIND_SERVICE"],
+        "effective": ["CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
         "inheritable": ["CAP_NET_BIND_SERVICE"],
         "ambient": ["CAP_NET_BIND_SERVICE"]}
 CAP_FIELD = {"bounding": "CapBnd", "permitted": "CapPrm", "effective": "CapEff",
