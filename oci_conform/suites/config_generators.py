@@ -19,6 +19,7 @@ from pathlib import Path
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
+from oci_conform.suites.command_columns import command_implementation, parse_name_command
 
 TIMEOUT = 60
 UMOCI = "umoci unpack"
@@ -95,13 +96,8 @@ def generate(command: str, workdir: Path) -> tuple[bytes, Path | None]:
     raise GeneratorError(f"{command} wrote no config.json and printed no JSON")
 
 
-def tool_version(command: str) -> str:
-    tool = "umoci" if command == UMOCI else shlex.split(command)[0]
-    try:
-        done = subprocess.run([tool, "--version"], capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return (done.stdout.decode(errors="replace").strip().splitlines() or [""])[0][:80]
+def tool_of(command: str) -> str:
+    return "umoci" if command == UMOCI else shlex.split(command)[0]
 
 
 @dataclass
@@ -118,18 +114,10 @@ class ConfigGeneratorSuite:
         return judged_clause_ids("config")
 
     def parse_implementation(self, text: str) -> Implementation:
-        name, sep, command = text.partition("=")
-        if not sep or not name.strip() or not command.strip():
-            raise ValueError(f"expected NAME=COMMAND, got {text!r}")
-        command = BUILTIN.get(command.strip(), command.strip())
-        return self._implementation(name.strip(), command)
+        return self._implementation(*parse_name_command(text, BUILTIN))
 
     def _implementation(self, name: str, command: str) -> Implementation:
-        tool = "umoci" if command == UMOCI else shlex.split(command)[0]
-        if not shutil.which(tool):
-            return Implementation(name, self.kind, command=command, available=False,
-                                  reason=f"{tool} is not installed")
-        return Implementation(name, self.kind, command=command, version=tool_version(command))
+        return command_implementation(name, self.kind, command, tool_of(command))
 
     def default_implementations(self, ctx: RunContext) -> list[Implementation]:
         return [self._implementation(name, command) for name, command in BUILTIN.items()]

@@ -21,6 +21,7 @@ from pathlib import Path
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
+from oci_conform.suites.command_columns import command_implementation, parse_name_command
 from oci_conform.suites.config_generators import reference_runtime
 
 TIMEOUT = 30
@@ -60,13 +61,6 @@ def run_features(command: str, workdir: Path) -> bytes:
     return raw
 
 
-def tool_version(command: str) -> str:
-    try:
-        done = subprocess.run([shlex.split(command)[0], "--version"], capture_output=True,
-                              timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
-    return (done.stdout.decode(errors="replace").strip().splitlines() or [""])[0][:80]
 
 
 @dataclass
@@ -83,18 +77,10 @@ class FeaturesDocumentSuite:
         return judged_clause_ids("features")
 
     def parse_implementation(self, text: str) -> Implementation:
-        name, sep, command = text.partition("=")
-        if not sep or not name.strip() or not command.strip():
-            raise ValueError(f"expected NAME=COMMAND, got {text!r}")
-        command = BUILTIN.get(command.strip(), command.strip())
-        return self._implementation(name.strip(), command)
+        return self._implementation(*parse_name_command(text, BUILTIN))
 
     def _implementation(self, name: str, command: str) -> Implementation:
-        tool = shlex.split(command)[0]
-        if not shutil.which(tool):
-            return Implementation(name, self.kind, command=command, available=False,
-                                  reason=f"{tool} is not installed")
-        return Implementation(name, self.kind, command=command, version=tool_version(command))
+        return command_implementation(name, self.kind, command, shlex.split(command)[0])
 
     def default_implementations(self, ctx: RunContext) -> list[Implementation]:
         return [self._implementation(name, command) for name, command in BUILTIN.items()]
