@@ -8,18 +8,13 @@ from typing import Any
 from oci_conform.checks.runtime_config.common import cpu_list_ok, is_abs, is_int
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
+from oci_conform.linux_capabilities import NAMES as CAP_NAMES
 
 C = "rt.config."
 RLIMITS = frozenset("RLIMIT_" + n for n in (
     "AS", "CORE", "CPU", "DATA", "FSIZE", "LOCKS", "MEMLOCK", "MSGQUEUE", "NICE", "NOFILE",
     "NPROC", "RSS", "RTPRIO", "RTTIME", "SIGPENDING", "STACK"))
-CAPABILITIES = frozenset("CAP_" + n for n in (
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"))
+CAPABILITIES = frozenset(CAP_NAMES)
 CAP_SETS = {"effective": "linux-process.5", "bounding": "linux-process.6",
             "inheritable": "linux-process.7", "permitted": "linux-process.8",
             "ambient": "linux-process.9"}
