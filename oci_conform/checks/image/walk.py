@@ -114,6 +114,21 @@ def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
         _walk_opaque(walk, d, where)
 
 
+def _load_and_check(walk: Walk, d: dict, where: str, own_type: str,
+                    own_check: DocCheck) -> Any:
+    """Load the document ``d`` names, judge it (the OCI check for ``own_type``, or the
+    extra check for its Docker type), merge what was found; return the document or None."""
+    doc, sub = load_document(walk, d, where)
+    if doc is not None:
+        if d["mediaType"] == own_type:
+            own_check(sub, doc.value, walk.version)
+        extra = EXTRA_CHECKS.get(d["mediaType"])
+        if extra:
+            extra(sub, doc.value, walk.version)
+    walk.report.merge(sub)
+    return doc
+
+
 def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
     if depth >= MAX_INDEX_DEPTH:
         walk.report.fail(C.IDX_MANIFESTS, f"indexes nest deeper than {MAX_INDEX_DEPTH}; stopped",
@@ -121,14 +136,7 @@ def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
         return
     if d["digest"] in walk.reached:
         return
-    doc, sub = load_document(walk, d, where)
-    if doc is not None:
-        if d["mediaType"] == MT_INDEX:
-            check_index(sub, doc.value, walk.version)
-        extra = EXTRA_CHECKS.get(d["mediaType"])
-        if extra:
-            extra(sub, doc.value, walk.version)
-    walk.report.merge(sub)
+    doc = _load_and_check(walk, d, where, MT_INDEX, check_index)
     if doc is None or not isinstance(doc.value, dict):
         return
     for i, child in enumerate(doc.value.get("manifests") or []):
@@ -142,15 +150,8 @@ def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
 def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
     if d["digest"] in walk.reached:
         return
-    doc, sub = load_document(walk, d, where)
     walk.stats["manifests"] += 1
-    if doc is not None:
-        if d["mediaType"] == MT_MANIFEST:
-            check_manifest(sub, doc.value, walk.version)
-        extra = EXTRA_CHECKS.get(d["mediaType"])
-        if extra:
-            extra(sub, doc.value, walk.version)
-    walk.report.merge(sub)
+    doc = _load_and_check(walk, d, where, MT_MANIFEST, check_manifest)
     if doc is None or not isinstance(doc.value, dict):
         return
     here = file_of(d["digest"])
