@@ -5,6 +5,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from oci_conform.suites.runtime.case import Case, Verdict, bad, broke, expect, ok, skipped
@@ -434,26 +435,25 @@ def kill_no_id(sb: Sandbox) -> Verdict:
 
 
 # -- delete -------------------------------------------------------------------------------------
-def delete_running(sb: Sandbox) -> list[Verdict]:
-    problem = _running(sb)
+def _delete_refused(sb: Sandbox, prepare: Callable[[Sandbox], Verdict | None], status: str,
+                    what: str) -> list[Verdict]:
+    """Delete of a container that is not stopped must error and leave it as it was."""
+    problem = prepare(sb)
     if problem:
         return [problem]
     inv = sb.delete()
     _, after = sb.state()
-    return [_errors(inv, "delete of a running container"),
-            expect(bool(after) and after.get("status") == "running",  # type: ignore
-                   "the running container is unaffected", "running", json.dumps(after))]
+    return [_errors(inv, f"delete of a {what} container"),
+            expect(bool(after) and after.get("status") == status,  # type: ignore
+                   f"the {status} container is unaffected", status, json.dumps(after))]
+
+
+def delete_running(sb: Sandbox) -> list[Verdict]:
+    return _delete_refused(sb, _running, "running", "running")
 
 
 def delete_created(sb: Sandbox) -> list[Verdict]:
-    problem = _created(sb)
-    if problem:
-        return [problem]
-    inv = sb.delete()
-    _, after = sb.state()
-    return [_errors(inv, "delete of a created (not stopped) container"),
-            expect(bool(after) and after.get("status") == "created",  # type: ignore
-                   "the created container is unaffected", "created", json.dumps(after))]
+    return _delete_refused(sb, _created, "created", "created (not stopped)")
 
 
 def delete_stopped(sb: Sandbox) -> list[Verdict]:
