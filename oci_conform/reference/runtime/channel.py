@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
-import socket
-from typing import Any
+
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from oci_conform.reference.runtime.unixsock import Sock
 
 
 class Channel:
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: Sock) -> None:
         self.sock = sock
         self._buf = b""
 

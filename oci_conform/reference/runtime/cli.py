@@ -1,10 +1,14 @@
-"""``oci-conform-runtime``: the command line (runc/crun conventions)."""
+"""``oci-conform-runtime``: the command line (runc/crun conventions).
+
+Every call is a new Python process, so start-up is most of what ``start``, ``kill`` and
+``delete`` cost: this module and what it imports at the top use only built-in modules
+(``json``, ``pathlib`` and the like are imported by the commands that need them).
+"""
 from __future__ import annotations
 
-import json
+import os
 import sys
 import time
-from pathlib import Path
 
 from oci_conform.reference.runtime import argv as cmdline
 from oci_conform.reference.runtime import ops
@@ -21,8 +25,11 @@ class Log:
         if not self.path:
             return
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        line = (json.dumps({"level": level, "msg": msg, "time": stamp})
-                if self.fmt == "json" else f"{stamp} {level}: {msg}")
+        if self.fmt == "json":
+            import json
+            line = json.dumps({"level": level, "msg": msg, "time": stamp})
+        else:
+            line = f"{stamp} {level}: {msg}"
         try:
             with open(self.path, "a") as fh:
                 fh.write(line + "\n")
@@ -53,43 +60,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return dispatch(args, log)
     except RuntimeFailure as exc:
-        msg = str(exc).replace("\n", " ")
-        sys.stderr.write(f"oci-conform-runtime: {msg}\n")
-        log.write("error", msg)
-        return 1
+        msg = str(exc)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:    # a bug of ours: one line on stderr; --debug shows where
+        if args.debug:
+            raise
+        msg = f"internal error: {type(exc).__name__}: {exc} (--debug shows the traceback)"
+    msg = msg.replace("\n", " ")
+    sys.stderr.write(f"oci-conform-runtime: {msg}\n")
+    log.write("error", msg)
+    return 1
 
 
 def dispatch(args: cmdline.Args, log: Log) -> int:
-    root = Path(args.root)
+    root = args.root
     cmd = args.command
-    if cmd == "features":
-        from oci_conform.reference.runtime.features import document
-        print(json.dumps(document(), indent=2))
-        return 0
-    if cmd == "spec":
-        path = Path(args.bundle) / "config.json"
-        if path.exists():
-            raise RuntimeFailure(f"{path} already exists")
-        from oci_conform.reference.runtime import specgen
-        path.write_text(json.dumps(specgen.default_config(args.rootless), indent=2) + "\n")
-        return 0
-    if cmd == "list":
-        return _list(root, args)
+    if cmd in ("features", "spec", "list", "state"):
+        return _report(root, args)
     if cmd == "create":
         from oci_conform.reference.runtime.create import create
-        create(root, args.id, Path(args.bundle), args.pid_file, args.console_socket,
-                   log.warn)
+        create(root, args.id, args.bundle, args.pid_file, args.console_socket,
+               log.warn)
         return 0
     if cmd == "run":
-        return ops.run(root, args.id, Path(args.bundle), args.pid_file, args.console_socket,
+        return ops.run(root, args.id, args.bundle, args.pid_file, args.console_socket,
                        log.warn)
     if cmd == "start":
         ops.start(root, args.id, log.warn)
-        return 0
-    if cmd == "state":
-        print(json.dumps(Container.load(root, args.id).public(), indent=2))
         return 0
     if cmd == "kill":
         ops.kill(root, args.id, args.signal)
@@ -100,17 +98,37 @@ def dispatch(args: cmdline.Args, log: Log) -> int:
     raise RuntimeFailure(f"unknown command {cmd}")
 
 
-def _list(root: Path, args: cmdline.Args) -> int:
-    docs = [c.public() for c in list_all(root)]
-    if args.quiet:
-        for d in docs:
-            print(d["id"])
-    elif args.format == "json":
-        print(json.dumps(docs))
+def _report(root: str, args: cmdline.Args) -> int:
+    """The commands that print or write JSON: features, spec, list, state."""
+    import json
+    cmd = args.command
+    if cmd == "features":
+        from oci_conform.reference.runtime.features import document
+        print(json.dumps(document(), indent=2))
+    elif cmd == "spec":
+        from oci_conform.reference.runtime import specgen
+        path = os.path.join(args.bundle, "config.json")
+        text = json.dumps(specgen.default_config(args.rootless), indent=2) + "\n"
+        try:
+            with open(path, "x") as fh:
+                fh.write(text)
+        except FileExistsError:
+            raise RuntimeFailure(f"{path} already exists") from None
+        except OSError as exc:
+            raise RuntimeFailure(f"cannot write {path}: {exc.strerror}") from None
+    elif cmd == "list":
+        docs = [c.public() for c in list_all(root)]
+        if args.quiet:
+            for d in docs:
+                print(d["id"])
+        elif args.format == "json":
+            print(json.dumps(docs))
+        else:
+            print(f"{'ID':<30} {'PID':<8} {'STATUS':<10} BUNDLE")
+            for d in docs:
+                print(f"{d['id']:<30} {d.get('pid', 0):<8} {d['status']:<10} {d['bundle']}")
     else:
-        print(f"{'ID':<30} {'PID':<8} {'STATUS':<10} BUNDLE")
-        for d in docs:
-            print(f"{d['id']:<30} {d.get('pid', 0):<8} {d['status']:<10} {d['bundle']}")
+        print(json.dumps(Container.load(root, args.id).public(), indent=2))
     return 0
 
 

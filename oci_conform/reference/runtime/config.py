@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
-from typing import Any
 
 from oci_conform.reference.runtime import capabilities, mountopts, rlimits, sched
 from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_MIN
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
+
 NAMESPACES = {"pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"}
 MAX_CONFIG = 4 << 20
 
@@ -43,10 +45,11 @@ def _vkey(text: str) -> tuple[int, int, int]:
     return key
 
 
-def load_bundle(bundle: Path) -> JSON:
-    path = bundle / "config.json"
+def load_bundle(bundle: str) -> JSON:
+    """The bundle's config.json, parsed and validated (``bundle`` is an absolute path)."""
+    path = os.path.join(bundle, "config.json")
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             raw = fh.read(MAX_CONFIG + 1)
     except OSError as exc:
         raise RuntimeFailure(f"cannot read {path}: {exc.strerror}") from None
@@ -67,7 +70,7 @@ def _need(cond: bool, where: str, why: str) -> None:
         raise RuntimeFailure(f"config.json {where}: {why}")
 
 
-def validate(cfg: JSON, bundle: Path) -> None:
+def validate(cfg: JSON, bundle: str) -> None:
     """Raise RuntimeFailure for anything this runtime cannot apply faithfully."""
     ver = cfg.get("ociVersion")
     _need(semver(ver) is not None, "/ociVersion",
@@ -87,14 +90,13 @@ def validate(cfg: JSON, bundle: Path) -> None:
     _linux(cfg.get("linux", {}), cfg)
 
 
-def _root(cfg: JSON, bundle: Path) -> None:
+def _root(cfg: JSON, bundle: str) -> None:
     root: Any = cfg.get("root")
     _need(isinstance(root, dict) and isinstance(root.get("path"), str) and root["path"] != "",
           "/root/path", "is required on Linux")
-    path = Path(root["path"])
-    full = path if path.is_absolute() else bundle / path
-    _need(full.is_dir(), "/root/path", f"{full} is not a directory")
-    root["path"] = str(full.resolve())
+    full = os.path.join(bundle, root["path"])      # an absolute root.path stays as it is
+    _need(os.path.isdir(full), "/root/path", f"{full} is not a directory")
+    root["path"] = os.path.realpath(full)
 
 
 def _process(proc: Any) -> None:
@@ -255,7 +257,8 @@ def _linux(linux: Any, cfg: JSON) -> None:
     for key in sysctl:
         _need(".." not in key and "/" not in key.replace(".", "/", 0), f"/linux/sysctl/{key}",
               "not a sysctl name")
-    from oci_conform.reference.runtime import cgroups, seccomp
+    from oci_conform.reference.runtime import cgroups
     cgroups.validate(linux.get("resources") or {}, linux.get("cgroupsPath"))
     if linux.get("seccomp"):
+        from oci_conform.reference.runtime import seccomp
         seccomp.validate(linux["seccomp"])

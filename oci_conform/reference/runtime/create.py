@@ -2,24 +2,25 @@
 from __future__ import annotations
 
 import os
-import signal
-import socket
-from pathlib import Path
-from typing import Any
 
-from oci_conform.reference.runtime import cgroups, config, hooks, init, namespaces, seccomp
+from oci_conform.reference.runtime import cgroups, config, hooks, init, namespaces, unixsock
 from oci_conform.reference.runtime.channel import Channel
 from oci_conform.reference.runtime.errors import RuntimeFailure
-from oci_conform.reference.runtime.ops import INIT_TIMEOUT, Warn, _noop, _undo
-from oci_conform.reference.runtime.state import Container, proc_start_time
+from oci_conform.reference.runtime.ops import INIT_TIMEOUT, SIGKILL, _noop, _undo
+from oci_conform.reference.runtime.state import SOCKET, Container, proc_start_time
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from oci_conform.reference.runtime.ops import Warn
+    JSON = dict[str, Any]
 
 
 # -- create ----------------------------------------------------------------------------------
-def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
+def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
            console_socket: str | None = None, warn: Warn = _noop) -> Container:
-    bundle = bundle.absolute()
+    bundle = os.path.abspath(bundle)
     cfg = config.load_bundle(bundle)
     linux = cfg.get("linux", {})
     proc = cfg.get("process") or {}
@@ -31,7 +32,12 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
         raise RuntimeFailure("process.terminal is true: --console-socket is required")
     if console_socket and not proc.get("terminal"):
         raise RuntimeFailure("--console-socket given but process.terminal is not true")
-    prog = seccomp.compile_filter(linux["seccomp"]) if linux.get("seccomp") else None
+    sec = linux.get("seccomp") or {}
+    prog, sec_flags, notify = None, 0, False
+    if sec:
+        from oci_conform.reference.runtime import seccomp
+        prog, sec_flags = seccomp.compile_filter(sec), seccomp.filter_flags(sec)
+        notify = seccomp.uses_notify(sec)
     rel = cgroups.relpath(linux.get("cgroupsPath"), cid)
     # The init cannot import later: after pivot_root the host's files are gone, and in a
     # user namespace it may not be allowed to read them. Load what it needs now.
@@ -45,25 +51,24 @@ def create(root: Path, cid: str, bundle: Path, pid_file: str | None = None,
         import resource  # noqa: F401 - the init may not reach the stdlib (user namespace)
     ctr = Container.reserve(root, cid)
     ctr.doc = {"ociVersion": cfg["ociVersion"], "id": cid, "status": "creating",
-               "bundle": str(bundle), "annotations": cfg.get("annotations") or {},
+               "bundle": bundle, "annotations": cfg.get("annotations") or {},
                "runtime": {"creator": os.getpid(),
                            "creator_start": proc_start_time(os.getpid()),
                            "hooks": cfg.get("hooks") or {}, "has_process": bool(proc),
                            "cgroup": rel, "cgroups": []}}
     ctr.save()
-    ctx: dict[str, Any] = {"state_dir": str(ctr.dir), "seccomp": prog,
-           "seccomp_flags": seccomp.filter_flags(linux["seccomp"]) if prog else 0,
+    ctx: dict[str, Any] = {"state_dir": ctr.dir, "seccomp": prog,
+           "seccomp_flags": sec_flags,
            "console_socket": os.path.abspath(console_socket) if console_socket else None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}
     hook_stage = False
     try:
         # made here, as host root: a user-namespaced init could not bind or connect them
-        ctx["listener"] = init.exec_socket(str(ctr.dir))
+        ctx["listener"] = unixsock.listen(os.path.join(ctr.dir, SOCKET))
         if ctx["console_socket"]:
-            ctx["console"] = init.connect_unix(ctx["console_socket"])
-        sec = linux.get("seccomp") or {}
-        if seccomp.uses_notify(sec):
-            ctx["seccomp_agent"] = init.connect_unix(sec["listenerPath"])
+            ctx["console"] = unixsock.connect(ctx["console_socket"])
+        if notify:
+            ctx["seccomp_agent"] = unixsock.connect(sec["listenerPath"])
             ctx["seccomp_metadata"] = sec.get("listenerMetadata", "")
         hook_stage = _spawn(ctr, cfg, plan, rel, ctx)
     except BaseException as exc:
@@ -96,7 +101,7 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
     """Fork the intermediate, drive it and the init through the handshake.
 
     Returns True once the hooks stage began (a later failure must run poststop)."""
-    mine, theirs = socket.socketpair()
+    mine, theirs = unixsock.pair()
     join_fds = namespaces.open_join_fds(plan)
     pid = os.fork()
     if pid == 0:
@@ -115,7 +120,7 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
             ctr.private["cgroups"] = cgroups.setup(rel, (cfg.get("linux") or {})
                                                    .get("resources") or {}, pid)
         except RuntimeFailure:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, SIGKILL)
             raise
         ctr.save()
         ch.send(go=True)

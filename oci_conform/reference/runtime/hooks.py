@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
+
 FATAL = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart")
 
 

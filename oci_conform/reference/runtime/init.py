@@ -9,17 +9,18 @@ Nothing here may import after pivot_root: every module is imported at the top.
 """
 from __future__ import annotations
 
+import _signal
 import os
-import signal
-import socket
 import sys
-from typing import Any
 
-from oci_conform.reference.runtime import hooks, namespaces, process, rootfs
+from oci_conform.reference.runtime import hooks, namespaces, process, rootfs, unixsock
 from oci_conform.reference.runtime import syscalls as sc
 from oci_conform.reference.runtime.channel import Channel
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
 
 
 def _fail(ch: Channel, exc: BaseException) -> None:
@@ -72,30 +73,6 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
         os._exit(code)
 
 
-def connect_unix(sock_path: str) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    here = os.getcwd()
-    folder, name = os.path.split(sock_path)
-    os.chdir(folder or ".")
-    try:
-        sock.connect(name)
-    finally:
-        os.chdir(here)
-    return sock
-
-
-def exec_socket(state_dir: str) -> socket.socket:
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    here = os.getcwd()
-    os.chdir(state_dir)                 # a relative name: no sun_path length limit
-    try:
-        sock.bind("exec.sock")
-    finally:
-        os.chdir(here)
-    sock.listen(4)
-    return sock
-
-
 def preload_terminal() -> None:
     """The pty set-up runs after pivot_root, where nothing can be imported."""
     import fcntl  # noqa: F401
@@ -103,7 +80,7 @@ def preload_terminal() -> None:
     import termios  # noqa: F401
 
 
-def _terminal(console: socket.socket, proc: JSON) -> None:
+def _terminal(console: unixsock.Sock, proc: JSON) -> None:
     import fcntl
     import struct
     import termios
@@ -112,7 +89,7 @@ def _terminal(console: socket.socket, proc: JSON) -> None:
     if size:
         fcntl.ioctl(slave, termios.TIOCSWINSZ,
                     struct.pack("HHHH", size.get("height", 0), size.get("width", 0), 0, 0))
-    socket.send_fds(console, [b"/dev/ptmx"], [master])
+    unixsock.send_fds(console, b"/dev/ptmx", [master])
     console.close()
     os.close(master)
     fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
@@ -168,20 +145,20 @@ def _send_notify_fd(ctx: JSON, state: JSON, fd: int) -> None:
     doc = {"ociVersion": state.get("ociVersion"), "fds": ["seccompFd"],
            "pid": ctx["host_pid"], "metadata": ctx.get("seccomp_metadata") or "",
            "state": dict(ctx["host_state"], status="running")}
-    socket.send_fds(agent, [json.dumps(doc).encode()], [fd])
+    unixsock.send_fds(agent, json.dumps(doc).encode(), [fd])
     agent.close()
     os.close(fd)
 
 
-def _wait_and_exec(listener: socket.socket, cfg: JSON, proc: JSON, ctx: JSON,
+def _wait_and_exec(listener: unixsock.Sock, cfg: JSON, proc: JSON, ctx: JSON,
                    state: JSON) -> None:
-    conn, _ = listener.accept()
+    conn = unixsock.accept(listener)
     listener.close()
     try:
         conn.recv(64)
         hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="running"))
-        for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)
+        for sig in (_signal.SIGPIPE, _signal.SIGXFSZ, _signal.SIGINT, _signal.SIGTERM):
+            _signal.signal(sig, _signal.SIG_DFL)     # as Python found them, not as it set them
         notify = process.become(proc, ctx.get("seccomp"), ctx.get("setgroups", True),
                                 ctx.get("seccomp_flags", 0))
         if notify is not None:

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from oci_conform.reference.runtime import syscalls as sc
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
+
 FLAGS = {"pid": sc.CLONE_NEWPID, "network": sc.CLONE_NEWNET, "mount": sc.CLONE_NEWNS,
          "ipc": sc.CLONE_NEWIPC, "uts": sc.CLONE_NEWUTS, "user": sc.CLONE_NEWUSER,
          "cgroup": sc.CLONE_NEWCGROUP, "time": sc.CLONE_NEWTIME}

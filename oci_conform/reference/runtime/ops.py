@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from oci_conform.reference.runtime.errors import RuntimeFailure
-from oci_conform.reference.runtime.state import Container, proc_start_time
+from oci_conform.reference.runtime.state import SOCKET, Container, proc_start_time
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing, pathlib, socket and signal are not imported at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+    JSON = dict[str, Any]
+    Warn = Callable[[str], None]
+
 INIT_TIMEOUT = 60.0
 PR_SET_CHILD_SUBREAPER = 36
-SIGKILL = 9          # the signal and socket modules are imported only where needed:
-                     # their enum set-up is a visible part of every command's start-up
-Warn = Callable[[str], None]
+SIGKILL = 9
 
 
 def _noop(_: str) -> None:
@@ -70,7 +71,7 @@ def wait_gone(pid: int, start: int | None, timeout: float) -> bool:
 
 
 # -- start -----------------------------------------------------------------------------------
-def start(root: Path, cid: str, warn: Warn = _noop) -> Container:
+def start(root: str, cid: str, warn: Warn = _noop) -> Container:
     ctr = Container.load(root, cid)
     status = ctr.status()
     if status != "created":
@@ -93,15 +94,12 @@ def start(root: Path, cid: str, warn: Warn = _noop) -> Container:
 
 def _signal_start(ctr: Container) -> str:
     """Tell the init to exec; '' once the exec happened, else the init's complaint."""
-    import socket
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    here = os.getcwd()
+    from oci_conform.reference.runtime import unixsock
     try:
-        os.chdir(ctr.dir)
-        try:
-            sock.connect("exec.sock")
-        finally:
-            os.chdir(here)
+        sock = unixsock.connect(os.path.join(ctr.dir, SOCKET))
+    except OSError as exc:
+        return f"cannot reach the container init: {exc}"
+    try:
         sock.sendall(b"start\n")
         sock.settimeout(INIT_TIMEOUT)
         chunks = []
@@ -126,21 +124,22 @@ def _destroy_after_failure(ctr: Container, warn: Warn) -> None:
 
 # -- kill / delete ---------------------------------------------------------------------------
 def parse_signal(text: str) -> int:
-    import signal
+    """A signal number from a number or a name with or without SIG (TERM, SIGKILL, RTMIN)."""
+    import _signal  # the C module: its SIG* constants, without the Signals enum set-up
     text = text.strip().upper()
     if text.isdigit():
         num = int(text)
-        if not 0 < num < signal.NSIG:
+        if not 0 < num < _signal.NSIG:
             raise RuntimeFailure(f"invalid signal number {num}")
         return num
     name = text if text.startswith("SIG") else "SIG" + text
-    try:
-        return int(signal.Signals[name])
-    except KeyError:
-        raise RuntimeFailure(f"unknown signal {text!r}") from None
+    found = getattr(_signal, name, None) if not name.startswith("SIG_") else None
+    if not isinstance(found, int):
+        raise RuntimeFailure(f"unknown signal {text!r}")
+    return found
 
 
-def kill(root: Path, cid: str, sig: str = "TERM") -> None:
+def kill(root: str, cid: str, sig: str = "TERM") -> None:
     ctr = Container.load(root, cid)
     num = parse_signal(sig)
     status = ctr.status()
@@ -152,7 +151,7 @@ def kill(root: Path, cid: str, sig: str = "TERM") -> None:
         raise RuntimeFailure(f"container {cid!r} is not running") from None
 
 
-def delete(root: Path, cid: str, force: bool = False, warn: Warn = _noop) -> None:
+def delete(root: str, cid: str, force: bool = False, warn: Warn = _noop) -> None:
     ctr = Container.load(root, cid)
     status = ctr.status()
     if status != "stopped" and not force:
@@ -167,7 +166,7 @@ def delete(root: Path, cid: str, force: bool = False, warn: Warn = _noop) -> Non
 
 
 # -- run -------------------------------------------------------------------------------------
-def run(root: Path, cid: str, bundle: Path, pid_file: str | None, console_socket: str | None,
+def run(root: str, cid: str, bundle: str, pid_file: str | None, console_socket: str | None,
         warn: Warn = _noop) -> int:
     """create + start, wait for the process (we are its subreaper), delete; its status."""
     from oci_conform.reference.runtime import syscalls as sc

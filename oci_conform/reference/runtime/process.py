@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from oci_conform.reference.runtime import capabilities, rlimits, sched
 from oci_conform.reference.runtime import syscalls as sc
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
 
 
 def early(proc: JSON) -> None:

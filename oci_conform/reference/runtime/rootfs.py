@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any
 
 from oci_conform.reference.runtime import mountopts, safe_path
 from oci_conform.reference.runtime import syscalls as sc
 from oci_conform.reference.runtime.devices import create_devices, dev_links
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
+
 # statvfs flag bits that mount(2) knows under the same values
 _KEEP_FLAGS = sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC | sc.MS_NOATIME | sc.MS_NODIRATIME \
     | sc.MS_RELATIME | sc.MS_RDONLY

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import ctypes
-from typing import Any
 
 from oci_conform.reference.runtime import syscalls as sc
+
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
 
 POLICIES = {"SCHED_OTHER": 0, "SCHED_FIFO": 1, "SCHED_RR": 2, "SCHED_BATCH": 3,
             "SCHED_ISO": 4, "SCHED_IDLE": 5, "SCHED_DEADLINE": 6}

@@ -11,12 +11,15 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from oci_conform.reference.runtime.bpf import JEQ_K, JGE_K, JGT_K, Program
 from oci_conform.reference.runtime.errors import RuntimeFailure
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
+
 HEADERS = {"x86_64": ["/usr/include/x86_64-linux-gnu/asm/unistd_64.h",
                       "/usr/include/asm/unistd_64.h"],
            "aarch64": ["/usr/include/asm-generic/unistd.h"]}

@@ -1,24 +1,34 @@
 """The state folder of each container under ``--root``: read, write (atomically), status.
 
-``<root>/<id>/state.json`` holds the spec's state fields plus a private ``runtime``
-object (start time of the init process, whether start happened, created cgroups, the
-hooks and config parts later operations need).  The status is derived: a live init
-process is ``created`` or ``running`` (did start happen?), a gone one ``stopped``.
+``<root>/<id>/state`` holds the spec's state fields plus a private ``runtime`` object
+(start time of the init process, whether start happened, created cgroups, the hooks and
+config parts later operations need), in the standard library's ``marshal`` format.  The
+``state`` command prints the public part as JSON; the file itself is private to this
+runtime.  marshal (a built-in module) is used rather than JSON because ``start``,
+``kill`` and ``delete`` would otherwise spend most of their start-up importing ``json``
+and ``re``.  The status is derived: a live init process is ``created`` or ``running``
+(did start happen?), a gone one ``stopped``.
+
+Only ``os``, ``marshal`` and our own small modules are imported here: every command
+imports this module.
 """
 from __future__ import annotations
 
-import json
+import marshal
 import os
-from pathlib import Path
-from typing import Any
 
 from oci_conform.reference.runtime.errors import RuntimeFailure
 
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing itself is not imported: it costs more than this module
+if TYPE_CHECKING:
+    from typing import Any
+    JSON = dict[str, Any]
+
 ID_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 ID_CHARS = ID_FIRST | frozenset("_.+-")
-STATE_FILE = "state.json"
+STATE_FILE = "state"
 SOCKET = "exec.sock"
+FORMAT = 1          # bumped when the private layout changes incompatibly
 
 
 def check_id(cid: str) -> None:
@@ -30,11 +40,12 @@ def check_id(cid: str) -> None:
 def proc_start_time(pid: int) -> int | None:
     """Field 22 of /proc/<pid>/stat (None when the process is gone or a zombie)."""
     try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            raw = fh.read()
     except OSError:
         return None
-    rest = raw.rsplit(")", 1)[-1].split()
-    if rest[0] in ("Z", "X"):
+    rest = raw.rsplit(b")", 1)[-1].split()
+    if rest[0] in (b"Z", b"X"):
         return None
     return int(rest[19])
 
@@ -42,12 +53,12 @@ def proc_start_time(pid: int) -> int | None:
 class Container:
     """One container's state folder and its state document."""
 
-    def __init__(self, root: Path, cid: str, doc: JSON | None = None) -> None:
+    def __init__(self, root: str, cid: str, doc: JSON | None = None) -> None:
         self.root, self.id, self.doc = root, cid, doc if doc is not None else {}
 
     @property
-    def dir(self) -> Path:
-        return self.root / self.id
+    def dir(self) -> str:
+        return os.path.join(self.root, self.id)
 
     @property
     def private(self) -> JSON:
@@ -55,36 +66,56 @@ class Container:
 
     # -- persistence ------------------------------------------------------------------------
     @classmethod
-    def load(cls, root: Path, cid: str) -> Container:
+    def load(cls, root: str, cid: str) -> Container:
         check_id(cid)
-        path = root / cid / STATE_FILE
+        path = os.path.join(root, cid, STATE_FILE)
         try:
-            doc = json.loads(path.read_text())
+            with open(path, "rb") as fh:
+                doc = marshal.load(fh)
         except FileNotFoundError:
             raise RuntimeFailure(f"container {cid!r} does not exist") from None
-        except (OSError, ValueError) as exc:
-            raise RuntimeFailure(f"container {cid!r}: unreadable state: {exc}") from None
+        except (OSError, EOFError, ValueError, TypeError) as exc:
+            raise RuntimeFailure(f"container {cid!r}: unreadable state {path}: {exc}") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            raise RuntimeFailure(f"container {cid!r}: state {path} was written by another "
+                                 "version of this runtime")
         return cls(root, cid, doc)
 
     @classmethod
-    def reserve(cls, root: Path, cid: str) -> Container:
+    def reserve(cls, root: str, cid: str) -> Container:
         """Make the state folder; a second container with the same id fails here."""
         check_id(cid)
-        root.mkdir(parents=True, exist_ok=True, mode=0o711)
+        os.makedirs(root, mode=0o711, exist_ok=True)
         try:
-            (root / cid).mkdir(mode=0o711)
+            os.mkdir(os.path.join(root, cid), 0o711)
         except FileExistsError:
             raise RuntimeFailure(f"container {cid!r} already exists") from None
         return cls(root, cid)
 
     def save(self) -> None:
-        tmp = self.dir / f".{STATE_FILE}.{os.getpid()}"
-        tmp.write_text(json.dumps(self.doc))
-        os.replace(tmp, self.dir / STATE_FILE)
+        self.doc["format"] = FORMAT
+        tmp = os.path.join(self.dir, f".{STATE_FILE}.{os.getpid()}")
+        with open(tmp, "wb") as fh:
+            marshal.dump(self.doc, fh)
+        os.replace(tmp, os.path.join(self.dir, STATE_FILE))
 
     def destroy(self) -> None:
-        import shutil
-        shutil.rmtree(self.dir, ignore_errors=True)
+        """Remove the state folder (flat: the state file, the exec socket, temp files)."""
+        try:
+            names = os.listdir(self.dir)
+        except FileNotFoundError:
+            return
+        for name in names:
+            try:
+                os.unlink(os.path.join(self.dir, name))
+            except IsADirectoryError:
+                pass
+            except FileNotFoundError:
+                pass
+        try:
+            os.rmdir(self.dir)
+        except OSError:
+            pass
 
     # -- status -----------------------------------------------------------------------------
     def alive(self) -> bool:
@@ -118,14 +149,16 @@ class Container:
         return out
 
 
-def list_all(root: Path) -> list[Container]:
+def list_all(root: str) -> list[Container]:
     out: list[Container] = []
-    if not root.is_dir():
+    try:
+        names = sorted(os.listdir(root))
+    except (FileNotFoundError, NotADirectoryError):
         return out
-    for entry in sorted(root.iterdir()):
-        if (entry / STATE_FILE).is_file():
+    for name in names:
+        if os.path.isfile(os.path.join(root, name, STATE_FILE)):
             try:
-                out.append(Container.load(root, entry.name))
+                out.append(Container.load(root, name))
             except RuntimeFailure:
                 continue
     return out
