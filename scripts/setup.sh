@@ -27,5 +27,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/pip install -q --upgrade pip
-.venv/bin/pip install -q -e '.[test,lint]'
+# editable_mode=compat puts the checkout on sys.path through a plain .pth line; the
+# default (an import-hook finder) costs every interpreter start ~10 ms, which is most of
+# what a reference-runtime call like `start` or `delete` costs.
+# setuptools calls compat mode transitional; should it go, fall back (slower starts).
+.venv/bin/pip install -q -e '.[test,lint]' --config-settings editable_mode=compat \
+  || { echo "setup: compat editable install failed; using the default mode" >&2
+       .venv/bin/pip install -q -e '.[test,lint]'; }
+# Byte-compile now: with PYTHONDONTWRITEBYTECODE set (common in CI images) every run
+# would otherwise compile the package again.
+.venv/bin/python -m compileall -q oci_conform >/dev/null
 echo "setup done: .venv/bin/oci-conform"
