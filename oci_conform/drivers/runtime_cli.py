@@ -59,6 +59,8 @@ class RuntimeCommand:
                 raise CommandError(f"unknown wrapper {wrapper!r} (known: {', '.join(WRAPPERS)})")
             if not head:
                 raise CommandError(f"no binary after {wrapper}:")
+        if "/" in head and not os.path.isabs(head):
+            head = os.path.abspath(head)    # cases run the runtime from other folders
         return cls(binary=head, global_args=tuple(words[1:]), wrapper=wrapper)
 
     def text(self) -> str:

@@ -206,3 +206,11 @@ def test_run_command_output_goes_to_files_and_tails(tmp_path: Path) -> None:
 def test_run_command_reports_missing_binary(tmp_path: Path) -> None:
     inv = run_command(["/nonexistent/binary-xyz"], tmp_path)
     assert inv.exit_code is None and "cannot start" in inv.error
+
+
+def test_relative_runtime_path_is_made_absolute(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    """Cases run the runtime from other working folders (e.g. create without --bundle)."""
+    monkeypatch.chdir(tmp_path)
+    assert RuntimeCommand.parse("bin/runc --debug").binary == str(tmp_path / "bin" / "runc")
+    assert RuntimeCommand.parse("runc").binary == "runc"          # looked up on PATH
