@@ -5,10 +5,9 @@ problem becomes a :class:`RuntimeFailure` with a message naming the field.
 """
 from __future__ import annotations
 
-import json
 import os
 
-from oci_conform.reference.runtime import capabilities, mountopts, rlimits, sched
+from oci_conform.reference.runtime import capabilities, jsontext, mountopts, rlimits, sched
 from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.version import OCI_VERSION_MAX, OCI_VERSION_MIN
 
@@ -56,7 +55,7 @@ def load_bundle(bundle: str) -> JSON:
     if len(raw) > MAX_CONFIG:
         raise RuntimeFailure(f"{path}: larger than {MAX_CONFIG} bytes")
     try:
-        cfg = json.loads(raw)
+        cfg = jsontext.loads(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise RuntimeFailure(f"{path}: not valid JSON: {exc}") from None
     if not isinstance(cfg, dict):

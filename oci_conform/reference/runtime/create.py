@@ -38,6 +38,8 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
         from oci_conform.reference.runtime import seccomp
         prog, sec_flags = seccomp.compile_filter(sec), seccomp.filter_flags(sec)
         notify = seccomp.uses_notify(sec)
+        if notify:
+            import json  # noqa: F401 - the init writes the agent's JSON after pivot_root
     rel = cgroups.relpath(linux.get("cgroupsPath"), cid)
     # The init cannot import later: after pivot_root the host's files are gone, and in a
     # user namespace it may not be allowed to read them. Load what it needs now.

@@ -6,7 +6,6 @@ error that stops the container; a failing poststop hook is only a warning.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -24,10 +23,12 @@ class HookFailed(Exception):
 
 def preload() -> None:
     """Import what running a hook needs (before pivot_root, nothing can be imported)."""
+    import json  # noqa: F401
     import subprocess  # noqa: F401
 
 
 def run_hook(kind: str, hook: JSON, state: JSON) -> None:
+    import json
     import subprocess
     args = hook.get("args") or [hook["path"]]
     env = {}
