@@ -223,7 +223,9 @@ def _linux(linux: Any, cfg: JSON) -> None:
         _need(not linux.get(key), f"/linux/{key}", "SELinux is not available on this host")
     _need(not linux.get("intelRdt"), "/linux/intelRdt", "Intel RDT is not supported")
     _need(not linux.get("memoryPolicy"), "/linux/memoryPolicy", "is not supported")
-    _need(not linux.get("netDevices"), "/linux/netDevices", "is not supported")
+    if linux.get("netDevices"):
+        from oci_conform.reference.runtime import netdev
+        netdev.validate(linux)
     if "time" in seen:
         from oci_conform.reference.runtime.namespaces import time_supported
         _need(time_supported(), "/linux/namespaces", "this kernel has no time namespaces")
