@@ -140,6 +140,9 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
         msg = _expect(ch)
         if not msg.get("hooks"):
             raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
+        if (cfg.get("linux") or {}).get("netDevices"):
+            from oci_conform.reference.runtime import netdev
+            netdev.move_all(cfg["linux"], init_pid)
         state = ctr.public()
         ctr.private["hooks_began"] = True
         try:
