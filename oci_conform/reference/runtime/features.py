@@ -29,7 +29,7 @@ def document() -> dict[str, Any]:
         "selinux": {"enabled": False},
         "intelRdt": {"enabled": False},
         "mountExtensions": {"idmap": {"enabled": False}},
-        "netDevices": {"enabled": False},
+        "netDevices": {"enabled": True},
     }
     return {
         "ociVersionMin": OCI_VERSION_MIN,
