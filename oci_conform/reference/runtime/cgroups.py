@@ -2,68 +2,91 @@
 
 Works on cgroup v1, hybrid (v1 controllers plus a v2 mount: limits go through v1) and
 v2 hosts.  ``validate`` refuses, before anything is created, resources whose
-controller is not present on this host.
+controller is not present on this host.  Folders are made and removed race-free:
+containers created and deleted at the same time may share parent folders.
+
+The mount table is read once per process (one CLI call is one process); paths are
+plain strings (no pathlib: this module is imported at ``create``'s start-up).
 """
 from __future__ import annotations
 
 import os
 import time
-from pathlib import Path
-from typing import Any
 
 from oci_conform.reference.runtime.errors import RuntimeFailure
 
-ROOT = Path("/sys/fs/cgroup")
-JSON = dict[str, Any]
+TYPE_CHECKING = False   # typing is not imported at start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+    JSON = dict[str, Any]
+
+ROOT = "/sys/fs/cgroup"
 DEFAULT_PARENT = "oci-conform-runtime"
+HUGEPAGES = "/sys/kernel/mm/hugepages"
+_cache: dict[str, Any] = {}
+# mount options of a v1 cgroup mount that are not controller names
+_NOT_CTRL = ("rw", "ro", "relatime", "noatime", "nosuid", "nodev", "noexec", "clone_children",
+             "release_agent", "xattr", "cpuset_v2_mode", "favordynmods", "noprefix")
 
 
 def mode() -> str:
-    if (ROOT / "cgroup.controllers").exists():
-        return "v2"
-    if (ROOT / "unified" / "cgroup.controllers").exists():
-        return "hybrid"
-    return "v1" if ROOT.is_dir() and any(ROOT.iterdir()) else "none"
+    """``v2``, ``hybrid``, ``v1`` or ``none`` (cached for the process)."""
+    found = _cache.get("mode")
+    if found is None:
+        if os.path.exists(f"{ROOT}/cgroup.controllers"):
+            found = "v2"
+        elif os.path.exists(f"{ROOT}/unified/cgroup.controllers"):
+            found = "hybrid"
+        else:
+            found = "v1" if os.path.isdir(ROOT) and os.listdir(ROOT) else "none"
+        _cache["mode"] = found
+    return found
 
 
-def v1_hierarchies() -> dict[str, Path]:
+def v1_hierarchies() -> dict[str, str]:
     """Controller name -> mount folder, for every v1 hierarchy (named ones as name=X)."""
-    found: dict[str, Path] = {}
+    found = _cache.get("v1")
+    if found is None:
+        found = _cache["v1"] = _parse_mountinfo()
+    return dict(found)
+
+
+def _parse_mountinfo() -> dict[str, str]:
+    found: dict[str, str] = {}
     try:
-        lines = Path("/proc/self/mountinfo").read_text().splitlines()
+        with open("/proc/self/mountinfo") as fh:
+            lines = fh.read().splitlines()
     except OSError:
         return found
     for line in lines:
         pre, _, post = line.partition(" - ")
-        fields = pre.split()
         pfields = post.split()
         if len(pfields) < 3 or pfields[0] != "cgroup":
             continue
-        point = Path(fields[4])
+        point = pre.split()[4]
         for opt in pfields[2].split(","):
-            if opt in ("rw", "ro") or opt.startswith(("relatime", "noatime", "nosuid",
-                                                        "nodev", "noexec", "clone_children",
-                                                        "release_agent", "xattr")):
-                continue
-            found.setdefault(opt, point)
+            if opt.split("=", 1)[0] not in _NOT_CTRL:
+                found.setdefault(opt, point)
     return found
 
 
-def v2_root() -> Path | None:
+def v2_root() -> str | None:
     m = mode()
     if m == "v2":
         return ROOT
     if m == "hybrid":
-        return ROOT / "unified"
+        return f"{ROOT}/unified"
     return None
 
 
-def _v2_controllers() -> set[str]:
+def v2_controllers() -> set[str]:
+    """Controllers the v2 root offers (empty without a v2 hierarchy)."""
     root = v2_root()
     if root is None:
         return set()
     try:
-        return set((root / "cgroup.controllers").read_text().split())
+        return set(_read(f"{root}/cgroup.controllers").split())
     except OSError:
         return set()
 
@@ -82,15 +105,8 @@ def relpath(cgroups_path: str | None, cid: str) -> str:
     return "/".join(parts)
 
 
-# -- what each resource needs ---------------------------------------------------------------
-_NEEDS = {"memory": "memory", "cpu": "cpu", "pids": "pids", "blockIO": "blkio",
-          "hugepageLimits": "hugetlb", "network": "net_cls", "rdma": "rdma",
-          "devices": "devices"}
-_V2_NEEDS = {"memory": "memory", "cpu": "cpu", "pids": "pids", "blockIO": "io",
-             "hugepageLimits": "hugetlb", "rdma": "rdma"}
-
-
-def _present(value: Any) -> bool:
+# -- validation (no side effects) -----------------------------------------------------------
+def present(value: Any) -> bool:
     return value not in (None, {}, [], "")
 
 
@@ -99,143 +115,61 @@ def validate(res: JSON, cgroups_path: str | None) -> None:
     if not isinstance(res, dict):
         raise RuntimeFailure("config.json /linux/resources: must be an object")
     relpath(cgroups_path, "x")
+    for key, value in res.items():
+        kind = list if key in ("devices", "hugepageLimits") else dict
+        if value is not None and not isinstance(value, kind):
+            raise RuntimeFailure(f"config.json /linux/resources/{key}: must be an "
+                                 f"{'array' if kind is list else 'object'}")
     m = mode()
     if m == "none":
-        if any(_present(v) for v in res.values()):
+        if any(present(v) for v in res.values()):
             raise RuntimeFailure("config.json /linux/resources: no cgroup filesystem on this host")
         return
+    if present(res.get("hugepageLimits")):
+        _check_page_sizes(res["hugepageLimits"])
     if m == "v2":
-        ctrls = _v2_controllers()
-        for key, value in res.items():
-            if not _present(value) or key == "unified":
-                continue
-            if key == "devices":
-                if _devices_nontrivial(value):
-                    raise RuntimeFailure("config.json /linux/resources/devices: device rules on "
-                                         "cgroup v2 need eBPF, which this runtime does not do")
-                continue
-            need = _V2_NEEDS.get(key)
-            if need is None or need not in ctrls:
-                raise RuntimeFailure(f"config.json /linux/resources/{key}: not supported on "
-                                     "this host's cgroup v2")
+        from oci_conform.reference.runtime import cgroups_v2
+        cgroups_v2.check(res, v2_controllers())
         return
-    hier = v1_hierarchies()
-    for key, value in res.items():
-        if not _present(value):
-            continue
-        if key == "unified":
-            raise RuntimeFailure("config.json /linux/resources/unified: needs cgroup v2 "
-                                 f"(this host is {m})")
-        need = _NEEDS.get(key)
-        if need is None:
-            raise RuntimeFailure(f"config.json /linux/resources/{key}: not supported")
-        if key == "network" and value.get("priorities"):
-            need = "net_prio"
-        if need not in hier:
-            raise RuntimeFailure(f"config.json /linux/resources/{key}: the {need} cgroup "
-                                 "controller is not mounted on this host")
-        if key == "cpu" and (_present(value.get("cpus")) or _present(value.get("mems"))) \
-                and "cpuset" not in hier:
-            raise RuntimeFailure("config.json /linux/resources/cpu: no cpuset controller")
-    mem = res.get("memory") or {}
-    if mem.get("swap") is not None and not _exists_v1("memory", "memory.memsw.limit_in_bytes"):
-        raise RuntimeFailure("config.json /linux/resources/memory/swap: swap accounting is "
-                             "off on this host")
+    from oci_conform.reference.runtime import cgroups_v1
+    cgroups_v1.check(res, v1_hierarchies(), m)
 
 
-def _devices_nontrivial(rules: list[JSON]) -> bool:
-    return any(r.get("allow") for r in rules)
+def hugepage_sizes() -> list[str]:
+    """This host's huge page sizes, named as cgroup files name them (``2MB``, ``1GB``)."""
+    try:
+        names = os.listdir(HUGEPAGES)
+    except OSError:
+        return []
+    sizes = []
+    for name in names:
+        kb = int(name[len("hugepages-"):-len("kB")]) if name.endswith("kB") else 0
+        if kb >= 1 << 20:
+            sizes.append((kb, f"{kb >> 20}GB"))
+        elif kb >= 1 << 10:
+            sizes.append((kb, f"{kb >> 10}MB"))
+        elif kb:
+            sizes.append((kb, f"{kb}KB"))
+    return [name for _, name in sorted(sizes)]
 
 
-def _exists_v1(ctrl: str, name: str) -> bool:
-    point = v1_hierarchies().get(ctrl)
-    return bool(point and (point / name).exists())
+def _check_page_sizes(limits: list[Any]) -> None:
+    sizes = hugepage_sizes()
+    for i, entry in enumerate(limits):
+        size = entry.get("pageSize") if isinstance(entry, dict) else None
+        if size not in sizes:
+            raise RuntimeFailure(f"config.json /linux/resources/hugepageLimits/{i}/pageSize: "
+                                 f"{size!r} is not a huge page size of this host "
+                                 f"(it has: {', '.join(sizes) or 'none'})")
 
 
 # -- creation ------------------------------------------------------------------------------
-def _mkdirs(base: Path, rel: str, created: list[str]) -> Path:
-    path = base
-    for part in rel.split("/"):
-        path = path / part
-        if not path.is_dir():
-            path.mkdir()
-            created.append(str(path))
-            _cpuset_inherit(path)
-    return path
+def _read(path: str) -> str:
+    with open(path) as fh:
+        return fh.read()
 
 
-def _cpuset_inherit(path: Path) -> None:
-    for name in ("cpuset.cpus", "cpuset.mems"):
-        f = path / name
-        if f.exists() and not (path / "cgroup.controllers").exists():
-            try:
-                if not f.read_text().strip():
-                    f.write_text((path.parent / name).read_text())
-            except OSError:
-                pass
-
-
-def setup(rel: str, res: JSON, pid: int) -> list[str]:
-    """Create the cgroup on every hierarchy, apply limits, move ``pid`` in.
-
-    Returns the folders this call created (removed by :func:`remove`).  On failure the
-    created folders are removed and RuntimeFailure is raised.
-    """
-    created: list[str] = []
-    try:
-        paths = _create(rel, created)
-        _apply(paths, res)
-        for path in dict.fromkeys(paths.values()):
-            _write(path / "cgroup.procs", str(pid))
-    except (OSError, RuntimeFailure) as exc:
-        remove(created, rel.rsplit("/", 1)[-1])
-        if isinstance(exc, RuntimeFailure):
-            raise
-        raise RuntimeFailure(f"cgroup setup: {exc}") from None
-    return created
-
-
-def _create(rel: str, created: list[str]) -> dict[str, Path]:
-    paths: dict[str, Path] = {}
-    m = mode()
-    if m in ("v1", "hybrid"):
-        made: dict[Path, Path] = {}      # co-mounted controllers share one folder
-        for ctrl, point in sorted(v1_hierarchies().items(), key=lambda kv: str(kv[1])):
-            if point not in made:
-                made[point] = _mkdirs(point, rel, created)
-            paths[ctrl] = made[point]
-    root = v2_root()
-    if root is not None:
-        if m == "v2":
-            _enable_v2(root, rel)
-        paths["unified"] = _mkdirs(root, rel, created)
-    return paths
-
-
-def _enable_v2(root: Path, rel: str) -> None:
-    """Enable every available controller down to the container's parent folder."""
-    ctrls = (root / "cgroup.controllers").read_text().split()
-    path = root
-    for part in rel.split("/"):
-        want = " ".join(f"+{c}" for c in ctrls)
-        try:
-            (path / "cgroup.subtree_control").write_text(want)
-        except OSError:
-            for c in ctrls:
-                try:
-                    (path / "cgroup.subtree_control").write_text(f"+{c}")
-                except OSError:
-                    pass
-        path = path / part
-        if not path.is_dir():
-            path.mkdir()
-        try:
-            ctrls = (path / "cgroup.controllers").read_text().split()
-        except OSError:
-            ctrls = []
-
-
-def _write(path: Path, value: str) -> None:
+def _write(path: str, value: str) -> None:
     try:
         with open(path, "w") as fh:
             fh.write(value)
@@ -243,7 +177,79 @@ def _write(path: Path, value: str) -> None:
         raise RuntimeFailure(f"cannot write {value!r} to {path}: {exc.strerror}") from None
 
 
-def _apply(paths: dict[str, Path], res: JSON) -> None:
+def mkdirs(base: str, rel: str, created: list[str],
+           each: Callable[[str], None] | None = None) -> str:
+    """Make ``base/rel`` level by level; append the folders this call made to ``created``.
+
+    A folder that exists (maybe just made by a concurrent create) is used, not claimed.
+    ``each`` runs on every level, made or found.  When a level vanishes under us (a
+    concurrent delete removed a shared parent) the walk starts again from ``base``.
+    """
+    for _ in range(20):
+        path = base
+        try:
+            for part in rel.split("/"):
+                path = f"{path}/{part}"
+                try:
+                    os.mkdir(path)
+                    created.append(path)
+                except FileExistsError:
+                    pass
+                if each is not None:
+                    each(path)
+            return path
+        except FileNotFoundError:
+            continue
+    raise RuntimeFailure(f"cgroup setup: {base}/{rel} keeps vanishing while it is made")
+
+
+def setup(rel: str, res: JSON, pid: int) -> list[str]:
+    """Create the cgroup on every hierarchy, apply limits, move ``pid`` in.
+
+    Returns the folders to remove on delete: those this call created, plus the default
+    parent (shared by all containers without a cgroupsPath; removed by whoever is last).
+    On failure the created folders are removed and RuntimeFailure is raised.
+    """
+    created: list[str] = []
+    try:
+        paths = _create(rel, res, created)
+        _apply(paths, res)
+        for path in dict.fromkeys(paths.values()):
+            _write(f"{path}/cgroup.procs", str(pid))
+    except (OSError, ValueError, RuntimeFailure) as exc:
+        remove(created, rel.rsplit("/", 1)[-1])
+        if isinstance(exc, RuntimeFailure):
+            raise
+        raise RuntimeFailure(f"cgroup setup: {exc}") from None
+    if rel.startswith(DEFAULT_PARENT + "/") and rel.count("/") == 1:
+        tops = {p.rsplit("/", 1)[0] for p in paths.values()}
+        created.extend(sorted(tops - set(created)))
+    return created
+
+
+def _create(rel: str, res: JSON, created: list[str]) -> dict[str, str]:
+    paths: dict[str, str] = {}
+    m = mode()
+    if m in ("v1", "hybrid"):
+        from oci_conform.reference.runtime import cgroups_v1
+        hier = v1_hierarchies()
+        made: dict[str, str] = {}      # co-mounted controllers share one folder
+        for ctrl, point in sorted(hier.items(), key=lambda kv: kv[1]):
+            if point not in made:
+                fill = cgroups_v1.cpuset_fill if point == hier.get("cpuset") else None
+                made[point] = mkdirs(point, rel, created, fill)
+            paths[ctrl] = made[point]
+    root = v2_root()
+    if root is not None:
+        each = None
+        if m == "v2":
+            from oci_conform.reference.runtime import cgroups_v2
+            each = cgroups_v2.enabler(cgroups_v2.needs(res))
+        paths["unified"] = mkdirs(root, rel, created, each)
+    return paths
+
+
+def _apply(paths: dict[str, str], res: JSON) -> None:
     if "unified" in paths and mode() == "v2":
         from oci_conform.reference.runtime import cgroups_v2
         cgroups_v2.apply(paths["unified"], res)
@@ -253,16 +259,16 @@ def _apply(paths: dict[str, Path], res: JSON) -> None:
 
 
 # -- removal --------------------------------------------------------------------------------
-def _procs(path: Path) -> list[int]:
+def _procs(path: str) -> list[int]:
     try:
-        return [int(p) for p in (path / "cgroup.procs").read_text().split()]
+        return [int(p) for p in _read(f"{path}/cgroup.procs").split()]
     except (OSError, ValueError):
         return []
 
 
 def kill_all(folders: list[str], sig: int = 9) -> None:
     for folder in folders:
-        for pid in _procs(Path(folder)):
+        for pid in _procs(folder):
             try:
                 os.kill(pid, sig)
             except OSError:
@@ -270,29 +276,32 @@ def kill_all(folders: list[str], sig: int = 9) -> None:
 
 
 def remove(folders: list[str], leaf: str = "") -> list[str]:
-    """rmdir the folders, deepest first; returns those that could not be removed.
+    """rmdir the folders, deepest first; returns the container's own that stayed.
 
-    Processes are killed only in folders ending in ``leaf`` (the container's own); a
-    parent folder that is still in use by another container is simply left.
+    Processes are killed only in the container's own folders (named ``leaf``, with no
+    other listed folder below them); a parent that another container still uses (busy,
+    not empty) is simply left for the last one out.
     """
     left = []
     for folder in sorted(folders, key=lambda f: -f.count("/")):
-        path = Path(folder)
-        tries = 50 if (leaf and folder.endswith("/" + leaf)) else 1
+        own = bool(leaf) and folder.endswith("/" + leaf) and \
+            not any(f.startswith(folder + "/") for f in folders)
+        tries = 50 if own else 1
         for attempt in range(tries):
             try:
-                path.rmdir()
+                os.rmdir(folder)
                 break
             except FileNotFoundError:
                 break
             except OSError:
+                if not own:
+                    break
                 kill_all([folder])
                 time.sleep(0.01 * (attempt + 1))
         else:
-            if tries > 1:
-                left.append(folder)
+            left.append(folder)
     return left
 
 
 def pids_in(folders: list[str]) -> list[int]:
-    return sorted({p for f in folders for p in _procs(Path(f))})
+    return sorted({p for f in folders for p in _procs(f)})
