@@ -211,16 +211,25 @@ def setup(rel: str, res: JSON, pid: int) -> list[str]:
     On failure the created folders are removed and RuntimeFailure is raised.
     """
     created: list[str] = []
-    try:
-        paths = _create(rel, res, created)
-        _apply(paths, res)
-        for path in dict.fromkeys(paths.values()):
-            _write(f"{path}/cgroup.procs", str(pid))
-    except (OSError, ValueError, RuntimeFailure) as exc:
-        remove(created, rel.rsplit("/", 1)[-1])
-        if isinstance(exc, RuntimeFailure):
-            raise
-        raise RuntimeFailure(f"cgroup setup: {exc}") from None
+    # On v2 a concurrent delete can remove and another create remake a shared parent
+    # between our enabling its controllers and writing our limits; start again then.
+    attempts = 5 if mode() == "v2" else 1
+    for attempt in range(attempts):
+        try:
+            paths = _create(rel, res, created)
+            _apply(paths, res)
+            for path in dict.fromkeys(paths.values()):
+                _write(f"{path}/cgroup.procs", str(pid))
+            break
+        except (OSError, ValueError, RuntimeFailure) as exc:
+            remove(created, rel.rsplit("/", 1)[-1])
+            created.clear()
+            if attempt + 1 < attempts and isinstance(exc, (OSError, RuntimeFailure)) \
+                    and not isinstance(exc, ValueError):
+                continue
+            if isinstance(exc, RuntimeFailure):
+                raise
+            raise RuntimeFailure(f"cgroup setup: {exc}") from None
     if rel.startswith(DEFAULT_PARENT + "/") and rel.count("/") == 1:
         tops = {p.rsplit("/", 1)[0] for p in paths.values()}
         created.extend(sorted(tops - set(created)))
