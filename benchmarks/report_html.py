@@ -25,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from oci_conform.model.evidence import Evidence, HttpExchange, ProcessRun
 from oci_conform.model.outcome import Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Implementation, Results
 from oci_conform.report import html as html_report
@@ -62,13 +63,13 @@ def synthetic(n_clauses: int, n_impls: int, seed: int = 7) -> Results:
                 r.message = "value did not match"
                 r.findings = [Finding("field has the wrong type", "/config/Env/0", "string",
                                       "number", file="blobs/sha256/abc", line=12, column=5)]
-                r.evidence = {"argv": [impl.command, "state", "c1"], "exit_code": 1,
-                              "stderr": "some error\n" * 30}
+                r.evidence = Evidence.of(runs=[ProcessRun([impl.command, "state", "c1"], 1,
+                                                          stderr="some error\n" * 30)])
             if (n + k) % 11 == 0:
-                r.evidence["http"] = [{"method": "GET", "url": "http://127.0.0.1:5000/v2/",
-                                       "status": 200, "request_headers": {"Accept": "*/*"},
-                                       "response_headers": {"Docker-Distribution-Api-Version":
-                                                            "registry/2.0"}, "body": "{}"}]
+                r.evidence.exchanges = [HttpExchange.recorded(
+                    "GET", "http://127.0.0.1:5000/v2/", 200, request_headers={"Accept": "*/*"},
+                    response_headers={"Docker-Distribution-Api-Version": "registry/2.0"},
+                    response_body="{}")]
             results.append(r)
     return Results("0.1.0", "synthetic", "2026-11-29T10:00:00Z", "2026-11-29T10:30:00Z",
                    {"hostname": "bench"}, {s: "1.1.0" for s in SPECS}, impls, clauses, results)

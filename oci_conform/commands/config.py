@@ -99,7 +99,7 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
         for r in results:
             if r.clause == "rt.config.root.8" and r.outcome.value == "n/a":
                 r.message = "give the bundle folder instead of the file to check root.path"
-    version = next((r.evidence.get("spec_version", "") for r in results), "")
+    version = next((r.evidence.facts.get("spec_version", "") for r in results), "")
     impl = Implementation(name=name, kind="config", command=path, spec_version=version)
     return results, impl, ""
 

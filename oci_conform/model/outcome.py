@@ -24,8 +24,11 @@ class Outcome(StrEnum):
 _GLYPHS = {Outcome.PASS: "✓", Outcome.FAIL: "✗", Outcome.ERROR: "!", Outcome.SKIP: "–",
            Outcome.NA: "·", Outcome.XFAIL: "x", Outcome.XPASS: "X"}
 
-# Worst first: used to roll many outcomes up into one.
-SEVERITY: tuple[Outcome, ...] = (Outcome.ERROR, Outcome.FAIL, Outcome.XPASS, Outcome.XFAIL,
+# The one severity order, worst first, used by every roll-up (model/judging.py).
+# A proven violation outranks an incomplete judgement: ``fail`` beats ``error`` in a cell
+# (the error still makes the run incomplete, exit 3). Something observed outranks nothing
+# run: ``pass`` beats ``skip`` (the roll-up message says how many parts were skipped).
+SEVERITY: tuple[Outcome, ...] = (Outcome.FAIL, Outcome.XPASS, Outcome.ERROR, Outcome.XFAIL,
                                  Outcome.PASS, Outcome.SKIP, Outcome.NA)
 
 

@@ -22,13 +22,16 @@ _JUDGED = (Outcome.PASS, Outcome.FAIL, Outcome.XFAIL, Outcome.XPASS)
 
 
 def exit_code(results: Results, fail_on: str = "must") -> ExitCode:
-    """Harness errors first (never 0), then nothing judged, then conformance at ``fail_on``."""
+    """Harness errors first (never 0), then nothing judged, then conformance at ``fail_on``.
+
+    A result marked ``beyond_claim`` (its clause is newer than the version the implementation
+    claims) is shown but does not count against conformance."""
     if not results.complete or any(r.outcome is Outcome.ERROR for r in results.results):
         return ExitCode.HARNESS_ERROR
     if not any(r.outcome in _JUDGED for r in results.results):
         return ExitCode.NOTHING_SELECTED      # nothing selected, or nothing could be judged
     for r in results.results:
-        if r.outcome in _COUNTS_AGAINST:
+        if r.outcome in _COUNTS_AGAINST and not r.beyond_claim:
             info = results.clauses.get(r.clause)
             level = info.level if info else Level.MUST
             if within_threshold(level, fail_on):

@@ -105,15 +105,12 @@ def evidence_summary(r: CaseResult, max_lines: int = 40) -> str:
         out.append("- " + finding_line(f))
     if len(r.findings) > 20:
         out.append(f"- ... and {len(r.findings) - 20} more findings")
-    ev = r.evidence or {}
-    if ev.get("argv"):
-        argv = ev["argv"]
-        out.append("argv: " + (" ".join(map(str, argv)) if isinstance(argv, list) else str(argv)))
-    if "exit_code" in ev:
-        out.append(f"exit code: {ev['exit_code']}")
-    if ev.get("stderr"):
-        out.append("stderr (tail):\n" + tail(str(ev["stderr"]), 10, 2000))
-    for x in (ev.get("http") or [])[:10] if isinstance(ev.get("http"), list) else []:
-        if isinstance(x, dict):
-            out.append(f"{x.get('method', '?')} {x.get('url', '?')} -> {x.get('status', '?')}")
+    run = r.evidence.last_run
+    if run is not None:
+        out.append("command: " + " ".join(run.argv))
+        out.append(f"exit code: {run.exit_code}" + (" (timed out)" if run.timed_out else ""))
+        if run.stderr:
+            out.append("stderr (tail):\n" + tail(run.stderr, 10, 2000))
+    for x in r.evidence.exchanges[:10]:
+        out.append(x.line())
     return "\n".join(out[:max_lines])

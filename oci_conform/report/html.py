@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from oci_conform.model.evidence import Evidence, HttpExchange
 from oci_conform.model.outcome import SEVERITY, TIERS, Level, Outcome
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.model.rollup import Tally, cell_outcomes
@@ -77,17 +78,12 @@ def _cut(value: Any, limit: int = MAX_TEXT) -> str:
     return text[:limit] + f"\n… ({len(text) - limit} more characters)"
 
 
-def _http(exchanges: Any) -> list[dict[str, Any]]:
-    out = []
-    for x in exchanges[:MAX_HTTP] if isinstance(exchanges, list) else []:
-        if not isinstance(x, dict):
-            continue
-        out.append({"method": str(x.get("method", "")), "url": _cut(x.get("url", ""), 500),
-                    "status": x.get("status", ""),
-                    "request_headers": _headers(x.get("request_headers")),
-                    "response_headers": _headers(x.get("response_headers")),
-                    "body": _cut(x.get("body", ""), 2000) if x.get("body") else ""})
-    return out
+def _http(exchanges: list[HttpExchange]) -> list[dict[str, Any]]:
+    return [{"method": x.method, "url": _cut(x.url, 500), "status": x.status or x.error,
+             "request_headers": _headers(x.request_headers),
+             "response_headers": _headers(x.response_headers),
+             "body": _cut(x.response_body, 2000) if x.response_body else ""}
+            for x in exchanges[:MAX_HTTP]]
 
 
 def _headers(value: Any) -> list[list[str]]:
@@ -96,21 +92,27 @@ def _headers(value: Any) -> list[list[str]]:
     return []
 
 
-def _evidence(ev: dict[str, Any]) -> dict[str, Any]:
-    """What the page shows of a case's evidence, every text bounded."""
+def _evidence(ev: Evidence) -> dict[str, Any]:
+    """What the page shows of a case's evidence, every text bounded: the run a failure most
+    likely came from in full, the exchanges, and the rest (other runs, facts) as text."""
     shown: dict[str, Any] = {}
-    if ev.get("argv"):
-        argv = ev["argv"]
-        shown["argv"] = [str(a) for a in argv][:200] if isinstance(argv, list) else [str(argv)]
-    if "exit_code" in ev:
-        shown["exit_code"] = ev["exit_code"]
-    for key in ("stdout", "stderr"):
-        if ev.get(key):
-            shown[key] = tail(str(ev[key]), 40, MAX_TEXT)
-    if ev.get("http"):
-        shown["http"] = _http(ev["http"])
-    shown_keys = ("argv", "exit_code", "stdout", "stderr", "http")
-    rest = {k: v for k, v in ev.items() if k not in shown_keys}
+    run = ev.last_run
+    if run is not None:
+        shown["argv"] = [str(a) for a in run.argv][:200]
+        shown["exit_code"] = run.exit_code
+        for key in ("stdout", "stderr"):
+            if getattr(run, key):
+                shown[key] = tail(getattr(run, key), 40, MAX_TEXT)
+    if ev.exchanges:
+        shown["http"] = _http(ev.exchanges)
+    rest: dict[str, Any] = {}
+    if len(ev.runs) > 1:
+        rest["runs"] = [r.line() for r in ev.runs]
+    if ev.files:
+        rest["files"] = [f.line_text() for f in ev.files]
+    rest.update(ev.facts)
+    if ev.omitted:
+        rest["omitted"] = ev.omitted
     if rest:
         shown["other"] = _cut(json.dumps(rest, indent=1, ensure_ascii=False, default=str))
     return shown

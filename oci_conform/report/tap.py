@@ -57,11 +57,12 @@ def _yaml_block(results: Results, cases: list[CaseResult], outcome: Outcome) -> 
         if r.findings:
             lines.append("    findings:")
             lines.extend(f"      - {_yaml_value(finding_line(f))}" for f in r.findings[:20])
-        ev = r.evidence or {}
-        if "exit_code" in ev:
-            lines.append(f"    exit_code: {_yaml_value(ev['exit_code'])}")
-        if ev.get("stderr"):
-            lines.append(f"    stderr: {_yaml_value(tail(str(ev['stderr']), 10, 2000))}")
+        run = r.evidence.last_run
+        if run is not None:
+            lines.append(f"    command: {_yaml_value(' '.join(run.argv))}")
+            lines.append(f"    exit_code: {_yaml_value(run.exit_code)}")
+            if run.stderr:
+                lines.append(f"    stderr: {_yaml_value(tail(run.stderr, 10, 2000))}")
     lines.append("...")
     return lines
 

@@ -150,7 +150,7 @@ class ConfigGeneratorSuite:
             for result in results:
                 if result.clause in wanted:
                     result.case = "config-generators"
-                    result.evidence["command"] = impl.command
+                    result.evidence.facts["command"] = impl.command
                     yield result
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

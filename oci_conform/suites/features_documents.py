@@ -110,7 +110,7 @@ class FeaturesDocumentSuite:
                                           impl=impl.name, catalog=ctx.catalog):
                 if result.clause in wanted:
                     result.case = CASE
-                    result.evidence["command"] = impl.command
+                    result.evidence.facts["command"] = impl.command
                     yield result
         finally:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from oci_conform.model.evidence import Evidence, ProcessRun
 from oci_conform.model.expectations import (
     ExpectationsError,
     apply_expectations,
@@ -29,9 +30,11 @@ def _results(*cells: tuple[str, str, Outcome], level: Level = Level.MUST) -> Res
     return r
 
 
-def test_worst_orders_error_before_fail_before_pass() -> None:
+def test_worst_orders_fail_before_error_before_pass() -> None:
     assert worst([Outcome.PASS, Outcome.FAIL, Outcome.SKIP]) is Outcome.FAIL
-    assert worst([Outcome.PASS, Outcome.ERROR, Outcome.FAIL]) is Outcome.ERROR
+    # one order everywhere: a proven violation outranks an incomplete judgement
+    assert worst([Outcome.PASS, Outcome.ERROR, Outcome.FAIL]) is Outcome.FAIL
+    assert worst([Outcome.PASS, Outcome.ERROR]) is Outcome.ERROR
     assert worst([Outcome.NA, Outcome.SKIP]) is Outcome.SKIP
     assert worst([]) is None
 
@@ -110,7 +113,7 @@ def test_rollups_count_per_implementation_and_document() -> None:
 def test_results_round_trip_and_validate(tmp_path: Path) -> None:
     r = _results(("a.b.1", "runc", Outcome.FAIL))
     r.results[0].findings.append(Finding("bad", "/status", "created", "creating", "x.json", 3, 5))
-    r.results[0].evidence = {"argv": ["runc", "state", "x"], "exit_code": 1}
+    r.results[0].evidence = Evidence.of(runs=[ProcessRun(["runc", "state", "x"], 1)])
     path = tmp_path / "results.json"
     save_results(path, r)
     assert schema_problems(json.loads(path.read_text())) == []

@@ -68,7 +68,7 @@ def test_markdown_table_and_escaping(results: Results) -> None:
     assert "| youki | unavailable: not installed |" in text
     assert "<script>" not in text and "&lt;script&gt;" in text
     problems = text.split("### Problems")[1]
-    assert problems.index("! error") < problems.index("✗ fail") < problems.index("X xpass")
+    assert problems.index("✗ fail") < problems.index("X xpass") < problems.index("! error")
 
 
 def test_markdown_stays_under_the_size_limit() -> None:

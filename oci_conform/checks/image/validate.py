@@ -14,6 +14,7 @@ from oci_conform.checks.image.report import Report
 from oci_conform.checks.image.walk import DOCKER_CONFIG, DOCKER_LIST, DOCKER_MANIFEST, EXTRA_CHECKS
 from oci_conform.drivers.image_sources.base import SourceError
 from oci_conform.drivers.image_sources.refs import ImageRef
+from oci_conform.model.evidence import HttpExchange
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult
 
@@ -86,7 +87,7 @@ def validate_ref(ref: ImageRef, opts: Options, implementation: str = "",
         # The HTTP exchanges go with the outcomes that need them, not onto every row.
         for r in results:
             if r.outcome in (Outcome.FAIL, Outcome.ERROR) or r is results[0]:
-                r.evidence = {**r.evidence, "exchanges": exchanges}
+                r.evidence.exchanges = [HttpExchange.from_dict(x) for x in exchanges]
     return results
 
 

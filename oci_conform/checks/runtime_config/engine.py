@@ -314,8 +314,8 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     if kind == "state":
         _state_schema_rollup(results, fallback)
     for r in results:
-        r.evidence.setdefault("spec_version", ctx.version)
-        r.evidence.setdefault("platform", ctx.platform)
+        r.evidence.facts.setdefault("spec_version", ctx.version)
+        r.evidence.facts.setdefault("platform", ctx.platform)
     return results
 
 

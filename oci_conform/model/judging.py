@@ -1,0 +1,276 @@
+"""The judging core: observations in, one verdict per clause out.
+
+Every check, case and suite judges through this module, so the rules below hold once:
+
+- an ``Observation`` is one thing seen for one clause: ``pass``, ``fail`` (with a finding),
+  ``error`` (the harness could not judge), or a reason why it was not judged;
+- why something was not judged decides its outcome in one table (``NOT_JUDGED``): this host
+  cannot run it -> ``skip``; it does not apply to this subject -> ``n/a``;
+- a clause not in force at the version judged is ``n/a`` everywhere (``not_in_force``);
+- ``roll_up`` folds observations into one ``Verdict`` per clause with one severity order
+  (``outcome.SEVERITY``), streaming, with findings capped and the rest counted;
+- a clause declared but never observed is never a pass: static checks say ``n/a`` (nothing in
+  the subject it applies to), behaviour cases say ``error`` (the case did not observe it).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from oci_conform.model.evidence import Evidence
+from oci_conform.model.outcome import SEVERITY, Outcome
+from oci_conform.model.results import CaseResult, Finding
+
+MAX_FINDINGS = 50            # findings kept per clause; the rest are counted
+_RANK = {o: n for n, o in enumerate(SEVERITY)}
+
+
+class Why(StrEnum):
+    """Why a clause was not judged on a subject. ``NOT_JUDGED`` maps each to its outcome."""
+
+    HOST_LIMIT = "host-limit"              # this host cannot run it (probe says so)
+    NOT_INSTALLED = "not-installed"        # the implementation is not on this host
+    NOT_SELECTED = "not-selected"          # the user's options leave it out (read-only, ...)
+    NOT_IN_FORCE = "not-in-force"          # the clause does not hold at the version judged
+    OTHER_PLATFORM = "other-platform"      # the clause binds another platform
+    ABSENT = "absent"                      # the subject has nothing it applies to
+    NOT_OFFERED = "not-offered"            # an optional feature the subject does not offer
+    OTHER_SUBJECT = "other-subject"        # the clause binds someone else (producer vs consumer)
+
+
+# skip: could not be run here; n/a: does not apply to this subject.
+NOT_JUDGED: dict[Why, Outcome] = {
+    Why.HOST_LIMIT: Outcome.SKIP, Why.NOT_INSTALLED: Outcome.SKIP,
+    Why.NOT_SELECTED: Outcome.SKIP,
+    Why.NOT_IN_FORCE: Outcome.NA, Why.OTHER_PLATFORM: Outcome.NA, Why.ABSENT: Outcome.NA,
+    Why.NOT_OFFERED: Outcome.NA, Why.OTHER_SUBJECT: Outcome.NA,
+}
+JUDGED = frozenset({Outcome.PASS, Outcome.FAIL, Outcome.ERROR})
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One thing seen (or not judged) for one clause."""
+
+    clause: str
+    outcome: Outcome                 # pass, fail, error, skip or n/a
+    message: str = ""
+    finding: Finding | None = None   # what is wrong, where (fail and error)
+    why: Why | None = None           # set when not judged
+
+
+def passed(clause: str, message: str = "") -> Observation:
+    return Observation(clause, Outcome.PASS, message)
+
+
+def failed(clause: str, message: str, *, location: str = "", expected: Any = "",
+           actual: Any = "", file: str = "", line: int = 0, column: int = 0) -> Observation:
+    finding = Finding(message=message, location=location, expected=str(expected),
+                      actual=_short(actual), file=file, line=line, column=column)
+    return Observation(clause, Outcome.FAIL, message, finding)
+
+
+def observed(clause: str, ok: bool, message: str, **where: Any) -> Observation:
+    """``passed`` when ``ok``, else ``failed`` with the same message and place."""
+    return passed(clause, message) if ok else failed(clause, message, **where)
+
+
+def errored(clause: str, message: str, *, location: str = "") -> Observation:
+    finding = Finding(message=message, location=location)
+    return Observation(clause, Outcome.ERROR, message, finding)
+
+
+def not_judged(clause: str, why: Why, reason: str) -> Observation:
+    """A clause left unjudged: the one place that decides ``skip`` versus ``n/a``."""
+    return Observation(clause, NOT_JUDGED[why], reason, why=why)
+
+
+def not_in_force(clause: str, reason: str) -> Observation:
+    return not_judged(clause, Why.NOT_IN_FORCE, reason)
+
+
+class VersionedClause(Protocol):
+    """What the in-force rule needs of a catalog clause."""
+
+    id: str
+    since: str
+    until: str
+    platform: str
+
+    def holds_for(self, spec: Any, version: str) -> bool: ...
+
+
+def in_force(clause: VersionedClause, spec: Any, version: str, platform: str = ""
+             ) -> Observation | None:
+    """``None`` when ``clause`` holds at ``version`` on ``platform``; else the n/a observation.
+
+    The one in-force rule: since/until against the spec's version list (a version the catalog
+    does not know is taken as in force), and the clause's platform against the subject's.
+    """
+    if platform and clause.platform and clause.platform != platform:
+        return not_judged(clause.id, Why.OTHER_PLATFORM,
+                          f"binds the {clause.platform} platform, not {platform}")
+    if version and not clause.holds_for(spec, version):
+        span = (f"since {clause.since}" if clause.since else "") + (
+            f"{', ' if clause.since else ''}until {clause.until}" if clause.until else "")
+        return not_in_force(clause.id, f"not in force at version {version} ({span})")
+    return None
+
+
+@dataclass
+class Verdict:
+    """All observations of one clause on one subject, rolled up."""
+
+    clause: str
+    outcome: Outcome
+    message: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    omitted: int = 0                              # findings beyond the cap
+    counts: Counter[Outcome] = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        """The message plus how many parts went which way when they differ."""
+        parts = [f"{n} {o.value}" for o, n in sorted(self.counts.items(),
+                                                     key=lambda kv: _RANK[kv[0]])]
+        mixed = len(self.counts) > 1
+        return self.message + (f" ({', '.join(parts)})" if mixed else "")
+
+
+class _Fold:
+    """The running roll-up of one clause (first messages kept, findings capped)."""
+
+    __slots__ = ("clause", "outcome", "messages", "findings", "omitted", "counts", "cap")
+
+    def __init__(self, clause: str, cap: int):
+        self.clause, self.cap = clause, cap
+        self.outcome: Outcome | None = None
+        self.messages: dict[Outcome, list[str]] = {}
+        self.findings: dict[Outcome, list[Finding]] = {}
+        self.omitted: Counter[Outcome] = Counter()
+        self.counts: Counter[Outcome] = Counter()
+
+    def add(self, obs: Observation) -> None:
+        o = obs.outcome
+        self.counts[o] += 1
+        if self.outcome is None or _RANK[o] < _RANK[self.outcome]:
+            self.outcome = o
+        msgs = self.messages.setdefault(o, [])
+        if obs.message and len(msgs) < 3 and obs.message not in msgs:
+            msgs.append(obs.message)
+        if obs.finding is not None:
+            kept = self.findings.setdefault(o, [])
+            if len(kept) < self.cap:
+                kept.append(obs.finding)
+            else:
+                self.omitted[o] += 1
+
+    def verdict(self) -> Verdict:
+        assert self.outcome is not None
+        o = self.outcome
+        msgs = self.messages.get(o, [])
+        n = self.counts[o]
+        message = "; ".join(msgs)
+        if o is Outcome.FAIL and n > len(msgs):
+            message += f" (and {n - len(msgs)} more)"
+        return Verdict(self.clause, o, message[:500], list(self.findings.get(o, [])),
+                       self.omitted[o], Counter(self.counts))
+
+
+def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *,
+            unobserved: Outcome = Outcome.NA,
+            unobserved_reason: str = "nothing in this subject it applies to",
+            max_findings: int = MAX_FINDINGS) -> dict[str, Verdict]:
+    """One verdict per clause, in declared order then first-seen order.
+
+    A declared clause nobody observed gets ``unobserved`` (``n/a`` for static checks,
+    ``error`` for behaviour cases): never ``pass``.
+    """
+    if unobserved is Outcome.PASS:
+        raise ValueError("an unobserved clause can never pass")
+    folds: dict[str, _Fold] = {c: _Fold(c, max_findings) for c in declared}
+    for obs in observations:
+        fold = folds.get(obs.clause)
+        if fold is None:
+            fold = folds[obs.clause] = _Fold(obs.clause, max_findings)
+        fold.add(obs)
+    out: dict[str, Verdict] = {}
+    for cid, fold in folds.items():
+        if fold.outcome is None:
+            out[cid] = Verdict(cid, unobserved, unobserved_reason)
+        else:
+            out[cid] = fold.verdict()
+    return out
+
+
+def case_results(verdicts: Iterable[Verdict], implementation: str, case: str, *,
+                 evidence: Evidence | None = None, duration: float = 0.0,
+                 evidence_for_passes: bool = True) -> Iterator[CaseResult]:
+    """CaseResults from verdicts: the one way a verdict becomes a results entry."""
+    for v in verdicts:
+        keep = evidence if (evidence_for_passes or v.outcome not in (Outcome.PASS,)) else None
+        yield CaseResult(v.clause, implementation, v.outcome, case=case, message=v.summary(),
+                         findings=v.findings, evidence=keep or Evidence(), duration=duration,
+                         omitted_findings=v.omitted)
+
+
+class Judge:
+    """A collector for code that judges step by step: call ``check``/``fail``/... then
+    ``verdicts``. It only gathers ``Observation`` values; ``roll_up`` does the judging."""
+
+    def __init__(self, declared: Iterable[str] = (), *, strict: bool = False):
+        self.declared = tuple(declared)
+        self.strict = strict            # refuse observations of undeclared clauses
+        self.observations: list[Observation] = []
+        self.notes: list[str] = []
+
+    def add(self, obs: Observation) -> Observation:
+        if self.strict and obs.clause not in self.declared:
+            raise ValueError(f"judged undeclared clause {obs.clause}")
+        self.observations.append(obs)
+        return obs
+
+    def check(self, clause: str, ok: bool, message: str, **where: Any) -> bool:
+        self.add(observed(clause, ok, message, **where))
+        return ok
+
+    def passed(self, clause: str, message: str = "") -> None:
+        self.add(passed(clause, message))
+
+    def fail(self, clause: str, message: str, **where: Any) -> None:
+        self.add(failed(clause, message, **where))
+
+    def error(self, clause: str, message: str, location: str = "") -> None:
+        self.add(errored(clause, message, location=location))
+
+    def not_judged(self, clause: str, why: Why, reason: str) -> None:
+        self.add(not_judged(clause, why, reason))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    @property
+    def failed_clauses(self) -> set[str]:
+        return {o.clause for o in self.observations if o.outcome is Outcome.FAIL}
+
+    def verdicts(self, *, unobserved: Outcome = Outcome.NA,
+                 unobserved_reason: str = "nothing in this subject it applies to",
+                 max_findings: int = MAX_FINDINGS) -> dict[str, Verdict]:
+        return roll_up(self.observations, self.declared, unobserved=unobserved,
+                       unobserved_reason=unobserved_reason, max_findings=max_findings)
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else repr(value) if not isinstance(
+        value, (int, float, bool, type(None), list, dict)) else _json_text(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _json_text(value: Any) -> str:
+    import json
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
