@@ -70,8 +70,7 @@ def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = 
 def finish(results: Results, ctx: RunContext) -> Results:
     """Stamp the end time, the spec versions and the clause snapshot; flag unknown ids."""
     results.finished = now()
-    results.specs = {name: ctx.options.get(f"{name}_version", spec.default_version)
-                     for name, spec in ctx.catalog.specs.items()}
+    results.specs = {name: ctx.spec_version(name) for name in ctx.catalog.specs}
     ids = {r.clause for r in results.results}
     results.clauses.update(clause_infos(ctx.catalog, ids, results.specs))
     unknown = sorted(ids - set(results.clauses))

@@ -141,9 +141,9 @@ def run_validate(args: argparse.Namespace) -> int:
         if impl.spec_version:
             versions.append(impl.spec_version)
     chosen = args.spec_version or (versions[0] if len(set(versions)) == 1 else None)
-    options = {"runtime-spec_version": chosen} if chosen in catalog.specs["runtime-spec"].versions \
+    asked = {"runtime-spec": chosen} if chosen in catalog.specs["runtime-spec"].versions \
         else {}
-    finish(results, RunContext(catalog=catalog, workdir=Path("."), options=options))
+    finish(results, RunContext(catalog=catalog, workdir=Path("."), spec_versions=asked))
     return _emit(results, args)
 
 

@@ -72,7 +72,7 @@ def _results(args: argparse.Namespace, impls: list[Implementation],
     versions = {"image-spec": args.spec_version}
     results.results = for_version(outcomes, catalog, versions)
     ctx = RunContext(catalog=catalog, workdir=Path("."),
-                     options={"image-spec_version": args.spec_version})
+                     spec_versions={"image-spec": args.spec_version} if args.spec_version else {})
     return finish(results, ctx)
 
 

@@ -19,6 +19,7 @@ from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import PlanItem, run_plan
 from oci_conform.suites import RunContext, Selection
+from oci_conform.suites.base import RegistryOptions
 from oci_conform.suites.registry import PROFILES, SUITE
 
 
@@ -118,13 +119,12 @@ def run_test(args: argparse.Namespace) -> int:
     version = PROFILES[args.profile]
     with tempfile.TemporaryDirectory(prefix="oci-conform-registry-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         progress=progress, options={
-                             "registry_profile": args.profile,
-                             "registry_read_only": args.read_only,
-                             "registry_namespace": args.namespace,
-                             "registry_credentials": credentials,
-                             "registry_insecure": args.insecure,
-                             "distribution-spec_version": version})
+                         progress=progress,
+                         registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
+                                                  namespace=args.namespace,
+                                                  credentials=credentials,
+                                                  insecure=args.insecure),
+                         spec_versions={"distribution-spec": version})
         results = run_plan([PlanItem(SUITE, [impl])], ctx, ["oci-conform", *args.argv])
     results = scrub_results(results, credentials.secrets())
     return emit(results, args)

@@ -13,6 +13,7 @@ from oci_conform.model.results import Implementation, Results
 from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import PlanItem, finish, run_plan
 from oci_conform.suites import RunContext, Selection
+from oci_conform.suites.base import RuntimeOptions
 from oci_conform.suites.runtime import SUITE, select
 
 
@@ -75,12 +76,12 @@ def run_test(args: argparse.Namespace) -> int:
     if not select(SUITE.cases(), selection):
         print("error: nothing selected: no case matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
-    options = {"runtime_timeout": args.timeout}
-    if args.spec_version:
-        options["runtime_spec_version"] = args.spec_version
     with tempfile.TemporaryDirectory(prefix="oci-conform-rt-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=args.jobs, options=options, progress=progress)
+                         jobs=args.jobs, progress=progress,
+                         runtime=RuntimeOptions(timeout=args.timeout),
+                         spec_versions={"runtime-spec": args.spec_version}
+                         if args.spec_version else {})
         try:
             impls = [SUITE.parse_implementation(t) for t in args.runtime] \
                 or SUITE.default_implementations(ctx)

@@ -38,16 +38,48 @@ class Selection:
         return True
 
 
+@dataclass(frozen=True)
+class RuntimeOptions:
+    """Options of the runtime suite."""
+
+    timeout: float = 20.0            # seconds per runtime call
+    keep: bool = False               # keep the bundles of failing cases
+
+
+@dataclass(frozen=True)
+class RegistryOptions:
+    """Options of the registry suite."""
+
+    profile: str = "v1.1"
+    read_only: bool = False
+    namespace: str = ""
+    credentials: Any = None          # drivers.registry_http.Credentials, or None (anonymous)
+    insecure: bool = False           # do not verify TLS
+
+
 @dataclass
 class RunContext:
-    """What a suite may use while it runs: the catalog, a private temp folder, options."""
+    """What a suite may use while it runs: the catalog, a private temp folder, typed options.
+
+    ``spec_versions`` maps a spec name to the version the user asked to judge at
+    (``--spec-version``); absent means the catalog's default. ``cache`` is scratch space
+    suites share within one run (built images, prepared targets), never options.
+    """
 
     catalog: Catalog
     workdir: Path
     selection: Selection = field(default_factory=Selection)
     jobs: int = 1
-    options: dict[str, Any] = field(default_factory=dict)
+    spec_versions: dict[str, str] = field(default_factory=dict)
+    runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+    registry: RegistryOptions = field(default_factory=RegistryOptions)
+    cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None
+
+    def spec_version(self, spec: str) -> str:
+        """The version of ``spec`` this run judges at: asked for, else the catalog default."""
+        asked = self.spec_versions.get(spec)
+        return asked or self.catalog.specs[spec].default_version
 
 
 @runtime_checkable

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
@@ -132,7 +133,8 @@ class ImageFormatsSuite:
                     and seen.outcome is not Outcome.NA:
                 yield CaseResult(clause, impl.name, seen.outcome, case="image-formats:validate",
                                  message=seen.message, findings=seen.findings[:10],
-                                 evidence={"format": impl.name, "image": ref, **seen.evidence})
+                                 evidence=replace(seen.evidence, facts={
+                                     "format": impl.name, "image": ref, **seen.evidence.facts}))
 
 
 def _impl(name: str) -> Implementation:
@@ -156,7 +158,7 @@ def _image_for(impl: Implementation, ctx: RunContext) -> tuple[str, str]:
 
 def _prepare(ctx: RunContext) -> dict:
     """Build the real images once per run, judge them all, then stop the registry."""
-    cache = ctx.options.setdefault("_image_formats_cache", {})
+    cache = ctx.cache.setdefault("image_formats", {})
     if "refs" in cache:
         return cache
     from oci_conform.drivers.docker_registry import DockerRegistry, RegistryStartError
@@ -185,9 +187,9 @@ def _prepare(ctx: RunContext) -> dict:
 def _judge(ref: str, ctx: RunContext) -> dict[str, CaseResult]:
     from oci_conform.checks.image.validate import Options, validate_ref
     from oci_conform.drivers.image_sources.refs import parse_ref
-    cache = ctx.options.setdefault("_image_formats_cache", {}).setdefault("judged", {})
+    cache = ctx.cache.setdefault("image_formats", {}).setdefault("judged", {})
     if ref not in cache:
-        version = ctx.options.get("image-spec_version", "1.1.1")
+        version = ctx.spec_version("image-spec")
         from oci_conform.checks.image.versions import for_version
         judged = validate_ref(parse_ref(ref), Options(version=version))
         # rules not in force in the judged version are n/a (e.g. main-only I-JSON rules)
@@ -212,7 +214,8 @@ def _cell(clause: str, rule: str, judged: dict[str, CaseResult], fmt: str, ref: 
         message = prefix + (summary if seen.outcome is Outcome.PASS and summary else seen.message)
         return CaseResult(clause, fmt, seen.outcome, case="image-formats", message=message,
                           findings=seen.findings[:10],
-                          evidence={**evidence, "judged_clause": target, **seen.evidence},
+                          evidence=replace(seen.evidence, facts={
+                              **evidence, "judged_clause": target, **seen.evidence.facts}),
                           duration=duration)
     return CaseResult(clause, fmt, Outcome.NA, case="image-formats",
                       message=f"cannot express: {rule}", evidence=evidence)

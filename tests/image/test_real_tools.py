@@ -101,14 +101,14 @@ def test_actool_accepts_what_we_accept(real):
     ids = next(r for r in results["appc-aci"] if r.clause == "appc.aci.image-id")
     zcat = subprocess.run(f"zcat {images.refs['appc-aci'][4:]} | sha512sum", shell=True,
                           capture_output=True, text=True, check=True).stdout.split()[0]
-    assert ids.evidence["image_id"] == "sha512-" + zcat
+    assert ids.evidence.facts["image_id"] == "sha512-" + zcat
 
 
 def test_registry_walk_records_exchanges(real):
     _, results, registry = real
     if "docker-v2s2" not in results:
         pytest.skip("docker-registry not available")
-    evidence = results["docker-v2s2"][0].evidence
+    evidence = results["docker-v2s2"][0].evidence.facts
     assert evidence["requests"] >= 3 and evidence["layers"] == 2     # base + whiteout layer
     manifest = next(r for r in results["docker-v2s2"]
                     if r.clause == "docker.manifest-v2-2.schema-version")

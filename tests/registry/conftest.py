@@ -11,7 +11,7 @@ import pytest
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.docker_registry import DockerRegistry, binary_path
 from oci_conform.model.results import CaseResult, Implementation
-from oci_conform.suites.base import RunContext
+from oci_conform.suites.base import RegistryOptions, RunContext
 from oci_conform.suites.registry import SUITE
 
 
@@ -34,7 +34,7 @@ def suite_run(docker_registry: DockerRegistry) -> SuiteRun:
     """The whole suite, once, against the loopback docker-registry (profile v1.1)."""
     with tempfile.TemporaryDirectory(prefix="oci-conform-test-") as tmp:
         ctx = RunContext(catalog=default_catalog(), workdir=Path(tmp),
-                         options={"registry_profile": "v1.1"})
+                         registry=RegistryOptions(profile="v1.1"))
         impl = Implementation("docker-registry", "registry", command=docker_registry.url)
         results = list(SUITE.run(impl, ctx))
     return SuiteRun(docker_registry, results)

@@ -14,7 +14,7 @@ import pytest
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.registry_http import Exchange
 from oci_conform.model.outcome import Outcome
-from oci_conform.suites.base import RunContext, Selection
+from oci_conform.suites.base import RegistryOptions, RunContext, Selection
 from oci_conform.suites.registry import SUITE, profile_of
 from oci_conform.suites.registry.cases_push import _location_form
 from oci_conform.suites.registry.framework import Case, Judge
@@ -197,11 +197,11 @@ def test_dev_profile_from_the_name_on_docker_registry(docker_registry) -> None:
     impl = SUITE.parse_implementation(f"d@dev={docker_registry.url}")
     with tempfile.TemporaryDirectory(prefix="oci-conform-test-") as tmp:
         ctx = RunContext(catalog=default_catalog(), workdir=Path(tmp),
-                         options={"registry_profile": "v1.1"},
+                         registry=RegistryOptions(profile="v1.1"),
                          selection=Selection(text=""))
         results = [r for r in SUITE.run(impl, ctx)
                    if r.case.split(":", 1)[1] in NEW_CASES]
-    assert {r.evidence.get("profile") for r in results if r.evidence} == {"dev"}
+    assert {r.evidence.facts.get("profile") for r in results if r.evidence} == {"dev"}
     got = _outcomes(results)
     assert got[("head-matches-get", "dist.spec.api.1")] == Outcome.PASS
     assert got[("ns-parameter", "dist.spec.registry-proxying.6")] == Outcome.PASS

@@ -43,10 +43,9 @@ def test_failures_carry_exchange_and_clause(suite_run) -> None:
         assert r.clause.startswith(("dist.", "harness."))
         assert r.findings, f"{r.case} {r.clause} has no finding"
         if r.case.startswith("registry:") and r.clause != "dist.spec.requirements.2":
-            http = r.evidence.get("http")
+            http = r.evidence.exchanges
             assert http, f"{r.case} {r.clause} has no HTTP exchange"
-            assert {"method", "url", "status", "request_headers", "response_headers",
-                    "body"} <= set(http[0])
+            assert http[0].method and http[0].url and http[0].response_headers
 
 
 def test_out_of_order_chunk_not_weakened(suite_run) -> None:
@@ -54,7 +53,7 @@ def test_out_of_order_chunk_not_weakened(suite_run) -> None:
     r = next(r for r in suite_run.results if r.case == "registry:chunked-out-of-order"
              and r.clause == "dist.spec.pushing-a-blob-in-chunks.11")
     assert r.outcome == Outcome.FAIL
-    assert any(e["method"] == "PATCH" and e["status"] == 202 for e in r.evidence["http"])
+    assert any(e.method == "PATCH" and e.status == 202 for e in r.evidence.exchanges)
 
 
 def test_core_pull_and_push_pass(suite_run) -> None:
@@ -78,7 +77,7 @@ def test_referrers_absent_gives_na_and_fallback_runs(suite_run) -> None:
 def test_cleanup_happened(suite_run) -> None:
     cleanup = [r for r in suite_run.results if r.clause == CLEANUP_CLAUSE]
     assert len(cleanup) == 1 and cleanup[0].outcome == Outcome.PASS, cleanup
-    assert cleanup[0].evidence["pushed"] > 20
+    assert cleanup[0].evidence.facts["pushed"] > 20
     base = suite_run.registry.url
     repos = requests.get(f"{base}/v2/_catalog", params={"n": 1000}, timeout=10).json()
     ours = [r for r in repos.get("repositories", []) if r.startswith("oci-conform/run-")]

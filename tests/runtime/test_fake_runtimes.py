@@ -16,7 +16,7 @@ import pytest
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult
-from oci_conform.suites.base import RunContext, Selection
+from oci_conform.suites.base import RunContext, RuntimeOptions, Selection
 from oci_conform.suites.runtime import SUITE, parse_runtime
 from oci_conform.suites.runtime.sandbox import processes_under
 
@@ -28,7 +28,7 @@ def run_fake(name: str, selection: Selection, timeout: float = 2.0
              ) -> tuple[list[CaseResult], Path]:
     work = Path(tempfile.mkdtemp(prefix="oc-fake-"))
     ctx = RunContext(catalog=default_catalog(), workdir=work, selection=selection, jobs=2,
-                     options={"runtime_timeout": timeout})
+                     runtime=RuntimeOptions(timeout=timeout))
     impl = parse_runtime(f"{name}={FAKES / name}")
     try:
         results = list(SUITE.run(impl, ctx))
@@ -54,8 +54,8 @@ def test_hanging_runtime_gives_errors_and_finishes() -> None:
     assert judged and all(r.outcome is Outcome.ERROR for r in judged), \
         [(r.clause, r.outcome) for r in judged]
     assert all("timed out" in r.message for r in judged)
-    ev = judged[0].evidence["invocations"]
-    assert any(i.get("timed_out") for i in ev)
+    ev = judged[0].evidence.runs
+    assert any(i.timed_out for i in ev)
     assert not work.exists()
 
 
@@ -79,8 +79,8 @@ def test_lying_state_fails_the_state_clauses_with_evidence() -> None:
     for cid in ("rt.runtime.state.2", "rt.runtime.state.8"):
         r = cl[cid][0]
         assert r.outcome is Outcome.FAIL, (cid, r.outcome, r.message)
-        assert r.findings and r.evidence.get("state", {}).get("id") == "not-the-id"
-        assert r.evidence["invocations"]
+        assert r.findings and r.evidence.facts.get("state", {}).get("id") == "not-the-id"
+        assert r.evidence.runs
     assert cl["harness.runtime.leak-state"][0].outcome is Outcome.PASS
 
 

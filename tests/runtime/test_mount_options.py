@@ -99,7 +99,7 @@ def test_runc_run_leaves_nothing_and_failures_are_known() -> None:
     try:
         ctx = RunContext(catalog=catalog, workdir=work, jobs=2,
                          selection=Selection(clauses=("rt.config.linux-mount-options",)),
-                         options={"runtime_spec_version": "1.2.0"})
+                         spec_versions={"runtime-spec": "1.2.0"})
         impl = next(i for i in SUITE.default_implementations(ctx) if i.name == "runc")
         results = list(SUITE.run(impl, ctx))
         assert mounts_under(work) == []

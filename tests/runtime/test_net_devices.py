@@ -30,7 +30,7 @@ def test_net_device_cases_judge_and_leave_no_interface() -> None:
     try:
         ctx = RunContext(catalog=default_catalog(), workdir=work, jobs=2,
                          selection=Selection(text="net-device"),
-                         options={"runtime_spec_version": "1.3.0"})
+                         spec_versions={"runtime-spec": "1.3.0"})
         impl = next(i for i in SUITE.default_implementations(ctx) if i.name == "runc")
         results = list(SUITE.run(impl, ctx))
     finally:
@@ -46,9 +46,9 @@ def test_net_device_cases_judge_and_leave_no_interface() -> None:
     moved = [r for r in judged if r.clause == "rt.config-linux.network-devices.1"]
     assert moved
     for r in moved:
-        ifaces = r.evidence.get("probe", {}).get("ifaces", "").split()
+        ifaces = r.evidence.facts.get("probe", {}).get("ifaces", "").split()
         assert ifaces, r.message
         inside = any(i.startswith("ocn") for i in ifaces)
         assert (r.outcome is Outcome.PASS) == inside, (r.outcome, ifaces)
         if r.outcome is not Outcome.PASS:   # passes keep only the probe and invocations
-            assert r.evidence.get("notes", {}).get("host_interface")
+            assert r.evidence.facts.get("notes", {}).get("host_interface")

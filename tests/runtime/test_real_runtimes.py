@@ -59,7 +59,7 @@ def runs() -> dict[str, Run]:
         ctx = RunContext(catalog=catalog, workdir=work, selection=Selection(), jobs=3)
         impl = next(i for i in SUITE.default_implementations(ctx) if i.name == name)
         results = list(SUITE.run(impl, ctx))
-        target = ctx.options["runtime_targets"][name]
+        target = ctx.cache["runtime_targets"][name]
         out[name] = Run(impl, results, work, target.cgroup_parent,
                         _leftovers(work, target.cgroup_parent))
         shutil.rmtree(work, ignore_errors=True)
@@ -103,8 +103,8 @@ def test_failing_cells_carry_evidence_and_clause(run: Run) -> None:
         assert r.clause in catalog.clauses
         assert r.message
         if not r.clause.startswith("harness."):
-            assert r.evidence.get("invocations"), r.case
-            assert r.evidence.get("container_id")
+            assert r.evidence.runs, r.case
+            assert r.evidence.facts.get("container_id")
 
 
 def test_skips_have_reasons(run: Run) -> None:

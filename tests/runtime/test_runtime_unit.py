@@ -162,11 +162,13 @@ def test_worst_verdict_wins_and_unjudged_clause_is_an_error(tmp_path: Path) -> N
     verdicts: list[Verdict] = [ok("fine", "a.b.1"), bad("broken", "x", "y", "", "a.b.1"),
                                ok("fine", "a.b.2")]
     out = {r.clause: r for r in _results(case, target(tmp_path), verdicts,
-                                         ["a.b.1", "a.b.2", "a.b.3"], {"invocations": []}, 0.1)}
+                                         ["a.b.1", "a.b.2", "a.b.3"],
+                                         {"invocations": [{"argv": ["rt"], "exit_code": 1}]},
+                                         0.1)}
     assert out["a.b.1"].outcome is Outcome.FAIL and out["a.b.1"].findings
     assert out["a.b.2"].outcome is Outcome.PASS
     assert out["a.b.3"].outcome is Outcome.ERROR        # nothing observed is never a pass
-    assert "invocations" in out["a.b.1"].evidence
+    assert out["a.b.1"].evidence.runs[0].argv == ["rt"]      # a failure keeps its evidence
 
 
 def test_broke_is_error_not_pass(tmp_path: Path) -> None:

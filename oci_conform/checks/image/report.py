@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from oci_conform.jsonpos import PositionIndex
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
 
@@ -24,6 +25,7 @@ class Report:
     notes: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
     file: str = ""               # the file locations point into, when one is being judged
     text: str = ""               # its text, to turn JSON pointers into line/column
+    _index: PositionIndex | None = field(default=None, repr=False)
 
     def saw(self, clause: str) -> None:
         self.seen[clause] += 1
@@ -54,14 +56,9 @@ class Report:
         where = self.file if file is None else file
         line = column = 0
         if where and self.text and (location == "" or location.startswith("/")):
-            # A missing member has no position: point at the nearest object that holds it.
-            probe = location
-            pos = _position(self.text, probe)
-            while pos is None and probe:
-                probe = probe.rpartition("/")[0]
-                pos = _position(self.text, probe)
-            if pos:
-                line, column = pos
+            if self._index is None or self._index.text is not self.text:
+                self._index = PositionIndex(self.text)
+            line, column = self._index.nearest(location)
         return Finding(message=message, location=location, expected=str(expected),
                        actual=str(actual)[:300], file=where, line=line, column=column)
 
@@ -101,17 +98,6 @@ class Report:
                                   findings=list(findings[:max_findings]),
                                   evidence=dict(evidence or {})))
         return out
-
-
-def _position(text: str, pointer: str) -> tuple[int, int] | None:
-    try:
-        from oci_conform.jsonpos import pointer_position
-    except ImportError:  # the position helper is optional
-        return None
-    try:
-        return pointer_position(text, pointer)
-    except Exception:  # a position is a nicety; never let it break a check
-        return None
 
 
 def pointer(*parts: object) -> str:

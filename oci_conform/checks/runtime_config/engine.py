@@ -45,6 +45,7 @@ from oci_conform.checks.runtime_config.context import (
 )
 from oci_conform.checks.runtime_config.docload import Parsed, Problem
 from oci_conform.checks.runtime_config.obs import Obs
+from oci_conform.jsonpos import PositionIndex
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
 
@@ -182,18 +183,14 @@ def _applicability(catalog: Any, ctx: Ctx) -> Callable[[str], Applicability]:
     return cached
 
 
+@lru_cache(maxsize=8)
+def _positions(text: str) -> PositionIndex:
+    """One position index per document text (a str caches its hash: lookups are cheap)."""
+    return PositionIndex(text)
+
+
 def _position(text: str, pointer: str) -> tuple[int, int]:
-    if not text:
-        return 0, 0
-    from oci_conform.jsonpos import pointer_position
-    here = pointer
-    while True:
-        found = pointer_position(text, here)
-        if found:
-            return found
-        if not here:
-            return 0, 0
-        here = here.rsplit("/", 1)[0]
+    return _positions(text).nearest(pointer) if text else (0, 0)
 
 
 def _finding(obs: Obs, text: str, file: str) -> Finding:

@@ -141,12 +141,12 @@ class RegistrySuite:
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
         pinned = profile_of(impl.spec_version)     # NAME@PROFILE=URL in the matrix
-        options = RunOptions(profile=pinned or str(ctx.options.get("registry_profile", "v1.1")),
-                             read_only=bool(ctx.options.get("registry_read_only", False)),
-                             namespace=str(ctx.options.get("registry_namespace", "")),
+        options = RunOptions(profile=pinned or ctx.registry.profile,
+                             read_only=ctx.registry.read_only,
+                             namespace=ctx.registry.namespace,
                              selection=ctx.selection)
         impl.spec_version = PROFILES.get(options.profile, options.profile)
-        creds = ctx.options.get("registry_credentials")
+        creds = ctx.registry.credentials
         credentials = creds if isinstance(creds, Credentials) else Credentials()
         try:
             endpoint = self._endpoint(impl, ctx, options.profile)
@@ -156,7 +156,7 @@ class RegistrySuite:
             return
         try:
             with RegistryClient(url, credentials=credentials,
-                                verify_tls=not ctx.options.get("registry_insecure")) as client:
+                                verify_tls=not ctx.registry.insecure) as client:
                 problem = preflight(client)
                 if problem:
                     yield from self._all(impl, ctx, Outcome.ERROR, problem)

@@ -147,10 +147,10 @@ class RuntimeSuite:
         build_base_rootfs(base)
         target = RuntimeTarget(name=impl.name, command=cmd, host=self.host(), workdir=work,
                                base_rootfs=base,
-                               timeout=float(ctx.options.get("runtime_timeout", 20.0)))
+                               timeout=ctx.runtime.timeout)
         spec = ctx.catalog.specs.get("runtime-spec")
         discover(target, spec)
-        override = ctx.options.get("runtime_spec_version")
+        override = ctx.spec_versions.get("runtime-spec")
         if override:
             target.spec_version = str(override)
         impl.version = impl.version or target.version
@@ -171,7 +171,7 @@ class RuntimeSuite:
         except (BundleError, CommandError, OSError) as exc:
             yield from _skip_all(chosen, impl, f"cannot prepare: {exc}", Outcome.ERROR)
             return
-        ctx.options.setdefault("runtime_targets", {})[impl.name] = target
+        ctx.cache.setdefault("runtime_targets", {})[impl.name] = target
         ctx.progress(f"[runtime] {impl.name}: {target.command.text()} version "
                      f"{target.version or '?'}, spec {target.spec_claim or '?'} (judged as "
                      f"{target.spec_version or '?'}), {len(chosen)} cases, jobs {ctx.jobs}")
