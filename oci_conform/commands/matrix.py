@@ -77,12 +77,26 @@ def write_reports(folder: Path, results_path: Path, results: object) -> None:
              + ", ".join(n for f, n in REPORT_FILES.items() if f in available) + ")")
 
 
+def reports_problem(value: str) -> str:
+    """'' when the reports folder exists or can be made in an existing folder."""
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        return f"--reports {value}: exists and is not a folder"
+    if not folder.exists() and not folder.parent.is_dir():
+        return f"--reports {value}: folder {str(folder.parent)!r} does not exist"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
+    problem = reports_problem(args.reports)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
     catalog = default_catalog()
     selection = Selection(tuple(args.clause), tuple(args.group), args.text)
     with tempfile.TemporaryDirectory(prefix="oci-conform-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=max(1, args.jobs), progress=progress)
+                         jobs=args.jobs, progress=progress)
         try:
             plan = build_plan(args, ctx)
         except ValueError as exc:
@@ -98,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
             return ExitCode.NOTHING_SELECTED
         results = run_plan(plan, ctx, ["oci-conform", *args.argv])
     folder = Path(args.reports)
+    folder.mkdir(exist_ok=True)
     results_path = folder / "results.json"
     code = emit(results, args)
     save_results(results_path, results)

@@ -22,6 +22,8 @@ from oci_conform.suites import RunContext, Selection
 from oci_conform.suites.base import RegistryOptions
 from oci_conform.suites.registry import PROFILES, SUITE
 
+MAX_SECRET = 64 * 1024          # characters read from stdin for a password or token
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("registry", help="test a registry against the distribution-spec",
@@ -67,12 +69,12 @@ def read_credentials(args: argparse.Namespace, stdin: Any = None) -> Credentials
     if args.password_stdin:
         if not args.username:
             raise ValueError("--password-stdin needs --username")
-        password = stream.readline().rstrip("\r\n")
+        password = stream.readline(MAX_SECRET).rstrip("\r\n")
         if not password:
             raise ValueError("--password-stdin: no password on stdin")
         return Credentials.basic(args.username, password)
     if args.token_stdin:
-        token = stream.readline().strip()
+        token = stream.readline(MAX_SECRET).strip()
         if not token:
             raise ValueError("--token-stdin: no token on stdin")
         return Credentials(username=args.username, token=token)

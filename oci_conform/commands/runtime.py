@@ -9,9 +9,8 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
-from oci_conform.model.results import Implementation, Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, finish, run_plan
+from oci_conform.orchestrate import PlanItem, run_plan
 from oci_conform.suites import RunContext, Selection
 from oci_conform.suites.base import RuntimeOptions
 from oci_conform.suites.runtime import SUITE, select
@@ -63,8 +62,8 @@ def run_cases(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or args.timeout <= 0:
-        print("error: --jobs and --timeout must be positive", file=sys.stderr)
+    if args.timeout <= 0:
+        print(f"error: --timeout {args.timeout}: must be positive", file=sys.stderr)
         return ExitCode.USAGE
     catalog = default_catalog()
     if args.spec_version and args.spec_version not in catalog.specs["runtime-spec"].versions:
@@ -90,21 +89,5 @@ def run_test(args: argparse.Namespace) -> int:
             return ExitCode.USAGE
         results = run_plan([PlanItem(SUITE, impls)], ctx,
                            ["oci-conform", *getattr(args, "argv", [])])
-        _skips_for_missing(results, impls, ctx)
     return emit(results, args)
 
-
-def _skips_for_missing(results: Results, impls: list[Implementation], ctx: RunContext) -> None:
-    """A runtime that is not installed is a column of skips for the selected cases.
-
-    (The orchestrator's generic skips filter by clause only, so a --group or -k selection
-    would leave the column empty.)
-    """
-    seen = {r.implementation for r in results.results}
-    added = False
-    for impl in impls:
-        if not impl.available and impl.name not in seen:
-            results.results.extend(SUITE.run(impl, ctx))
-            added = True
-    if added:
-        finish(results, ctx)

@@ -12,6 +12,12 @@ from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
 
 UNKNOWN_SPEC = "(unknown)"
 
+
+def encode_output(text: str) -> bytes:
+    """The one output encoder: UTF-8, with what UTF-8 cannot hold (a lone surrogate from an
+    undecodable file name or a peer's bytes) written as a backslash escape, never a crash."""
+    return text.encode("utf-8", "backslashreplace")
+
 # Outcomes a reader has to act on, worst first.
 PROBLEMS = (Outcome.ERROR, Outcome.FAIL, Outcome.XPASS)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding, Results
 from oci_conform.report import markdown
-from oci_conform.report._shared import PROBLEMS, clause_info, gist, sorted_results
+from oci_conform.report._shared import PROBLEMS, clause_info, encode_output, gist, sorted_results
 
 FORMAT = "github"
 DESCRIPTION = "GitHub Actions annotations (most severe first, capped)"
@@ -115,6 +115,6 @@ def write_step_summary(results: Results, env: Mapping[str, str] | None = None) -
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(markdown.render(results))
+    with path.open("ab") as handle:
+        handle.write(encode_output(markdown.render(results)))
     return path

@@ -12,6 +12,7 @@ from oci_conform.model.verdict import exit_code
 from oci_conform.report._shared import (
     PROBLEMS,
     clause_info,
+    encode_output,
     gist,
     implementation_names,
     severity_rank,
@@ -78,7 +79,7 @@ class _Budget:
         self.used = 0
 
     def add(self, line: str, reserve: int = RESERVE) -> bool:
-        size = len(line.encode("utf-8")) + 1
+        size = len(encode_output(line)) + 1
         if self.used + size + reserve > self.max_bytes:
             return False
         self.lines.append(line)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from oci_conform.model.outcome import Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
-from oci_conform.report._shared import clause_info, sorted_results
+from oci_conform.report._shared import clause_info, encode_output, sorted_results
 
 FORMAT = "sarif"
 DESCRIPTION = "SARIF 2.1.0 (findings located in files)"
@@ -35,7 +35,7 @@ def sarif_level(level: Level) -> str:
 def fingerprint(clause: str, f: Finding) -> str:
     """A stable hash of what identifies a finding (not its line: lines move when files change)."""
     key = "\0".join((clause, f.file, f.location, f.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(encode_output(key)).hexdigest()
 
 
 def artifact_uri(path: str) -> str:
