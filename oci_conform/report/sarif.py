@@ -41,8 +41,8 @@ def fingerprint(clause: str, f: Finding) -> str:
 def artifact_uri(path: str) -> str:
     """A URI reference for a file: relative paths stay relative, absolute ones become file://."""
     if path.startswith("/"):
-        return "file://" + quote(path)
-    return quote(path)
+        return "file://" + quote(path, errors="backslashreplace")
+    return quote(path, errors="backslashreplace")
 
 
 def _rule(info: ClauseInfo) -> dict[str, Any]:
