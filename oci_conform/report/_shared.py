@@ -11,6 +11,7 @@ from oci_conform.model.outcome import SEVERITY, Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
 
 UNKNOWN_SPEC = "(unknown)"
+BEYOND = "beyond claimed version"
 
 
 def encode_output(text: str) -> bytes:
@@ -100,23 +101,47 @@ def tail(text: str, lines: int = 20, chars: int = 4000) -> str:
     return kept[-chars:]
 
 
-def evidence_summary(r: CaseResult, max_lines: int = 40) -> str:
-    """Findings plus the runtime / HTTP evidence, as plain text for text-only formats."""
-    out: list[str] = []
-    if r.message:
-        out.append(r.message)
-    if r.expectation:
-        out.append(f"expectation: {r.expectation}")
-    for f in r.findings[:20]:
-        out.append("- " + finding_line(f))
-    if len(r.findings) > 20:
-        out.append(f"- ... and {len(r.findings) - 20} more findings")
+def beyond_note(r: CaseResult) -> str:
+    """'' or the marker of a result beyond the version its implementation claims."""
+    return f"{BEYOND} ({r.beyond_claim}); not counted in the exit code" if r.beyond_claim else ""
+
+
+def more_findings(r: CaseResult, shown: int) -> int:
+    """Findings of ``r`` not shown: those past ``shown`` plus those the judging core cut."""
+    return max(len(r.findings) - shown, 0) + r.omitted_findings
+
+
+def evidence_lines(r: CaseResult, max_findings: int = 20, max_exchanges: int = 10) -> list[str]:
+    """Findings, the failing command (argv, exit code, stderr tail) and HTTP exchanges."""
+    out = ["- " + finding_line(f) for f in r.findings[:max_findings]]
+    more = more_findings(r, max_findings)
+    if more:
+        out.append(f"- ... and {more} more findings")
     run = r.evidence.last_run
     if run is not None:
         out.append("command: " + " ".join(run.argv))
-        out.append(f"exit code: {run.exit_code}" + (" (timed out)" if run.timed_out else ""))
+        out.append(f"exit code: {run.exit_code}" + (" (timed out)" if run.timed_out else "")
+                   + (f" ({run.error})" if run.error else ""))
         if run.stderr:
             out.append("stderr (tail):\n" + tail(run.stderr, 10, 2000))
-    for x in r.evidence.exchanges[:10]:
-        out.append(x.line())
+    for x in r.evidence.exchanges[:max_exchanges]:
+        out.append("http: " + x.line())
+    more_x = max(len(r.evidence.exchanges) - max_exchanges, 0) + r.evidence.omitted.get(
+        "exchanges", 0)
+    if more_x:
+        out.append(f"http: ... and {more_x} more exchanges")
+    out.extend("file: " + f.line_text() for f in r.evidence.files[:10])
+    return out
+
+
+def evidence_summary(r: CaseResult, max_lines: int = 40) -> str:
+    """Message, markers, findings and the runtime / HTTP evidence, as plain text."""
+    out: list[str] = []
+    if r.message:
+        out.append(r.message)
+    if r.beyond_claim:
+        out.append(beyond_note(r))
+    if r.expectation:
+        out.append(f"expectation: {r.expectation}")
+    out.extend(evidence_lines(r))
     return "\n".join(out[:max_lines])
