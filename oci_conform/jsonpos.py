@@ -142,6 +142,10 @@ class PositionIndex:
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
+    def pointers(self) -> list[str]:
+        """Every pointer the text holds, in document order."""
+        return list(self._ensure())
+
     def nearest(self, pointer: str) -> tuple[int, int]:
         """The position of ``pointer`` or of its nearest present ancestor; (0, 0) if none.
 
@@ -154,18 +158,6 @@ class PositionIndex:
             if not here:
                 return 0, 0
             here = here.rpartition("/")[0]
-
-
-def pointer_position(text: str, pointer: str) -> tuple[int, int] | None:
-    """(line, column) of the value at ``pointer`` in ``text`` (one lookup; for many lookups
-    in the same text build one ``PositionIndex``)."""
-    return PositionIndex(text).position(pointer)
-
-
-def all_positions(text: str) -> dict[str, tuple[int, int]]:
-    """Every pointer in ``text`` with its (line, column); {} when the text is not JSON."""
-    index = PositionIndex(text)
-    return {p: pos for p in index._ensure() if (pos := index.position(p))}
 
 
 _NEXT_TOKEN = re.compile(r'["\[\]{}]')

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from oci_conform.model.outcome import Outcome, worst
-from oci_conform.model.results import CaseResult, Results
-
+from oci_conform.model.results import Results
 
 _NOT_JUDGED = (Outcome.SKIP, Outcome.NA)
 _PASSED = (Outcome.PASS, Outcome.XFAIL)
@@ -92,16 +91,9 @@ def per_implementation(results: Results) -> dict[str, Tally]:
     return tally_by(results, lambda _c, impl: impl)
 
 
-def per_spec(results: Results) -> dict[str, Tally]:
-    return tally_by(results, lambda c, _i: results.clauses[c].spec if c in results.clauses else "?")
-
-
 def per_document(results: Results) -> dict[str, Tally]:
     def doc(c: str, _i: str) -> str:
         info = results.clauses.get(c)
         return f"{info.spec}/{info.document}" if info else "?"
     return tally_by(results, doc)
 
-
-def cases_for(results: Results, clause: str, implementation: str) -> Iterable[CaseResult]:
-    return (r for r in results.results if r.clause == clause and r.implementation == implementation)

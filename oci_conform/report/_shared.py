@@ -32,10 +32,6 @@ def clause_info(results: Results, clause: str) -> ClauseInfo:
                       summary="(clause not described in these results)", link="")
 
 
-def is_known(results: Results, clause: str) -> bool:
-    return clause in results.clauses
-
-
 def clause_sort_key(results: Results, clause: str) -> tuple[int, str, str, str]:
     info = results.clauses.get(clause)
     if info is None:
