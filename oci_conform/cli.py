@@ -52,7 +52,7 @@ def build_parser(only: str | None = None) -> Parser:
     return parser
 
 
-def _dispatch(args_list: list[str]) -> int:
+def _dispatch(args_list: list[str], debug: bool) -> int:
     first = args_list[0] if args_list and not args_list[0].startswith("-") else None
     parser = build_parser(only=first)
     args = parser.parse_args(args_list)
@@ -60,6 +60,7 @@ def _dispatch(args_list: list[str]) -> int:
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
     args.argv = args_list
+    args.debug = debug
     check_inputs(args)
     return int(args.func(args))
 
@@ -75,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = DEBUG_FLAG in given
     args_list = [a for a in given if a != DEBUG_FLAG]
     try:
-        return _dispatch(args_list)
+        return _dispatch(args_list, debug)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE

@@ -50,8 +50,11 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
             count += 1
     except Exception as exc:  # a suite bug must not lose the other columns
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        results.harness_errors.append(f"suite {suite.name} on {impl.name} stopped: {detail}")
-        ctx.progress(traceback.format_exc())
+        problem = f"suite {suite.name} on {impl.name} stopped: {detail}"
+        results.harness_errors.append(problem)
+        ctx.progress(traceback.format_exc() if ctx.debug else
+                     f"[{suite.name}] {impl.name}: harness error: {detail} (--debug shows the "
+                     "traceback)")
     ctx.progress(f"[{suite.name}] {impl.name}: {count} outcomes")
 
 

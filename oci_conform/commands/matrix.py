@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     selection = Selection(tuple(args.clause), tuple(args.group), args.text)
     with tempfile.TemporaryDirectory(prefix="oci-conform-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=args.jobs, progress=progress)
+                         jobs=args.jobs, progress=progress, debug=getattr(args, "debug", False))
         try:
             plan = build_plan(args, ctx)
         except ValueError as exc:

@@ -121,7 +121,7 @@ def run_test(args: argparse.Namespace) -> int:
     version = PROFILES[args.profile]
     with tempfile.TemporaryDirectory(prefix="oci-conform-registry-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         progress=progress,
+                         progress=progress, debug=getattr(args, "debug", False),
                          registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
                                                   namespace=args.namespace,
                                                   credentials=credentials,

@@ -77,7 +77,7 @@ def run_test(args: argparse.Namespace) -> int:
         return ExitCode.NOTHING_SELECTED
     with tempfile.TemporaryDirectory(prefix="oci-conform-rt-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=args.jobs, progress=progress,
+                         jobs=args.jobs, progress=progress, debug=getattr(args, "debug", False),
                          runtime=RuntimeOptions(timeout=args.timeout),
                          spec_versions={"runtime-spec": args.spec_version}
                          if args.spec_version else {})

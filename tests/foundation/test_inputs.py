@@ -86,3 +86,35 @@ def test_a_harness_crash_is_one_line_and_exit_3(tmp_path: Path, monkeypatch: pyt
     assert ("Traceback" in err) is debug
     if not debug:
         assert len(err.strip().splitlines()) == 1
+
+
+class _CrashingSuite:
+    """FAULT INJECTION: a suite with a bug (no real suite crashes on demand)."""
+
+    name, kind, option, help = "crashing", "runtime", "--crashing", "a broken suite"
+
+    def clause_ids(self) -> frozenset[str]:
+        return frozenset({"rt.runtime.state.1"})
+
+    def run(self, impl, ctx):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("bug in a suite")
+        yield
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_suite_crash_is_a_harness_error_of_one_line(tmp_path: Path, debug: bool) -> None:
+    from oci_conform.catalog.loader import default_catalog
+    from oci_conform.model.results import Implementation
+    from oci_conform.model.verdict import ExitCode, exit_code
+    from oci_conform.orchestrate import PlanItem, run_plan
+    from oci_conform.suites.base import RunContext
+    said: list[str] = []
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path, progress=said.append,
+                     debug=debug)
+    impl = Implementation("x", "runtime", "x")
+    results = run_plan([PlanItem(_CrashingSuite(), [impl])], ctx)   # type: ignore[list-item]
+    assert results.harness_errors == [
+        "suite crashing on x stopped: ZeroDivisionError: bug in a suite"]
+    assert exit_code(results) is ExitCode.HARNESS_ERROR
+    crash = [s for s in said if "ZeroDivisionError" in s]
+    assert len(crash) == 1 and ("Traceback" in crash[0]) is debug
