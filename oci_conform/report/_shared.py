@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from oci_conform.model.evidence import ProcessRun
 from oci_conform.model.outcome import SEVERITY, Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
 
@@ -80,14 +81,19 @@ def finding_line(f: Finding) -> str:
     return text
 
 
+def bounded(text: str, limit: int = 2000) -> str:
+    """``text`` cut to ``limit`` characters (marked when cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def gist(r: CaseResult) -> str:
     """The one-line reason of a result: its message, else its first finding, else the outcome."""
     if r.message:
-        return r.message
+        return bounded(r.message, 1000)
     if r.findings:
-        return r.findings[0].message
+        return bounded(r.findings[0].message, 1000)
     if r.expectation:
-        return r.expectation
+        return bounded(r.expectation, 1000)
     return r.outcome.value
 
 
@@ -107,26 +113,31 @@ def more_findings(r: CaseResult, shown: int) -> int:
     return max(len(r.findings) - shown, 0) + r.omitted_findings
 
 
+def command_line(run: ProcessRun, limit: int = 2000) -> str:
+    """The argv of a run on one line, bounded (an argv can be anything a case built)."""
+    return bounded(" ".join(run.argv), limit)
+
+
 def evidence_lines(r: CaseResult, max_findings: int = 20, max_exchanges: int = 10) -> list[str]:
     """Findings, the failing command (argv, exit code, stderr tail) and HTTP exchanges."""
-    out = ["- " + finding_line(f) for f in r.findings[:max_findings]]
+    out = ["- " + bounded(finding_line(f)) for f in r.findings[:max_findings]]
     more = more_findings(r, max_findings)
     if more:
         out.append(f"- ... and {more} more findings")
     run = r.evidence.last_run
     if run is not None:
-        out.append("command: " + " ".join(run.argv))
+        out.append("command: " + command_line(run))
         out.append(f"exit code: {run.exit_code}" + (" (timed out)" if run.timed_out else "")
                    + (f" ({run.error})" if run.error else ""))
         if run.stderr:
             out.append("stderr (tail):\n" + tail(run.stderr, 10, 2000))
     for x in r.evidence.exchanges[:max_exchanges]:
-        out.append("http: " + x.line())
+        out.append("http: " + bounded(x.line(), 1000))
     more_x = max(len(r.evidence.exchanges) - max_exchanges, 0) + r.evidence.omitted.get(
         "exchanges", 0)
     if more_x:
         out.append(f"http: ... and {more_x} more exchanges")
-    out.extend("file: " + f.line_text() for f in r.evidence.files[:10])
+    out.extend("file: " + bounded(f.line_text(), 1000) for f in r.evidence.files[:10])
     return out
 
 

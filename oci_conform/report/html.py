@@ -100,7 +100,7 @@ def _evidence(ev: Evidence) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     run = ev.last_run
     if run is not None:
-        shown["argv"] = [str(a) for a in run.argv][:200]
+        shown["argv"] = [_cut(str(a), 500) for a in run.argv[:200]]
         shown["exit_code"] = run.exit_code
         for key in ("stdout", "stderr"):
             if getattr(run, key):

@@ -18,7 +18,9 @@ from oci_conform.model.results import CaseResult, Results
 from oci_conform.report._shared import (
     BEYOND,
     beyond_note,
+    bounded,
     clause_info,
+    command_line,
     finding_line,
     gist,
     implementation_names,
@@ -60,23 +62,25 @@ def _yaml_block(results: Results, cases: list[CaseResult], outcome: Outcome) -> 
         lines.append(f"  - outcome: {_yaml_value(r.outcome.value)}")
         for key in ("case", "message", "expectation"):
             if getattr(r, key):
-                lines.append(f"    {key}: {_yaml_value(getattr(r, key))}")
+                lines.append(f"    {key}: {_yaml_value(bounded(getattr(r, key)))}")
         if r.beyond_claim:
             lines.append(f"    beyond_claim: {_yaml_value(beyond_note(r))}")
         if r.findings:
             lines.append("    findings:")
-            lines.extend(f"      - {_yaml_value(finding_line(f))}" for f in r.findings[:20])
+            lines.extend(f"      - {_yaml_value(bounded(finding_line(f)))}"
+                         for f in r.findings[:20])
             if more_findings(r, 20):
                 lines.append(f"      - {_yaml_value(f'... and {more_findings(r, 20)} more')}")
         run = r.evidence.last_run
         if run is not None:
-            lines.append(f"    command: {_yaml_value(' '.join(run.argv))}")
+            lines.append(f"    command: {_yaml_value(command_line(run))}")
             lines.append(f"    exit_code: {_yaml_value(run.exit_code)}")
             if run.stderr:
                 lines.append(f"    stderr: {_yaml_value(tail(run.stderr, 10, 2000))}")
         if r.evidence.exchanges:
             lines.append("    http:")
-            lines.extend(f"      - {_yaml_value(x.line())}" for x in r.evidence.exchanges[:10])
+            lines.extend(f"      - {_yaml_value(bounded(x.line(), 1000))}"
+                         for x in r.evidence.exchanges[:10])
     lines.append("...")
     return lines
 
