@@ -129,9 +129,15 @@ def write_output(text: str, path: str | Path | None) -> None:
     if path:
         write_text_atomic(Path(path), text)
         return
+    data = encode_output(text)
     sys.stdout.flush()
-    sys.stdout.buffer.write(encode_output(text))
-    sys.stdout.buffer.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:                  # a text-only stream (redirected in-process)
+        sys.stdout.write(data.decode("utf-8"))
+        sys.stdout.flush()
+        return
+    buffer.write(data)
+    buffer.flush()
 
 
 def save_results(path: Path, results: Results) -> None:

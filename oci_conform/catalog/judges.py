@@ -62,6 +62,8 @@ DOC_BY_SUITE = {
     "config-generators": "config.md", "features-documents": "config.md",
 }
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
+# Docs about the tool as a whole: they name clause ids only as examples, so never answer.
+GENERAL_DOCS = frozenset({"architecture.md", "catalog-counting.md", "reports.md"})
 
 
 def _fallback_ids(provider: Provider, module: ModuleType) -> frozenset[str]:
@@ -145,8 +147,16 @@ def _slug(heading: str) -> str:
     return text.replace(" ", "-")
 
 
-@cache
 def _doc_sections(path: Path) -> tuple[tuple[str, str], ...]:
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return ()
+    return _sections_of(path, stamp)
+
+
+@cache
+def _sections_of(path: Path, _stamp: int) -> tuple[tuple[str, str], ...]:
     """(anchor, text) of each section of one doc (fenced code kept with its section)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()[:20000]
@@ -165,10 +175,10 @@ def _doc_sections(path: Path) -> tuple[tuple[str, str], ...]:
     return tuple((anchor, "\n".join(body)) for anchor, body in sections)
 
 
-@cache
 def _doc_names(docs: Path) -> tuple[str, ...]:
     try:
-        return tuple(sorted(p.name for p in docs.glob("*.md") if p.is_file()))
+        return tuple(sorted(p.name for p in docs.glob("*.md")
+                            if p.is_file() and p.name not in GENERAL_DOCS))
     except OSError:
         return ()
 
@@ -178,13 +188,15 @@ def _mentions(text: str, word: str) -> bool:
 
 
 def doc_section(clause: str, decl: Declaration, docs: Path = DOCS_DIR) -> str:
-    """The docs section that mentions the clause id, else the case name, else the suite's doc."""
+    """The docs section that mentions the clause id, else the case name (the suite's own doc
+    searched first), else the suite's doc."""
     case = decl.name.split(":", 1)[-1]
     words = (clause, case) if len(case) >= 6 and decl.where != UNDECLARED else (clause,)
+    own = DOC_BY_SUITE.get(decl.suite, "")
+    names = sorted(_doc_names(docs), key=lambda n: n != own)     # the suite's own doc first
     for word in words:
-        for name in _doc_names(docs):
+        for name in names:
             for anchor, text in _doc_sections(docs / name):
                 if _mentions(text, word):
                     return f"docs/{name}" + (f"#{anchor}" if anchor else "")
-    doc = DOC_BY_SUITE.get(decl.suite)
-    return f"docs/{doc}" if doc else ""
+    return f"docs/{own}" if own else ""

@@ -101,6 +101,14 @@ def test_doc_section_finds_the_heading_that_mentions_the_id_or_case(tmp_path: Pa
     assert doc_section("rt.runtime.kill.1", kill, tmp_path) == "docs/runtime.md#runtime"
     assert doc_section("rt.runtime.delete.22", Declaration("y", "m:f", (), "registry"),
                        tmp_path) == "docs/registry.md"
+    (tmp_path / "architecture.md").write_text("# Path\n\nrt.runtime.delete.2 as an example\n",
+                                              encoding="utf-8")        # general: never asked
+    (tmp_path / "config.md").write_text("# Config\n\n## Bundles\n\nrt.runtime.delete.2\n",
+                                        encoding="utf-8")
+    assert doc_section("rt.runtime.delete.2", delete, tmp_path) \
+        == "docs/runtime.md#deleting-a-container"          # the suite's own doc first
+    assert doc_section("rt.runtime.delete.2", Declaration("z", "m:f", (), "image"),
+                       tmp_path) == "docs/config.md#bundles"
 
 
 def _where(*ids: str) -> dict:
