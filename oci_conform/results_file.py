@@ -20,8 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from oci_conform.drivers.files import UnsafePath, read_regular
 from oci_conform.jsonpos import depth_exceeds
 from oci_conform.model.results import Results
@@ -38,7 +36,9 @@ class ResultsFileError(ValueError):
 
 
 @lru_cache(maxsize=1)
-def results_validator() -> jsonschema.protocols.Validator:
+def results_validator() -> Any:
+    """The schema's validator (jsonschema is imported here: writers never pay for it)."""
+    import jsonschema
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)

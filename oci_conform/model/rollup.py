@@ -5,10 +5,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from oci_conform.model.judging import NOT_JUDGED
 from oci_conform.model.outcome import Outcome, worst
 from oci_conform.model.results import Results
 
-_NOT_JUDGED = (Outcome.SKIP, Outcome.NA)
+_NOT_JUDGED = frozenset(NOT_JUDGED.values())       # skip and n/a, from the judging core
 _PASSED = (Outcome.PASS, Outcome.XFAIL)
 
 
