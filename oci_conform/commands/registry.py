@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from oci_conform.catalog.loader import default_catalog
@@ -17,8 +15,8 @@ from oci_conform.commands.common import (
 from oci_conform.drivers.registry_http import REDACTED, Credentials
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, run_plan
-from oci_conform.suites import RunContext, Selection
+from oci_conform.orchestrate import RunRequest, SuiteRequest, execute
+from oci_conform.suites import Selection
 from oci_conform.suites.base import RegistryOptions
 from oci_conform.suites.registry import PROFILES, SUITE
 
@@ -119,14 +117,13 @@ def run_test(args: argparse.Namespace) -> int:
     catalog = default_catalog()
     selection = Selection(tuple(args.clause), tuple(args.group), args.text)
     version = PROFILES[args.profile]
-    with tempfile.TemporaryDirectory(prefix="oci-conform-registry-") as tmp:
-        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         progress=progress, debug=getattr(args, "debug", False),
-                         registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
-                                                  namespace=args.namespace,
-                                                  credentials=credentials,
-                                                  insecure=args.insecure),
-                         spec_versions={"distribution-spec": version})
-        results = run_plan([PlanItem(SUITE, [impl])], ctx, ["oci-conform", *args.argv])
+    request = RunRequest(
+        (SuiteRequest(SUITE, (impl,)),), selection,
+        spec_versions={"distribution-spec": version},
+        registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
+                                 namespace=args.namespace, credentials=credentials,
+                                 insecure=args.insecure),
+        command=("oci-conform", *args.argv), debug=getattr(args, "debug", False))
+    results = execute(request, catalog, progress)
     results = scrub_results(results, credentials.secrets())
     return emit(results, args)

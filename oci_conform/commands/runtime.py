@@ -4,14 +4,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, run_plan
-from oci_conform.suites import RunContext, Selection
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
+from oci_conform.suites import Selection
 from oci_conform.suites.base import RuntimeOptions
 from oci_conform.suites.runtime import SUITE, select
 
@@ -75,19 +73,20 @@ def run_test(args: argparse.Namespace) -> int:
     if not select(SUITE.cases(), selection):
         print("error: nothing selected: no case matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
-    with tempfile.TemporaryDirectory(prefix="oci-conform-rt-") as tmp:
-        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=args.jobs, progress=progress, debug=getattr(args, "debug", False),
-                         runtime=RuntimeOptions(timeout=args.timeout),
-                         spec_versions={"runtime-spec": args.spec_version}
-                         if args.spec_version else {})
-        try:
-            impls = [SUITE.parse_implementation(t) for t in args.runtime] \
-                or SUITE.default_implementations(ctx)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return ExitCode.USAGE
-        results = run_plan([PlanItem(SUITE, impls)], ctx,
-                           ["oci-conform", *getattr(args, "argv", [])])
+    try:
+        given = tuple(SUITE.parse_implementation(t) for t in args.runtime)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    request = RunRequest(
+        (SuiteRequest(SUITE, given),), selection, jobs=args.jobs,
+        spec_versions={"runtime-spec": args.spec_version} if args.spec_version else {},
+        runtime=RuntimeOptions(timeout=args.timeout),
+        command=("oci-conform", *getattr(args, "argv", [])), debug=getattr(args, "debug", False))
+    try:
+        results = execute(request, catalog, progress)
+    except NothingSelected as exc:
+        print(f"error: nothing selected: {exc}", file=sys.stderr)
+        return ExitCode.NOTHING_SELECTED
     return emit(results, args)
 
