@@ -115,7 +115,8 @@ def run_merge(args: argparse.Namespace) -> int:
 
 def _rows(changes: list[Change]) -> list[list[str]]:
     return [[c.clause, c.implementation, c.old.value if c.old else "-",
-             c.new.value if c.new else "-"] for c in changes]
+             (c.new.value if c.new else "-") + (" † beyond claimed version" if c.beyond_claim
+                                                 else "")] for c in changes]
 
 
 def diff_text(d: Diff) -> str:

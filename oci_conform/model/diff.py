@@ -3,7 +3,8 @@
 A cell is (clause, implementation) with the worst outcome of its cases. Outcomes fall in
 three classes: *bad* (fail, error, xpass), *good* (pass, xfail) and *not judged* (skip, n/a).
 
-- regression: the cell exists in both and goes from not bad to bad;
+- regression: the cell exists in both and goes from not bad to bad (a new outcome beyond the
+  version the implementation claims is only a change: it is kept out of exit codes);
 - fix: from bad to good;
 - changed: any other change of outcome (fail -> error, pass -> skip, ...);
 - new / removed clauses: clause ids present in only one of the two;
@@ -16,7 +17,7 @@ from typing import Any
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import Results
-from oci_conform.model.rollup import cell_outcomes
+from oci_conform.model.rollup import beyond_cells, cell_outcomes
 
 BAD = frozenset({Outcome.FAIL, Outcome.ERROR, Outcome.XPASS})
 GOOD = frozenset({Outcome.PASS, Outcome.XFAIL})
@@ -28,11 +29,15 @@ class Change:
     implementation: str
     old: Outcome | None
     new: Outcome | None
+    beyond_claim: bool = False       # the new cell is beyond the version claimed
 
     def to_dict(self) -> dict[str, Any]:
-        return {"clause": self.clause, "implementation": self.implementation,
-                "old": self.old.value if self.old else None,
-                "new": self.new.value if self.new else None}
+        data: dict[str, Any] = {"clause": self.clause, "implementation": self.implementation,
+                                "old": self.old.value if self.old else None,
+                                "new": self.new.value if self.new else None}
+        if self.beyond_claim:
+            data["beyond_claim"] = True
+        return data
 
 
 @dataclass
@@ -68,7 +73,7 @@ def _classify(change: Change, diff: Diff) -> None:
     assert old is not None and new is not None
     if old is new:
         diff.unchanged += 1
-    elif new in BAD and old not in BAD:
+    elif new in BAD and old not in BAD and not change.beyond_claim:
         diff.regressions.append(change)
     elif old in BAD and new in GOOD:
         diff.fixes.append(change)
@@ -78,6 +83,7 @@ def _classify(change: Change, diff: Diff) -> None:
 
 def diff(old: Results, new: Results) -> Diff:
     before, after = cell_outcomes(old), cell_outcomes(new)
+    beyond = beyond_cells(new)
     old_clauses = {c for c, _ in before} | set(old.clauses)
     new_clauses = {c for c, _ in after} | set(new.clauses)
     old_impls = {i for _, i in before} | {i.name for i in old.implementations}
@@ -87,7 +93,7 @@ def diff(old: Results, new: Results) -> Diff:
                   new_implementations=sorted(new_impls - old_impls),
                   removed_implementations=sorted(old_impls - new_impls))
     for key in sorted(set(before) | set(after)):
-        change = Change(key[0], key[1], before.get(key), after.get(key))
+        change = Change(key[0], key[1], before.get(key), after.get(key), key in beyond)
         if change.old is not None and change.new is not None:
             _classify(change, result)
         elif change.new is not None and key[0] in old_clauses:

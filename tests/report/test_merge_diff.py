@@ -208,3 +208,13 @@ def test_render_under_github_actions(files: tuple[Path, Path], tmp_path: Path,
     out = capsys.readouterr().out
     assert out.startswith("::error ") and "::warning file=bundle/config.json,line=7,col=12" in out
     assert "| runc | 1.1.5 |" in summary.read_text()
+
+
+def test_a_new_failure_beyond_the_claimed_version_is_a_change_not_a_regression() -> None:
+    old = _run("2026-11-29T10:10:00Z", RUNC, ("c.1", Outcome.PASS, "k"), ("c.2", Outcome.PASS, "k"))
+    new = _run("2026-11-29T10:20:00Z", RUNC, ("c.1", Outcome.FAIL, "k"), ("c.2", Outcome.FAIL, "k"))
+    new.results[0].beyond_claim = "since 1.2.0; runc claims 1.0.2"
+    d = diff(old, new)
+    assert [c.clause for c in d.regressions] == ["c.2"]
+    assert [(c.clause, c.beyond_claim) for c in d.changed] == [("c.1", True)]
+    assert d.to_dict()["changed"][0]["beyond_claim"] is True
