@@ -7,6 +7,7 @@ main-branch features (digest-algorithm on upload, tag parameters on manifest pus
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oci_conform.reference.registry import errors
-from oci_conform.reference.registry.auth import Authenticator, Grant
+from oci_conform.reference.registry.auth import CATALOG_SCOPE, Authenticator, Grant
 from oci_conform.reference.registry.errors import ApiError
 from oci_conform.reference.registry.grammar import (
     ALGORITHMS,
@@ -32,10 +33,13 @@ from oci_conform.reference.registry.manifests import (
     ManifestFacts,
     parse_manifest,
 )
+from oci_conform.reference.registry.paging import page_size, paginate
 from oci_conform.reference.registry.storage import Storage, Upload
+from oci_conform.reference.registry.token_endpoint import answer_token
 
 PROFILES = ("v1.0", "v1.1", "dev")
 MAX_TAGS_PER_PUSH = 32
+CATALOG_PAGE = 1000          # catalog entries per page when the client names no n
 
 
 class Body:
@@ -44,11 +48,11 @@ class Body:
     def __init__(self, chunks: Callable[[], Iterator[bytes]], length: int | None):
         self._chunks = chunks
         self.length = length       # None when chunked / unknown
-        self.consumed = False
+        self.consumed = False      # read to its end: the connection may carry another request
 
     def chunks(self) -> Iterator[bytes]:
+        yield from self._chunks()
         self.consumed = True
-        return self._chunks()
 
     def read_all(self, limit: int) -> bytes | None:
         """All of the body, or None when it is longer than ``limit``."""
@@ -142,6 +146,11 @@ class RegistryApi:
         if path in ("/v2", "/v2/"):
             self._authorize(req, "", "pull", base=True)
             return _json(200, {})
+        if path == "/v2/_catalog":
+            if req.method not in ("GET", "HEAD"):
+                raise errors.unsupported(f"{req.method} is not supported on the catalog")
+            self._authorize_catalog(req)
+            return self._catalog_get(req)
         for kind, pattern in _ROUTES:
             m = pattern.match(path)
             if m:
@@ -172,17 +181,19 @@ class RegistryApi:
         return grant
 
     def _token(self, req: Request) -> Response:
-        if not self.auth.config.token_realm:
-            raise ApiError(404, "UNSUPPORTED", "this registry issues no tokens")
-        user = ""
-        if req.header("Authorization"):
-            found = self.auth.basic_user(req.header("Authorization"))
-            if found is None:
-                raise ApiError(401, "UNAUTHORIZED", "bad credentials",
-                               headers={"WWW-Authenticate": 'Basic realm="oci-conform-token"'})
-            user = found
-        token = self.auth.issue_token(user, req.query.get("scope", []))
-        return _json(200, {"token": token, "access_token": token, "expires_in": 300})
+        status, headers, body = answer_token(self.auth, req.method, req.query, req.header,
+                                             req.body.read_all)
+        return Response(status, headers, body)
+
+    def _authorize_catalog(self, req: Request) -> None:
+        grant = self.auth.grant(req.header("Authorization"))
+        if grant is not None and grant.allows_catalog():
+            return
+        if grant is not None and grant.user and not self.auth.config.token_realm:
+            raise ApiError(403, "DENIED", "access to the resource is denied")
+        raise ApiError(401, "UNAUTHORIZED", "authentication required",
+                       headers={"WWW-Authenticate": self.auth.challenge(
+                           "", "", scope=CATALOG_SCOPE)})
 
     # ---- helpers ----------------------------------------------------------------
     def _digest(self, text: str) -> Digest:
@@ -192,17 +203,17 @@ class RegistryApi:
         return digest
 
     def _resolve(self, name: str, ref: str) -> tuple[Digest, str]:
-        """The manifest digest and media type a tag or digest names in ``name``."""
+        """The manifest digest and media type a tag or digest names in ``name``. A
+        reference that cannot name anything (malformed tag or digest, unsupported
+        algorithm) names nothing here: 404 MANIFEST_UNKNOWN, as for an absent one."""
         if ":" in ref:
-            digest = self._digest(ref)
+            found = parse_digest(ref)
         else:
-            if not valid_tag(ref):
-                raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
-            target = self.storage.resolve_tag(name, ref)
-            tagged = parse_digest(target) if target else None
-            if tagged is None:
-                raise errors.manifest_unknown(ref)
-            digest = tagged
+            target = self.storage.resolve_tag(name, ref) if valid_tag(ref) else None
+            found = parse_digest(target) if target else None
+        if found is None:
+            raise errors.manifest_unknown(ref)
+        digest = found
         media_type = self.storage.manifest_media_type(name, digest)
         if media_type is None or self.storage.blob_size(digest) is None:
             raise errors.manifest_unknown(ref)
@@ -283,12 +294,11 @@ class RegistryApi:
     def _manifest_delete(self, req: Request, name: str, ref: str) -> Response:
         self._require_repo(name)
         if ":" not in ref:
-            if not valid_tag(ref):
-                raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
-            if not self.storage.delete_tag(name, ref):
+            if not (valid_tag(ref) and self.storage.delete_tag(name, ref)):
                 raise errors.manifest_unknown(ref)
             return Response(202)
-        if not self.storage.delete_manifest(name, self._digest(ref)):
+        digest = parse_digest(ref)
+        if digest is None or not self.storage.delete_manifest(name, digest):
             raise errors.manifest_unknown(ref)
         return Response(202)
 
@@ -351,7 +361,12 @@ class RegistryApi:
         session = self.storage.start_upload(name, expected.algorithm if expected else algorithm)
         if expected is None:
             return Response(202, self._upload_headers(name, session))
-        return self._finish(req, name, session, expected)
+        with session.lock:
+            try:
+                return self._finish(req, name, session, expected)
+            finally:
+                if not session.closed:      # a single-POST upload leaves no session behind
+                    self.storage.cancel_upload(session)
 
     def _try_mount(self, name: str, mount: str, source: str | None,
                    grant: Grant | None) -> Response | None:
@@ -373,9 +388,29 @@ class RegistryApi:
 
     def _session(self, name: str, upload: str) -> Upload:
         session = self.storage.get_upload(name, upload)
-        if session is None:
+        if session is None or session.closed:
             raise errors.upload_unknown(upload)
         return session
+
+    @contextlib.contextmanager
+    def _holding(self, name: str, upload: str) -> Iterator[Upload]:
+        """The session, locked; a request that waited while another closed it gets 404."""
+        session = self._session(name, upload)
+        with session.lock:
+            if session.closed:
+                raise errors.upload_unknown(upload)
+            yield session
+
+    def _append(self, req: Request, session: Upload) -> None:
+        """Append the request body (all or nothing); a full disk is a 507 that says where
+        the session still stands."""
+        try:
+            self.storage.append(session, req.body.chunks())
+        except OSError as exc:
+            if not errors.is_no_space(exc):
+                raise
+            raise errors.storage_full("BLOB_UPLOAD_INVALID", {"offset": session.offset},
+                                      dict(self._upload_headers(session.repo, session))) from None
 
     def _upload_get(self, req: Request, name: str, upload: str) -> Response:
         session = self._session(name, upload)
@@ -402,54 +437,50 @@ class RegistryApi:
         return self._upload_headers(session.repo, session)
 
     def _upload_patch(self, req: Request, name: str, upload: str) -> Response:
-        session = self._session(name, upload)
-        with session.lock:
+        with self._holding(name, upload) as session:
             self._check_range(req, session)
-            self.storage.append(session, req.body.chunks())
+            self._append(req, session)
             return Response(202, self._upload_headers(name, session))
 
     def _upload_put(self, req: Request, name: str, upload: str) -> Response:
-        session = self._session(name, upload)
+        self._session(name, upload)
         digest_param = req.param("digest")
         if digest_param is None:
             raise errors.digest_invalid("the closing PUT needs a digest parameter")
         expected = self._digest(digest_param)
-        return self._finish(req, name, session, expected)
+        with self._holding(name, upload) as session:
+            return self._finish(req, name, session, expected)
 
     def _finish(self, req: Request, name: str, session: Upload, expected: Digest) -> Response:
-        with session.lock:
-            self._check_range(req, session)
-            self.storage.append(session, req.body.chunks())
-            if not self.storage.commit_upload(session, expected):
-                self.storage.cancel_upload(session)
-                raise errors.digest_invalid("content does not match the digest", str(expected))
+        """Close a session the caller holds the lock of: last chunk, verify, commit."""
+        self._check_range(req, session)
+        self._append(req, session)
+        if not self.storage.commit_upload(session, expected):
+            self.storage.cancel_upload(session)
+            raise errors.digest_invalid("content does not match the digest", str(expected))
         return Response(201, [("Location", f"/v2/{name}/blobs/{expected}"),
                               ("Docker-Content-Digest", str(expected))])
 
     def _upload_delete(self, req: Request, name: str, upload: str) -> Response:
-        session = self._session(name, upload)
-        with session.lock:
+        with self._holding(name, upload) as session:
             self.storage.cancel_upload(session)
         return Response(204)
 
     # ---- discovery ----------------------------------------------------------------------
     def _tags_get(self, req: Request, name: str) -> Response:
         self._require_repo(name)
-        tags = sorted(self.storage.tags(name), key=_lexical)
-        last = req.param("last")
-        if last is not None:
-            tags = [t for t in tags if _lexical(t) > _lexical(last)]
-        headers: list[tuple[str, str]] = []
-        n_text = req.param("n")
-        if n_text is not None:
-            if not n_text.isdigit():
-                raise ApiError(400, "UNSUPPORTED", "n must be a non-negative integer")
-            n = int(n_text)
-            if n < len(tags) and n > 0:
-                headers.append(("Link", f'</v2/{name}/tags/list?n={n}&last={tags[n - 1]}>; '
-                                        'rel="next"'))
-            tags = tags[:n]
+        n = page_size(req.param("n"))
+        tags, headers = paginate(sorted(self.storage.tags(name), key=_lexical), n,
+                                 req.param("last"), _lexical,
+                                 lambda size, last: f"/v2/{name}/tags/list?n={size}&last={last}")
         return _json(200, {"name": name, "tags": tags}, headers)
+
+    def _catalog_get(self, req: Request) -> Response:
+        n = page_size(req.param("n"))
+        names, headers = paginate(self.storage.repositories(), n, req.param("last"), str,
+                                  lambda size, last: f"/v2/_catalog?n={size}&last={last}",
+                                  default=CATALOG_PAGE)
+        return _json(200, {"repositories": names}, headers)
 
     def _referrers_get(self, req: Request, name: str, digest: str) -> Response:
         if not self.referrers_enabled:

@@ -10,58 +10,33 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, cast
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, BinaryIO, cast
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from oci_conform.reference.registry.api import Body, RegistryApi, Request, Response
+from oci_conform.reference.registry.api import (
+    Body,
+    RegistryApi,
+    Request,
+    Response,
+    error_response,
+)
 from oci_conform.reference.registry.auth import AuthConfig, Authenticator, load_htpasswd
-from oci_conform.reference.registry.errors import ApiError
+from oci_conform.reference.registry.bodies import BadBody, body_framing
+from oci_conform.reference.registry.errors import (
+    ApiError,
+    internal_error,
+    is_no_space,
+    storage_full,
+)
 from oci_conform.reference.registry.storage import Storage
 
-READ_CHUNK = 1 << 20
 IDLE_TIMEOUT = 60.0
-
-
-class BadBody(Exception):
-    """The request body is not what its headers say (bad chunk framing, early end)."""
-
-
-def _chunked(rfile) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    while True:
-        line = rfile.readline(1024)
-        if not line:
-            raise BadBody("connection closed inside a chunked body")
-        try:
-            size = int(line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise BadBody("malformed chunk size") from None
-        if size == 0:
-            while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                pass
-            return
-        remaining = size
-        while remaining:
-            data = rfile.read(min(remaining, READ_CHUNK))
-            if not data:
-                raise BadBody("connection closed inside a chunk")
-            remaining -= len(data)
-            yield data
-        rfile.readline(1024)
-
-
-def _sized(rfile, length: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    remaining = length
-    while remaining:
-        data = rfile.read(min(remaining, READ_CHUNK))
-        if not data:
-            raise BadBody("connection closed before Content-Length bytes arrived")
-        remaining -= len(data)
-        yield data
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -80,42 +55,80 @@ class Handler(BaseHTTPRequestHandler):
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
 
+    def log_fault(self, text: str) -> None:
+        """One line on stderr for a fault of the registry itself (never a traceback)."""
+        sys.stderr.write(f"oci-conform-registry: {self.address_string()} {text}\n")
+        sys.stderr.flush()
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """Errors the HTTP layer finds (request line, headers, unknown method) get the
+        spec's JSON error body like every other answer."""
+        short = self.responses.get(code, ("error", ""))[0]
+        self.log_message("code %d, message %s", code, message or short)
+        self.close_connection = True
+        err = ApiError(code, "UNSUPPORTED", message or short)
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"   # an unparsed request line: answer with headers
+        self._send(error_response(err))
+
+    def parse_request(self) -> bool:
+        """The standard parse, minus HTTP/0.9 (a request line without a version)."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400, "a request line needs an HTTP version")
+            return False
+        return True
+
     def _body(self) -> Body:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return Body(lambda: _chunked(self.rfile), None)
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise ApiError(400, "SIZE_INVALID", "malformed Content-Length")
-        return Body(lambda: _sized(self.rfile, length), length)
+        chunks, length, reusable = body_framing(
+            cast(BinaryIO, self.rfile), self.headers.get("Transfer-Encoding") or "",
+            self.headers.get_all("Content-Length") or [])
+        if not reusable:
+            self.close_connection = True
+        return Body(chunks, length)
+
+    def _answer(self, url: SplitResult) -> Response:
+        body = self._body()
+        host = self.headers.get("Host") or "{}:{}".format(*bound_address(self.server))
+        req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
+                      cast(Mapping[str, str], self.headers), body, base_url=f"http://{host}")
+        resp = self.api.handle(req)
+        if not body.consumed and (body.length or body.length is None):
+            self.close_connection = True   # unread body: do not reuse this connection
+        return resp
 
     def _serve(self) -> None:
         url = urlsplit(self.path)
         try:
-            body = self._body()
-            host = self.headers.get("Host") or "{}:{}".format(*bound_address(self.server))
-            req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
-                          cast(Mapping[str, str], self.headers), body, base_url=f"http://{host}")
-            resp = self.api.handle(req)
-            if not body.consumed and (body.length or body.length is None):
-                self.close_connection = True   # unread body: do not reuse this connection
+            resp = self._answer(url)
         except ApiError as err:
-            from oci_conform.reference.registry.api import error_response
             resp, self.close_connection = error_response(err), True
         except BadBody as exc:
-            from oci_conform.reference.registry.api import error_response
             resp = error_response(ApiError(400, "BLOB_UPLOAD_INVALID", str(exc)))
             self.close_connection = True
-        except Exception as exc:  # never a bare 500 page: a spec error body and a log line
-            self.log_error("internal error on %s %s: %r", self.command, url.path, exc)
-            resp = Response(500, [("Content-Type", "application/json")],
-                            b'{"errors":[{"code":"UNSUPPORTED","message":"internal error"}]}')
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True      # the peer went away or stalled mid-body
+            return
+        except Exception as exc:  # never a traceback page: a spec error body and a log line
+            if is_no_space(exc):
+                resp = error_response(storage_full())
+            else:
+                self.log_fault(f"internal error on {self.command} {url.path[:200]}: {exc!r}")
+                resp = error_response(internal_error())
             self.close_connection = True
         self._send(resp)
 
     def _send(self, resp: Response) -> None:
+        handle = None
+        if resp.file and resp.file[2] > 0 and not (resp.head or self.command == "HEAD"):
+            try:
+                handle = open(resp.file[0], "rb")   # before the status line: it may be gone
+            except OSError as exc:
+                self.log_fault(f"cannot open {resp.file[0].name}: {exc.strerror}")
+                self.close_connection = True
+                resp = error_response(internal_error())
         self.send_response(resp.status)
         for name, value in resp.headers:
             self.send_header(name, value)
@@ -124,14 +137,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if resp.head or self.command == "HEAD":
-            return
-        if resp.file and resp.file[2] > 0:     # sendfile refuses a count of 0
-            path, offset, length = resp.file
-            with open(path, "rb") as handle:
+        if handle is not None and resp.file:
+            with handle:
                 self.wfile.flush()
-                self.connection.sendfile(handle, offset, length)
-        elif resp.body:
+                self.connection.sendfile(handle, resp.file[1], resp.file[2])
+        elif resp.body and not (resp.head or self.command == "HEAD"):
             self.wfile.write(resp.body)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
@@ -145,12 +155,11 @@ class _Server(ThreadingHTTPServer):
     verbose = False
 
     def handle_error(self, request: object, client_address: object) -> None:
-        """A client that hangs up mid-request is normal; other errors go to the log."""
-        import sys
+        """A client that hangs up mid-request is normal; anything else is one log line."""
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)) and not self.verbose:
             return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+        sys.stderr.write(f"oci-conform-registry: error serving {client_address}: {exc!r}\n")
 
 
 @dataclass
