@@ -358,3 +358,17 @@ def test_full_disk_keeps_the_session_resumable(small_tmpfs: Path) -> None:
         assert r.status_code == 507 and r.json()["errors"][0]["detail"]["cause"] == "ENOSPC"
         filler.unlink()
         assert client.http.get(client.url("/v2/lib/app/manifests/full")).status_code == 404
+
+
+# ---- numbers in headers ------------------------------------------------------------------------
+
+def test_huge_numbers_in_range_headers_are_no_500(client: Client) -> None:
+    digest = client.push_blob("lib/app", b"0123456789")
+    url = client.url(f"/v2/lib/app/blobs/{digest}")
+    huge = "9" * 5000
+    assert client.http.get(url, headers={"Range": f"bytes=2-{huge}"}).content == b"23456789"
+    assert client.http.get(url, headers={"Range": f"bytes={huge}-"}).status_code == 416
+    loc = new_upload(client)
+    r = client.http.patch(client.url(loc), data=b"x", headers={"Content-Range": f"0-{huge}"})
+    assert r.status_code == 416 and r.json()["errors"][0]["code"] == "BLOB_UPLOAD_INVALID"
+    assert client.http.get(client.url(loc)).headers["Range"] == "0-0"

@@ -421,11 +421,11 @@ class RegistryApi:
         text = req.header("Content-Range")
         if not text:
             return
-        m = re.fullmatch(r"(?:bytes )?(\d+)-(\d+)", text.strip())
+        m = re.fullmatch(r"(?:bytes )?([0-9]+)-([0-9]+)", text.strip())
         if not m:
             raise ApiError(400, "BLOB_UPLOAD_INVALID", "malformed Content-Range",
                            {"Content-Range": text[:100]})
-        start, end = int(m.group(1)), int(m.group(2))
+        start, end = _number(m.group(1)), _number(m.group(2))
         length = req.body.length
         if start != session.offset or end < start or (
                 length is not None and end - start + 1 != length):
@@ -517,18 +517,23 @@ def _lexical(tag: str) -> tuple[str, str]:
     return tag.lower(), tag
 
 
+def _number(digits: str) -> int:
+    """ASCII digits as a number; past 19 digits, a number larger than any size here."""
+    return int(digits) if len(digits) <= 19 else 1 << 64
+
+
 def _parse_range(text: str, size: int) -> tuple[int, int] | str | None:
     """A single byte range as (start, end inclusive); None = whole; 'unsatisfiable'."""
-    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", text or "")
+    m = re.fullmatch(r"[ \t]*bytes=([0-9]*)-([0-9]*)[ \t]*", text or "")
     if not m or (not m.group(1) and not m.group(2)):
         return None
     if not m.group(1):
-        length = int(m.group(2))
+        length = _number(m.group(2))
         if length == 0:
             return "unsatisfiable"
         return max(size - length, 0), size - 1
-    start = int(m.group(1))
-    end = int(m.group(2)) if m.group(2) else size - 1
+    start = _number(m.group(1))
+    end = _number(m.group(2)) if m.group(2) else size - 1
     if start >= size or end < start:
         return "unsatisfiable"
     return start, min(end, size - 1)
