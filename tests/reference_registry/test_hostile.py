@@ -2,6 +2,7 @@
 numbers, unknown methods, racing requests, a full disk, and username probing by timing."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -17,6 +18,7 @@ import requests
 
 from oci_conform.reference.registry import RegistryConfig, RegistryServer
 from oci_conform.reference.registry.auth import AuthConfig, Authenticator, _apr1
+from oci_conform.reference.registry.limits import Limits
 from oci_conform.reference.registry.server import free_port
 from tests.reference_registry.conftest import OCI_INDEX, Client, sha256
 from tests.reference_registry.test_faults import start_server
@@ -372,3 +374,70 @@ def test_huge_numbers_in_range_headers_are_no_500(client: Client) -> None:
     r = client.http.patch(client.url(loc), data=b"x", headers={"Content-Range": f"0-{huge}"})
     assert r.status_code == 416 and r.json()["errors"][0]["code"] == "BLOB_UPLOAD_INVALID"
     assert client.http.get(client.url(loc)).headers["Range"] == "0-0"
+
+
+# ---- peers that hold connections ---------------------------------------------------------------
+
+def test_connections_over_the_limit_get_429_and_slots_come_back(tmp_path: Path) -> None:
+    config = RegistryConfig(tmp_path / "s", limits=Limits(max_connections=3))
+    with RegistryServer(config) as srv:
+        host, port = srv.address.split(":")
+        idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(3)]
+        try:
+            time.sleep(0.3)
+            r = requests.get(f"{srv.url}/v2/", timeout=10)
+            assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+            assert r.json()["errors"][0]["code"] == "TOOMANYREQUESTS"
+        finally:
+            for sock in idle:
+                sock.close()
+        deadline = time.monotonic() + 10
+        while requests.get(f"{srv.url}/v2/", timeout=10).status_code != 200:
+            assert time.monotonic() < deadline, "slots were not given back"
+            time.sleep(0.1)
+
+
+def test_headers_dripped_byte_by_byte_are_cut_off(tmp_path: Path) -> None:
+    limits = Limits(idle_seconds=2.0, header_seconds=1.0)
+    with RegistryServer(RegistryConfig(tmp_path / "s", limits=limits)) as srv:
+        host, port = srv.address.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            started = time.monotonic()
+            sock.sendall(b"GET /v2/ HTTP/1.1\r\n")
+            try:
+                while time.monotonic() - started < 15:
+                    sock.sendall(b"X")          # each byte well inside the idle wait
+                    time.sleep(0.5)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            held = time.monotonic() - started
+    assert held < 6, f"a header drip held the connection {held:.1f} s"
+
+
+def test_a_dripping_body_is_cut_off_and_the_session_kept(tmp_path: Path) -> None:
+    limits = Limits(body_grace_seconds=1.0, min_body_rate=1000)
+    with RegistryServer(RegistryConfig(tmp_path / "s", limits=limits)) as srv:
+        client = Client(srv.url)
+        loc = new_upload(client)
+        host, port = srv.address.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"PATCH {loc} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n"
+                         .encode())
+            started, answer = time.monotonic(), b""
+            sock.settimeout(0.2)
+            while time.monotonic() - started < 15 and b"\r\n\r\n" not in answer:
+                try:
+                    sock.sendall(b"d" * 10)
+                    answer += sock.recv(65536)
+                except TimeoutError:
+                    continue
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+            held = time.monotonic() - started
+            sock.settimeout(5)
+            with contextlib.suppress(OSError):
+                while chunk := sock.recv(65536):     # the rest of the answer, to the close
+                    answer += chunk
+        assert answer.startswith(b"HTTP/1.1 400") and b"slower" in answer, answer[:300]
+        assert held < 6
+        assert client.http.get(client.url(loc)).headers["Range"] == "0-0"

@@ -4,7 +4,7 @@ A body is either ``Content-Length`` bytes or a chunked stream. Lengths and chunk
 ASCII digits (hex digits for chunks) and nothing else: a sign, a ``0x`` prefix, an
 underscore, a Unicode digit or a second differing ``Content-Length`` is refused before a
 byte of the body is read. Every read asks for at most ``READ_CHUNK`` bytes, so memory stays
-bounded whatever the peer sends.
+bounded whatever the peer sends; a ``Pace`` cuts off a body that drips.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from oci_conform.reference.registry.errors import ApiError
+from oci_conform.reference.registry.limits import Pace, SlowPeer
 
 READ_CHUNK = 1 << 20
 LINE_LIMIT = 4096             # a chunk-size line or trailer line longer than this is refused
@@ -46,13 +47,38 @@ def content_length(values: list[str]) -> int | None:
     return found.pop()
 
 
-def _line(rfile: BinaryIO, what: str) -> bytes:
-    line = rfile.readline(LINE_LIMIT + 1)
-    if not line:
-        raise BadBody(f"connection closed inside a chunked body ({what})")
-    if len(line) > LINE_LIMIT or not line.endswith(b"\n"):
-        raise BadBody(f"{what} line longer than {LINE_LIMIT} bytes")
-    return line
+class _Reader:
+    """Bounded reads from the socket, each followed by the pace check."""
+
+    def __init__(self, rfile: BinaryIO, pace: Pace | None):
+        self.rfile, self.pace, self.received = rfile, pace, 0
+
+    def _count(self, data: bytes) -> bytes:
+        self.received += len(data)
+        if self.pace is not None:
+            try:
+                self.pace.check(self.received)
+            except SlowPeer as exc:
+                raise BadBody(str(exc)) from None
+        return data
+
+    def line(self, what: str) -> bytes:
+        line = self._count(self.rfile.readline(LINE_LIMIT + 1))
+        if not line:
+            raise BadBody(f"connection closed inside a chunked body ({what})")
+        if len(line) > LINE_LIMIT or not line.endswith(b"\n"):
+            raise BadBody(f"{what} line longer than {LINE_LIMIT} bytes")
+        return line
+
+    def exactly(self, size: int, what: str) -> Iterator[bytes]:
+        remaining = size
+        while remaining > 0:
+            # read1: at most one socket read, so the pace is checked as bytes trickle in
+            data = self._count(self.rfile.read1(min(remaining, READ_CHUNK)))  # type: ignore[attr-defined]
+            if not data:
+                raise BadBody(f"connection closed {what}")
+            remaining -= len(data)
+            yield data
 
 
 def _chunk_size(line: bytes) -> int:
@@ -62,38 +88,29 @@ def _chunk_size(line: bytes) -> int:
     return int(text, 16)
 
 
-def _exactly(rfile: BinaryIO, size: int, what: str) -> Iterator[bytes]:
-    remaining = size
-    while remaining > 0:
-        data = rfile.read(min(remaining, READ_CHUNK))
-        if not data:
-            raise BadBody(f"connection closed {what}")
-        remaining -= len(data)
-        yield data
-
-
-def chunked(rfile: BinaryIO) -> Iterator[bytes]:
+def chunked(rfile: BinaryIO, pace: Pace | None = None) -> Iterator[bytes]:
     """The decoded data of a chunked body, block by block."""
+    reader = _Reader(rfile, pace)
     while True:
-        size = _chunk_size(_line(rfile, "chunk size"))
+        size = _chunk_size(reader.line("chunk size"))
         if size == 0:
             break
-        yield from _exactly(rfile, size, "inside a chunk")
-        if _line(rfile, "chunk end").strip(b"\r\n"):
+        yield from reader.exactly(size, "inside a chunk")
+        if reader.line("chunk end").strip(b"\r\n"):
             raise BadBody("chunk data longer than its size")
     for _ in range(MAX_TRAILERS):
-        if not _line(rfile, "trailer").strip(b"\r\n"):
+        if not reader.line("trailer").strip(b"\r\n"):
             return
     raise BadBody(f"more than {MAX_TRAILERS} trailer lines")
 
 
-def sized(rfile: BinaryIO, length: int) -> Iterator[bytes]:
+def sized(rfile: BinaryIO, length: int, pace: Pace | None = None) -> Iterator[bytes]:
     """Exactly ``length`` bytes, block by block."""
-    yield from _exactly(rfile, length, "before Content-Length bytes arrived")
+    yield from _Reader(rfile, pace).exactly(length, "before Content-Length bytes arrived")
 
 
-def body_framing(rfile: BinaryIO, transfer_encoding: str,
-                 lengths: list[str]) -> tuple[Chunks, int | None, bool]:
+def body_framing(rfile: BinaryIO, transfer_encoding: str, lengths: list[str],
+                 pace: Pace | None = None) -> tuple[Chunks, int | None, bool]:
     """(chunks factory, declared length or None, keep-alive safe) for a request's headers."""
     coding = [c.strip().lower() for c in transfer_encoding.split(",") if c.strip()]
     if coding:
@@ -102,6 +119,6 @@ def body_framing(rfile: BinaryIO, transfer_encoding: str,
                            {"Transfer-Encoding": transfer_encoding[:80]})
         # A Content-Length beside chunked framing is a smuggling attempt or a broken
         # proxy: the chunked framing wins and the connection is not reused.
-        return (lambda: chunked(rfile)), None, not lengths
+        return (lambda: chunked(rfile, pace)), None, not lengths
     length = content_length(lengths) or 0
-    return (lambda: sized(rfile, length)), length, True
+    return (lambda: sized(rfile, length, pace)), length, True

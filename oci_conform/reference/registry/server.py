@@ -34,6 +34,7 @@ from oci_conform.reference.registry.errors import (
     is_no_space,
     storage_full,
 )
+from oci_conform.reference.registry.limits import Limits, Pace, Reaper, Refuser
 from oci_conform.reference.registry.storage import Storage
 
 IDLE_TIMEOUT = 60.0
@@ -42,7 +43,9 @@ IDLE_TIMEOUT = 60.0
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "oci-conform-registry"
-    api: RegistryApi   # set on the subclass made per server
+    api: RegistryApi   # set on the subclass made per server, with the next two
+    limits: Limits = Limits()
+    reaper: Reaper | None = None
     timeout = IDLE_TIMEOUT
 
     def setup(self) -> None:
@@ -72,6 +75,18 @@ class Handler(BaseHTTPRequestHandler):
             self.request_version = "HTTP/1.0"   # an unparsed request line: answer with headers
         self._send(error_response(err))
 
+    def handle_one_request(self) -> None:
+        """One request; its line and headers must arrive within the idle wait plus the
+        header allowance, however slowly the peer drips them."""
+        if self.reaper is not None:
+            self.reaper.arm(self.connection, self.limits.idle_seconds +
+                            self.limits.header_seconds)
+        try:
+            super().handle_one_request()
+        finally:
+            if self.reaper is not None:
+                self.reaper.disarm(self.connection)
+
     def parse_request(self) -> bool:
         """The standard parse, minus HTTP/0.9 (a request line without a version)."""
         if not super().parse_request():
@@ -84,7 +99,7 @@ class Handler(BaseHTTPRequestHandler):
     def _body(self) -> Body:
         chunks, length, reusable = body_framing(
             cast(BinaryIO, self.rfile), self.headers.get("Transfer-Encoding") or "",
-            self.headers.get_all("Content-Length") or [])
+            self.headers.get_all("Content-Length") or [], Pace(self.limits))
         if not reusable:
             self.close_connection = True
         return Body(chunks, length)
@@ -100,6 +115,8 @@ class Handler(BaseHTTPRequestHandler):
         return resp
 
     def _serve(self) -> None:
+        if self.reaper is not None:
+            self.reaper.disarm(self.connection)   # headers are in; the body has its pace
         url = urlsplit(self.path)
         try:
             resp = self._answer(url)
@@ -154,6 +171,35 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     verbose = False
 
+    def __init__(self, address: tuple[str, int], limits: Limits):
+        super().__init__(address, Handler)
+        self.limits = limits
+        self._slots = threading.BoundedSemaphore(limits.max_connections)
+        self.reaper = Reaper()
+        self.refuser = Refuser()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in its own thread, or answer 429 when all slots are busy."""
+        if not self._slots.acquire(blocking=False):
+            self.refuser.refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.reaper.stop()
+        self.refuser.stop()
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up mid-request is normal; anything else is one log line."""
         exc = sys.exc_info()[1]
@@ -174,6 +220,7 @@ class RegistryConfig:
     anonymous_pull: bool = False
     verbose: bool = False
     users: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
 
 
 def bound_address(server: Any) -> tuple[str, int]:
@@ -186,14 +233,16 @@ def build_server(config: RegistryConfig) -> _Server:
     users = dict(config.users)
     if config.htpasswd:
         users.update(load_htpasswd(config.htpasswd))
-    server = _Server((config.host, config.port), Handler)
+    server = _Server((config.host, config.port), config.limits)
     host, port = bound_address(server)
     auth = AuthConfig(users=users, anonymous_pull=config.anonymous_pull,
                       token_realm=f"http://{host}:{port}/token"
                       if config.token_auth and users else "")
     api = RegistryApi(Storage(config.storage), Authenticator(auth), config.profile,
                       config.read_only)
-    server.RequestHandlerClass = type("BoundHandler", (Handler,), {"api": api})
+    server.RequestHandlerClass = type("BoundHandler", (Handler,), {
+        "api": api, "limits": config.limits, "reaper": server.reaper,
+        "timeout": config.limits.idle_seconds})
     server.verbose = config.verbose
     return server
 
