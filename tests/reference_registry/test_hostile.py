@@ -20,7 +20,7 @@ from oci_conform.reference.registry import RegistryConfig, RegistryServer
 from oci_conform.reference.registry.auth import AuthConfig, Authenticator, _apr1
 from oci_conform.reference.registry.limits import Limits
 from oci_conform.reference.registry.server import free_port
-from tests.reference_registry.conftest import OCI_INDEX, Client, sha256
+from tests.reference_registry.conftest import OCI_INDEX, OCI_MANIFEST, Client, sha256
 from tests.reference_registry.test_faults import start_server
 
 
@@ -441,3 +441,34 @@ def test_a_dripping_body_is_cut_off_and_the_session_kept(tmp_path: Path) -> None
         assert answer.startswith(b"HTTP/1.1 400") and b"slower" in answer, answer[:300]
         assert held < 6
         assert client.http.get(client.url(loc)).headers["Range"] == "0-0"
+
+
+def test_open_upload_sessions_are_bounded(tmp_path: Path) -> None:
+    with RegistryServer(RegistryConfig(tmp_path / "s", limits=Limits(max_open_uploads=3))) as srv:
+        client = Client(srv.url)
+        sessions = [new_upload(client) for _ in range(3)]
+        r = client.http.post(client.url("/v2/lib/app/blobs/uploads/"))
+        assert r.status_code == 429 and r.json()["errors"][0]["code"] == "TOOMANYREQUESTS"
+        assert client.http.delete(client.url(sessions[0])).status_code == 204
+        new_upload(client)
+
+
+def test_manifest_pushes_wait_for_a_parsing_slot(tmp_path: Path) -> None:
+    """One slot: a push whose body is still arriving holds it; another push that cannot
+    get it in time is a 429, and succeeds once the first is done."""
+    limits = Limits(manifest_slots=1, manifest_wait_seconds=0.5)
+    with RegistryServer(RegistryConfig(tmp_path / "s", limits=limits)) as srv:
+        client = Client(srv.url)
+        body = client.image("lib/app")
+        host, port = srv.address.split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall((f"PUT /v2/lib/app/manifests/slow HTTP/1.1\r\nHost: x\r\n"
+                          f"Content-Type: {OCI_MANIFEST}\r\nContent-Length: {len(body)}\r\n\r\n")
+                         .encode() + body[:10])
+            time.sleep(0.3)
+            r = client.put_manifest("lib/app", "fast", body)
+            assert r.status_code == 429 and r.headers["Retry-After"] == "1"
+            slow.sendall(body[10:])
+            slow.settimeout(10)
+            assert slow.recv(65536).startswith(b"HTTP/1.1 201")
+        assert client.put_manifest("lib/app", "fast", body).status_code == 201

@@ -26,6 +26,7 @@ from oci_conform.reference.registry.grammar import (
     valid_name,
     valid_tag,
 )
+from oci_conform.reference.registry.limits import Gate, Limits, too_many
 from oci_conform.reference.registry.manifests import (
     INDEX_TYPES,
     MAX_MANIFEST,
@@ -122,11 +123,15 @@ class RegistryApi:
     """Answers distribution-spec requests from a Storage, under a profile and auth."""
 
     def __init__(self, storage: Storage, auth: Authenticator, profile: str = "dev",
-                 read_only: bool = False):
+                 read_only: bool = False, limits: Limits | None = None):
         self.storage = storage
         self.auth = auth
         self.profile = profile
         self.read_only = read_only
+        self.limits = limits or Limits()
+        # Manifests are read whole and parsed: a few at a time keeps memory bounded.
+        self._manifest_gate = Gate(self.limits.manifest_slots,
+                                   self.limits.manifest_wait_seconds, "manifest pushes")
 
     @property
     def referrers_enabled(self) -> bool:
@@ -239,10 +244,13 @@ class RegistryApi:
         by_digest = ":" in ref
         if not by_digest and not valid_tag(ref):
             raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
-        data = req.body.read_all(MAX_MANIFEST)
-        if data is None:
+        if req.body.length is not None and req.body.length > MAX_MANIFEST:
             raise ApiError(413, "SIZE_INVALID", f"manifest larger than {MAX_MANIFEST} bytes")
-        facts = parse_manifest(data, req.header("Content-Type"))
+        with self._manifest_gate.slot():
+            data = req.body.read_all(MAX_MANIFEST)
+            if data is None:
+                raise ApiError(413, "SIZE_INVALID", f"manifest larger than {MAX_MANIFEST} bytes")
+            facts = parse_manifest(data, req.header("Content-Type"))
         algorithm = self._digest(ref).algorithm if by_digest else "sha256"
         digest = digest_of(data, algorithm)
         if by_digest and str(digest) != ref:
@@ -357,6 +365,8 @@ class RegistryApi:
             algorithm = wanted
         digest_param = req.param("digest")
         expected = self._digest(digest_param) if digest_param is not None else None
+        if self.storage.open_uploads() >= self.limits.max_open_uploads:
+            raise too_many("too many upload sessions open; finish or cancel some, or retry later")
         self.storage.ensure_repo(name)
         session = self.storage.start_upload(name, expected.algorithm if expected else algorithm)
         if expected is None:

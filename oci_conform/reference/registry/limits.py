@@ -16,7 +16,10 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+
+from oci_conform.reference.registry.errors import ApiError
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,30 @@ class Limits:
     header_seconds: float = 30.0      # beyond the idle wait, for the request line and headers
     body_grace_seconds: float = 60.0  # a body may be slow this long ...
     min_body_rate: int = 16 * 1024    # ... then must average at least this many bytes/s
+    manifest_slots: int = 4           # manifests read and parsed at once (memory bound)
+    manifest_wait_seconds: float = 30.0   # wait for a slot this long, then 429
+    max_open_uploads: int = 10_000    # upload sessions open at once; more get 429
+
+
+def too_many(message: str) -> ApiError:
+    return ApiError(429, "TOOMANYREQUESTS", message, headers={"Retry-After": "1"})
+
+
+class Gate:
+    """At most ``slots`` holders at once; a caller that waits too long gets a 429."""
+
+    def __init__(self, slots: int, wait_seconds: float, what: str):
+        self._slots = threading.BoundedSemaphore(max(slots, 1))
+        self.wait_seconds, self.what = wait_seconds, what
+
+    @contextlib.contextmanager
+    def slot(self) -> Iterator[None]:
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise too_many(f"too many {self.what} at once; retry later")
+        try:
+            yield
+        finally:
+            self._slots.release()
 
 
 class SlowPeer(Exception):

@@ -239,7 +239,7 @@ def build_server(config: RegistryConfig) -> _Server:
                       token_realm=f"http://{host}:{port}/token"
                       if config.token_auth and users else "")
     api = RegistryApi(Storage(config.storage), Authenticator(auth), config.profile,
-                      config.read_only)
+                      config.read_only, config.limits)
     server.RequestHandlerClass = type("BoundHandler", (Handler,), {
         "api": api, "limits": config.limits, "reaper": server.reaper,
         "timeout": config.limits.idle_seconds})

@@ -145,6 +145,11 @@ class Storage:
             self._uploads[upload_id] = upload
         return upload
 
+    def open_uploads(self) -> int:
+        """Sessions this process holds open (started or resumed since it started)."""
+        with self._lock:
+            return len(self._uploads)
+
     def get_upload(self, repo: str, upload_id: str) -> Upload | None:
         """An open session of ``repo`` (reloaded from disk after a restart), or None."""
         try:
