@@ -292,14 +292,13 @@ def test_password_check_costs_the_same_for_unknown_users() -> None:
     samples: dict[str, list[float]] = {"known": [], "unknown": []}
     for _ in range(41):
         for label, value in (("known", known), ("unknown", unknown)):
-            t0 = time.perf_counter()
+            # CPU time of this thread: the work done, whatever else loads the machine.
+            t0 = time.thread_time()
             for _ in range(5):
                 assert auth.basic_user(value) is None
-            samples[label].append(time.perf_counter() - t0)
-    # The fastest round of each is the work itself; slower ones are this busy host's noise.
-    ratio = min(samples["known"]) / min(samples["unknown"])
-    medians = statistics.median(samples["known"]) / statistics.median(samples["unknown"])
-    assert 0.67 < ratio < 1.5, f"known/unknown user time ratio {ratio:.2f} (medians {medians:.2f})"
+            samples[label].append(time.thread_time() - t0)
+    ratio = statistics.median(samples["known"]) / statistics.median(samples["unknown"])
+    assert 0.8 < ratio < 1.25, f"known/unknown user CPU time ratio {ratio:.2f}"
 
 
 # ---- 6. a full disk ---------------------------------------------------------------------------

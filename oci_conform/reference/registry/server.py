@@ -37,8 +37,6 @@ from oci_conform.reference.registry.errors import (
 from oci_conform.reference.registry.limits import Limits, Pace, Reaper, Refuser
 from oci_conform.reference.registry.storage import Storage
 
-IDLE_TIMEOUT = 60.0
-
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -46,7 +44,7 @@ class Handler(BaseHTTPRequestHandler):
     api: RegistryApi   # set on the subclass made per server, with the next two
     limits: Limits = Limits()
     reaper: Reaper | None = None
-    timeout = IDLE_TIMEOUT
+    timeout = Limits.idle_seconds
 
     def setup(self) -> None:
         super().setup()
@@ -146,20 +144,20 @@ class Handler(BaseHTTPRequestHandler):
                 self.log_fault(f"cannot open {resp.file[0].name}: {exc.strerror}")
                 self.close_connection = True
                 resp = error_response(internal_error())
-        self.send_response(resp.status)
-        for name, value in resp.headers:
-            self.send_header(name, value)
-        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
-        self.send_header("Content-Length", str(resp.length))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if handle is not None and resp.file:
-            with handle:
+        with handle if handle is not None else contextlib.nullcontext():
+            self.send_response(resp.status)
+            for name, value in resp.headers:
+                self.send_header(name, value)
+            self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+            self.send_header("Content-Length", str(resp.length))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if handle is not None and resp.file:
                 self.wfile.flush()
                 self.connection.sendfile(handle, resp.file[1], resp.file[2])
-        elif resp.body and not (resp.head or self.command == "HEAD"):
-            self.wfile.write(resp.body)
+            elif resp.body and not (resp.head or self.command == "HEAD"):
+                self.wfile.write(resp.body)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
     do_OPTIONS = do_TRACE = do_CONNECT = _serve   # answered 405 UNSUPPORTED by the API
