@@ -136,9 +136,13 @@ class Storage:
         upload_id = str(uuid.uuid4())
         folder = self.root / "uploads" / upload_id
         folder.mkdir(parents=True)
-        (folder / "data").touch()
-        write_atomic(folder / "info.json", json.dumps(
-            {"repo": repo, "algorithm": algorithm, "started": time.time()}).encode())
+        try:
+            (folder / "data").touch()
+            write_atomic(folder / "info.json", json.dumps(
+                {"repo": repo, "algorithm": algorithm, "started": time.time()}).encode())
+        except BaseException:      # a full disk: leave no half-made session behind
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         upload = Upload(upload_id, repo, algorithm, folder / "data", 0,
                         Digest(algorithm, "").hasher(), threading.Lock())
         with self._lock:
