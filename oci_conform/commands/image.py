@@ -115,20 +115,29 @@ def _schema_evidence(data: bytes, kind: str) -> dict:
 
 
 def run_document(args: argparse.Namespace) -> int:
-    from oci_conform.checks.image.document import validate_document
+    from oci_conform.checks.image.document import not_json, validate_document
     from oci_conform.checks.image.jsondoc import MAX_DOCUMENT
+    from oci_conform.drivers.files import UnsafePath, open_regular
     impls, outcomes = [], []
     for name in args.files:
         try:
             if name == "-":
                 data = sys.stdin.buffer.read(MAX_DOCUMENT + 1)
             else:
-                with open(name, "rb") as f:
+                with open_regular(name) as f:
                     data = f.read(MAX_DOCUMENT + 1)
+        except UnsafePath as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
         except OSError as exc:
             print(f"error: {name}: {exc.strerror or exc}", file=sys.stderr)
             return ExitCode.USAGE
         label = "<stdin>" if name == "-" else name
+        why = "" if args.media_type else not_json(data)
+        if why:
+            print(f"error: {label}: not JSON ({why}); nothing to judge (give --media-type to "
+                  "judge it as a given document kind)", file=sys.stderr)
+            return ExitCode.USAGE
         report, kind = validate_document(data, label, args.spec_version, args.media_type)
         impls.append(Implementation(name=label, kind="image-document", command=kind,
                                     spec_version=args.spec_version))

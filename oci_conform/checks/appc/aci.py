@@ -30,8 +30,8 @@ def check_aci(report: Report, raw: BinaryIO, name: str, size: int, limits: Limit
     report.check("appc.aci.archive.compression", kind in ("gzip", "bzip2", "xz", "tar"),
                  f"archive compression {kind!r} is not gzip, bzip2 or xz", name)
     facts["compression"] = kind
-    plain = Decompressed(blob, kind if kind in ("gzip", "bzip2", "xz") else "none",
-                         limits.cap_for(size), "sha512")
+    plain = limits.decompressed(blob, kind if kind in ("gzip", "bzip2", "xz") else "none",
+                                "sha512")
     try:
         manifest = _scan(report, plain, limits, facts)
         plain.drain()

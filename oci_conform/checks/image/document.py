@@ -110,6 +110,15 @@ def guess_kind(doc: Any) -> str:
     return ""
 
 
+def not_json(data: bytes) -> str:
+    """Why ``data`` cannot be read as JSON at all, in one line ("" when it can)."""
+    doc = parse_json(data, "image.considerations.json.utf-8")
+    if doc.ok:
+        return ""
+    first = doc.problems[-1].message if doc.problems else "unreadable"
+    return " ".join(first.split())[:200]
+
+
 def validate_document(data: bytes, file: str, version: str, media_type: str = ""
                       ) -> tuple[Report, str]:
     """(report, kind judged). An unknown kind is a report with one error."""

@@ -104,7 +104,7 @@ def check_platform(report: Report, p: Any, where: str) -> None:
     check_windows_features(report, os_, p.get("os.features"), where + "/os.features",
                            "image.image-index.property-descriptions.24")
     variant = p.get("variant")
-    if isinstance(variant, str) and arch in VARIANTS:
+    if isinstance(variant, str) and isinstance(arch, str) and arch in VARIANTS:
         report.check("image.image-index.property-descriptions.27", variant in VARIANTS[arch],
                      f"variant {variant!r} is not listed for {arch}", where + "/variant")
 

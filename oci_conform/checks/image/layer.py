@@ -35,12 +35,12 @@ class Limits:
     ratio_floor: int = 1024 ** 3           # ... once past this many uncompressed bytes
     max_entries: int = 500_000
 
-    def cap_for(self, compressed_size: int) -> int:
-        """The uncompressed bytes a stream of ``compressed_size`` bytes may grow to."""
-        if compressed_size <= 0:
-            return self.max_uncompressed
-        return min(self.max_uncompressed,
-                   max(self.ratio_floor, compressed_size * self.max_ratio))
+    def decompressed(self, blob: BlobReader, kind: str, algorithm: str = "sha256",
+                     hashed: bool = True) -> Decompressed:
+        """The uncompressed stream of ``blob`` under these bounds. The ratio is measured
+        against the compressed bytes actually read, never a size the image declares."""
+        return Decompressed(blob, kind, self.max_uncompressed, algorithm, hashed,
+                            ratio=self.max_ratio, floor=self.ratio_floor)
 
 
 @dataclass
@@ -85,11 +85,10 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
                      f"{'uncompressed tar' if expected == 'none' else expected}", where,
                      media_type, scan.kind)
     decode = actual if actual in ("gzip", "zstd") else "none"
-    cap = limits.cap_for(declared_size)
     # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
     same = decode == "none" and algorithm == "sha256" and blob.hash is not None
     try:
-        plain = Decompressed(blob, decode, cap, hashed=not same)
+        plain = limits.decompressed(blob, decode, hashed=not same)
     except Unsupported as exc:
         report.error("image.layer.distributable-format.1", str(exc), where)
         report.error("image.config.properties.38", f"DiffID not computed: {exc}", where)

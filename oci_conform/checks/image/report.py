@@ -62,11 +62,24 @@ class Report:
             _, n = self.dropped.get(key, (obs, 0))
             self.dropped[key] = (obs, n + 1)
 
+    def _counted(self, clause: str, outcome: Outcome) -> bool:
+        """True (and counted) when this clause already holds all the observations kept of
+        ``outcome``: the caller then builds nothing (the cost of a dropped one is a count)."""
+        kept = self.kept.get((clause, outcome))
+        if kept is None or len(kept) < KEEP:
+            return False
+        rep, n = self.dropped.get((clause, outcome), (kept[-1], 0))
+        self.dropped[(clause, outcome)] = (rep, n + 1)
+        return True
+
     def saw(self, clause: str) -> None:
-        self.add(passed(clause))
+        if not self._counted(clause, Outcome.PASS):
+            self.add(passed(clause))
 
     def fail(self, clause: str, message: str, location: str = "", expected: object = "",
              actual: object = "", file: str | None = None) -> None:
+        if self._counted(clause, Outcome.FAIL):
+            return
         line, column, where = self._position(location, file)
         self.add(failed(clause, message, location=location, expected=expected, actual=actual,
                         file=where, line=line, column=column))

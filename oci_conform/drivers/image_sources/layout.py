@@ -25,7 +25,8 @@ def validate_layout(source: ImageSource, version: str, limits: Limits,
     index = _read_index(report, source, version)
     chosen = 0
     if index is not None:
-        for i, d in enumerate(index.get("manifests") or []):
+        entries = index.get("manifests")
+        for i, d in enumerate(entries if isinstance(entries, list) else []):
             if ref and not _matches(d, ref):
                 continue
             chosen += 1
@@ -35,9 +36,10 @@ def validate_layout(source: ImageSource, version: str, limits: Limits,
                          f"no index.json entry is named or has digest "
                                                   f"{ref!r}", "index.json")
     _check_blob_names(report, source, walk.reached, version, whole=not ref)
-    evidence = {"source": source.label, "kind": source.kind, **walk.stats,
-                "manifests_in_index": len((index or {}).get("manifests") or [])}
-    return report, evidence
+    entries = (index or {}).get("manifests")
+    facts = {"source": source.label, "kind": source.kind, **walk.stats,
+             "manifests_in_index": len(entries) if isinstance(entries, list) else 0}
+    return report, facts
 
 
 def _matches(d: object, ref: str) -> bool:

@@ -85,5 +85,6 @@ def _top_descriptor(report: Report, source: RegistrySource, selector: str
         report.merge(sub)
         return None
     if media_type not in (*MANIFEST_TYPES, *INDEX_TYPES, DOCKER_LIST, DOCKER_MANIFEST):
-        media_type = (doc.value or {}).get("mediaType", "") if isinstance(doc.value, dict) else ""
+        own = doc.value.get("mediaType") if isinstance(doc.value, dict) else None
+        media_type = own if isinstance(own, str) else ""
     return {"mediaType": media_type, "digest": digest, "size": len(body)}

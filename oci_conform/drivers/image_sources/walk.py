@@ -58,6 +58,12 @@ def _prefix(walk: Walk) -> str:
     return str(getattr(walk.source, "file_prefix", ""))
 
 
+def media_type(d: Any) -> str:
+    """The descriptor's mediaType when it is a string, else "" (the checks say what is wrong)."""
+    mt = d.get("mediaType") if isinstance(d, dict) else None
+    return mt if isinstance(mt, str) else ""
+
+
 def _usable(d: Any) -> bool:
     return (isinstance(d, dict) and isinstance(d.get("digest"), str)
             and isinstance(d.get("size"), int) and not digest_problems(d["digest"], "main"))
@@ -81,18 +87,18 @@ def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Repo
     walk.stats["blobs"] += 1
     walk.stats["bytes"] += got_size
     judge_blob(sub, digest, d["size"], got_hex, got_size, where, walk.digest_clause)
-    mt = d.get("mediaType", "")
+    mt = media_type(d)
     clause = ("image.manifest.image-manifest-property-descriptions.1" if mt in MANIFEST_TYPES
               else "image.image-index.property-descriptions.1" if mt in INDEX_TYPES
               else "image.config.properties.34")
     if too_big:
         sub.fail(clause, "document is over the JSON size limit; not parsed", where)
         return None, sub
-    doc = parse_json(data, clause, d.get("mediaType", "blob"))
+    doc = parse_json(data, clause, media_type(d) or "blob")
     sub.text = doc.text
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
-    judge_json_form(sub, doc, data, where, d.get("mediaType", ""))
+    judge_json_form(sub, doc, data, where, media_type(d))
     return (doc if doc.ok else None), sub
 
 
@@ -100,7 +106,7 @@ def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
     """Follow one descriptor by media type (index -> manifests -> config + layers)."""
     if not _usable(d):
         return
-    mt = d.get("mediaType", "")
+    mt = media_type(d)
     if mt in INDEX_TYPES:
         _walk_index(walk, d, where, depth)
     elif mt in MANIFEST_TYPES:
@@ -114,7 +120,7 @@ def _load_and_check(walk: Walk, d: dict, where: str) -> Any:
     explicit table ``DOCUMENT_CHECKS``, merge what was found; return the document or None."""
     doc, sub = load_document(walk, d, where)
     if doc is not None:
-        check = DOCUMENT_CHECKS.get(d["mediaType"])
+        check = DOCUMENT_CHECKS.get(media_type(d))
         if check is not None:
             check(sub, doc.value, walk.version)
     walk.report.merge(sub)
@@ -132,7 +138,8 @@ def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
     doc = _load_and_check(walk, d, where)
     if doc is None or not isinstance(doc.value, dict):
         return
-    for i, child in enumerate(doc.value.get("manifests") or []):
+    children = doc.value.get("manifests")
+    for i, child in enumerate(children if isinstance(children, list) else []):
         walk_descriptor(walk, child, f"{file_of(d['digest'])}#/manifests/{i}", depth + 1)
     subject: Any = doc.value.get("subject")
     if _usable(subject) and walk.source.open_blob(subject["digest"]) is None:
@@ -161,7 +168,7 @@ def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
 def _walk_config(walk: Walk, d: Any, where: str) -> JsonDoc | None:
     if not _usable(d):
         return None
-    if d.get("mediaType") not in CONFIG_TYPES:
+    if media_type(d) not in CONFIG_TYPES:
         if d["digest"] not in walk.reached:
             _walk_opaque(walk, d, where)
         return None
@@ -202,7 +209,7 @@ def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
             walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
         return None
     walk.reached.add(digest)
-    mt = d.get("mediaType", "")
+    mt = media_type(d)
     with stream:
         if mt in LAYER_TYPES:
             scan = scan_layer(walk.report, stream, digest.partition(":")[0], mt,
