@@ -15,7 +15,7 @@ CHECKS: tuple[Declaration, ...] = (
         "image.annotations.pre-defined-annotation-keys.7",
         "image.annotations.pre-defined-annotation-keys.8", "image.annotations.rules.1",
         "image.annotations.rules.2", "image.annotations.rules.3", "image.annotations.rules.4",
-        "image.annotations.rules.5", "image.annotations.rules.6", "image.annotations.rules.7",
+        "image.annotations.rules.7",
         "image.config.properties.27",
     ), "image", "oci-conform image validate-document --media-type manifest FILE"),
     Declaration("image:blobs", "oci_conform.checks.image.blobs:judge_blob", (
