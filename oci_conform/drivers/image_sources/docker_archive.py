@@ -12,7 +12,6 @@ import posixpath
 import re
 from typing import Any
 
-from oci_conform.checks.docker import clauses as D
 from oci_conform.checks.docker.config import check_diff_ids, check_image_json
 from oci_conform.checks.image.jsondoc import parse_json
 from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
@@ -44,7 +43,7 @@ def validate_docker_archive(src: TarArchive, version: str, limits: Limits
     report = Report()
     shapes = []
     layer_cache: dict[str, LayerScan] = {}
-    manifest, sub = _read_json(report, src, "manifest.json", D.S_MANIFEST)
+    manifest, sub = _read_json(report, src, "manifest.json", "docker.save.manifest-json")
     report.merge(sub)
     if src.open("manifest.json") is not None:
         shapes.append("manifest.json")
@@ -59,14 +58,16 @@ def validate_docker_archive(src: TarArchive, version: str, limits: Limits
         _check_repositories(report, src, legacy)
     if src.open("oci-layout") is not None:
         shapes.append("oci-layout")
-        from oci_conform.checks.image.layout import validate_layout
+        from oci_conform.drivers.image_sources.layout import validate_layout
         oci_report, _ = validate_layout(src, version, limits)
         report.merge(oci_report)
     if not shapes:
-        report.fail(D.S_MANIFEST, "neither manifest.json, legacy layer folders nor an OCI "
+        report.fail("docker.save.manifest-json",
+                    "neither manifest.json, legacy layer folders nor an OCI "
                                   "layout: not a docker save archive", src.label)
     elif not legacy and "manifest.json" not in shapes:
-        report.fail(D.S_MANIFEST, "no manifest.json and no legacy layer folders", src.label)
+        report.fail("docker.save.manifest-json",
+                    "no manifest.json and no legacy layer folders", src.label)
     return report, {"source": src.label, "kind": "docker-archive", "shapes": shapes,
                     "layers": len(layer_cache)}
 
@@ -76,7 +77,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
     if manifest is None:
         return
     sub = Report(file=src.file_prefix + "manifest.json")
-    if not sub.check(D.S_MANIFEST, isinstance(manifest, list) and bool(manifest),
+    if not sub.check("docker.save.manifest-json", isinstance(manifest, list) and bool(manifest),
                      "manifest.json must be a non-empty array", ""):
         report.merge(sub)
         return
@@ -87,11 +88,12 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
               and isinstance(entry.get("Layers"), list)
               and all(isinstance(x, str) for x in entry["Layers"])
               and isinstance(entry.get("RepoTags") or [], list))
-        if not sub.check(D.S_MANIFEST, ok, "entry needs Config (string), Layers (strings) and "
+        if not sub.check("docker.save.manifest-json",
+                         ok, "entry needs Config (string), Layers (strings) and "
                                           "RepoTags (array or null)", where):
             continue
         cfg_bytes = _bytes_of(src, entry["Config"])
-        if not sub.check(D.S_PATHS, cfg_bytes is not None,
+        if not sub.check("docker.save.paths-exist", cfg_bytes is not None,
                          f"Config {entry['Config']!r} is not in the archive", where + "/Config"):
             continue
         assert cfg_bytes is not None
@@ -99,7 +101,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
         image_ids.add(image_id)
         named = re.search(r"([a-f0-9]{64})(?:\.json)?$", entry["Config"])
         if named:
-            sub.check(D.S_CONFIG_ID, named.group(1) == image_id,
+            sub.check("docker.save.config-id", named.group(1) == image_id,
                       "config file name is not the sha256 of its content", where + "/Config",
                       named.group(1), image_id)
         config = _config_report(report, src, entry["Config"])
@@ -108,7 +110,7 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
         for j, layer in enumerate(entry["Layers"]):
             lw = where + "/Layers" + pointer(j)
             real = src.resolve(layer)
-            if not sub.check(D.S_PATHS, real is not None,
+            if not sub.check("docker.save.paths-exist", real is not None,
                              f"layer {layer!r} is not in the archive", lw):
                 diff_ids.append(None)
                 continue
@@ -124,12 +126,12 @@ def _check_manifest_json(report: Report, src: TarArchive, manifest: Any, version
             diff_ids.append(scan.diff_id)
         if config is not None:
             cfg_sub = Report(file=src.file_prefix + entry["Config"], text=config[1])
-            check_diff_ids(cfg_sub, config[0], diff_ids, D.S_LAYERS_MATCH)
+            check_diff_ids(cfg_sub, config[0], diff_ids, "docker.save.layers-match")
             report.merge(cfg_sub)
     for i, entry in enumerate(manifest):
         if isinstance(entry, dict) and entry.get("Parent"):
             parent = str(entry["Parent"]).removeprefix("sha256:")
-            sub.check(D.S_PARENT, parent in image_ids,
+            sub.check("docker.save.parent", parent in image_ids,
                       f"Parent {entry['Parent']} is not an image in this manifest.json",
                       pointer(i) + "/Parent")
     report.merge(sub)
@@ -146,7 +148,7 @@ def _config_report(report: Report, src: TarArchive, name: str) -> tuple[Any, str
     data = _bytes_of(src, name)
     if data is None:
         return None
-    doc = parse_json(data, D.I_ROOTFS, name)
+    doc = parse_json(data, "docker.image.rootfs", name)
     sub = Report(file=src.file_prefix + name, text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
@@ -168,18 +170,22 @@ def _legacy_folders(src: TarArchive) -> dict[str, set[str]]:
 def _check_legacy(report: Report, src: TarArchive, folders: dict[str, set[str]]) -> None:
     for folder, files in sorted(folders.items()):
         missing = {"VERSION", "json", "layer.tar"} - files
-        report.check(D.S_LEGACY, not missing, f"legacy layer folder lacks {sorted(missing)}",
+        report.check("docker.save.legacy-layer-folder",
+                     not missing, f"legacy layer folder lacks {sorted(missing)}",
                      folder + "/")
         if "layer.tar" in files:
-            report.check(D.S_LEGACY, src.resolve(folder + "/layer.tar") is not None,
+            report.check("docker.save.legacy-layer-folder",
+                         src.resolve(folder + "/layer.tar") is not None,
                          "layer.tar leads to no file in the archive", folder + "/layer.tar")
         if "VERSION" in files:
             v = (_bytes_of(src, folder + "/VERSION") or b"").strip()
-            report.check(D.S_LEGACY_VERSION, v == b"1.0", "VERSION is not 1.0",
+            report.check("docker.save.legacy-version", v == b"1.0", "VERSION is not 1.0",
                          folder + "/VERSION", "1.0", v.decode(errors="replace"))
         if "json" in files:
-            value, sub = _read_json(report, src, folder + "/json", D.S_LEGACY)
-            sub.check(D.S_LEGACY, isinstance(value, dict), "legacy json is not an object", "")
+            value, sub = _read_json(report, src, folder + "/json",
+                                    "docker.save.legacy-layer-folder")
+            sub.check("docker.save.legacy-layer-folder",
+                      isinstance(value, dict), "legacy json is not an object", "")
             report.merge(sub)
 
 
@@ -202,14 +208,14 @@ def _scan_legacy_layers(report: Report, src: TarArchive, folders: dict[str, set[
 
 
 def _check_repositories(report: Report, src: TarArchive, folders: dict[str, set[str]]) -> None:
-    value, sub = _read_json(report, src, "repositories", D.S_REPOSITORIES)
+    value, sub = _read_json(report, src, "repositories", "docker.save.repositories")
     ok = isinstance(value, dict) and all(
         isinstance(tags, dict) and all(isinstance(v, str) for v in tags.values())
         for tags in value.values())
-    if sub.check(D.S_REPOSITORIES, ok, "repositories must map names to {tag: id}", ""):
+    if sub.check("docker.save.repositories", ok, "repositories must map names to {tag: id}", ""):
         for repo, tags in value.items():
             for tag, layer_id in tags.items():
-                sub.check(D.S_REPOSITORIES, layer_id in folders,
+                sub.check("docker.save.repositories", layer_id in folders,
                           f"{repo}:{tag} names layer {layer_id}, which has no folder",
                           pointer(repo, tag))
     report.merge(sub)

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import re
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.grammar import DIGEST_RE, registered
 from oci_conform.checks.image.index import check_index
 from oci_conform.checks.image.jsondoc import parse_json
 from oci_conform.checks.image.layer import Limits
 from oci_conform.checks.image.report import Report
-from oci_conform.checks.image.walk import Walk, walk_descriptor
 from oci_conform.drivers.image_sources.base import ImageSource, SourceError
+from oci_conform.drivers.image_sources.walk import Walk, walk_descriptor
 
 
 def validate_layout(source: ImageSource, version: str, limits: Limits,
@@ -18,25 +17,29 @@ def validate_layout(source: ImageSource, version: str, limits: Limits,
     """Judge a whole layout; ``ref`` limits the walk to index.json entries with that name/digest."""
     report = Report()
     _check_oci_layout_file(report, source)
-    report.check(C.LAYOUT_BLOBS_DIR, source.has_dir("blobs"), "blobs/ folder is missing",
+    report.check("image.image-layout.content.2",
+                 source.has_dir("blobs"), "blobs/ folder is missing",
                  "blobs/")
-    walk = Walk(source, report, version, limits, digest_clause=C.LAYOUT_BLOB_MATCHES,
-                missing_clause=C.LAYOUT_MISSING)
+    walk = Walk(source, report, version, limits, digest_clause="image.image-layout.blobs.1",
+                missing_clause="image.image-layout.blobs.4")
     index = _read_index(report, source, version)
     chosen = 0
     if index is not None:
-        for i, d in enumerate(index.get("manifests") or []):
+        entries = index.get("manifests")
+        for i, d in enumerate(entries if isinstance(entries, list) else []):
             if ref and not _matches(d, ref):
                 continue
             chosen += 1
             walk_descriptor(walk, d, f"index.json#/manifests/{i}")
         if ref and not chosen:
-            report.error(C.LAYOUT_INDEX_IS_INDEX, f"no index.json entry is named or has digest "
+            report.error("image.image-layout.content.8",
+                         f"no index.json entry is named or has digest "
                                                   f"{ref!r}", "index.json")
     _check_blob_names(report, source, walk.reached, version, whole=not ref)
-    evidence = {"source": source.label, "kind": source.kind, **walk.stats,
-                "manifests_in_index": len((index or {}).get("manifests") or [])}
-    return report, evidence
+    entries = (index or {}).get("manifests")
+    facts = {"source": source.label, "kind": source.kind, **walk.stats,
+             "manifests_in_index": len(entries) if isinstance(entries, list) else 0}
+    return report, facts
 
 
 def _matches(d: object, ref: str) -> bool:
@@ -51,20 +54,21 @@ def _check_oci_layout_file(report: Report, source: ImageSource) -> None:
     try:
         data = source.read_small("oci-layout", 64 * 1024)
     except SourceError as exc:
-        report.fail(C.LAYOUT_FILE_EXISTS, str(exc), "oci-layout")
+        report.fail("image.image-layout.content.3", str(exc), "oci-layout")
         return
-    if not report.check(C.LAYOUT_FILE_EXISTS, data is not None, "oci-layout file is missing",
+    if not report.check("image.image-layout.content.3",
+                        data is not None, "oci-layout file is missing",
                         "oci-layout"):
         return
     assert data is not None
-    doc = parse_json(data, C.LAYOUT_FILE_OBJECT, "oci-layout")
+    doc = parse_json(data, "image.image-layout.content.4", "oci-layout")
     sub = Report(file=getattr(source, "file_prefix", "") + "oci-layout", text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
-    if doc.ok and sub.check(C.LAYOUT_FILE_OBJECT, isinstance(doc.value, dict),
+    if doc.ok and sub.check("image.image-layout.content.4", isinstance(doc.value, dict),
                             "oci-layout is not a JSON object", ""):
         v = doc.value.get("imageLayoutVersion")
-        sub.check(C.LAYOUT_FILE_VERSION, isinstance(v, str) and v != "",
+        sub.check("image.image-layout.content.5", isinstance(v, str) and v != "",
                   "oci-layout has no imageLayoutVersion string", "/imageLayoutVersion",
                   '"1.0.0"', repr(v))
     report.merge(sub)
@@ -74,19 +78,19 @@ def _read_index(report: Report, source: ImageSource, version: str) -> dict | Non
     try:
         data = source.read_small("index.json")
     except SourceError as exc:
-        report.fail(C.LAYOUT_INDEX_EXISTS, str(exc), "index.json")
+        report.fail("image.image-layout.content.7", str(exc), "index.json")
         return None
-    if not report.check(C.LAYOUT_INDEX_EXISTS, data is not None, "index.json is missing",
+    if not report.check("image.image-layout.content.7", data is not None, "index.json is missing",
                         "index.json"):
         return None
     assert data is not None
-    doc = parse_json(data, C.LAYOUT_INDEX_IS_INDEX, "index.json")
+    doc = parse_json(data, "image.image-layout.content.8", "index.json")
     sub = Report(file=getattr(source, "file_prefix", "") + "index.json", text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok:
         is_index = isinstance(doc.value, dict) and isinstance(doc.value.get("manifests"), list)
-        sub.check(C.LAYOUT_INDEX_IS_INDEX, is_index, "index.json is not an image index", "")
+        sub.check("image.image-layout.content.8", is_index, "index.json is not an image index", "")
         check_index(sub, doc.value, version, layout_index=True)
     report.merge(sub)
     return doc.value if doc.ok and isinstance(doc.value, dict) else None
@@ -97,7 +101,7 @@ def _check_blob_names(report: Report, source: ImageSource, reached: set[str], ve
     try:
         names = source.blob_names()
     except SourceError as exc:
-        report.error(C.LAYOUT_BLOB_NAMES, str(exc), "blobs/")
+        report.error("image.image-layout.blobs.2", str(exc), "blobs/")
         return
     algs = registered(version)
     unreferenced = []
@@ -106,8 +110,8 @@ def _check_blob_names(report: Report, source: ImageSource, reached: set[str], ve
         digest = f"{alg}:{enc}"
         ok = "/" not in enc and bool(DIGEST_RE.match(digest))
         if ok and alg in algs:
-            ok = bool(re.fullmatch(f"[a-f0-9]{{{algs[alg].hex_len}}}", enc))
-        if not report.check(C.LAYOUT_BLOB_NAMES, ok,
+            ok = bool(re.fullmatch(f"[a-f0-9]{{{algs[alg]}}}", enc))
+        if not report.check("image.image-layout.blobs.2", ok,
                             "file under blobs/ is not named <algorithm>/<encoded digest>",
                             f"blobs/{name}"):
             continue
@@ -117,7 +121,7 @@ def _check_blob_names(report: Report, source: ImageSource, reached: set[str], ve
     if whole and names:
         msg = (f"{len(unreferenced)} blob(s) reached from no index.json entry (allowed): "
                + ", ".join(unreferenced[:5])) if unreferenced else "every blob is reachable"
-        report.note(C.LAYOUT_UNREFERENCED, msg, "blobs/")
+        report.note("image.image-layout.blobs.3", msg, "blobs/")
 
 
 def _hash_unreferenced(report: Report, source: ImageSource, digest: str, where: str) -> None:
@@ -129,6 +133,6 @@ def _hash_unreferenced(report: Report, source: ImageSource, digest: str, where: 
     with stream:
         got, _ = hash_stream(stream, digest)
     if got is not None:
-        report.check(C.LAYOUT_BLOB_MATCHES, got == digest.partition(":")[2],
+        report.check("image.image-layout.blobs.1", got == digest.partition(":")[2],
                      "blob content does not hash to its file name", where, digest,
                      f"{digest.partition(':')[0]}:{got}")

@@ -5,13 +5,12 @@ blob is read once (JSON documents bounded in size, layers streamed).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
-from oci_conform.checks.image.config import check_config, check_diff_ids
+from oci_conform.checks.image.config import check_diff_ids
+from oci_conform.checks.image.document import DOCUMENT_CHECKS
 from oci_conform.checks.image.grammar import (
     LAYER_TYPES,
     MT_CONFIG,
@@ -19,10 +18,8 @@ from oci_conform.checks.image.grammar import (
     MT_MANIFEST,
     digest_problems,
 )
-from oci_conform.checks.image.index import check_index
 from oci_conform.checks.image.jsondoc import JsonDoc, judge_json_form, parse_json
 from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
-from oci_conform.checks.image.manifest import check_manifest
 from oci_conform.checks.image.report import Report, pointer
 from oci_conform.drivers.image_sources.base import ImageSource
 
@@ -34,9 +31,6 @@ INDEX_TYPES = {MT_INDEX, DOCKER_LIST}
 MANIFEST_TYPES = {MT_MANIFEST, DOCKER_MANIFEST}
 CONFIG_TYPES = {MT_CONFIG, DOCKER_CONFIG}
 
-# Extra document checks by media type (the Docker ones plug in here).
-DocCheck = Callable[[Report, Any, str], None]
-EXTRA_CHECKS: dict[str, DocCheck] = {}
 
 
 @dataclass
@@ -64,6 +58,12 @@ def _prefix(walk: Walk) -> str:
     return str(getattr(walk.source, "file_prefix", ""))
 
 
+def media_type(d: Any) -> str:
+    """The descriptor's mediaType when it is a string, else "" (the checks say what is wrong)."""
+    mt = d.get("mediaType") if isinstance(d, dict) else None
+    return mt if isinstance(mt, str) else ""
+
+
 def _usable(d: Any) -> bool:
     return (isinstance(d, dict) and isinstance(d.get("digest"), str)
             and isinstance(d.get("size"), int) and not digest_problems(d["digest"], "main"))
@@ -87,17 +87,18 @@ def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Repo
     walk.stats["blobs"] += 1
     walk.stats["bytes"] += got_size
     judge_blob(sub, digest, d["size"], got_hex, got_size, where, walk.digest_clause)
-    clause = {**{t: C.MAN_SCHEMA_REQUIRED for t in MANIFEST_TYPES},
-              **{t: C.IDX_SCHEMA_REQUIRED for t in INDEX_TYPES}}.get(d.get("mediaType", ""),
-                                                                    C.CFG_ROOTFS)
+    mt = media_type(d)
+    clause = ("image.manifest.image-manifest-property-descriptions.1" if mt in MANIFEST_TYPES
+              else "image.image-index.property-descriptions.1" if mt in INDEX_TYPES
+              else "image.config.properties.34")
     if too_big:
         sub.fail(clause, "document is over the JSON size limit; not parsed", where)
         return None, sub
-    doc = parse_json(data, clause, d.get("mediaType", "blob"))
+    doc = parse_json(data, clause, media_type(d) or "blob")
     sub.text = doc.text
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
-    judge_json_form(sub, doc, data, where, d.get("mediaType", ""))
+    judge_json_form(sub, doc, data, where, media_type(d))
     return (doc if doc.ok else None), sub
 
 
@@ -105,7 +106,7 @@ def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
     """Follow one descriptor by media type (index -> manifests -> config + layers)."""
     if not _usable(d):
         return
-    mt = d.get("mediaType", "")
+    mt = media_type(d)
     if mt in INDEX_TYPES:
         _walk_index(walk, d, where, depth)
     elif mt in MANIFEST_TYPES:
@@ -114,36 +115,36 @@ def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
         _walk_opaque(walk, d, where)
 
 
-def _load_and_check(walk: Walk, d: dict, where: str, own_type: str,
-                    own_check: DocCheck) -> Any:
-    """Load the document ``d`` names, judge it (the OCI check for ``own_type``, or the
-    extra check for its Docker type), merge what was found; return the document or None."""
+def _load_and_check(walk: Walk, d: dict, where: str) -> Any:
+    """Load the document ``d`` names, judge it with the check its media type has in the
+    explicit table ``DOCUMENT_CHECKS``, merge what was found; return the document or None."""
     doc, sub = load_document(walk, d, where)
     if doc is not None:
-        if d["mediaType"] == own_type:
-            own_check(sub, doc.value, walk.version)
-        extra = EXTRA_CHECKS.get(d["mediaType"])
-        if extra:
-            extra(sub, doc.value, walk.version)
+        check = DOCUMENT_CHECKS.get(media_type(d))
+        if check is not None:
+            check(sub, doc.value, walk.version)
     walk.report.merge(sub)
     return doc
 
 
 def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
     if depth >= MAX_INDEX_DEPTH:
-        walk.report.fail(C.IDX_MANIFESTS, f"indexes nest deeper than {MAX_INDEX_DEPTH}; stopped",
+        walk.report.fail("image.image-index.property-descriptions.9",
+                         f"indexes nest deeper than {MAX_INDEX_DEPTH}; stopped",
                          where)
         return
     if d["digest"] in walk.reached:
         return
-    doc = _load_and_check(walk, d, where, MT_INDEX, check_index)
+    doc = _load_and_check(walk, d, where)
     if doc is None or not isinstance(doc.value, dict):
         return
-    for i, child in enumerate(doc.value.get("manifests") or []):
+    children = doc.value.get("manifests")
+    for i, child in enumerate(children if isinstance(children, list) else []):
         walk_descriptor(walk, child, f"{file_of(d['digest'])}#/manifests/{i}", depth + 1)
     subject: Any = doc.value.get("subject")
     if _usable(subject) and walk.source.open_blob(subject["digest"]) is None:
-        walk.report.note(C.IDX_MANIFESTS, f"subject {subject['digest']} is not in this image",
+        walk.report.note("image.image-index.property-descriptions.9",
+                         f"subject {subject['digest']} is not in this image",
                          f"{file_of(d['digest'])}#/subject")
 
 
@@ -151,7 +152,7 @@ def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
     if d["digest"] in walk.reached:
         return
     walk.stats["manifests"] += 1
-    doc = _load_and_check(walk, d, where, MT_MANIFEST, check_manifest)
+    doc = _load_and_check(walk, d, where)
     if doc is None or not isinstance(doc.value, dict):
         return
     here = file_of(d["digest"])
@@ -167,19 +168,11 @@ def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
 def _walk_config(walk: Walk, d: Any, where: str) -> JsonDoc | None:
     if not _usable(d):
         return None
-    if d.get("mediaType") not in CONFIG_TYPES:
+    if media_type(d) not in CONFIG_TYPES:
         if d["digest"] not in walk.reached:
             _walk_opaque(walk, d, where)
         return None
-    doc, sub = load_document(walk, d, where)
-    if doc is not None:
-        if d["mediaType"] == MT_CONFIG:
-            check_config(sub, doc.value, walk.version)
-        extra = EXTRA_CHECKS.get(d["mediaType"])
-        if extra:
-            extra(sub, doc.value, walk.version)
-    walk.report.merge(sub)
-    return doc
+    return _load_and_check(walk, d, where)
 
 
 def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
@@ -216,7 +209,7 @@ def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
             walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
         return None
     walk.reached.add(digest)
-    mt = d.get("mediaType", "")
+    mt = media_type(d)
     with stream:
         if mt in LAYER_TYPES:
             scan = scan_layer(walk.report, stream, digest.partition(":")[0], mt,
