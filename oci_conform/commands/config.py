@@ -87,10 +87,9 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
         ctx = make_context(kind, parsed.data, spec_version, platform)
         extra.extend(bundle.root_directory(folder, parsed.data, ctx.platform))
     if raw is None:   # a bundle without config.json: only the bundle clause can be judged
-        from oci_conform.checks.runtime_config.engine import roll_up
-        results = [r for r in roll_up(["rt.bundle.container-format.1"], extra,
-                                      lambda _c: _holds(), "", file_path, name,
-                                      "config-validate:bundle")]
+        from oci_conform.model.judging import case_results, roll_up
+        verdicts = roll_up(extra, ("rt.bundle.container-format.1",))
+        results = list(case_results(verdicts.values(), name, "config-validate:bundle"))
         return results, Implementation(name=name, kind="config", command=path), ""
     results = validate_parsed(parsed, kind, file=file_path if path != STDIN else "",
                               impl=name, spec_version=spec_version, platform=platform,
@@ -102,11 +101,6 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
     version = next((r.evidence.facts.get("spec_version", "") for r in results), "")
     impl = Implementation(name=name, kind="config", command=path, spec_version=version)
     return results, impl, ""
-
-
-def _holds() -> Any:
-    from oci_conform.checks.runtime_config.engine import Applicability
-    return Applicability(True)
 
 
 def _wants_text(args: argparse.Namespace) -> bool:

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from oci_conform.model.declaration import Declaration
+from oci_conform.model.evidence import Evidence
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
@@ -37,6 +39,14 @@ BUILTIN = {"runc-spec": "runc spec", "runc-spec-rootless": "runc spec --rootless
            "crun-spec": "crun spec", "umoci-config": UMOCI,
            "reference-spec": f"{reference_runtime()} spec",
            "reference-spec-rootless": f"{reference_runtime()} spec --rootless"}
+
+
+def declarations() -> list[Declaration]:
+    """The generator columns judge every config.json clause of the static checks."""
+    from oci_conform.checks.runtime_config.table import judged
+    return [Declaration(name="config-generators", where=f"{__name__}:ConfigGeneratorSuite.run",
+                        clauses=tuple(sorted(judged("config"))), suite="config-generators",
+                        select="oci-conform matrix --suite config-generators")]
 
 
 class GeneratorError(Exception):
@@ -110,8 +120,7 @@ class ConfigGeneratorSuite:
                  "runtime's spec, umoci unpack)")
 
     def clause_ids(self) -> frozenset[str]:
-        from oci_conform.checks.runtime_config.engine import judged_clause_ids
-        return judged_clause_ids("config")
+        return frozenset(c for d in declarations() for c in d.clauses)
 
     def parse_implementation(self, text: str) -> Implementation:
         return self._implementation(*parse_name_command(text, BUILTIN))
@@ -135,7 +144,8 @@ class ConfigGeneratorSuite:
             except GeneratorError as exc:
                 for cid in wanted:
                     yield CaseResult(cid, impl.name, Outcome.ERROR, case="config-generators",
-                                     message=str(exc))
+                                     message=str(exc),
+                                     evidence=Evidence(facts={"command": impl.command}))
                 return
             parsed = parse_bytes(raw)
             extra = []
