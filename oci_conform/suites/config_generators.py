@@ -135,6 +135,7 @@ class ConfigGeneratorSuite:
         from oci_conform.checks.runtime_config import bundle as bundle_rules
         from oci_conform.checks.runtime_config.docload import parse_bytes
         from oci_conform.checks.runtime_config.engine import make_context, validate_parsed
+        from oci_conform.drivers.bundle_layout import bundle_facts
 
         wanted = [c for c in sorted(self.clause_ids()) if ctx.selection.wants([c])]
         workdir = Path(tempfile.mkdtemp(prefix="config-gen-", dir=ctx.workdir))
@@ -151,8 +152,10 @@ class ConfigGeneratorSuite:
             extra = []
             if bundle is not None and parsed.data is not None:
                 ctx_doc = make_context("config", parsed.data, None, None)
-                extra = list(bundle_rules.config_file(bundle)) + list(
-                    bundle_rules.root_directory(bundle, parsed.data, ctx_doc.platform))
+                root = parsed.data.get("root") if isinstance(parsed.data, dict) else None
+                facts = bundle_facts(bundle, root.get("path") if isinstance(root, dict) else None)
+                extra = list(bundle_rules.config_file(facts)) + list(
+                    bundle_rules.root_directory(facts, ctx_doc.platform))
             version = parsed.data.get("ociVersion") if isinstance(parsed.data, dict) else None
             impl.spec_version = impl.spec_version or (version if isinstance(version, str) else "")
             results = validate_parsed(parsed, "config", file="config.json", impl=impl.name,

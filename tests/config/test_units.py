@@ -144,24 +144,28 @@ def test_pre_commit_hook_definition() -> None:
 
 def test_bundle_root_filesystem_sits_beside_config(tmp_path) -> None:
     from oci_conform.checks.runtime_config import bundle
+    from oci_conform.drivers.bundle_layout import bundle_facts
+
+    def facts(folder, doc):
+        return bundle_facts(folder, doc["root"]["path"])
     doc = {"ociVersion": "1.3.0", "root": {"path": "rootfs"}}
     (tmp_path / "b" / "rootfs").mkdir(parents=True)
     (tmp_path / "elsewhere").mkdir()
-    inside = list(bundle.root_directory(tmp_path / "b", doc, "linux"))
+    inside = list(bundle.root_directory(facts(tmp_path / "b", doc), "linux"))
     assert {(o.clause, o.outcome.value == "pass") for o in inside} == {("rt.config.root.8", True),
                                                    ("rt.bundle.container-format.2", True)}
     outside = {"ociVersion": "1.3.0", "root": {"path": str(tmp_path / "elsewhere")}}
     judged = {o.clause: o.outcome.value == "pass"
-              for o in bundle.root_directory(tmp_path / "b", outside, "linux")}
+              for o in bundle.root_directory(facts(tmp_path / "b", outside), "linux")}
     assert judged == {"rt.config.root.8": True, "rt.bundle.container-format.2": False}
     (tmp_path / "b" / "link").symlink_to(tmp_path / "elsewhere")
     linked = {"ociVersion": "1.3.0", "root": {"path": "link"}}
     judged = {o.clause: o.outcome.value == "pass"
-              for o in bundle.root_directory(tmp_path / "b", linked, "linux")}
+              for o in bundle.root_directory(facts(tmp_path / "b", linked), "linux")}
     assert judged["rt.bundle.container-format.2"] is False
     same = {"ociVersion": "1.3.0", "root": {"path": "."}}
     judged = {o.clause: o.outcome.value == "pass"
-              for o in bundle.root_directory(tmp_path / "b", same, "linux")}
+              for o in bundle.root_directory(facts(tmp_path / "b", same), "linux")}
     assert judged["rt.bundle.container-format.2"] is False
 
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import is_abs, is_int, namespaces
+from oci_conform.checks.runtime_config.common import device_key, is_abs, is_int, namespaces
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import get, join
 from oci_conform.model.judging import Observation, failed, observed, passed
@@ -17,7 +17,7 @@ def check_devices(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     devices = get(doc, "linux", "devices")
     if not isinstance(devices, list):
         return
-    seen: dict[tuple[Any, Any, Any], int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for i, dev in enumerate(devices):
         if not isinstance(dev, dict):
             continue
@@ -32,7 +32,7 @@ def check_devices(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
             yield observed("rt.config-linux.devices.7", not missing,
                            f"a type {kind!r} device needs major and minor numbers", location=where,
                            expected="major and minor", actual=f"missing {', '.join(missing)}")
-            key = (kind, dev.get("major"), dev.get("minor"))
+            key = device_key(dev)
             if not missing and key in seen:
                 yield failed("rt.config-linux.devices.11",
                              f"same type/major/minor as device {seen[key]}", location=where,

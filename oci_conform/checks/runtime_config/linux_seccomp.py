@@ -32,7 +32,7 @@ def check_seccomp(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
                        location=f"{S}/listenerMetadata", expected="listenerPath", actual="absent")
     syscalls = sec.get("syscalls")
     rules = [r for r in syscalls if isinstance(r, dict)] if isinstance(syscalls, list) else []
-    actions = {default} | {r.get("action") for r in rules}
+    actions = {a for a in (default, *(r.get("action") for r in rules)) if isinstance(a, str)}
     if "SCMP_ACT_NOTIFY" in actions:
         yield observed("rt.config-linux.seccomp.7",
                        isinstance(sec.get("listenerPath"), str) and bool(sec.get("listenerPath")),

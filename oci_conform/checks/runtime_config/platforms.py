@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import is_abs, is_int
+from oci_conform.checks.runtime_config.common import device_key, is_abs, is_int
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import get
 from oci_conform.model.judging import Observation, failed, observed, passed
@@ -49,7 +49,7 @@ def _zos_devices(doc: dict[str, Any]) -> Iterator[Observation]:
     devices = get(doc, "zos", "devices")
     if not isinstance(devices, list):
         return
-    seen: dict[tuple[Any, Any, Any], int] = {}
+    seen: dict[tuple[str, ...], int] = {}
     for i, dev in enumerate(devices):
         where = f"/zos/devices/{i}"
         if not isinstance(dev, dict):
@@ -72,7 +72,7 @@ def _zos_devices(doc: dict[str, Any]) -> Iterator[Observation]:
                                f"a type {kind!r} device needs an int64 {field}",
                                location=f"{where}/{field}", expected="an int64",
                                actual=value if value is not None else "absent")
-            key = (kind, dev.get("major"), dev.get("minor"))
+            key = device_key(dev)
             if key in seen:
                 yield failed("rt.config-zos.devices.8",
                              f"same type/major/minor as device {seen[key]}", location=where,
