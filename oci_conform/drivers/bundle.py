@@ -11,9 +11,10 @@ import copy
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
+
+from oci_conform.drivers.runtime_cli import run_bounded
 
 JSON = dict[str, Any]
 BUSYBOX_CANDIDATES = ("/usr/bin/busybox", "/bin/busybox", "/usr/lib/initramfs-tools/bin/busybox")
@@ -55,8 +56,7 @@ def _is_static(path: Path) -> bool:
 
 
 def applets(busybox: Path) -> list[str]:
-    out = subprocess.run([str(busybox), "--list"], capture_output=True, text=True, timeout=10,
-                         check=False).stdout
+    out = run_bounded([str(busybox), "--list"], timeout=10).stdout
     return sorted({a.strip() for a in out.split() if a.strip() and "/" not in a})
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 from oci_conform.catalog.loader import Catalog
 from oci_conform.drivers.bundle import BundleError, build_base_rootfs, find_busybox
 from oci_conform.drivers.host_probes import HostFacts, probe_host
-from oci_conform.drivers.runtime_cli import CommandError, RuntimeCommand
+from oci_conform.drivers.runtime_cli import CommandError, RuntimeCommand, run_bounded
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext, Selection
@@ -185,20 +184,14 @@ class RuntimeSuite:
 
 def mount_scratch(folder: Path) -> bool:
     """Put a tmpfs on ``folder`` (bundles, state roots) when we may; disk otherwise."""
-    try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0711",
-                               "oci-conform-scratch", str(folder)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    return run_bounded(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0711",
+                        "oci-conform-scratch", str(folder)], timeout=10).ok
 
 
 def unmount_scratch(folder: Path) -> None:
     if any(line.split()[4] == str(folder) for line in
            Path("/proc/self/mountinfo").read_text().splitlines() if len(line.split()) > 4):
-        subprocess.run(["umount", "-l", str(folder)], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=10, check=False)
+        run_bounded(["umount", "-l", str(folder)], timeout=10)
 
 
 def _skip_all(cases: list[Case], impl: Implementation, reason: str,

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable
 
+from oci_conform.drivers.runtime_cli import run_bounded
 from oci_conform.suites.runtime.case import (
     Case,
     Observation,
@@ -285,12 +285,7 @@ def fs_data_case() -> Case:
 # -- recursive: a bind source with a host submount -------------------------------------------
 def _host_mount(args: list[str]) -> str:
     """Run mount(8) on the host; "" or the error."""
-    try:
-        done = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=10,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+    return run_bounded(["mount", *args], timeout=10).reason()
 
 
 def tree_case(name: str, clauses: tuple[str, ...], options: list[str], initial: str,
@@ -320,8 +315,7 @@ def tree_case(name: str, clauses: tuple[str, ...], options: list[str], initial: 
                 return obs
             return judge(obs, "/tree/sub")
         finally:
-            subprocess.run(["umount", "-l", str(sub)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=10, check=False)
+            run_bounded(["umount", "-l", str(sub)], timeout=10)
     return Case(name, G, clauses, flow, requires, "1.1.0")
 
 

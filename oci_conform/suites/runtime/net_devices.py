@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import threading
 import uuid
 from collections.abc import Callable
 
+from oci_conform.drivers.runtime_cli import run_bounded
 from oci_conform.suites.runtime.case import (
     Case,
     Observation,
@@ -35,12 +35,7 @@ ADDRESS = "198.18.93.7/32"
 
 def _ip(*args: str) -> str:
     """Run ip(8); "" or the error text."""
-    try:
-        done = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+    return run_bounded(["ip", *args], timeout=10).reason()
 
 
 _PROBE_LOCK = threading.Lock()
