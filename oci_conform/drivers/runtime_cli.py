@@ -18,9 +18,11 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from oci_conform.model.evidence import ProcessRun
 
 TAIL = 2000
 DEFAULT_TIMEOUT = 20.0
@@ -89,10 +91,16 @@ class Invocation:
     duration: float = 0.0
     timed_out: bool = False
     error: str = ""                 # could not start (binary missing, ...)
+    config: str = ""                # the config used, as a diff from the base config
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    def run(self) -> ProcessRun:
+        """This call as typed evidence."""
+        return ProcessRun(list(self.argv), self.exit_code, self.stdout, self.stderr,
+                          self.duration, self.timed_out, self.error, self.config)
 
     @property
     def failed(self) -> bool:
@@ -103,11 +111,6 @@ class Invocation:
     def crashed(self) -> bool:
         """The runtime was killed by a signal (negative return code)."""
         return self.exit_code is not None and self.exit_code < 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["duration"] = round(self.duration, 4)
-        return {k: v for k, v in data.items() if v not in ("", False) or k == "exit_code"}
 
     def brief(self) -> str:
         state = "timed out" if self.timed_out else (self.error or f"exit {self.exit_code}")

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 from oci_conform.suites.runtime.case import (
     Case,
-    Verdict,
+    Judgment,
+    Why,
     bad,
     broke,
     expect,
     needs_hook,
     ok,
-    skipped,
+    unjudged,
 )
 from oci_conform.suites.runtime.sandbox import Sandbox, parse_json
 
@@ -188,7 +189,7 @@ def hooked_lifecycle(sb: Sandbox, plan: HookPlan, install: bool = True) -> HookR
     return HookRun(order, records, ops, host_ns, ctr_ns)
 
 
-def _needs_run(run: HookRun, label: str) -> Verdict | None:
+def _needs_run(run: HookRun, label: str) -> Judgment | None:
     if not run.ran(label):
         create = run.ops.get("create")
         return bad(f"the {label} hook was not run", "hook runs",
@@ -237,7 +238,7 @@ FAILURE = {
 def invoked_case(kind: str) -> Case:
     clauses = INVOKED[kind] + (PRE_1_1_PRESTART if kind == "prestart" else ())
 
-    def flow(sb: Sandbox) -> list[Verdict]:
+    def flow(sb: Sandbox) -> list[Judgment]:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
         if missing:
@@ -265,7 +266,7 @@ def invoked_case(kind: str) -> Case:
 
 
 def stdin_case(kind: str) -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
         if missing:
@@ -284,7 +285,7 @@ def stdin_case(kind: str) -> Case:
 
 
 def namespace_case(kind: str) -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
         if missing:
@@ -311,7 +312,7 @@ def namespace_case(kind: str) -> Case:
 
 def path_case(kind: str) -> Case:
     """The hook's path exists only where the spec says it resolves."""
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         plan = HookPlan().add("h1", kind)
         _install(sb, plan)
         if kind == "startContainer":
@@ -327,7 +328,7 @@ def path_case(kind: str) -> Case:
 
 
 def args_env_case(kind: str) -> Case:
-    def flow(sb: Sandbox) -> list[Verdict]:
+    def flow(sb: Sandbox) -> list[Judgment]:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
         if missing:
@@ -347,7 +348,7 @@ def args_env_case(kind: str) -> Case:
 
 
 def listed_order_case(kind: str) -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         plan = HookPlan().add("first", kind).add("second", kind).add("third", kind)
         run = hooked_lifecycle(sb, plan)
         seen = [ln.split()[1] for ln in run.order if ln.startswith("HOOK ")]
@@ -360,7 +361,7 @@ def listed_order_case(kind: str) -> Case:
 
 
 def failure_case(kind: str) -> Case:
-    def flow(sb: Sandbox) -> list[Verdict]:
+    def flow(sb: Sandbox) -> list[Judgment]:
         plan = HookPlan().add("bad", kind, "fail").add("after", "poststop")
         run = hooked_lifecycle(sb, plan)
         if not run.ran("bad"):
@@ -368,15 +369,18 @@ def failure_case(kind: str) -> Case:
         create, start = run.ops.get("create"), run.ops.get("start")
         delete = run.ops.get("delete")
         if kind in ("prestart", "createRuntime", "createContainer"):
-            return [expect(bool(create and create.failed), f"a failing {kind} hook makes create "  # type: ignore
-                           "generate an error", "create exits non-zero", create.brief()),  # type: ignore
+            return [expect(bool(create and create.failed),
+                           f"a failing {kind} hook makes create "  # type: ignore
+                           "generate an error", "create exits non-zero", create.brief()),
+                            # type: ignore
                     expect(run.ran("after"), "the lifecycle continues at destroy: poststop "
                            "hooks run", "poststop ran", " | ".join(run.order), "",
                            "rt.runtime.lifecycle.18")]
         if kind in ("startContainer", "poststart"):
             failed = bool(start and start.failed)  # type: ignore[attr-defined]
             out = [expect(failed, f"a failing {kind} hook makes start generate an error",
-                          "start exits non-zero", start.brief() if start else "no start",  # type: ignore
+                          "start exits non-zero", start.brief() if start else "no start",
+                           # type: ignore
                           "", FAILURE[kind][0])]
             if kind == "startContainer":
                 out.append(expect("PROG" not in run.order, "the user program does not run",
@@ -384,7 +388,8 @@ def failure_case(kind: str) -> Case:
             else:
                 out.append(expect(not failed and "PROG" in run.order,
                                   "before 1.3: start succeeds, the failure is only a warning",
-                                  "start exit 0", start.brief() if start else "no start",  # type: ignore
+                                  "start exit 0", start.brief() if start else "no start",
+                                   # type: ignore
                                   "", "rt.runtime.lifecycle.15-pre-1.3"))
             return out
         return [expect(bool(delete and delete.ok) and run.ran("after"),  # type: ignore
@@ -400,7 +405,7 @@ def failure_case(kind: str) -> Case:
 
 
 def timeout_case(kind: str) -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         run = hooked_lifecycle(sb, HookPlan().add("slow", kind, "sleep", timeout=1))
         op = run.ops.get(PHASE[kind])
         if op is None:
@@ -409,7 +414,8 @@ def timeout_case(kind: str) -> Case:
             return bad(f"a {kind} hook with timeout 1 held {PHASE[kind]} until the harness "
                        "timeout", "the hook aborted after about 1s",
                        f"{PHASE[kind]} ran {op.duration:.1f}s")  # type: ignore[attr-defined]
-        return expect(op.duration < 15, f"a {kind} hook is aborted after its timeout",  # type: ignore
+        return expect(op.duration < 15, f"a {kind} hook is aborted after its timeout",
+                       # type: ignore
                       "operation returns within a few seconds",
                       f"{op.duration:.1f}s, exit {op.exit_code}")  # type: ignore[attr-defined]
     clause = "rt.config.hooks.16" if kind == "createRuntime" else "rt.config.hooks.7"
@@ -417,7 +423,7 @@ def timeout_case(kind: str) -> Case:
                 "1.0.2" if kind in NEW_TYPES else "")
 
 
-def cross_type_order(sb: Sandbox) -> list[Verdict]:
+def cross_type_order(sb: Sandbox) -> list[Judgment]:
     plan = HookPlan()
     for kind in TYPES:
         plan.add(kind, kind)
@@ -441,7 +447,7 @@ def cross_type_order(sb: Sandbox) -> list[Verdict]:
     return out
 
 
-def no_hooks_field(sb: Sandbox) -> Verdict:
+def no_hooks_field(sb: Sandbox) -> Judgment:
     cfg = sb.config(["true"])
     cfg["hooks"] = {}
     sb.write(cfg)
@@ -449,15 +455,15 @@ def no_hooks_field(sb: Sandbox) -> Verdict:
     return expect(inv.ok, "an empty hooks object is accepted", "create exit 0", inv.brief())
 
 
-def relative_path_refused(sb: Sandbox) -> Verdict:
+def relative_path_refused(sb: Sandbox) -> Judgment:
     cfg = sb.config(["true"])
     cfg["hooks"] = {"poststop": [{"path": "relative/hook.sh"}]}
     sb.write(cfg)
     inv = sb.create()
     if inv.failed:
         return ok("a relative hook path is refused")
-    return skipped("a relative hook path was accepted; the rule binds config authors, so this "
-                   "is not judged as a runtime failure")
+    return unjudged(Why.OTHER_SUBJECT, "a relative hook path was accepted; the rule binds "
+                    "config authors, so this is not judged as a runtime failure")
 
 
 CASES: list[Case] = []

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oci_conform.drivers.bundle import base_config, write_bundle
+from oci_conform.drivers.bundle import base_config, config_diff, write_bundle
 from oci_conform.drivers.runtime_cli import Invocation, RuntimeCLI, run_bounded
+from oci_conform.model.evidence import Evidence
 from oci_conform.suites.runtime.target import RuntimeTarget
 
 JSON = dict[str, Any]
@@ -198,6 +199,7 @@ class Sandbox:
     leftovers: Leftovers = field(default_factory=Leftovers)
     cleanup_problems: list[str] = field(default_factory=list)
     leftovers_host: list[str] = field(default_factory=list)
+    written: dict[Path, str] = field(default_factory=dict)   # bundle -> config diff
 
     def __post_init__(self) -> None:
         token = uuid.uuid4().hex[:6]
@@ -227,15 +229,20 @@ class Sandbox:
         return base_config(self.target.oci_version, args or ["sh", "-c", "true"], self.results,
                            self.cgroups_path)
 
-    def write(self, config: JSON) -> Path:
-        return write_bundle(self.bundle, config, self.target.base_rootfs)
+    def write(self, config: JSON, bundle: Path | None = None) -> Path:
+        """Write a bundle (this case's by default); its config is kept as a diff from base."""
+        where = bundle or self.bundle
+        self.written[where] = config_diff(self.config(), config)
+        return write_bundle(where, config, self.target.base_rootfs)
 
     def ids(self) -> list[str]:
         return [self.cid, *self.extra_ids]
 
     # -- operations -----------------------------------------------------------------------
     def create(self, cid: str | None = None, bundle: Path | None = None) -> Invocation:
-        return self.cli.create(cid or self.cid, bundle or self.bundle)
+        inv = self.cli.create(cid or self.cid, bundle or self.bundle)
+        inv.config = self.written.get(bundle or self.bundle, "")
+        return inv
 
     def start(self, cid: str | None = None) -> Invocation:
         return self.cli.start(cid or self.cid)
@@ -301,17 +308,17 @@ class Sandbox:
         return proc
 
     # -- evidence -------------------------------------------------------------------------
-    def evidence(self) -> JSON:
-        ev: JSON = {"container_id": self.cid,
-                    "invocations": [c.to_dict() for c in self.cli.calls][-12:]}
+    def evidence(self) -> Evidence:
+        """The case's runtime calls (typed) and what else it saw (facts)."""
+        facts: JSON = {"container_id": self.cid}
         if self.states:
-            ev["state"] = self.states[-1]
+            facts["state"] = self.states[-1]
         files = self.probe_files()
         if files:
-            ev["probe"] = files
+            facts["probe"] = files
         if self.notes:
-            ev["notes"] = self.notes
-        return ev
+            facts["notes"] = self.notes
+        return Evidence.of(runs=[c.run() for c in self.cli.calls], facts=facts)
 
     # -- cleanup --------------------------------------------------------------------------
     def cleanup(self) -> None:
