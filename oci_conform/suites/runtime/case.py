@@ -184,34 +184,6 @@ def probe_case(name: str, group: str, clauses: tuple[str, ...], script: str, jud
                 f"{judge.__module__}:{judge.__qualname__.split('.<locals>')[0]}")
 
 
-def error_case(name: str, group: str, clauses: tuple[str, ...], mutate: Mutation,
-               requires: tuple[Requirement, ...] = (), since: str = "", doc: str = "") -> Case:
-    """A config the runtime must refuse: create (or start) errors and no container is left."""
-    def flow(sb: Sandbox) -> list[Judgment] | Judgment:
-        cfg = sb.config(["sh", "-c", "echo ran > /results/ran"])
-        mutate(cfg, sb)
-        sb.write(cfg)
-        created = sb.create()
-        if created.timed_out:
-            return broke("create timed out")
-        if created.crashed:
-            return bad("create crashed instead of reporting an error", "non-zero exit",
-                       f"killed by signal {-created.exit_code}")  # type: ignore[operator]
-        if created.ok:
-            started = sb.start()
-            sb.wait_status("stopped", 3)
-            if started.failed:
-                return ok("create accepted it but start generated an error")
-            return bad("the runtime accepted an invalid configuration", "an error",
-                       f"create exit 0, start exit {started.exit_code}")
-        inv, _ = sb.state()
-        if inv.ok:
-            return bad("create failed but a container with the id exists", "no container",
-                       inv.stdout[:300])
-        return ok(f"create generated an error: {created.brief()}")
-    return Case(name, group, clauses, flow, requires, since, doc)
-
-
 # -- requirements ---------------------------------------------------------------------------
 def needs_controller(name: str) -> Requirement:
     def req(t: RuntimeTarget) -> str | None:

@@ -15,11 +15,11 @@ from oci_conform.suites.runtime.case import (
     Why,
     bad,
     broke,
-    error_case,
     expect,
     needs_controller,
     unjudged,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import CGROUP_ROOT, JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
@@ -163,7 +163,8 @@ CASES: list[Case] = [
                   (_file_exists("blkio", "blkio.weight"),)),
     placement_case(),
     error_case("cgroup-unified-on-v1-errors", G, ("rt.config-linux.unified.4",), _unified_on_v1,
-               (_v1_only,)),
+               ("unified", "v2", "memory.max"), requires=(_v1_only,)),
     error_case("cgroup-hugetlb-without-controller-errors", G, ("rt.config-linux.control-groups.2",),
-               _hugetlb, (_no_controller("hugetlb"), _v1_only)),
+               _hugetlb, ("hugetlb", "huge"),
+               requires=(_no_controller("hugetlb"), _v1_only)),
 ]

@@ -8,11 +8,11 @@ from oci_conform.suites.runtime.case import (
     Judgment,
     Probe,
     broke,
-    error_case,
     expect,
     needs_controller,
     probe_case,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "devices"
@@ -122,6 +122,10 @@ def device_outside_dev_case() -> Case:
 def _conflicting_device(cfg: JSON, sb: Sandbox) -> None:
     sb.write(cfg)
     (sb.rootfs / "oc-conflict").write_text("a regular file\n")
+    cfg["linux"]["devices"] = [dict(DEVICE, path="/oc-conflict")]
+
+
+def _device_alone(cfg: JSON, sb: Sandbox) -> None:
     cfg["linux"]["devices"] = [dict(DEVICE, path="/oc-conflict")]
 
 
@@ -242,7 +246,7 @@ CASES: list[Case] = [
     *[default_device_case(d) for d in DEFAULTS], ptmx_case(), dev_links_case(), device_case(),
     device_outside_dev_case(),
     error_case("device-conflicting-file-errors", G, ("rt.config-linux.devices.5",),
-               _conflicting_device),
+               _conflicting_device, ("oc-conflict", "exists", "device"), _device_alone),
     denied_device_case(), allowlist_cgroup_case(),
     sysctl_case("net.ipv4.ip_forward", "1"), sysctl_case("kernel.msgmax", "4096"),
     masked_file_case(), masked_dir_case(), masked_proc_case(), readonly_dir_case(),

@@ -28,13 +28,13 @@ from oci_conform.suites.runtime.case import (
     Requirement,
     Unmet,
     broke,
-    error_case,
     expect,
     not_offered,
     probe_case,
     run_probe,
 )
 from oci_conform.suites.runtime.mounts_root import MOUNTINFO, mount_at
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
@@ -430,12 +430,16 @@ def propagation_case(option: str) -> Case:
 
 
 # -- idmap without mappings and without a user namespace: an error ---------------------------
+IDMAP_WORDS = ("idmap", "user namespace", "userns", "mapping", "mount_setattr")
+
+
 def _idmap(option: str) -> Callable[[JSON, Sandbox], None]:
+    """A bind mount with ``option`` ("" = the plain bind mount, the control)."""
     def m(cfg: JSON, sb: Sandbox) -> None:
-        src = sb.dir / "idmapped"
+        src = sb.dir / "mnt-src"
         src.mkdir(exist_ok=True)
         cfg["mounts"].append({"destination": "/idmapped", "type": "bind", "source": str(src),
-                              "options": ["bind", option]})
+                              "options": ["bind", *([option] if option else [])]})
     return m
 
 
@@ -449,9 +453,7 @@ CASES: list[Case] = [
     *[recursive_case(o) for o in RECURSIVE],
     *[propagation_case(o) for o in PROPAGATION],
     error_case("mount-idmap-without-userns-errors", G, ("rt.config.linux-mount-options.61-f",),
-               _idmap("idmap"),
-               since="1.2.0"),
+               _idmap("idmap"), IDMAP_WORDS, _idmap(""), since="1.2.0"),
     error_case("mount-ridmap-without-userns-errors", G, ("rt.config.linux-mount-options.62-f",),
-               _idmap("ridmap"),
-               since="1.2.0"),
+               _idmap("ridmap"), IDMAP_WORDS, _idmap(""), since="1.2.0"),
 ]

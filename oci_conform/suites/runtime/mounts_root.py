@@ -12,10 +12,10 @@ from oci_conform.suites.runtime.case import (
     Judgment,
     Probe,
     broke,
-    error_case,
     expect,
     probe_case,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "mounts"
@@ -270,5 +270,6 @@ CASES: list[Case] = [
     order_case(), relative_dest_case(), default_fs_case(), rootfs_propagation_case(),
     *[option_case(o) for o in FLAG_OPTIONS],
     *[propagation_case(p) for p in PROPAGATION],
-    error_case("root-path-missing-errors", G, ("rt.config.root.8",), _missing_root),
+    error_case("root-path-missing-errors", G, ("rt.config.root.8",), _missing_root,
+               ("no-such-rootfs", "rootfs", "root", "no such file")),
 ]

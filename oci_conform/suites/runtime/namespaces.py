@@ -11,12 +11,12 @@ from oci_conform.suites.runtime.case import (
     Probe,
     bad,
     broke,
-    error_case,
     expect,
     needs_host,
     needs_namespace,
     probe_case,
 )
+from oci_conform.suites.runtime.refusal import error_case, judge_refusal
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "namespaces"
@@ -115,16 +115,20 @@ def wrong_type_case(sb: Sandbox) -> Judgment:
     holder = _holder(sb)
     if isinstance(holder, Observation):
         return holder
-    cfg = sb.config(["true"])
-    cfg["linux"]["namespaces"] = [n if n["type"] != "network" else
-                                  {"type": "network", "path": f"/proc/{holder}/ns/uts"}
-                                  for n in cfg["linux"]["namespaces"]]
-    sb.write(cfg)
-    inv = sb.create()
-    if inv.timed_out:
-        return broke("create timed out")
-    return expect(inv.failed, "a path to a namespace of another type is an error",
-                  "create fails", inv.brief())
+    def joined(target: str) -> JSON:
+        cfg = sb.config(["true"])
+        cfg["linux"]["namespaces"] = [n if n["type"] != "network" else
+                                      {"type": "network", "path": f"/proc/{holder}/ns/{target}"}
+                                      for n in cfg["linux"]["namespaces"]]
+        return cfg
+    control_cid = f"{sb.cid}-ctl"
+    sb.extra_ids.append(control_cid)
+    sb.write(joined("net"), sb.dir / "control")
+    control = sb.create(control_cid, sb.dir / "control")
+    sb.delete(control_cid, force=True)
+    sb.write(joined("uts"))
+    return judge_refusal("a network namespace path to a uts namespace", sb.create(),
+                         ("type", "wrong", "mismatch", "not a", "invalid argument"), control)
 
 
 def _duplicate(cfg: JSON, sb: Sandbox) -> None:
@@ -221,9 +225,10 @@ CASES: list[Case] = [
     *[join_case(k) for k in ("network", "uts", "ipc")],
     Case("namespace-path-of-wrong-type-errors", G, ("rt.config-linux.namespaces.5",),
          wrong_type_case),
-    error_case("namespace-duplicate-type-errors", G, ("rt.config-linux.namespaces.8",), _duplicate),
+    error_case("namespace-duplicate-type-errors", G, ("rt.config-linux.namespaces.8",),
+               _duplicate, ("duplicate", "more than once", "multiple", "uts")),
     error_case("namespace-relative-path-errors", G, ("rt.config-linux.namespaces.3",),
-               _relative_path),
+               _relative_path, ("proc/1/ns/uts", "relative", "absolute", "path")),
     mapping_case("uid"), mapping_case("gid"), hostname_case(), domainname_case(),
     pid_one_case(), cgroupns_view_case(), time_offsets_case(),
 ]

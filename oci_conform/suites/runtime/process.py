@@ -21,12 +21,12 @@ from oci_conform.suites.runtime.case import (
     Observation,
     Probe,
     broke,
-    error_case,
     expect,
     ok,
     probe_case,
     run_probe,
 )
+from oci_conform.suites.runtime.refusal import error_case, set_rlimits
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "process"
@@ -326,9 +326,10 @@ def console_size_ignored(obs: Probe, sb: Sandbox) -> Judgment:
                   "(no terminal, create succeeds)", "no", obs.get("tty").strip())
 
 
-def _bad_rlimits(cfg: JSON, sb: Sandbox) -> None:
-    cfg["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100},
-                                 {"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200}]
+# Both entries only lower the limit, so neither needs a privilege this host may lack.
+_bad_rlimits = set_rlimits({"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200},
+                           {"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100})
+_one_rlimit = set_rlimits({"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100})
 
 
 def _unknown_rlimit(cfg: JSON, sb: Sandbox) -> None:
@@ -345,10 +346,12 @@ CASES: list[Case] = [
     *[rlimit_case(k) for k in ("RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE", "RLIMIT_CPU",
                                "RLIMIT_FSIZE", "RLIMIT_MSGQUEUE")],
     error_case("process-rlimit-duplicate-type-errors", G, ("rt.config.posixprocess.9",),
-               _bad_rlimits),
+               _bad_rlimits, ("duplicate", "more than once", "twice", "already"), _one_rlimit),
     error_case("process-rlimit-unknown-type-errors", G, ("rt.config.posixprocess.3",),
-               _unknown_rlimit),
-    error_case("process-empty-args-errors", G, ("rt.config.process.12",), _no_args),
+               _unknown_rlimit, ("RLIMIT_OCI_CONFORM_BOGUS", "rlimit type", "unknown rlimit",
+                                 "invalid rlimit"), _one_rlimit),
+    error_case("process-empty-args-errors", G, ("rt.config.process.12",), _no_args,
+               ("args", "argument", "executable", "command")),
     *[caps_case(w) for w in CAPS],
     nnp_case(True), nnp_case(False), oom_set_case(), oom_unset_case(),
     Case("process-terminal-console-socket", G, ("rt.config.process.3",), terminal_flow(None)),

@@ -12,10 +12,10 @@ from oci_conform.suites.runtime.case import (
     Judgment,
     Probe,
     broke,
-    error_case,
     expect,
     probe_case,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
@@ -114,6 +114,10 @@ def _bad_policy(cfg: JSON, sb: Sandbox) -> None:
     cfg["process"]["scheduler"] = {"policy": "SCHED_NO_SUCH"}
 
 
+def _other_policy(cfg: JSON, sb: Sandbox) -> None:
+    cfg["process"]["scheduler"] = {"policy": "SCHED_OTHER"}
+
+
 IOPRIO = {"IOPRIO_CLASS_BE": ("best-effort", 6), "IOPRIO_CLASS_IDLE": ("idle", 0)}
 
 
@@ -140,6 +144,6 @@ def ioprio_case(klass: str) -> Case:
 CASES: list[Case] = [
     batch_nice_case(), defaults_case(), fifo_case(),
     error_case("scheduler-unknown-policy-errors", G, ("rt.config.linux-process.15",), _bad_policy,
-               since="1.1.0"),
+               ("SCHED_NO_SUCH", "policy", "scheduler"), _other_policy, since="1.1.0"),
     *[ioprio_case(k) for k in IOPRIO],
 ]

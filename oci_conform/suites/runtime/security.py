@@ -14,13 +14,13 @@ from oci_conform.suites.runtime.case import (
     Observation,
     Probe,
     Unmet,
-    error_case,
     expect,
     needs_host,
     not_offered,
     probe_case,
     run_probe,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
@@ -117,8 +117,16 @@ def _errno_on_kill(cfg: JSON, sb: Sandbox) -> None:
     _seccomp([{"names": ["uname"], "action": "SCMP_ACT_KILL", "errnoRet": 5}])(cfg, sb)
 
 
+def _kill_uname(cfg: JSON, sb: Sandbox) -> None:
+    _seccomp([{"names": ["uname"], "action": "SCMP_ACT_KILL"}])(cfg, sb)
+
+
 def _empty_names(cfg: JSON, sb: Sandbox) -> None:
     _seccomp([{"names": [], "action": "SCMP_ACT_ERRNO"}])(cfg, sb)
+
+
+def _named_uname(cfg: JSON, sb: Sandbox) -> None:
+    _seccomp([{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}])(cfg, sb)
 
 
 def apparmor_case() -> Case:
@@ -258,10 +266,10 @@ def personality_case() -> Case:
 CASES: list[Case] = [
     errno_case(), errno_ret_case(), kill_case(), args_case(), status_case(),
     error_case("seccomp-errno-on-kill-action-errors", G, ("rt.config-linux.seccomp.21",),
-               _errno_on_kill,
+               _errno_on_kill, ("errnoRet", "errno", "SCMP_ACT_KILL", "action"), _kill_uname,
                (_no_seccomp,), since="1.0.2"),
     error_case("seccomp-empty-names-errors", G, ("rt.config.valid-values.1",), _empty_names,
-               (_no_seccomp,)),
+               ("names", "empty", "syscall"), _named_uname, (_no_seccomp,)),
     apparmor_case(), selinux_case(), mount_label_case(),
     Case("seccomp-listener-receives-state-and-fd", G, ("rt.config-linux.seccomp.7",
                                                        "rt.config-linux.seccomp.8",

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from oci_conform.drivers.runtime_cli import Invocation
 from oci_conform.suites.runtime.case import (
     Case,
     Judgment,
@@ -18,6 +19,7 @@ from oci_conform.suites.runtime.case import (
     ok,
     unjudged,
 )
+from oci_conform.suites.runtime.refusal import judge_refusal
 from oci_conform.suites.runtime.sandbox import Sandbox, cgroup_dirs, pid_alive
 from oci_conform.suites.runtime.schemas import validate
 
@@ -63,16 +65,42 @@ def _stopped(sb: Sandbox) -> Judgment | None:
     return None
 
 
-def _errors(inv: object, what: str, *clauses: str) -> Judgment:
-    if inv.timed_out:  # type: ignore[attr-defined]
-        return broke(f"{what}: timed out", *clauses)
-    if inv.crashed:  # type: ignore[attr-defined]
-        return bad(f"{what}: the runtime crashed instead of reporting an error",
-                   "non-zero exit", f"killed by signal {-inv.exit_code}",  # type: ignore
-                   "", *clauses)
-    return expect(inv.failed, f"{what} must generate an error",  # type: ignore[attr-defined]
-                  "non-zero exit", f"exit {inv.exit_code}: {inv.stdout[:200]}",  # type: ignore
-                  "", *clauses)
+# Words a refusal names its fault with (the state-bound refusals have a built-in control:
+# the same operation succeeded on the container in the right state just before).
+IN_USE_WORDS = ("exists", "already", "in use")
+STATE_WORDS = ("running", "stopped", "created", "state", "status")
+UNKNOWN_WORDS = ("not exist", "no such", "not found", "unknown", "never-created")
+NO_ID_WORDS = ("argument", "specify a id", "specify an id", "usage", "requires", "missing")
+
+
+def _control_op(sb: Sandbox, op: str) -> Invocation | Judgment:
+    """The control of an operation refused for a missing or unknown id: the same operation
+    on a container that exists (state/start/kill on a created one, delete on a stopped one)."""
+    problem = _stopped(sb) if op == "delete" else _created(sb)
+    if problem:
+        return problem
+    calls = {"state": lambda: sb.state()[0], "start": sb.start, "kill": lambda: sb.kill("KILL"),
+             "delete": sb.delete}
+    return calls[op]()
+
+
+def _refused_op(sb: Sandbox, op: str, refused: Invocation, what: str,
+                names: tuple[str, ...]) -> Judgment:
+    control = _control_op(sb, op)
+    if not isinstance(control, Invocation):
+        return control
+    return judge_refusal(what, refused, names, control)
+
+
+def _unknown(sb: Sandbox, op: str) -> Judgment:
+    other = "oc-never-created-" + sb.cid[-6:]
+    calls = {"state": lambda: sb.state(other)[0], "start": lambda: sb.start(other),
+             "kill": lambda: sb.kill("KILL", other), "delete": lambda: sb.delete(other)}
+    return _refused_op(sb, op, calls[op](), f"{op} of an unknown id", UNKNOWN_WORDS)
+
+
+def _no_id(sb: Sandbox, op: str) -> Judgment:
+    return _refused_op(sb, op, sb.cli.call(op), f"{op} without an id", NO_ID_WORDS)
 
 
 # -- the state document ----------------------------------------------------------------------
@@ -167,14 +195,11 @@ def state_no_annotations(sb: Sandbox) -> Judgment:
 
 
 def state_unknown(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    inv, _ = sb.state("oc-never-created-" + sb.cid[-6:])
-    return _errors(inv, "state of an unknown id")
+    return _unknown(sb, "state")
 
 
 def state_no_id(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("state"), "state without an id")
+    return _no_id(sb, "state")
 
 
 # -- create -----------------------------------------------------------------------------------
@@ -187,7 +212,7 @@ def create_duplicate(sb: Sandbox) -> list[Judgment]:
     _, after = sb.state()
     same = bool(first and after and first.get("pid") == after.get("pid")
                 and after.get("status") == "created")
-    return [_errors(again, "create with an id already in use"),
+    return [judge_refusal("create with an id already in use", again, IN_USE_WORDS),
             expect(same, "the existing container is unaffected", json.dumps(first),
                    json.dumps(after))]
 
@@ -198,21 +223,29 @@ def create_invalid_id(sb: Sandbox) -> list[Judgment]:
     sb.extra_ids.append(bad_id)
     inv = sb.create(bad_id)
     escaped = (sb.dir / sb.cid).exists()
-    return [_errors(inv, "create with the id '../<id>'"),
+    control = sb.create()
+    return [judge_refusal("create with the id '../<id>'", inv,
+                          ("invalid", "container id", "..", "name", "path"), control),
             expect(not escaped, "nothing is written outside the state root", "no folder",
                    str(sb.dir / sb.cid) if escaped else "")]
 
 
 def create_no_id(sb: Sandbox) -> Judgment:
     sb.write(sb.config(MARKER))
-    return _errors(sb.cli.call("create", "--bundle", str(sb.bundle)), "create without an id")
+    refused = sb.cli.call("create", "--bundle", str(sb.bundle))
+    return judge_refusal("create without an id", refused, NO_ID_WORDS, sb.create())
 
 
 def create_no_bundle(sb: Sandbox) -> Judgment:
+    """Without --bundle the working folder is the bundle: from the bundle it works (the
+    control), from an empty folder it must error."""
     empty = sb.dir / "empty"
     empty.mkdir()
-    inv = sb.cli.call("create", sb.cid, cwd=empty)
-    return _errors(inv, "create without a bundle (and none in the working folder)")
+    sb.write(sb.config(MARKER))
+    refused = sb.cli.call("create", sb.cid, cwd=empty)
+    control = sb.cli.call("create", sb.cid, cwd=sb.bundle)
+    return judge_refusal("create without a bundle (and none in the working folder)", refused,
+                         ("config.json", "bundle", "no such file"), control)
 
 
 def create_not_run(sb: Sandbox) -> list[Judgment]:
@@ -270,6 +303,10 @@ def config_edit(sb: Sandbox) -> Judgment:
 
 
 def failed_create(sb: Sandbox) -> list[Judgment]:
+    sb.write(sb.config(MARKER), sb.dir / "control")
+    control = sb.create(f"{sb.cid}-ctl", sb.dir / "control")
+    sb.extra_ids.append(f"{sb.cid}-ctl")
+    sb.delete(f"{sb.cid}-ctl", force=True)
     cfg = sb.config(MARKER)
     cfg["mounts"].append({"destination": "/nowhere", "type": "bind",
                           "source": str(sb.dir / "does-not-exist"), "options": ["bind"]})
@@ -278,13 +315,14 @@ def failed_create(sb: Sandbox) -> list[Judgment]:
     if inv.timed_out:
         return [broke("create timed out")]
     if inv.crashed:
-        return [_errors(inv, "create with a bind mount whose source does not exist")]
+        return [judge_refusal("create with a bind mount whose source does not exist", inv, ())]
     st, _ = sb.state()
     time.sleep(0.1)
     cgroups = cgroup_dirs(sb.cgroups_path)
     state_dir = (sb.dir / "state" / sb.cid).exists()
-    return [_errors(inv, "create with a bind mount whose source does not exist",
-                    "rt.runtime.lifecycle.2", "rt.runtime.create.7"),
+    return [judge_refusal("create with a bind mount whose source does not exist", inv,
+                          ("does-not-exist", "no such file", "nowhere"), control,
+                          "rt.runtime.lifecycle.2", "rt.runtime.create.7"),
             expect(not st.ok, "no container exists after a failed create", "state errors",
                    st.stdout[:200], "", "rt.runtime.create.7", "rt.runtime.errors.1"),
             expect(not cgroups and not state_dir,
@@ -351,7 +389,7 @@ def start_twice(sb: Sandbox) -> list[Judgment]:
     _, after = sb.state()
     same = bool(before and after and before.get("pid") == after.get("pid")
                 and after.get("status") == "running")
-    return [_errors(again, "start of a running container"),
+    return [judge_refusal("start of a running container", again, STATE_WORDS),
             expect(same, "the running container is unaffected", json.dumps(before),
                    json.dumps(after))]
 
@@ -362,19 +400,17 @@ def start_stopped(sb: Sandbox) -> list[Judgment]:
         return [problem]
     again = sb.start()
     _, after = sb.state()
-    return [_errors(again, "start of a stopped container"),
+    return [judge_refusal("start of a stopped container", again, STATE_WORDS),
             expect(bool(after) and after.get("status") == "stopped",  # type: ignore
                    "the stopped container stays stopped", "stopped", json.dumps(after))]
 
 
 def start_unknown(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.start("oc-never-created-" + sb.cid[-6:]), "start of an unknown id")
+    return _unknown(sb, "start")
 
 
 def start_no_id(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("start"), "start without an id")
+    return _no_id(sb, "start")
 
 
 def start_no_process(sb: Sandbox) -> Judgment:
@@ -387,7 +423,7 @@ def start_no_process(sb: Sandbox) -> Judgment:
     if not created.ok:
         return unjudged(Why.ABSENT, "the runtime refuses a config without process at "
                         f"create, so start cannot be tried ({created.brief()})")
-    return _errors(sb.start(), "start when process is not set")
+    return judge_refusal("start when process is not set", sb.start(), ("process", "args"))
 
 
 # -- kill ---------------------------------------------------------------------------------------
@@ -428,19 +464,18 @@ def kill_stopped(sb: Sandbox) -> list[Judgment]:
         return [problem]
     inv = sb.kill("KILL")
     _, after = sb.state()
-    return [_errors(inv, "kill of a stopped container"),
+    return [judge_refusal("kill of a stopped container", inv, STATE_WORDS + ("no such process",
+                                                                             "finished")),
             expect(bool(after) and after.get("status") == "stopped",  # type: ignore
                    "the stopped container is unaffected", "stopped", json.dumps(after))]
 
 
 def kill_unknown(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.kill("KILL", "oc-never-created-" + sb.cid[-6:]), "kill of an unknown id")
+    return _unknown(sb, "kill")
 
 
 def kill_no_id(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("kill"), "kill without an id")
+    return _no_id(sb, "kill")
 
 
 # -- delete -------------------------------------------------------------------------------------
@@ -452,7 +487,7 @@ def _delete_refused(sb: Sandbox, prepare: Callable[[Sandbox], Judgment | None], 
         return [problem]
     inv = sb.delete()
     _, after = sb.state()
-    return [_errors(inv, f"delete of a {what} container"),
+    return [judge_refusal(f"delete of a {what} container", inv, STATE_WORDS + ("force",)),
             expect(bool(after) and after.get("status") == status,  # type: ignore
                    f"the {status} container is unaffected", status, json.dumps(after))]
 
@@ -482,13 +517,11 @@ def delete_stopped(sb: Sandbox) -> list[Judgment]:
 
 
 def delete_unknown(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.delete("oc-never-created-" + sb.cid[-6:]), "delete of an unknown id")
+    return _unknown(sb, "delete")
 
 
 def delete_no_id(sb: Sandbox) -> Judgment:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("delete"), "delete without an id")
+    return _no_id(sb, "delete")
 
 
 def id_reuse(sb: Sandbox) -> Judgment:
