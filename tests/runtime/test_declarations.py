@@ -64,6 +64,6 @@ def test_no_clause_id_is_assembled_from_pieces() -> None:
 def test_case_clauses_are_the_same_as_before_the_rewrite() -> None:
     before = {tuple(x) for x in json.loads(BEFORE.read_text())}
     now = {(c.name, cid) for c in all_cases() for cid in c.clauses}
-    assert now - before == set() or all(name.startswith("hook-state-") for name, _ in
+    assert now - before == set() or all(name.endswith("-state-on-stdin") for name, _ in
                                         now - before), sorted(now - before)
     assert before - now == set(), sorted(before - now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from oci_conform.suites.runtime.case import (
 from oci_conform.suites.runtime.sandbox import Sandbox, parse_json
 
 G = "hooks"
+SEMVER = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
 TYPES = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart",
          "poststop")
 NEW_TYPES = ("createRuntime", "createContainer", "startContainer")
@@ -36,6 +38,13 @@ IN_CONTAINER = ("createContainer", "startContainer")
 NS_TYPES = ("mnt", "uts", "ipc", "net")
 ENV = ["OC_HOOK=1", "OC_SPACED=a b  c", "OC_EMPTY="]
 ARGS_TAIL = ["two words", "--flag=x", ""]
+ANNOTATIONS = {"org.oci-conform.hooks": "state fields"}
+# The status each hook type sees: during create the container is still being created; the
+# startContainer hooks run after create finished and before the program; poststart after
+# the program was executed (it is still running: it sleeps); poststop once it has exited.
+HOOK_STATUS = {"prestart": "creating", "createRuntime": "creating",
+               "createContainer": "creating", "startContainer": "created",
+               "poststart": "running", "poststop": "stopped"}
 PROGRAM = ("echo PROG >> /results/order.log; sleep 0.6; echo done > /results/prog-done")
 
 HOOK_SCRIPT = r"""#!/bin/sh
@@ -89,6 +98,7 @@ class HookRun:
     ops: dict[str, object]
     host_ns: dict[str, str]
     ctr_ns: dict[str, str]
+    pid: int = 0                      # the container process as `state` gave it after create
 
     def ran(self, label: str) -> bool:
         return f"HOOK {label}" in self.order
@@ -120,6 +130,7 @@ def _hook_entry(sb: Sandbox, label: str, kind: str, mode: str, timeout: int) -> 
 def _install(sb: Sandbox, plan: HookPlan) -> dict:
     script = HOOK_SCRIPT.replace("@HOSTRESULTS@", str(sb.results))
     cfg = sb.config(["sh", "-c", PROGRAM])
+    cfg["annotations"] = dict(ANNOTATIONS)
     sb.write(cfg)
     for where in (sb.dir / "hook.sh", sb.rootfs / "oci-hook.sh"):
         where.write_text(script)
@@ -152,6 +163,7 @@ def hooked_lifecycle(sb: Sandbox, plan: HookPlan, install: bool = True) -> HookR
     ops: dict[str, object] = {}
     ops["create"] = _op(sb, "create", sb.create)
     ctr_ns: dict[str, str] = {}
+    pid = None
     if ops["create"].ok:  # type: ignore[attr-defined]
         _, doc = sb.state()
         pid = (doc or {}).get("pid")
@@ -186,7 +198,7 @@ def hooked_lifecycle(sb: Sandbox, plan: HookPlan, install: bool = True) -> HookR
             rec.setdefault(key, []).append(value)
         records[label] = rec
     sb.notes["order"] = order[:60]
-    return HookRun(order, records, ops, host_ns, ctr_ns)
+    return HookRun(order, records, ops, host_ns, ctr_ns, pid if isinstance(pid, int) else 0)
 
 
 def _needs_run(run: HookRun, label: str) -> Judgment | None:
@@ -266,6 +278,7 @@ def invoked_case(kind: str) -> Case:
 
 
 def stdin_case(kind: str) -> Case:
+    """The state a hook reads on stdin, field by field, at the status of its hook type."""
     def flow(sb: Sandbox) -> Judgment:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
@@ -275,13 +288,62 @@ def stdin_case(kind: str) -> Case:
         doc = parse_json(raw)
         if doc is None:
             return bad(f"{kind} hook stdin is not a state document", "state JSON", raw)
-        good = (doc.get("id") == sb.cid and isinstance(doc.get("ociVersion"), str)
-                and isinstance(doc.get("status"), str)
-                and str(doc.get("bundle", "")).rstrip("/") == str(sb.bundle))
-        return expect(good, f"{kind} hook gets the container state on stdin",
-                      f"id {sb.cid}, bundle {sb.bundle}, ociVersion, status", raw)
-    return Case(f"hook-{kind}-state-on-stdin", G, ("rt.config.hooks.33",), flow,
-                (needs_hook(kind),), "1.0.2" if kind in NEW_TYPES else "")
+        sb.notes["hook_state"] = doc
+        return [ok(f"{kind} hook gets the container state on stdin", "rt.config.hooks.33"),
+                *state_fields(kind, doc, sb, run)]
+    return Case(f"hook-{kind}-state-on-stdin", G, (
+        "rt.config.hooks.33", "rt.runtime.state.1", "rt.runtime.state.2", "rt.runtime.state.4",
+        "rt.runtime.state.7", "rt.runtime.state.8", "rt.runtime.state.9"), flow,
+        (needs_hook(kind),), "1.0.2" if kind in NEW_TYPES else "")
+
+
+def state_fields(kind: str, doc: dict, sb: Sandbox, run: HookRun) -> list[Judgment]:
+    """One observation per state field a hook of ``kind`` received (pure)."""
+    version, status, pid = doc.get("ociVersion"), doc.get("status"), doc.get("pid")
+    want = HOOK_STATUS[kind]
+    out: list[Judgment] = [
+        expect(isinstance(version, str) and bool(SEMVER.match(version)),
+               f"{kind}: ociVersion is a SemVer string", "SemVer string", version,
+               "/ociVersion", "rt.runtime.state.1"),
+        expect(doc.get("id") == sb.cid, f"{kind}: id is the container's id", sb.cid,
+               doc.get("id"), "/id", "rt.runtime.state.2"),
+        expect(status == want, f"{kind} hooks see status {want}", want, status, "/status",
+               "rt.runtime.state.4"),
+        expect(str(doc.get("bundle", "")).rstrip("/") == str(sb.bundle),
+               f"{kind}: bundle is the bundle's absolute path", str(sb.bundle),
+               doc.get("bundle"), "/bundle", "rt.runtime.state.8"),
+    ]
+    out.append(_pid_field(kind, pid, (want, status), run))
+    notes = doc.get("annotations")
+    if notes is None:
+        out.append(unjudged(Why.NOT_OFFERED, f"{kind}: the state carries no annotations "
+                            "(allowed)", "rt.runtime.state.9"))
+    else:
+        out.append(expect(notes == ANNOTATIONS, f"{kind}: annotations are the config's",
+                          json.dumps(ANNOTATIONS), json.dumps(notes), "/annotations",
+                          "rt.runtime.state.9"))
+    return out
+
+
+def _pid_field(kind: str, pid: object, statuses: tuple[object, object], run: HookRun
+               ) -> Judgment:
+    """pid must be there when the status (the one due, or the one reported) is created or
+    running (Linux), and when given while creating it names the process too; a hook in the
+    runtime namespace sees the pid the runtime sees, one in the container namespace the pid
+    the container sees (its process is 1 there).  Once stopped there is no process."""
+    due = {"created", "running"} & set(statuses)
+    if not due and (pid is None or "stopped" in statuses):
+        return unjudged(Why.ABSENT, f"{kind}: status {statuses[0]} needs no pid",
+                        "rt.runtime.state.7")
+    if not (isinstance(pid, int) and pid > 0):
+        return bad(f"{kind}: pid is the container process id", "a positive integer",
+                   repr(pid), "/pid", "rt.runtime.state.7")
+    want = 1 if kind in IN_CONTAINER else run.pid
+    if not want or kind == "poststop":
+        return ok(f"{kind}: pid is a positive integer", "rt.runtime.state.7")
+    seen = "the container" if kind in IN_CONTAINER else "the runtime"
+    return expect(pid == want, f"{kind}: pid is the container process as {seen} sees it",
+                  str(want), str(pid), "/pid", "rt.runtime.state.7")
 
 
 def namespace_case(kind: str) -> Case:
