@@ -11,9 +11,11 @@ from oci_conform.suites.runtime.case import (
     Case,
     Judgment,
     Probe,
+    Why,
     broke,
     expect,
     probe_case,
+    unjudged,
 )
 from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
@@ -71,9 +73,10 @@ def defaults_case() -> Case:
         applied = expect(f["policy"] == 5, "scheduler.policy applies", "SCHED_IDLE",
                          _show(f), "", "rt.config.linux-process.14")
         if f["policy"] != 5:
-            return [applied, broke("the scheduler was not applied, so its defaults are not "
-                                   "observable", "rt.config.linux-process.16-b",
-                                   "rt.config.linux-process.17-b")]
+            return [applied, unjudged(Why.ABSENT, "the scheduler was not applied (failed "
+                                      "under rt.config.linux-process.14), so it has no "
+                                      "defaults to show", "rt.config.linux-process.16-b",
+                                      "rt.config.linux-process.17-b")]
         return [applied,
                 expect(f["nice"] == 0, "a scheduler without nice uses nice 0", "nice 0",
                        _show(f), "", "rt.config.linux-process.16-b"),
