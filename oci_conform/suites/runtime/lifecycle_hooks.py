@@ -210,45 +210,10 @@ def _needs_run(run: HookRun, label: str) -> Judgment | None:
 
 
 # -- per-type cases ----------------------------------------------------------------------------
-INVOKED = {
-    "prestart": ("rt.runtime.lifecycle.5", "rt.config.hooks-prestart.1"),
-    "createRuntime": ("rt.runtime.lifecycle.7", "rt.config.hooks-create-runtime.1"),
-    "createContainer": ("rt.runtime.lifecycle.9", "rt.config.hooks-create-container.1"),
-    "startContainer": ("rt.runtime.lifecycle.11", "rt.config.hooks-start-container.1"),
-    "poststart": ("rt.runtime.lifecycle.14", "rt.config.hooks-poststart.1"),
-    "poststop": ("rt.runtime.lifecycle.18", "rt.config.hooks-poststop.1"),
-}
-PRE_1_1_PRESTART = ("rt.runtime.lifecycle.5-pre-1.0.2", "rt.config.hooks-prestart.1-pre-1.1")
-NAMESPACE = {
-    "prestart": ("rt.config.hooks.10", "rt.config.hooks-prestart.4"),
-    "createRuntime": ("rt.config.hooks.19", "rt.config.hooks-create-runtime.3"),
-    "createContainer": ("rt.config.hooks.22", "rt.config.hooks-create-container.4"),
-    "startContainer": ("rt.config.hooks.25", "rt.config.hooks-start-container.3"),
-    "poststart": ("rt.config.hooks.28", "rt.config.hooks-poststart.3"),
-    "poststop": ("rt.config.hooks.31", "rt.config.hooks-poststop.3"),
-}
-PATHS = {
-    "prestart": ("rt.config.hooks.9", "rt.config.hooks-prestart.3"),
-    "createRuntime": ("rt.config.hooks.18", "rt.config.hooks-create-runtime.2"),
-    "createContainer": ("rt.config.hooks.21", "rt.config.hooks-create-container.3"),
-    "startContainer": ("rt.config.hooks.24", "rt.config.hooks-start-container.2"),
-    "poststart": ("rt.config.hooks.27", "rt.config.hooks-poststart.2"),
-    "poststop": ("rt.config.hooks.30", "rt.config.hooks-poststop.2"),
-}
-ARGS_ENV = {"prestart": ("rt.config.hooks.5", "rt.config.hooks.6"),
-            "createRuntime": ("rt.config.hooks.14", "rt.config.hooks.15")}
-FAILURE = {
-    "prestart": ("rt.runtime.lifecycle.6",),
-    "createRuntime": ("rt.runtime.lifecycle.8",),
-    "createContainer": ("rt.runtime.lifecycle.10",),
-    "startContainer": ("rt.runtime.lifecycle.12",),
-    "poststart": ("rt.runtime.lifecycle.15", "rt.runtime.lifecycle.15-pre-1.3"),
-    "poststop": ("rt.runtime.lifecycle.19", "rt.runtime.warnings.1"),
-}
-
-
-def invoked_case(kind: str) -> Case:
-    clauses = INVOKED[kind] + (PRE_1_1_PRESTART if kind == "prestart" else ())
+def invoked_case(kind: str, invoked: tuple[str, ...]) -> Case:
+    """The hook runs in the operation the spec puts it in (``invoked``: that rule's ids)."""
+    old = ("rt.runtime.lifecycle.5-pre-1.0.2", "rt.config.hooks-prestart.1-pre-1.1")
+    clauses = invoked + (old if kind == "prestart" else ())
 
     def flow(sb: Sandbox) -> list[Judgment]:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
@@ -257,20 +222,20 @@ def invoked_case(kind: str) -> Case:
             return [missing]
         phase = run.phase_of("h1")
         out = [expect(phase == PHASE[kind], f"the {kind} hook runs during {PHASE[kind]}",
-                      PHASE[kind], phase, "", *INVOKED[kind])]
+                      PHASE[kind], phase, "", *invoked)]
         if kind == "prestart":
             out.append(expect(phase == "start", "1.0.x: prestart runs after start is invoked",
-                              "start", phase, "", *PRE_1_1_PRESTART))
+                              "start", phase, "", *old))
         if kind in ("poststart",):
             cmd = run.first("ctr_cmdline", "h1")
             out.append(expect("PROG" in cmd, "poststart runs after the user program was "
                               "executed", "the user program's command line", cmd, "",
-                              *INVOKED[kind]))
+                              *invoked))
         if kind in ("startContainer",) + tuple(PHASE)[:3]:
             prog = run.order.index("PROG") if "PROG" in run.order else len(run.order)
             out.append(expect(run.order.index("HOOK h1") < prog,
                               f"{kind} runs before the user program", "hook before PROG",
-                              " | ".join(run.order), "", *INVOKED[kind]))
+                              " | ".join(run.order), "", *invoked))
         return out
     since = "1.0.2" if kind in NEW_TYPES else ""
     return Case(f"hook-{kind}-invoked-in-its-operation", G, clauses, flow,
@@ -346,7 +311,7 @@ def _pid_field(kind: str, pid: object, statuses: tuple[object, object], run: Hoo
                   str(want), str(pid), "/pid", "rt.runtime.state.7")
 
 
-def namespace_case(kind: str) -> Case:
+def namespace_case(kind: str, clauses: tuple[str, ...]) -> Case:
     def flow(sb: Sandbox) -> Judgment:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
@@ -368,11 +333,11 @@ def namespace_case(kind: str) -> Case:
         where = "container" if kind in IN_CONTAINER else "runtime"
         return expect(not diffs, f"{kind} hook runs in the {where} namespace{note}",
                       f"same {', '.join(types)} namespaces as the {where}", "; ".join(diffs))
-    return Case(f"hook-{kind}-namespace", G, NAMESPACE[kind], flow, (needs_hook(kind),),
+    return Case(f"hook-{kind}-namespace", G, clauses, flow, (needs_hook(kind),),
                 "1.0.2" if kind in NEW_TYPES else "")
 
 
-def path_case(kind: str) -> Case:
+def path_case(kind: str, clauses: tuple[str, ...]) -> Case:
     """The hook's path exists only where the spec says it resolves."""
     def flow(sb: Sandbox) -> Judgment:
         plan = HookPlan().add("h1", kind)
@@ -385,11 +350,13 @@ def path_case(kind: str) -> Case:
         where = "container" if kind == "startContainer" else "runtime"
         return expect(run.ran("h1"), f"{kind} hook path resolves in the {where} namespace",
                       "hook ran", " | ".join(run.order))
-    return Case(f"hook-{kind}-path-resolution", G, PATHS[kind], flow, (needs_hook(kind),),
+    return Case(f"hook-{kind}-path-resolution", G, clauses, flow, (needs_hook(kind),),
                 "1.0.2" if kind in NEW_TYPES else "")
 
 
-def args_env_case(kind: str) -> Case:
+def args_env_case(kind: str, clauses: tuple[str, str]) -> Case:
+    a_id, e_id = clauses
+
     def flow(sb: Sandbox) -> list[Judgment]:
         run = hooked_lifecycle(sb, HookPlan().add("h1", kind))
         missing = _needs_run(run, "h1")
@@ -399,13 +366,11 @@ def args_env_case(kind: str) -> Case:
         args = rec.get("arg", [])
         want_args = ["h1", "ok", *ARGS_TAIL]
         env = rec.get("env", [])
-        a_id, e_id = ARGS_ENV.get(kind, ("rt.config.hooks.5", "rt.config.hooks.6"))
         return [expect(args == want_args, "hook args after argv[0] are passed exactly",
                        json.dumps(want_args), json.dumps(args), "", a_id),
                 expect(sorted(env) == sorted(ENV), "hook env is exactly the configured env",
                        json.dumps(ENV), json.dumps(env), "", e_id)]
-    a_id, e_id = ARGS_ENV.get(kind, ("rt.config.hooks.5", "rt.config.hooks.6"))
-    return Case(f"hook-{kind}-args-env-exact", G, (a_id, e_id), flow, (needs_hook(kind),),
+    return Case(f"hook-{kind}-args-env-exact", G, clauses, flow, (needs_hook(kind),),
                 "1.0.2" if kind in NEW_TYPES else "")
 
 
@@ -422,7 +387,7 @@ def listed_order_case(kind: str) -> Case:
                 (needs_hook(kind),), "1.0.2" if kind in NEW_TYPES else "")
 
 
-def failure_case(kind: str) -> Case:
+def failure_case(kind: str, failure: tuple[str, ...]) -> Case:
     def flow(sb: Sandbox) -> list[Judgment]:
         plan = HookPlan().add("bad", kind, "fail").add("after", "poststop")
         run = hooked_lifecycle(sb, plan)
@@ -443,10 +408,10 @@ def failure_case(kind: str) -> Case:
             out = [expect(failed, f"a failing {kind} hook makes start generate an error",
                           "start exits non-zero", start.brief() if start else "no start",
                            # type: ignore
-                          "", FAILURE[kind][0])]
+                          "", failure[0])]
             if kind == "startContainer":
                 out.append(expect("PROG" not in run.order, "the user program does not run",
-                                  "no PROG", " | ".join(run.order), "", FAILURE[kind][0]))
+                                  "no PROG", " | ".join(run.order), "", failure[0]))
             else:
                 out.append(expect(not failed and "PROG" in run.order,
                                   "before 1.3: start succeeds, the failure is only a warning",
@@ -459,7 +424,7 @@ def failure_case(kind: str) -> Case:
                        "hooks run", "delete exit 0 and the next poststop ran",
                        f"{delete.brief() if delete else 'no delete'}; "  # type: ignore
                        + " | ".join(run.order))]
-    clauses = FAILURE[kind] + (("rt.runtime.lifecycle.18",)
+    clauses = failure + (("rt.runtime.lifecycle.18",)
                                if kind in ("prestart", "createRuntime", "createContainer")
                                else ())
     return Case(f"hook-{kind}-failure-handling", G, clauses, flow, (needs_hook(kind),),
@@ -528,13 +493,60 @@ def relative_path_refused(sb: Sandbox) -> Judgment:
                     "config authors, so this is not judged as a runtime failure")
 
 
-CASES: list[Case] = []
-for _kind in TYPES:
-    CASES += [invoked_case(_kind), stdin_case(_kind), namespace_case(_kind), path_case(_kind),
-              args_env_case(_kind), listed_order_case(_kind), failure_case(_kind)]
+CASES: list[Case] = [
+    # prestart
+    invoked_case("prestart", ("rt.runtime.lifecycle.5", "rt.config.hooks-prestart.1")),
+    stdin_case("prestart"),
+    namespace_case("prestart", ("rt.config.hooks.10", "rt.config.hooks-prestart.4")),
+    path_case("prestart", ("rt.config.hooks.9", "rt.config.hooks-prestart.3")),
+    args_env_case("prestart", ("rt.config.hooks.5", "rt.config.hooks.6")),
+    listed_order_case("prestart"),
+    failure_case("prestart", ("rt.runtime.lifecycle.6",)),
+    # createRuntime
+    invoked_case("createRuntime", ("rt.runtime.lifecycle.7", "rt.config.hooks-create-runtime.1")),
+    stdin_case("createRuntime"),
+    namespace_case("createRuntime", ("rt.config.hooks.19", "rt.config.hooks-create-runtime.3")),
+    path_case("createRuntime", ("rt.config.hooks.18", "rt.config.hooks-create-runtime.2")),
+    args_env_case("createRuntime", ("rt.config.hooks.14", "rt.config.hooks.15")),
+    listed_order_case("createRuntime"),
+    failure_case("createRuntime", ("rt.runtime.lifecycle.8",)),
+    # createContainer
+    invoked_case("createContainer", ("rt.runtime.lifecycle.9",
+                                     "rt.config.hooks-create-container.1")),
+    stdin_case("createContainer"),
+    namespace_case("createContainer", ("rt.config.hooks.22", "rt.config.hooks-create-container.4")),
+    path_case("createContainer", ("rt.config.hooks.21", "rt.config.hooks-create-container.3")),
+    args_env_case("createContainer", ("rt.config.hooks.5", "rt.config.hooks.6")),
+    listed_order_case("createContainer"),
+    failure_case("createContainer", ("rt.runtime.lifecycle.10",)),
+    # startContainer
+    invoked_case("startContainer", ("rt.runtime.lifecycle.11",
+                                    "rt.config.hooks-start-container.1")),
+    stdin_case("startContainer"),
+    namespace_case("startContainer", ("rt.config.hooks.25", "rt.config.hooks-start-container.3")),
+    path_case("startContainer", ("rt.config.hooks.24", "rt.config.hooks-start-container.2")),
+    args_env_case("startContainer", ("rt.config.hooks.5", "rt.config.hooks.6")),
+    listed_order_case("startContainer"),
+    failure_case("startContainer", ("rt.runtime.lifecycle.12",)),
+    # poststart
+    invoked_case("poststart", ("rt.runtime.lifecycle.14", "rt.config.hooks-poststart.1")),
+    stdin_case("poststart"),
+    namespace_case("poststart", ("rt.config.hooks.28", "rt.config.hooks-poststart.3")),
+    path_case("poststart", ("rt.config.hooks.27", "rt.config.hooks-poststart.2")),
+    args_env_case("poststart", ("rt.config.hooks.5", "rt.config.hooks.6")),
+    listed_order_case("poststart"),
+    failure_case("poststart", ("rt.runtime.lifecycle.15", "rt.runtime.lifecycle.15-pre-1.3")),
+    # poststop
+    invoked_case("poststop", ("rt.runtime.lifecycle.18", "rt.config.hooks-poststop.1")),
+    stdin_case("poststop"),
+    namespace_case("poststop", ("rt.config.hooks.31", "rt.config.hooks-poststop.3")),
+    path_case("poststop", ("rt.config.hooks.30", "rt.config.hooks-poststop.2")),
+    args_env_case("poststop", ("rt.config.hooks.5", "rt.config.hooks.6")),
+    listed_order_case("poststop"),
+    failure_case("poststop", ("rt.runtime.lifecycle.19", "rt.runtime.warnings.1")),
+]
 CASES += [timeout_case("createRuntime"), timeout_case("poststop"),
           Case("hooks-cross-type-order", G, ("rt.config.hooks-prestart.2",
                "rt.config.hooks-create-container.2"), cross_type_order, since="1.0.2"),
           Case("hooks-empty-object-accepted", G, ("rt.config.hooks.1",), no_hooks_field),
           Case("hooks-relative-path", G, ("rt.config.hooks.4",), relative_path_refused)]
-del _kind
