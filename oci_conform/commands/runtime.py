@@ -14,7 +14,7 @@ from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import PlanItem, finish, run_plan
 from oci_conform.suites import RunContext, Selection
 from oci_conform.suites.base import RuntimeOptions
-from oci_conform.suites.runtime import SUITE, select
+from oci_conform.suites.runtime import SUITE, RuntimeSuite, select
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "runtime claims")
     t.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                    help="timeout of every runtime call (default 20)")
+    t.add_argument("--case", action="append", default=[], metavar="NAME",
+                   help="run only the case NAME (see `runtime cases`); repeatable")
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
@@ -72,8 +74,14 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"error: unknown runtime-spec version {args.spec_version!r} (known: {known})",
               file=sys.stderr)
         return ExitCode.USAGE
+    unknown = sorted(set(args.case) - {c.name for c in SUITE.cases()})
+    if unknown:
+        print(f"error: --case: no case named {', '.join(unknown)} (see `oci-conform runtime "
+              "cases`)", file=sys.stderr)
+        return ExitCode.USAGE
+    suite = RuntimeSuite(only=tuple(args.case)) if args.case else SUITE
     selection = _selection(args)
-    if not select(SUITE.cases(), selection):
+    if not select(suite.cases(), selection):
         print("error: nothing selected: no case matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
     with tempfile.TemporaryDirectory(prefix="oci-conform-rt-") as tmp:
@@ -83,18 +91,19 @@ def run_test(args: argparse.Namespace) -> int:
                          spec_versions={"runtime-spec": args.spec_version}
                          if args.spec_version else {})
         try:
-            impls = [SUITE.parse_implementation(t) for t in args.runtime] \
-                or SUITE.default_implementations(ctx)
+            impls = [suite.parse_implementation(t) for t in args.runtime] \
+                or suite.default_implementations(ctx)
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        results = run_plan([PlanItem(SUITE, impls)], ctx,
+        results = run_plan([PlanItem(suite, impls)], ctx,
                            ["oci-conform", *getattr(args, "argv", [])])
-        _skips_for_missing(results, impls, ctx)
+        _skips_for_missing(results, impls, ctx, suite)
     return emit(results, args)
 
 
-def _skips_for_missing(results: Results, impls: list[Implementation], ctx: RunContext) -> None:
+def _skips_for_missing(results: Results, impls: list[Implementation], ctx: RunContext,
+                       suite: RuntimeSuite) -> None:
     """A runtime that is not installed is a column of skips for the selected cases.
 
     (The orchestrator's generic skips filter by clause only, so a --group or -k selection
@@ -104,7 +113,7 @@ def _skips_for_missing(results: Results, impls: list[Implementation], ctx: RunCo
     added = False
     for impl in impls:
         if not impl.available and impl.name not in seen:
-            results.results.extend(SUITE.run(impl, ctx))
+            results.results.extend(suite.run(impl, ctx))
             added = True
     if added:
         finish(results, ctx)
