@@ -242,7 +242,7 @@ def test_no_warning_seen_is_na() -> None:
 
 def _errors_judged(bodies: list[tuple[int, str]]) -> dict[str, Outcome]:
     from oci_conform.suites.registry.runner import RUN_ERRORS
-    run = _run_with([Exchange("GET", f"http://h/v2/a/x{i}", status, body=body)
+    run = _run_with([Exchange("GET", f"http://h/v2/a/x{i}", status, response_body=body)
                      for i, (status, body) in enumerate(bodies)])
     j = _judge(*RUN_ERRORS)
     run._error_bodies(None, j)  # type: ignore[arg-type]

@@ -26,7 +26,12 @@ from oci_conform.checks.image.walk import (
 )
 from oci_conform.drivers.image_sources.base import SMALL_LIMIT, SourceError
 from oci_conform.drivers.image_sources.refs import ImageRef
-from oci_conform.drivers.registry_http import RegistryClient, exchanges_dicts
+from oci_conform.drivers.registry_http import (
+    RegistryClient,
+    exchanges_dicts,
+    finish_response,
+    read_raw,
+)
 
 ACCEPT = ", ".join([*MANIFEST_TYPES, *INDEX_TYPES, D.MT_SCHEMA1_SIGNED, D.MT_SCHEMA1])
 
@@ -38,10 +43,13 @@ class _RawStream:
         self.resp = resp
 
     def read(self, n: int = -1) -> bytes:
-        return self.resp.raw.read(n if n and n > 0 else 1 << 20, decode_content=False) or b""
+        try:
+            return read_raw(self.resp, n if n and n > 0 else 1 << 20)
+        except requests.RequestException as exc:   # a deadline, a broken or lying peer
+            raise SourceError(f"registry read failed: {exc}") from None
 
     def close(self) -> None:
-        self.resp.close()
+        finish_response(self.resp)
 
     def __enter__(self) -> _RawStream:
         return self

@@ -156,7 +156,11 @@ class RegistrySuite:
             return
         try:
             with RegistryClient(url, credentials=credentials,
-                                verify_tls=not ctx.registry.insecure) as client:
+                                verify_tls=not ctx.registry.insecure,
+                                timeout=ctx.registry.request_timeout,
+                                deadline=ctx.registry.deadline,
+                                allow_insecure_realm=ctx.registry.allow_insecure_realm
+                                ) as client:
                 problem = preflight(client)
                 if problem:
                     yield from self._all(impl, ctx, Outcome.ERROR, problem)

@@ -115,14 +115,15 @@ class Observed:
     def add(self, exchanges: list[Exchange]) -> None:
         for ex in exchanges:
             headers = {k.lower(): v for k, v in ex.response_headers.items()}
-            if 300 <= ex.status < 400 and ex.status != 304:
-                self.redirects.append((ex.line(), ex.status, headers.get("location", "")))
-            elif ex.status == 429:
+            code = ex.status or 0
+            if 300 <= code < 400 and code != 304:
+                self.redirects.append((ex.line(), code, headers.get("location", "")))
+            elif code == 429:
                 self.too_many.append((ex.line(), headers.get("retry-after")))
-            if 400 <= ex.status < 500 and ex.body.strip() and \
+            if 400 <= code < 500 and ex.response_body.strip() and \
                     len(self.error_bodies) < MAX_ERROR_BODIES:
-                self.error_bodies.append((ex.line(), ex.body))
-            if ex.status == 200 and ex.method in ("GET", "HEAD") and \
+                self.error_bodies.append((ex.line(), ex.response_body))
+            if code == 200 and ex.method in ("GET", "HEAD") and \
                     len(self.pulls) < MAX_PULLS:
                 path = urlsplit(ex.url).path
                 man, blob = MANIFEST_PATH.match(path), BLOB_PATH.match(path)
@@ -130,7 +131,7 @@ class Observed:
                     self.pulls.append((ex.line(), "manifest", ex.method, man.group(1), headers))
                 elif blob and ex.method == "GET":
                     self.pulls.append((ex.line(), "blob", ex.method, blob.group(1), headers))
-            point = endpoint_of(ex.method, ex.url, ex.status)
+            point = endpoint_of(ex.method, ex.url, code)
             if point:
                 self.worked.add(point)
 
@@ -280,6 +281,8 @@ class RegistryRun:
                 evidence["http_omitted"] = len(exchanges) - keep
         if notes:
             evidence["notes"] = notes
+        if self.client.withheld:
+            evidence["credentials_withheld"] = self.client.withheld
         message = verdict.message or ""
         return CaseResult(clause=verdict.clause, implementation=self.impl,
                           outcome=verdict.outcome, case=f"registry:{case.name}",
