@@ -58,6 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--deadline", type=_seconds, default=1800.0, metavar="SECONDS",
                    help="total time the whole suite may take (default: 1800); what is left "
                         "when it passes is reported as error")
+    t.add_argument("--case", action="append", default=[], metavar="NAME",
+                   help="run only this case (repeatable; names as in results: "
+                        "registry:NAME)")
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
@@ -144,7 +147,9 @@ def run_test(args: argparse.Namespace) -> int:
                                                   insecure=args.insecure,
                                                   request_timeout=args.request_timeout,
                                                   deadline=args.deadline,
-                                                  allow_insecure_realm=args.allow_insecure_realm),
+                                                  allow_insecure_realm=args.allow_insecure_realm,
+                                                  cases=tuple(c.removeprefix("registry:")
+                                                              for c in args.case)),
                          spec_versions={"distribution-spec": version})
         results = run_plan([PlanItem(SUITE, [impl])], ctx, ["oci-conform", *args.argv])
     results = scrub_results(results, credentials.secrets())

@@ -58,6 +58,7 @@ class RegistryOptions:
     request_timeout: float = 120.0   # seconds per request, headers and body together
     deadline: float = 1800.0         # seconds for the whole suite on one registry
     allow_insecure_realm: bool = False   # basic credentials to a plain-http realm elsewhere
+    cases: tuple[str, ...] = ()      # run only these registry cases (by name)
 
 
 @dataclass

@@ -9,7 +9,7 @@ import requests
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.model.outcome import Outcome
 from oci_conform.suites.registry import SUITE, check_count
-from oci_conform.suites.registry.runner import CLEANUP_CLAUSE, all_cases
+from oci_conform.suites.registry.runner import all_cases
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +34,16 @@ def test_no_harness_errors(suite_run) -> None:
     errors = [(r.case, r.clause, r.message) for r in suite_run.results
               if r.outcome == Outcome.ERROR]
     assert errors == []
+
+
+def test_every_declared_clause_can_be_judged(suite_run) -> None:
+    """A full write-mode run on a real registry: no declared clause is left at skip (skip is
+    only for read-only mode and host limits), and the reachability check passed."""
+    skipped = [(r.case, r.clause, r.message) for r in suite_run.results
+               if r.outcome == Outcome.SKIP]
+    assert skipped == []
+    reach = [r for r in suite_run.results if r.clause == "harness.registry.reachable"]
+    assert [r.outcome for r in reach] == [Outcome.PASS]
 
 
 def test_failures_carry_exchange_and_clause(suite_run) -> None:
@@ -75,7 +85,7 @@ def test_referrers_absent_gives_na_and_fallback_runs(suite_run) -> None:
 
 
 def test_cleanup_happened(suite_run) -> None:
-    cleanup = [r for r in suite_run.results if r.clause == CLEANUP_CLAUSE]
+    cleanup = [r for r in suite_run.results if r.clause == "harness.registry.cleanup"]
     assert len(cleanup) == 1 and cleanup[0].outcome == Outcome.PASS, cleanup
     assert cleanup[0].evidence.facts["pushed"] > 20
     base = suite_run.registry.url
