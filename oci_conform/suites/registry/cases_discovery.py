@@ -9,6 +9,7 @@ from typing import Any
 import requests
 
 from oci_conform.suites.registry import content as C
+from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, NotJudged, Why, judged
 from oci_conform.suites.registry.judging import content_type, error_body, is_4xx, status, where
 from oci_conform.suites.registry.session import Session, _json, error_codes
@@ -979,6 +980,7 @@ CASES = [
         "discovery",
         ("dist.spec.error-codes.1", "dist.spec.error-codes.2", "dist.spec.error-codes.5"),
         tags_unknown_repository,
+        control=controls.tags_list,
         write=False,
     ),
     Case(
@@ -1011,6 +1013,7 @@ CASES = [
         "referrers",
         ("dist.spec.listing-referrers.3",),
         referrers_invalid_digest,
+        control=controls.referrers,
         since="1.1.0",
     ),
     Case(

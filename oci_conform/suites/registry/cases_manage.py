@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import requests
 
 from oci_conform.suites.registry import content as C
+from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why
-from oci_conform.suites.registry.judging import error_body, is_4xx, status, where
+from oci_conform.suites.registry.judging import error_body, is_4xx, refused, status, where
 from oci_conform.suites.registry.session import Session
 
 OCTET = {"Content-Type": "application/octet-stream"}
@@ -179,7 +180,14 @@ def delete_blob_unknown(s: Session, j: Judge) -> None:
             "dist.spec.deleting-blobs.2", Why.NOT_OFFERED, "blob deletion is disabled (405)"
         )
         return
-    status(j, "dist.spec.deleting-blobs.2", resp, (404,), "DELETE of a blob that is not there")
+    refused(
+        j,
+        "dist.spec.deleting-blobs.2",
+        resp,
+        (404,),
+        "DELETE of a blob that is not there",
+        ("BLOB_UNKNOWN",),
+    )
 
 
 # ----------------------------------------------------------------------------- grammar
@@ -337,13 +345,13 @@ def digest_invalid(s: Session, j: Judge) -> None:
 
 def error_unknown_upload(s: Session, j: Judge) -> None:
     resp = s.client.request("GET", f"/v2/{s.repo}/blobs/uploads/{uuid.uuid4()}")
-    j.check(
+    refused(
+        j,
         "dist.spec.error-codes.5",
-        resp.status_code == 404,
+        resp,
+        (404,),
         f"status of an unknown upload: HTTP {resp.status_code}",
-        expected=404,
-        actual=resp.status_code,
-        location=where(resp),
+        ("BLOB_UPLOAD_UNKNOWN",),
     )
     error_body(
         j,
@@ -364,13 +372,13 @@ def error_invalid_manifest(s: Session, j: Judge) -> None:
         data=b'{"schemaVersion": 2, "mediaType": ',
         headers={"Content-Type": C.OCI_MANIFEST},
     )
-    j.check(
+    refused(
+        j,
         "dist.spec.error-codes.5",
-        resp.status_code == 400,
+        resp,
+        (400,),
         f"PUT of truncated JSON: HTTP {resp.status_code}",
-        expected=400,
-        actual=resp.status_code,
-        location=where(resp),
+        ("MANIFEST_INVALID",),
     )
     error_body(
         j,
@@ -543,6 +551,7 @@ CASES = [
         "management",
         ("dist.spec.deleting-manifests.2",),
         delete_manifest_missing_repo,
+        control=controls.manifest_get,
     ),
     Case(
         "delete-tag",
@@ -560,20 +569,46 @@ CASES = [
         ("dist.spec.deleting-blobs.1", "dist.spec.deleting-blobs.3"),
         delete_blob,
     ),
-    Case("delete-blob-unknown", "management", ("dist.spec.deleting-blobs.2",), delete_blob_unknown),
-    Case("name-invalid", "grammar", ("dist.spec.pulling-manifests.3",), name_invalid),
+    Case(
+        "delete-blob-unknown",
+        "management",
+        ("dist.spec.deleting-blobs.2",),
+        delete_blob_unknown,
+        control=controls.blob_delete,
+    ),
+    Case(
+        "name-invalid",
+        "grammar",
+        ("dist.spec.pulling-manifests.3",),
+        name_invalid,
+        control=controls.monolithic_upload,
+    ),
     Case("name-valid", "grammar", ("dist.spec.pulling-manifests.3",), name_valid),
     Case("name-long", "grammar", ("dist.spec.pulling-manifests.3",), name_long),
-    Case("tag-invalid", "grammar", ("dist.spec.pulling-manifests.4",), tag_invalid),
+    Case(
+        "tag-invalid",
+        "grammar",
+        ("dist.spec.pulling-manifests.4",),
+        tag_invalid,
+        control=controls.manifest_push,
+    ),
     Case("tag-valid", "grammar", ("dist.spec.pulling-manifests.4",), tag_valid),
     Case(
         "reference-invalid",
         "grammar",
         ("dist.spec.pulling-manifests.2",),
         reference_invalid,
+        control=controls.manifest_get,
         write=False,
     ),
-    Case("digest-invalid", "grammar", ("dist.spec.pulling-blobs.6",), digest_invalid, write=False),
+    Case(
+        "digest-invalid",
+        "grammar",
+        ("dist.spec.pulling-blobs.6",),
+        digest_invalid,
+        control=controls.blob_get,
+        write=False,
+    ),
     Case(
         "error-unknown-upload",
         "errors",
@@ -584,6 +619,7 @@ CASES = [
             "dist.spec.error-codes.5",
         ),
         error_unknown_upload,
+        control=controls.upload_status,
         write=False,
     ),
     Case(
@@ -596,15 +632,23 @@ CASES = [
             "dist.spec.error-codes.5",
         ),
         error_invalid_manifest,
+        control=controls.manifest_push,
     ),
     Case(
         "path-traversal",
         "robustness",
         ("dist.spec.pulling-manifests.3", "dist.spec.pulling-blobs.6"),
         path_traversal,
+        control=controls.manifest_get,
         write=False,
     ),
-    Case("push-path-traversal", "robustness", ("dist.spec.pulling-manifests.3",), push_traversal),
+    Case(
+        "push-path-traversal",
+        "robustness",
+        ("dist.spec.pulling-manifests.3",),
+        push_traversal,
+        control=controls.monolithic_upload,
+    ),
     Case(
         "concurrent-same-blob",
         "robustness",

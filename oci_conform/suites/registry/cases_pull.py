@@ -9,8 +9,16 @@ import requests
 
 from oci_conform.drivers.registry_http import MANIFEST_ACCEPT
 from oci_conform.suites.registry import content as C
+from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why
-from oci_conform.suites.registry.judging import content_type, error_body, header, status, where
+from oci_conform.suites.registry.judging import (
+    content_type,
+    error_body,
+    header,
+    refused,
+    status,
+    where,
+)
 from oci_conform.suites.registry.session import Session, _json
 
 
@@ -142,7 +150,9 @@ def manifest_unknown(s: Session, j: Judge) -> None:
     t = s.target()
     missing_tag = f"oci-conform-missing-{s.run_id}"
     resp = s.get_manifest(t.repo, missing_tag)
-    status(j, "dist.spec.pulling-manifests.16", resp, (404,), "GET unknown tag")
+    refused(
+        j, "dist.spec.pulling-manifests.16", resp, (404,), "GET unknown tag", ("MANIFEST_UNKNOWN",)
+    )
     error_body(
         j,
         resp,
@@ -155,7 +165,14 @@ def manifest_unknown(s: Session, j: Judge) -> None:
     )
     digest = C.digest_of(f"nothing-{s.run_id}".encode())
     resp = s.get_manifest(t.repo, digest)
-    status(j, "dist.spec.pulling-manifests.16", resp, (404,), "GET unknown manifest digest")
+    refused(
+        j,
+        "dist.spec.pulling-manifests.16",
+        resp,
+        (404,),
+        "GET unknown manifest digest",
+        ("MANIFEST_UNKNOWN",),
+    )
     head = s.get_manifest(t.repo, digest, method="HEAD")
     status(
         j,
@@ -249,7 +266,7 @@ def blob_unknown(s: Session, j: Judge) -> None:
     t = s.target()
     digest = C.digest_of(f"no-such-blob-{s.run_id}".encode())
     resp = s.client.request("GET", f"/v2/{t.repo}/blobs/{digest}")
-    status(j, "dist.spec.pulling-blobs.6", resp, (404,), "GET unknown blob")
+    refused(j, "dist.spec.pulling-blobs.6", resp, (404,), "GET unknown blob", ("BLOB_UNKNOWN",))
     error_body(
         j,
         resp,
@@ -558,6 +575,7 @@ CASES = [
             "dist.spec.error-codes.5",
         ),
         manifest_unknown,
+        control=controls.manifest_get,
         write=False,
     ),
     Case(
@@ -570,6 +588,7 @@ CASES = [
             "dist.spec.error-codes.5",
         ),
         repository_unknown,
+        control=controls.manifest_get,
         write=False,
     ),
     Case(
@@ -609,6 +628,7 @@ CASES = [
             "dist.spec.error-codes.5",
         ),
         blob_unknown,
+        control=controls.blob_get,
         write=False,
     ),
     Case("blob-range", "pull", ("dist.spec.pulling-blobs.7",), blob_range, write=False),
@@ -620,6 +640,7 @@ CASES = [
         "pull",
         ("dist.spec.pulling-blobs.7",),
         blob_range_unsatisfiable,
+        control=controls.blob_get,
         write=False,
     ),
     Case(

@@ -10,6 +10,7 @@ import requests
 
 from oci_conform.drivers.registry_http import StreamBody, iter_chunks
 from oci_conform.suites.registry import content as C
+from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why, judged
 from oci_conform.suites.registry.judging import (
     DIGEST_RE,
@@ -19,6 +20,7 @@ from oci_conform.suites.registry.judging import (
     error_body,
     header,
     is_4xx,
+    refused,
     status,
     where,
 )
@@ -217,13 +219,13 @@ def single_post_digest_mismatch(s: Session, j: Judge) -> None:
         s.ledger.uploads.append(loc)
         j.note("registry ignored the body of a single POST (202); mismatch judged on PUT")
         resp = s.client.request("PUT", loc, params={"digest": wrong}, data=data, headers=OCTET)
-    j.check(
+    refused(
+        j,
         "dist.spec.single-post.3",
-        resp.status_code == 400,
+        resp,
+        (400,),
         f"blob sent with a digest it does not hash to: HTTP {resp.status_code}",
-        expected="400 (DIGEST_INVALID)",
-        actual=resp.status_code,
-        location=where(resp),
+        ("DIGEST_INVALID",),
     )
     if resp.status_code == 201:
         s.ledger.blob(repo, wrong)
@@ -242,13 +244,13 @@ def monolithic_digest_mismatch(s: Session, j: Judge) -> None:
     wrong = C.digest_of(b"other" + data)
     loc = _need_location(_start(s, repo), "POST")
     resp = s.client.request("PUT", loc, params={"digest": wrong}, data=data, headers=OCTET)
-    j.check(
+    refused(
+        j,
         "dist.spec.single-post.3",
-        resp.status_code == 400,
+        resp,
+        (400,),
         f"PUT with a digest the bytes do not hash to: HTTP {resp.status_code}",
-        expected="400 (DIGEST_INVALID)",
-        actual=resp.status_code,
-        location=where(resp),
+        ("DIGEST_INVALID",),
     )
     if resp.status_code == 201:
         s.ledger.blob(repo, wrong)
@@ -497,13 +499,13 @@ def chunked_close_wrong_digest(s: Session, j: Judge) -> None:
     loc = resp.headers.get("Location", loc)
     last_chunk = C.digest_of(data[1000:])
     done = s.client.request("PUT", loc, params={"digest": last_chunk}, headers=OCTET)
-    j.check(
+    refused(
+        j,
         "dist.spec.pushing-a-blob-in-chunks.14",
-        done.status_code == 400,
+        done,
+        (400,),
         f"closing PUT naming a digest other than the whole blob's: HTTP {done.status_code}",
-        expected="400 (DIGEST_INVALID)",
-        actual=done.status_code,
-        location=where(done),
+        ("DIGEST_INVALID",),
     )
     if done.status_code == 201:
         s.ledger.blob(repo, last_chunk)
@@ -959,13 +961,13 @@ def manifest_digest_mismatch(s: Session, j: Judge) -> None:
     if resp.status_code == 201:
         s.ledger.manifest(repo, man.digest)
         s.ledger.manifest(repo, wrong)
-    j.check(
+    refused(
+        j,
         "dist.spec.pushing-manifests.11",
-        resp.status_code == 400,
+        resp,
+        (400,),
         f"PUT manifest under a digest it does not hash to: HTTP {resp.status_code}",
-        expected="400 (DIGEST_INVALID)",
-        actual=resp.status_code,
-        location=where(resp),
+        ("DIGEST_INVALID", "MANIFEST_INVALID"),
     )
     error_body(
         j,
@@ -1422,6 +1424,7 @@ CASES = [
         "push",
         ("dist.spec.single-post.3", "dist.spec.error-codes.5"),
         single_post_digest_mismatch,
+        control=controls.single_post_upload,
     ),
     Case(
         "monolithic-digest-mismatch",
@@ -1433,6 +1436,7 @@ CASES = [
             "dist.spec.error-codes.5",
         ),
         monolithic_digest_mismatch,
+        control=controls.monolithic_upload,
     ),
     Case(
         "chunked-upload",
@@ -1459,30 +1463,35 @@ CASES = [
         "push",
         ("dist.spec.pushing-a-blob-in-chunks.10", "dist.spec.pushing-a-blob-in-chunks.11"),
         chunked_out_of_order,
+        control=controls.chunked_upload,
     ),
     Case(
         "chunked-first-not-zero",
         "push",
         ("dist.spec.pushing-a-blob-in-chunks.4",),
         chunked_first_not_zero,
+        control=controls.chunked_upload,
     ),
     Case(
         "chunked-range-size-mismatch",
         "push",
         ("dist.spec.pushing-a-blob-in-chunks.3",),
         chunked_range_size_mismatch,
+        control=controls.chunked_upload,
     ),
     Case(
         "chunked-close-wrong-digest",
         "push",
         ("dist.spec.pushing-a-blob-in-chunks.14", "dist.spec.error-codes.5"),
         chunked_close_wrong_digest,
+        control=controls.chunked_upload,
     ),
     Case(
         "chunked-close-without-digest",
         "push",
         ("dist.spec.pushing-a-blob-in-chunks.14",),
         chunked_close_without_digest,
+        control=controls.chunked_upload,
     ),
     Case("chunk-min-length", "push", ("dist.spec.pushing-a-blob-in-chunks.2",), chunk_min_length),
     Case("streamed-upload", "push", ("dist.spec.post-then-put.7",), streamed_upload),
@@ -1559,6 +1568,7 @@ CASES = [
         "push",
         ("dist.spec.pushing-manifests.11", "dist.spec.error-codes.1", "dist.spec.error-codes.5"),
         manifest_digest_mismatch,
+        control=controls.manifest_push,
     ),
     Case(
         "manifest-bytes-exact",
@@ -1577,12 +1587,14 @@ CASES = [
         "push",
         ("dist.spec.push.2", "dist.spec.push.3", "dist.spec.error-codes.5"),
         manifest_missing_blobs,
+        control=controls.manifest_push,
     ),
     Case(
         "index-missing-manifest",
         "push",
         ("dist.spec.push.2", "dist.spec.push.3"),
         index_missing_manifest,
+        control=controls.index_push,
     ),
     Case(
         "manifest-without-layers",
@@ -1598,12 +1610,19 @@ CASES = [
         oci_subject_header,
         since="1.1.0",
     ),
-    Case("push-invalid-digest", "push", ("dist.spec.pushing-blobs.1",), push_invalid_digest),
+    Case(
+        "push-invalid-digest",
+        "push",
+        ("dist.spec.pushing-blobs.1",),
+        push_invalid_digest,
+        control=controls.monolithic_upload,
+    ),
     Case(
         "chunked-final-out-of-order",
         "push",
         ("dist.spec.pushing-a-blob-in-chunks.final-out-of-order",),
         chunked_final_out_of_order,
+        control=controls.chunked_upload,
     ),
     Case(
         "manifest-tag-parameters",
@@ -1620,6 +1639,7 @@ CASES = [
         "push",
         ("dist.spec.pushing-manifests.tag-parameter-uri-too-long",),
         tag_parameters_too_many,
+        control=controls.manifest_push,
     ),
     Case("manifest-4mb", "push", ("dist.spec.pushing-manifests.16",), manifest_4mib),
     Case(
@@ -1627,6 +1647,7 @@ CASES = [
         "push",
         ("dist.spec.pushing-manifests.14", "dist.spec.pushing-manifests.15"),
         manifest_oversized,
+        control=controls.manifest_push,
     ),
     Case(
         "index-content-type",

@@ -29,6 +29,9 @@ class Case:
     write: bool = True      # needs to push (not selected in read-only mode)
     since: str = ""         # distribution-spec version the scenario exists from ("" = always)
     doc: str = ""
+    # negative cases: the same request without the fault, run first; it raises CaseError
+    # when it does not succeed (see controls.py)
+    control: Callable[[Any], None] | None = None
 
 
 class CaseError(Exception):

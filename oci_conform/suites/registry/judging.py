@@ -164,3 +164,26 @@ def is_4xx(code: int) -> bool:
 def _or(values: Iterable[object]) -> str:
     items = [str(v) for v in values]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def refused(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[int], what: str,
+            names: Iterable[str]) -> bool:
+    """Judge a refusal for the reason under test: the status is one of ``allowed`` and, when
+    the registry says why (a JSON error list), one of its codes names the fault (``names``).
+
+    A refusal that names another fault is a fail: the case's control showed the same request
+    without the fault succeeds, so the registry misreports why it refused."""
+    codes_wanted = tuple(names)
+    allowed_codes = tuple(allowed)
+    said = error_codes(resp.content or b"")
+    if resp.status_code not in allowed_codes:
+        return j.check(clause, False, f"{what}: HTTP {resp.status_code}, expected a refusal "
+                       f"with {_or(allowed_codes)}", expected=_or(allowed_codes),
+                       actual=resp.status_code, location=where(resp))
+    if said is not None and not any(c in codes_wanted for c in said):
+        return j.check(clause, False, f"{what}: refused (HTTP {resp.status_code}) but the "
+                       f"error codes {said} name another fault than {_or(codes_wanted)}",
+                       expected=f"{_or(allowed_codes)} with {_or(codes_wanted)}",
+                       actual=f"{resp.status_code} {said}", location=where(resp))
+    return j.check(clause, True, f"{what}: refused with HTTP {resp.status_code}" + (
+        f" naming {said}" if said else " (no JSON error body)"), location=where(resp))

@@ -151,6 +151,8 @@ class RegistryRun:
                                           f"{self.client.run_seconds:g}s had passed"))
             return j
         try:
+            if case.control is not None:
+                case.control(subject)
             case.run(subject, j)
         except NotJudged as exc:
             why, reason = exc.why, str(exc)
