@@ -34,6 +34,7 @@ from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult
 from oci_conform.suites.base import Selection
 from oci_conform.suites.registry.cases_discovery import CASES as DISCOVERY_CASES
+from oci_conform.suites.registry.cases_edges import CASES as EDGE_CASES
 from oci_conform.suites.registry.cases_manage import CASES as MANAGE_CASES
 from oci_conform.suites.registry.cases_pull import CASES as PULL_CASES
 from oci_conform.suites.registry.cases_push import CASES as PUSH_CASES
@@ -48,7 +49,7 @@ MAX_EXCHANGES_QUIET = 12      # exchanges kept for a pass / n/a / skip
 CLEANUP_SECONDS = 120.0       # time cleanup gets when the run's deadline has passed
 UNOBSERVED = "not observed: the case ended without judging this clause"
 
-CASES: list[Case] = [*PULL_CASES, *PUSH_CASES, *DISCOVERY_CASES, *MANAGE_CASES]
+CASES: list[Case] = [*PULL_CASES, *PUSH_CASES, *DISCOVERY_CASES, *MANAGE_CASES, *EDGE_CASES]
 HARNESS_CLAUSES = ("harness.registry.cleanup", "harness.registry.reachable")
 
 
