@@ -238,3 +238,23 @@ def test_huge_headers_are_a_request_error() -> None:
             for path in ("/v2/", "/v2/long"):
                 with pytest.raises(requests.RequestException):
                     client.request("GET", path)
+
+
+def test_suite_deadline_ends_the_run(tmp_path: Path) -> None:
+    """/v2/ answers, everything else drips: the run stops at --deadline, what is left is
+    error naming the deadline, and the command ends (exit 3)."""
+    with HostileRegistry() as reg:
+        reg.on("GET", "/v2/", ok())
+        reg.on("*", r"/v2/.+", drip(1 << 20, 0.5))
+        started = time.monotonic()
+        proc = _cli(["registry", "test", reg.url, "--request-timeout", "1", "--deadline", "5",
+                     "--format", "json", "--results", str(tmp_path / "r.json")], tmp_path)
+        took = time.monotonic() - started
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 3
+    assert took < 60
+    results = _results(tmp_path)
+    answered = {"harness.registry.reachable", "dist.spec.determining-support.1"}   # GET /v2/
+    assert not [r for r in results if r["outcome"] == "pass" and r["clause"] not in answered]
+    late = [r for r in results if "run's deadline" in r["message"]]
+    assert len(late) > 50, len(late)
