@@ -16,7 +16,7 @@ from oci_conform.drivers.image_sources.walk import (
     INDEX_TYPES,
     MANIFEST_TYPES,
 )
-from oci_conform.drivers.registry_http import RegistryClient
+from oci_conform.drivers.registry_http import RegistryClient, finish_response, read_raw
 
 ACCEPT = ", ".join([*MANIFEST_TYPES, *INDEX_TYPES, DMT.MT_SCHEMA1_SIGNED, DMT.MT_SCHEMA1])
 
@@ -28,10 +28,13 @@ class _RawStream:
         self.resp = resp
 
     def read(self, n: int = -1) -> bytes:
-        return self.resp.raw.read(n if n and n > 0 else 1 << 20, decode_content=False) or b""
+        try:
+            return read_raw(self.resp, n if n and n > 0 else 1 << 20)
+        except requests.RequestException as exc:   # a deadline, a broken or lying peer
+            raise SourceError(f"registry read failed: {exc}") from None
 
     def close(self) -> None:
-        self.resp.close()
+        finish_response(self.resp)
 
     def __enter__(self) -> _RawStream:
         return self
