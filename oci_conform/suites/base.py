@@ -79,6 +79,7 @@ class RunContext:
     registry: RegistryOptions = field(default_factory=RegistryOptions)
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None
+    debug: bool = False              # --debug: tracebacks of harness errors on stderr
 
     def spec_version(self, spec: str) -> str:
         """The version of ``spec`` this run judges at: asked for, else the catalog default."""
