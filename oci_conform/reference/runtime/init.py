@@ -106,6 +106,8 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         proc = cfg.get("process") or {}
         linux = cfg.get("linux", {})
         console, listener = ctx.get("console"), ctx["listener"]
+        if "network" in plan.new:
+            sc.link_up("lo")            # a new network namespace starts with lo down
         rootfs.prepare(cfg, plan.new_user or plan.join_user)
         if cfg.get("hostname"):
             sc.sethostname(cfg["hostname"])
