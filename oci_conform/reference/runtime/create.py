@@ -25,9 +25,6 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
     linux = cfg.get("linux", {})
     proc = cfg.get("process") or {}
     plan = namespaces.plan(linux)
-    if "mount" not in plan.new:
-        raise RuntimeFailure("config.json /linux/namespaces: this runtime needs a new mount "
-                             "namespace")
     if proc.get("terminal") and not console_socket:
         raise RuntimeFailure("process.terminal is true: --console-socket is required")
     if console_socket and not proc.get("terminal"):
@@ -134,6 +131,9 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
         init_pid = msg.get("pid")
         if not isinstance(init_pid, int):
             raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
+        if msg.get("rootbind"):
+            ctr.private["rootbind"] = [cfg["root"]["path"],
+                                       dict(plan.join).get("mount")]
         ctr.doc["pid"] = init_pid
         ctr.private["starttime"] = proc_start_time(init_pid)
         ctr.save()

@@ -53,6 +53,9 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
             sc.setresgid(0, 0, 0)
             sc.setresuid(0, 0, 0)
         sc.unshare(plan.unshare_flags())
+        bound = "mount" not in plan.new
+        if bound:       # the inherited or joined mount namespace: one bind holds it all
+            rootfs.bind_root(cfg["root"]["path"])
         if "time" in plan.new and (cfg.get("linux") or {}).get("timeOffsets"):
             namespaces.write_time_offsets(cfg["linux"]["timeOffsets"])
         gate_r, gate_w = os.pipe()
@@ -64,7 +67,7 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
             container_init(ch, cfg, plan, ctx)
             os._exit(1)
         os.close(gate_r)
-        ch.send(pid=pid)
+        ch.send(pid=pid, rootbind=bound)
         os.close(gate_w)
         code = 0
     except BaseException as exc:  # noqa: BLE001 - reported to the runtime, then exit
@@ -108,7 +111,7 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         console, listener = ctx.get("console"), ctx["listener"]
         if "network" in plan.new:
             sc.link_up("lo")            # a new network namespace starts with lo down
-        rootfs.prepare(cfg, plan.new_user or plan.join_user)
+        rootfs.prepare(cfg, plan.new_user or plan.join_user, "mount" in plan.new)
         if cfg.get("hostname"):
             sc.sethostname(cfg["hostname"])
         if cfg.get("domainname"):
@@ -128,7 +131,7 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         ctx["host_pid"] = reply["state"].get("pid")
         state = dict(reply["state"], pid=os.getpid())
         hooks.run_all("createContainer", cfg.get("hooks", {}), state)
-        rootfs.pivot(cfg["root"]["path"])
+        rootfs.enter(cfg["root"]["path"], "mount" in plan.new)
         rootfs.finish(cfg)
         if console is not None:
             _terminal(console, proc)

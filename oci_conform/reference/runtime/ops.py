@@ -51,6 +51,13 @@ def _undo(ctr: Container) -> None:
     cgroups.kill_all([f for f in folders if f.endswith("/" + ctr.private.get("cgroup", "")
                                                         .rsplit("/", 1)[-1])])
     cgroups.remove(folders, ctr.private.get("cgroup", "").rsplit("/", 1)[-1])
+    if ctr.private.get("rootbind"):
+        from oci_conform.reference.runtime.rootfs import detach_root
+        try:
+            detach_root(*ctr.private["rootbind"])
+        except OSError as exc:
+            if exc.errno not in (22, 2):     # EINVAL/ENOENT: already gone
+                raise RuntimeFailure(f"delete: {exc}") from None
     ctr.destroy()
 
 

@@ -32,12 +32,17 @@ def _statvfs_flags(path: str) -> int:
     return out & _KEEP_FLAGS
 
 
-def prepare(cfg: JSON, in_userns: bool) -> None:
-    """Everything before pivot_root; the caller is inside the new mount namespace."""
+def prepare(cfg: JSON, in_userns: bool, new_ns: bool = True) -> None:
+    """Everything before pivot_root (or chroot).
+
+    In a new mount namespace the host's mounts become slaves and the rootfs is bound
+    onto itself here; in an inherited or joined one :func:`bind_root` did that already.
+    """
     root = cfg["root"]["path"]
     linux = cfg.get("linux", {})
-    sc.mount(None, "/", None, sc.MS_REC | sc.MS_SLAVE)
-    sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
+    if new_ns:
+        sc.mount(None, "/", None, sc.MS_REC | sc.MS_SLAVE)
+        sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
     rootfd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         bound_dev = False
@@ -143,6 +148,48 @@ def _mount_cgroup(target: str, opts: mountopts.Parsed) -> None:
                  ctrl if not ctrl.startswith("name=") else ctrl)
     if opts.flags & sc.MS_RDONLY:
         sc.mount(None, base, None, sc.MS_REMOUNT | sc.MS_RDONLY | flags)
+
+
+def bind_root(root: str) -> None:
+    """In a mount namespace the container does not own: bind the rootfs onto itself,
+    private, so every mount of the container sits below one mount that ``delete``
+    detaches at once, and none of them propagates back to the namespace's other mounts."""
+    sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
+    sc.mount(None, root, None, sc.MS_REC | sc.MS_PRIVATE)
+
+
+def detach_root(root: str, ns_path: str | None) -> None:
+    """Undo :func:`bind_root` (in the joined namespace ``ns_path`` when given)."""
+    if not ns_path:
+        sc.umount2(root, sc.MNT_DETACH)
+        return
+    fd = os.open(ns_path, os.O_RDONLY | os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            sc.setns(fd, sc.CLONE_NEWNS)
+            sc.umount2(root, sc.MNT_DETACH)
+            code = 0
+        except OSError as exc:
+            code = 0 if exc.errno in (2, 22) else 1
+        finally:
+            os._exit(code)
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    if status:
+        raise OSError(0, f"cannot detach {root} in the mount namespace {ns_path}")
+
+
+def enter(root: str, new_ns: bool) -> None:
+    """pivot_root in a new mount namespace; chroot in an inherited or joined one (where
+    other processes' roots must not move), as runc does for an inherited one."""
+    if new_ns:
+        pivot(root)
+        return
+    os.chdir(root)
+    os.chroot(".")
+    os.chdir("/")
 
 
 def pivot(root: str) -> None:
