@@ -267,6 +267,26 @@ def _apply(paths: dict[str, str], res: JSON) -> None:
     cgroups_v1.apply(paths, res)
 
 
+def member_paths(rel: str) -> dict[str, str]:
+    """The container's folder on every hierarchy (controller -> path; ``unified`` for v2),
+    without creating anything."""
+    paths: dict[str, str] = {}
+    if mode() in ("v1", "hybrid"):
+        for ctrl, point in v1_hierarchies().items():
+            paths[ctrl] = f"{point}/{rel}"
+    root = v2_root()
+    if root is not None:
+        paths["unified"] = f"{root}/{rel}"
+    return paths
+
+
+def join(rel: str) -> None:
+    """Move the calling process into the container's folders (each folder once)."""
+    for path in dict.fromkeys(member_paths(rel).values()):
+        if os.path.isdir(path):
+            _write(f"{path}/cgroup.procs", "0")
+
+
 # -- removal --------------------------------------------------------------------------------
 def _procs(path: str) -> list[int]:
     try:

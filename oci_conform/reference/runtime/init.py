@@ -13,6 +13,7 @@ import _signal
 import os
 import sys
 
+from oci_conform.reference.runtime import console as console_mod
 from oci_conform.reference.runtime import hooks, namespaces, process, rootfs, unixsock
 from oci_conform.reference.runtime import syscalls as sc
 from oci_conform.reference.runtime.channel import Channel
@@ -76,32 +77,6 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
         os._exit(code)
 
 
-def preload_terminal() -> None:
-    """The pty set-up runs after pivot_root, where nothing can be imported."""
-    import fcntl  # noqa: F401
-    import struct  # noqa: F401
-    import termios  # noqa: F401
-
-
-def _terminal(console: unixsock.Sock, proc: JSON) -> None:
-    import fcntl
-    import struct
-    import termios
-    master, slave = os.openpty()
-    size = proc.get("consoleSize") or {}
-    if size:
-        fcntl.ioctl(slave, termios.TIOCSWINSZ,
-                    struct.pack("HHHH", size.get("height", 0), size.get("width", 0), 0, 0))
-    unixsock.send_fds(console, b"/dev/ptmx", [master])
-    console.close()
-    os.close(master)
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-    for fd in (0, 1, 2):
-        os.dup2(slave, fd)
-    if slave > 2:
-        os.close(slave)
-
-
 def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> None:
     """The container's first process (pid 1 of a new pid namespace)."""
     try:
@@ -134,7 +109,7 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         rootfs.enter(cfg["root"]["path"], "mount" in plan.new)
         rootfs.finish(cfg)
         if console is not None:
-            _terminal(console, proc)
+            console_mod.attach(console, proc)
         ch.send(ready=True)
         ch.close()
     except BaseException as exc:  # noqa: BLE001
@@ -169,6 +144,7 @@ def _wait_and_exec(listener: unixsock.Sock, cfg: JSON, proc: JSON, ctx: JSON,
         if notify is not None:
             _send_notify_fd(ctx, state, notify)
         sys.stdout.flush()
+        process.keep_fds(ctx.get("preserve_fds", 0))
         process.execute(proc)
     except BaseException as exc:  # noqa: BLE001
         msg = str(exc) or exc.__class__.__name__
