@@ -108,6 +108,9 @@ def dispatch(args: cmdline.Args, log: Log) -> int:
     if cmd == "start":
         ops.start(root, args.id, log.warn)
         return 0
+    if cmd in ("pause", "resume"):
+        ops.pause(root, args.id, cmd == "pause")
+        return 0
     if cmd == "kill":
         ops.kill(root, args.id, args.signal)
         return 0

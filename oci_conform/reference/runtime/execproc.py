@@ -134,9 +134,9 @@ def run(root: str, args: Args) -> int:
     """The ``exec`` command: its exit status (the process's without --detach)."""
     ctr = Container.load(root, args.id)
     status = ctr.status()
-    if status not in ("created", "running"):
+    if status not in ("created", "running", "paused"):
         raise RuntimeFailure(f"container {args.id!r} is {status}: cannot exec")
-    if ctr.private.get("paused") and not args.ignore_paused:
+    if status == "paused" and not args.ignore_paused:
         raise RuntimeFailure(f"container {args.id!r} is paused: cannot exec (resume it)")
     if args.exec_cgroup:
         raise RuntimeFailure("exec --cgroup: sub-cgroups are not supported")
