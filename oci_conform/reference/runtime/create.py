@@ -61,6 +61,7 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
                            "process": proc, "seccomp": sec or None}}
     ctr.save()
     ctx: dict[str, Any] = {"state_dir": ctr.dir, "seccomp": prog, "preserve_fds": preserve_fds,
+           "cgroup_rel": rel,
            "seccomp_flags": sec_flags,
            "console_socket": os.path.abspath(console_socket) if console_socket else None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}

@@ -86,7 +86,9 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         console, listener = ctx.get("console"), ctx["listener"]
         if "network" in plan.new:
             sc.link_up("lo")            # a new network namespace starts with lo down
-        rootfs.prepare(cfg, plan.new_user or plan.join_user, "mount" in plan.new)
+        in_userns = plan.new_user or plan.join_user
+        rootfs.prepare(cfg, in_userns, "mount" in plan.new,
+                       (ctx.get("cgroup_rel", ""), "cgroup" in plan.new and not in_userns))
         if cfg.get("hostname"):
             sc.sethostname(cfg["hostname"])
         if cfg.get("domainname"):
