@@ -258,6 +258,14 @@ def _create(rel: str, res: JSON, created: list[str]) -> dict[str, str]:
     return paths
 
 
+def apply_resources(paths: dict[str, str], res: JSON) -> None:
+    """Write ``res`` to existing folders (``update``); RuntimeFailure names the file."""
+    try:
+        _apply(paths, res)
+    except (OSError, KeyError) as exc:
+        raise RuntimeFailure(f"update: {exc}") from None
+
+
 def _apply(paths: dict[str, str], res: JSON) -> None:
     if "unified" in paths and mode() == "v2":
         from oci_conform.reference.runtime import cgroups_v2

@@ -92,6 +92,8 @@ def dispatch(args: cmdline.Args, log: Log) -> int:
     root = args.root
     cmd = args.command
     _global_checks(args)
+    if args.debug:
+        log.write("debug", f"command {cmd} {args.id or ''}".rstrip())
     if cmd in ("features", "spec", "list", "state"):
         return _report(root, args)
     if cmd == "create":
@@ -107,6 +109,13 @@ def dispatch(args: cmdline.Args, log: Log) -> int:
                        log.warn)
     if cmd == "start":
         ops.start(root, args.id, log.warn)
+        return 0
+    if cmd in ("update", "ps", "events"):
+        from oci_conform.reference.runtime import update
+        if cmd == "update":
+            update.update(root, args)
+        else:
+            print(update.ps(root, args) if cmd == "ps" else update.events(root, args))
         return 0
     if cmd in ("pause", "resume"):
         ops.pause(root, args.id, cmd == "pause")
