@@ -246,7 +246,8 @@ def _launch(ctr: Container, proc: JSON, args: Args, prog: bytes | None, flags: i
         elif line.startswith("error "):
             error = line[6:]
     if error or pid is None:
-        raise RuntimeFailure(f"exec: {error or 'the helper exited without starting the process'}")
+        why = error or "the helper exited without starting the process"
+        raise RuntimeFailure(why if why.startswith("exec:") else f"exec: {why}")
     return pid
 
 
