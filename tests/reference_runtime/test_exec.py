@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
+
+from tests.reference_runtime.conftest import RUNTIME
 
 pytestmark = pytest.mark.integration
 
@@ -185,3 +189,42 @@ def test_exec_in_a_user_namespace_container(rt, tmp_path):
     lines = res.out.split("\n")
     assert lines[0] == "0" and lines[1].split() == ["0", "100000", "65536"]
     assert lines[2] == os.readlink(f"/proc/{init}/ns/user")
+
+
+def test_signals_are_passed_on_and_status_returned(rt, tmp_path):
+    _running(rt, "sig")
+    out = tmp_path / "sig.out"
+    with out.open("w") as fh:
+        proc = subprocess.Popen([*RUNTIME, "--root", str(rt.root), "exec", "sig", "sh", "-c",
+                                 "trap 'echo got-term; exit 9' TERM; echo ready; "
+                                 "while :; do sleep 0.05; done"], stdout=fh,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 20
+            while "ready" not in out.read_text() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=20) == 9
+        finally:
+            proc.kill()
+            proc.wait()
+    assert "got-term" in out.read_text()
+
+
+@pytest.mark.parametrize("preserve", [0, 1])
+def test_preserve_fds_like_runc(rt, runc, tmp_path, preserve):
+    _both(rt, runc, "fds")
+    extra = tmp_path / "extra"
+    extra.write_text("x")
+    got = {}
+    for runtime in (rt, runc):
+        # fd 3 is opened by a shell in the runtime's own process only (never in pytest's)
+        res = subprocess.run(["sh", "-c", f'exec "$@" 3<{extra}', "sh", *runtime.cmd,
+                              "--root", str(runtime.root), "exec", "--preserve-fds",
+                              str(preserve), "fds", "ls", "/proc/self/fd"],
+                             capture_output=True, text=True, timeout=60, check=False)
+        assert res.returncode == 0, res.stderr
+        got[runtime.prefix] = sorted(int(n) for n in res.stdout.split())
+    assert got[""] == got["runc-"]
+    # ls's own directory fd takes the lowest free number: 3 without the kept one, 4 with
+    assert got[""] == ([0, 1, 2, 3, 4] if preserve else [0, 1, 2, 3])
