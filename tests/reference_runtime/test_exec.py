@@ -92,12 +92,14 @@ def test_process_file_like_runc(rt, runc, tmp_path):
     assert theirs.code == 0, theirs.err
     assert ours.code == 0, ours.err
     # runc 1.1 leaves out user.umask and oomScoreAdj for exec'd processes (its umask is
-    # 0022 and its score the runtime's); the spec applies both to the process: compare
-    # everything else with runc, those two with the file
+    # 0022 and its score the runtime's), and its exec races the Go runtime over the NOFILE
+    # soft limit (opencontainers/runc#4195, fixed in 1.1.13: now and then its soft limit
+    # is the hard one). The spec applies all three: those are compared with the file,
+    # everything else with runc.
     mine, control = ours.out.splitlines(), theirs.out.splitlines()
     assert mine[1] == "0077" and mine[-1] == "55"
-    assert mine[:1] + mine[2:-1] == control[:1] + control[2:-1], (ours.out, theirs.out)
-    assert "77" in mine and "88" in mine
+    assert mine[4:6] == ["77", "88"] and control[4:6] in (["77", "88"], ["88", "88"])
+    assert mine[:1] + mine[2:4] + mine[6:-1] == control[:1] + control[2:4] + control[6:-1]
 
 
 def test_detach_with_pid_file(rt, tmp_path):
