@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -189,3 +190,45 @@ def test_network_none_has_loopback_up(podman, runtime):
                      "wait"))
     lines = out.split()
     assert lines[0] == "lo" and int(lines[1], 16) & 1 and "over-lo" in lines
+
+
+def test_user_namespace_with_limits(podman, runtime):
+    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        pytest.skip("a cgroup v2 host: the v1 files this case reads are not there")
+    out = _ok(podman(runtime, "run", "--rm", *podman.run_args(_name()), "--uidmap",
+                     "0:200000:65536", "--gidmap", "0:200000:65536", "--memory", "64m",
+                     IMAGE, "sh", "-c", "id -u; cat /proc/self/uid_map; "
+                     "cat /sys/fs/cgroup/memory/memory.limit_in_bytes"))
+    assert out.split() == ["0", "0", "200000", "65536", str(64 << 20)]
+
+
+def test_private_cgroup_namespace(podman, runtime):
+    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        pytest.skip("a cgroup v2 host: the v1 files this case reads are not there")
+    out = _ok(podman(runtime, "run", "--rm", *podman.run_args(_name()), "--cgroupns",
+                     "private", "--pids-limit", "33", IMAGE, "sh", "-c",
+                     "grep pids /proc/self/cgroup; cat /sys/fs/cgroup/pids/pids.max"))
+    assert out.split()[0].endswith(":pids:/") and out.split()[1] == "33"
+
+
+def test_update_and_detached_exec(podman, runtime):
+    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        pytest.skip("a cgroup v2 host: the v1 files this case reads are not there")
+    name = _name()
+    _ok(podman(runtime, "run", "-d", *podman.run_args(name), "--memory", "64m", IMAGE,
+               "sleep", "1000"))
+    try:
+        _ok(podman(runtime, "update", "--memory", "96m", name))
+        out = _ok(podman(runtime, "exec", name, "cat",
+                         "/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+        assert out.strip() == str(96 << 20)
+        _ok(podman(runtime, "exec", "-d", name, "sh", "-c", "echo later > /tmp/mark"))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if podman(runtime, "exec", name, "cat", "/tmp/mark").stdout == "later\n":
+                break
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the detached exec did not run")
+    finally:
+        _ok(podman(runtime, "rm", "--force", "--time", "0", name))
