@@ -128,3 +128,23 @@ def test_runc_ps_control(runc):
     _running(runc, "ps")
     res = runc("ps", "--format", "json", "ps")
     assert res.code == 0 and isinstance(json.loads(res.out), list)
+
+
+def test_kill_all_reaches_every_process_without_a_pid_namespace(rt):
+    bundle, cfg = rt.bundle("ka", ["sh", "-c", "sleep 300 & sleep 300 & wait"])
+    cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "pid"]
+    rt.write(bundle, cfg)
+    res = rt.create("ka", bundle)
+    assert res.code == 0, res.err
+    assert rt("start", "ka").code == 0
+    found = json.loads(rt("ps", "--format", "json", "ka").out)
+    assert len(found) == 3
+    res = rt("kill", "--all", "ka", "KILL")
+    assert res.code == 0, res.err
+    assert rt.wait_status("ka", "stopped")["status"] == "stopped"
+    for pid in found:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                assert fh.read().rsplit(")", 1)[-1].split()[0] in ("Z", "X")
+        except FileNotFoundError:
+            pass

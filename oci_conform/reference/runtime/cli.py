@@ -121,7 +121,7 @@ def dispatch(args: cmdline.Args, log: Log) -> int:
         ops.pause(root, args.id, cmd == "pause")
         return 0
     if cmd == "kill":
-        ops.kill(root, args.id, args.signal)
+        ops.kill(root, args.id, args.signal, args.all)
         return 0
     if cmd == "delete":
         ops.delete(root, args.id, args.force, log.warn)

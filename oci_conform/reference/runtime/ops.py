@@ -172,12 +172,22 @@ def parse_signal(text: str) -> int:
     return found
 
 
-def kill(root: str, cid: str, sig: str = "TERM") -> None:
+def kill(root: str, cid: str, sig: str = "TERM", every: bool = False) -> None:
+    """Signal the container's init; with ``every`` (``--all``) every process of its
+    cgroup (the way to reach them all when the container shares a pid namespace)."""
     ctr = Container.load(root, cid)
     num = parse_signal(sig)
     status = ctr.status()
     if status not in ("created", "running", "paused"):
         raise RuntimeFailure(f"container {cid!r} is {status}: cannot send a signal")
+    if every:
+        from oci_conform.reference.runtime.update import pids
+        for pid in pids(ctr):
+            try:
+                os.kill(pid, num)
+            except ProcessLookupError:
+                pass
+        return
     try:
         os.kill(ctr.doc["pid"], num)
     except ProcessLookupError:
