@@ -18,7 +18,9 @@ def main() -> int:
 
     def log_error(self, format: str, *args: object) -> None:  # noqa: A002
         original(self, format, *args)
-        if sys.exc_info()[1] is not None:
+        # only the project's own catch-all; the standard library also logs from inside its
+        # own except clauses (a bad request line, too many headers) where nothing is wrong
+        if format.startswith("internal error") and sys.exc_info()[1] is not None:
             sys.stderr.write(traceback.format_exc())
             sys.stderr.flush()
 

@@ -29,6 +29,9 @@ REPO_NAME = "fuzz/app"
 LAYER = b"fuzz layer bytes\n" * 10
 CONFIG = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
 UPLOAD = "{UPLOAD}"
+# RFC 9110: a method the server does not know gets 501; that 5xx is the right answer
+KNOWN_METHODS = {b"GET", b"HEAD", b"PUT", b"POST", b"PATCH", b"DELETE", b"OPTIONS",
+                 b"TRACE", b"CONNECT"}
 
 
 def sha(data: bytes) -> str:
@@ -280,28 +283,36 @@ class RegistryDriver:
             steps = [s.replace(UPLOAD.encode(), upload) for s in steps]
         limit = self.settings.time_limit
         started = time.perf_counter()
-        answer = b""
+        answer, closed = b"", False
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=limit) as s:
-                for i, step in enumerate(steps):
-                    if i and script.get("pause"):
-                        time.sleep(min(float(script["pause"]), 0.5))
-                    s.sendall(step)
-                answer = _read_answer(s, limit if script.get("complete") else min(limit, 1.0))
+                try:
+                    for i, step in enumerate(steps):
+                        if i and script.get("pause"):
+                            time.sleep(min(float(script["pause"]), 0.5))
+                        s.sendall(step)
+                except OSError:
+                    closed = True       # the server answered early and hung up: no hang
+                wait = limit if script.get("complete") and not closed else min(limit, 0.3)
+                answer = _read_answer(s, wait)
         except OSError:
-            pass
+            closed = True
         elapsed = time.perf_counter() - started
-        return self._judge(script, answer, elapsed)
+        return self._judge(script, answer, elapsed, closed, steps[0][:16])
 
-    def _judge(self, script: dict[str, Any], answer: bytes, elapsed: float) -> Outcome:
+    def _judge(self, script: dict[str, Any], answer: bytes, elapsed: float, closed: bool,
+               start: bytes) -> Outcome:
         problems = []
         status = answer[9:12].decode("ascii", "replace") if answer.startswith(b"HTTP/") else ""
+        if answer and not status:
+            status = "no-status-line"        # an HTTP/0.9-style answer to a bad request line
         counts = self.extra["status_counts"]
         counts[status or "none"] = counts.get(status or "none", 0) + 1
-        if status.startswith("5"):
+        unknown_method = start.split(b" ", 1)[0] not in KNOWN_METHODS
+        if status.startswith("5") and not (status == "501" and unknown_method):
             first = answer.split(b"\r\n\r\n", 1)[-1][:200].decode("utf-8", "replace")
             problems.append(Problem("5xx", f"answered {status}: {first}"))
-        elif not status and script.get("complete"):
+        elif not status and script.get("complete") and not closed:
             problems.append(Problem("hang", "no answer to a complete request within "
                                             f"{self.settings.time_limit:g} s"))
         problems += self._log_problems()
