@@ -129,6 +129,8 @@ def project_frame_of(text: str) -> str:
 def judge_answer(answer: dict[str, Any], time_limit: float) -> list[Problem]:
     """Crash, hang, leak from one worker answer."""
     code = answer.get("code")
+    if code == "harness-error":
+        raise RuntimeError(f"fuzz harness error in the worker: {answer.get('exception')}")
     if code == "hang":
         return [Problem("hang", f"no answer within {time_limit:g} s")]
     if code == "died":
@@ -144,9 +146,10 @@ def judge_answer(answer: dict[str, Any], time_limit: float) -> list[Problem]:
                                 frame_of(stderr), project_frame_of(stderr), stderr))
     elif code not in EXIT_CODES:
         problems.append(Problem("crash", f"exit code {code!r} is none of 0-4"))
-    if answer.get("markers_found"):
-        problems.append(Problem("leak", "output shows the content of a file outside the input "
-                                        "(canary secret)"))
+    for marker in answer.get("markers_found", []):
+        what = "the canary secret (a file outside the input)" if marker == trees.SECRET \
+            else "a credential"
+        problems.append(Problem("leak", f"output shows {what}"))
     return problems
 
 
@@ -155,6 +158,7 @@ class CliDriver:
 
     def __init__(self, settings: Settings, sandbox: Sandbox):
         self.settings, self.box = settings, sandbox
+        self.markers: tuple[str, ...] = (trees.SECRET,)
         self.runner = Runner(sandbox.root, settings.time_limit, settings.memory_mib,
                              settings.nice)
 
@@ -167,7 +171,7 @@ class CliDriver:
         assert target.prepare is not None
         job = target.prepare(data, box.job_in)
         before = _listing(box.job_in)
-        answer = self.runner.run(job.argv, box.job_cwd, job.stdin, (trees.SECRET,))
+        answer = self.runner.run(job.argv, box.job_cwd, job.stdin, self.markers)
         problems = judge_answer(answer, self.settings.time_limit)
         problems += self.effects(before)
         return Outcome(problems, answer.get("code"), float(answer.get("elapsed", 0.0)),

@@ -62,7 +62,10 @@ class Worker:
         os.close(ans_w)
         self._buf = b""
         self.jobs = 0
-        ready = self.read(120.0)
+        try:
+            ready = self.read(120.0)
+        except EOFError:
+            ready = None
         if not ready or not ready.get("ready"):
             self.kill()
             raise RuntimeError("the fuzz worker did not start; see worker.log in the run folder")
@@ -72,7 +75,7 @@ class Worker:
         self.jobs += 1
 
     def read(self, timeout: float) -> dict[str, Any] | None:
-        """The next answer line, or None on time-out or worker death."""
+        """The next answer line, or None on time-out; EOFError when the worker went away."""
         deadline = time.monotonic() + timeout
         while b"\n" not in self._buf:
             left = deadline - time.monotonic()
@@ -83,7 +86,7 @@ class Worker:
                 return None
             chunk = os.read(self._ans_r, 1 << 16)
             if not chunk:
-                return None
+                raise EOFError("the worker closed its answer pipe")
             self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
         return dict(json.loads(line))
@@ -142,10 +145,18 @@ class Runner:
                "stdin": str(stdin) if stdin else None, "markers": list(markers)}
         started = time.perf_counter()
         worker.send(job)
-        answer = worker.read(self.time_limit)
+        try:
+            answer = worker.read(self.time_limit)
+            alive = True
+        except EOFError:
+            answer, alive = None, False
         if answer is not None:
             return answer
-        alive = worker.proc.poll() is None
+        if not alive:
+            try:
+                worker.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         rss = worker.kill()
         self.worker = None
         elapsed = time.perf_counter() - started

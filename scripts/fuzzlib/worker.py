@@ -92,7 +92,11 @@ def serve(job_fd: int, answer_fd: int) -> None:
     answers.write(b'{"ready": true}\n')
     for line in reader:
         job = json.loads(line)
-        answers.write(json.dumps(run_job(job)).encode() + b"\n")
+        try:
+            answer = run_job(job)
+        except OSError as exc:              # our own set-up failed (not the project)
+            answer = {"id": job.get("id"), "code": "harness-error", "exception": repr(exc)}
+        answers.write(json.dumps(answer).encode() + b"\n")
 
 
 def main() -> None:
