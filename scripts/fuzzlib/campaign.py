@@ -109,6 +109,21 @@ def _cache(sub: str, name: str) -> bool:
     return sub == "home" and (name == ".cache" or name.startswith(".cache/oci-conform"))
 
 
+FH_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
+
+
+def stack_frame(dump: str, ours: bool) -> str:
+    """The innermost frame of the main thread in a faulthandler dump (optionally ours)."""
+    block = dump.split("\n\n")[0] if dump else ""
+    for m in FH_FRAME.finditer(block):          # faulthandler lists the innermost first
+        name, line, func = m.groups()
+        if ours and "/oci_conform/" not in name:
+            continue
+        cut = name.rfind("/oci_conform/")
+        return f"{name[cut + 1:] if cut >= 0 else name}:{line} in {func}"
+    return ""
+
+
 def frame_of(text: str) -> str:
     found = TB_FRAME.findall(text)
     if not found:
@@ -132,7 +147,9 @@ def judge_answer(answer: dict[str, Any], time_limit: float) -> list[Problem]:
     if code == "harness-error":
         raise RuntimeError(f"fuzz harness error in the worker: {answer.get('exception')}")
     if code == "hang":
-        return [Problem("hang", f"no answer within {time_limit:g} s")]
+        stack = answer.get("stack", "")
+        return [Problem("hang", f"no answer within {time_limit:g} s", stack_frame(stack, False),
+                        stack_frame(stack, True), stack)]
     if code == "died":
         return [Problem("crash", answer.get("exception", "worker died"))]
     if code == "exception":

@@ -141,8 +141,11 @@ class Runner:
         """The worker's answer, or {'code': 'hang'|'died', ...} when it gave none."""
         worker = self._ensure()
         self._next_id += 1
+        dump_to = self.sandbox / "hang-stack.txt"
         job = {"id": self._next_id, "argv": argv, "cwd": str(cwd),
-               "stdin": str(stdin) if stdin else None, "markers": list(markers)}
+               "stdin": str(stdin) if stdin else None, "markers": list(markers),
+               "dump_after": max(self.time_limit - 0.3, 0.1), "dump_to": str(dump_to)}
+        dump_to.write_text("")
         started = time.perf_counter()
         worker.send(job)
         try:
@@ -160,8 +163,14 @@ class Runner:
         rss = worker.kill()
         self.worker = None
         elapsed = time.perf_counter() - started
-        if alive:
-            return {"code": "hang", "elapsed": elapsed, "maxrss_kb": rss}
+        try:
+            stack = dump_to.read_text()
+        except OSError:
+            stack = ""
+        # a stack dump means the job outlived its time: a hang, even when the dumping
+        # itself (faulthandler reads frames from another thread) brought the worker down
+        if alive or stack:
+            return {"code": "hang", "elapsed": elapsed, "maxrss_kb": rss, "stack": stack}
         return {"code": "died", "elapsed": elapsed, "maxrss_kb": rss,
                 "exception": f"worker exited with {worker.proc.returncode}"}
 

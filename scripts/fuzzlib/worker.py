@@ -8,6 +8,7 @@ would for a user.
 """
 from __future__ import annotations
 
+import faulthandler
 import io
 import json
 import os
@@ -61,6 +62,11 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     sys.stdin = io.TextIOWrapper(stdin_file, encoding=enc, errors=errs)
     answer: dict[str, Any] = {"id": job["id"]}
     started = time.perf_counter()
+    if job.get("dump_after") and job.get("dump_to"):
+        dump = open(job["dump_to"], "w")     # where this job's stack goes if it hangs
+        faulthandler.dump_traceback_later(job["dump_after"], exit=False, file=dump)
+    else:
+        dump = None
     try:
         code = main(job["argv"])
         answer["code"] = code if isinstance(code, int) else repr(code)
@@ -73,6 +79,9 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         answer["traceback"] = "".join(traceback.format_exception(exc))[-6000:]
         answer["last_frame"], answer["project_frame"] = last_frames(tb)
     finally:
+        if dump is not None:
+            faulthandler.cancel_dump_traceback_later()
+            dump.close()
         sys.stdout, sys.stderr, sys.stdin = real_out, real_err, real_in
         stdin_file.close()
         os.chdir("/")
