@@ -60,27 +60,39 @@ class Sandbox:
         return self.root / "job" / "cwd"
 
     def reset_canaries(self) -> None:
+        """Each canary holds only its secret file. The absolute one is shared by every run
+        on the host, so it is never removed, only emptied of what does not belong."""
         for c in self.canaries:
             if c.is_symlink() or c.is_file():
                 c.unlink()
-            elif c.exists():
-                shutil.rmtree(c)
-            c.mkdir(parents=True)
-            (c / "secret").write_text(trees.SECRET + "\n")
+            c.mkdir(parents=True, exist_ok=True)
+            for name in os.listdir(c):
+                if name != "secret":
+                    path = c / name
+                    if path.is_dir() and not path.is_symlink():
+                        shutil.rmtree(path, ignore_errors=True)
+                    else:
+                        path.unlink(missing_ok=True)
+            secret = c / "secret"
+            if not secret.is_file() or secret.read_text() != trees.SECRET + "\n":
+                secret.write_text(trees.SECRET + "\n")
 
     def canary_changes(self) -> list[str]:
+        """What appeared in a canary folder since the last look (then removed)."""
         changed = []
         for c in self.canaries:
             try:
-                names = sorted(os.listdir(c))
+                extra = sorted(n for n in os.listdir(c) if n != "secret")
             except OSError:
-                names = ["<canary folder gone>"]
-            if names != ["secret"]:
-                changed.append(f"{c}: {', '.join(n for n in names if n != 'secret')}")
-            elif (c / "secret").read_text() != trees.SECRET + "\n":
-                changed.append(f"{c}/secret was rewritten")
-        if changed:
-            self.reset_canaries()
+                extra = []                       # gone: made again below, nothing written
+            if extra:
+                changed.append(f"{c}: {', '.join(extra[:5])}")
+            try:
+                if (c / "secret").read_text() != trees.SECRET + "\n":
+                    changed.append(f"{c}/secret was rewritten")
+            except OSError:
+                pass
+        self.reset_canaries()
         return changed
 
     def clear_job(self) -> None:
@@ -92,8 +104,7 @@ class Sandbox:
             sub.mkdir(parents=True, exist_ok=True)
 
     def remove(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-        shutil.rmtree(trees.CANARY_ABS, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)    # the shared canary stays (see above)
 
 
 def _listing(folder: Path) -> set[str]:

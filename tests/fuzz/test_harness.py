@@ -80,3 +80,26 @@ def test_materialize_stays_inside(tmp_path):
     assert (root / "ok" / "d").read_bytes() == b"y" and (root / "link").is_symlink()
     assert json.loads(json.dumps(sorted(p.name for p in root.iterdir()))) == ["fifo", "link",
                                                                               "ok"]
+
+
+def test_client_responder_records_credentials_reaching_the_other_origin():
+    import base64
+    import http.client
+
+    from fuzzlib import client_target
+    from fuzzlib.campaign import Settings
+    box = Sandbox.make()
+    driver = client_target.ClientDriver(Settings(time_limit=5), box)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", driver.state.ports["B"], timeout=5)
+        basic = base64.b64encode(f"{client_target.USER}:{client_target.PASSWORD}".encode())
+        conn.request("GET", "/v2/", headers={"Authorization": "Basic " + basic.decode()})
+        assert conn.getresponse().status == 404
+        seen = driver.state.seen_b
+        assert seen and client_target.PASSWORD in client_target._decode(seen[0])
+        conn = http.client.HTTPConnection("127.0.0.1", driver.state.ports["A"], timeout=5)
+        conn.request("GET", "/v2/fuzz/app/manifests/latest")
+        assert conn.getresponse().status == 200          # A plays a good registry
+    finally:
+        driver.close()
+        box.remove()
