@@ -50,10 +50,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     secret.add_argument("--token-stdin", action="store_true",
                         help="read a bearer token from the first line of stdin")
     t.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    t.add_argument("--allow-insecure-realm", action="store_true",
+                   help="send the basic credentials to a token realm on another origin even "
+                        "over plain http (by default they go there only over https)")
+    t.add_argument("--request-timeout", type=_seconds, default=120.0, metavar="SECONDS",
+                   help="total time one request may take, headers and body (default: 120)")
+    t.add_argument("--deadline", type=_seconds, default=1800.0, metavar="SECONDS",
+                   help="total time the whole suite may take (default: 1800); what is left "
+                        "when it passes is reported as error")
+    t.add_argument("--case", action="append", default=[], metavar="NAME",
+                   help="run only this case (repeatable; names as in results: "
+                        "registry:NAME)")
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
     p.set_defaults(func=lambda _a: _usage(p))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds between 0 and 86400")
+    return value
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -122,7 +143,10 @@ def run_test(args: argparse.Namespace) -> int:
         spec_versions={"distribution-spec": version},
         registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
                                  namespace=args.namespace, credentials=credentials,
-                                 insecure=args.insecure),
+                                 insecure=args.insecure, request_timeout=args.request_timeout,
+                                 deadline=args.deadline,
+                                 allow_insecure_realm=args.allow_insecure_realm,
+                                 cases=tuple(c.removeprefix("registry:") for c in args.case)),
         command=("oci-conform", *args.argv), debug=getattr(args, "debug", False))
     results = execute(request, catalog, progress)
     results = scrub_results(results, credentials.secrets())

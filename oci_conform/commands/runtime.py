@@ -11,7 +11,7 @@ from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
 from oci_conform.suites import Selection
 from oci_conform.suites.base import RuntimeOptions
-from oci_conform.suites.runtime import SUITE, select
+from oci_conform.suites.runtime import SUITE, RuntimeSuite, select
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "runtime claims")
     t.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                    help="timeout of every runtime call (default 20)")
+    t.add_argument("--case", action="append", default=[], metavar="NAME",
+                   help="run only the case NAME (see `runtime cases`); repeatable")
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
@@ -69,17 +71,23 @@ def run_test(args: argparse.Namespace) -> int:
         print(f"error: unknown runtime-spec version {args.spec_version!r} (known: {known})",
               file=sys.stderr)
         return ExitCode.USAGE
+    unknown = sorted(set(args.case) - {c.name for c in SUITE.cases()})
+    if unknown:
+        print(f"error: --case: no case named {', '.join(unknown)} (see `oci-conform runtime "
+              "cases`)", file=sys.stderr)
+        return ExitCode.USAGE
+    suite = RuntimeSuite(only=tuple(args.case)) if args.case else SUITE
     selection = _selection(args)
-    if not select(SUITE.cases(), selection):
+    if not select(suite.cases(), selection):
         print("error: nothing selected: no case matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
     try:
-        given = tuple(SUITE.parse_implementation(t) for t in args.runtime)
+        given = tuple(suite.parse_implementation(t) for t in args.runtime)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     request = RunRequest(
-        (SuiteRequest(SUITE, given),), selection, jobs=args.jobs,
+        (SuiteRequest(suite, given),), selection, jobs=args.jobs,
         spec_versions={"runtime-spec": args.spec_version} if args.spec_version else {},
         runtime=RuntimeOptions(timeout=args.timeout),
         command=("oci-conform", *getattr(args, "argv", [])), debug=getattr(args, "debug", False))

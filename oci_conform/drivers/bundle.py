@@ -11,9 +11,10 @@ import copy
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
+
+from oci_conform.drivers.runtime_cli import run_bounded
 
 JSON = dict[str, Any]
 BUSYBOX_CANDIDATES = ("/usr/bin/busybox", "/bin/busybox", "/usr/lib/initramfs-tools/bin/busybox")
@@ -55,8 +56,7 @@ def _is_static(path: Path) -> bool:
 
 
 def applets(busybox: Path) -> list[str]:
-    out = subprocess.run([str(busybox), "--list"], capture_output=True, text=True, timeout=10,
-                         check=False).stdout
+    out = run_bounded([str(busybox), "--list"], timeout=10).stdout
     return sorted({a.strip() for a in out.split() if a.strip() and "/" not in a})
 
 
@@ -156,3 +156,41 @@ def mutated(config: JSON, *mutations: Any) -> JSON:
     for m in mutations:
         m(cfg)
     return cfg
+
+
+def config_diff(base: JSON, config: JSON, limit: int = 2000) -> str:
+    """What ``config`` changes against ``base``, one JSON pointer a line (bounded text).
+
+    ``+ /p: v`` added, ``- /p`` removed, ``~ /p: v`` changed (lists compared whole, except
+    that the paths and values are kept short).  "" when they are equal.
+    """
+    lines: list[str] = []
+    _diff(base, config, "", lines)
+    text = "\n".join(lines)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _diff(old: Any, new: Any, at: str, out: list[str]) -> None:
+    if len(out) > 200:
+        return
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in old:
+            if key not in new:
+                out.append(f"- {at}/{_escape(key)}")
+        for key, value in new.items():
+            where = f"{at}/{_escape(key)}"
+            if key not in old:
+                out.append(f"+ {where}: {_short(value)}")
+            else:
+                _diff(old[key], value, where, out)
+    elif old != new:
+        out.append(f"~ {at or '/'}: {_short(new)}")
+
+
+def _escape(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -6,10 +6,10 @@ thing once; nothing is hard-coded.  :class:`HostFacts` is what skip decisions re
 from __future__ import annotations
 
 import os
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from oci_conform.drivers.runtime_cli import run_bounded
 from oci_conform.host import cgroup_mode
 from oci_conform.linux_capabilities import NAMES as CAP_NAMES
 
@@ -46,11 +46,7 @@ def _read(path: str | Path) -> str:
 
 
 def _tries(argv: list[str]) -> bool:
-    try:
-        return subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=10, check=False).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    return run_bounded(argv, timeout=10).ok
 
 
 def v1_controllers(root: Path = CGROUP_ROOT) -> list[str]:

@@ -18,9 +18,11 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from oci_conform.model.evidence import ProcessRun
 
 TAIL = 2000
 DEFAULT_TIMEOUT = 20.0
@@ -89,10 +91,16 @@ class Invocation:
     duration: float = 0.0
     timed_out: bool = False
     error: str = ""                 # could not start (binary missing, ...)
+    config: str = ""                # the config used, as a diff from the base config
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
+
+    def run(self) -> ProcessRun:
+        """This call as typed evidence."""
+        return ProcessRun(list(self.argv), self.exit_code, self.stdout, self.stderr,
+                          self.duration, self.timed_out, self.error, self.config)
 
     @property
     def failed(self) -> bool:
@@ -103,11 +111,6 @@ class Invocation:
     def crashed(self) -> bool:
         """The runtime was killed by a signal (negative return code)."""
         return self.exit_code is not None and self.exit_code < 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["duration"] = round(self.duration, 4)
-        return {k: v for k, v in data.items() if v not in ("", False) or k == "exit_code"}
 
     def brief(self) -> str:
         state = "timed out" if self.timed_out else (self.error or f"exit {self.exit_code}")
@@ -142,17 +145,121 @@ def _tail(path: Path, limit: int = TAIL) -> str:
         return ""
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return
-        try:
-            proc.wait(timeout=2)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+class Watchdog:
+    """Kill a child's process group at its deadline while the caller blocks in ``wait``.
+
+    The caller waits with a blocking ``wait()`` (no polling, so a short call is timed
+    to the microsecond); this timer thread sends SIGTERM to the group at the deadline and
+    SIGKILL ``grace`` seconds later if the child is still there.  ``done()`` disarms it
+    (under a lock, so a reaped child's group is never signalled).
+    """
+
+    def __init__(self, proc: subprocess.Popen[Any], timeout: float, grace: float = 2.0):
+        self.proc, self.grace = proc, grace
+        self.fired = False
+        self._lock = threading.Lock()
+        self._finished = False
+        self._timer = threading.Timer(timeout, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _signal(self, sig: int) -> bool:
+        with self._lock:
+            if self._finished:
+                return False
+            try:
+                os.killpg(self.proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                return False
+            return True
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self._signal(signal.SIGTERM):
+            self._timer = threading.Timer(self.grace, self._signal, (signal.SIGKILL,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def done(self) -> None:
+        with self._lock:
+            self._finished = True
+        self._timer.cancel()
+
+
+def wait_bounded(proc: subprocess.Popen[Any], timeout: float) -> tuple[bool, float]:
+    """Block until ``proc`` exits, killing its group at ``timeout``: (timed out, seconds).
+
+    ``proc`` must lead its own session (``start_new_session=True``).
+    """
+    start = time.monotonic()
+    dog = Watchdog(proc, timeout)
+    try:
+        proc.wait()
+    finally:
+        dog.done()
+    return dog.fired, time.monotonic() - start
+
+
+@dataclass
+class Ran:
+    """A helper command's result (``mount``, ``ip``, ``busybox --list``)."""
+
+    exit_code: int | None            # None: could not start, or killed at its deadline
+    stdout: str = ""
+    stderr: str = ""
+    timed_out: bool = False
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+    def reason(self) -> str:
+        """"" when it succeeded, else why not (stderr, exit code, timeout)."""
+        if self.ok:
+            return ""
+        if self.timed_out:
+            return "timed out"
+        return self.error or self.stderr.strip()[-300:] or f"exit {self.exit_code}"
+
+
+def run_bounded(argv: list[str], timeout: float = 10.0, cwd: Path | None = None,
+                limit: int = 1 << 20) -> Ran:
+    """Run a short helper with captured output, a blocking wait and a watchdog.
+
+    Output is read to the end and kept up to ``limit`` bytes per stream (bounded memory).
+    """
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, cwd=cwd, start_new_session=True)
+    except OSError as exc:
+        return Ran(None, error=f"cannot start {argv[0]}: {exc}")
+    dog = Watchdog(proc, timeout)
+    chunks: dict[str, bytes] = {}
+
+    def drain(name: str, stream: Any) -> None:
+        kept = bytearray()
+        for block in iter(lambda: stream.read(1 << 16), b""):
+            if len(kept) < limit:
+                kept += block[: limit - len(kept)]
+        chunks[name] = bytes(kept)
+
+    readers = [threading.Thread(target=drain, args=(n, s), daemon=True)
+               for n, s in (("out", proc.stdout), ("err", proc.stderr))]
+    for r in readers:
+        r.start()
+    try:
+        proc.wait()
+    finally:
+        dog.done()
+    for r in readers:
+        r.join(timeout if not dog.fired else 1.0)    # a grandchild may hold a pipe open
+    for stream in (proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()
+    text = {k: v.decode("utf-8", "replace") for k, v in chunks.items()}
+    return Ran(None if dog.fired else proc.returncode, text.get("out", ""), text.get("err", ""),
+               dog.fired)
 
 
 def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
@@ -167,8 +274,8 @@ def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
     # stdio to the container's user, and must not change the host's device node.
     empty = outdir / "empty-stdin"
     empty.touch()
-    start = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err, empty.open("rb") as nothing:
+        start = time.monotonic()        # the call itself: from fork to the blocking wait's end
         try:
             proc = subprocess.Popen(argv, stdout=out, stderr=err,
                                     stdin=subprocess.PIPE if stdin_data is not None
@@ -177,7 +284,7 @@ def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
         except OSError as exc:
             return Invocation(argv, None, error=f"cannot start: {exc}",
                               duration=time.monotonic() - start)
-        timed_out = False
+        dog = Watchdog(proc, timeout)
         try:
             if stdin_data is not None and proc.stdin:
                 try:
@@ -185,11 +292,11 @@ def run_command(argv: list[str], outdir: Path, timeout: float = DEFAULT_TIMEOUT,
                     proc.stdin.close()
                 except BrokenPipeError:
                     pass
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-    duration = time.monotonic() - start
+            proc.wait()                 # blocking: the watchdog enforces the deadline
+        finally:
+            duration = time.monotonic() - start
+            dog.done()
+        timed_out = dog.fired
     return Invocation(argv, None if timed_out else proc.returncode,
                       _tail(out_path, keep_stdout), _tail(err_path), duration, timed_out)
 

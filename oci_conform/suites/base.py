@@ -55,6 +55,10 @@ class RegistryOptions:
     namespace: str = ""
     credentials: Any = None          # drivers.registry_http.Credentials, or None (anonymous)
     insecure: bool = False           # do not verify TLS
+    request_timeout: float = 120.0   # seconds per request, headers and body together
+    deadline: float = 1800.0         # seconds for the whole suite on one registry
+    allow_insecure_realm: bool = False   # basic credentials to a plain-http realm elsewhere
+    cases: tuple[str, ...] = ()      # run only these registry cases (by name)
 
 
 @dataclass

@@ -17,12 +17,13 @@ from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.host_probes import HostFacts
 from oci_conform.drivers.runtime_cli import RuntimeCommand
 from oci_conform.model.expectations import apply_expectations, load_expectations
+from oci_conform.model.judging import Why
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.orchestrate import finish
 from oci_conform.suites.base import RunContext, Selection
 from oci_conform.suites.runtime import SUITE, mount_options
-from oci_conform.suites.runtime.case import Observation
+from oci_conform.suites.runtime.case import Probe, Unmet
 from oci_conform.suites.runtime.mounts_root import mount_at
 from oci_conform.suites.runtime.sandbox import mounts_under
 from oci_conform.suites.runtime.target import RuntimeTarget
@@ -30,8 +31,8 @@ from oci_conform.suites.runtime.target import RuntimeTarget
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _obs(*lines: str) -> Observation:
-    return Observation({"mountinfo": "\n".join(lines)}, None, None, None)
+def _obs(*lines: str) -> Probe:
+    return Probe({"mountinfo": "\n".join(lines)}, None, None, None)
 
 
 def _target(tmp_path: Path, **kw: object) -> RuntimeTarget:
@@ -83,7 +84,9 @@ def test_requirements_give_reasons(tmp_path: Path) -> None:
     assert mount_options.kernel_at_least(99, 0)(_target(tmp_path))
     assert mount_options.kernel_at_least(2, 6)(_target(tmp_path)) is None
     listed = _target(tmp_path, features={"mountOptions": ["rbind"]})
-    assert "tmpcopyup" in (mount_options.listed_option("tmpcopyup")(listed) or "")
+    unlisted = mount_options.listed_option("tmpcopyup")(listed)
+    assert isinstance(unlisted, Unmet) and unlisted.why is Why.NOT_OFFERED   # n/a, not skip
+    assert "tmpcopyup" in unlisted.reason
     assert mount_options.listed_option("tmpcopyup")(_target(tmp_path)) is None
     host = HostFacts()
     host.root_propagation = "private"
@@ -130,6 +133,6 @@ def test_runc_run_leaves_nothing_and_failures_are_known() -> None:
 def test_sched_fields_read_proc_stat() -> None:
     from oci_conform.suites.runtime.sched_io import sched_fields
     fields = ["S"] + ["0"] * 15 + ["5"] + ["0"] * 20 + ["7", "3"] + ["0"] * 10
-    obs = Observation({"stat": "1 (sh (x)) " + " ".join(fields)}, None, None, None)
+    obs = Probe({"stat": "1 (sh (x)) " + " ".join(fields)}, None, None, None)
     assert sched_fields(obs) == {"nice": 5, "rt_priority": 7, "policy": 3}
-    assert sched_fields(Observation({"stat": "garbage"}, None, None, None)) is None
+    assert sched_fields(Probe({"stat": "garbage"}, None, None, None)) is None

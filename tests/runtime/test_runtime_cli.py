@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -47,3 +48,47 @@ def test_missing_runtime_is_a_column_of_skips(tmp_path) -> None:  # type: ignore
     assert all("not installed" in r["message"] for r in doc["results"])
     assert doc["implementations"][0]["available"] is False
     assert proc.returncode in (0, 4), proc.stderr
+
+
+def _run_json(tmp_path, *extra: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
+    out = tmp_path / f"r{len(list(tmp_path.iterdir()))}.json"
+    proc = run_cli("runtime", "test", "--runtime", "runc=runc",
+                   "--case", "scheduler-unknown-policy-errors",
+                   "--case", "state-document-created", *extra, "--format", "json",
+                   "-o", str(out))
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, json.loads(out.read_text())
+
+
+def _cell(doc: dict, clause: str) -> dict:
+    return next(r for r in doc["results"] if r["clause"] == clause)
+
+
+@pytest.mark.integration
+def test_beyond_claim_cells_are_kept_marked_and_out_of_the_exit_code(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """runc claims 1.0.2: by default it is judged at the newest spec, and what only holds
+    after 1.0.2 keeps its outcome, marked; --spec-version puts a version in force."""
+    if shutil.which("runc") is None:
+        pytest.skip("runc is not installed")
+    rc, doc = _run_json(tmp_path)
+    sched = _cell(doc, "rt.config.linux-process.15")          # since 1.1.0; runc accepts it
+    assert sched["outcome"] == "fail" and "runc claims 1.0.2" in sched["beyond_claim"]
+    schema = _cell(doc, "rt.runtime.state.12")                 # since 1.1.0
+    assert schema["outcome"] == "pass" and schema["beyond_claim"]
+    assert not _cell(doc, "rt.runtime.state.2").get("beyond_claim")
+    assert rc == 0, "a beyond-claim failure must not change the exit code"
+    rc, doc = _run_json(tmp_path, "--spec-version", "1.1.0")
+    sched = _cell(doc, "rt.config.linux-process.15")
+    assert sched["outcome"] == "fail" and not sched.get("beyond_claim")
+    assert rc == 1, "asked for 1.1.0, its clauses count"
+    rc, doc = _run_json(tmp_path, "--spec-version", "1.0.2")
+    assert _cell(doc, "rt.config.linux-process.15")["outcome"] == "n/a"
+    assert _cell(doc, "rt.runtime.state.12")["outcome"] == "n/a"
+    assert _cell(doc, "rt.runtime.state.2")["outcome"] == "pass"
+    assert not [r for r in doc["results"] if r["outcome"] == "skip"]   # never skip for this
+    assert rc == 0
+
+
+def test_unknown_case_is_a_usage_error() -> None:
+    proc = run_cli("runtime", "test", "--runtime", "runc=runc", "--case", "no-such-case")
+    assert proc.returncode == 2 and proc.stderr.startswith("error: --case")

@@ -15,17 +15,26 @@ from oci_conform.drivers.runtime_cli import (
     RuntimeCommand,
     run_command,
 )
+from oci_conform.model.judging import Why
 from oci_conform.model.outcome import Outcome
 from oci_conform.suites.base import Selection
 from oci_conform.suites.runtime import SUITE, all_cases, parse_runtime, select
-from oci_conform.suites.runtime.case import Case, Verdict, bad, broke, ok
+from oci_conform.suites.runtime.case import (
+    Case,
+    Judgment,
+    Unmet,
+    bad,
+    broke,
+    not_offered,
+    ok,
+    unjudged,
+)
 from oci_conform.suites.runtime.runner import (
     HARNESS_CLAUSES,
     LeakLedger,
-    _results,
-    clauses_in_force,
+    execute,
     leak_results,
-    skip_reason,
+    unmet,
 )
 from oci_conform.suites.runtime.sandbox import Leftovers
 from oci_conform.suites.runtime.target import (
@@ -141,40 +150,83 @@ def _case(**kw: object) -> Case:
     return Case(**base)
 
 
-def test_skip_reasons_come_from_requirements_and_since(tmp_path: Path) -> None:
-    t = target(tmp_path, spec_version="1.0.0", oci_version="1.0.0", spec_claim="1.0.0")
-    assert "1.0.2" in (skip_reason(_case(since="1.0.2"), t) or "")
-    assert skip_reason(_case(requires=(lambda _t: "no widget",)), t) == "no widget"
-    assert skip_reason(_case(), t) is None
+def test_unmet_requirements_skip_for_the_host_and_na_otherwise(tmp_path: Path) -> None:
+    t = target(tmp_path)
+    assert unmet(_case(requires=(lambda _t: "no widget",)), t) == Unmet(Why.HOST_LIMIT,
+                                                                        "no widget")
+    assert unmet(_case(requires=(lambda _t: not_offered("not listed"),)), t) == Unmet(
+        Why.NOT_OFFERED, "not listed")
+    assert unmet(_case(), t) is None
 
 
-def test_clauses_not_in_force_are_set_apart(tmp_path: Path) -> None:
-    catalog = default_catalog()
-    old = target(tmp_path, spec_version="1.0.2")
-    judged, dormant = clauses_in_force(_case(clauses=("rt.runtime.state.12",
-                                                      "rt.runtime.state.12-pre-1.1")),
-                                       catalog, old)
-    assert judged == ["rt.runtime.state.12-pre-1.1"] and dormant == ["rt.runtime.state.12"]
+def _run(tmp_path: Path, case: Case, **kw: object) -> dict[str, object]:
+    """Execute ``case`` (its flow must not touch the runtime) on a fake target."""
+    t = target(tmp_path, **kw)
+    return {r.clause: r for r in execute(case, default_catalog(), t, LeakLedger())}
 
 
-def test_worst_verdict_wins_and_unjudged_clause_is_an_error(tmp_path: Path) -> None:
-    case = _case(clauses=("a.b.1", "a.b.2", "a.b.3"))
-    verdicts: list[Verdict] = [ok("fine", "a.b.1"), bad("broken", "x", "y", "", "a.b.1"),
-                               ok("fine", "a.b.2")]
-    out = {r.clause: r for r in _results(case, target(tmp_path), verdicts,
-                                         ["a.b.1", "a.b.2", "a.b.3"],
-                                         {"invocations": [{"argv": ["rt"], "exit_code": 1}]},
-                                         0.1)}
-    assert out["a.b.1"].outcome is Outcome.FAIL and out["a.b.1"].findings
-    assert out["a.b.2"].outcome is Outcome.PASS
-    assert out["a.b.3"].outcome is Outcome.ERROR        # nothing observed is never a pass
-    assert out["a.b.1"].evidence.runs[0].argv == ["rt"]      # a failure keeps its evidence
+def _flow(judgment: Judgment):  # type: ignore[no-untyped-def]
+    def flow(sb) -> Judgment:  # type: ignore[no-untyped-def]
+        sb.cli.calls.append(Invocation(["rt", "create"], 1, stderr="boom", config="~ /x: 1"))
+        return judgment
+    return flow
 
 
-def test_broke_is_error_not_pass(tmp_path: Path) -> None:
-    out = _results(_case(), target(tmp_path), [broke("could not see")], ["rt.runtime.state.1"],
-                   {}, 0)
-    assert out[0].outcome is Outcome.ERROR
+def test_clauses_not_in_force_at_the_asked_version_are_na(tmp_path: Path) -> None:
+    case = _case(clauses=("rt.runtime.state.12", "rt.runtime.state.12-pre-1.1"),
+                 flow=_flow(ok("seen")))
+    out = _run(tmp_path, case, judged_at="1.0.2", claimed_version="1.0.2")
+    assert out["rt.runtime.state.12"].outcome is Outcome.NA
+    assert out["rt.runtime.state.12-pre-1.1"].outcome is Outcome.PASS
+    assert not any(r.beyond_claim for r in out.values())    # asked: in force counts
+
+
+def test_default_judges_newer_clauses_beyond_the_claim(tmp_path: Path) -> None:
+    case = _case(clauses=("rt.runtime.state.12", "rt.runtime.state.12-pre-1.1"),
+                 flow=_flow(bad("wrong", "a", "b")))
+    out = _run(tmp_path, case, claimed_version="1.0.2")
+    new, old = out["rt.runtime.state.12"], out["rt.runtime.state.12-pre-1.1"]
+    assert new.outcome is Outcome.FAIL and "claims 1.0.2" in new.beyond_claim
+    assert old.outcome is Outcome.FAIL and not old.beyond_claim
+    since = _run(tmp_path, _case(since="1.1.0", flow=_flow(ok())), claimed_version="1.0.2")
+    assert since["rt.runtime.state.1"].outcome is Outcome.PASS
+    assert "1.1.0" in since["rt.runtime.state.1"].beyond_claim
+    asked = _run(tmp_path, _case(since="1.1.0", flow=_flow(ok())), judged_at="1.0.2")
+    assert asked["rt.runtime.state.1"].outcome is Outcome.NA
+
+
+def test_worst_observation_wins_and_unjudged_clause_is_an_error(tmp_path: Path) -> None:
+    case = _case(clauses=("rt.runtime.state.1", "rt.runtime.state.2", "rt.runtime.state.4"),
+                 flow=_flow([ok("fine", "rt.runtime.state.1"),
+                             bad("broken", "x", "y", "", "rt.runtime.state.1"),
+                             ok("fine", "rt.runtime.state.2")]))
+    out = _run(tmp_path, case)
+    assert out["rt.runtime.state.1"].outcome is Outcome.FAIL
+    assert out["rt.runtime.state.1"].findings
+    assert out["rt.runtime.state.2"].outcome is Outcome.PASS
+    assert out["rt.runtime.state.4"].outcome is Outcome.ERROR  # nothing observed: never a pass
+    run = out["rt.runtime.state.1"].evidence.runs[0]           # typed evidence of the calls
+    assert run.argv == ["rt", "create"] and run.config == "~ /x: 1"
+    assert out["rt.runtime.state.1"].evidence.facts["container_id"].startswith("oc-c-")
+
+
+def test_broke_is_error_and_a_skip_never_outranks_a_pass(tmp_path: Path) -> None:
+    out = _run(tmp_path, _case(flow=_flow(broke("could not see"))))
+    assert out["rt.runtime.state.1"].outcome is Outcome.ERROR
+    mixed = _flow([ok("seen"), unjudged(Why.HOST_LIMIT, "no widget", "rt.runtime.state.1"),
+                   broke("y", "rt.runtime.state.2")])
+    out = _run(tmp_path, _case(clauses=("rt.runtime.state.1", "rt.runtime.state.2"),
+                               flow=mixed))
+    assert out["rt.runtime.state.1"].outcome is Outcome.PASS
+    assert out["rt.runtime.state.2"].outcome is Outcome.ERROR
+
+
+def test_a_case_bug_is_an_error_for_every_clause(tmp_path: Path) -> None:
+    def flow(sb):  # type: ignore[no-untyped-def]
+        raise KeyError("oops")
+    out = _run(tmp_path, _case(flow=flow))
+    assert out["rt.runtime.state.1"].outcome is Outcome.ERROR
+    assert "harness error" in out["rt.runtime.state.1"].message
 
 
 def test_leak_results_fail_on_leftovers_and_pass_when_clean(tmp_path: Path) -> None:
@@ -184,7 +236,7 @@ def test_leak_results_fail_on_leftovers_and_pass_when_clean(tmp_path: Path) -> N
     ledger.add("case-b", Leftovers(), [])
     out = {r.clause: r for r in leak_results(t, ledger)}
     assert out["harness.runtime.leak-processes"].outcome is Outcome.FAIL
-    assert "case-a" in out["harness.runtime.leak-processes"].findings[0].message
+    assert out["harness.runtime.leak-processes"].findings[0].location == "case-a"
     assert out["harness.runtime.leak-mounts"].outcome is Outcome.PASS
     assert out["harness.runtime.cleanup"].outcome is Outcome.PASS
     ledger.add("case-c", Leftovers(), ["processes still alive: [1]"])

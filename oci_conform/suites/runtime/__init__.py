@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -16,8 +15,9 @@ from pathlib import Path
 from oci_conform.catalog.loader import Catalog
 from oci_conform.drivers.bundle import BundleError, build_base_rootfs, find_busybox
 from oci_conform.drivers.host_probes import HostFacts, probe_host
-from oci_conform.drivers.runtime_cli import CommandError, RuntimeCommand
-from oci_conform.model.outcome import Outcome
+from oci_conform.drivers.runtime_cli import CommandError, RuntimeCommand, run_bounded
+from oci_conform.model.declaration import Declaration
+from oci_conform.model.judging import Why, case_results, errored, not_judged, roll_up
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext, Selection
 from oci_conform.suites.runtime import (
@@ -35,8 +35,15 @@ from oci_conform.suites.runtime import (
     security,
     state_ops,
 )
-from oci_conform.suites.runtime.case import Case
-from oci_conform.suites.runtime.runner import HARNESS_CLAUSES, remove_cgroup_parent, run_cases
+from oci_conform.suites.runtime.case import (
+    Case,
+)
+from oci_conform.suites.runtime.runner import (
+    HARNESS_CLAUSES,
+    leak_results,
+    remove_cgroup_parent,
+    run_cases,
+)
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
 
@@ -90,11 +97,13 @@ class RuntimeSuite:
     help = ("an OCI runtime as NAME=[WRAPPER:]BINARY [GLOBAL_ARGS] (e.g. runc=runc, "
             "'crun=hide-cgroup2:crun --systemd-cgroup'); repeatable")
 
-    def __init__(self) -> None:
+    def __init__(self, only: tuple[str, ...] = ()) -> None:
         self._host: HostFacts | None = None
+        self.only = only               # case names (--case); empty: every case
 
     def cases(self) -> list[Case]:
-        return all_cases()
+        cases = all_cases()
+        return [c for c in cases if c.name in self.only] if self.only else cases
 
     def clause_ids(self) -> frozenset[str]:
         ids = {cid for case in all_cases() for cid in case.clauses}
@@ -102,7 +111,7 @@ class RuntimeSuite:
 
     def selected_clause_ids(self, selection: Selection) -> set[str]:
         """The clauses the selected cases judge (the orchestrator's skip column)."""
-        return {cid for case in select(all_cases(), selection) for cid in case.clauses}
+        return {cid for case in select(self.cases(), selection) for cid in case.clauses}
 
     def parse_implementation(self, text: str) -> Implementation:
         return parse_runtime(text)
@@ -150,31 +159,30 @@ class RuntimeSuite:
                                timeout=ctx.runtime.timeout)
         spec = ctx.catalog.specs.get("runtime-spec")
         discover(target, spec)
-        override = ctx.spec_versions.get("runtime-spec")
-        if override:
-            target.spec_version = str(override)
+        target.judged_at = str(ctx.spec_versions.get("runtime-spec") or "")
         impl.version = impl.version or target.version
-        impl.spec_version = target.spec_claim or target.spec_version
+        impl.spec_version = target.spec_claim or target.claimed_version
         return target
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
-        chosen = select(all_cases(), ctx.selection)
+        chosen = select(self.cases(), ctx.selection)
         if not impl.available:
             yield from _skip_all(chosen, impl, impl.reason)
             return
         if find_busybox() is None:
             yield from _skip_all(chosen, impl, "no static busybox on this host "
-                                               "(install busybox-static)", Outcome.ERROR)
+                                               "(install busybox-static)", None)
             return
         try:
             target = self.prepare(impl, ctx)
         except (BundleError, CommandError, OSError) as exc:
-            yield from _skip_all(chosen, impl, f"cannot prepare: {exc}", Outcome.ERROR)
+            yield from _skip_all(chosen, impl, f"cannot prepare: {exc}", None)
             return
         ctx.cache.setdefault("runtime_targets", {})[impl.name] = target
         ctx.progress(f"[runtime] {impl.name}: {target.command.text()} version "
-                     f"{target.version or '?'}, spec {target.spec_claim or '?'} (judged as "
-                     f"{target.spec_version or '?'}), {len(chosen)} cases, jobs {ctx.jobs}")
+                     f"{target.version or '?'}, spec {target.spec_claim or '?'} (judged "
+                     f"{'at ' + target.judged_at if target.judged_at else 'at the newest'}), "
+                     f"{len(chosen)} cases, jobs {ctx.jobs}")
         try:
             yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress)
         finally:
@@ -185,28 +193,41 @@ class RuntimeSuite:
 
 def mount_scratch(folder: Path) -> bool:
     """Put a tmpfs on ``folder`` (bundles, state roots) when we may; disk otherwise."""
-    try:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0711",
-                               "oci-conform-scratch", str(folder)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+    return run_bounded(["mount", "-t", "tmpfs", "-o", "size=4g,mode=0711",
+                        "oci-conform-scratch", str(folder)], timeout=10).ok
 
 
 def unmount_scratch(folder: Path) -> None:
     if any(line.split()[4] == str(folder) for line in
            Path("/proc/self/mountinfo").read_text().splitlines() if len(line.split()) > 4):
-        subprocess.run(["umount", "-l", str(folder)], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, timeout=10, check=False)
+        run_bounded(["umount", "-l", str(folder)], timeout=10)
 
 
 def _skip_all(cases: list[Case], impl: Implementation, reason: str,
-              outcome: Outcome = Outcome.SKIP) -> Iterator[CaseResult]:
+              why: Why | None = Why.NOT_INSTALLED) -> Iterator[CaseResult]:
+    """Every selected clause not judged (``why``), or an error when ``why`` is None."""
     for case in cases:
-        for cid in case.clauses:
-            yield CaseResult(cid, impl.name, outcome, case=f"runtime:{case.name}",
-                             message=reason)
+        observations = [not_judged(cid, why, reason) if why else errored(cid, reason)
+                        for cid in case.clauses]
+        yield from case_results(roll_up(observations, case.clauses).values(), impl.name,
+                                f"runtime:{case.name}")
+
+
+def declarations() -> list[Declaration]:
+    """What each case judges, where, and how to run just it (from the case tables)."""
+    out = [Declaration(name=f"runtime:{c.name}", where=c.where or _where(c.flow),
+                       clauses=c.clauses, suite="runtime",
+                       select=f"oci-conform runtime test --case {c.name}")
+           for c in all_cases()]
+    out.append(Declaration(name="runtime:leak-check", where=_where(leak_results),
+                           clauses=tuple(sorted(HARNESS_CLAUSES)), suite="runtime",
+                           select="oci-conform runtime test (after any case)"))
+    return out
+
+
+def _where(func: object) -> str:
+    name = str(getattr(func, "__qualname__", "?")).split(".<locals>")[0]
+    return f"{getattr(func, '__module__', '?')}:{name}"
 
 
 def catalog_problems(catalog: Catalog) -> list[str]:

@@ -1,63 +1,94 @@
 """Cases: small declarative objects, and the standard probe flow most of them use.
 
 A case names its clauses and group, the host and runtime requirements that decide a
-skip before it runs, and a ``flow`` that drives a sandbox and returns verdicts.  Most
+skip before it runs, and a ``flow`` that drives a sandbox and returns observations
+(``model.judging``).  Most
 cases are built with :func:`probe_case`: a config mutation, a busybox ``sh`` script run
 as the container process (it writes what it sees to ``/results``), and a judge that
-turns those files into verdicts.
+turns those files into observations.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from oci_conform.model.outcome import Outcome
-from oci_conform.model.results import Finding
+from oci_conform.model import judging
+from oci_conform.model.judging import Observation, Why
 from oci_conform.suites.runtime.sandbox import DONE, JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
-Requirement = Callable[[RuntimeTarget], "str | None"]   # a reason to skip, or None
+# A requirement says why a case cannot run here, or None: a plain string is a host limit
+# found by a probe of the host (skip); an ``Unmet`` names another reason (n/a).
+Requirement = Callable[[RuntimeTarget], "str | Unmet | None"]
 Mutation = Callable[[JSON, Sandbox], None]
+# What a case's flow returns: observations (``model.judging``), nested lists allowed.
+Judgment = Observation | list["Judgment"]
+EVERY = ""      # the clause of an observation that holds for every clause of its case
 
 
-@dataclass
-class Verdict:
-    """One judgment; ``clauses`` empty means every clause of the case."""
+@dataclass(frozen=True)
+class Unmet:
+    """A requirement a case cannot meet here: ``why`` decides skip (host) or n/a."""
 
-    outcome: Outcome
-    message: str = ""
-    findings: list[Finding] = field(default_factory=list)
-    clauses: tuple[str, ...] = ()
+    why: Why
+    reason: str
+
+    @classmethod
+    def of(cls, value: str | Unmet | None) -> Unmet | None:
+        if value is None or isinstance(value, Unmet):
+            return value
+        return cls(Why.HOST_LIMIT, value)
 
 
-def ok(message: str = "", *clauses: str) -> Verdict:
-    return Verdict(Outcome.PASS, message, clauses=clauses)
+def not_offered(reason: str) -> Unmet:
+    """An optional feature the runtime says it does not offer: its clauses are n/a."""
+    return Unmet(Why.NOT_OFFERED, reason)
+
+
+def _each(make: Callable[[str], Observation], clauses: tuple[str, ...]) -> Judgment:
+    if len(clauses) <= 1:
+        return make(clauses[0] if clauses else EVERY)
+    return [make(c) for c in clauses]
+
+
+def ok(message: str = "", *clauses: str) -> Judgment:
+    return _each(lambda c: judging.passed(c, message), clauses)
 
 
 def bad(message: str, expected: str = "", actual: str = "", location: str = "",
-        *clauses: str) -> Verdict:
-    return Verdict(Outcome.FAIL, message,
-                   [Finding(message, location=location, expected=expected, actual=actual[:500])],
-                   clauses=clauses)
+        *clauses: str) -> Judgment:
+    return _each(lambda c: judging.failed(c, message, location=location, expected=expected,
+                                          actual=str(actual)[:500]), clauses)
 
 
-def broke(message: str, *clauses: str) -> Verdict:
+def broke(message: str, *clauses: str) -> Judgment:
     """The harness could not observe what it needed (never a pass)."""
-    return Verdict(Outcome.ERROR, message, clauses=clauses)
+    return _each(lambda c: judging.errored(c, message), clauses)
 
 
-def skipped(message: str, *clauses: str) -> Verdict:
-    return Verdict(Outcome.SKIP, message, clauses=clauses)
+def unjudged(why: Why, message: str, *clauses: str) -> Judgment:
+    """Not judged, and why (``Why`` alone decides skip versus n/a)."""
+    return _each(lambda c: judging.not_judged(c, why, message), clauses)
 
 
 def expect(cond: bool, message: str, expected: str = "", actual: Any = "",
-           location: str = "", *clauses: str) -> Verdict:
+           location: str = "", *clauses: str) -> Judgment:
     return ok(message, *clauses) if cond else bad(message, expected, str(actual), location,
                                                    *clauses)
 
 
-Flow = Callable[[Sandbox], "list[Verdict] | Verdict"]
+def flatten(judgment: Judgment) -> list[Observation]:
+    """The observations of a (nested) judgment, in order."""
+    if isinstance(judgment, Observation):
+        return [judgment]
+    out: list[Observation] = []
+    for part in judgment:
+        out.extend(flatten(part))
+    return out
+
+
+Flow = Callable[[Sandbox], "list[Judgment] | Judgment"]
 
 
 @dataclass(frozen=True)
@@ -71,10 +102,11 @@ class Case:
     requires: tuple[Requirement, ...] = ()
     since: str = ""          # the spec version the behaviour first appears in
     doc: str = ""
+    where: str = ""          # "module:function" that judges, when not the flow itself
 
 
 @dataclass
-class Observation:
+class Probe:
     """What a probe run saw: the probe's files and the operations' invocations."""
 
     files: dict[str, str]
@@ -97,8 +129,8 @@ class Observation:
 
 
 def run_probe(sb: Sandbox, script: str, mutate: Mutation | None = None,
-              timeout: float = 10.0) -> Observation | Verdict:
-    """Create, start, wait for exit: an Observation, or a Verdict when it could not run."""
+              timeout: float = 10.0) -> Probe | Judgment:
+    """Create, start, wait for exit: an Probe, or a Judgment when it could not run."""
     cfg = sb.config(["sh", "-c", f"{script}\necho done > /results/{DONE}"])
     if mutate:
         mutate(cfg, sb)
@@ -124,10 +156,10 @@ def run_probe(sb: Sandbox, script: str, mutate: Mutation | None = None,
                          f"{(final or {}).get('status', '?')})")
     _, last = sb.state()
     sb.delete()
-    return Observation(files, created, started, last)
+    return Probe(files, created, started, last)
 
 
-def _op_failed(op: str, inv: Any) -> Verdict:
+def _op_failed(op: str, inv: Any) -> Judgment:
     if inv.timed_out:
         return broke(f"{op} timed out")
     if inv.exit_code is None:
@@ -136,47 +168,20 @@ def _op_failed(op: str, inv: Any) -> Verdict:
                f"{op} exits 0", f"exit {inv.exit_code}: {inv.stderr.strip()[-300:]}")
 
 
-Judge = Callable[[Observation, Sandbox], "list[Verdict] | Verdict"]
+Judge = Callable[[Probe, Sandbox], "list[Judgment] | Judgment"]
 
 
 def probe_case(name: str, group: str, clauses: tuple[str, ...], script: str, judge: Judge,
                mutate: Mutation | None = None, requires: tuple[Requirement, ...] = (),
                since: str = "", doc: str = "") -> Case:
     """A case that runs ``script`` in the container and judges what it wrote."""
-    def flow(sb: Sandbox) -> list[Verdict] | Verdict:
+    def flow(sb: Sandbox) -> list[Judgment] | Judgment:
         obs = run_probe(sb, script, mutate)
-        if isinstance(obs, Verdict):
+        if isinstance(obs, Observation):
             return obs
         return judge(obs, sb)
-    return Case(name, group, clauses, flow, requires, since, doc)
-
-
-def error_case(name: str, group: str, clauses: tuple[str, ...], mutate: Mutation,
-               requires: tuple[Requirement, ...] = (), since: str = "", doc: str = "") -> Case:
-    """A config the runtime must refuse: create (or start) errors and no container is left."""
-    def flow(sb: Sandbox) -> list[Verdict] | Verdict:
-        cfg = sb.config(["sh", "-c", "echo ran > /results/ran"])
-        mutate(cfg, sb)
-        sb.write(cfg)
-        created = sb.create()
-        if created.timed_out:
-            return broke("create timed out")
-        if created.crashed:
-            return bad("create crashed instead of reporting an error", "non-zero exit",
-                       f"killed by signal {-created.exit_code}")  # type: ignore[operator]
-        if created.ok:
-            started = sb.start()
-            sb.wait_status("stopped", 3)
-            if started.failed:
-                return ok("create accepted it but start generated an error")
-            return bad("the runtime accepted an invalid configuration", "an error",
-                       f"create exit 0, start exit {started.exit_code}")
-        inv, _ = sb.state()
-        if inv.ok:
-            return bad("create failed but a container with the id exists", "no container",
-                       inv.stdout[:300])
-        return ok(f"create generated an error: {created.brief()}")
-    return Case(name, group, clauses, flow, requires, since, doc)
+    return Case(name, group, clauses, flow, requires, since, doc,
+                f"{judge.__module__}:{judge.__qualname__.split('.<locals>')[0]}")
 
 
 # -- requirements ---------------------------------------------------------------------------
@@ -201,26 +206,26 @@ def needs_host(attr: str, what: str) -> Requirement:
 
 
 def needs_features() -> Requirement:
-    def req(t: RuntimeTarget) -> str | None:
+    def req(t: RuntimeTarget) -> Unmet | None:
         if t.features is not None:
             return None
-        return f"{t.name} has no usable `features` command (optional: rt.features.features.1)"
+        return not_offered(f"{t.name} has no usable `features` command (it is optional)")
     return req
 
 
 def needs_hook(hook: str) -> Requirement:
-    def req(t: RuntimeTarget) -> str | None:
+    def req(t: RuntimeTarget) -> Unmet | None:
         listed = t.feature_list("hooks")
         if listed is not None and hook not in listed:
-            return f"{t.name} features do not list the {hook} hook"
+            return not_offered(f"{t.name} features do not list the {hook} hook")
         return None
     return req
 
 
 def needs_namespace(ns: str) -> Requirement:
-    def req(t: RuntimeTarget) -> str | None:
+    def req(t: RuntimeTarget) -> Unmet | None:
         listed = t.feature_list("linux", "namespaces")
         if listed is not None and ns not in listed:
-            return f"{t.name} features do not list the {ns} namespace"
+            return not_offered(f"{t.name} features do not list the {ns} namespace")
         return None
     return req

@@ -8,12 +8,17 @@ cgroup mount, and any host without a cgroup mount in the config.
 """
 from __future__ import annotations
 
-from oci_conform.suites.runtime.case import Case, Verdict, bad, broke, expect
+from oci_conform.suites.runtime.case import (
+    Case,
+    Judgment,
+    bad,
+    broke,
+    expect,
+)
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox, cgroup_dirs
 from oci_conform.suites.runtime.target import RuntimeTarget
 
 G = "cgroups"
-C = "rt.config-linux.cgroup-ownership."
 UID = 1000
 
 
@@ -37,7 +42,7 @@ def owners(sb: Sandbox) -> dict[str, int]:
 
 def ownership_case(name: str, clauses: tuple[str, ...], writable_mount: bool,
                    requires: tuple = ()) -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         cfg: JSON = sb.config(["sh", "-c", "echo done > /results/.done"])
         cfg["process"]["user"] = {"uid": UID, "gid": UID}
         if writable_mount:
@@ -68,6 +73,8 @@ def ownership_case(name: str, clauses: tuple[str, ...], writable_mount: bool,
 
 
 CASES: list[Case] = [
-    ownership_case("cgroup-owner-unchanged-on-v1", (C + "2",), True, (_v1,)),
-    ownership_case("cgroup-owner-unchanged-without-cgroup-mount", (C + "5",), False),
+    ownership_case("cgroup-owner-unchanged-on-v1", ("rt.config-linux.cgroup-ownership.2",), True,
+                   (_v1,)),
+    ownership_case("cgroup-owner-unchanged-without-cgroup-mount",
+                   ("rt.config-linux.cgroup-ownership.5",), False),
 ]

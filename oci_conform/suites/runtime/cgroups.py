@@ -11,14 +11,15 @@ from pathlib import Path
 
 from oci_conform.suites.runtime.case import (
     Case,
-    Verdict,
+    Judgment,
+    Why,
     bad,
     broke,
-    error_case,
     expect,
     needs_controller,
-    skipped,
+    unjudged,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import CGROUP_ROOT, JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
@@ -44,7 +45,7 @@ def resource_case(name: str, clauses: tuple[str, ...], resources: JSON, spec: Sp
                   extra: tuple[Callable[[RuntimeTarget], str | None], ...] = ()) -> Case:
     controller, v1_file, v2_file, v1_want, v2_want = spec
 
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         cfg = sb.config(["sleep", "30"])
         cfg["linux"]["resources"].update(resources)
         sb.write(cfg)
@@ -56,7 +57,8 @@ def resource_case(name: str, clauses: tuple[str, ...], resources: JSON, spec: Sp
         v2 = sb.target.host.cgroup_mode == "v2"
         fname, want = (v2_file, v2_want) if v2 else (v1_file, v1_want)
         if not fname:
-            return skipped(f"no {controller} file for this on cgroup {'v2' if v2 else 'v1'}")
+            return unjudged(Why.ABSENT,
+                            f"no {controller} file for this on cgroup {'v2' if v2 else 'v1'}")
         path = cgroup_file(sb, controller, fname)
         try:
             got = path.read_text().strip()
@@ -83,7 +85,7 @@ def _file_exists(controller: str, fname: str) -> Callable[[RuntimeTarget], str |
 
 
 def placement_case() -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         sb.write(sb.config(["sleep", "30"]))
         if not sb.create().ok:
             return broke("create failed")
@@ -120,32 +122,37 @@ def _hugetlb(cfg: JSON, sb: Sandbox) -> None:
     cfg["linux"]["resources"]["hugepageLimits"] = [{"pageSize": "2MB", "limit": 4 * MiB}]
 
 
-M, C = "rt.config-linux.memory.", "rt.config-linux.cpu."
 CASES: list[Case] = [
-    resource_case("cgroup-memory-limit", (M + "1", M + "2"), {"memory": {"limit": 64 * MiB}},
+    resource_case("cgroup-memory-limit", ("rt.config-linux.memory.1", "rt.config-linux.memory.2"),
+                  {"memory": {"limit": 64 * MiB}},
                   ("memory", "memory.limit_in_bytes", "memory.max", str(64 * MiB),
                    str(64 * MiB))),
-    resource_case("cgroup-memory-reservation", (M + "3",), {"memory": {"reservation": 32 * MiB}},
+    resource_case("cgroup-memory-reservation", ("rt.config-linux.memory.3",),
+                  {"memory": {"reservation": 32 * MiB}},
                   ("memory", "memory.soft_limit_in_bytes", "memory.low", str(32 * MiB),
                    str(32 * MiB))),
-    resource_case("cgroup-memory-swap", (M + "4",),
+    resource_case("cgroup-memory-swap", ("rt.config-linux.memory.4",),
                   {"memory": {"limit": 64 * MiB, "swap": 96 * MiB}},
                   ("memory", "memory.memsw.limit_in_bytes", "memory.swap.max", str(96 * MiB),
                    str(32 * MiB)), (_file_exists("memory", "memory.memsw.limit_in_bytes"),)),
-    resource_case("cgroup-memory-swappiness", (M + "7",), {"memory": {"swappiness": 17}},
+    resource_case("cgroup-memory-swappiness", ("rt.config-linux.memory.7",),
+                  {"memory": {"swappiness": 17}},
                   ("memory", "memory.swappiness", "", "17", "")),
-    resource_case("cgroup-memory-disable-oom-killer", (M + "8",),
+    resource_case("cgroup-memory-disable-oom-killer", ("rt.config-linux.memory.8",),
                   {"memory": {"disableOOMKiller": True}},
                   ("memory", "memory.oom_control", "", "oom_kill_disable 1", "")),
-    resource_case("cgroup-cpu-shares", (C + "1", C + "2"), {"cpu": {"shares": 512}},
+    resource_case("cgroup-cpu-shares", ("rt.config-linux.cpu.1", "rt.config-linux.cpu.2"),
+                  {"cpu": {"shares": 512}},
                   ("cpu", "cpu.shares", "", "512", "")),
-    resource_case("cgroup-cpu-quota", (C + "3",), {"cpu": {"quota": 50000, "period": 100000}},
+    resource_case("cgroup-cpu-quota", ("rt.config-linux.cpu.3",), {"cpu": {"quota": 50000,
+                                                                           "period": 100000}},
                   ("cpu", "cpu.cfs_quota_us", "cpu.max", "50000", "50000 100000")),
-    resource_case("cgroup-cpu-period", (C + "7",), {"cpu": {"quota": 30000, "period": 60000}},
+    resource_case("cgroup-cpu-period", ("rt.config-linux.cpu.7",), {"cpu": {"quota": 30000,
+                                                                            "period": 60000}},
                   ("cpu", "cpu.cfs_period_us", "cpu.max", "60000", "30000 60000")),
-    resource_case("cgroup-cpuset-cpus", (C + "10",), {"cpu": {"cpus": "0"}},
+    resource_case("cgroup-cpuset-cpus", ("rt.config-linux.cpu.10",), {"cpu": {"cpus": "0"}},
                   ("cpuset", "cpuset.cpus", "cpuset.cpus", "0", "0")),
-    resource_case("cgroup-cpuset-mems", (C + "11",), {"cpu": {"mems": "0"}},
+    resource_case("cgroup-cpuset-mems", ("rt.config-linux.cpu.11",), {"cpu": {"mems": "0"}},
                   ("cpuset", "cpuset.mems", "cpuset.mems", "0", "0")),
     resource_case("cgroup-pids-limit", ("rt.config-linux.pids.1", "rt.config-linux.pids.2",
                   "rt.config-linux.pids.2-pre-1.3"), {"pids": {"limit": 123}},
@@ -156,7 +163,8 @@ CASES: list[Case] = [
                   (_file_exists("blkio", "blkio.weight"),)),
     placement_case(),
     error_case("cgroup-unified-on-v1-errors", G, ("rt.config-linux.unified.4",), _unified_on_v1,
-               (_v1_only,)),
+               ("unified", "v2", "memory.max"), requires=(_v1_only,)),
     error_case("cgroup-hugetlb-without-controller-errors", G, ("rt.config-linux.control-groups.2",),
-               _hugetlb, (_no_controller("hugetlb"), _v1_only)),
+               _hugetlb, ("hugetlb", "huge"),
+               requires=(_no_controller("hugetlb"), _v1_only)),
 ]

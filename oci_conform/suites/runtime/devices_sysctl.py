@@ -5,14 +5,14 @@ from pathlib import Path
 
 from oci_conform.suites.runtime.case import (
     Case,
-    Observation,
-    Verdict,
+    Judgment,
+    Probe,
     broke,
-    error_case,
     expect,
     needs_controller,
     probe_case,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "devices"
@@ -20,7 +20,7 @@ DEFAULTS = {"null": (1, 3), "zero": (1, 5), "full": (1, 7), "random": (1, 8),
             "urandom": (1, 9), "tty": (5, 0)}
 
 
-def _stat(obs: Observation, name: str) -> tuple[str, int, int] | None:
+def _stat(obs: Probe, name: str) -> tuple[str, int, int] | None:
     """(file type, major, minor) from ``stat -c '%F|%t|%T'`` output."""
     parts = obs.get(name).strip().split("|")
     if len(parts) != 3:
@@ -35,7 +35,7 @@ def default_device_case(dev: str) -> Case:
     major, minor = DEFAULTS[dev]
     script = f"stat -c '%F|%t|%T' /dev/{dev} > /results/st 2>&1"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = _stat(obs, "st")
         return expect(got == ("character special file", major, minor),
                       f"/dev/{dev} is supplied", f"char {major}:{minor}", obs.get("st").strip())
@@ -47,7 +47,7 @@ def ptmx_case() -> Case:
     script = ("readlink /dev/ptmx > /results/link; stat -L -c '%F|%t|%T' /dev/ptmx "
               "> /results/st 2>&1")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = _stat(obs, "st")
         return expect(got == ("character special file", 5, 2), "/dev/ptmx is supplied",
                       "char 5:2 (or a link to pts/ptmx)", obs.get("st").strip())
@@ -59,7 +59,7 @@ def dev_links_case() -> Case:
     script = ("for l in fd stdin stdout stderr; do echo \"$l=$(readlink /dev/$l)\"; done "
               "> /results/links")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         want = {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
                 "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"}
         got = obs.kv("links")
@@ -88,7 +88,7 @@ def device_case() -> Case:
               "head -c 4 /dev/oc-zero > /results/raw 2> /results/read; "
               "od -An -tx1 /results/raw >> /results/read")
 
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         own = obs.get("own").strip().split("|")
         return [expect(_stat(obs, "st") == ("character special file", 1, 5),
                        "the configured device exists with its type and numbers", "char 1:5",
@@ -111,7 +111,7 @@ def device_case() -> Case:
 def device_outside_dev_case() -> Case:
     entry = dict(DEVICE, path="/oc-devices/zero")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(_stat(obs, "st") == ("character special file", 1, 5),
                       "a device path outside /dev works", "char 1:5", obs.get("st").strip())
     return probe_case("device-outside-dev", G, ("rt.config-linux.devices.6",),
@@ -125,6 +125,10 @@ def _conflicting_device(cfg: JSON, sb: Sandbox) -> None:
     cfg["linux"]["devices"] = [dict(DEVICE, path="/oc-conflict")]
 
 
+def _device_alone(cfg: JSON, sb: Sandbox) -> None:
+    cfg["linux"]["devices"] = [dict(DEVICE, path="/oc-conflict")]
+
+
 def denied_device_case() -> Case:
     script = ("mknod /tmp/mem c 1 1 2> /results/mknod; head -c 1 /tmp/mem > /dev/null "
               "2> /results/err && echo opened > /results/open || echo denied > /results/open")
@@ -133,7 +137,7 @@ def denied_device_case() -> Case:
         for k in ("bounding", "effective", "permitted"):
             cfg["process"]["capabilities"][k].append("CAP_MKNOD")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         if not Path(sb.results / "mknod").exists():
             return broke("the probe did not try mknod")
         return expect(obs.get("open").strip() == "denied",
@@ -146,7 +150,7 @@ def denied_device_case() -> Case:
 
 def allowlist_cgroup_case() -> Case:
     """The allow list as written to the devices cgroup (v1: devices.list)."""
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         cfg = sb.config(["sleep", "30"])
         cfg["linux"]["resources"]["devices"] = [
             {"allow": False, "access": "rwm"},
@@ -172,7 +176,7 @@ def allowlist_cgroup_case() -> Case:
 def sysctl_case(key: str, value: str) -> Case:
     path = "/proc/sys/" + key.replace(".", "/")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("v").strip() == value, f"sysctl {key} applies", value,
                       obs.get("v").strip())
     return probe_case(f"sysctl-{key}", G, ("rt.config-linux.sysctl.1",),
@@ -186,7 +190,7 @@ def masked_file_case() -> Case:
         (sb.rootfs / "etc" / "oc-secret").write_text("top secret\n")
         cfg["linux"]["maskedPaths"].append("/etc/oc-secret")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect("top secret" not in obs.get("r"), "a masked file cannot be read",
                       "empty", obs.get("r").strip())
     return probe_case("masked-path-file", G, ("rt.config-linux.masked-paths.1",),
@@ -200,7 +204,7 @@ def masked_dir_case() -> Case:
         (sb.rootfs / "oc-secret-dir" / "inside").write_text("hidden\n")
         cfg["linux"]["maskedPaths"].append("/oc-secret-dir")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect("inside" not in obs.get("ls"), "a masked folder shows nothing",
                       "empty listing", obs.get("ls").strip())
     return probe_case("masked-path-dir", G, ("rt.config-linux.masked-paths.1",),
@@ -208,7 +212,7 @@ def masked_dir_case() -> Case:
 
 
 def masked_proc_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("n").strip() == "0", "a masked /proc file reads as empty",
                       "0 bytes", obs.get("n").strip())
     return probe_case("masked-path-proc-kcore", G, ("rt.config-linux.masked-paths.1",),
@@ -221,7 +225,7 @@ def readonly_dir_case() -> Case:
         (sb.rootfs / "oc-ro").mkdir()
         cfg["linux"]["readonlyPaths"].append("/oc-ro")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("w").strip() == "no", "a readonly path cannot be written", "no",
                       obs.get("w").strip())
     return probe_case("readonly-path-dir", G, ("rt.config-linux.readonly-paths.1",),
@@ -230,7 +234,7 @@ def readonly_dir_case() -> Case:
 
 
 def readonly_proc_sys_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("w").strip() == "no", "/proc/sys listed readonly is read-only",
                       "no", obs.get("w").strip())
     return probe_case("readonly-path-proc-sys", G, ("rt.config-linux.readonly-paths.1",),
@@ -242,7 +246,7 @@ CASES: list[Case] = [
     *[default_device_case(d) for d in DEFAULTS], ptmx_case(), dev_links_case(), device_case(),
     device_outside_dev_case(),
     error_case("device-conflicting-file-errors", G, ("rt.config-linux.devices.5",),
-               _conflicting_device),
+               _conflicting_device, ("oc-conflict", "exists", "device"), _device_alone),
     denied_device_case(), allowlist_cgroup_case(),
     sysctl_case("net.ipv4.ip_forward", "1"), sysctl_case("kernel.msgmax", "4096"),
     masked_file_case(), masked_dir_case(), masked_proc_case(), readonly_dir_case(),

@@ -9,18 +9,18 @@ import re
 
 from oci_conform.suites.runtime.case import (
     Case,
-    Verdict,
+    Judgment,
+    Why,
     bad,
     broke,
     expect,
     needs_features,
-    skipped,
+    unjudged,
 )
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.schemas import validate
 
 G = "features"
-F, FL = "rt.features.", "rt.features-linux."
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 UNKNOWN_WORDS = ("unknown", "unsupported", "not supported", "invalid", "unrecognized")
 
@@ -30,28 +30,30 @@ def _key(v: str) -> tuple[int, ...]:
     return tuple(int(x) for x in m.groups()) if m else (0, 0, 0)
 
 
-def document_case(sb: Sandbox) -> list[Verdict]:
+def document_case(sb: Sandbox) -> list[Judgment]:
     doc = sb.target.features or {}
     sb.notes["features"] = {k: doc[k] for k in list(doc)[:12]}
     vmin, vmax = doc.get("ociVersionMin"), doc.get("ociVersionMax")
     out = [expect(isinstance(vmin, str) and bool(SEMVER.match(vmin)), "ociVersionMin is present",
-                  "SemVer string", repr(vmin), "/ociVersionMin", F + "specification-version.1"),
+                  "SemVer string", repr(vmin), "/ociVersionMin",
+                  "rt.features.specification-version.1"),
            expect(isinstance(vmax, str) and bool(SEMVER.match(vmax)), "ociVersionMax is present",
-                  "SemVer string", repr(vmax), "/ociVersionMax", F + "specification-version.3"),
+                  "SemVer string", repr(vmax), "/ociVersionMax",
+                  "rt.features.specification-version.3"),
            expect(_key(str(vmax)) >= _key(str(vmin)), "ociVersionMax is not below ociVersionMin",
-                  f">= {vmin}", str(vmax), "/ociVersionMax", F + "specification-version.5")]
+                  f">= {vmin}", str(vmax), "/ociVersionMax", "rt.features.specification-version.5")]
     problems = validate(_drop_nulls(doc), "features")
     if problems is None:
-        out.append(broke("no features schema to validate against", F + "features.1"))
+        out.append(broke("no features schema to validate against", "rt.features.features.1"))
     else:
         out.append(expect(not problems, "features validates against the features schema",
-                          "no errors", "; ".join(problems[:5]), "", F + "features.1",
-                          F + "specification-version.6"))
+                          "no errors", "; ".join(problems[:5]), "", "rt.features.features.1",
+                          "rt.features.specification-version.6"))
     ann = doc.get("annotations")
     out.append(expect(ann is None or (isinstance(ann, dict) and all(
         isinstance(k, str) and k and isinstance(v, str) for k, v in ann.items())),
         "features annotations are a string map", "string keys and values", repr(ann)[:300],
-        "/annotations", F + "annotations.3"))
+        "/annotations", "rt.features.annotations.3"))
     return out
 
 
@@ -64,10 +66,10 @@ def _drop_nulls(node: object) -> object:
 
 
 def version_case(which: str) -> Case:
-    clause = F + ("specification-version.2" if which == "ociVersionMin"
-                  else "specification-version.4")
+    clause = ("rt.features.specification-version.2" if which == "ociVersionMin"
+                  else "rt.features.specification-version.4")
 
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         version = (sb.target.features or {}).get(which)
         if not isinstance(version, str):
             return bad(f"features has no {which}", "a version", repr(version))
@@ -104,12 +106,12 @@ def _try_each(sb: Sandbox, names: list[str], build) -> list[str]:  # type: ignor
 
 def truthful_case(name: str, path: tuple[str, ...], clause: str, build,  # type: ignore
                   limit: int = 80) -> Case:
-    def flow(sb: Sandbox) -> Verdict:
+    def flow(sb: Sandbox) -> Judgment:
         node: object = sb.target.features
         for key in path:
             node = node.get(key) if isinstance(node, dict) else None
         if not isinstance(node, list):
-            return skipped(f"features do not list {'.'.join(path)}")
+            return unjudged(Why.NOT_OFFERED, f"features do not list {'.'.join(path)}")
         refused = _try_each(sb, [str(x) for x in node][:limit], build)
         sb.notes["tried"] = len(node[:limit])
         return expect(not refused, f"every announced {'.'.join(path)} entry is recognized",
@@ -163,12 +165,12 @@ def _seccomp_flag(cfg: JSON, name: str, sb: Sandbox) -> None:
                                "syscalls": [{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]}
 
 
-def cgroup_flags_case(sb: Sandbox) -> Verdict:
+def cgroup_flags_case(sb: Sandbox) -> Judgment:
     cg = ((sb.target.features or {}).get("linux") or {}).get("cgroup") or {}
     mode = sb.target.host.cgroup_mode
     key = "v2" if mode == "v2" else "v1"
     if cg.get(key) is None:
-        return skipped(f"features do not say whether cgroup {key} works")
+        return unjudged(Why.NOT_OFFERED, f"features do not say whether cgroup {key} works")
     cfg = sb.config(["true"])
     cfg["linux"]["resources"]["pids"] = {"limit": 50}
     sb.write(cfg)
@@ -179,26 +181,28 @@ def cgroup_flags_case(sb: Sandbox) -> Verdict:
 
 
 CASES: list[Case] = [
-    Case("features-document-valid", G, (F + "features.1", F + "specification-version.1",
-         F + "specification-version.3", F + "specification-version.5",
-         F + "specification-version.6", F + "annotations.3"), document_case,
+    Case("features-document-valid", G, ("rt.features.features.1",
+                                        "rt.features.specification-version.1",
+         "rt.features.specification-version.3", "rt.features.specification-version.5",
+         "rt.features.specification-version.6", "rt.features.annotations.3"), document_case,
          (needs_features(),)),
     version_case("ociVersionMin"), version_case("ociVersionMax"),
-    truthful_case("features-hooks-truthful", ("hooks",), F + "hooks.2", _hook),
-    truthful_case("features-mount-options-truthful", ("mountOptions",), F + "mount-options.2",
+    truthful_case("features-hooks-truthful", ("hooks",), "rt.features.hooks.2", _hook),
+    truthful_case("features-mount-options-truthful", ("mountOptions",),
+                  "rt.features.mount-options.2",
                   _mount_option),
     truthful_case("features-namespaces-truthful", ("linux", "namespaces"),
-                  FL + "linux-features-namespaces.2", _namespace),
+                  "rt.features-linux.linux-features-namespaces.2", _namespace),
     truthful_case("features-capabilities-truthful", ("linux", "capabilities"),
-                  FL + "linux-features-capabilities.2", _capability),
+                  "rt.features-linux.linux-features-capabilities.2", _capability),
     truthful_case("features-seccomp-actions-truthful", ("linux", "seccomp", "actions"),
-                  FL + "linux-features-seccomp.4", _seccomp_action),
+                  "rt.features-linux.linux-features-seccomp.4", _seccomp_action),
     truthful_case("features-seccomp-operators-truthful", ("linux", "seccomp", "operators"),
-                  FL + "linux-features-seccomp.6", _seccomp_operator),
+                  "rt.features-linux.linux-features-seccomp.6", _seccomp_operator),
     truthful_case("features-seccomp-archs-truthful", ("linux", "seccomp", "archs"),
-                  FL + "linux-features-seccomp.8", _seccomp_arch),
+                  "rt.features-linux.linux-features-seccomp.8", _seccomp_arch),
     truthful_case("features-seccomp-flags-truthful", ("linux", "seccomp", "supportedFlags"),
-                  FL + "linux-features-seccomp.12", _seccomp_flag),
-    Case("features-cgroup-flags-truthful", G, (FL + "linux-features-cgroup.2",),
+                  "rt.features-linux.linux-features-seccomp.12", _seccomp_flag),
+    Case("features-cgroup-flags-truthful", G, ("rt.features-linux.linux-features-cgroup.2",),
          cgroup_flags_case, (needs_features(),)),
 ]

@@ -17,26 +17,28 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Callable
 
+from oci_conform.drivers.runtime_cli import run_bounded
 from oci_conform.suites.runtime.case import (
     Case,
+    Judgment,
     Observation,
+    Probe,
     Requirement,
-    Verdict,
+    Unmet,
     broke,
-    error_case,
     expect,
+    not_offered,
     probe_case,
     run_probe,
 )
 from oci_conform.suites.runtime.mounts_root import MOUNTINFO, mount_at
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
 G = "mounts"
-P = "rt.config.linux-mount-options."
 Flags = set[str]
 
 
@@ -51,10 +53,11 @@ def kernel_at_least(major: int, minor: int) -> Requirement:
 
 def listed_option(option: str) -> Requirement:
     """Skip an optional (MAY) option the runtime's features do not announce."""
-    def req(t: RuntimeTarget) -> str | None:
+    def req(t: RuntimeTarget) -> Unmet | None:
         listed = t.feature_list("mountOptions")
         if listed is not None and option not in listed:
-            return f"{t.name} features do not list mount option {option} (a MAY option)"
+            return not_offered(f"{t.name} features do not list mount option {option} "
+                               "(a MAY option)")
         return None
     return req
 
@@ -73,25 +76,31 @@ def _tmpfs(dest: str, options: list[str]) -> Callable[[JSON, Sandbox], None]:
     return m
 
 
-def _missing(dest: str, obs: Observation) -> Verdict:
+def _missing(dest: str, obs: Probe) -> Judgment:
     return expect(False, f"the mount at {dest} exists", dest, "absent from mountinfo")
 
 
 # -- clearing options: [flag, undo] -> the flag is gone ------------------------------------
 # option -> (clause, options listed, what must hold of (per-mount, super) flags, wanted)
 NEGATIONS: dict[str, tuple[str, list[str], Callable[[Flags, Flags], bool], str]] = {
-    "atime": (P + "3", ["noatime", "atime"], lambda o, s: "noatime" not in o, "no noatime"),
-    "dev": (P + "6", ["nodev", "dev"], lambda o, s: "nodev" not in o, "no nodev"),
-    "diratime": (P + "7", ["nodiratime", "diratime"], lambda o, s: "nodiratime" not in o,
+    "atime": ("rt.config.linux-mount-options.3", ["noatime", "atime"], lambda o,
+              s: "noatime" not in o, "no noatime"),
+    "dev": ("rt.config.linux-mount-options.6", ["nodev", "dev"], lambda o, s: "nodev" not in o,
+            "no nodev"),
+    "diratime": ("rt.config.linux-mount-options.7", ["nodiratime", "diratime"], lambda o,
+                 s: "nodiratime" not in o,
                  "no nodiratime"),
-    "exec": (P + "9", ["noexec", "exec"], lambda o, s: "noexec" not in o, "no noexec"),
-    "suid": (P + "56", ["nosuid", "suid"], lambda o, s: "nosuid" not in o, "no nosuid"),
-    "async": (P + "2", ["sync", "async"], lambda o, s: "sync" not in o | s, "no sync"),
-    "nolazytime": (P + "19", ["lazytime", "nolazytime"],
+    "exec": ("rt.config.linux-mount-options.9", ["noexec", "exec"], lambda o, s: "noexec" not in o,
+             "no noexec"),
+    "suid": ("rt.config.linux-mount-options.56", ["nosuid", "suid"], lambda o, s: "nosuid" not in o,
+             "no nosuid"),
+    "async": ("rt.config.linux-mount-options.2", ["sync", "async"], lambda o,
+              s: "sync" not in o | s, "no sync"),
+    "nolazytime": ("rt.config.linux-mount-options.19", ["lazytime", "nolazytime"],
                    lambda o, s: "lazytime" not in o | s, "no lazytime"),
-    "nostrictatime": (P + "22", ["strictatime", "nostrictatime"],
+    "nostrictatime": ("rt.config.linux-mount-options.22", ["strictatime", "nostrictatime"],
                       lambda o, s: "relatime" in o, "relatime (the kernel default)"),
-    "symfollow": (P + "57", ["nosymfollow", "symfollow"],
+    "symfollow": ("rt.config.linux-mount-options.57", ["nosymfollow", "symfollow"],
                   lambda o, s: "nosymfollow" not in o, "no nosymfollow"),
 }
 # probe actions that show the effect itself, by option
@@ -112,7 +121,7 @@ def _with_action(option: str, dest: str) -> str:
     return MOUNTINFO + ("; " + action[0].format(d=dest) if action else "")
 
 
-def _action_verdict(option: str, obs: Observation) -> list[Verdict]:
+def _action_verdict(option: str, obs: Probe) -> list[Judgment]:
     if option not in ACTIONS:
         return []
     want = ACTIONS[option][1]
@@ -126,7 +135,7 @@ def negation_case(option: str) -> Case:
     clause, options, test, wanted = NEGATIONS[option]
     dest = f"/neg-{option}"
 
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         m = mount_at(obs, dest)
         if m is None:
             return [_missing(dest, obs)]
@@ -141,13 +150,14 @@ def negation_case(option: str) -> Case:
 def nosymfollow_case() -> Case:
     dest = "/opt-nosymfollow"
 
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         m = mount_at(obs, dest)
         if m is None:
             return [_missing(dest, obs)]
-        return [expect("nosymfollow" in m["opts"], "mount option nosymfollow applies",  # type: ignore
+        return [expect("nosymfollow" in m["opts"], "mount option nosymfollow applies",
+                        # type: ignore
                        "nosymfollow", str(m["line"]))] + _action_verdict("nosymfollow", obs)
-    return probe_case("mount-option-nosymfollow", G, (P + "24",),
+    return probe_case("mount-option-nosymfollow", G, ("rt.config.linux-mount-options.24",),
                       _with_action("nosymfollow", dest), judge,
                       _tmpfs(dest, ["nosymfollow"]), requires=(kernel_at_least(5, 10),),
                       since="1.1.0")
@@ -156,7 +166,7 @@ def nosymfollow_case() -> Case:
 def defaults_case() -> Case:
     dest = "/opt-defaults"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return _missing(dest, obs)
@@ -165,17 +175,22 @@ def defaults_case() -> Case:
             and "defaults" not in s  # type: ignore[operator]
         return expect(good, "defaults gives rw, suid, dev, exec (and is not filesystem data)",
                       "rw without nosuid/nodev/noexec", str(m["line"]))
-    return probe_case("mount-option-defaults", G, (P + "5",), MOUNTINFO,
+    return probe_case("mount-option-defaults", G, ("rt.config.linux-mount-options.5",), MOUNTINFO,
                       judge, _tmpfs(dest, ["defaults"]), since="1.1.0")
 
 
 # options whose effect mountinfo does not show: recognised, mount made, not fs data
 UNSEEN = {
-    "loud": (P + "12", "clears MS_SILENT, which only quiets kernel messages"),
-    "silent": (P + "53", "sets MS_SILENT, which only quiets kernel messages"),
-    "iversion": (P + "10", "the i_version flag is not listed in mountinfo"),
-    "noiversion": (P + "18", "the i_version flag is not listed in mountinfo"),
-    "norelatime": (P + "21", "the kernel falls back to relatime when no atime mode is given"),
+    "loud": ("rt.config.linux-mount-options.12",
+             "clears MS_SILENT, which only quiets kernel messages"),
+    "silent": ("rt.config.linux-mount-options.53",
+               "sets MS_SILENT, which only quiets kernel messages"),
+    "iversion": ("rt.config.linux-mount-options.10",
+                 "the i_version flag is not listed in mountinfo"),
+    "noiversion": ("rt.config.linux-mount-options.18",
+                   "the i_version flag is not listed in mountinfo"),
+    "norelatime": ("rt.config.linux-mount-options.21",
+                   "the kernel falls back to relatime when no atime mode is given"),
 }
 
 
@@ -183,7 +198,7 @@ def unseen_case(option: str) -> Case:
     clause, why = UNSEEN[option]
     dest = f"/opt-{option}"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return _missing(dest, obs)
@@ -196,10 +211,11 @@ def unseen_case(option: str) -> Case:
 
 
 def mand_case(option: str) -> Case:
-    clause = P + ("13" if option == "mand" else "20")
+    clause = ("rt.config.linux-mount-options.13" if option == "mand"
+              else "rt.config.linux-mount-options.20")
     dest = f"/opt-{option}"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return _missing(dest, obs)
@@ -230,7 +246,7 @@ def remount_case() -> Case:
             {"destination": dest, "type": "tmpfs", "source": "tmpfs",
              "options": ["remount", "ro"]}]
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         lines = [ln for ln in obs.lines("mountinfo") if ln.split()[4:5] == [dest]]
         m = mount_at(obs, dest)
         if m is None:
@@ -239,7 +255,7 @@ def remount_case() -> Case:
         return expect(good, "remount changes the existing mount (one mount, now read-only)",
                       "1 mount at /remounted, ro, write refused",
                       f"{len(lines)} mount(s); write {obs.get('w').strip()}; {m['line']}")
-    return probe_case("mount-option-remount", G, (P + "31",), script,
+    return probe_case("mount-option-remount", G, ("rt.config.linux-mount-options.31",), script,
                       judge, mutate, since="1.1.0")
 
 
@@ -254,7 +270,7 @@ def tmpcopyup_case() -> Case:
         cfg["mounts"].append({"destination": dest, "type": "tmpfs", "source": "tmpfs",
                               "options": ["tmpcopyup"]})
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return _missing(dest, obs)
@@ -262,14 +278,15 @@ def tmpcopyup_case() -> Case:
         return expect(good, "tmpcopyup copies the mount point's content into the tmpfs",
                       "tmpfs holding seed=from-image",
                       f"{m['type']}; seed: {obs.get('seed').strip()[:100]}")
-    return probe_case("mount-option-tmpcopyup", G, (P + "59",), script, judge, mutate,
+    return probe_case("mount-option-tmpcopyup", G, ("rt.config.linux-mount-options.59",), script,
+                      judge, mutate,
                       requires=(listed_option("tmpcopyup"),), since="1.1.0")
 
 
 def fs_data_case() -> Case:
     dest = "/fsdata"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return _missing(dest, obs)
@@ -277,7 +294,7 @@ def fs_data_case() -> Case:
         good = "nr_inodes=77" in s and "mode=710" in s  # type: ignore[operator]
         return expect(good, "options outside the table reach the filesystem as data",
                       "nr_inodes=77,mode=710", str(m["line"]))
-    return probe_case("mount-option-filesystem-data", G, (P + "66",),
+    return probe_case("mount-option-filesystem-data", G, ("rt.config.linux-mount-options.66",),
                       MOUNTINFO, judge, _tmpfs(dest, ["nr_inodes=77", "mode=0710", "nosuid"]),
                       since="1.1.0")
 
@@ -285,19 +302,14 @@ def fs_data_case() -> Case:
 # -- recursive: a bind source with a host submount -------------------------------------------
 def _host_mount(args: list[str]) -> str:
     """Run mount(8) on the host; "" or the error."""
-    try:
-        done = subprocess.run(["mount", *args], capture_output=True, text=True, timeout=10,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+    return run_bounded(["mount", *args], timeout=10).reason()
 
 
 def tree_case(name: str, clauses: tuple[str, ...], options: list[str], initial: str,
-              judge: Callable[[Observation, str], list[Verdict]], script: str = MOUNTINFO,
+              judge: Callable[[Probe, str], list[Judgment]], script: str = MOUNTINFO,
               requires: tuple[Requirement, ...] = ()) -> Case:
     """Bind a host folder whose ``sub`` is a tmpfs (host flags ``initial``) at /tree."""
-    def flow(sb: Sandbox) -> list[Verdict] | Verdict:
+    def flow(sb: Sandbox) -> list[Judgment] | Judgment:
         src = sb.dir / "tree"
         sub = src / "sub"
         sub.mkdir(parents=True, exist_ok=True)
@@ -316,48 +328,56 @@ def tree_case(name: str, clauses: tuple[str, ...], options: list[str], initial: 
                 cfg["mounts"].append({"destination": "/tree", "type": "bind",
                                       "source": str(src), "options": list(options)})
             obs = run_probe(sb, script, mutate)
-            if isinstance(obs, Verdict):
+            if isinstance(obs, Observation):
                 return obs
             return judge(obs, "/tree/sub")
         finally:
-            subprocess.run(["umount", "-l", str(sub)], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=10, check=False)
+            run_bounded(["umount", "-l", str(sub)], timeout=10)
     return Case(name, G, clauses, flow, requires, "1.1.0")
 
 
 def rbind_case() -> Case:
-    def judge(obs: Observation, sub: str) -> list[Verdict]:
+    def judge(obs: Probe, sub: str) -> list[Judgment]:
         m = mount_at(obs, sub)
         return [expect(m is not None and obs.get("marker").strip() == "submount",
                        "rbind carries the source's submounts along", "submount at /tree/sub",
                        f"{(m or {}).get('line', 'no mount at /tree/sub')}; "
                        f"marker: {obs.get('marker').strip()[:80]}")]
-    return tree_case("mount-option-rbind", (P + "27",), ["rbind"], "",
+    return tree_case("mount-option-rbind", ("rt.config.linux-mount-options.27",), ["rbind"], "",
                      judge, "cat /tree/sub/marker > /results/marker 2>&1; " + MOUNTINFO)
 
 
 # option -> (clause, host submount flags first, test on per-mount flags, wanted)
 RECURSIVE: dict[str, tuple[str, str, Callable[[Flags], bool], str]] = {
-    "rro": (P + "43", "", lambda o: "ro" in o, "ro"),
-    "rrw": (P + "44", "ro", lambda o: "rw" in o, "rw"),
-    "rnosuid": (P + "38", "", lambda o: "nosuid" in o, "nosuid"),
-    "rsuid": (P + "48", "nosuid", lambda o: "nosuid" not in o, "no nosuid"),
-    "rdev": (P + "28", "nodev", lambda o: "nodev" not in o, "no nodev"),
-    "rnoexec": (P + "35", "", lambda o: "noexec" in o, "noexec"),
-    "rexec": (P + "32", "noexec", lambda o: "noexec" not in o, "no noexec"),
-    "rnoatime": (P + "33", "", lambda o: "noatime" in o, "noatime"),
-    "ratime": (P + "26", "noatime", lambda o: "noatime" not in o, "no noatime"),
-    "rnodiratime": (P + "34", "", lambda o: "nodiratime" in o, "nodiratime"),
-    "rdiratime": (P + "29", "nodiratime", lambda o: "nodiratime" not in o, "no nodiratime"),
-    "rrelatime": (P + "42", "noatime", lambda o: "relatime" in o, "relatime"),
-    "rstrictatime": (P + "47", "", lambda o: not {"relatime", "noatime"} & o,
+    "rro": ("rt.config.linux-mount-options.43", "", lambda o: "ro" in o, "ro"),
+    "rrw": ("rt.config.linux-mount-options.44", "ro", lambda o: "rw" in o, "rw"),
+    "rnosuid": ("rt.config.linux-mount-options.38", "", lambda o: "nosuid" in o, "nosuid"),
+    "rsuid": ("rt.config.linux-mount-options.48", "nosuid", lambda o: "nosuid" not in o,
+              "no nosuid"),
+    "rdev": ("rt.config.linux-mount-options.28", "nodev", lambda o: "nodev" not in o, "no nodev"),
+    "rnoexec": ("rt.config.linux-mount-options.35", "", lambda o: "noexec" in o, "noexec"),
+    "rexec": ("rt.config.linux-mount-options.32", "noexec", lambda o: "noexec" not in o,
+              "no noexec"),
+    "rnoatime": ("rt.config.linux-mount-options.33", "", lambda o: "noatime" in o, "noatime"),
+    "ratime": ("rt.config.linux-mount-options.26", "noatime", lambda o: "noatime" not in o,
+               "no noatime"),
+    "rnodiratime": ("rt.config.linux-mount-options.34", "", lambda o: "nodiratime" in o,
+                    "nodiratime"),
+    "rdiratime": ("rt.config.linux-mount-options.29", "nodiratime", lambda o: "nodiratime" not in o,
+                  "no nodiratime"),
+    "rrelatime": ("rt.config.linux-mount-options.42", "noatime", lambda o: "relatime" in o,
+                  "relatime"),
+    "rstrictatime": ("rt.config.linux-mount-options.47", "", lambda o: not {"relatime",
+                                                                            "noatime"} & o,
                      "neither relatime nor noatime"),
-    "rnostrictatime": (P + "37", "strictatime", lambda o: "relatime" in o,
+    "rnostrictatime": ("rt.config.linux-mount-options.37", "strictatime", lambda o: "relatime" in o,
                        "relatime (the kernel default)"),
-    "rnorelatime": (P + "36", "", lambda o: "rnorelatime" not in o,
+    "rnorelatime": ("rt.config.linux-mount-options.36", "", lambda o: "rnorelatime" not in o,
                     "recognised (the kernel falls back to relatime; not observable)"),
-    "rnosymfollow": (P + "39", "", lambda o: "nosymfollow" in o, "nosymfollow"),
-    "rsymfollow": (P + "49", "nosymfollow", lambda o: "nosymfollow" not in o,
+    "rnosymfollow": ("rt.config.linux-mount-options.39", "", lambda o: "nosymfollow" in o,
+                     "nosymfollow"),
+    "rsymfollow": ("rt.config.linux-mount-options.49", "nosymfollow",
+                   lambda o: "nosymfollow" not in o,
                    "no nosymfollow"),
 }
 
@@ -365,7 +385,7 @@ RECURSIVE: dict[str, tuple[str, str, Callable[[Flags], bool], str]] = {
 def recursive_case(option: str) -> Case:
     clause, initial, test, wanted = RECURSIVE[option]
 
-    def judge(obs: Observation, sub: str) -> list[Verdict]:
+    def judge(obs: Probe, sub: str) -> list[Judgment]:
         out = []
         for dest in ("/tree", sub):
             m = mount_at(obs, dest)
@@ -380,11 +400,12 @@ def recursive_case(option: str) -> Case:
 
 
 PROPAGATION: dict[str, tuple[str, Callable[[list[str]], bool], str]] = {
-    "rshared": (P + "45", lambda t: any(x.startswith("shared:") for x in t), "shared:N"),
-    "rslave": (P + "46", lambda t: any(x.startswith("master:") for x in t)
+    "rshared": ("rt.config.linux-mount-options.45",
+                lambda t: any(x.startswith("shared:") for x in t), "shared:N"),
+    "rslave": ("rt.config.linux-mount-options.46", lambda t: any(x.startswith("master:") for x in t)
                and not any(x.startswith("shared:") for x in t), "master:N, not shared"),
-    "runbindable": (P + "50", lambda t: "unbindable" in t, "unbindable"),
-    "slave": (P + "54", lambda t: any(x.startswith("master:") for x in t)
+    "runbindable": ("rt.config.linux-mount-options.50", lambda t: "unbindable" in t, "unbindable"),
+    "slave": ("rt.config.linux-mount-options.54", lambda t: any(x.startswith("master:") for x in t)
               and not any(x.startswith("shared:") for x in t), "master:N, not shared"),
 }
 
@@ -393,7 +414,7 @@ def propagation_case(option: str) -> Case:
     clause, test, wanted = PROPAGATION[option]
     recursive = option.startswith("r")
 
-    def judge(obs: Observation, sub: str) -> list[Verdict]:
+    def judge(obs: Probe, sub: str) -> list[Judgment]:
         out = []
         for dest in ("/tree", sub) if recursive else ("/tree",):
             m = mount_at(obs, dest)
@@ -409,12 +430,16 @@ def propagation_case(option: str) -> Case:
 
 
 # -- idmap without mappings and without a user namespace: an error ---------------------------
+IDMAP_WORDS = ("idmap", "user namespace", "userns", "mapping", "mount_setattr")
+
+
 def _idmap(option: str) -> Callable[[JSON, Sandbox], None]:
+    """A bind mount with ``option`` ("" = the plain bind mount, the control)."""
     def m(cfg: JSON, sb: Sandbox) -> None:
-        src = sb.dir / "idmapped"
+        src = sb.dir / "mnt-src"
         src.mkdir(exist_ok=True)
         cfg["mounts"].append({"destination": "/idmapped", "type": "bind", "source": str(src),
-                              "options": ["bind", option]})
+                              "options": ["bind", *([option] if option else [])]})
     return m
 
 
@@ -427,8 +452,8 @@ CASES: list[Case] = [
     rbind_case(),
     *[recursive_case(o) for o in RECURSIVE],
     *[propagation_case(o) for o in PROPAGATION],
-    error_case("mount-idmap-without-userns-errors", G, (P + "61-f",), _idmap("idmap"),
-               since="1.2.0"),
-    error_case("mount-ridmap-without-userns-errors", G, (P + "62-f",), _idmap("ridmap"),
-               since="1.2.0"),
+    error_case("mount-idmap-without-userns-errors", G, ("rt.config.linux-mount-options.61-f",),
+               _idmap("idmap"), IDMAP_WORDS, _idmap(""), since="1.2.0"),
+    error_case("mount-ridmap-without-userns-errors", G, ("rt.config.linux-mount-options.62-f",),
+               _idmap("ridmap"), IDMAP_WORDS, _idmap(""), since="1.2.0"),
 ]

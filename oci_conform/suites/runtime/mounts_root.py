@@ -9,20 +9,20 @@ from typing import Any
 
 from oci_conform.suites.runtime.case import (
     Case,
-    Observation,
-    Verdict,
+    Judgment,
+    Probe,
     broke,
-    error_case,
     expect,
     probe_case,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "mounts"
 MOUNTINFO = "cat /proc/self/mountinfo > /results/mountinfo"
 
 
-def mount_at(obs: Observation, dest: str) -> dict[str, Any] | None:
+def mount_at(obs: Probe, dest: str) -> dict[str, Any] | None:
     """The last (topmost) mount at ``dest``: its options, tags, type and super options."""
     found: dict[str, Any] | None = None
     for line in obs.lines("mountinfo"):
@@ -46,7 +46,7 @@ def root_readonly_case() -> Case:
     script = ("touch /probe 2>/dev/null && echo yes > /results/w || echo no > /results/w; "
               + MOUNTINFO)
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         root = mount_at(obs, "/")
         ro = root is not None and "ro" in root["opts"]  # type: ignore[operator]
         return expect(obs.get("w").strip() == "no" and ro, "root.readonly makes / read-only",
@@ -59,7 +59,7 @@ def root_readonly_case() -> Case:
 def root_writable_case() -> Case:
     script = "touch /probe 2>/dev/null && echo yes > /results/w || echo no > /results/w"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("w").strip() == "yes", "root.readonly=false leaves / writable",
                       "yes", obs.get("w").strip())
     return probe_case("root-writable-by-default", G, ("rt.config.root.9",), script, judge)
@@ -71,7 +71,7 @@ def root_path_case() -> Case:
     def mutate(cfg: JSON, sb: Sandbox) -> None:
         (sb.rootfs / "marker").write_text("from-rootfs\n")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("marker").strip() == "from-rootfs", "root.path is the root "
                       "filesystem", "from-rootfs", obs.get("marker").strip())
     def prepare(cfg: JSON, sb: Sandbox) -> None:
@@ -85,14 +85,15 @@ def tmpfs_case() -> Case:
              "options": ["nosuid", "nodev", "size=1m", "mode=1770"]}
     script = MOUNTINFO + "; stat -c %a /scratch > /results/mode"
 
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         m = mount_at(obs, "/scratch")
         if m is None:
             return [expect(False, "the tmpfs mount exists", "/scratch mounted", "absent", "",
                            "rt.config.mounts.1", "rt.config.posixmounts.1")]
         return [expect(m["type"] == "tmpfs", "the mount has the configured type", "tmpfs",
                        str(m["type"]), "", "rt.config.posixmounts.1", "rt.config.mounts.1"),
-                expect({"nosuid", "nodev"} <= m["opts"] and "size=1024k" in m["super"],  # type: ignore
+                expect({"nosuid", "nodev"} <= m["opts"] and "size=1024k" in m["super"],
+                        # type: ignore
                        "mount options apply", "nosuid,nodev,size=1024k", str(m["line"]), "",
                        "rt.config.mounts.11"),
                 expect(obs.get("mode").strip() == "1770", "mode= option applies", "1770",
@@ -115,7 +116,7 @@ def bind_case(readonly: bool) -> Case:
         cfg["mounts"].append({"destination": "/shared", "type": "bind", "source": str(src),
                               "options": ["bind", "ro" if readonly else "rw"]})
 
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         clause = "rt.config.linux-mount-options.40" if readonly else \
             "rt.config.linux-mount-options.51"
         wrote = obs.get("w").strip()
@@ -144,7 +145,7 @@ def order_case() -> Case:
                           {"destination": "/stack/inner", "type": "bind", "source": str(src),
                            "options": ["bind"]}]
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("inner").strip() == "inner", "mounts apply in the listed order "
                       "(a bind inside an earlier tmpfs is visible)", "inner",
                       obs.get("inner").strip())
@@ -152,7 +153,7 @@ def order_case() -> Case:
 
 
 def relative_dest_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, "/reltmp")
         return expect(m is not None, "a relative destination is taken relative to /",
                       "/reltmp mounted", "absent")
@@ -182,7 +183,7 @@ def option_case(option: str) -> Case:
     clause, want = FLAG_OPTIONS[option]
     dest = f"/opt-{option}"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return expect(False, f"a tmpfs with option {option} is mounted", dest, "absent")
@@ -220,7 +221,7 @@ def propagation_case(option: str) -> Case:
         cfg["mounts"].append({"destination": dest, "type": "bind", "source": str(src),
                               "options": ["rbind", option]})
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         m = mount_at(obs, dest)
         if m is None:
             return broke(f"the bind mount at {dest} is missing")
@@ -231,7 +232,7 @@ def propagation_case(option: str) -> Case:
 
 
 def default_fs_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         want = {"/proc": "proc", "/sys": "sysfs", "/dev/pts": "devpts", "/dev/shm": "tmpfs"}
         missing = [f"{d} ({t})" for d, t in want.items()
                    if (mount_at(obs, d) or {}).get("type") != t]
@@ -242,12 +243,13 @@ def default_fs_case() -> Case:
 
 
 def rootfs_propagation_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         root = mount_at(obs, "/")
         if root is None:
             return broke("no / in mountinfo")
         tags = root["tags"]
-        return expect(any(t.startswith("master:") for t in tags), "rootfsPropagation slave "  # type: ignore
+        return expect(any(t.startswith("master:") for t in tags),
+                      "rootfsPropagation slave "  # type: ignore
                       "applies to /", "master:N tag", str(root["line"]))
     return probe_case("rootfs-propagation-slave", G,
                       ("rt.config-linux.rootfs-mount-propagation.1",),
@@ -268,5 +270,6 @@ CASES: list[Case] = [
     order_case(), relative_dest_case(), default_fs_case(), rootfs_propagation_case(),
     *[option_case(o) for o in FLAG_OPTIONS],
     *[propagation_case(p) for p in PROPAGATION],
-    error_case("root-path-missing-errors", G, ("rt.config.root.8",), _missing_root),
+    error_case("root-path-missing-errors", G, ("rt.config.root.8",), _missing_root,
+               ("no-such-rootfs", "rootfs", "root", "no such file")),
 ]

@@ -10,37 +10,34 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import threading
 import uuid
 from collections.abc import Callable
 
+from oci_conform.drivers.runtime_cli import run_bounded
 from oci_conform.suites.runtime.case import (
     Case,
+    Judgment,
     Observation,
-    Verdict,
+    Probe,
+    Unmet,
     bad,
     broke,
     expect,
-    ok,
+    not_offered,
     run_probe,
 )
+from oci_conform.suites.runtime.refusal import judge_refusal
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
 G = "namespaces"
-C = "rt.config-linux.network-devices."
 ADDRESS = "198.18.93.7/32"
 
 
 def _ip(*args: str) -> str:
     """Run ip(8); "" or the error text."""
-    try:
-        done = subprocess.run(["ip", *args], capture_output=True, text=True, timeout=10,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return str(exc)
-    return "" if done.returncode == 0 else (done.stderr.strip() or f"exit {done.returncode}")
+    return run_bounded(["ip", *args], timeout=10).reason()
 
 
 _PROBE_LOCK = threading.Lock()
@@ -65,10 +62,10 @@ def needs_veth(t: RuntimeTarget) -> str | None:
     return _veth_reason()
 
 
-def announced(t: RuntimeTarget) -> str | None:
+def announced(t: RuntimeTarget) -> Unmet | None:
     node = ((t.features or {}).get("linux") or {}).get("netDevices")
     if isinstance(node, dict) and node.get("enabled") is False:
-        return f"{t.name} features say netDevices is not enabled"
+        return not_offered(f"{t.name} features say netDevices is not enabled")
     return None
 
 
@@ -78,10 +75,10 @@ def _pair(sb: Sandbox) -> tuple[str, str]:
 
 
 def net_case(name: str, clauses: tuple[str, ...], inside: str,
-             judge: Callable[[Observation | Verdict, str], list[Verdict] | Verdict],
+             judge: Callable[[Probe | Judgment, str], list[Judgment] | Judgment],
              script: str) -> Case:
     """Make a veth pair, move its peer in as ``inside``, run ``script``; always delete it."""
-    def flow(sb: Sandbox) -> list[Verdict] | Verdict:
+    def flow(sb: Sandbox) -> list[Judgment] | Judgment:
         host, peer = _pair(sb)
         err = _ip("link", "add", host, "type", "veth", "peer", "name", peer)
         if err:
@@ -103,31 +100,33 @@ def net_case(name: str, clauses: tuple[str, ...], inside: str,
     return Case(name, G, clauses, flow, (needs_veth, announced), "1.3.0")
 
 
-def _moved(obs: Observation | Verdict, want: str) -> list[Verdict] | Verdict:
-    if isinstance(obs, Verdict):
+def _moved(obs: Probe | Judgment, want: str) -> list[Judgment] | Judgment:
+    if isinstance(obs, Observation):
         return obs
     ifaces = obs.get("ifaces").split()
     if not ifaces:
         return broke("the probe listed no interfaces")
     out = [expect(want in ifaces, "the interface is in the container's network namespace "
                   "under the configured name", want, " ".join(ifaces), "",
-                  C + "1", C + "2")]
+                  "rt.config-linux.network-devices.1", "rt.config-linux.network-devices.2")]
     if want not in ifaces:
         return out + [bad("the interface was not moved, so its state cannot be read", want,
-                          " ".join(ifaces), "", C + "6", C + "7")]
+                          " ".join(ifaces), "", "rt.config-linux.network-devices.6",
+                          "rt.config-linux.network-devices.7")]
     try:
         flags = int(obs.get("flags").strip(), 16)
     except ValueError:
-        return out + [broke(f"unreadable flags: {obs.get('flags')[:100]!r}", C + "7"),
+        return out + [broke(f"unreadable flags: {obs.get('flags')[:100]!r}",
+                            "rt.config-linux.network-devices.7"),
                       _addr(obs)]
     return out + [expect(bool(flags & 0x1), "the moved interface is up", "IFF_UP set",
-                         hex(flags), "", C + "7"), _addr(obs)]
+                         hex(flags), "", "rt.config-linux.network-devices.7"), _addr(obs)]
 
 
-def _addr(obs: Observation) -> Verdict:
+def _addr(obs: Probe) -> Judgment:
     return expect(ADDRESS.split("/")[0] in obs.get("addr"), "the interface keeps its "
                   "permanent global address", ADDRESS, obs.get("addr").strip()[:300], "",
-                  C + "6")
+                  "rt.config-linux.network-devices.6")
 
 
 PROBE = ("ls /sys/class/net > /results/ifaces; cat /sys/class/net/{name}/flags > "
@@ -135,13 +134,16 @@ PROBE = ("ls /sys/class/net > /results/ifaces; cat /sys/class/net/{name}/flags >
 
 
 def moved_case() -> Case:
-    return net_case("net-device-moved-renamed-up", (C + "1", C + "2", C + "6", C + "7"),
+    return net_case("net-device-moved-renamed-up", ("rt.config-linux.network-devices.1",
+                                                    "rt.config-linux.network-devices.2",
+                                                    "rt.config-linux.network-devices.6",
+                                                    "rt.config-linux.network-devices.7"),
                     "ocn{token}", _moved, PROBE)
 
 
 def template_case() -> Case:
-    def judge(obs: Observation | Verdict, want: str) -> list[Verdict] | Verdict:
-        if isinstance(obs, Verdict):
+    def judge(obs: Probe | Judgment, want: str) -> list[Judgment] | Judgment:
+        if isinstance(obs, Observation):
             return obs
         ifaces = obs.get("ifaces").split()
         if not ifaces:
@@ -149,13 +151,14 @@ def template_case() -> Case:
         hit = [i for i in ifaces if re.fullmatch(r"ocx\d+", i)]
         return expect(len(hit) == 1, "a name ending in %d gets a free number from the kernel",
                       "ocx<N>", " ".join(ifaces))
-    return net_case("net-device-name-template", (C + "5",), "ocx%d", judge,
+    return net_case("net-device-name-template", ("rt.config-linux.network-devices.5",), "ocx%d",
+                    judge,
                     "ls /sys/class/net > /results/ifaces")
 
 
 def clash_case() -> Case:
     """Renaming to ``lo``, which every new network namespace has, must fail."""
-    def flow(sb: Sandbox) -> list[Verdict] | Verdict:
+    def flow(sb: Sandbox) -> list[Judgment] | Judgment:
         host, peer = _pair(sb)
         err = _ip("link", "add", host, "type", "veth", "peer", "name", peer)
         if err:
@@ -165,33 +168,24 @@ def clash_case() -> Case:
             cfg["linux"]["netDevices"] = {peer: {"name": "lo"}}
             sb.write(cfg)
             created = sb.create()
-            if created.timed_out:
-                return broke("create timed out")
             if created.ok:
                 started = sb.start()
                 sb.wait_status("stopped", 3)
-                if started.failed:
-                    return ok("create accepted it but start generated an error")
-                return bad("moving an interface onto a name already in the namespace "
-                           "succeeded", "an error", f"create exit 0, start exit "
-                           f"{started.exit_code}")
-            refused = created.brief()
+                created = started
             # control: the same move under a free name must work, else the refusal shows
             # nothing about name clashes
             control = f"{sb.cid[:40]}-ctl"
             sb.extra_ids.append(control)
             cfg["linux"]["netDevices"] = {peer: {"name": f"ocn{host[3:]}"}}
-            sb.write(cfg)
-            ctl = sb.create(control)
+            sb.write(cfg, sb.dir / "control")
+            ctl = sb.create(control, sb.dir / "control")
             sb.delete(control, force=True)
-            if not ctl.ok:
-                return broke("the runtime refuses netDevices under a free name too, so its "
-                             f"refusal of a clashing name says nothing: {ctl.brief()}")
-            return ok(f"create generated an error: {refused}")
+            return judge_refusal("moving an interface onto a name already in the namespace",
+                                 created, ("exists", "already", "in use", "busy"), ctl)
         finally:
             _ip("link", "del", host)
             _ip("link", "del", peer)
-    return Case("net-device-name-clash-errors", G, (C + "4",), flow,
+    return Case("net-device-name-clash-errors", G, ("rt.config-linux.network-devices.4",), flow,
                 (needs_veth, announced), "1.3.0")
 
 

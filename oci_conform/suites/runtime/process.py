@@ -17,15 +17,16 @@ from pathlib import Path
 from oci_conform.drivers.host_probes import caps_from_mask
 from oci_conform.suites.runtime.case import (
     Case,
+    Judgment,
     Observation,
-    Verdict,
+    Probe,
     broke,
-    error_case,
     expect,
     ok,
     probe_case,
     run_probe,
 )
+from oci_conform.suites.runtime.refusal import error_case, set_rlimits
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "process"
@@ -34,7 +35,7 @@ SNAPSHOT = ("cat /proc/1/status > /results/status; cat /proc/1/limits > /results
             "readlink /proc/1/cwd > /results/cwd; cat /proc/1/oom_score_adj > /results/oom")
 
 
-def status(obs: Observation) -> dict[str, str]:
+def status(obs: Probe) -> dict[str, str]:
     out = {}
     for line in obs.lines("status"):
         key, _, value = line.partition(":")
@@ -55,7 +56,7 @@ def args_case() -> Case:
     def mutate(cfg: JSON, sb: Sandbox) -> None:
         cfg["process"]["args"] = [*cfg["process"]["args"], *extra]
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = obs.get("cmdline").split("\0")[:-1]
         return expect(got[3:] == extra and got[:2] == ["sh", "-c"],
                       "process.args reach the program exactly", repr(["sh", "-c", "...", *extra]),
@@ -67,7 +68,7 @@ def args_case() -> Case:
 def env_case() -> Case:
     env = ["PATH=/bin", "OC_A=1", "OC_SPACE=a  b", "OC_EMPTY=", "OC_EQ=x=y"]
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = [ln for ln in obs.get("environ").split("\0") if ln]
         return expect(sorted(got) == sorted(env), "process.env is the environment exactly",
                       repr(env), repr(got))
@@ -76,7 +77,7 @@ def env_case() -> Case:
 
 
 def cwd_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("cwd").strip() == "/home/tester", "process.cwd is the working dir",
                       "/home/tester", obs.get("cwd").strip())
     return probe_case("process-cwd", G, ("rt.config.process.8",), SNAPSHOT, judge,
@@ -84,7 +85,7 @@ def cwd_case() -> Case:
 
 
 def user_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         st = status(obs)
         uids, gids = st.get("Uid", "").split(), st.get("Gid", "").split()
         return [expect(bool(uids) and set(uids) == {"1000"},
@@ -98,7 +99,7 @@ def user_case() -> Case:
 
 
 def groups_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         groups = set(status(obs).get("Groups", "").split())
         return expect({"2001", "2002"} <= groups and groups <= {"2001", "2002", "1000"},
                       "additionalGids are the supplementary groups", "2001 2002",
@@ -109,7 +110,7 @@ def groups_case() -> Case:
 
 
 def umask_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = status(obs).get("Umask", "")
         if not got:
             return broke("the kernel shows no Umask in /proc/1/status")
@@ -119,7 +120,7 @@ def umask_case() -> Case:
 
 
 def unlisted_uid_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         uids = status(obs).get("Uid", "").split()
         return expect(set(uids) == {"4242"}, "a uid without a passwd entry still applies",
                       "4242", " ".join(uids))
@@ -142,7 +143,7 @@ def _lower_limits(kind: str) -> tuple[int, int]:
     return hard_v // 2, hard_v
 
 
-def _limits_row(obs: Observation, kind: str) -> tuple[str, str] | None:
+def _limits_row(obs: Probe, kind: str) -> tuple[str, str] | None:
     for line in obs.lines("limits"):
         if line.startswith(LIMIT_ROWS[kind]):
             parts = line[len(LIMIT_ROWS[kind]):].split()
@@ -156,7 +157,7 @@ def rlimit_case(kind: str) -> Case:
     def mutate(cfg: JSON, sb: Sandbox) -> None:
         cfg["process"]["rlimits"] = [{"type": kind, "soft": soft, "hard": hard}]
 
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict]:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment]:
         row = _limits_row(obs, kind)
         if row is None:
             return [broke(f"no {LIMIT_ROWS[kind]} row in /proc/1/limits")]
@@ -192,7 +193,7 @@ def caps_case(which: str) -> Case:
     def mutate(cfg: JSON, sb: Sandbox) -> None:
         cfg["process"]["capabilities"] = {k: list(v) for k, v in CAPS.items()}
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         raw = status(obs).get(CAP_FIELD[which], "")
         if not raw:
             return broke(f"no {CAP_FIELD[which]} in /proc/1/status")
@@ -204,7 +205,7 @@ def caps_case(which: str) -> Case:
 
 
 def nnp_case(value: bool) -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = status(obs).get("NoNewPrivs", "")
         return expect(got == ("1" if value else "0"), f"noNewPrivileges={value} applies",
                       "1" if value else "0", got)
@@ -214,7 +215,7 @@ def nnp_case(value: bool) -> Case:
 
 
 def oom_set_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("oom").strip() == "345", "oomScoreAdj is written", "345",
                       obs.get("oom").strip())
     return probe_case("process-oom-score-adj-set", G, ("rt.config.linux-process.12",), SNAPSHOT,
@@ -222,7 +223,7 @@ def oom_set_case() -> Case:
 
 
 def oom_unset_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         mine = Path("/proc/self/oom_score_adj").read_text().strip()
         return expect(obs.get("oom").strip() == mine, "without oomScoreAdj the value is "
                       "inherited unchanged", mine, obs.get("oom").strip())
@@ -285,8 +286,8 @@ class ConsoleReceiver:
         self.path.unlink(missing_ok=True)
 
 
-def terminal_flow(size: dict[str, int] | None) -> Callable[[Sandbox], list[Verdict]]:
-    def flow(sb: Sandbox) -> list[Verdict]:
+def terminal_flow(size: dict[str, int] | None) -> Callable[[Sandbox], list[Judgment]]:
+    def flow(sb: Sandbox) -> list[Judgment]:
         recv = ConsoleReceiver()
         try:
             script = ("[ -t 0 ] && echo yes > /results/tty || echo no > /results/tty; "
@@ -306,7 +307,7 @@ def terminal_flow(size: dict[str, int] | None) -> Callable[[Sandbox], list[Verdi
             recv.close()
         sb.notes["console"] = {"fds_received": len(recv.fds), "error": recv.error,
                                "output": recv.output.decode("utf-8", "replace")[-500:]}
-        if isinstance(obs, Verdict):
+        if isinstance(obs, Observation):
             return [obs]
         out = [expect(bool(recv.fds), "a pty master arrives on the console socket (SCM_RIGHTS)",
                       "one file descriptor", recv.error or "none", "", "rt.config.process.3"),
@@ -320,14 +321,15 @@ def terminal_flow(size: dict[str, int] | None) -> Callable[[Sandbox], list[Verdi
     return flow
 
 
-def console_size_ignored(obs: Observation, sb: Sandbox) -> Verdict:
+def console_size_ignored(obs: Probe, sb: Sandbox) -> Judgment:
     return expect(obs.get("tty").strip() == "no", "consoleSize without terminal is ignored "
                   "(no terminal, create succeeds)", "no", obs.get("tty").strip())
 
 
-def _bad_rlimits(cfg: JSON, sb: Sandbox) -> None:
-    cfg["process"]["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100},
-                                 {"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200}]
+# Both entries only lower the limit, so neither needs a privilege this host may lack.
+_bad_rlimits = set_rlimits({"type": "RLIMIT_NOFILE", "soft": 200, "hard": 200},
+                           {"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100})
+_one_rlimit = set_rlimits({"type": "RLIMIT_NOFILE", "soft": 100, "hard": 100})
 
 
 def _unknown_rlimit(cfg: JSON, sb: Sandbox) -> None:
@@ -344,10 +346,12 @@ CASES: list[Case] = [
     *[rlimit_case(k) for k in ("RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_CORE", "RLIMIT_CPU",
                                "RLIMIT_FSIZE", "RLIMIT_MSGQUEUE")],
     error_case("process-rlimit-duplicate-type-errors", G, ("rt.config.posixprocess.9",),
-               _bad_rlimits),
+               _bad_rlimits, ("duplicate", "more than once", "twice", "already"), _one_rlimit),
     error_case("process-rlimit-unknown-type-errors", G, ("rt.config.posixprocess.3",),
-               _unknown_rlimit),
-    error_case("process-empty-args-errors", G, ("rt.config.process.12",), _no_args),
+               _unknown_rlimit, ("RLIMIT_OCI_CONFORM_BOGUS", "rlimit type", "unknown rlimit",
+                                 "invalid rlimit"), _one_rlimit),
+    error_case("process-empty-args-errors", G, ("rt.config.process.12",), _no_args,
+               ("args", "argument", "executable", "command")),
     *[caps_case(w) for w in CAPS],
     nnp_case(True), nnp_case(False), oom_set_case(), oom_unset_case(),
     Case("process-terminal-console-socket", G, ("rt.config.process.3",), terminal_flow(None)),

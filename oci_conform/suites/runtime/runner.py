@@ -5,32 +5,40 @@ import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.model.evidence import Evidence
+from oci_conform.model.judging import (
+    JUDGED,
+    Observation,
+    Why,
+    case_results,
+    errored,
+    failed,
+    not_judged,
+    passed,
+    roll_up,
+)
 from oci_conform.model.outcome import Outcome
-from oci_conform.model.results import CaseResult, Finding
-from oci_conform.suites.runtime.case import Case, Verdict
+from oci_conform.model.results import CaseResult
+from oci_conform.suites.runtime.case import EVERY, Case, Judgment, Unmet, flatten
 from oci_conform.suites.runtime.sandbox import Leftovers, Sandbox, cgroup_dirs, remove_cgroup_tree
 from oci_conform.suites.runtime.target import RuntimeTarget
+from oci_conform.suites.runtime.versions import JudgingPlan, plan_for
 
-LEAK_CLAUSES = {
-    "processes": "harness.runtime.leak-processes",
-    "mounts": "harness.runtime.leak-mounts",
-    "cgroups": "harness.runtime.leak-cgroups",
-    "state": "harness.runtime.leak-state",
-}
-CLEANUP_CLAUSE = "harness.runtime.cleanup"
-HOST_CLAUSE = "harness.runtime.host-intact"
-HARNESS_CLAUSES = frozenset([*LEAK_CLAUSES.values(), CLEANUP_CLAUSE, HOST_CLAUSE])
+# The suite-wide checks after every case: what the runtime left, and the harness's own.
+LEAK_KINDS = ("processes", "mounts", "cgroups", "state")
+HARNESS_CLAUSES = frozenset({"harness.runtime.leak-processes", "harness.runtime.leak-mounts",
+                             "harness.runtime.leak-cgroups", "harness.runtime.leak-state",
+                             "harness.runtime.cleanup", "harness.runtime.host-intact"})
 
 
 @dataclass
 class LeakLedger:
     """What each case left behind after the runtime's own delete."""
 
-    found: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in LEAK_CLAUSES})
+    found: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in LEAK_KINDS})
     cleanup_problems: list[str] = field(default_factory=list)
     host_damage: list[str] = field(default_factory=list)
     cases: int = 0
@@ -39,94 +47,87 @@ class LeakLedger:
             host: list[str] | None = None) -> None:
         self.cases += 1
         self.host_damage.extend(f"{case}: {d}" for d in host or [])
-        for kind in LEAK_CLAUSES:
+        for kind in LEAK_KINDS:
             for item in getattr(left, kind):
                 self.found[kind].append(f"{case}: {item}")
         self.cleanup_problems.extend(f"{case}: {p}" for p in problems)
 
 
-def skip_reason(case: Case, target: RuntimeTarget) -> str | None:
-    if case.since and not target.version_at_least(case.since):
-        return (f"behaviour introduced in runtime-spec {case.since}; {target.name} claims "
-                f"{target.spec_claim or target.oci_version}")
+def judging_plan(case: Case, catalog: Catalog, target: RuntimeTarget) -> JudgingPlan:
+    return plan_for(case.clauses, case.since, catalog, target.name, target.claimed_version,
+                    target.judged_at)
+
+
+def unmet(case: Case, target: RuntimeTarget) -> Unmet | None:
+    """The first requirement of ``case`` this host or runtime does not meet."""
     for req in case.requires:
-        reason = req(target)
-        if reason:
-            return reason
+        found = Unmet.of(req(target))
+        if found is not None:
+            return found
     return None
 
 
-def clauses_in_force(case: Case, catalog: Catalog, target: RuntimeTarget
-                     ) -> tuple[list[str], list[str]]:
-    """(clauses judged, clauses not in force for the version the runtime claims)."""
-    judged, dormant = [], []
-    for cid in case.clauses:
-        clause = catalog.clauses.get(cid)
-        spec = catalog.specs.get(clause.spec) if clause else None
-        if clause and spec and target.spec_version and not clause.holds_for(
-                spec, target.spec_version):
-            dormant.append(cid)
+def _observations(case: Case, judgment: Judgment) -> list[Observation]:
+    """The flow's observations, an ``EVERY`` observation copied to each clause of the case."""
+    out: list[Observation] = []
+    for obs in flatten(judgment):
+        if obs.clause == EVERY:
+            out.extend(replace(obs, clause=cid) for cid in case.clauses)
         else:
-            judged.append(cid)
-    return judged, dormant
-
-
-def _results(case: Case, target: RuntimeTarget, verdicts: list[Verdict], judged: list[str],
-             evidence: dict[str, Any], duration: float) -> list[CaseResult]:
-    per_clause: dict[str, list[Verdict]] = {c: [] for c in judged}
-    for v in verdicts:
-        for cid in (v.clauses or tuple(judged)):
-            if cid in per_clause:
-                per_clause[cid].append(v)
-    out = []
-    order = (Outcome.ERROR, Outcome.FAIL, Outcome.SKIP, Outcome.NA, Outcome.PASS)
-    for cid, vs in per_clause.items():
-        if not vs:
-            vs = [Verdict(Outcome.ERROR, "the case judged nothing for this clause")]
-        worst = min(vs, key=lambda v: order.index(v.outcome) if v.outcome in order else 0)
-        findings: list[Finding] = [f for v in vs for f in v.findings]
-        message = "; ".join(dict.fromkeys(v.message for v in vs if v.outcome == worst.outcome
-                                          and v.message))
-        keep: dict[str, Any] = evidence if worst.outcome in (Outcome.FAIL, Outcome.ERROR) else \
-            {k: evidence[k] for k in ("container_id", "invocations", "probe") if k in evidence}
-        out.append(CaseResult(cid, target.name, worst.outcome, case=f"runtime:{case.name}",
-                              message=message[:500], findings=findings, evidence=keep,
-                              duration=duration))
+            out.append(obs)
     return out
 
 
-def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
-            ledger: LeakLedger) -> list[CaseResult]:
-    """Run one case in its own sandbox; every path cleans up."""
-    judged, dormant = clauses_in_force(case, catalog, target)
-    results = [CaseResult(cid, target.name, Outcome.SKIP, case=f"runtime:{case.name}",
-                          message=f"clause not in force in runtime-spec {target.spec_version} "
-                                  f"claimed by {target.name}") for cid in dormant]
-    if not judged:
-        return results
-    reason = skip_reason(case, target)
-    if reason:
-        return results + [CaseResult(cid, target.name, Outcome.SKIP,
-                                     case=f"runtime:{case.name}", message=reason)
-                          for cid in judged]
-    start = time.monotonic()
+def _run_flow(case: Case, target: RuntimeTarget, ledger: LeakLedger
+              ) -> tuple[list[Observation], Evidence]:
+    """Run the case in its own sandbox (every path cleans up): observations and evidence."""
     sb: Sandbox | None = None
+    evidence = Evidence()
     try:
         sb = Sandbox(target, case.name)
-        raw = case.flow(sb)
-        verdicts = raw if isinstance(raw, list) else [raw]
+        observations = _observations(case, case.flow(sb))
     except Exception as exc:  # a case bug is an error outcome, not a stopped suite
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        verdicts = [Verdict(Outcome.ERROR, f"harness error in case: {detail}")]
+        observations = [errored(cid, f"harness error in case: {detail}")
+                        for cid in case.clauses]
     finally:
         if sb is not None:
             evidence = sb.evidence()
             sb.cleanup()
             ledger.add(case.name, sb.leftovers, sb.cleanup_problems, sb.leftovers_host)
             if sb.leftovers.any():
-                evidence["leftovers"] = {k: v for k, v in vars(sb.leftovers).items() if v}
-    return results + _results(case, target, verdicts, judged,
-                              evidence if sb else {}, time.monotonic() - start)
+                evidence.facts["leftovers"] = {k: v for k, v in vars(sb.leftovers).items()
+                                               if v}
+    return observations, evidence
+
+
+def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
+            ledger: LeakLedger) -> list[CaseResult]:
+    """Judge one case: clauses not in force are n/a, unmet requirements skip (host) or n/a,
+    the rest is observed and rolled up by ``model.judging`` (unobserved = error)."""
+    name = f"runtime:{case.name}"
+    plan = judging_plan(case, catalog, target)
+    live = [cid for cid in case.clauses if cid not in plan.not_in_force]
+    observations: list[Observation] = list(plan.not_in_force.values())
+    evidence, start = Evidence(), time.monotonic()
+    reason = unmet(case, target) if live else None
+    if reason is not None:
+        observations += [not_judged(cid, reason.why, reason.reason) for cid in live]
+    elif live:
+        seen, evidence = _run_flow(case, target, ledger)
+        observations += [o for o in seen if o.clause in live]
+        strays = sorted({o.clause for o in seen} - set(case.clauses))
+        if strays:
+            observations += [errored(cid, "the case judged a clause it does not declare: "
+                                     + ", ".join(strays)) for cid in live]
+    verdicts = roll_up(observations, case.clauses, unobserved=Outcome.ERROR,
+                       unobserved_reason="the case judged nothing for this clause")
+    results = list(case_results(verdicts.values(), target.name, name, evidence=evidence,
+                                duration=time.monotonic() - start))
+    for r in results:
+        if r.outcome in JUDGED:
+            r.beyond_claim = plan.beyond.get(r.clause, "")
+    return results
 
 
 def run_cases(cases: Iterable[Case], catalog: Catalog, target: RuntimeTarget, jobs: int,
@@ -145,43 +146,50 @@ def run_cases(cases: Iterable[Case], catalog: Catalog, target: RuntimeTarget, jo
     yield from leak_results(target, ledger)
 
 
+def _leaks(clause: str, kind: str, ledger: LeakLedger) -> list[Observation]:
+    items = ledger.found[kind]
+    if not items:
+        return [passed(clause, f"no {kind} left behind by {ledger.cases} cases")]
+    where = len({i.split(":")[0] for i in items})
+    return [failed(clause, f"{len(items)} {kind} left after the runtime's delete in {where} "
+                   f"case(s)", location=i.split(":")[0], expected="nothing left", actual=i)
+            for i in items]
+
+
+def _host_damage(ledger: LeakLedger) -> list[Observation]:
+    damage = ledger.host_damage
+    if not damage:
+        return [passed("harness.runtime.host-intact",
+                       "the host's /dev/null was unchanged after every case")]
+    msg = (f"{len(damage)} change(s) to host device nodes, first noticed after: "
+           + "; ".join(damage[:3]) + " (cases run concurrently: the case named is where it "
+           "was noticed)")
+    return [failed("harness.runtime.host-intact", msg, location="/dev/null",
+                   expected="char 1:3 root:root 0666", actual=d) for d in damage]
+
+
 def leak_results(target: RuntimeTarget, ledger: LeakLedger) -> list[CaseResult]:
     """One outcome per leak kind, plus the harness's own cleanup (after removing the parent)."""
-    out = []
-    for kind, cid in LEAK_CLAUSES.items():
-        items = ledger.found[kind]
-        if ledger.cases == 0:
-            out.append(CaseResult(cid, target.name, Outcome.SKIP, case="runtime:leak-check",
-                                  message="no case ran"))
-            continue
-        outcome = Outcome.FAIL if items else Outcome.PASS
-        msg = (f"{len(items)} {kind} left after the runtime's delete in "
-               f"{len({i.split(':')[0] for i in items})} case(s)" if items
-               else f"no {kind} left behind by {ledger.cases} cases")
-        out.append(CaseResult(cid, target.name, outcome, case="runtime:leak-check", message=msg,
-                              findings=[Finding(i, expected="nothing left", actual=i)
-                                        for i in items[:20]],
-                              evidence={"leftovers": items[:50]} if items else {}))
-    if ledger.cases:
-        damage = ledger.host_damage
-        out.append(CaseResult(
-            HOST_CLAUSE, target.name, Outcome.FAIL if damage else Outcome.PASS,
-            case="runtime:leak-check",
-            message=(f"{len(damage)} change(s) to host device nodes, first noticed after: "
-                     + "; ".join(damage[:3]) + (" (cases run concurrently: the case named "
-                                                "is where it was noticed)")) if damage
-            else "the host's /dev/null was unchanged after every case",
-            findings=[Finding(d, location="/dev/null", expected="char 1:3 root:root 0666",
-                              actual=d) for d in damage[:10]],
-            evidence={"changes": damage[:50]} if damage else {}))
     problems = list(ledger.cleanup_problems)
     problems += [f"cannot remove cgroup parent {p}" for p in remove_cgroup_parent(target)]
-    outcome = Outcome.ERROR if problems else Outcome.PASS
-    out.append(CaseResult(CLEANUP_CLAUSE, target.name, outcome, case="runtime:leak-check",
-                          message="; ".join(problems[:5]) if problems
-                          else "the harness removed everything it and the runtime created",
-                          evidence={"problems": problems[:50]} if problems else {}))
-    return out
+    facts = {k: v[:50] for k, v in (("problems", problems),
+                                    ("changes", ledger.host_damage)) if v}
+    facts.update({f"leftover_{k}": v[:50] for k, v in ledger.found.items() if v})
+    if ledger.cases == 0:
+        observations = [not_judged(cid, Why.ABSENT, "no case ran") for cid in HARNESS_CLAUSES
+                        if cid != "harness.runtime.cleanup"]
+    else:
+        observations = [*_leaks("harness.runtime.leak-processes", "processes", ledger),
+                        *_leaks("harness.runtime.leak-mounts", "mounts", ledger),
+                        *_leaks("harness.runtime.leak-cgroups", "cgroups", ledger),
+                        *_leaks("harness.runtime.leak-state", "state", ledger),
+                        *_host_damage(ledger)]
+    observations += [errored("harness.runtime.cleanup", p) for p in problems] or [
+        passed("harness.runtime.cleanup",
+               "the harness removed everything it and the runtime created")]
+    verdicts = roll_up(observations, sorted(HARNESS_CLAUSES), max_findings=20)
+    return list(case_results(verdicts.values(), target.name, "runtime:leak-check",
+                             evidence=Evidence(facts=facts)))
 
 
 def remove_cgroup_parent(target: RuntimeTarget, patience: float = 5.0) -> list[str]:

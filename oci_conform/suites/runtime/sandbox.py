@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import stat
@@ -20,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oci_conform.drivers.bundle import base_config, write_bundle
-from oci_conform.drivers.runtime_cli import Invocation, RuntimeCLI
+from oci_conform.drivers.bundle import base_config, config_diff, write_bundle
+from oci_conform.drivers.runtime_cli import Invocation, RuntimeCLI, run_bounded
+from oci_conform.model.evidence import Evidence
 from oci_conform.suites.runtime.target import RuntimeTarget
 
 JSON = dict[str, Any]
@@ -116,13 +118,54 @@ def _kill_procs_in(cg: Path) -> None:
         pids = [int(p) for p in (cg / "cgroup.procs").read_text().split()]
     except (OSError, ValueError):
         return
+    kill_and_wait(pids, 2.0)
+
+
+def kill_and_wait(pids: list[int], patience: float = 5.0) -> list[int]:
+    """SIGKILL ``pids`` and block until each is gone (or ``patience`` runs out).
+
+    Each process is held by a pidfd, so the signal cannot reach a reused pid and its exit
+    is waited for by ``poll`` (no sleep loop); a zombie counts as gone (it no longer runs).
+    Returns the pids still alive at the deadline.
+    """
+    fds: dict[int, int] = {}
+    unheld: list[int] = []              # no pidfd here (old kernel): polled through /proc
     for pid in pids:
         try:
-            os.kill(pid, signal.SIGKILL)
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            continue                    # already gone
+        except OSError:
+            unheld.append(pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            continue
+        try:
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
         except OSError:
             pass
-    if pids:
-        time.sleep(0.05)
+        fds[fd] = pid
+    deadline = time.monotonic() + patience
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    waiting = dict(fds)
+    try:
+        while waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            for fd, _ in poller.poll(left * 1000):
+                poller.unregister(fd)
+                waiting.pop(fd, None)
+    finally:
+        for fd in fds:
+            os.close(fd)
+    while any(pid_alive(p) for p in unheld) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return sorted(p for p in [*waiting.values(), *unheld] if pid_alive(p))
 
 
 @dataclass
@@ -156,6 +199,7 @@ class Sandbox:
     leftovers: Leftovers = field(default_factory=Leftovers)
     cleanup_problems: list[str] = field(default_factory=list)
     leftovers_host: list[str] = field(default_factory=list)
+    written: dict[Path, str] = field(default_factory=dict)   # bundle -> config diff
 
     def __post_init__(self) -> None:
         token = uuid.uuid4().hex[:6]
@@ -185,15 +229,20 @@ class Sandbox:
         return base_config(self.target.oci_version, args or ["sh", "-c", "true"], self.results,
                            self.cgroups_path)
 
-    def write(self, config: JSON) -> Path:
-        return write_bundle(self.bundle, config, self.target.base_rootfs)
+    def write(self, config: JSON, bundle: Path | None = None) -> Path:
+        """Write a bundle (this case's by default); its config is kept as a diff from base."""
+        where = bundle or self.bundle
+        self.written[where] = config_diff(self.config(), config)
+        return write_bundle(where, config, self.target.base_rootfs)
 
     def ids(self) -> list[str]:
         return [self.cid, *self.extra_ids]
 
     # -- operations -----------------------------------------------------------------------
     def create(self, cid: str | None = None, bundle: Path | None = None) -> Invocation:
-        return self.cli.create(cid or self.cid, bundle or self.bundle)
+        inv = self.cli.create(cid or self.cid, bundle or self.bundle)
+        inv.config = self.written.get(bundle or self.bundle, "")
+        return inv
 
     def start(self, cid: str | None = None) -> Invocation:
         return self.cli.start(cid or self.cid)
@@ -259,17 +308,17 @@ class Sandbox:
         return proc
 
     # -- evidence -------------------------------------------------------------------------
-    def evidence(self) -> JSON:
-        ev: JSON = {"container_id": self.cid,
-                    "invocations": [c.to_dict() for c in self.cli.calls][-12:]}
+    def evidence(self) -> Evidence:
+        """The case's runtime calls (typed) and what else it saw (facts)."""
+        facts: JSON = {"container_id": self.cid}
         if self.states:
-            ev["state"] = self.states[-1]
+            facts["state"] = self.states[-1]
         files = self.probe_files()
         if files:
-            ev["probe"] = files
+            facts["probe"] = files
         if self.notes:
-            ev["notes"] = self.notes
-        return ev
+            facts["notes"] = self.notes
+        return Evidence.of(runs=[c.run() for c in self.cli.calls], facts=facts)
 
     # -- cleanup --------------------------------------------------------------------------
     def cleanup(self) -> None:
@@ -313,24 +362,17 @@ class Sandbox:
                 os.killpg(proc.pid, signal.SIGKILL)
             except OSError:
                 pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
+            if kill_and_wait([proc.pid], 5.0):
                 self.cleanup_problems.append(f"helper {proc.pid} did not exit")
-        for pid in self.leftovers.processes:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            else:
+                proc.wait()             # gone: reap it (returns at once)
+        still = kill_and_wait(self.leftovers.processes, 5.0)
         for point in sorted(mounts_under(self.dir), key=len, reverse=True):
-            subprocess.run(["umount", "-l", point], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=10, check=False)
+            run_bounded(["umount", "-l", point], timeout=10)
         for cid in self.ids():
             for path in cgroup_dirs(f"{self.target.cgroup_parent}/{cid}"):
                 if not remove_cgroup_tree(path):
                     self.cleanup_problems.append(f"cannot remove cgroup {path}")
-        time.sleep(0.02)
-        still = [p for p in self.leftovers.processes if pid_alive(p)]
         if still:
             self.cleanup_problems.append(f"processes still alive: {still}")
         if mounts_under(self.dir):

@@ -9,24 +9,25 @@ from pathlib import Path
 
 from oci_conform.suites.runtime.case import (
     Case,
-    Observation,
-    Verdict,
+    Judgment,
+    Probe,
+    Why,
     broke,
-    error_case,
     expect,
     probe_case,
+    unjudged,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 from oci_conform.suites.runtime.target import RuntimeTarget
 
 G = "process"
-C = "rt.config.linux-process."
 STAT = "cat /proc/1/stat > /results/stat"
 POLICIES = {0: "SCHED_OTHER", 1: "SCHED_FIFO", 2: "SCHED_RR", 3: "SCHED_BATCH",
             5: "SCHED_IDLE", 6: "SCHED_DEADLINE"}
 
 
-def sched_fields(obs: Observation) -> dict[str, int] | None:
+def sched_fields(obs: Probe) -> dict[str, int] | None:
     """nice, rt_priority and policy of the container process from /proc/1/stat."""
     text = obs.get("stat")
     if ")" not in text:
@@ -50,37 +51,43 @@ def _show(f: dict[str, int]) -> str:
 
 
 def batch_nice_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict] | Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment] | Judgment:
         f = sched_fields(obs)
         if f is None:
             return broke(f"unreadable /proc/1/stat: {obs.get('stat')[:120]!r}")
         return [expect(f["policy"] == 3, "scheduler.policy applies", "SCHED_BATCH", _show(f),
-                       "", C + "14", C + "15"),
+                       "", "rt.config.linux-process.14", "rt.config.linux-process.15"),
                 expect(f["nice"] == 5, "scheduler.nice applies", "nice 5", _show(f), "",
-                       C + "16")]
-    return probe_case("scheduler-batch-nice", G, (C + "14", C + "15", C + "16"), STAT, judge,
+                       "rt.config.linux-process.16")]
+    return probe_case("scheduler-batch-nice", G, ("rt.config.linux-process.14",
+                                                  "rt.config.linux-process.15",
+                                                  "rt.config.linux-process.16"), STAT, judge,
                       _sched({"policy": "SCHED_BATCH", "nice": 5}), since="1.1.0")
 
 
 def defaults_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict] | Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment] | Judgment:
         f = sched_fields(obs)
         if f is None:
             return broke(f"unreadable /proc/1/stat: {obs.get('stat')[:120]!r}")
         applied = expect(f["policy"] == 5, "scheduler.policy applies", "SCHED_IDLE",
-                         _show(f), "", C + "14")
+                         _show(f), "", "rt.config.linux-process.14")
         if f["policy"] != 5:
-            return [applied, broke("the scheduler was not applied, so its defaults are not "
-                                   "observable", C + "16-b", C + "17-b")]
+            return [applied, unjudged(Why.ABSENT, "the scheduler was not applied (failed "
+                                      "under rt.config.linux-process.14), so it has no "
+                                      "defaults to show", "rt.config.linux-process.16-b",
+                                      "rt.config.linux-process.17-b")]
         return [applied,
                 expect(f["nice"] == 0, "a scheduler without nice uses nice 0", "nice 0",
-                       _show(f), "", C + "16-b"),
+                       _show(f), "", "rt.config.linux-process.16-b"),
                 expect(f["rt_priority"] == 0, "a scheduler without priority uses 0",
-                       "rt_priority 0", _show(f), "", C + "17-b")]
+                       "rt_priority 0", _show(f), "", "rt.config.linux-process.17-b")]
 
     def mutate(cfg: JSON, sb: Sandbox) -> None:
         cfg["process"]["scheduler"] = {"policy": "SCHED_IDLE"}
-    return probe_case("scheduler-defaults", G, (C + "14", C + "16-b", C + "17-b"), STAT,
+    return probe_case("scheduler-defaults", G, ("rt.config.linux-process.14",
+                                                "rt.config.linux-process.16-b",
+                                                "rt.config.linux-process.17-b"), STAT,
                       judge, mutate, since="1.1.0",
                       doc="weak when the harness itself runs at nice 0: the default is "
                           "then also what inheritance gives")
@@ -95,19 +102,23 @@ def _no_rt_group(t: RuntimeTarget) -> str | None:
 
 
 def fifo_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> list[Verdict] | Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> list[Judgment] | Judgment:
         f = sched_fields(obs)
         if f is None:
             return broke(f"unreadable /proc/1/stat: {obs.get('stat')[:120]!r}")
         return expect(f["policy"] == 1 and f["rt_priority"] == 10, "scheduler.priority "
                       "applies to a real-time policy", "SCHED_FIFO, rt_priority 10", _show(f))
-    return probe_case("scheduler-fifo-priority", G, (C + "17",), STAT, judge,
+    return probe_case("scheduler-fifo-priority", G, ("rt.config.linux-process.17",), STAT, judge,
                       _sched({"policy": "SCHED_FIFO", "priority": 10}),
                       requires=(_no_rt_group,), since="1.1.0")
 
 
 def _bad_policy(cfg: JSON, sb: Sandbox) -> None:
     cfg["process"]["scheduler"] = {"policy": "SCHED_NO_SUCH"}
+
+
+def _other_policy(cfg: JSON, sb: Sandbox) -> None:
+    cfg["process"]["scheduler"] = {"policy": "SCHED_OTHER"}
 
 
 IOPRIO = {"IOPRIO_CLASS_BE": ("best-effort", 6), "IOPRIO_CLASS_IDLE": ("idle", 0)}
@@ -117,7 +128,7 @@ def ioprio_case(klass: str) -> Case:
     word, level = IOPRIO[klass]
     script = "ionice -p 1 > /results/ionice 2>&1"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         got = obs.get("ionice").strip()
         if not got:
             return broke("ionice printed nothing")
@@ -125,7 +136,9 @@ def ioprio_case(klass: str) -> Case:
         good = got.startswith(want)
         return expect(good, "ioPriority applies to the container process", want, got)
     name = word.replace("-", "")
-    return probe_case(f"io-priority-{name}", G, (C + "23", C + "24", C + "25"), script, judge,
+    return probe_case(f"io-priority-{name}", G, ("rt.config.linux-process.23",
+                                                 "rt.config.linux-process.24",
+                                                 "rt.config.linux-process.25"), script, judge,
                       lambda c, s: c["process"].__setitem__(
                           "ioPriority", {"class": klass, "priority": level}),
                       since="1.1.0")
@@ -133,6 +146,7 @@ def ioprio_case(klass: str) -> Case:
 
 CASES: list[Case] = [
     batch_nice_case(), defaults_case(), fifo_case(),
-    error_case("scheduler-unknown-policy-errors", G, (C + "15",), _bad_policy, since="1.1.0"),
+    error_case("scheduler-unknown-policy-errors", G, ("rt.config.linux-process.15",), _bad_policy,
+               ("SCHED_NO_SUCH", "policy", "scheduler"), _other_policy, since="1.1.0"),
     *[ioprio_case(k) for k in IOPRIO],
 ]

@@ -10,18 +10,21 @@ from pathlib import Path
 
 from oci_conform.suites.runtime.case import (
     Case,
+    Judgment,
     Observation,
-    Verdict,
-    error_case,
+    Probe,
+    Unmet,
     expect,
     needs_host,
+    not_offered,
     probe_case,
     run_probe,
 )
+from oci_conform.suites.runtime.refusal import error_case
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
+from oci_conform.suites.runtime.target import RuntimeTarget
 
 G = "security"
-S = "rt.config-linux.seccomp."
 
 
 def _seccomp(rules: list[JSON], default: str = "SCMP_ACT_ALLOW", **extra: object):
@@ -32,21 +35,25 @@ def _seccomp(rules: list[JSON], default: str = "SCMP_ACT_ALLOW", **extra: object
     return m
 
 
-def _no_seccomp(t) -> str | None:  # type: ignore[no-untyped-def]
+def _no_seccomp(t: RuntimeTarget) -> str | Unmet | None:
     if not t.host.seccomp:
         return "host kernel has no seccomp"
     enabled = (t.features or {}).get("linux", {}).get("seccomp", {}).get("enabled")
-    return "runtime features say seccomp is disabled" if enabled is False else None
+    return not_offered("runtime features say seccomp is disabled") if enabled is False \
+        else None
 
 
 def errno_case() -> Case:
     script = "mkdir /tmp/blocked 2> /results/err; echo $? > /results/rc"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("rc").strip() != "0" and "not permitted" in obs.get("err"),
                       "a syscall with SCMP_ACT_ERRNO fails with EPERM", "EPERM",
                       obs.get("err").strip())
-    return probe_case("seccomp-errno-default-eperm", G, (S + "1", S + "15", S + "17", S + "19"),
+    return probe_case("seccomp-errno-default-eperm", G, ("rt.config-linux.seccomp.1",
+                                                         "rt.config-linux.seccomp.15",
+                                                         "rt.config-linux.seccomp.17",
+                                                         "rt.config-linux.seccomp.19"),
                       script, judge,
                       _seccomp([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]),
                       (_no_seccomp,))
@@ -55,11 +62,11 @@ def errno_case() -> Case:
 def errno_ret_case() -> Case:
     script = "mkdir /tmp/blocked 2> /results/err; echo $? > /results/rc"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         err = obs.get("err").lower()
         return expect("not implemented" in err or "function not" in err,
                       "errnoRet picks the errno (38, ENOSYS)", "ENOSYS", obs.get("err").strip())
-    return probe_case("seccomp-errno-ret", G, (S + "20",), script, judge,
+    return probe_case("seccomp-errno-ret", G, ("rt.config-linux.seccomp.20",), script, judge,
                       _seccomp([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO",
                                  "errnoRet": 38}]), (_no_seccomp,), since="1.0.2")
 
@@ -67,11 +74,11 @@ def errno_ret_case() -> Case:
 def kill_case() -> Case:
     script = "sh -c 'mkdir /tmp/killed'; echo $? > /results/rc"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         rc = obs.get("rc").strip()
         return expect(rc == str(128 + 31), "SCMP_ACT_KILL ends the caller with SIGSYS",
                       "exit 159", rc)
-    return probe_case("seccomp-kill", G, (S + "19",), script, judge,
+    return probe_case("seccomp-kill", G, ("rt.config-linux.seccomp.19",), script, judge,
                       _seccomp([{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_KILL"}]),
                       (_no_seccomp,))
 
@@ -81,22 +88,26 @@ def args_case() -> Case:
     script = ("setarch linux32 true 2> /results/err32; echo $? > /results/rc32; "
               "mkdir /tmp/ok 2> /results/err; echo $? > /results/rc")
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("rc").strip() == "0", "an args rule does not block other calls "
                       "(mkdir of mode 0777 allowed, only mode 0700 blocked)", "0",
                       obs.get("rc").strip() + " " + obs.get("err").strip())
     rule = {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO",
             "args": [{"index": 1, "value": 0o700, "op": "SCMP_CMP_EQ"}]}
-    return probe_case("seccomp-args-filter", G, (S + "22", S + "23", S + "24", S + "26"), script,
+    return probe_case("seccomp-args-filter", G, ("rt.config-linux.seccomp.22",
+                                                 "rt.config-linux.seccomp.23",
+                                                 "rt.config-linux.seccomp.24",
+                                                 "rt.config-linux.seccomp.26"), script,
                       judge, _seccomp([rule]), (_no_seccomp,))
 
 
 def status_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         line = next((ln for ln in obs.lines("st") if ln.startswith("Seccomp:")), "")
         return expect(line.split()[-1:] == ["2"], "the process runs under a seccomp filter",
                       "Seccomp: 2", line)
-    return probe_case("seccomp-filter-installed", G, (S + "1", S + "2"),
+    return probe_case("seccomp-filter-installed", G, ("rt.config-linux.seccomp.1",
+                                                      "rt.config-linux.seccomp.2"),
                       "cat /proc/1/status > /results/st", judge,
                       _seccomp([{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]),
                       (_no_seccomp,))
@@ -106,12 +117,20 @@ def _errno_on_kill(cfg: JSON, sb: Sandbox) -> None:
     _seccomp([{"names": ["uname"], "action": "SCMP_ACT_KILL", "errnoRet": 5}])(cfg, sb)
 
 
+def _kill_uname(cfg: JSON, sb: Sandbox) -> None:
+    _seccomp([{"names": ["uname"], "action": "SCMP_ACT_KILL"}])(cfg, sb)
+
+
 def _empty_names(cfg: JSON, sb: Sandbox) -> None:
     _seccomp([{"names": [], "action": "SCMP_ACT_ERRNO"}])(cfg, sb)
 
 
+def _named_uname(cfg: JSON, sb: Sandbox) -> None:
+    _seccomp([{"names": ["uname"], "action": "SCMP_ACT_ERRNO"}])(cfg, sb)
+
+
 def apparmor_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect("oci-conform-test" in obs.get("cur"), "apparmorProfile applies",
                       "oci-conform-test", obs.get("cur").strip())
     return probe_case("apparmor-profile", G, ("rt.config.linux-process.1",),
@@ -123,7 +142,7 @@ def apparmor_case() -> Case:
 def selinux_case() -> Case:
     label = "system_u:system_r:container_t:s0:c1,c2"
 
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(label in obs.get("cur"), "selinuxLabel applies", label,
                       obs.get("cur").strip())
     return probe_case("selinux-process-label", G, ("rt.config.linux-process.22",),
@@ -133,7 +152,7 @@ def selinux_case() -> Case:
 
 
 def mount_label_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect("s0:c1,c2" in obs.get("mi"), "mountLabel applies to mounts",
                       "context=...s0:c1,c2", obs.get("mi")[:300])
     return probe_case("selinux-mount-label", G, ("rt.config-linux.mount-label.1",),
@@ -189,7 +208,7 @@ class SeccompAgent:
         self.path.unlink(missing_ok=True)
 
 
-def listener_flow(sb: Sandbox) -> list[Verdict]:
+def listener_flow(sb: Sandbox) -> list[Judgment]:
     agent = SeccompAgent()
     try:
         rule = {"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}
@@ -202,7 +221,7 @@ def listener_flow(sb: Sandbox) -> list[Verdict]:
     sb.notes["seccomp_agent"] = {"connections": agent.connections, "fds": len(agent.fds),
                                  "error": agent.error,
                                  "payload": agent.payload[:2000].decode("utf-8", "replace")}
-    if isinstance(obs, Verdict):
+    if isinstance(obs, Observation):
         return [obs]
     try:
         doc = json.loads(agent.payload or b"null")
@@ -213,7 +232,8 @@ def listener_flow(sb: Sandbox) -> list[Verdict]:
                   "the runtime connects to listenerPath and passes the seccomp fd",
                   "one connection with a file descriptor",
                   f"{agent.connections} connection(s), {len(agent.fds)} fd(s) {agent.error}",
-                  "", S + "7", S + "8", S + "9"),
+                  "", "rt.config-linux.seccomp.7", "rt.config-linux.seccomp.8",
+                  "rt.config-linux.seccomp.9"),
            expect(isinstance(doc, dict) and isinstance(doc.get("ociVersion"), str)
                   and isinstance(doc.get("pid"), int) and isinstance(state, dict)
                   and state.get("id") == sb.cid,
@@ -225,15 +245,15 @@ def listener_flow(sb: Sandbox) -> list[Verdict]:
                   "rt.config-linux.containerprocessstate.8"),
            expect(isinstance(doc, dict) and "seccompFd" in (doc.get("fds") or []),
                   "the fds list names seccompFd", "seccompFd", repr((doc or {}).get("fds")),
-                  "", S + "12"),
+                  "", "rt.config-linux.seccomp.12"),
            expect(isinstance(doc, dict) and doc.get("metadata") == "oci-conform-meta",
                   "listenerMetadata is passed as metadata", "oci-conform-meta",
-                  repr((doc or {}).get("metadata")), "", S + "13")]
+                  repr((doc or {}).get("metadata")), "", "rt.config-linux.seccomp.13")]
     return out
 
 
 def personality_case() -> Case:
-    def judge(obs: Observation, sb: Sandbox) -> Verdict:
+    def judge(obs: Probe, sb: Sandbox) -> Judgment:
         return expect(obs.get("m").strip() in ("i686", "i386"), "personality LINUX32 applies",
                       "i686", obs.get("m").strip())
     return probe_case("personality-linux32", G, ("rt.config-linux.personality.1",
@@ -245,13 +265,17 @@ def personality_case() -> Case:
 
 CASES: list[Case] = [
     errno_case(), errno_ret_case(), kill_case(), args_case(), status_case(),
-    error_case("seccomp-errno-on-kill-action-errors", G, (S + "21",), _errno_on_kill,
+    error_case("seccomp-errno-on-kill-action-errors", G, ("rt.config-linux.seccomp.21",),
+               _errno_on_kill, ("errnoRet", "errno", "SCMP_ACT_KILL", "action"), _kill_uname,
                (_no_seccomp,), since="1.0.2"),
     error_case("seccomp-empty-names-errors", G, ("rt.config.valid-values.1",), _empty_names,
-               (_no_seccomp,)),
+               ("names", "empty", "syscall"), _named_uname, (_no_seccomp,)),
     apparmor_case(), selinux_case(), mount_label_case(),
-    Case("seccomp-listener-receives-state-and-fd", G, (S + "7", S + "8", S + "9", S + "12",
-         S + "13", "rt.config-linux.containerprocessstate.1",
+    Case("seccomp-listener-receives-state-and-fd", G, ("rt.config-linux.seccomp.7",
+                                                       "rt.config-linux.seccomp.8",
+                                                       "rt.config-linux.seccomp.9",
+                                                       "rt.config-linux.seccomp.12",
+         "rt.config-linux.seccomp.13", "rt.config-linux.containerprocessstate.1",
          "rt.config-linux.containerprocessstate.4", "rt.config-linux.containerprocessstate.6",
          "rt.config-linux.containerprocessstate.8"), listener_flow, (_no_seccomp,)),
     personality_case(),

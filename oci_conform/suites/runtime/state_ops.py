@@ -8,7 +8,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from oci_conform.suites.runtime.case import Case, Verdict, bad, broke, expect, ok, skipped
+from oci_conform.drivers.runtime_cli import Invocation
+from oci_conform.suites.runtime.case import (
+    Case,
+    Judgment,
+    Why,
+    bad,
+    broke,
+    expect,
+    ok,
+    unjudged,
+)
+from oci_conform.suites.runtime.refusal import judge_refusal
 from oci_conform.suites.runtime.sandbox import Sandbox, cgroup_dirs, pid_alive
 from oci_conform.suites.runtime.schemas import validate
 
@@ -24,7 +35,7 @@ def _setup(sb: Sandbox, args: list[str], **extra: object) -> None:
     sb.write(cfg)
 
 
-def _created(sb: Sandbox, args: list[str] | None = None, **extra: object) -> Verdict | None:
+def _created(sb: Sandbox, args: list[str] | None = None, **extra: object) -> Judgment | None:
     _setup(sb, args or SLEEPER, **extra)
     inv = sb.create()
     if inv.timed_out:
@@ -34,7 +45,7 @@ def _created(sb: Sandbox, args: list[str] | None = None, **extra: object) -> Ver
     return None
 
 
-def _running(sb: Sandbox, args: list[str] | None = None) -> Verdict | None:
+def _running(sb: Sandbox, args: list[str] | None = None) -> Judgment | None:
     problem = _created(sb, args)
     if problem:
         return problem
@@ -44,7 +55,7 @@ def _running(sb: Sandbox, args: list[str] | None = None) -> Verdict | None:
     return None
 
 
-def _stopped(sb: Sandbox) -> Verdict | None:
+def _stopped(sb: Sandbox) -> Judgment | None:
     problem = _running(sb, ["sh", "-c", "true"])
     if problem:
         return problem
@@ -54,20 +65,46 @@ def _stopped(sb: Sandbox) -> Verdict | None:
     return None
 
 
-def _errors(inv: object, what: str, *clauses: str) -> Verdict:
-    if inv.timed_out:  # type: ignore[attr-defined]
-        return broke(f"{what}: timed out", *clauses)
-    if inv.crashed:  # type: ignore[attr-defined]
-        return bad(f"{what}: the runtime crashed instead of reporting an error",
-                   "non-zero exit", f"killed by signal {-inv.exit_code}",  # type: ignore
-                   "", *clauses)
-    return expect(inv.failed, f"{what} must generate an error",  # type: ignore[attr-defined]
-                  "non-zero exit", f"exit {inv.exit_code}: {inv.stdout[:200]}",  # type: ignore
-                  "", *clauses)
+# Words a refusal names its fault with (the state-bound refusals have a built-in control:
+# the same operation succeeded on the container in the right state just before).
+IN_USE_WORDS = ("exists", "already", "in use")
+STATE_WORDS = ("running", "stopped", "created", "state", "status")
+UNKNOWN_WORDS = ("not exist", "no such", "not found", "unknown", "never-created")
+NO_ID_WORDS = ("argument", "specify a id", "specify an id", "usage", "requires", "missing")
+
+
+def _control_op(sb: Sandbox, op: str) -> Invocation | Judgment:
+    """The control of an operation refused for a missing or unknown id: the same operation
+    on a container that exists (state/start/kill on a created one, delete on a stopped one)."""
+    problem = _stopped(sb) if op == "delete" else _created(sb)
+    if problem:
+        return problem
+    calls = {"state": lambda: sb.state()[0], "start": sb.start, "kill": lambda: sb.kill("KILL"),
+             "delete": sb.delete}
+    return calls[op]()
+
+
+def _refused_op(sb: Sandbox, op: str, refused: Invocation, what: str,
+                names: tuple[str, ...]) -> Judgment:
+    control = _control_op(sb, op)
+    if not isinstance(control, Invocation):
+        return control
+    return judge_refusal(what, refused, names, control)
+
+
+def _unknown(sb: Sandbox, op: str) -> Judgment:
+    other = "oc-never-created-" + sb.cid[-6:]
+    calls = {"state": lambda: sb.state(other)[0], "start": lambda: sb.start(other),
+             "kill": lambda: sb.kill("KILL", other), "delete": lambda: sb.delete(other)}
+    return _refused_op(sb, op, calls[op](), f"{op} of an unknown id", UNKNOWN_WORDS)
+
+
+def _no_id(sb: Sandbox, op: str) -> Judgment:
+    return _refused_op(sb, op, sb.cli.call(op), f"{op} without an id", NO_ID_WORDS)
 
 
 # -- the state document ----------------------------------------------------------------------
-def state_created(sb: Sandbox) -> list[Verdict]:
+def state_created(sb: Sandbox) -> list[Judgment]:
     problem = _created(sb)
     if problem:
         return [problem]
@@ -104,7 +141,7 @@ def state_created(sb: Sandbox) -> list[Verdict]:
     return out
 
 
-def state_running(sb: Sandbox) -> list[Verdict]:
+def state_running(sb: Sandbox) -> list[Judgment]:
     problem = _created(sb)
     if problem:
         return [problem]
@@ -123,7 +160,7 @@ def state_running(sb: Sandbox) -> list[Verdict]:
                    "rt.runtime.state.7")]
 
 
-def state_stopped(sb: Sandbox) -> Verdict:
+def state_stopped(sb: Sandbox) -> Judgment:
     problem = _running(sb, ["sh", "-c", "true"])
     if problem:
         return problem
@@ -133,7 +170,7 @@ def state_stopped(sb: Sandbox) -> Verdict:
                   (doc or {}).get("status"), "/status")
 
 
-def state_annotations(sb: Sandbox) -> Verdict:
+def state_annotations(sb: Sandbox) -> Judgment:
     wanted = {"org.example.conform/key": "value", "com.example.empty": ""}
     problem = _created(sb, annotations=wanted)
     if problem:
@@ -145,7 +182,7 @@ def state_annotations(sb: Sandbox) -> Verdict:
                   json.dumps(wanted), json.dumps(doc.get("annotations")), "/annotations")
 
 
-def state_no_annotations(sb: Sandbox) -> Verdict:
+def state_no_annotations(sb: Sandbox) -> Judgment:
     problem = _created(sb)
     if problem:
         return problem
@@ -157,19 +194,16 @@ def state_no_annotations(sb: Sandbox) -> Verdict:
                   "absent or {}", json.dumps(ann), "/annotations")
 
 
-def state_unknown(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    inv, _ = sb.state("oc-never-created-" + sb.cid[-6:])
-    return _errors(inv, "state of an unknown id")
+def state_unknown(sb: Sandbox) -> Judgment:
+    return _unknown(sb, "state")
 
 
-def state_no_id(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("state"), "state without an id")
+def state_no_id(sb: Sandbox) -> Judgment:
+    return _no_id(sb, "state")
 
 
 # -- create -----------------------------------------------------------------------------------
-def create_duplicate(sb: Sandbox) -> list[Verdict]:
+def create_duplicate(sb: Sandbox) -> list[Judgment]:
     problem = _created(sb)
     if problem:
         return [problem]
@@ -178,35 +212,43 @@ def create_duplicate(sb: Sandbox) -> list[Verdict]:
     _, after = sb.state()
     same = bool(first and after and first.get("pid") == after.get("pid")
                 and after.get("status") == "created")
-    return [_errors(again, "create with an id already in use"),
+    return [judge_refusal("create with an id already in use", again, IN_USE_WORDS),
             expect(same, "the existing container is unaffected", json.dumps(first),
                    json.dumps(after))]
 
 
-def create_invalid_id(sb: Sandbox) -> list[Verdict]:
+def create_invalid_id(sb: Sandbox) -> list[Judgment]:
     sb.write(sb.config(MARKER))
     bad_id = "../" + sb.cid
     sb.extra_ids.append(bad_id)
     inv = sb.create(bad_id)
     escaped = (sb.dir / sb.cid).exists()
-    return [_errors(inv, "create with the id '../<id>'"),
+    control = sb.create()
+    return [judge_refusal("create with the id '../<id>'", inv,
+                          ("invalid", "container id", "..", "name", "path"), control),
             expect(not escaped, "nothing is written outside the state root", "no folder",
                    str(sb.dir / sb.cid) if escaped else "")]
 
 
-def create_no_id(sb: Sandbox) -> Verdict:
+def create_no_id(sb: Sandbox) -> Judgment:
     sb.write(sb.config(MARKER))
-    return _errors(sb.cli.call("create", "--bundle", str(sb.bundle)), "create without an id")
+    refused = sb.cli.call("create", "--bundle", str(sb.bundle))
+    return judge_refusal("create without an id", refused, NO_ID_WORDS, sb.create())
 
 
-def create_no_bundle(sb: Sandbox) -> Verdict:
+def create_no_bundle(sb: Sandbox) -> Judgment:
+    """Without --bundle the working folder is the bundle: from the bundle it works (the
+    control), from an empty folder it must error."""
     empty = sb.dir / "empty"
     empty.mkdir()
-    inv = sb.cli.call("create", sb.cid, cwd=empty)
-    return _errors(inv, "create without a bundle (and none in the working folder)")
+    sb.write(sb.config(MARKER))
+    refused = sb.cli.call("create", sb.cid, cwd=empty)
+    control = sb.cli.call("create", sb.cid, cwd=sb.bundle)
+    return judge_refusal("create without a bundle (and none in the working folder)", refused,
+                         ("config.json", "bundle", "no such file"), control)
 
 
-def create_not_run(sb: Sandbox) -> list[Verdict]:
+def create_not_run(sb: Sandbox) -> list[Judgment]:
     problem = _created(sb, MARKER)
     if problem:
         return [problem]
@@ -223,7 +265,7 @@ def create_not_run(sb: Sandbox) -> list[Verdict]:
                    "rt.runtime.start.3", "rt.runtime.lifecycle.13")]
 
 
-def create_applies(sb: Sandbox) -> Verdict:
+def create_applies(sb: Sandbox) -> Judgment:
     problem = _created(sb)
     if problem:
         return problem
@@ -242,7 +284,7 @@ def create_applies(sb: Sandbox) -> Verdict:
                   "new pid, net, ipc, uts, mnt namespaces", f"shared with host: {wrong}")
 
 
-def config_edit(sb: Sandbox) -> Verdict:
+def config_edit(sb: Sandbox) -> Judgment:
     problem = _created(sb, ["sh", "-c", "echo original > /results/which"])
     if problem:
         return problem
@@ -260,7 +302,11 @@ def config_edit(sb: Sandbox) -> Verdict:
                   "original", which)
 
 
-def failed_create(sb: Sandbox) -> list[Verdict]:
+def failed_create(sb: Sandbox) -> list[Judgment]:
+    sb.write(sb.config(MARKER), sb.dir / "control")
+    control = sb.create(f"{sb.cid}-ctl", sb.dir / "control")
+    sb.extra_ids.append(f"{sb.cid}-ctl")
+    sb.delete(f"{sb.cid}-ctl", force=True)
     cfg = sb.config(MARKER)
     cfg["mounts"].append({"destination": "/nowhere", "type": "bind",
                           "source": str(sb.dir / "does-not-exist"), "options": ["bind"]})
@@ -269,13 +315,14 @@ def failed_create(sb: Sandbox) -> list[Verdict]:
     if inv.timed_out:
         return [broke("create timed out")]
     if inv.crashed:
-        return [_errors(inv, "create with a bind mount whose source does not exist")]
+        return [judge_refusal("create with a bind mount whose source does not exist", inv, ())]
     st, _ = sb.state()
     time.sleep(0.1)
     cgroups = cgroup_dirs(sb.cgroups_path)
     state_dir = (sb.dir / "state" / sb.cid).exists()
-    return [_errors(inv, "create with a bind mount whose source does not exist",
-                    "rt.runtime.lifecycle.2", "rt.runtime.create.7"),
+    return [judge_refusal("create with a bind mount whose source does not exist", inv,
+                          ("does-not-exist", "no such file", "nowhere"), control,
+                          "rt.runtime.lifecycle.2", "rt.runtime.create.7"),
             expect(not st.ok, "no container exists after a failed create", "state errors",
                    st.stdout[:200], "", "rt.runtime.create.7", "rt.runtime.errors.1"),
             expect(not cgroups and not state_dir,
@@ -284,7 +331,7 @@ def failed_create(sb: Sandbox) -> list[Verdict]:
                    "rt.runtime.errors.1")]
 
 
-def unknown_property(sb: Sandbox) -> Verdict:
+def unknown_property(sb: Sandbox) -> Judgment:
     cfg = sb.config(MARKER)
     cfg["org.oci-conform.unknown"] = {"x": 1}
     cfg["process"]["oci-conform-extra"] = True
@@ -293,7 +340,7 @@ def unknown_property(sb: Sandbox) -> Verdict:
     return expect(inv.ok, "unknown properties are ignored", "create exit 0", inv.brief())
 
 
-def unknown_annotation(sb: Sandbox) -> Verdict:
+def unknown_annotation(sb: Sandbox) -> Judgment:
     cfg = sb.config(MARKER)
     cfg["annotations"] = {"org.oci-conform.never-heard-of": "x"}
     sb.write(cfg)
@@ -301,7 +348,7 @@ def unknown_annotation(sb: Sandbox) -> Verdict:
     return expect(inv.ok, "unknown annotation keys are ignored", "create exit 0", inv.brief())
 
 
-def operations(sb: Sandbox) -> Verdict:
+def operations(sb: Sandbox) -> Judgment:
     _setup(sb, SLEEPER)
     for name, op in [("create", sb.create), ("start", sb.start),
                      ("state", lambda: sb.state()[0]), ("kill", lambda: sb.kill("KILL"))]:
@@ -314,7 +361,7 @@ def operations(sb: Sandbox) -> Verdict:
                   inv.brief())
 
 
-def pid_is_container(sb: Sandbox) -> Verdict:
+def pid_is_container(sb: Sandbox) -> Judgment:
     problem = _created(sb)
     if problem:
         return problem
@@ -333,7 +380,7 @@ def pid_is_container(sb: Sandbox) -> Verdict:
 
 
 # -- start --------------------------------------------------------------------------------------
-def start_twice(sb: Sandbox) -> list[Verdict]:
+def start_twice(sb: Sandbox) -> list[Judgment]:
     problem = _running(sb)
     if problem:
         return [problem]
@@ -342,33 +389,31 @@ def start_twice(sb: Sandbox) -> list[Verdict]:
     _, after = sb.state()
     same = bool(before and after and before.get("pid") == after.get("pid")
                 and after.get("status") == "running")
-    return [_errors(again, "start of a running container"),
+    return [judge_refusal("start of a running container", again, STATE_WORDS),
             expect(same, "the running container is unaffected", json.dumps(before),
                    json.dumps(after))]
 
 
-def start_stopped(sb: Sandbox) -> list[Verdict]:
+def start_stopped(sb: Sandbox) -> list[Judgment]:
     problem = _stopped(sb)
     if problem:
         return [problem]
     again = sb.start()
     _, after = sb.state()
-    return [_errors(again, "start of a stopped container"),
+    return [judge_refusal("start of a stopped container", again, STATE_WORDS),
             expect(bool(after) and after.get("status") == "stopped",  # type: ignore
                    "the stopped container stays stopped", "stopped", json.dumps(after))]
 
 
-def start_unknown(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.start("oc-never-created-" + sb.cid[-6:]), "start of an unknown id")
+def start_unknown(sb: Sandbox) -> Judgment:
+    return _unknown(sb, "start")
 
 
-def start_no_id(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("start"), "start without an id")
+def start_no_id(sb: Sandbox) -> Judgment:
+    return _no_id(sb, "start")
 
 
-def start_no_process(sb: Sandbox) -> Verdict:
+def start_no_process(sb: Sandbox) -> Judgment:
     cfg = sb.config()
     del cfg["process"]
     sb.write(cfg)
@@ -376,13 +421,13 @@ def start_no_process(sb: Sandbox) -> Verdict:
     if created.timed_out:
         return broke("create timed out")
     if not created.ok:
-        return skipped("the runtime refuses a config without process at create, so start "
-                       f"cannot be tried ({created.brief()})")
-    return _errors(sb.start(), "start when process is not set")
+        return unjudged(Why.ABSENT, "the runtime refuses a config without process at "
+                        f"create, so start cannot be tried ({created.brief()})")
+    return judge_refusal("start when process is not set", sb.start(), ("process", "args"))
 
 
 # -- kill ---------------------------------------------------------------------------------------
-def kill_signal(sb: Sandbox) -> Verdict:
+def kill_signal(sb: Sandbox) -> Judgment:
     script = ("trap 'echo TERM > /results/sig; exit 0' TERM; echo up > /results/up; "
               "while :; do sleep 0.1; done")
     problem = _running(sb, ["sh", "-c", script])
@@ -402,7 +447,7 @@ def kill_signal(sb: Sandbox) -> Verdict:
                   "TERM trapped", f"kill exit {inv.exit_code}, trapped {got!r}")
 
 
-def kill_created(sb: Sandbox) -> Verdict:
+def kill_created(sb: Sandbox) -> Judgment:
     problem = _created(sb)
     if problem:
         return problem
@@ -413,50 +458,49 @@ def kill_created(sb: Sandbox) -> Verdict:
                   f"kill exit {inv.exit_code}, status {(doc or {}).get('status')}")
 
 
-def kill_stopped(sb: Sandbox) -> list[Verdict]:
+def kill_stopped(sb: Sandbox) -> list[Judgment]:
     problem = _stopped(sb)
     if problem:
         return [problem]
     inv = sb.kill("KILL")
     _, after = sb.state()
-    return [_errors(inv, "kill of a stopped container"),
+    return [judge_refusal("kill of a stopped container", inv, STATE_WORDS + ("no such process",
+                                                                             "finished")),
             expect(bool(after) and after.get("status") == "stopped",  # type: ignore
                    "the stopped container is unaffected", "stopped", json.dumps(after))]
 
 
-def kill_unknown(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.kill("KILL", "oc-never-created-" + sb.cid[-6:]), "kill of an unknown id")
+def kill_unknown(sb: Sandbox) -> Judgment:
+    return _unknown(sb, "kill")
 
 
-def kill_no_id(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("kill"), "kill without an id")
+def kill_no_id(sb: Sandbox) -> Judgment:
+    return _no_id(sb, "kill")
 
 
 # -- delete -------------------------------------------------------------------------------------
-def _delete_refused(sb: Sandbox, prepare: Callable[[Sandbox], Verdict | None], status: str,
-                    what: str) -> list[Verdict]:
+def _delete_refused(sb: Sandbox, prepare: Callable[[Sandbox], Judgment | None], status: str,
+                    what: str) -> list[Judgment]:
     """Delete of a container that is not stopped must error and leave it as it was."""
     problem = prepare(sb)
     if problem:
         return [problem]
     inv = sb.delete()
     _, after = sb.state()
-    return [_errors(inv, f"delete of a {what} container"),
+    return [judge_refusal(f"delete of a {what} container", inv, STATE_WORDS + ("force",)),
             expect(bool(after) and after.get("status") == status,  # type: ignore
                    f"the {status} container is unaffected", status, json.dumps(after))]
 
 
-def delete_running(sb: Sandbox) -> list[Verdict]:
+def delete_running(sb: Sandbox) -> list[Judgment]:
     return _delete_refused(sb, _running, "running", "running")
 
 
-def delete_created(sb: Sandbox) -> list[Verdict]:
+def delete_created(sb: Sandbox) -> list[Judgment]:
     return _delete_refused(sb, _created, "created", "created (not stopped)")
 
 
-def delete_stopped(sb: Sandbox) -> list[Verdict]:
+def delete_stopped(sb: Sandbox) -> list[Judgment]:
     problem = _stopped(sb)
     if problem:
         return [problem]
@@ -472,17 +516,15 @@ def delete_stopped(sb: Sandbox) -> list[Verdict]:
                    ", ".join(left), "", "rt.runtime.delete.3")]
 
 
-def delete_unknown(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.delete("oc-never-created-" + sb.cid[-6:]), "delete of an unknown id")
+def delete_unknown(sb: Sandbox) -> Judgment:
+    return _unknown(sb, "delete")
 
 
-def delete_no_id(sb: Sandbox) -> Verdict:
-    sb.write(sb.config())
-    return _errors(sb.cli.call("delete"), "delete without an id")
+def delete_no_id(sb: Sandbox) -> Judgment:
+    return _no_id(sb, "delete")
 
 
-def id_reuse(sb: Sandbox) -> Verdict:
+def id_reuse(sb: Sandbox) -> Judgment:
     problem = _stopped(sb)
     if problem:
         return problem
@@ -491,10 +533,10 @@ def id_reuse(sb: Sandbox) -> Verdict:
     inv = sb.create()
     if inv.ok:
         return ok("the id can be used again after delete")
-    return skipped(f"the runtime does not reuse ids (allowed): {inv.brief()}")
+    return unjudged(Why.NOT_OFFERED, f"the runtime does not reuse ids (allowed): {inv.brief()}")
 
 
-def delete_keeps_foreign(sb: Sandbox) -> Verdict:
+def delete_keeps_foreign(sb: Sandbox) -> Judgment:
     """A bind-mounted host folder's content survives delete (resources not created by it)."""
     problem = _stopped(sb)
     if problem:
@@ -508,49 +550,56 @@ def delete_keeps_foreign(sb: Sandbox) -> Verdict:
                   "bundle and host files kept", "missing")
 
 
-S = "rt.runtime."
 CASES = [
-    Case("state-document-created", G, (S + "query-state.3", S + "state.1", S + "state.2",
-         S + "state.4", S + "state.5", S + "state.7", S + "state.8", S + "state.12"),
+    Case("state-document-created", G, ("rt.runtime.query-state.3", "rt.runtime.state.1",
+                                       "rt.runtime.state.2",
+         "rt.runtime.state.4", "rt.runtime.state.5", "rt.runtime.state.7", "rt.runtime.state.8",
+         "rt.runtime.state.12"),
          state_created),
-    Case("state-document-running", G, (S + "state.4", S + "state.5", S + "state.7"),
+    Case("state-document-running", G, ("rt.runtime.state.4", "rt.runtime.state.5",
+                                       "rt.runtime.state.7"),
          state_running),
-    Case("state-stopped-after-exit", G, (S + "state.4",), state_stopped),
-    Case("state-annotations", G, (S + "state.9", "rt.config.annotations.1"), state_annotations),
-    Case("state-no-annotations", G, (S + "state.10",), state_no_annotations),
-    Case("state-unknown-id-errors", G, (S + "query-state.2",), state_unknown),
-    Case("state-without-id-errors", G, (S + "query-state.1",), state_no_id),
-    Case("state-pid-is-container-process", G, (S + "state.7",), pid_is_container),
-    Case("create-duplicate-id-errors", G, (S + "create.2", S + "state.3"), create_duplicate),
-    Case("create-invalid-id-errors", G, (S + "create.2",), create_invalid_id),
-    Case("create-without-id-errors", G, (S + "create.1",), create_no_id),
-    Case("create-without-bundle-errors", G, (S + "create.1",), create_no_bundle),
-    Case("create-does-not-run-program", G, (S + "lifecycle.3", S + "create.5", S + "start.3",
-         S + "lifecycle.13"), create_not_run),
-    Case("create-applies-config-before-start", G, (S + "create.4", S + "lifecycle.1"),
+    Case("state-stopped-after-exit", G, ("rt.runtime.state.4",), state_stopped),
+    Case("state-annotations", G, ("rt.runtime.state.9", "rt.config.annotations.1"),
+         state_annotations),
+    Case("state-no-annotations", G, ("rt.runtime.state.10",), state_no_annotations),
+    Case("state-unknown-id-errors", G, ("rt.runtime.query-state.2",), state_unknown),
+    Case("state-without-id-errors", G, ("rt.runtime.query-state.1",), state_no_id),
+    Case("state-pid-is-container-process", G, ("rt.runtime.state.7",), pid_is_container),
+    Case("create-duplicate-id-errors", G, ("rt.runtime.create.2", "rt.runtime.state.3"),
+         create_duplicate),
+    Case("create-invalid-id-errors", G, ("rt.runtime.create.2",), create_invalid_id),
+    Case("create-without-id-errors", G, ("rt.runtime.create.1",), create_no_id),
+    Case("create-without-bundle-errors", G, ("rt.runtime.create.1",), create_no_bundle),
+    Case("create-does-not-run-program", G, ("rt.runtime.lifecycle.3", "rt.runtime.create.5",
+                                            "rt.runtime.start.3",
+         "rt.runtime.lifecycle.13"), create_not_run),
+    Case("create-applies-config-before-start", G, ("rt.runtime.create.4", "rt.runtime.lifecycle.1"),
          create_applies),
-    Case("config-edit-after-create-ignored", G, (S + "lifecycle.4",), config_edit),
-    Case("failed-create-leaves-nothing", G, (S + "lifecycle.2", S + "create.7",
-         S + "errors.1"), failed_create),
+    Case("config-edit-after-create-ignored", G, ("rt.runtime.lifecycle.4",), config_edit),
+    Case("failed-create-leaves-nothing", G, ("rt.runtime.lifecycle.2", "rt.runtime.create.7",
+         "rt.runtime.errors.1"), failed_create),
     Case("unknown-property-ignored", G, ("rt.config.extensibility.1",), unknown_property),
     Case("unknown-annotation-ignored", G, ("rt.config.annotations.11",), unknown_annotation),
-    Case("operations-supported", G, (S + "operations.1", S + "scope-container.1"), operations),
-    Case("start-running-errors", G, (S + "start.2",), start_twice),
-    Case("start-stopped-errors", G, (S + "start.2",), start_stopped),
-    Case("start-unknown-id-errors", G, (S + "start.2",), start_unknown),
-    Case("start-without-id-errors", G, (S + "start.1",), start_no_id),
-    Case("start-without-process-errors", G, (S + "start.4", "rt.config.process.2"),
+    Case("operations-supported", G, ("rt.runtime.operations.1", "rt.runtime.scope-container.1"),
+         operations),
+    Case("start-running-errors", G, ("rt.runtime.start.2",), start_twice),
+    Case("start-stopped-errors", G, ("rt.runtime.start.2",), start_stopped),
+    Case("start-unknown-id-errors", G, ("rt.runtime.start.2",), start_unknown),
+    Case("start-without-id-errors", G, ("rt.runtime.start.1",), start_no_id),
+    Case("start-without-process-errors", G, ("rt.runtime.start.4", "rt.config.process.2"),
          start_no_process),
-    Case("kill-delivers-signal", G, (S + "kill.3",), kill_signal),
-    Case("kill-created-container", G, (S + "kill.3",), kill_created),
-    Case("kill-stopped-errors", G, (S + "kill.2",), kill_stopped),
-    Case("kill-unknown-id-errors", G, (S + "kill.2",), kill_unknown),
-    Case("kill-without-id-errors", G, (S + "kill.1",), kill_no_id),
-    Case("delete-running-errors", G, (S + "delete.2",), delete_running),
-    Case("delete-created-errors", G, (S + "delete.2",), delete_created),
-    Case("delete-stopped-removes", G, (S + "delete.3", S + "query-state.2"), delete_stopped),
-    Case("delete-unknown-id-errors", G, (S + "delete.2",), delete_unknown),
-    Case("delete-without-id-errors", G, (S + "delete.1",), delete_no_id),
-    Case("delete-keeps-foreign-resources", G, (S + "delete.4",), delete_keeps_foreign),
-    Case("id-reusable-after-delete", G, (S + "delete.5",), id_reuse),
+    Case("kill-delivers-signal", G, ("rt.runtime.kill.3",), kill_signal),
+    Case("kill-created-container", G, ("rt.runtime.kill.3",), kill_created),
+    Case("kill-stopped-errors", G, ("rt.runtime.kill.2",), kill_stopped),
+    Case("kill-unknown-id-errors", G, ("rt.runtime.kill.2",), kill_unknown),
+    Case("kill-without-id-errors", G, ("rt.runtime.kill.1",), kill_no_id),
+    Case("delete-running-errors", G, ("rt.runtime.delete.2",), delete_running),
+    Case("delete-created-errors", G, ("rt.runtime.delete.2",), delete_created),
+    Case("delete-stopped-removes", G, ("rt.runtime.delete.3", "rt.runtime.query-state.2"),
+         delete_stopped),
+    Case("delete-unknown-id-errors", G, ("rt.runtime.delete.2",), delete_unknown),
+    Case("delete-without-id-errors", G, ("rt.runtime.delete.1",), delete_no_id),
+    Case("delete-keeps-foreign-resources", G, ("rt.runtime.delete.4",), delete_keeps_foreign),
+    Case("id-reusable-after-delete", G, ("rt.runtime.delete.5",), id_reuse),
 ]

@@ -27,7 +27,8 @@ class RuntimeTarget:
     base_rootfs: Path
     version: str = ""
     spec_claim: str = ""               # as the runtime states it ("1.0.2-dev")
-    spec_version: str = ""             # the catalog version judged ("1.0.2")
+    claimed_version: str = ""          # the catalog version of that claim ("1.0.2")
+    judged_at: str = ""                # --spec-version; "" = every case at the newest
     oci_version: str = FALLBACK_OCI_VERSION   # written into config.json
     features: dict[str, Any] | None = None
     features_call: Invocation | None = None
@@ -43,9 +44,6 @@ class RuntimeTarget:
 
     def cli(self, root: Path, logdir: Path) -> RuntimeCLI:
         return RuntimeCLI(self.command, root, logdir, self.timeout, self.ledger)
-
-    def version_at_least(self, version: str) -> bool:
-        return _key(self.spec_version or self.oci_version) >= _key(version)
 
     def feature_list(self, *path: str) -> list[str] | None:
         """A list in the features document (None when there is no such list)."""
@@ -105,5 +103,5 @@ def discover(target: RuntimeTarget, spec: Spec | None) -> RuntimeTarget:
         target.oci_version = vmax
     elif _SEMVER.match(target.spec_claim or ""):
         target.oci_version = target.spec_claim
-    target.spec_version = judged_version(target.spec_claim or target.oci_version, spec)
+    target.claimed_version = judged_version(target.spec_claim or target.oci_version, spec)
     return target
