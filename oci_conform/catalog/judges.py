@@ -191,7 +191,9 @@ def doc_section(clause: str, decl: Declaration, docs: Path = DOCS_DIR) -> str:
     """The docs section that mentions the clause id, else the case name (the suite's own doc
     searched first), else the suite's doc."""
     case = decl.name.split(":", 1)[-1]
-    words = (clause, case) if len(case) >= 6 and decl.where != UNDECLARED else (clause,)
+    # a case name counts when it is specific ("delete-running-errors"), not a word ("digest")
+    specific = "-" in case and len(case) >= 8 and decl.where != UNDECLARED
+    words = (clause, case) if specific else (clause,)
     own = DOC_BY_SUITE.get(decl.suite, "")
     names = sorted(_doc_names(docs), key=lambda n: n != own)     # the suite's own doc first
     for word in words:
