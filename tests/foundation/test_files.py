@@ -54,3 +54,20 @@ def test_regular_file_reads_and_size_bound(tmp_path: Path) -> None:
     assert read_regular(f) == b"{}" * 10
     with pytest.raises(UnsafePath, match="larger than"):
         read_regular(f, max_bytes=5)
+
+
+def test_the_atomic_writer_never_replaces_a_special_file(tmp_path: Path) -> None:
+    from oci_conform.results_file import write_text_atomic
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(UnsafePath, match="a FIFO, not a regular file: not replaced"):
+        write_text_atomic(fifo, "x")
+    assert fifo.is_fifo() and sorted(p.name for p in tmp_path.iterdir()) == ["fifo"]
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    with pytest.raises(UnsafePath, match="symbolic link"):
+        write_text_atomic(link, "x")
+    assert link.is_symlink() and os.path.realpath(link) == "/dev/null"
+    write_text_atomic(tmp_path / "plain", "a")
+    write_text_atomic(tmp_path / "plain", "b")
+    assert (tmp_path / "plain").read_text() == "b"
