@@ -144,3 +144,16 @@ def test_where_takes_a_prefix_and_refuses_an_unknown_id() -> None:
                           env={**os.environ, "PYTHONPATH": str(REPO)}, check=False)
     assert proc.returncode == 4
     assert "no clause matches 'no.such.clause'" in proc.stderr
+
+
+def test_where_says_why_a_clause_has_no_judge() -> None:
+    catalog, judged = default_catalog(), judged_ids()
+    unjudged = [c for c in catalog.clauses.values() if c.id not in judged]
+    untestable = next(c.id for c in unjudged if c.untestable)
+    untested = next((c.id for c in unjudged if not c.untestable), None)
+    out = _where(untestable, *([untested] if untested else []))
+    by_id = {c["id"]: c for c in out["clauses"]}
+    assert by_id[untestable]["status"].startswith("untestable: ")
+    assert by_id[untestable]["judges"] == []
+    if untested:
+        assert by_id[untested]["status"] == "untested" and by_id[untested]["judges"] == []
