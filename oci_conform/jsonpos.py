@@ -11,15 +11,19 @@ import re
 from bisect import bisect_right
 
 _WS = re.compile(r"[ \t\r\n]*")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,\]\}\s]+")
 
 
 def _escape(token: str) -> str:
+    if "~" not in token and "/" not in token:
+        return token
     return token.replace("~", "~0").replace("/", "~1")
 
 
 def _decode_key(raw: str) -> str:
+    if "\\" not in raw:
+        return raw[1:-1]
     import json
     try:
         return str(json.loads(raw))
@@ -27,80 +31,74 @@ def _decode_key(raw: str) -> str:
         return raw[1:-1]
 
 
-class _Scanner:
-    def __init__(self, text: str):
-        self.text = text
-        self.pos = 0
-
-    def skip_ws(self) -> None:
-        m = _WS.match(self.text, self.pos)
-        self.pos = m.end() if m else self.pos
-
-    def peek(self) -> str:
-        return self.text[self.pos] if self.pos < len(self.text) else ""
-
-    def string(self) -> str:
-        m = _STRING.match(self.text, self.pos)
-        if not m:
-            raise ValueError("bad string")
-        self.pos = m.end()
-        return m.group(0)
-
-    def scalar(self) -> None:
-        if self.peek() == '"':
-            self.string()
-            return
-        m = _SCALAR.match(self.text, self.pos)
-        if not m:
-            raise ValueError("bad value")
-        self.pos = m.end()
+Offsets = tuple[dict[str, int], dict[str, list[int]]]
 
 
-def _walk(text: str, target: str | None) -> dict[str, int]:
-    """Pointer -> offset of each value (stops early when ``target`` is found)."""
-    s = _Scanner(text)
+def _walk(text: str) -> Offsets:
+    """The offset of every value, in one pass without recursion.
+
+    Members of objects (and containers) are keyed by their pointer; the scalar elements of an
+    array are only appended to that array's offset list, so a document of a million small
+    array items costs no million pointer strings. The first of duplicate keys wins."""
+    ws, string, scalar = _WS.match, _STRING.match, _SCALAR.match
+    size = len(text)
     found: dict[str, int] = {}
-    # Stack of (pointer, kind, next index) for open containers.
-    stack: list[list] = []
+    arrays: dict[str, list[int]] = {}
+    stack: list[list] = []            # open containers: [pointer, kind, count, offsets]
     pointer = ""
-    s.skip_ws()
-    while True:
-        s.skip_ws()
-        found.setdefault(pointer, s.pos)
-        if target is not None and pointer == target:
-            return found
-        ch = s.peek()
-        if ch and ch in "[{":
-            s.pos += 1
-            stack.append([pointer, ch, 0])
+    pos = ws(text, 0).end()
+    found[pointer] = pos
+    while True:                       # here: a value starts at pos, its pointer is recorded
+        ch = text[pos] if pos < size else ""
+        if ch == "[":
+            offsets: list[int] = [] if pointer in arrays else arrays.setdefault(pointer, [])
+            stack.append([pointer, ch, 0, offsets])
+            pos += 1
+        elif ch == "{":
+            stack.append([pointer, ch, 0, None])
+            pos += 1
         else:
-            s.scalar()
-        # Close containers and find the next value's pointer.
-        while True:
+            m = string(text, pos) if ch == '"' else scalar(text, pos)
+            if m is None:
+                raise ValueError("bad value")
+            pos = m.end()
+        while True:                   # close containers, find the next value
             if not stack:
-                return found
-            s.skip_ws()
+                return found, arrays
+            pos = ws(text, pos).end()
             frame = stack[-1]
-            ch = s.peek()
-            if ch and ch in "]}":
-                s.pos += 1
+            ch = text[pos] if pos < size else ""
+            if ch == "]" or ch == "}":
+                pos += 1
                 stack.pop()
                 continue
             if frame[2] > 0:
                 if ch != ",":
                     raise ValueError("expected ,")
-                s.pos += 1
-                s.skip_ws()
-            if frame[1] == "[":
-                pointer = f"{frame[0]}/{frame[2]}"
-            else:
-                key = _decode_key(s.string())
-                s.skip_ws()
-                if s.peek() != ":":
-                    raise ValueError("expected :")
-                s.pos += 1
-                pointer = f"{frame[0]}/{_escape(key)}"
+                pos = ws(text, pos + 1).end()
+            index = frame[2]
             frame[2] += 1
+            if frame[1] == "[":
+                frame[3].append(pos)
+                ch = text[pos] if pos < size else ""
+                if ch != "[" and ch != "{":           # a scalar item: no pointer string
+                    m = string(text, pos) if ch == '"' else scalar(text, pos)
+                    if m is None:
+                        raise ValueError("bad value")
+                    pos = m.end()
+                    continue
+                pointer = f"{frame[0]}/{index}"
+            else:
+                m = string(text, pos)
+                if m is None:
+                    raise ValueError("bad string")
+                pos = ws(text, m.end()).end()
+                if pos >= size or text[pos] != ":":
+                    raise ValueError("expected :")
+                pos = ws(text, pos + 1).end()
+                pointer = f"{frame[0]}/{_escape(_decode_key(m.group(0)))}"
+            if pointer not in found:
+                found[pointer] = pos
             break
 
 
@@ -116,15 +114,15 @@ class PositionIndex:
 
     def __init__(self, text: str):
         self.text = text
-        self._offsets: dict[str, int] | None = None
+        self._offsets: Offsets | None = None
         self._line_starts: list[int] = []
 
-    def _ensure(self) -> dict[str, int]:
+    def _ensure(self) -> Offsets:
         if self._offsets is None:
             try:
-                self._offsets = _walk(self.text, None)
+                self._offsets = _walk(self.text)
             except (ValueError, IndexError):
-                self._offsets = {}
+                self._offsets = ({}, {})
             starts = [0]
             find = self.text.find
             at = find("\n")
@@ -134,17 +132,31 @@ class PositionIndex:
             self._line_starts = starts
         return self._offsets
 
+    def _offset(self, pointer: str) -> int | None:
+        found, arrays = self._ensure()
+        offset = found.get(pointer)
+        if offset is not None:
+            return offset
+        parent, _, last = pointer.rpartition("/")
+        items = arrays.get(parent)
+        if items is None or not last.isdigit() or (last.startswith("0") and last != "0"):
+            return None
+        index = int(last)
+        return items[index] if index < len(items) else None
+
     def position(self, pointer: str) -> tuple[int, int] | None:
         """(line, column) of the value at ``pointer``; None when absent (first duplicate wins)."""
-        offset = self._ensure().get(pointer)
+        offset = self._offset(pointer)
         if offset is None:
             return None
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
     def pointers(self) -> list[str]:
-        """Every pointer the text holds, in document order."""
-        return list(self._ensure())
+        """Every pointer the text holds."""
+        found, arrays = self._ensure()
+        items = (f"{parent}/{n}" for parent, offs in arrays.items() for n in range(len(offs)))
+        return list(dict.fromkeys([*found, *items]))
 
     def nearest(self, pointer: str) -> tuple[int, int]:
         """The position of ``pointer`` or of its nearest present ancestor; (0, 0) if none.
