@@ -31,7 +31,12 @@ def _decode_key(raw: str) -> str:
         return raw[1:-1]
 
 
-Offsets = tuple[dict[str, int], dict[str, list[int]]]
+# An array holding only scalars, skipped whole by one regex match: its items' offsets are
+# found when one of them is first asked for.
+_SCALAR_ITEMS = re.compile(
+    r'[ \t\r\n]*(?:(?:"[^"\\]*(?:\\.[^"\\]*)*"|[^,\[\]{}\s"]+)[ \t\r\n]*'
+    r'(?:,[ \t\r\n]*|(?=\])))*\]', re.DOTALL)
+Offsets = tuple[dict[str, int], dict[str, "list[int] | int"]]
 
 
 def _walk(text: str) -> Offsets:
@@ -39,11 +44,13 @@ def _walk(text: str) -> Offsets:
 
     Members of objects (and containers) are keyed by their pointer; the scalar elements of an
     array are only appended to that array's offset list, so a document of a million small
-    array items costs no million pointer strings. The first of duplicate keys wins."""
-    ws, string, scalar = _WS.match, _STRING.match, _SCALAR.match
+    array items costs no million pointer strings, and an array of scalars only is skipped by
+    one regex match (its start kept, its items found on first lookup). The first of duplicate
+    keys wins."""
+    ws, string, scalar, items = _WS.match, _STRING.match, _SCALAR.match, _SCALAR_ITEMS.match
     size = len(text)
     found: dict[str, int] = {}
-    arrays: dict[str, list[int]] = {}
+    arrays: dict[str, list[int] | int] = {}
     stack: list[list] = []            # open containers: [pointer, kind, count, offsets]
     pointer = ""
     pos = ws(text, 0).end()
@@ -51,9 +58,15 @@ def _walk(text: str) -> Offsets:
     while True:                       # here: a value starts at pos, its pointer is recorded
         ch = text[pos] if pos < size else ""
         if ch == "[":
-            offsets: list[int] = [] if pointer in arrays else arrays.setdefault(pointer, [])
-            stack.append([pointer, ch, 0, offsets])
-            pos += 1
+            run = items(text, pos + 1)
+            if run is not None:           # only scalars: skip it, index its items on demand
+                if pointer not in arrays:
+                    arrays[pointer] = pos + 1
+                pos = run.end()
+            else:
+                offsets: list[int] = [] if pointer in arrays else arrays.setdefault(pointer, [])
+                stack.append([pointer, ch, 0, offsets])
+                pos += 1
         elif ch == "{":
             stack.append([pointer, ch, 0, None])
             pos += 1
@@ -102,6 +115,22 @@ def _walk(text: str) -> Offsets:
             break
 
 
+def _scalar_offsets(text: str, pos: int) -> list[int]:
+    """Offsets of the items of an array of scalars whose first token is at or after ``pos``."""
+    ws, string, scalar = _WS.match, _STRING.match, _SCALAR.match
+    offsets: list[int] = []
+    pos = ws(text, pos).end()
+    while pos < len(text) and text[pos] != "]":
+        offsets.append(pos)
+        m = string(text, pos) if text[pos] == '"' else scalar(text, pos)
+        if m is None:
+            break
+        pos = ws(text, m.end()).end()
+        if pos < len(text) and text[pos] == ",":
+            pos = ws(text, pos + 1).end()
+    return offsets
+
+
 class PositionIndex:
     """Every pointer's (line, column) in one JSON text, from one pass made on first use.
 
@@ -138,11 +167,19 @@ class PositionIndex:
         if offset is not None:
             return offset
         parent, _, last = pointer.rpartition("/")
-        items = arrays.get(parent)
-        if items is None or not last.isdigit() or (last.startswith("0") and last != "0"):
+        if parent not in arrays or not last.isdigit() or (last.startswith("0") and last != "0"):
             return None
+        items = self._items(parent)
         index = int(last)
         return items[index] if index < len(items) else None
+
+    def _items(self, parent: str) -> list[int]:
+        """The item offsets of the array at ``parent`` (found now for a skipped one)."""
+        arrays = self._ensure()[1]
+        items = arrays[parent]
+        if isinstance(items, int):
+            items = arrays[parent] = _scalar_offsets(self.text, items)
+        return items
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """(line, column) of the value at ``pointer``; None when absent (first duplicate wins)."""
@@ -155,7 +192,8 @@ class PositionIndex:
     def pointers(self) -> list[str]:
         """Every pointer the text holds."""
         found, arrays = self._ensure()
-        items = (f"{parent}/{n}" for parent, offs in arrays.items() for n in range(len(offs)))
+        items = (f"{parent}/{n}" for parent in list(arrays)
+                 for n in range(len(self._items(parent))))
         return list(dict.fromkeys([*found, *items]))
 
     def nearest(self, pointer: str) -> tuple[int, int]:
