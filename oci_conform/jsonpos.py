@@ -35,40 +35,52 @@ def _decode_key(raw: str) -> str:
 # found when one of them is first asked for.
 _SCALAR_ITEMS = re.compile(
     r'[ \t\r\n]*(?:(?:"[^"\\]*(?:\\.[^"\\]*)*"|[^,\[\]{}\s"]+)[ \t\r\n]*'
-    r'(?:,[ \t\r\n]*|(?=\])))*\]', re.DOTALL)
-Offsets = tuple[dict[str, int], dict[str, "list[int] | int"]]
+    r'(?:,[ \t\r\n]*(?!\])|(?=\])))*\]', re.DOTALL)      # no trailing comma
 
 
-def _walk(text: str) -> Offsets:
-    """The offset of every value, in one pass without recursion.
+class _Node:
+    """A value: its offset, its members or container items by token, and for an array the
+    offsets of all its items (an int while a skipped scalar-only array is not yet read)."""
 
-    Members of objects (and containers) are keyed by their pointer; the scalar elements of an
-    array are only appended to that array's offset list, so a document of a million small
-    array items costs no million pointer strings, and an array of scalars only is skipped by
-    one regex match (its start kept, its items found on first lookup). The first of duplicate
-    keys wins."""
+    __slots__ = ("offset", "children", "items")
+
+    def __init__(self, offset: int):
+        self.offset = offset
+        self.children: dict[str, _Node] = {}
+        self.items: list[int] | int | None = None
+
+
+def _walk(text: str) -> _Node:
+    """The tree of every value's offset, in one pass without recursion.
+
+    No pointer string is built (deep nesting costs no quadratic text): members and container
+    items are children by token; the items of an array are an offset list, and an array of
+    scalars only is skipped by one regex match (its items found on first lookup). Duplicate
+    keys merge: every pointer keeps the first offset seen for it."""
     ws, string, scalar, items = _WS.match, _STRING.match, _SCALAR.match, _SCALAR_ITEMS.match
     size = len(text)
-    found: dict[str, int] = {}
-    arrays: dict[str, list[int] | int] = {}
-    stack: list[list] = []            # open containers: [pointer, kind, count, offsets]
-    pointer = ""
     pos = ws(text, 0).end()
-    found[pointer] = pos
-    while True:                       # here: a value starts at pos, its pointer is recorded
+    root = node = _Node(pos)
+    stack: list[list] = []            # open containers: [node, kind, count, item offsets]
+    while True:                       # here: ``node`` is the value starting at pos
         ch = text[pos] if pos < size else ""
         if ch == "[":
             run = items(text, pos + 1)
-            if run is not None:           # only scalars: skip it, index its items on demand
-                if pointer not in arrays:
-                    arrays[pointer] = pos + 1
+            fresh = node.items is None        # else: a duplicate key's array, merged after
+            if run is not None:       # only scalars: skip it, index its items on demand
+                if fresh:
+                    node.items = pos + 1
+                else:
+                    _merge_items(text, node, _scalar_offsets(text, pos + 1))
                 pos = run.end()
             else:
-                offsets: list[int] = [] if pointer in arrays else arrays.setdefault(pointer, [])
-                stack.append([pointer, ch, 0, offsets])
+                offsets: list[int] = []
+                if fresh:
+                    node.items = offsets
+                stack.append([node, ch, 0, offsets])
                 pos += 1
         elif ch == "{":
-            stack.append([pointer, ch, 0, None])
+            stack.append([node, ch, 0, None])
             pos += 1
         else:
             m = string(text, pos) if ch == '"' else scalar(text, pos)
@@ -77,13 +89,15 @@ def _walk(text: str) -> Offsets:
             pos = m.end()
         while True:                   # close containers, find the next value
             if not stack:
-                return found, arrays
+                return root
             pos = ws(text, pos).end()
             frame = stack[-1]
             ch = text[pos] if pos < size else ""
             if ch == "]" or ch == "}":
                 pos += 1
                 stack.pop()
+                if frame[3] is not None and frame[3] is not frame[0].items:
+                    _merge_items(text, frame[0], frame[3])
                 continue
             if frame[2] > 0:
                 if ch != ",":
@@ -91,16 +105,17 @@ def _walk(text: str) -> Offsets:
                 pos = ws(text, pos + 1).end()
             index = frame[2]
             frame[2] += 1
+            parent = frame[0]
             if frame[1] == "[":
                 frame[3].append(pos)
                 ch = text[pos] if pos < size else ""
-                if ch != "[" and ch != "{":           # a scalar item: no pointer string
+                if ch != "[" and ch != "{":           # a scalar item: no node
                     m = string(text, pos) if ch == '"' else scalar(text, pos)
                     if m is None:
                         raise ValueError("bad value")
                     pos = m.end()
                     continue
-                pointer = f"{frame[0]}/{index}"
+                token = str(index)
             else:
                 m = string(text, pos)
                 if m is None:
@@ -109,10 +124,22 @@ def _walk(text: str) -> Offsets:
                 if pos >= size or text[pos] != ":":
                     raise ValueError("expected :")
                 pos = ws(text, pos + 1).end()
-                pointer = f"{frame[0]}/{_escape(_decode_key(m.group(0)))}"
-            if pointer not in found:
-                found[pointer] = pos
+                token = _escape(_decode_key(m.group(0)))
+            node = parent.children.get(token)     # a duplicate key merges into the first:
+            if node is None:                      # each pointer keeps its first offset
+                node = parent.children[token] = _Node(pos)
             break
+
+
+def _merge_items(text: str, node: _Node, later: list[int]) -> None:
+    """A duplicate key's array: items past the first array's length keep the later offsets
+    (each pointer keeps the first offset seen for it)."""
+    if isinstance(node.items, int):
+        node.items = _scalar_offsets(text, node.items)
+    if node.items is None:
+        node.items = later
+    else:
+        node.items.extend(later[len(node.items):])
 
 
 def _scalar_offsets(text: str, pos: int) -> list[int]:
@@ -134,24 +161,25 @@ def _scalar_offsets(text: str, pos: int) -> list[int]:
 class PositionIndex:
     """Every pointer's (line, column) in one JSON text, from one pass made on first use.
 
-    Build one per document and ask it for every finding: each lookup is a dict access plus a
-    binary search over line starts, so positions for N findings cost O(size + N log lines),
-    not O(size x N). A text that does not scan as JSON gives no positions.
+    Build one per document and ask it for every finding: each lookup walks the pointer's
+    tokens down a tree plus a binary search over line starts, so positions for N findings
+    cost O(size + N log lines), not O(size x N). A text that does not scan as JSON gives no
+    positions.
     """
 
-    __slots__ = ("text", "_offsets", "_line_starts")
+    __slots__ = ("text", "_root", "_line_starts")
 
     def __init__(self, text: str):
         self.text = text
-        self._offsets: Offsets | None = None
+        self._root: _Node | None = None
         self._line_starts: list[int] = []
 
-    def _ensure(self) -> Offsets:
-        if self._offsets is None:
+    def _ensure(self) -> _Node | None:
+        if not self._line_starts:
             try:
-                self._offsets = _walk(self.text)
+                self._root = _walk(self.text)
             except (ValueError, IndexError):
-                self._offsets = ({}, {})
+                self._root = None
             starts = [0]
             find = self.text.find
             at = find("\n")
@@ -159,27 +187,29 @@ class PositionIndex:
                 starts.append(at + 1)
                 at = find("\n", at + 1)
             self._line_starts = starts
-        return self._offsets
+        return self._root
+
+    def _items(self, node: _Node) -> list[int]:
+        if isinstance(node.items, int):
+            node.items = _scalar_offsets(self.text, node.items)
+        return node.items or []
 
     def _offset(self, pointer: str) -> int | None:
-        found, arrays = self._ensure()
-        offset = found.get(pointer)
-        if offset is not None:
-            return offset
-        parent, _, last = pointer.rpartition("/")
-        if parent not in arrays or not last.isdigit() or (last.startswith("0") and last != "0"):
+        node = self._ensure()
+        if node is None or (pointer and not pointer.startswith("/")):
             return None
-        items = self._items(parent)
-        index = int(last)
-        return items[index] if index < len(items) else None
-
-    def _items(self, parent: str) -> list[int]:
-        """The item offsets of the array at ``parent`` (found now for a skipped one)."""
-        arrays = self._ensure()[1]
-        items = arrays[parent]
-        if isinstance(items, int):
-            items = arrays[parent] = _scalar_offsets(self.text, items)
-        return items
+        tokens = pointer.split("/")[1:] if pointer else []
+        for n, token in enumerate(tokens):
+            child = node.children.get(token)
+            if child is None:
+                if n < len(tokens) - 1 or node.items is None or not token.isdigit() \
+                        or (token.startswith("0") and token != "0"):
+                    return None
+                items = self._items(node)
+                index = int(token)
+                return items[index] if index < len(items) else None
+            node = child
+        return node.offset
 
     def position(self, pointer: str) -> tuple[int, int] | None:
         """(line, column) of the value at ``pointer``; None when absent (first duplicate wins)."""
@@ -190,11 +220,20 @@ class PositionIndex:
         return line, offset - self._line_starts[line - 1] + 1
 
     def pointers(self) -> list[str]:
-        """Every pointer the text holds."""
-        found, arrays = self._ensure()
-        items = (f"{parent}/{n}" for parent in list(arrays)
-                 for n in range(len(self._items(parent))))
-        return list(dict.fromkeys([*found, *items]))
+        """Every pointer the text holds (for tests and tools: builds every pointer string)."""
+        root = self._ensure()
+        if root is None:
+            return []
+        out: list[str] = []
+        todo: list[tuple[str, _Node]] = [("", root)]
+        while todo:
+            pointer, node = todo.pop()
+            out.append(pointer)
+            todo.extend((f"{pointer}/{t}", child) for t, child in node.children.items())
+            if node.items is not None:
+                out.extend(f"{pointer}/{n}" for n in range(len(self._items(node)))
+                           if str(n) not in node.children)
+        return out
 
     def nearest(self, pointer: str) -> tuple[int, int]:
         """The position of ``pointer`` or of its nearest present ancestor; (0, 0) if none.

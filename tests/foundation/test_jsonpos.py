@@ -74,12 +74,12 @@ def test_depth_exceeds_is_linear_and_skips_strings() -> None:
 def test_array_items_duplicates_and_odd_indexes() -> None:
     text = '{"a": [1, [2, 3], {"b": 4}], "a": [9, 9, 9, 9], "c": []}'
     index = PositionIndex(text)
-    assert index.position("/a/0") == (1, 8)                   # the first "a" wins
+    assert index.position("/a/0") == (1, 8)                   # each pointer: its first offset
     assert index.position("/a/1/1") == (1, 15)
     assert index.position("/a/2/b") == (1, 25)
-    assert index.position("/a/3") is None                     # only the duplicate has a 4th
+    assert index.position("/a/3") == (1, 45)                  # only the duplicate has a 4th
     assert index.position("/a/01") is None and index.position("/a/-1") is None
     assert index.position("/c/0") is None and index.position("/c") == (1, 54)
     assert set(index.pointers()) == {"", "/a", "/a/0", "/a/1", "/a/1/0", "/a/1/1", "/a/2",
-                                     "/a/2/b", "/c"}
+                                     "/a/2/b", "/a/3", "/c"}
 
