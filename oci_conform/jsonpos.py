@@ -56,29 +56,45 @@ class _Scanner:
         self.pos = m.end()
 
 
-def _walk(text: str, target: str | None) -> dict[str, int]:
-    """Pointer -> offset of each value (stops early when ``target`` is found)."""
+class _Nodes:
+    """Every value of a JSON text as a node: its offset and its (parent, token) edge.
+
+    Memory is linear in the text whatever the nesting (no pointer strings are built per
+    node: a 100k-deep array would otherwise cost depth squared)."""
+
+    __slots__ = ("offsets", "children")
+
+    def __init__(self) -> None:
+        self.offsets: list[int] = []
+        self.children: dict[tuple[int, str], int] = {}
+
+    def add(self, parent: int, token: str, offset: int) -> int:
+        node = len(self.offsets)
+        self.offsets.append(offset)
+        if parent >= 0:
+            self.children.setdefault((parent, token), node)   # the first duplicate wins
+        return node
+
+
+def _walk(text: str) -> _Nodes:
+    """One pass over ``text``: a node per value (raises ValueError on broken JSON)."""
     s = _Scanner(text)
-    found: dict[str, int] = {}
-    # Stack of (pointer, kind, next index) for open containers.
-    stack: list[list] = []
-    pointer = ""
-    s.skip_ws()
+    nodes = _Nodes()
+    stack: list[list] = []          # open containers: [node, kind, next index]
+    parent, token = -1, ""
     while True:
         s.skip_ws()
-        found.setdefault(pointer, s.pos)
-        if target is not None and pointer == target:
-            return found
+        node = nodes.add(parent, token, s.pos)
         ch = s.peek()
         if ch and ch in "[{":
             s.pos += 1
-            stack.append([pointer, ch, 0])
+            stack.append([node, ch, 0])
         else:
             s.scalar()
-        # Close containers and find the next value's pointer.
+        # Close containers and find the next value's edge.
         while True:
             if not stack:
-                return found
+                return nodes
             s.skip_ws()
             frame = stack[-1]
             ch = s.peek()
@@ -92,39 +108,44 @@ def _walk(text: str, target: str | None) -> dict[str, int]:
                 s.pos += 1
                 s.skip_ws()
             if frame[1] == "[":
-                pointer = f"{frame[0]}/{frame[2]}"
+                token = str(frame[2])
             else:
-                key = _decode_key(s.string())
+                token = _decode_key(s.string())
                 s.skip_ws()
                 if s.peek() != ":":
                     raise ValueError("expected :")
                 s.pos += 1
-                pointer = f"{frame[0]}/{_escape(key)}"
+            parent = frame[0]
             frame[2] += 1
             break
 
 
-class PositionIndex:
-    """Every pointer's (line, column) in one JSON text, from one pass made on first use.
+def _tokens(pointer: str) -> list[str]:
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
 
-    Build one per document and ask it for every finding: each lookup is a dict access plus a
-    binary search over line starts, so positions for N findings cost O(size + N log lines),
-    not O(size x N). A text that does not scan as JSON gives no positions.
+
+class PositionIndex:
+    """Every value's (line, column) in one JSON text, from one pass made on first use.
+
+    Build one per document and ask it for every finding: a lookup follows the pointer's
+    tokens through a dict and binary-searches the line starts, so positions for N findings
+    cost O(size + N x pointer length), not O(size x N), and memory stays linear in the
+    text however deep it nests. A text that does not scan as JSON gives no positions.
     """
 
-    __slots__ = ("text", "_offsets", "_line_starts")
+    __slots__ = ("text", "_nodes", "_line_starts")
 
     def __init__(self, text: str):
         self.text = text
-        self._offsets: dict[str, int] | None = None
+        self._nodes: _Nodes | None = None
         self._line_starts: list[int] = []
 
-    def _ensure(self) -> dict[str, int]:
-        if self._offsets is None:
+    def _ensure(self) -> _Nodes:
+        if self._nodes is None:
             try:
-                self._offsets = _walk(self.text, None)
+                self._nodes = _walk(self.text)
             except (ValueError, IndexError):
-                self._offsets = {}
+                self._nodes = _Nodes()
             starts = [0]
             find = self.text.find
             at = find("\n")
@@ -132,32 +153,46 @@ class PositionIndex:
                 starts.append(at + 1)
                 at = find("\n", at + 1)
             self._line_starts = starts
-        return self._offsets
+        return self._nodes
 
-    def position(self, pointer: str) -> tuple[int, int] | None:
-        """(line, column) of the value at ``pointer``; None when absent (first duplicate wins)."""
-        offset = self._ensure().get(pointer)
-        if offset is None:
-            return None
+    def _line_col(self, offset: int) -> tuple[int, int]:
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
+    def _deepest(self, pointer: str) -> tuple[int, bool]:
+        """(the deepest node on ``pointer``'s path, whether it is the pointer's own node)."""
+        nodes = self._ensure()
+        if not nodes.offsets:
+            return -1, False
+        node = 0
+        for token in _tokens(pointer):
+            child = nodes.children.get((node, token))
+            if child is None:
+                return node, False
+            node = child
+        return node, True
+
+    def position(self, pointer: str) -> tuple[int, int] | None:
+        """(line, column) of the value at ``pointer``; None when absent (first duplicate wins)."""
+        node, exact = self._deepest(pointer)
+        return self._line_col(self._ensure().offsets[node]) if exact else None
+
     def pointers(self) -> list[str]:
-        """Every pointer the text holds, in document order."""
-        return list(self._ensure())
+        """Every pointer the text holds, in document order (builds the strings: for tests
+        and small documents)."""
+        nodes = self._ensure()
+        names: list[str] = [""] * len(nodes.offsets)
+        for (parent, token), child in sorted(nodes.children.items(), key=lambda kv: kv[1]):
+            names[child] = f"{names[parent]}/{_escape(token)}"
+        seen = {0} | set(nodes.children.values())
+        return [names[n] for n in range(len(names)) if n in seen]
 
     def nearest(self, pointer: str) -> tuple[int, int]:
         """The position of ``pointer`` or of its nearest present ancestor; (0, 0) if none.
 
         A missing member has no position: point at the object that should hold it."""
-        here = pointer
-        while True:
-            found = self.position(here)
-            if found:
-                return found
-            if not here:
-                return 0, 0
-            here = here.rpartition("/")[0]
+        node, _ = self._deepest(pointer)
+        return self._line_col(self._ensure().offsets[node]) if node >= 0 else (0, 0)
 
 
 _NEXT_TOKEN = re.compile(r'["\[\]{}]')

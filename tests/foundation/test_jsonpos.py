@@ -69,3 +69,15 @@ def test_depth_exceeds_is_linear_and_skips_strings() -> None:
     assert depth_exceeds("[" * 100_000, 64) == 64
     assert depth_exceeds('"' + '\\"' * 200_000, 5) is None      # unterminated: ends the scan
     assert depth_exceeds('"a' * 200_000, 5) is None
+
+
+def test_index_memory_is_linear_in_deep_nesting() -> None:
+    """A 100k-deep array: pointer strings per node would cost depth squared (GBs)."""
+    import resource
+    depth = 100_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    index = PositionIndex("[" * depth + "]" * depth)
+    assert index.nearest("/0/0/0") == (1, 4)
+    assert index.position("/0" * (depth - 1)) == (1, depth)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 200
