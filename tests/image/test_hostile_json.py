@@ -139,7 +139,7 @@ def test_walk_with_media_type_an_object():
     try:
         results = validate(root)
         assert not [r for r in results if r.outcome.value == "error"], explain(results)
-        assert any(r.outcome.value == "fail" and r.clause == "image.descriptor.properties.1"
+        assert any(r.outcome.value == "fail" and r.clause == "image.descriptor.property-types"
                    for r in results), explain(results)
     finally:
         shutil.rmtree(root.parent)

@@ -154,7 +154,7 @@ LAYOUT_CASES = [
     Case("layers-out-of-order", "image.manifest.image-manifest-property-descriptions.19", "oci",
          _layout(ImageSpec(layers=[BASE_LAYER, [Entry("srv", "dir")]],
                            config_hook=lambda c: (c["rootfs"]["diff_ids"].reverse(), c)[1]))),
-    Case("env-not-name-value", "image.config.properties.20", "oci",
+    Case("env-not-name-value", "image.config.property-formats", "oci",
          _layout(ImageSpec(config_hook=_set("config/Env", ["PATH"])))),
 ]
 

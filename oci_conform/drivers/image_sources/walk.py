@@ -88,9 +88,9 @@ def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Repo
     walk.stats["bytes"] += got_size
     judge_blob(sub, digest, d["size"], got_hex, got_size, where, walk.digest_clause)
     mt = media_type(d)
-    clause = ("image.manifest.image-manifest-property-descriptions.1" if mt in MANIFEST_TYPES
-              else "image.image-index.property-descriptions.1" if mt in INDEX_TYPES
-              else "image.config.properties.34")
+    clause = ("image.manifest.json-object" if mt in MANIFEST_TYPES
+              else "image.image-index.json-object" if mt in INDEX_TYPES
+              else "image.config.json-object")
     if too_big:
         sub.fail(clause, "document is over the JSON size limit; not parsed", where)
         return None, sub
