@@ -75,3 +75,25 @@ def test_a_missing_os_is_reported_missing():
     failed = _judge(doc, "config")
     assert [(r.clause, r.message) for r in failed] == [("image.config.properties.6",
                                                         "os is missing")]
+
+
+def test_a_field_newer_than_the_declared_version_is_judged_by_its_own_version():
+    """variant (since 1.1.0) in a config judged as 1.0.2: its rules are judged as 1.1.0 defines
+    them (kept, marked beyond the claim), plus a separate finding on the declared version."""
+    doc = _config(variant="v9", architecture="arm64")
+    report, _ = validate_document(json.dumps(doc).encode(), "c.json", "1.0.2", "config")
+    results = {r.clause: r for r in report.outcomes("c", (), "doc", version="1.0.2")}
+    assert results["image.config.properties.14"].outcome.value == "pass"
+    assert results["image.config.properties.14"].beyond_claim
+    assert results["image.config.properties.15"].outcome.value == "pass"
+    too_old = results["image.spec.declared-version"]
+    assert too_old.outcome.value == "fail" and "too old" in too_old.message
+    bad = _config(variant="v99", architecture="arm64")
+    report, _ = validate_document(json.dumps(bad).encode(), "c.json", "1.0.2", "config")
+    results = {r.clause: r for r in report.outcomes("c", (), "doc", version="1.0.2")}
+    assert results["image.config.properties.15"].outcome.value == "fail"
+    # judged as 1.1.1 the same field is simply in force
+    report, _ = validate_document(json.dumps(doc).encode(), "c.json", "1.1.1", "config")
+    results = {r.clause: r for r in report.outcomes("c", (), "doc", version="1.1.1")}
+    assert results["image.spec.declared-version"].outcome.value == "pass"
+    assert not results["image.config.properties.14"].beyond_claim

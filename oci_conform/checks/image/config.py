@@ -44,7 +44,8 @@ def check_config(report: Report, doc: Any, version: str) -> None:
             report.check("image.config.properties.7", os_ in GOOS, f"os {os_!r} is not GOOS",
                          "/os")
     if optional(report, doc, "variant", "/variant", may="image.config.properties.14",
-                types="image.config.property-types", test=is_str, what="a string"):
+                types="image.config.property-types", test=is_str, what="a string",
+                rules=("image.config.properties.15",)):
         variant = doc["variant"]
         if isinstance(arch, str) and arch in VARIANTS:
             report.check("image.config.properties.15", variant in VARIANTS[arch],
@@ -55,7 +56,7 @@ def check_config(report: Report, doc: Any, version: str) -> None:
              types="image.config.property-types", test=is_str, what="a string")
     if optional(report, doc, "os.features", "/os.features", may="image.config.properties.11",
                 types="image.config.property-types", test=is_strings,
-                what="an array of strings"):
+                what="an array of strings", rules=("image.config.properties.13",)):
         from oci_conform.checks.image.index import check_windows_features
         check_windows_features(report, os_, doc["os.features"], "/os.features",
                                "image.config.properties.13")

@@ -14,7 +14,14 @@ from oci_conform.checks.image.grammar import (
     media_type_ok,
 )
 from oci_conform.checks.image.manifest import check_schema_version
-from oci_conform.checks.image.props import is_str, is_strings, json_type, optional, required
+from oci_conform.checks.image.props import (
+    is_object,
+    is_str,
+    is_strings,
+    json_type,
+    optional,
+    required,
+)
 from oci_conform.checks.image.report import Report, pointer
 
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -38,8 +45,9 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
         report.check("image.image-index.property-descriptions.5", doc["mediaType"] == MT_INDEX,
                      "index mediaType is not the image index type", "/mediaType",
                      MT_INDEX, doc["mediaType"])
-    if optional(report, doc, "artifactType", "/artifactType", may="", types=t, test=is_str,
-                what="a string"):
+    if optional(report, doc, "artifactType", "/artifactType",
+                may="image.image-index.property-descriptions.6", types=t, test=is_str,
+                what="a string", rules=("image.image-index.property-descriptions.7",)):
         report.check("image.image-index.property-descriptions.7",
                      media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
@@ -62,7 +70,9 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
                              "manifests and indexes", where + "/mediaType")
             if isinstance(d, dict):
                 _check_platform_of(report, d, where)
-    if "subject" in doc:
+    if optional(report, doc, "subject", "/subject",
+                may="image.image-index.property-descriptions.29", types=t, test=is_object,
+                what="a descriptor object"):
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
         check_annotations(report, doc["annotations"], "/annotations",

@@ -59,15 +59,22 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
                          "artifactType" in doc,
                          "config is the empty descriptor but artifactType is not set",
                          "/artifactType")
-    if optional(report, doc, "artifactType", "/artifactType", may="", types=t, test=is_str,
-                what="a string"):
+    if optional(report, doc, "artifactType", "/artifactType",
+                may="image.manifest.image-manifest-property-descriptions.5", types=t,
+                test=is_str, what="a string",
+                rules=("image.manifest.image-manifest-property-descriptions.7",
+                       "image.manifest.image-manifest-property-descriptions.6",
+                       "image.manifest.guidelines-for-artifact-usage.2",
+                       "image.manifest.guidelines-for-artifact-usage.4")):
         _check_artifact(report, doc)
         report.check("image.manifest.image-manifest-property-descriptions.7",
                      media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
                      "/artifactType")
     _check_layers(report, doc.get("layers"), version)
-    if "subject" in doc:
+    if optional(report, doc, "subject", "/subject",
+                may="image.manifest.image-manifest-property-descriptions.26", types=t,
+                test=is_object, what="a descriptor object"):
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
         check_annotations(report, doc["annotations"], "/annotations",

@@ -57,12 +57,18 @@ def is_objects(v: Any) -> bool:
 
 
 def optional(report: Report, obj: dict, name: str, where: str, *, may: str, types: str,
-             test: Test, what: str) -> bool:
+             test: Test, what: str, rules: tuple[str, ...] = ()) -> bool:
     """An optional field: absent (or null) is not judged; a value of the wrong type fails
-    ``types``; a value of the right type passes ``may`` and ``types``. True when usable."""
+    ``types``; a value of the right type passes ``may`` and ``types``. True when usable.
+
+    A field newer than the version judged is judged by the version that defines it (its
+    ``may`` clause and its other ``rules``), with a separate finding on the declared version.
+    """
     if name not in obj or obj[name] is None:
         return False
     value = obj[name]
+    if may:
+        report.newer_field(name, where, (may, *rules))
     if not test(value):
         report.fail(types, f"{name} must be {what}, not {json_type(value)}", where, what,
                     value)

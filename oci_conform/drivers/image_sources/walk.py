@@ -72,7 +72,7 @@ def _usable(d: Any) -> bool:
 def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Report]:
     """Fetch a JSON blob named by ``d``; judge digest/size; parse under I-JSON rules."""
     digest = d["digest"]
-    sub = Report(file=_prefix(walk) + file_of(digest))
+    sub = Report(file=_prefix(walk) + file_of(digest), version=walk.version)
     problem = walk.source.blob_problem(digest)
     if problem:
         sub.fail(walk.digest_clause, problem, where)
