@@ -149,7 +149,7 @@ def test_docker_config_with_rootfs_a_string():
     doc = json.loads((GOOD / "config.json").read_text())
     doc["rootfs"] = "x"
     report, _ = validate_document(json.dumps(doc).encode(), "c.json", "1.1.1", "docker-config")
-    assert "docker.image.rootfs" in report.failed
+    assert report.failed == {"docker.image.property-types"}
 
 
 def test_appc_manifest_with_a_list_label_value():

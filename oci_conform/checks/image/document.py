@@ -39,11 +39,11 @@ def parse_clause(media_type: str) -> str:
     if media_type == MT_LAYOUT:
         return "image.image-layout.content.4"
     if media_type == DMT.MT_V2S2:
-        return "docker.manifest-v2-2.schema-version"
+        return "docker.manifest-v2-2.json-object"
     if media_type == DMT.MT_LIST:
-        return "docker.manifest-list.schema-version"
+        return "docker.manifest-list.json-object"
     if media_type == DMT.MT_CONFIG:
-        return "docker.image.rootfs"
+        return "docker.image.json-object"
     if media_type == DMT.MT_SCHEMA1:
         return "docker.schema1.deprecated"
     if media_type == MT_APPC:

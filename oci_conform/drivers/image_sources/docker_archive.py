@@ -148,7 +148,7 @@ def _config_report(report: Report, src: TarArchive, name: str) -> tuple[Any, str
     data = _bytes_of(src, name)
     if data is None:
         return None
-    doc = parse_json(data, "docker.image.rootfs", name)
+    doc = parse_json(data, "docker.image.json-object", name)
     sub = Report(file=src.file_prefix + name, text=doc.text)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
