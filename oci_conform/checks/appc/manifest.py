@@ -87,9 +87,8 @@ def _check_os_arch(report: Report, labels: dict[str, Any]) -> None:
     os_, arch = labels.get("os"), labels.get("arch")
     if arch is not None and os_ is None:
         report.fail("appc.manifest.os-arch", "arch label given without os", "/labels")
-    elif os_ is not None and arch is not None:
-        report.check("appc.manifest.os-arch", isinstance(os_, str) and isinstance(arch, str)
-                     and (os_, arch) in OS_ARCH,
+    elif isinstance(os_, str) and isinstance(arch, str):   # other values: a labels problem
+        report.check("appc.manifest.os-arch", (os_, arch) in OS_ARCH,
                      f"os/arch {os_}/{arch} is not a supported combination", "/labels")
 
 

@@ -170,7 +170,7 @@ def _check_history(report: Report, doc: dict) -> None:
                  may="image.config.properties.44", types=t, test=is_bool, what="a boolean")
     if not isinstance(ids, list):
         return
-    filled = sum(1 for h in history if isinstance(h, dict) and not h.get("empty_layer"))
+    filled = sum(1 for h in history if h.get("empty_layer") is not True)
     report.check("image.config.properties.44", filled == len(ids),
                  "history entries without empty_layer must match the layers one to one",
                  "/history", f"{len(ids)} (number of diff_ids)", str(filled))

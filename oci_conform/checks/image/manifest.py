@@ -50,7 +50,7 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
         check_descriptor(report, config, "/config", version,
                          mt_clause="image.manifest.image-manifest-property-descriptions.15")
         mt = config.get("mediaType")
-        if "artifactType" not in doc and mt != MT_EMPTY and isinstance(mt, str):
+        if "artifactType" not in doc and mt != MT_EMPTY and media_type_ok(mt):
             report.check("image.manifest.image-manifest-property-descriptions.13", mt == MT_CONFIG,
                          "a container image manifest's config is not the OCI image config type",
                          "/config/mediaType", MT_CONFIG, mt)
