@@ -97,3 +97,13 @@ def test_a_field_newer_than_the_declared_version_is_judged_by_its_own_version():
     results = {r.clause: r for r in report.outcomes("c", (), "doc", version="1.1.1")}
     assert results["image.spec.declared-version"].outcome.value == "pass"
     assert not results["image.config.properties.14"].beyond_claim
+
+
+def test_an_artifact_type_judged_as_1_0_2_keeps_its_rule_and_flags_the_version():
+    doc = json.loads((GOOD / "manifest.json").read_text())
+    doc["artifactType"] = "not a type"
+    report, _ = validate_document(json.dumps(doc).encode(), "m.json", "1.0.2", "manifest")
+    results = {r.clause: r for r in report.outcomes("m", (), "doc", version="1.0.2")}
+    rule = results["image.manifest.image-manifest-property-descriptions.7"]
+    assert rule.outcome.value == "fail" and rule.beyond_claim
+    assert results["image.spec.declared-version"].outcome.value == "fail"

@@ -25,8 +25,9 @@ def _descriptor(report: Report, d: Any, where: str, version: str) -> None:
     urls = d.get("urls")
     if urls is not None:
         ok = isinstance(urls, list) and all(uri_ok(u) for u in urls)
-        report.check("docker.manifest-v2-2.urls",
-                     ok, "urls must be an array of URIs", where + "/urls")
+        report.saw("docker.manifest-v2-2.urls")       # the field may be present
+        report.check("docker.manifest-v2-2.property-types", ok,
+                     "urls must be an array of absolute URLs", where + "/urls")
 
 
 def check_v2s2(report: Report, doc: Any, version: str = "1.1.1") -> None:

@@ -45,12 +45,12 @@ def check_descriptor(report: Report, d: Any, where: str, version: str,
     usable = _check_digest(report, d, where, version)
     usable = _check_size(report, d, where, version) and usable
     _check_urls(report, d.get("urls"), where + "/urls")
-    if optional(report, d, "data", where + "/data", may="image.descriptor.properties.12",
-                types=t, test=is_str, what="a string",
+    if optional(report, d, "data", where + "/data", may="", types=t, test=is_str,
+                what="a string", since="1.1.0",
                 rules=("image.descriptor.properties.13", "image.descriptor.properties.14")):
         _check_data(report, d, where, version)
-    if optional(report, d, "artifactType", where + "/artifactType",
-                may="image.descriptor.properties.15", types=t, test=is_str, what="a string",
+    if optional(report, d, "artifactType", where + "/artifactType", may="", types=t,
+                test=is_str, what="a string", since="1.1.0",
                 rules=("image.descriptor.properties.16",)):
         at = d["artifactType"]
         report.check("image.descriptor.properties.16", media_type_ok(at),

@@ -46,8 +46,8 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
                      "index mediaType is not the image index type", "/mediaType",
                      MT_INDEX, doc["mediaType"])
     if optional(report, doc, "artifactType", "/artifactType",
-                may="image.image-index.property-descriptions.6", types=t, test=is_str,
-                what="a string", rules=("image.image-index.property-descriptions.7",)):
+                may="", types=t, test=is_str, what="a string", since="1.1.0",
+                rules=("image.image-index.property-descriptions.7",)):
         report.check("image.image-index.property-descriptions.7",
                      media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
@@ -71,8 +71,8 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
             if isinstance(d, dict):
                 _check_platform_of(report, d, where)
     if optional(report, doc, "subject", "/subject",
-                may="image.image-index.property-descriptions.29", types=t, test=is_object,
-                what="a descriptor object"):
+                may="", types=t, test=is_object, what="a descriptor object",
+                since="1.1.0"):
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
         check_annotations(report, doc["annotations"], "/annotations",

@@ -60,8 +60,7 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
                          "config is the empty descriptor but artifactType is not set",
                          "/artifactType")
     if optional(report, doc, "artifactType", "/artifactType",
-                may="image.manifest.image-manifest-property-descriptions.5", types=t,
-                test=is_str, what="a string",
+                may="", types=t, test=is_str, what="a string", since="1.1.0",
                 rules=("image.manifest.image-manifest-property-descriptions.7",
                        "image.manifest.image-manifest-property-descriptions.6",
                        "image.manifest.guidelines-for-artifact-usage.2",
@@ -73,8 +72,7 @@ def check_manifest(report: Report, doc: Any, version: str) -> None:
                      "/artifactType")
     _check_layers(report, doc.get("layers"), version)
     if optional(report, doc, "subject", "/subject",
-                may="image.manifest.image-manifest-property-descriptions.26", types=t,
-                test=is_object, what="a descriptor object"):
+                may="", types=t, test=is_object, what="a descriptor object", since="1.1.0"):
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
         check_annotations(report, doc["annotations"], "/annotations",

@@ -57,18 +57,20 @@ def is_objects(v: Any) -> bool:
 
 
 def optional(report: Report, obj: dict, name: str, where: str, *, may: str, types: str,
-             test: Test, what: str, rules: tuple[str, ...] = ()) -> bool:
+             test: Test, what: str, rules: tuple[str, ...] = (), since: str = "") -> bool:
     """An optional field: absent (or null) is not judged; a value of the wrong type fails
     ``types``; a value of the right type passes ``may`` and ``types``. True when usable.
 
     A field newer than the version judged is judged by the version that defines it (its
     ``may`` clause and its other ``rules``), with a separate finding on the declared version.
+    ``since`` names that version where ``may`` is not judged (a permission nobody can break).
     """
     if name not in obj or obj[name] is None:
         return False
     value = obj[name]
-    if may:
-        report.newer_field(name, where, (may, *rules))
+    clauses = tuple(c for c in (may, *rules) if c)
+    if clauses or since:
+        report.newer_field(name, where, clauses, since)
     if not test(value):
         report.fail(types, f"{name} must be {what}, not {json_type(value)}", where, what,
                     value)

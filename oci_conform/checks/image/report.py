@@ -118,12 +118,13 @@ class Report:
         line, column = self._index.nearest(location)
         return line, column, where
 
-    def newer_field(self, name: str, where: str, clauses: tuple[str, ...]) -> None:
+    def newer_field(self, name: str, where: str, clauses: tuple[str, ...], since: str = ""
+                    ) -> None:
         """A present field whose rules are ``clauses``: when the version judged predates
         them, they are judged by the version that defines them (kept in ``newer``) and a
         separate observation says the declared version is too old for the content."""
-        since = _since(clauses[0]) if self.version else ""
-        if not since:
+        since = since or (_since(clauses[0]) if clauses else "")
+        if not since or not self.version:
             return
         if _older(self.version, since):
             for clause in clauses:
