@@ -107,3 +107,11 @@ def test_an_artifact_type_judged_as_1_0_2_keeps_its_rule_and_flags_the_version()
     rule = results["image.manifest.image-manifest-property-descriptions.7"]
     assert rule.outcome.value == "fail" and rule.beyond_claim
     assert results["image.spec.declared-version"].outcome.value == "fail"
+
+
+def test_a_present_layers_array_passes_its_presence_rule():
+    doc = json.loads((GOOD / "manifest.json").read_text())
+    report, _ = validate_document(json.dumps(doc).encode(), "m.json", "1.1.1", "manifest")
+    results = {r.clause: r for r in report.outcomes("m", (), "doc", version="1.1.1")}
+    assert results["image.manifest.image-manifest-property-descriptions.16"].outcome.value \
+        == "pass"

@@ -108,6 +108,7 @@ def _check_layers(report: Report, layers: Any, version: str) -> None:
                         f"descriptors, not {json_type(layers)}", "/layers", "array",
                         json_type(layers))
         return
+    report.saw("image.manifest.image-manifest-property-descriptions.16")
     report.check("image.manifest.image-manifest-property-descriptions.17",
                  bool(layers), "layers is empty", "/layers")
     for i, layer in enumerate(layers):
