@@ -125,7 +125,7 @@ def validate_document(data: bytes, file: str, version: str, media_type: str = ""
     media_type = ALIASES.get(media_type, media_type)
     broken = parse_clause(media_type)
     doc = parse_json(data, broken, file)
-    report = Report(file=file, text=doc.text, version=version)
+    report = Report(file=file, text=doc.located, version=version)
     for p in doc.problems:
         report.fail(p.clause, p.message, p.location)
     judge_json_form(report, doc)

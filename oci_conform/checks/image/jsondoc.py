@@ -34,6 +34,12 @@ class JsonDoc:
     def ok(self) -> bool:
         return self.parsed
 
+    @property
+    def located(self) -> str:
+        """The text findings get line/column from: only a parsed document's (an unparsed
+        one has no pointers to place, and may be hostile to index, e.g. 100k levels deep)."""
+        return self.text if self.parsed else ""
+
 
 def _depth_exceeds(text: str, limit: int) -> int:
     """The offset where nesting first goes past ``limit`` (-1 when it never does)."""

@@ -95,7 +95,7 @@ def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Repo
         sub.fail(clause, "document is over the JSON size limit; not parsed", where)
         return None, sub
     doc = parse_json(data, clause, media_type(d) or "blob")
-    sub.text = doc.text
+    sub.text = doc.located
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     judge_json_form(sub, doc, data, where, media_type(d))
