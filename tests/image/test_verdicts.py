@@ -115,3 +115,13 @@ def test_a_present_layers_array_passes_its_presence_rule():
     results = {r.clause: r for r in report.outcomes("m", (), "doc", version="1.1.1")}
     assert results["image.manifest.image-manifest-property-descriptions.16"].outcome.value \
         == "pass"
+
+
+def test_a_layout_missing_a_referenced_blob_is_valid_and_says_so():
+    """A layout may lack referenced blobs (readers fetch them from an external store): the
+    rule about that binds readers, so the image is not failed; the row says what is missing."""
+    from tests.image.helpers import validate
+    results = validate(FIXTURES / "good" / "oci-layer-blob-missing")
+    assert not [r for r in results if r.outcome.value in ("fail", "error")]
+    row = next(r for r in results if r.clause == "image.image-layout.blobs.4")
+    assert row.outcome.value == "n/a" and "not in the layout" in row.message

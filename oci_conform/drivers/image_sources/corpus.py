@@ -117,8 +117,6 @@ LAYOUT_CASES = [
          _layout(after=_stray_wrong_blob)),
     Case("blob-badly-named", "image.image-layout.blobs.2", "oci",
          _layout(after=_badly_named_blob)),
-    Case("layer-blob-missing", "image.image-layout.blobs.4", "oci",
-         _layout(after=_remove_layer)),
     Case("layer-size-lies", "image.descriptor.properties.5", "oci",
          _layout(ImageSpec(manifest_hook=_bump_layer_size)),
          consumer="image.descriptor.properties.6"),
