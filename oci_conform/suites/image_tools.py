@@ -137,7 +137,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     obs = [not_judged(case.clause, Why.OTHER_SUBJECT,
                       f"{did}; {case.clause} is a rule on the image (its producer), and no "
                       "consumer rule asks readers to refuse this fault")]
-    if case.consumer:
+    if case.consumer and case.consumer_tools and impl.name not in case.consumer_tools:
+        obs.append(not_judged(case.consumer, Why.OTHER_SUBJECT,
+                              f"{did}; the rule binds {', '.join(case.consumer_tools)}, not "
+                              f"{impl.name}"))
+    elif case.consumer:
         obs.append(observed(case.consumer, not result.ok,
                             did if not result.ok else f"{did}: readers must refuse this fault",
                             location=case.name))

@@ -31,6 +31,7 @@ class Case:
     kind: str          # oci | docker-archive | aci
     make: Callable[[Path], Path]
     consumer: str = ""  # a consumer-binding clause that asks readers to refuse it, if any
+    consumer_tools: tuple[str, ...] = ()   # the tools that clause binds (empty: every reader)
 
 
 def _layout(spec: ImageSpec | None = None, index_hook=None, after=None) -> Callable[[Path], Path]:
@@ -126,7 +127,7 @@ LAYOUT_CASES = [
          _layout(ImageSpec(config_hook=_set("history", [{}, {}])))),
     Case("rootfs-type-wrong", "image.config.properties.36", "oci",
          _layout(ImageSpec(config_hook=_set("rootfs/type", "tarballs"))),
-         consumer="image.config.properties.37"),
+         consumer="image.config.properties.37", consumer_tools=("umoci-unpack",)),
     Case("config-arch-missing", "image.config.properties.4", "oci",
          _layout(ImageSpec(config_hook=_set("architecture", _DELETE)))),
     Case("manifest-schema-version-1", "image.manifest.image-manifest-property-descriptions.2",
