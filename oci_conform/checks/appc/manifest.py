@@ -44,7 +44,8 @@ def _name_value_list(report: Report, items: Any, where: str, clause: str,
 def check_image_manifest(report: Report, doc: Any) -> None:
     """Every field rule of an appc image manifest."""
     if not isinstance(doc, dict):
-        report.fail("appc.manifest.ac-kind", "the manifest must be a JSON object", "")
+        report.fail("appc.aci.manifest.json", "the manifest must be a JSON object, not "
+                    f"{type(doc).__name__}", "")
         return
     report.check("appc.manifest.ac-kind", doc.get("acKind") == "ImageManifest",
                  "acKind must be ImageManifest", "/acKind", "ImageManifest",
