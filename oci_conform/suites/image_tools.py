@@ -137,7 +137,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     obs = [not_judged(case.clause, Why.OTHER_SUBJECT,
                       f"{did}; {case.clause} is a rule on the image (its producer), and no "
                       "consumer rule asks readers to refuse this fault")]
-    if case.consumer:
+    if case.consumer and case.consumer_tools and impl.name not in case.consumer_tools:
+        obs.append(not_judged(case.consumer, Why.OTHER_SUBJECT,
+                              f"{did}; the rule binds {', '.join(case.consumer_tools)}, not "
+                              f"{impl.name}"))
+    elif case.consumer:
         obs.append(observed(case.consumer, not result.ok,
                             did if not result.ok else f"{did}: readers must refuse this fault",
                             location=case.name))
@@ -184,6 +188,18 @@ def _one_tool_case(case, impl: Implementation, base: Path, control, label: str, 
         yield from _rows([errored(c, f"could not build the test image: {exc}")
                           for c in _declared(case)], impl.name, label, Evidence())
         return
+    control_run = control
+    if case.control is not None:
+        # a refusal means something only if the same image without the fault is accepted
+        control_run = run(ARGV[impl.name](impl.command, case.control(folder.with_name(
+            case.name + "-control")), _fresh(base / "control-work"), "oci"), timeout=60)
+        shutil.rmtree(folder.with_name(case.name + "-control"), ignore_errors=True)
+        shutil.rmtree(base / "control-work", ignore_errors=True)
+        if not control_run.ok:
+            yield from _rows([errored(c, BAD_CONTROL) for c in _declared(case)], impl.name,
+                             label, Evidence.of(runs=[control_run.process_run()]))
+            shutil.rmtree(folder, ignore_errors=True)
+            return
     work = _fresh(base / "work")
     try:
         if case.custom:
@@ -191,8 +207,8 @@ def _one_tool_case(case, impl: Implementation, base: Path, control, label: str, 
         else:
             result, problems = run(ARGV[impl.name](impl.command, image, work, "oci"),
                                    timeout=60), {}
-        evidence = Evidence.of(runs=[control.process_run(), result.process_run()],
-                               facts={"case": case.name})
+        evidence = Evidence.of(runs=[control_run.process_run(), result.process_run()],
+                               facts={"case": case.name, "own_control": case.control is not None})
         if case.custom:
             obs = list(_custom(case, impl.command, result, problems))
         elif case.expect == "convert" and result.ok:
