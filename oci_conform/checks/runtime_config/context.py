@@ -52,6 +52,9 @@ class Ctx:
     version: str = "main"
     versions: tuple[str, ...] = RUNTIME_VERSIONS
     also: frozenset[str] = frozenset()    # platforms whose sections also apply (e.g. vm)
+    # Clauses below MUST level (MAY "may be set", SHOULD): a wrong value of their field is
+    # judged under the document's MUST on field values, not under them.
+    optional: frozenset[str] = frozenset()
 
     def at_least(self, version: str) -> bool:
         """True when the judged spec version is ``version`` or later."""
