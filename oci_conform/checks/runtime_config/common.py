@@ -58,3 +58,13 @@ def value_rule(prop: str, values: str, ok: bool, message: str, **where: Any
     document's MUST on field values (the finding names ``prop``)."""
     yield passed(prop)
     yield observed(values, ok, f"{message} (the value rule of {prop})", **where)
+
+
+def namespaces_unreadable(doc: Any) -> bool:
+    """True when ``linux`` or ``linux.namespaces`` is there but of the wrong type: the rules
+    that depend on which namespaces exist cannot be judged (the type error is judged)."""
+    linux = doc.get("linux") if isinstance(doc, dict) else None
+    if "linux" in doc and not isinstance(linux, dict):
+        return True
+    return isinstance(linux, dict) and "namespaces" in linux and \
+        not isinstance(linux["namespaces"], list)

@@ -40,7 +40,7 @@ def spec_version_for(declared: Any, known: tuple[str, ...] = RUNTIME_VERSIONS) -
 def platform_of(doc: Any) -> str:
     """The platform a config targets: the one platform section it has, else linux."""
     if isinstance(doc, dict):
-        present = [p for p in PLATFORMS if isinstance(doc.get(p), dict) and p != "vm"]
+        present = [p for p in PLATFORMS if p in doc and p != "vm"]
         if len(present) == 1:
             return present[0]
     return "linux"

@@ -10,6 +10,7 @@ from oci_conform.checks.runtime_config.common import (
     is_abs,
     is_int,
     namespaces,
+    namespaces_unreadable,
     value_rule,
 )
 from oci_conform.checks.runtime_config.context import Ctx
@@ -76,7 +77,7 @@ def interface_name_ok(name: str) -> bool:
 
 def check_net_devices(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     devices = get(doc, "linux", "netDevices")
-    if not isinstance(devices, dict):
+    if not isinstance(devices, dict) or namespaces_unreadable(doc):
         return
     yield observed("rt.config-linux.network-devices.1", "network" in namespaces(doc),
                    "netDevices are moved into the container's network namespace, but it has none",

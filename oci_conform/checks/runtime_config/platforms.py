@@ -18,7 +18,7 @@ UINT32 = 2**32 - 1
 def check_platform_sections(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     if ctx.platform == "windows":
         yield observed("rt.config.platform-specific-configuration.10",
-                       isinstance(doc.get("windows"), dict),
+                       "windows" in doc,
                        "a Windows config needs the windows section", location="/windows",
                        expected="a windows object", actual="absent")
     yield from _vm(doc)

@@ -45,7 +45,7 @@ def _cwd(proc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
 def _args(proc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     args = proc.get("args")
     if ctx.platform == "windows":
-        has = (isinstance(args, list) and args) or isinstance(proc.get("commandLine"), str)
+        has = (isinstance(args, list) and args) or "commandLine" in proc
         yield observed("rt.config.process.12-b", bool(has),
                        "on Windows a process needs args or commandLine", location="/process",
                        expected="args or commandLine", actual="neither")
