@@ -37,3 +37,18 @@ def test_corpus_document(entry) -> None:
     bad = next(r for r in results if r.clause == entry["clause"])
     assert any(f.location.startswith(entry["pointer"]) or entry["pointer"].startswith(
         f.location) for f in bad.findings), [f.location for f in bad.findings]
+
+
+def test_accuracy_script_writes_the_agreement_table(shared_dir, tmp_path) -> None:
+    import subprocess
+    import sys
+    out = tmp_path / "agreement.json"
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "accuracy_runtime.py"),
+                           "--shared", str(shared_dir), "--output", str(out)],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    table = json.loads(out.read_text())
+    assert table["summary"]["documents"] == len(INDEX)
+    assert table["summary"]["ours_right"] == len(INDEX)
+    for row in table["rows"]:
+        assert row["agree"] or ":" in row["supports"], row
