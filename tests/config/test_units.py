@@ -1,6 +1,7 @@
 """Small pure pieces: version mapping, clause ids, state and features checks."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -185,3 +186,38 @@ def test_platform_rules_judge_only_their_platform() -> None:
            "zos": {"devices": [{"type": "x", "path": "/dev/null"}]}}
     assert outcome(judge_doc(zos), "rt.config-zos.devices.3") == "n/a"
     assert "rt.config-zos.devices.3" in failed(judge_doc({**zos, "ociVersion": "1.2.0"}))
+
+
+def test_every_declared_id_can_be_judged(tmp_path) -> None:
+    """Each id the checks declare gets a pass or a fail on some document: the fixtures, a
+    bundle folder, and a few documents for rules no fixture reaches."""
+    from oci_conform.checks.runtime_config import bundle
+    from oci_conform.checks.runtime_config.docload import parse_bytes, parse_text
+    from oci_conform.drivers.bundle_layout import bundle_facts
+
+    from .helpers import FIXTURES, judge_file
+    seen: set[str] = set()
+
+    def note(results) -> None:
+        seen.update(r.clause for r in results if r.outcome.value in ("pass", "fail"))
+
+    for path in sorted(FIXTURES.glob("*/*.json")) + sorted(FIXTURES.glob("*/*/*.json")):
+        kind = path.parts[-3] if path.parts[-3] in ("state", "features") else "config"
+        note(judge_file(path, kind))
+    full = json.loads((FIXTURES / "good" / "full.json").read_text())
+    full["mounts"].append({"destination": "/data", "source": "/srv", "options": ["idmap"],
+                           "uidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}],
+                           "gidMappings": [{"containerID": 0, "hostID": 1000, "size": 1}]})
+    res = full["linux"]["resources"]
+    res["blockIO"]["weightDevice"][0]["leafWeight"] = 10
+    res["memory"]["kernelTCP"] = 1024
+    full["linux"]["seccomp"]["syscalls"][1]["args"][0]["valueTwo"] = 0
+    note(engine.validate_parsed(parse_text(json.dumps(full)), "config"))
+    note(engine.validate_parsed(parse_text("{"), "features"))
+    (tmp_path / "rootfs").mkdir()
+    (tmp_path / "config.json").write_text(json.dumps(full))
+    facts = bundle_facts(tmp_path, "rootfs")
+    note(engine.validate_parsed(parse_bytes((tmp_path / "config.json").read_bytes()),
+                                "config", extra=[*bundle.config_file(facts),
+                                                 *bundle.root_directory(facts, "linux")]))
+    assert engine.judged_clause_ids() <= seen, sorted(engine.judged_clause_ids() - seen)
