@@ -162,8 +162,8 @@ def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str 
     from oci_conform.orchestrate import finish
     from oci_conform.suites.base import RunContext
     chosen = asked_version or (versions[0] if len(set(versions)) == 1 else None)
-    asked = {"runtime-spec": chosen} if chosen in catalog.specs["runtime-spec"].versions \
-        else {}
+    asked = {"runtime-spec": chosen} if chosen and \
+        chosen in catalog.specs["runtime-spec"].versions else {}
     finish(results, RunContext(catalog=catalog, workdir=Path("."), spec_versions=asked))
 
 
@@ -252,7 +252,7 @@ class TextSink:
             return
         import os
         self.handle.close()
-        if kind is None and self.keep:
+        if kind is None and self.keep and self.output is not None:
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(self.tmp, 0o666 & ~umask)

@@ -223,7 +223,7 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     rule = InForce(catalog, ctx)
     newer: dict[str, str] = {}
     if not parsed.ok:
-        obs, declared = list(document.unparsed(kind, parsed)), ()
+        obs, declared = list(document.unparsed(kind, parsed)), []
     else:
         obs = list(observations(kind, parsed.data, ctx)) + list(extra)
         if kind == "config" and isinstance(parsed.data, dict):
