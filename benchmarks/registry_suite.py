@@ -120,7 +120,7 @@ class CountingClient(RegistryClient):
         self.count = 0
 
     def _record(self, ex):
-        self.http_seconds += ex.seconds
+        self.http_seconds += ex.duration
         self.count += 1
         super()._record(ex)
 

@@ -1,8 +1,10 @@
-"""The ``oci-conform`` command line: parse, dispatch to a command module, exit with its code.
+"""The ``oci-conform`` command line: parse, check, dispatch to a command module, exit.
 
 Each module of ``oci_conform.commands`` that defines ``register(subparsers)`` adds a
-subcommand; the function it sets as ``func`` gets the parsed arguments and returns
-the exit code.
+subcommand; the function it sets as ``func`` gets the parsed (and checked) arguments and
+returns the exit code. Exit codes: 2 for a bad command line or input (one line on stderr),
+3 when the harness itself broke (one line; ``--debug`` adds the traceback), never a
+traceback alone.
 """
 from __future__ import annotations
 
@@ -10,16 +12,17 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
 from oci_conform import __version__, commands
 from oci_conform.catalog.loader import CatalogError
+from oci_conform.commands.common import UsageError, check_inputs
 from oci_conform.model.verdict import ExitCode
 
-
-class UsageError(Exception):
-    """A bad command line: one line of text, exit code 2."""
+__all__ = ["Parser", "UsageError", "build_parser", "main"]
+DEBUG_FLAG = "--debug"
 
 
 class Parser(argparse.ArgumentParser):
@@ -35,6 +38,9 @@ def build_parser(only: str | None = None) -> Parser:
     parser = Parser(prog="oci-conform",
                     description="Check container software against the OCI specifications.")
     parser.add_argument("--version", action="version", version=f"oci-conform {__version__}")
+    parser.add_argument(DEBUG_FLAG, action="store_true",
+                        help="on a harness error, also print the traceback (anywhere on the "
+                             "command line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     infos = sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name)
     if only and any(info.name == only for info in infos):
@@ -46,21 +52,31 @@ def build_parser(only: str | None = None) -> Parser:
     return parser
 
 
+def _dispatch(args_list: list[str], debug: bool) -> int:
+    first = args_list[0] if args_list and not args_list[0].startswith("-") else None
+    parser = build_parser(only=first)
+    args = parser.parse_args(args_list)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.USAGE
+    args.argv = args_list
+    args.debug = debug
+    check_inputs(args)
+    return int(args.func(args))
+
+
+def _crash_line(exc: BaseException) -> str:
+    detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    detail = " ".join(detail.split())[:300]
+    return f"error: internal error (harness): {detail}; run again with --debug for the traceback"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in given
+    args_list = [a for a in given if a != DEBUG_FLAG]
     try:
-        first = args_list[0] if args_list and not args_list[0].startswith("-") else None
-        parser = build_parser(only=first)
-        args = parser.parse_args(args_list)
-        if not getattr(args, "func", None):
-            parser.print_help(sys.stderr)
-            return ExitCode.USAGE
-        args.argv = args_list
-        from oci_conform.commands.common import format_problem
-        problem = format_problem(args)
-        if problem:
-            raise UsageError(problem)
-        return int(args.func(args))
+        return _dispatch(args_list, debug)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -72,3 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return ExitCode.CONFORMANT
+    except Exception as exc:      # a harness bug (RecursionError too): one line, exit 3
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        print(_crash_line(exc), file=sys.stderr)
+        return ExitCode.HARNESS_ERROR

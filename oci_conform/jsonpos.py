@@ -142,6 +142,10 @@ class PositionIndex:
         line = bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
 
+    def pointers(self) -> list[str]:
+        """Every pointer the text holds, in document order."""
+        return list(self._ensure())
+
     def nearest(self, pointer: str) -> tuple[int, int]:
         """The position of ``pointer`` or of its nearest present ancestor; (0, 0) if none.
 
@@ -156,13 +160,27 @@ class PositionIndex:
             here = here.rpartition("/")[0]
 
 
-def pointer_position(text: str, pointer: str) -> tuple[int, int] | None:
-    """(line, column) of the value at ``pointer`` in ``text`` (one lookup; for many lookups
-    in the same text build one ``PositionIndex``)."""
-    return PositionIndex(text).position(pointer)
+_NEXT_TOKEN = re.compile(r'["\[\]{}]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
-def all_positions(text: str) -> dict[str, tuple[int, int]]:
-    """Every pointer in ``text`` with its (line, column); {} when the text is not JSON."""
-    index = PositionIndex(text)
-    return {p: pos for p in index._ensure() if (pos := index.position(p))}
+def depth_exceeds(text: str, limit: int) -> int | None:
+    """The offset where ``text`` first nests deeper than ``limit`` arrays/objects, else None.
+
+    One linear pass (a string is skipped whole, an unterminated one ends the scan), so a
+    100k-deep document is refused before a recursive parser ever sees it."""
+    depth, pos = 0, 0
+    while (m := _NEXT_TOKEN.search(text, pos)) is not None:
+        char, pos = m.group(), m.end()
+        if char == '"':
+            rest = _STRING_REST.match(text, pos)
+            if rest is None:
+                return None
+            pos = rest.end()
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return m.start()
+        else:
+            depth -= 1
+    return None

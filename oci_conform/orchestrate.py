@@ -1,23 +1,65 @@
-"""Run suites against implementations and gather one Results document."""
+"""Run suites against implementations and gather one Results document.
+
+Commands parse and check their inputs, then describe the run as one ``RunRequest`` (suites
+with the implementations given, the selection, typed options) and hand it to ``execute``:
+the orchestrator makes the run's private folder and context, finds the implementations a
+suite was not given, refuses an empty plan (``NothingSelected``), runs every suite on each of
+its implementations (a suite crash is a harness error, never a lost column) and stamps the
+results with the spec versions judged and the clauses seen.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 import traceback
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from oci_conform import __version__
-from oci_conform.catalog.loader import clause_infos
+from oci_conform.catalog.loader import Catalog, clause_infos
 from oci_conform.host import host_facts
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
-from oci_conform.suites.base import RunContext, Suite
+from oci_conform.suites.base import (
+    RegistryOptions,
+    RunContext,
+    RuntimeOptions,
+    Selection,
+    Suite,
+)
 
 
 @dataclass
 class PlanItem:
     suite: Suite
     implementations: list[Implementation]
+
+
+@dataclass(frozen=True)
+class SuiteRequest:
+    """One suite of a run and the implementations given for it (none: find them here)."""
+
+    suite: Suite
+    given: tuple[Implementation, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One run as a command describes it, every part already checked."""
+
+    suites: tuple[SuiteRequest, ...]
+    selection: Selection = field(default_factory=Selection)
+    jobs: int = 1
+    spec_versions: Mapping[str, str] = field(default_factory=dict)
+    runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
+    registry: RegistryOptions = field(default_factory=RegistryOptions)
+    command: tuple[str, ...] = ()
+    debug: bool = False
+
+
+class NothingSelected(Exception):
+    """The request selects nothing to run (exit code 4); the message says why."""
 
 
 def now() -> str:
@@ -50,8 +92,11 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
             count += 1
     except Exception as exc:  # a suite bug must not lose the other columns
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        results.harness_errors.append(f"suite {suite.name} on {impl.name} stopped: {detail}")
-        ctx.progress(traceback.format_exc())
+        problem = f"suite {suite.name} on {impl.name} stopped: {detail}"
+        results.harness_errors.append(problem)
+        ctx.progress(traceback.format_exc() if ctx.debug else
+                     f"[{suite.name}] {impl.name}: harness error: {detail} (--debug shows the "
+                     "traceback)")
     ctx.progress(f"[{suite.name}] {impl.name}: {count} outcomes")
 
 
@@ -79,3 +124,27 @@ def finish(results: Results, ctx: RunContext) -> Results:
             f"outcomes name clause ids missing from the catalog: {', '.join(unknown[:10])}"
             + (" ..." if len(unknown) > 10 else ""))
     return results
+
+
+def _plan(request: RunRequest, ctx: RunContext) -> list[PlanItem]:
+    plan = [PlanItem(r.suite, list(r.given) or r.suite.default_implementations(ctx))
+            for r in request.suites]
+    if not any(item.implementations for item in plan):
+        raise NothingSelected("no suite has an implementation")
+    chosen = request.selection.clauses
+    if chosen and not any(request.selection.wants([cid]) for item in plan
+                          for cid in item.suite.clause_ids()):
+        raise NothingSelected("no clause of the planned suites matches --clause "
+                              + ", ".join(chosen))
+    return plan
+
+
+def execute(request: RunRequest, catalog: Catalog,
+            progress: Callable[[str], None] = lambda _msg: None) -> Results:
+    """Run ``request`` in a private temp folder (raises NothingSelected on an empty plan)."""
+    with tempfile.TemporaryDirectory(prefix="oci-conform-") as tmp:
+        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=request.selection,
+                         jobs=request.jobs, spec_versions=dict(request.spec_versions),
+                         runtime=request.runtime, registry=request.registry,
+                         progress=progress, debug=request.debug)
+        return run_plan(_plan(request, ctx), ctx, list(request.command))

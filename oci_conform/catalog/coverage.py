@@ -42,9 +42,6 @@ def coverage(catalog: Catalog, judged_ids: Iterable[str],
 
 
 def judged_clause_ids() -> set[str]:
-    """Every clause id that some suite says one of its checks judges."""
-    from oci_conform.suites import all_suites
-    ids: set[str] = set()
-    for suite in all_suites():
-        ids |= suite.clause_ids()
-    return ids
+    """Every clause id some declaration can give a non-skip outcome (catalog/judges.py)."""
+    from oci_conform.catalog.judges import judged_ids
+    return set(judged_ids())

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 KEYWORD_ORDER = ("MUST NOT", "MUST", "SHALL NOT", "SHALL", "REQUIRED", "SHOULD NOT",
                  "SHOULD", "NOT RECOMMENDED", "RECOMMENDED", "MAY", "OPTIONAL")
-_KEYWORD_RE = re.compile(
-    r"(?<![A-Za-z`])(MUST NOT|MUST|SHALL NOT|SHALL|REQUIRED|SHOULD NOT|SHOULD|"
-    r"NOT RECOMMENDED|RECOMMENDED|MAY|OPTIONAL)(?![A-Za-z`])")
+# Longer keywords first, so "MUST NOT" is found whole rather than as "MUST".
+_KEYWORD_RE = re.compile(r"(?<![A-Za-z`])(" + "|".join(KEYWORD_ORDER) + r")(?![A-Za-z`])")
 _HEADING_RE = re.compile(r"^(#{1,6})\s+(.*)$")
 _ANCHOR_RE = re.compile(r'<a\s+name="([^"]+)"\s*/?>(?:</a>)?')
 _FENCE_RE = re.compile(r"^\s*(```|~~~)")
@@ -31,11 +30,6 @@ class NormativeLine:
     section: str
     keywords: tuple[str, ...]
     text: str
-
-    @property
-    def strongest(self) -> str:
-        """The strongest keyword on the line (MUST NOT first, OPTIONAL last)."""
-        return min(self.keywords, key=KEYWORD_ORDER.index)
 
 
 def github_slug(heading: str) -> str:

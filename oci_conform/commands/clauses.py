@@ -8,7 +8,9 @@ import sys
 from tabulate import tabulate
 
 from oci_conform.catalog.coverage import CoverageRow, coverage, judged_clause_ids
-from oci_conform.catalog.loader import default_catalog
+from oci_conform.catalog.judges import judges_of, matches
+from oci_conform.catalog.loader import Catalog, default_catalog
+from oci_conform.catalog.model import Clause
 from oci_conform.model.verdict import ExitCode
 
 
@@ -23,6 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--version", dest="spec_version", help="build spec links for this version")
     p.add_argument("--coverage", action="store_true",
                    help="count clauses judged, untestable and untested per spec/document/level")
+    p.add_argument("--where", action="append", default=[], nargs="+", metavar="ID",
+                   help="for these clause ids or id prefixes: the checks or cases that judge "
+                        "them, their fixtures, docs section and how to run just them")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=run)
 
@@ -46,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     if not chosen:
         print("no clause matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
+    if args.where:
+        return _where(catalog, chosen, [w for group in args.where for w in group], args.format)
     if args.coverage:
         print(_coverage_output(coverage(catalog, judged_clause_ids(), chosen), args.format))
         return ExitCode.CONFORMANT
@@ -64,4 +71,44 @@ def run(args: argparse.Namespace) -> int:
         rows = [[c.id, c.level.value, c.binds, c.platform or "", c.summary] for c in chosen]
         print(tabulate(rows, headers=["id", "level", "binds", "platform", "summary"],
                        tablefmt="simple", maxcolwidths=[None, None, None, None, 80]))
+    return ExitCode.CONFORMANT
+
+
+def _where_entry(clause: Clause) -> dict[str, object]:
+    judges = judges_of(clause.id)
+    status = "judged" if any(j.declaration.can_judge for j in judges) else (
+        f"untestable: {clause.untestable}" if clause.untestable else "untested")
+    return {"id": clause.id, "level": clause.level.value, "summary": clause.summary,
+            "status": status,
+            "judges": [{"name": j.declaration.name, "where": j.declaration.where,
+                        "suite": j.declaration.suite, "can_judge": j.declaration.can_judge,
+                        "fixtures": list(j.declaration.fixtures), "docs": j.doc,
+                        "select": j.select} for j in judges]}
+
+
+def _where_text(entry: dict[str, object]) -> list[str]:
+    lines = [f"{entry['id']} ({entry['level']}): {entry['summary']}", f"  {entry['status']}"]
+    for j in entry["judges"]:  # type: ignore[attr-defined]
+        lines.append(f"  judged by {j['name']}  [{j['where']}]"
+                     + ("" if j["can_judge"] else "  (can only skip here)"))
+        lines.append(f"    fixtures: {', '.join(j['fixtures']) or '-'}")
+        lines.append(f"    docs:     {j['docs'] or '-'}")
+        lines.append(f"    run:      {j['select']}")
+    return lines
+
+
+def _where(catalog: Catalog, chosen: list[Clause], wanted: list[str], fmt: str) -> int:
+    """``--where``: who judges each chosen clause matching one of ``wanted``."""
+    picked = [c for c in chosen if any(matches(c.id, w) for w in wanted)]
+    unknown = [w for w in wanted if not any(matches(c.id, w) for c in chosen)]
+    for w in unknown:
+        print(f"no clause matches {w!r}", file=sys.stderr)
+    if not picked:
+        return ExitCode.NOTHING_SELECTED
+    entries = [_where_entry(c) for c in picked]
+    if fmt == "json":
+        print(json.dumps({"catalog_version": catalog.version, "clauses": entries}, indent=1,
+                         ensure_ascii=False))
+    else:
+        print("\n".join(line for e in entries for line in _where_text(e)))
     return ExitCode.CONFORMANT

@@ -1,20 +1,49 @@
-"""Options and output shared by every command that produces outcomes."""
+"""Options and output shared by every command that produces outcomes.
+
+Every input a command takes is checked before anything runs (``check_inputs``, called by
+``cli.main`` right after parsing): the format, the output and results paths (their folder
+must exist), ``--fail-on`` and the expectations file. The checked values travel as one
+``OutputPlan`` on the parsed arguments; ``emit`` only applies it.
+"""
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from oci_conform.drivers.files import UnsafePath, kind_of, read_regular
 from oci_conform.model.expectations import (
+    Expectation,
     ExpectationsError,
     apply_expectations,
-    load_expectations,
+    parse_expectations,
 )
+from oci_conform.model.outcome import TIERS
 from oci_conform.model.results import Results
-from oci_conform.model.verdict import ExitCode, exit_code
+from oci_conform.model.verdict import exit_code
 from oci_conform.report import renderers
-from oci_conform.results_file import save_results, write_text_atomic
+from oci_conform.results_file import save_results, write_output
+
+FORMATS = ("text", "json", "html", "junit", "tap", "sarif", "github", "markdown")
+MAX_EXPECTATIONS_BYTES = 16 * 1024 * 1024
+
+
+class UsageError(Exception):
+    """A bad command line: one line of text, exit code 2."""
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Where and how a command's outcomes go, every part already checked."""
+
+    format: str
+    output: Path | None = None
+    results: Path | None = None
+    fail_on: str = "must"
+    expectations: tuple[Expectation, ...] = ()
 
 
 def add_output_options(parser: argparse.ArgumentParser, default_format: str = "text") -> None:
@@ -26,17 +55,14 @@ def add_output_options(parser: argparse.ArgumentParser, default_format: str = "t
                         help=f"{', '.join(FORMATS)} or another installed renderer "
                              f"(default: {default_format}; github when GITHUB_ACTIONS=true)")
     parser.add_argument("-o", "--output", metavar="FILE",
-                        help="write the output here (default: stdout)")
-    parser.add_argument("--fail-on", choices=("must", "should", "may"), default="must",
+                        help="write the output here (default: stdout; its folder must exist)")
+    parser.add_argument("--fail-on", choices=TIERS, default="must",
                         help="lowest clause level whose failure makes the exit code 1 "
                              "(default: must)")
     parser.add_argument("--results", metavar="FILE", help="also write results.json here")
     parser.add_argument("--expectations", metavar="FILE",
                         help="known failures (JSON): fail -> xfail, unexpected pass -> xpass")
     parser.set_defaults(default_format=default_format)
-
-
-FORMATS = ("text", "json", "html", "junit", "tap", "sarif", "github", "markdown")
 
 
 def format_problem(args: argparse.Namespace) -> str:
@@ -46,6 +72,65 @@ def format_problem(args: argparse.Namespace) -> str:
         return ""
     known = renderers()
     return "" if fmt in known else f"--format {fmt!r} is not one of: {', '.join(sorted(known))}"
+
+
+def output_path_problem(option: str, value: str | None) -> str:
+    """'' when ``value`` can be written atomically (its folder exists), else why not."""
+    if not value:
+        return ""
+    path = Path(value)
+    folder = path.parent
+    if not folder.is_dir():
+        return f"{option} {value}: folder {str(folder)!r} does not exist"
+    if path.is_symlink() or path.exists():
+        try:
+            mode = path.lstat().st_mode
+        except OSError as exc:
+            return f"{option} {value}: {exc.strerror or exc}"
+        if not stat.S_ISREG(mode):
+            return f"{option} {value}: is {kind_of(mode)}; give a file path (or no {option})"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{option} {value}: folder {str(folder)!r} is not writable"
+    return ""
+
+
+def read_expectations(value: str) -> tuple[Expectation, ...]:
+    """The expectations of a file (bounded read, special files refused); UsageError else."""
+    try:
+        text = read_regular(value, MAX_EXPECTATIONS_BYTES).decode("utf-8")
+        return tuple(parse_expectations(text, value))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"--expectations {value}: not UTF-8 (byte {exc.start})") from None
+    except (UnsafePath, ExpectationsError) as exc:
+        raise UsageError(f"--expectations {exc}") from None
+
+
+def output_plan(args: argparse.Namespace) -> OutputPlan:
+    """The checked output options of a command (raises UsageError with one line)."""
+    problem = format_problem(args) or output_path_problem("-o/--output", args.output) \
+        or output_path_problem("--results", getattr(args, "results", None))
+    if problem:
+        raise UsageError(problem)
+    expectations = read_expectations(args.expectations) if getattr(
+        args, "expectations", None) else ()
+    results = getattr(args, "results", None)
+    return OutputPlan(format=chosen_format(args),
+                      output=Path(args.output) if args.output else None,
+                      results=Path(results) if results else None,
+                      fail_on=getattr(args, "fail_on", "must"), expectations=expectations)
+
+
+def check_inputs(args: argparse.Namespace) -> None:
+    """Check what every command shares, before it runs (raises UsageError)."""
+    problem = format_problem(args) or output_path_problem(
+        "-o/--output", getattr(args, "output", None))
+    if problem:
+        raise UsageError(problem)
+    if hasattr(args, "fail_on") and hasattr(args, "expectations"):
+        args.output_plan = output_plan(args)
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: must be 1 or more")
 
 
 def add_selection_options(parser: argparse.ArgumentParser) -> None:
@@ -67,25 +152,16 @@ def chosen_format(args: argparse.Namespace) -> str:
 
 def emit(results: Results, args: argparse.Namespace) -> int:
     """Apply expectations, write results.json and the chosen format, return the exit code."""
-    if getattr(args, "expectations", None):
-        try:
-            apply_expectations(results, load_expectations(Path(args.expectations)))
-        except ExpectationsError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return ExitCode.USAGE
-    if getattr(args, "results", None):
-        save_results(Path(args.results), results)
-    fmt = chosen_format(args)
-    text = renderers()[fmt](results)
-    if getattr(args, "output", None):
-        write_text_atomic(Path(args.output), text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    if fmt == "github":  # annotations go to stdout; the table goes to $GITHUB_STEP_SUMMARY
+    plan: OutputPlan = getattr(args, "output_plan", None) or output_plan(args)
+    if plan.expectations:
+        apply_expectations(results, list(plan.expectations))
+    if plan.results:
+        save_results(plan.results, results)
+    write_output(renderers()[plan.format](results), plan.output)
+    if plan.format == "github":  # annotations go to stdout; the table goes to $GITHUB_STEP_SUMMARY
         from oci_conform.report.github import write_step_summary
         write_step_summary(results)
-    return exit_code(results, getattr(args, "fail_on", "must"))
+    return exit_code(results, plan.fail_on)
 
 
 def progress(message: str) -> None:

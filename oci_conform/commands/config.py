@@ -51,12 +51,16 @@ def _no_verb(parser: argparse.ArgumentParser) -> int:
 
 
 def read_source(path: str, limit: int) -> tuple[bytes | None, str]:
-    """(bytes, '') or (None, reason); never reads more than ``limit`` + 1 bytes."""
+    """(bytes, '') or (None, reason); never reads more than ``limit`` + 1 bytes, and refuses
+    anything but a regular file (a FIFO or a device) without blocking."""
+    from oci_conform.drivers.files import UnsafePath, open_regular
     try:
         if path == STDIN:
             return sys.stdin.buffer.read(limit + 1), ""
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return handle.read(limit + 1), ""
+    except UnsafePath as exc:
+        return None, f"cannot read {exc}"
     except OSError as exc:
         return None, f"cannot read {path}: {exc.strerror or exc}"
 
@@ -67,30 +71,36 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
     from oci_conform.checks.runtime_config import bundle
     from oci_conform.checks.runtime_config.docload import MAX_BYTES, Parsed, parse_bytes
     from oci_conform.checks.runtime_config.engine import make_context, validate_parsed
+    from oci_conform.drivers.bundle_layout import bundle_facts
     from oci_conform.model.results import Implementation
 
     name = "<stdin>" if path == STDIN else path
-    folder = Path(path) if path != STDIN and Path(path).is_dir() else None
+    folder = _folder(path)
     extra: list[Any] = []
     file_path = path
     if folder is not None:
         if kind != "config":
             return [], None, f"{path} is a folder; only --kind config accepts bundle folders"
-        extra.extend(bundle.config_file(folder))
+        facts = bundle_facts(folder)
+        extra.extend(bundle.config_file(facts))
         file_path = str(folder / bundle.CONFIG_NAME)
-    raw, error = (None, "") if folder is not None and not Path(file_path).is_file() \
+    raw, error = (None, "") if folder is not None and facts.config \
         else read_source(file_path, MAX_BYTES)
-    if error:
+    if error and folder is None:
         return [], None, error
+    if error:
+        from oci_conform.model.judging import failed
+        extra = [failed("rt.bundle.container-format.1", error)]
     parsed = parse_bytes(raw) if raw is not None else Parsed(problems=[])
     if folder is not None and parsed.data is not None:
         ctx = make_context(kind, parsed.data, spec_version, platform)
-        extra.extend(bundle.root_directory(folder, parsed.data, ctx.platform))
+        root = parsed.data.get("root") if isinstance(parsed.data, dict) else None
+        root_path = root.get("path") if isinstance(root, dict) else None
+        extra.extend(bundle.root_directory(bundle_facts(folder, root_path), ctx.platform))
     if raw is None:   # a bundle without config.json: only the bundle clause can be judged
-        from oci_conform.checks.runtime_config.engine import roll_up
-        results = [r for r in roll_up(["rt.bundle.container-format.1"], extra,
-                                      lambda _c: _holds(), "", file_path, name,
-                                      "config-validate:bundle")]
+        from oci_conform.model.judging import case_results, roll_up
+        verdicts = roll_up(extra, ("rt.bundle.container-format.1",))
+        results = list(case_results(verdicts.values(), name, "config-validate:bundle"))
         return results, Implementation(name=name, kind="config", command=path), ""
     results = validate_parsed(parsed, kind, file=file_path if path != STDIN else "",
                               impl=name, spec_version=spec_version, platform=platform,
@@ -104,9 +114,15 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
     return results, impl, ""
 
 
-def _holds() -> Any:
-    from oci_conform.checks.runtime_config.engine import Applicability
-    return Applicability(True)
+def _folder(path: str) -> Path | None:
+    """``path`` as a bundle folder when it is a directory (symlinks followed), else None."""
+    import stat
+    if path == STDIN:
+        return None
+    try:
+        return Path(path) if stat.S_ISDIR(Path(path).stat().st_mode) else None
+    except OSError:
+        return None
 
 
 def _wants_text(args: argparse.Namespace) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, emit, progress
+from oci_conform.model.evidence import Evidence, FileSpan
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import finish, now
@@ -64,13 +65,11 @@ def _results(args: argparse.Namespace, impls: list[Implementation],
              outcomes: list[CaseResult]) -> Results:
     catalog = default_catalog()
     from oci_conform import __version__
-    from oci_conform.checks.image.versions import for_version
     from oci_conform.host import host_facts
     results = Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
                       host=host_facts(), command=["oci-conform", *getattr(args, "argv", [])])
     results.implementations = impls
-    versions = {"image-spec": args.spec_version}
-    results.results = for_version(outcomes, catalog, versions)
+    results.results = outcomes
     ctx = RunContext(catalog=catalog, workdir=Path("."),
                      spec_versions={"image-spec": args.spec_version} if args.spec_version else {})
     return finish(results, ctx)
@@ -78,8 +77,8 @@ def _results(args: argparse.Namespace, impls: list[Implementation],
 
 def run_validate(args: argparse.Namespace) -> int:
     from oci_conform.checks.image.layer import Limits
-    from oci_conform.checks.image.validate import Options, validate_ref
     from oci_conform.drivers.image_sources.refs import parse_ref
+    from oci_conform.drivers.image_sources.validate import Options, validate_ref
     try:
         refs = [parse_ref(text) for text in args.refs]
     except ValueError as exc:
@@ -116,23 +115,34 @@ def _schema_evidence(data: bytes, kind: str) -> dict:
 
 
 def run_document(args: argparse.Namespace) -> int:
-    from oci_conform.checks.image.document import validate_document
+    from oci_conform.checks.image.document import not_json, validate_document
     from oci_conform.checks.image.jsondoc import MAX_DOCUMENT
+    from oci_conform.drivers.files import UnsafePath, open_regular
     impls, outcomes = [], []
     for name in args.files:
         try:
             if name == "-":
                 data = sys.stdin.buffer.read(MAX_DOCUMENT + 1)
             else:
-                with open(name, "rb") as f:
+                with open_regular(name) as f:
                     data = f.read(MAX_DOCUMENT + 1)
+        except UnsafePath as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
         except OSError as exc:
             print(f"error: {name}: {exc.strerror or exc}", file=sys.stderr)
             return ExitCode.USAGE
         label = "<stdin>" if name == "-" else name
+        why = "" if args.media_type else not_json(data)
+        if why:
+            print(f"error: {label}: not JSON ({why}); nothing to judge (give --media-type to "
+                  "judge it as a given document kind)", file=sys.stderr)
+            return ExitCode.USAGE
         report, kind = validate_document(data, label, args.spec_version, args.media_type)
         impls.append(Implementation(name=label, kind="image-document", command=kind,
                                     spec_version=args.spec_version))
-        outcomes.extend(report.outcomes(label, (), f"image:document:{kind}",
-                                        {"kind": kind, **_schema_evidence(data, kind)}))
+        evidence = Evidence.of(files=[FileSpan(label)],
+                               facts={"kind": kind, **_schema_evidence(data, kind)})
+        outcomes.extend(report.outcomes(label, (), f"image:document:{kind}", evidence,
+                                        version=args.spec_version))
     return emit(_results(args, impls, outcomes), args)

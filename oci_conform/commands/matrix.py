@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
@@ -14,10 +13,10 @@ from oci_conform.commands.common import (
     progress,
 )
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, run_plan
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
 from oci_conform.report import renderers
 from oci_conform.results_file import save_results, write_text_atomic
-from oci_conform.suites import RunContext, Selection, Suite, all_suites
+from oci_conform.suites import Selection, Suite, all_suites
 
 # Which renderer output lands in which file of the reports folder.
 REPORT_FILES = {"html": "report.html", "junit": "junit.xml", "tap": "results.tap",
@@ -49,23 +48,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def build_plan(args: argparse.Namespace, ctx: RunContext) -> list[PlanItem]:
-    """Implementations per suite: those given, else those found (raises ValueError)."""
+def suite_requests(args: argparse.Namespace) -> tuple[SuiteRequest, ...]:
+    """The suites chosen, each with the implementations given (raises ValueError)."""
     suites = all_suites()
     known = {s.name for s in suites}
     unknown = set(args.suite) - known
     if unknown:
         raise ValueError(f"unknown suite {sorted(unknown)[0]!r} "
                          f"(known: {', '.join(sorted(known))})")
-    plan = []
+    chosen = []
     for suite in suites:
         if args.suite and suite.name not in args.suite:
             continue
-        given = [suite.parse_implementation(text) for text in getattr(args, _dest(suite))]
-        if not given and args.only_given:
-            continue
-        plan.append(PlanItem(suite, given or suite.default_implementations(ctx)))
-    return plan
+        given = tuple(suite.parse_implementation(text) for text in getattr(args, _dest(suite)))
+        if given or not args.only_given:
+            chosen.append(SuiteRequest(suite, given))
+    return tuple(chosen)
 
 
 def write_reports(folder: Path, results_path: Path, results: object) -> None:
@@ -77,27 +75,36 @@ def write_reports(folder: Path, results_path: Path, results: object) -> None:
              + ", ".join(n for f, n in REPORT_FILES.items() if f in available) + ")")
 
 
+def reports_problem(value: str) -> str:
+    """'' when the reports folder exists or can be made in an existing folder."""
+    folder = Path(value)
+    if folder.exists() and not folder.is_dir():
+        return f"--reports {value}: exists and is not a folder"
+    if not folder.exists() and not folder.parent.is_dir():
+        return f"--reports {value}: folder {str(folder.parent)!r} does not exist"
+    return ""
+
+
 def run(args: argparse.Namespace) -> int:
-    catalog = default_catalog()
-    selection = Selection(tuple(args.clause), tuple(args.group), args.text)
-    with tempfile.TemporaryDirectory(prefix="oci-conform-") as tmp:
-        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=max(1, args.jobs), progress=progress)
-        try:
-            plan = build_plan(args, ctx)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return ExitCode.USAGE
-        if not any(item.implementations for item in plan):
-            print("error: nothing selected: no suite has an implementation", file=sys.stderr)
-            return ExitCode.NOTHING_SELECTED
-        if selection.clauses and not any(selection.wants([cid]) for item in plan
-                                         for cid in item.suite.clause_ids()):
-            print("error: nothing selected: no clause of the planned suites matches --clause "
-                  + ", ".join(selection.clauses), file=sys.stderr)
-            return ExitCode.NOTHING_SELECTED
-        results = run_plan(plan, ctx, ["oci-conform", *args.argv])
+    problem = reports_problem(args.reports)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        suites = suite_requests(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    request = RunRequest(suites, Selection(tuple(args.clause), tuple(args.group), args.text),
+                         jobs=args.jobs, command=("oci-conform", *args.argv),
+                         debug=getattr(args, "debug", False))
+    try:
+        results = execute(request, default_catalog(), progress)
+    except NothingSelected as exc:
+        print(f"error: nothing selected: {exc}", file=sys.stderr)
+        return ExitCode.NOTHING_SELECTED
     folder = Path(args.reports)
+    folder.mkdir(exist_ok=True)
     results_path = folder / "results.json"
     code = emit(results, args)
     save_results(results_path, results)

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from oci_conform.catalog.loader import default_catalog
@@ -17,10 +15,12 @@ from oci_conform.commands.common import (
 from oci_conform.drivers.registry_http import REDACTED, Credentials
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, run_plan
-from oci_conform.suites import RunContext, Selection
+from oci_conform.orchestrate import RunRequest, SuiteRequest, execute
+from oci_conform.suites import Selection
 from oci_conform.suites.base import RegistryOptions
 from oci_conform.suites.registry import PROFILES, SUITE
+
+MAX_SECRET = 64 * 1024          # characters read from stdin for a password or token
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,10 +50,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     secret.add_argument("--token-stdin", action="store_true",
                         help="read a bearer token from the first line of stdin")
     t.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    t.add_argument("--allow-insecure-realm", action="store_true",
+                   help="send the basic credentials to a token realm on another origin even "
+                        "over plain http (by default they go there only over https)")
+    t.add_argument("--request-timeout", type=_seconds, default=120.0, metavar="SECONDS",
+                   help="total time one request may take, headers and body (default: 120)")
+    t.add_argument("--deadline", type=_seconds, default=1800.0, metavar="SECONDS",
+                   help="total time the whole suite may take (default: 1800); what is left "
+                        "when it passes is reported as error")
+    t.add_argument("--case", action="append", default=[], metavar="NAME",
+                   help="run only this case (repeatable; names as in results: "
+                        "registry:NAME)")
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
     p.set_defaults(func=lambda _a: _usage(p))
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text!r}: give seconds between 0 and 86400")
+    return value
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -67,12 +88,12 @@ def read_credentials(args: argparse.Namespace, stdin: Any = None) -> Credentials
     if args.password_stdin:
         if not args.username:
             raise ValueError("--password-stdin needs --username")
-        password = stream.readline().rstrip("\r\n")
+        password = stream.readline(MAX_SECRET).rstrip("\r\n")
         if not password:
             raise ValueError("--password-stdin: no password on stdin")
         return Credentials.basic(args.username, password)
     if args.token_stdin:
-        token = stream.readline().strip()
+        token = stream.readline(MAX_SECRET).strip()
         if not token:
             raise ValueError("--token-stdin: no token on stdin")
         return Credentials(username=args.username, token=token)
@@ -117,14 +138,16 @@ def run_test(args: argparse.Namespace) -> int:
     catalog = default_catalog()
     selection = Selection(tuple(args.clause), tuple(args.group), args.text)
     version = PROFILES[args.profile]
-    with tempfile.TemporaryDirectory(prefix="oci-conform-registry-") as tmp:
-        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         progress=progress,
-                         registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
-                                                  namespace=args.namespace,
-                                                  credentials=credentials,
-                                                  insecure=args.insecure),
-                         spec_versions={"distribution-spec": version})
-        results = run_plan([PlanItem(SUITE, [impl])], ctx, ["oci-conform", *args.argv])
+    request = RunRequest(
+        (SuiteRequest(SUITE, (impl,)),), selection,
+        spec_versions={"distribution-spec": version},
+        registry=RegistryOptions(profile=args.profile, read_only=args.read_only,
+                                 namespace=args.namespace, credentials=credentials,
+                                 insecure=args.insecure, request_timeout=args.request_timeout,
+                                 deadline=args.deadline,
+                                 allow_insecure_realm=args.allow_insecure_realm,
+                                 cases=tuple(c.removeprefix("registry:") for c in args.case)),
+        command=("oci-conform", *args.argv), debug=getattr(args, "debug", False))
+    results = execute(request, catalog, progress)
     results = scrub_results(results, credentials.secrets())
     return emit(results, args)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from tabulate import tabulate
 
@@ -22,7 +21,7 @@ from oci_conform.model.merge import MergeError, Source, merge
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
 from oci_conform.report import renderers
-from oci_conform.results_file import ResultsFileError, load_results, write_text_atomic
+from oci_conform.results_file import ResultsFileError, load_results, write_output
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,11 +82,7 @@ def _load(path: str) -> Results | None:
 
 
 def _write(text: str, output: str | None) -> None:
-    if output:
-        write_text_atomic(Path(output), text)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    write_output(text, output)
 
 
 def run_render(args: argparse.Namespace) -> int:

@@ -4,15 +4,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
-from oci_conform.model.results import Implementation, Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import PlanItem, finish, run_plan
-from oci_conform.suites import RunContext, Selection
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
+from oci_conform.suites import Selection
 from oci_conform.suites.base import RuntimeOptions
 from oci_conform.suites.runtime import SUITE, RuntimeSuite, select
 
@@ -65,8 +62,8 @@ def run_cases(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    if args.jobs < 1 or args.timeout <= 0:
-        print("error: --jobs and --timeout must be positive", file=sys.stderr)
+    if args.timeout <= 0:
+        print(f"error: --timeout {args.timeout}: must be positive", file=sys.stderr)
         return ExitCode.USAGE
     catalog = default_catalog()
     if args.spec_version and args.spec_version not in catalog.specs["runtime-spec"].versions:
@@ -84,36 +81,20 @@ def run_test(args: argparse.Namespace) -> int:
     if not select(suite.cases(), selection):
         print("error: nothing selected: no case matches", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
-    with tempfile.TemporaryDirectory(prefix="oci-conform-rt-") as tmp:
-        ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=selection,
-                         jobs=args.jobs, progress=progress,
-                         runtime=RuntimeOptions(timeout=args.timeout),
-                         spec_versions={"runtime-spec": args.spec_version}
-                         if args.spec_version else {})
-        try:
-            impls = [suite.parse_implementation(t) for t in args.runtime] \
-                or suite.default_implementations(ctx)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return ExitCode.USAGE
-        results = run_plan([PlanItem(suite, impls)], ctx,
-                           ["oci-conform", *getattr(args, "argv", [])])
-        _skips_for_missing(results, impls, ctx, suite)
+    try:
+        given = tuple(suite.parse_implementation(t) for t in args.runtime)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    request = RunRequest(
+        (SuiteRequest(suite, given),), selection, jobs=args.jobs,
+        spec_versions={"runtime-spec": args.spec_version} if args.spec_version else {},
+        runtime=RuntimeOptions(timeout=args.timeout),
+        command=("oci-conform", *getattr(args, "argv", [])), debug=getattr(args, "debug", False))
+    try:
+        results = execute(request, catalog, progress)
+    except NothingSelected as exc:
+        print(f"error: nothing selected: {exc}", file=sys.stderr)
+        return ExitCode.NOTHING_SELECTED
     return emit(results, args)
 
-
-def _skips_for_missing(results: Results, impls: list[Implementation], ctx: RunContext,
-                       suite: RuntimeSuite) -> None:
-    """A runtime that is not installed is a column of skips for the selected cases.
-
-    (The orchestrator's generic skips filter by clause only, so a --group or -k selection
-    would leave the column empty.)
-    """
-    seen = {r.implementation for r in results.results}
-    added = False
-    for impl in impls:
-        if not impl.available and impl.name not in seen:
-            results.results.extend(suite.run(impl, ctx))
-            added = True
-    if added:
-        finish(results, ctx)

@@ -6,16 +6,25 @@ Use::
     resp = client.request("GET", "/v2/library/app/manifests/latest",
                           headers={"Accept": MANIFEST_ACCEPT})
     digest, size = client.download_digest("/v2/library/app/blobs/sha256:...")
-    client.exchanges        # [Exchange, ...]: method, url, status, headers, bodies (redacted)
+    client.exchanges        # [HttpExchange, ...]: method, url, status, headers, bodies (redacted)
 
-Every request has a timeout. Authentication: anonymous, basic, or bearer tokens obtained
-through the ``WWW-Authenticate`` challenge (realm, service, scope) with the basic credentials
-or a given token. Secrets (passwords, tokens, ``Authorization``, token-looking query
-parameters and JSON fields) are redacted from everything recorded; ``Credentials.secrets()``
-lists the literal values so callers can scrub any other text too.
+Deadlines: every request has a total deadline (``request_timeout`` seconds for headers and
+body together, enforced while a body streams: a peer that drips bytes is cut off) and the
+client may have an overall one (``deadline`` seconds from its creation); running past either
+raises ``DeadlineExceeded`` (a ``requests.Timeout``) naming the request.
 
-``send_raw`` sends a prepared request whose URL is set byte-exact (no ``..`` folding), for
-path-traversal probes. Responses are never decoded before hashing: ``download_digest`` hashes
+Credentials belong to the origin of the base URL (``registry_credentials``): a ``Location``,
+redirect or absolute URL on another origin gets none, bearer tokens stay with the origin that
+asked for them, and a token realm on another origin gets the basic credentials only over https
+(or with ``allow_insecure_realm``). Authentication: anonymous, basic, or bearer tokens obtained
+through the ``WWW-Authenticate`` challenge (realm, service, scope). Secrets are redacted from
+everything recorded; ``Credentials.secrets()`` lists the literal values so callers can scrub
+any other text too.
+
+Bodies are read with bounds: a non-streamed body is cut at ``max_body`` bytes (marked in the
+exchange), and no body is ever decompressed (``Accept-Encoding: identity``, raw reads), so a
+gzip bomb stays its compressed size. ``send_raw`` sends a prepared request whose URL is set
+byte-exact (no ``..`` folding), for path-traversal probes; ``download_digest`` hashes
 ``raw.read(decode_content=False)``.
 """
 from __future__ import annotations
@@ -26,16 +35,29 @@ import re
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
+from oci_conform.drivers import http_deadline
+from oci_conform.drivers.http_deadline import Deadline, DeadlineExceeded
+from oci_conform.drivers.registry_credentials import (
+    Credentials,
+    CredentialStore,
+    origin_of,
+    origin_text,
+)
+from oci_conform.model.evidence import HttpExchange, excerpt
+
+__all__ = ["AuthError", "Credentials", "DeadlineExceeded", "Exchange", "RegistryClient",
+           "Redactor", "StreamBody", "parse_challenge", "MANIFEST_ACCEPT", "REDACTED"]
+
 REDACTED = "***"
 BODY_LIMIT = 4096
-DEFAULT_TIMEOUT = (10.0, 60.0)          # connect, read
-MAX_BODY = 64 << 20                     # a non-streamed response body is cut here
+CONNECT_TIMEOUT = 10.0
+DEFAULT_REQUEST_TIMEOUT = 120.0         # seconds per request, headers and body together
+MAX_BODY = 16 << 20                     # a non-streamed response body is cut here
 USER_AGENT = "oci-conform-registry/1"
 
 MANIFEST_TYPES = (
@@ -55,36 +77,7 @@ _JSON_SECRET_RE = re.compile(
     re.IGNORECASE)
 _BEARER_RE = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 
-
-# --------------------------------------------------------------------------- credentials
-
-@dataclass(frozen=True)
-class Credentials:
-    """Anonymous (both empty), basic (username + password), or a fixed bearer token."""
-
-    username: str = ""
-    password: str = ""
-    token: str = ""
-
-    @classmethod
-    def basic(cls, username: str, password: str) -> Credentials:
-        return cls(username=username, password=password)
-
-    @classmethod
-    def bearer(cls, token: str) -> Credentials:
-        return cls(token=token)
-
-    @property
-    def anonymous(self) -> bool:
-        return not (self.username or self.password or self.token)
-
-    def secrets(self) -> list[str]:
-        """The literal secret strings (to scrub from any text)."""
-        return [s for s in (self.password, self.token) if s]
-
-    def __repr__(self) -> str:  # never print a secret by accident
-        kind = "anonymous" if self.anonymous else ("token" if self.token else "basic")
-        return f"Credentials({kind}, username={self.username!r})"
+Exchange = HttpExchange     # the client records the model's typed exchanges
 
 
 # --------------------------------------------------------------------------- redaction
@@ -151,37 +144,6 @@ class Redactor:
         return text
 
 
-# --------------------------------------------------------------------------- evidence
-
-@dataclass
-class Exchange:
-    """One request and its response, already redacted."""
-
-    method: str
-    url: str
-    status: int
-    request_headers: dict[str, str] = field(default_factory=dict)
-    response_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str = ""
-    body: str = ""
-    error: str = ""
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"method": self.method, "url": self.url, "status": self.status,
-                                "request_headers": self.request_headers,
-                                "response_headers": self.response_headers, "body": self.body}
-        if self.request_body:
-            data["request_body"] = self.request_body
-        if self.error:
-            data["error"] = self.error
-        data["seconds"] = round(self.seconds, 4)
-        return data
-
-    def line(self) -> str:
-        return f"{self.method} {self.url} -> {self.status or self.error}"
-
-
 # --------------------------------------------------------------------------- auth challenge
 
 def parse_challenge(header: str) -> tuple[str, dict[str, str]]:
@@ -215,26 +177,47 @@ class RegistryClient:
     """
 
     def __init__(self, base_url: str, credentials: Credentials | None = None,
-                 timeout: tuple[float, float] = DEFAULT_TIMEOUT, verify_tls: bool = True,
-                 body_limit: int = BODY_LIMIT, max_body: int = MAX_BODY):
+                 timeout: float | None = None, verify_tls: bool = True,
+                 body_limit: int = BODY_LIMIT, max_body: int = MAX_BODY, *,
+                 deadline: float | None = None, allow_insecure_realm: bool = False):
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or Credentials()
-        self.timeout = timeout
+        self.store = CredentialStore.for_url(self.base_url, self.credentials,
+                                             allow_insecure_realm)
+        self.request_timeout = float(timeout if timeout is not None
+                                     else DEFAULT_REQUEST_TIMEOUT)
+        self.run_deadline: float | None = None
+        self.run_seconds = 0.0
+        if deadline is not None:
+            self.set_deadline(deadline)
         self.body_limit = body_limit
         self.max_body = max_body
         self.session = requests.Session()
+        http_deadline.mount(self.session)
         self.session.verify = verify_tls
         self.session.headers["User-Agent"] = USER_AGENT
         # bodies as stored: no transfer compression, so raw bytes are the content hashed
         self.session.headers["Accept-Encoding"] = "identity"
         self.session.trust_env = False
         self.redactor = Redactor(self.credentials.secrets())
-        self.exchanges: list[Exchange] = []
+        self.exchanges: list[HttpExchange] = []
         self._lock = threading.Lock()
-        self._tokens: dict[str, str] = {}        # scope -> bearer token
-        self._basic_ok = False
 
     # -- public -------------------------------------------------------------------------
+
+    def set_deadline(self, seconds: float) -> None:
+        """An overall deadline ``seconds`` from now for every later request."""
+        self.run_seconds = float(seconds)
+        self.run_deadline = time.monotonic() + float(seconds)
+
+    @property
+    def past_deadline(self) -> bool:
+        return self.run_deadline is not None and time.monotonic() >= self.run_deadline
+
+    @property
+    def withheld(self) -> list[str]:
+        """Notes on credentials kept from other origins (for evidence)."""
+        return list(self.store.withheld)
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL: absolute ones unchanged, paths joined to the base URL."""
@@ -244,18 +227,21 @@ class RegistryClient:
 
     def request(self, method: str, path: str, *, headers: dict[str, str] | None = None,
                 data: Any = None, params: dict[str, Any] | None = None, stream: bool = False,
-                scope: str = "", timeout: tuple[float, float] | None = None,
+                scope: str = "", timeout: float | None = None,
                 record_body: bool = True) -> requests.Response:
         """Send one request (with auth retry), record it, return the response.
 
-        Network failures raise ``requests.RequestException`` after being recorded. With
-        ``stream=True`` the body is not read or recorded; the caller reads ``raw``.
+        Network failures (and deadlines: ``DeadlineExceeded``) raise
+        ``requests.RequestException`` after being recorded. With ``stream=True`` the body is
+        not read or recorded; the caller reads it with ``read_body`` or ``download_digest``
+        (the request's deadline keeps running until the body is read to its end).
         """
         url = self.url(path)
         if params:
             url = _add_query(url, params)
         resp = self._send(method, url, headers or {}, data, stream, scope, timeout, record_body)
         if resp.status_code == 401 and self._answer_challenge(resp, scope):
+            resp.close()
             resp = self._send(method, url, headers or {}, data, stream, scope, timeout,
                               record_body)
         return resp
@@ -291,7 +277,7 @@ class RegistryClient:
         head = bytearray()
         try:
             while True:
-                block = _read(resp, chunk)
+                block = read_raw(resp, chunk)
                 if not block:
                     break
                 hasher.update(block)
@@ -299,7 +285,7 @@ class RegistryClient:
                 if len(head) < self.body_limit:
                     head.extend(block[: self.body_limit - len(head)])
         finally:
-            resp.close()
+            finish_response(resp)
         self._set_last_body(resp, bytes(head), size)
         return resp, f"{algorithm}:{hasher.hexdigest()}", size, bytes(head)
 
@@ -308,16 +294,16 @@ class RegistryClient:
         out = bytearray()
         try:
             while len(out) <= limit:
-                block = _read(resp, 1 << 20)
+                block = read_raw(resp, min(1 << 20, limit + 1 - len(out)))
                 if not block:
                     break
                 out.extend(block)
         finally:
-            resp.close()
+            finish_response(resp)
         self._set_last_body(resp, bytes(out[: self.body_limit]), len(out))
         return bytes(out[:limit])
 
-    def take(self) -> list[Exchange]:
+    def take(self) -> list[HttpExchange]:
         """The exchanges recorded so far, clearing the record."""
         with self._lock:
             taken, self.exchanges = self.exchanges, []
@@ -335,36 +321,68 @@ class RegistryClient:
     # -- internals ----------------------------------------------------------------------
 
     def _send(self, method: str, url: str, headers: dict[str, str], data: Any, stream: bool,
-              scope: str, timeout: tuple[float, float] | None,
-              record_body: bool) -> requests.Response:
+              scope: str, timeout: float | None, record_body: bool) -> requests.Response:
         req = requests.Request(method, url, headers=headers, data=data)
         prepared = self.session.prepare_request(req)
         self._authorize(prepared, scope)
         return self._send_prepared(prepared, stream, timeout, record_body)
 
+    def _start_deadline(self, what: str, timeout: float | None) -> Deadline:
+        """This request's deadline (raises at once when the run's deadline has passed)."""
+        if self.past_deadline:
+            raise DeadlineExceeded(f"{what}: not sent, the run's deadline of "
+                                   f"{self.run_seconds:g}s has passed")
+        seconds = timeout if timeout is not None else self.request_timeout
+        return http_deadline.start(seconds, what, until=self.run_deadline)
+
+    def _deadline_error(self, deadline: Deadline, exc: Exception) -> requests.RequestException:
+        """The exception to raise for a failed read: the deadline's when it fired."""
+        if deadline.fired or deadline.remaining() <= 0:
+            return DeadlineExceeded(f"{deadline.what}: cut off, {deadline.limit} passed "
+                                    f"(answer not complete)")
+        if isinstance(exc, requests.RequestException):
+            return exc
+        return requests.exceptions.ChunkedEncodingError(f"{type(exc).__name__}: {exc}")
+
     def _send_prepared(self, prepared: requests.PreparedRequest, stream: bool,
-                       timeout: tuple[float, float] | None,
-                       record_body: bool) -> requests.Response:
+                       timeout: float | None, record_body: bool) -> requests.Response:
         started = time.monotonic()
-        ex = Exchange(method=str(prepared.method), url=self.redactor.url(str(prepared.url)),
-                      status=0, request_headers=self.redactor.headers(prepared.headers),
-                      request_body=self._describe_request_body(prepared.body)
-                      if record_body else "")
+        shown_url = self.redactor.url(str(prepared.url))
+        ex = HttpExchange(method=str(prepared.method), url=shown_url, status=None,
+                          request_headers=self.redactor.headers(prepared.headers),
+                          request_body=self._describe_request_body(prepared.body)
+                          if record_body else "")
         try:
-            resp = self.session.send(prepared, stream=True, timeout=timeout or self.timeout,
-                                     allow_redirects=False)
+            deadline = self._start_deadline(f"{prepared.method} {shown_url}", timeout)
+        except DeadlineExceeded as exc:
+            ex.error = str(exc)[:500]
+            self._record(ex)
+            raise
+        read_timeout = max(0.05, min(self.request_timeout, deadline.remaining()))
+        try:
+            try:
+                resp = self.session.send(prepared, stream=True,
+                                         timeout=(min(CONNECT_TIMEOUT, read_timeout),
+                                                  read_timeout),
+                                         allow_redirects=False)
+            except requests.RequestException as exc:
+                raise self._deadline_error(deadline, exc) from exc
+            resp._oci_deadline = deadline  # type: ignore[attr-defined]
             if not stream:
                 _load_bounded(resp, self.max_body)
         except requests.RequestException as exc:
+            deadline.finish()
             ex.error = self.redactor.text(f"{type(exc).__name__}: {exc}")[:500]
-            ex.seconds = time.monotonic() - started
+            ex.duration = time.monotonic() - started
             self._record(ex)
             raise
         ex.status = resp.status_code
         ex.response_headers = self.redactor.headers(resp.headers)
         if not stream and record_body:
-            ex.body = self.redactor.body(resp.content, self.body_limit)
-        ex.seconds = time.monotonic() - started
+            ex.response_body = self.redactor.body(resp.content, self.body_limit)
+        if getattr(resp, "_oci_cut", False):
+            ex.error = f"body cut at {self.max_body} bytes (larger than the client reads)"
+        ex.duration = time.monotonic() - started
         resp._oci_exchange = ex  # type: ignore[attr-defined]
         self._record(ex)
         return resp
@@ -379,35 +397,43 @@ class RegistryClient:
     def _set_last_body(self, resp: requests.Response, head: bytes, size: int) -> None:
         ex = getattr(resp, "_oci_exchange", None)
         if ex is not None:
-            ex.body = self.redactor.body(head, self.body_limit) if size <= self.body_limit \
+            ex.response_body = self.redactor.body(head, self.body_limit) \
+                if size <= self.body_limit \
                 else self.redactor.body(head, self.body_limit) + f" <{size} bytes in all>"
 
-    def _record(self, ex: Exchange) -> None:
+    def _record(self, ex: HttpExchange) -> None:
+        ex.response_body = excerpt(ex.response_body, self.body_limit)
         with self._lock:
             self.exchanges.append(ex)
 
     def _authorize(self, prepared: requests.PreparedRequest, scope: str) -> None:
-        token = self._tokens.get(scope) or self._tokens.get("*") or self.credentials.token
-        if token:
-            prepared.headers["Authorization"] = f"Bearer {token}"
-        elif self._basic_ok and self.credentials.username:
-            prepared.prepare_auth((self.credentials.username, self.credentials.password))
+        value = self.store.authorization(str(prepared.url), scope)
+        if value:
+            prepared.headers["Authorization"] = value
+        else:
+            prepared.headers.pop("Authorization", None)
 
     def _answer_challenge(self, resp: requests.Response, scope: str) -> bool:
-        """Handle a 401: basic -> send credentials; bearer -> fetch a token. False = give up."""
+        """Handle a 401: basic -> send credentials; bearer -> fetch a token. False = give up.
+
+        Only a challenge from the registry's own origin is answered: credentials never go
+        to another origin's challenge."""
+        url = resp.request.url if resp.request is not None else ""
+        if not self.store.owns(str(url)):
+            if not self.credentials.anonymous:
+                self.store.note(f"401 from {origin_text(origin_of(str(url)))} left unanswered:"
+                                " credentials belong to " + origin_text(self.store.origin))
+            return False
         scheme, params = parse_challenge(resp.headers.get("WWW-Authenticate", ""))
         if scheme == "basic":
-            if not self.credentials.username or self._basic_ok:
+            if not self.credentials.username or self.store.basic_asked:
                 return False
-            self._basic_ok = True
+            self.store.basic_asked = True
             return True
         if scheme == "bearer":
             wanted = params.get("scope", "") or scope
-            key = scope or "*"
-            if self.credentials.token:
+            if self.credentials.token or "realm" not in params:
                 return False          # a fixed token was already sent and refused
-            if "realm" not in params:
-                return False
             try:
                 token = self._fetch_token(params["realm"], params.get("service", ""), wanted)
             except AuthError:
@@ -415,11 +441,13 @@ class RegistryClient:
             sent = resp.request.headers.get("Authorization", "") if resp.request else ""
             if not token or sent == f"Bearer {token}":
                 return False          # the registry refused this very token: give up
-            self._tokens[key] = token
-            return True
+            return self.store.keep_token(str(url), scope, token)
         return False
 
     def _fetch_token(self, realm: str, service: str, scope: str) -> str:
+        allowed, why = self.store.realm_may_get_credentials(realm)
+        if origin_of(realm) is None:
+            raise AuthError(why)
         query: list[tuple[str, str]] = []
         if service:
             query.append(("service", service))
@@ -427,18 +455,19 @@ class RegistryClient:
             query.append(("scope", one))
         url = realm + ("&" if "?" in realm else "?") + urlencode(query) if query else realm
         prepared = self.session.prepare_request(requests.Request("GET", url))
-        if self.credentials.username:
+        if self.credentials.username and allowed:
             prepared.prepare_auth((self.credentials.username, self.credentials.password))
+        elif self.credentials.username:
+            self.store.note(why)
         try:
             resp = self._send_prepared(prepared, stream=False, timeout=None, record_body=True)
         except requests.RequestException as exc:
             raise AuthError(str(exc)) from exc
         if resp.status_code != 200:
             raise AuthError(f"token endpoint answered {resp.status_code}")
-        try:
-            doc = resp.json()
-        except ValueError as exc:
-            raise AuthError("token endpoint did not answer JSON") from exc
+        doc = json_or_none(resp.content)
+        if not isinstance(doc, dict):
+            raise AuthError("token endpoint did not answer a JSON object")
         token = str(doc.get("token") or doc.get("access_token") or "")
         self.redactor.add(token)
         for extra in ("access_token", "refresh_token"):
@@ -446,30 +475,52 @@ class RegistryClient:
         # the exchange was recorded before we knew the token: scrub it now
         with self._lock:
             for ex in self.exchanges:
-                ex.body = self.redactor.text(ex.body)
+                ex.response_body = self.redactor.text(ex.response_body)
         return token
 
 
+def finish_response(resp: requests.Response) -> None:
+    """Close a streamed response and stop its deadline."""
+    resp.close()
+    deadline = getattr(resp, "_oci_deadline", None)
+    if deadline is not None:
+        deadline.finish()
+
+
 def _load_bounded(resp: requests.Response, limit: int) -> None:
-    """Read a response body raw, at most ``limit`` bytes, and make it ``resp.content``."""
+    """Read a response body raw, at most ``limit`` bytes, and make it ``resp.content``
+    (``resp._oci_cut`` tells whether more was there)."""
     out = bytearray()
+    cut = False
     try:
-        while len(out) < limit:
-            block = _read(resp, min(1 << 20, limit - len(out)))
+        while True:
+            block = read_raw(resp, min(1 << 20, limit + 1 - len(out)))
             if not block:
                 break
             out.extend(block)
+            if len(out) > limit:
+                cut = True
+                del out[limit:]
+                break
     finally:
-        resp.close()
+        finish_response(resp)
     resp._content = bytes(out)  # type: ignore[attr-defined]
     resp._content_consumed = True  # type: ignore[attr-defined]
+    resp._oci_cut = cut  # type: ignore[attr-defined]
 
 
-def _read(resp: requests.Response, size: int) -> bytes:
-    """One raw (undecoded) block; urllib3 read errors become requests exceptions."""
+def read_raw(resp: requests.Response, size: int) -> bytes:
+    """One raw (undecoded) block; read errors become requests exceptions (the deadline's
+    ``DeadlineExceeded`` when it cut the read off)."""
+    deadline: Deadline | None = getattr(resp, "_oci_deadline", None)
     try:
+        if deadline is not None and deadline.fired:
+            raise OSError("deadline passed")
         return bytes(resp.raw.read(size, decode_content=False) or b"")
     except Exception as exc:  # urllib3 ProtocolError, IncompleteRead, socket errors
+        if deadline is not None and (deadline.fired or deadline.remaining() <= 0):
+            raise DeadlineExceeded(f"{deadline.what}: cut off, {deadline.limit} passed while "
+                                   "the body was read") from exc
         if isinstance(exc, requests.RequestException):
             raise
         raise requests.exceptions.ChunkedEncodingError(f"{type(exc).__name__}: {exc}") from exc
@@ -498,10 +549,6 @@ class StreamBody:
 
     def __iter__(self) -> Iterator[bytes]:
         return self._blocks
-
-
-def exchanges_dicts(exchanges: Iterable[Exchange]) -> list[dict[str, Any]]:
-    return [e.to_dict() for e in exchanges]
 
 
 def iter_chunks(data: bytes, size: int) -> Iterator[bytes]:

@@ -251,10 +251,6 @@ class Judge:
     def note(self, text: str) -> None:
         self.notes.append(text)
 
-    @property
-    def failed_clauses(self) -> set[str]:
-        return {o.clause for o in self.observations if o.outcome is Outcome.FAIL}
-
     def verdicts(self, *, unobserved: Outcome = Outcome.NA,
                  unobserved_reason: str = "nothing in this subject it applies to",
                  max_findings: int = MAX_FINDINGS) -> dict[str, Verdict]:

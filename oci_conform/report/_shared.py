@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from oci_conform.model.evidence import ProcessRun
 from oci_conform.model.outcome import SEVERITY, Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
 
 UNKNOWN_SPEC = "(unknown)"
+BEYOND = "beyond claimed version"
+
+
+def encode_output(text: str) -> bytes:
+    """The one output encoder: UTF-8, with what UTF-8 cannot hold (a lone surrogate from an
+    undecodable file name or a peer's bytes) written as a backslash escape, never a crash."""
+    return text.encode("utf-8", "backslashreplace")
 
 # Outcomes a reader has to act on, worst first.
 PROBLEMS = (Outcome.ERROR, Outcome.FAIL, Outcome.XPASS)
@@ -23,10 +31,6 @@ def clause_info(results: Results, clause: str) -> ClauseInfo:
         return info
     return ClauseInfo(id=clause, spec=UNKNOWN_SPEC, document="", section="", level=Level.MUST,
                       summary="(clause not described in these results)", link="")
-
-
-def is_known(results: Results, clause: str) -> bool:
-    return clause in results.clauses
 
 
 def clause_sort_key(results: Results, clause: str) -> tuple[int, str, str, str]:
@@ -77,14 +81,19 @@ def finding_line(f: Finding) -> str:
     return text
 
 
+def bounded(text: str, limit: int = 2000) -> str:
+    """``text`` cut to ``limit`` characters (marked when cut)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def gist(r: CaseResult) -> str:
     """The one-line reason of a result: its message, else its first finding, else the outcome."""
     if r.message:
-        return r.message
+        return bounded(r.message, 1000)
     if r.findings:
-        return r.findings[0].message
+        return bounded(r.findings[0].message, 1000)
     if r.expectation:
-        return r.expectation
+        return bounded(r.expectation, 1000)
     return r.outcome.value
 
 
@@ -94,23 +103,52 @@ def tail(text: str, lines: int = 20, chars: int = 4000) -> str:
     return kept[-chars:]
 
 
+def beyond_note(r: CaseResult) -> str:
+    """'' or the marker of a result beyond the version its implementation claims."""
+    return f"{BEYOND} ({r.beyond_claim}); not counted in the exit code" if r.beyond_claim else ""
+
+
+def more_findings(r: CaseResult, shown: int) -> int:
+    """Findings of ``r`` not shown: those past ``shown`` plus those the judging core cut."""
+    return max(len(r.findings) - shown, 0) + r.omitted_findings
+
+
+def command_line(run: ProcessRun, limit: int = 2000) -> str:
+    """The argv of a run on one line, bounded (an argv can be anything a case built)."""
+    return bounded(" ".join(run.argv), limit)
+
+
+def evidence_lines(r: CaseResult, max_findings: int = 20, max_exchanges: int = 10) -> list[str]:
+    """Findings, the failing command (argv, exit code, stderr tail) and HTTP exchanges."""
+    out = ["- " + bounded(finding_line(f)) for f in r.findings[:max_findings]]
+    more = more_findings(r, max_findings)
+    if more:
+        out.append(f"- ... and {more} more findings")
+    run = r.evidence.last_run
+    if run is not None:
+        out.append("command: " + command_line(run))
+        out.append(f"exit code: {run.exit_code}" + (" (timed out)" if run.timed_out else "")
+                   + (f" ({run.error})" if run.error else ""))
+        if run.stderr:
+            out.append("stderr (tail):\n" + tail(run.stderr, 10, 2000))
+    for x in r.evidence.exchanges[:max_exchanges]:
+        out.append("http: " + bounded(x.line(), 1000))
+    more_x = max(len(r.evidence.exchanges) - max_exchanges, 0) + r.evidence.omitted.get(
+        "exchanges", 0)
+    if more_x:
+        out.append(f"http: ... and {more_x} more exchanges")
+    out.extend("file: " + bounded(f.line_text(), 1000) for f in r.evidence.files[:10])
+    return out
+
+
 def evidence_summary(r: CaseResult, max_lines: int = 40) -> str:
-    """Findings plus the runtime / HTTP evidence, as plain text for text-only formats."""
+    """Message, markers, findings and the runtime / HTTP evidence, as plain text."""
     out: list[str] = []
     if r.message:
         out.append(r.message)
+    if r.beyond_claim:
+        out.append(beyond_note(r))
     if r.expectation:
         out.append(f"expectation: {r.expectation}")
-    for f in r.findings[:20]:
-        out.append("- " + finding_line(f))
-    if len(r.findings) > 20:
-        out.append(f"- ... and {len(r.findings) - 20} more findings")
-    run = r.evidence.last_run
-    if run is not None:
-        out.append("command: " + " ".join(run.argv))
-        out.append(f"exit code: {run.exit_code}" + (" (timed out)" if run.timed_out else ""))
-        if run.stderr:
-            out.append("stderr (tail):\n" + tail(run.stderr, 10, 2000))
-    for x in r.evidence.exchanges[:10]:
-        out.append(x.line())
+    out.extend(evidence_lines(r))
     return "\n".join(out[:max_lines])

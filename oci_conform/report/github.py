@@ -16,7 +16,16 @@ from pathlib import Path
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding, Results
 from oci_conform.report import markdown
-from oci_conform.report._shared import PROBLEMS, clause_info, gist, sorted_results
+from oci_conform.report._shared import (
+    BEYOND,
+    PROBLEMS,
+    beyond_note,
+    clause_info,
+    encode_output,
+    gist,
+    more_findings,
+    sorted_results,
+)
 
 FORMAT = "github"
 DESCRIPTION = "GitHub Actions annotations (most severe first, capped)"
@@ -58,6 +67,8 @@ def _escape_property(text: str) -> str:
 def _command(results: Results, r: CaseResult) -> str:
     if r.outcome is Outcome.ERROR:
         return "error"
+    if r.beyond_claim:              # kept out of the exit code: never an error annotation
+        return "notice"
     return _TIER_COMMAND[clause_info(results, r.clause).level.tier]
 
 
@@ -65,7 +76,12 @@ def _for_result(results: Results, r: CaseResult) -> list[Annotation]:
     info = clause_info(results, r.clause)
     command = _command(results, r)
     title = f"{info.id} ({info.level.value}) {r.outcome.value} on {r.implementation}"
+    if r.beyond_claim:
+        title += f" [{BEYOND}]"
     link = f"\n{info.link}" if info.link else ""
+    link += f"\n{beyond_note(r)}" if r.beyond_claim else ""
+    more = more_findings(r, len(r.findings))
+    link += f"\n... and {more} more findings" if more else ""
     located = [f for f in r.findings if f.file]
     if not located:
         return [Annotation(command, title, f"{gist(r)}\n{info.summary}{link}")]
@@ -115,6 +131,6 @@ def write_step_summary(results: Results, env: Mapping[str, str] | None = None) -
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(markdown.render(results))
+    with path.open("ab") as handle:
+        handle.write(encode_output(markdown.render(results)))
     return path

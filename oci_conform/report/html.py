@@ -19,12 +19,14 @@ from markupsafe import Markup
 from oci_conform.model.evidence import Evidence, HttpExchange
 from oci_conform.model.outcome import SEVERITY, TIERS, Level, Outcome
 from oci_conform.model.results import CaseResult, Results
-from oci_conform.model.rollup import Tally, cell_outcomes
+from oci_conform.model.rollup import Tally, beyond_cells, cell_outcomes
 from oci_conform.model.verdict import exit_code
 from oci_conform.report._shared import (
+    BEYOND,
     clause_info,
     clause_sort_key,
     implementation_names,
+    more_findings,
     tail,
 )
 
@@ -98,7 +100,7 @@ def _evidence(ev: Evidence) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     run = ev.last_run
     if run is not None:
-        shown["argv"] = [str(a) for a in run.argv][:200]
+        shown["argv"] = [_cut(str(a), 500) for a in run.argv[:200]]
         shown["exit_code"] = run.exit_code
         for key in ("stdout", "stderr"):
             if getattr(run, key):
@@ -120,7 +122,7 @@ def _evidence(ev: Evidence) -> dict[str, Any]:
 
 def _case(r: CaseResult) -> dict[str, Any]:
     data: dict[str, Any] = {"o": OUTCOMES.index(r.outcome)}
-    for key in ("case", "message", "expectation"):
+    for key in ("case", "message", "expectation", "beyond_claim"):
         if getattr(r, key):
             data[key] = _cut(getattr(r, key), 1000)
     if r.duration:
@@ -128,8 +130,9 @@ def _case(r: CaseResult) -> dict[str, Any]:
     if r.findings:
         data["findings"] = [{k: (_cut(v, 1000) if isinstance(v, str) else v)
                              for k, v in f.to_dict().items()} for f in r.findings[:MAX_FINDINGS]]
-        if len(r.findings) > MAX_FINDINGS:
-            data["more_findings"] = len(r.findings) - MAX_FINDINGS
+    more = more_findings(r, MAX_FINDINGS)
+    if more:
+        data["more_findings"] = more
     if r.evidence:
         data["evidence"] = _evidence(r.evidence)
     return data
@@ -157,7 +160,9 @@ def page_data(results: Results, cells: Cells | None = None) -> dict[str, Any]:
     cases: dict[str, list[dict[str, Any]]] = {}
     for r in results.results:
         cases.setdefault(f"{row_of[r.clause]},{col_of[r.implementation]}", []).append(_case(r))
-    return {"outcomes": [o.value for o in OUTCOMES], "glyphs": [o.glyph for o in OUTCOMES],
+    beyond = sorted(f"{row_of[c]},{col_of[i]}" for c, i in beyond_cells(results))
+    return {"beyond": beyond, "beyond_label": BEYOND,
+            "outcomes": [o.value for o in OUTCOMES], "glyphs": [o.glyph for o in OUTCOMES],
             "severity": [SEVERITY.index(o) for o in OUTCOMES],
             "levels": LEVELS, "impls": [_impl(results, n) for n in impls], "clauses": clauses,
             "matrix": matrix, "cases": cases}
@@ -187,8 +192,9 @@ def _summary(results: Results, cells: Cells) -> list[dict[str, Any]]:
     tallies: dict[str, Tally] = {}
     by_tier: dict[str, Counter[tuple[str, Outcome]]] = {}
     tier_of = {cid: info.level.tier for cid, info in results.clauses.items()}
+    beyond = beyond_cells(results)
     for (cid, impl), outcome in cells.items():
-        tallies.setdefault(impl, Tally()).add(outcome)
+        tallies.setdefault(impl, Tally()).add(outcome, (cid, impl) in beyond)
         by_tier.setdefault(impl, Counter())[(tier_of.get(cid, "must"), outcome)] += 1
     cards = []
     for name in implementation_names(results):
@@ -199,11 +205,12 @@ def _summary(results: Results, cells: Cells) -> list[dict[str, Any]]:
         tiers = by_tier.get(name, Counter())
         cards.append({
             "impl": _impl(results, name), "counts": counts, "total": sum(counts.values()),
-            "judged": judged, "passed": passed,
+            "judged": judged, "passed": passed, "beyond": tally.beyond if tally else 0,
             "rate": (100.0 * passed / judged) if judged else None,
             # The bar is over judged cells only: skip and n/a say nothing about conformance.
-            "segments": [(o.value, 100.0 * counts[o.value] / judged) for o in _BAR_ORDER
-                         if judged and counts[o.value]],
+            "segments": [(o.value, 100.0 * (counts[o.value] - tally.beyond_counts[o]) / judged)
+                         for o in _BAR_ORDER
+                         if tally and judged and counts[o.value] - tally.beyond_counts[o]],
             "tiers": [_tier_row(t, tiers) for t in TIERS],
         })
     return cards

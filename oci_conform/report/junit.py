@@ -2,7 +2,10 @@
 
 One testcase per clause x implementation (several cases judging the same cell are folded into
 one testcase with the worst outcome). fail/xpass -> <failure>, error -> <error>, skip, n/a and
-xfail -> <skipped> with the reason. Problems that left the run incomplete become <error>
+xfail -> <skipped> with the reason. A fail or xpass beyond the version the implementation claims
+is kept out of the exit code, so it is a <skipped type="beyond-claim"> whose message starts with
+"beyond claimed version". A failure's body shows the findings, the command with its exit code
+and stderr tail, and the HTTP exchanges. Problems that left the run incomplete become <error>
 testcases of a separate "oci-conform harness" suite. Provenance goes into <properties>.
 """
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections import defaultdict
 from oci_conform.model.outcome import Outcome, worst
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.report._shared import (
+    BEYOND,
     clause_info,
     evidence_summary,
     gist,
@@ -79,6 +83,11 @@ def _testcase(suite: ET.Element, results: Results, cases: list[CaseResult]) -> O
                          time=_seconds(sum(r.duration for r in cases)))
     worst_case = next(r for r in cases if r.outcome is outcome)
     message = _clean(f"{outcome.value}: {gist(worst_case)}")
+    if outcome in _FAILURE and all(r.beyond_claim for r in cases):
+        child = ET.SubElement(case, "skipped", type="beyond-claim",
+                              message=_clean(f"{BEYOND}: {message}"))
+        child.text = _body(results, cases)
+        return Outcome.SKIP
     if outcome in _FAILURE:
         child = ET.SubElement(case, "failure", type=outcome.value, message=message)
         child.text = _body(results, cases)

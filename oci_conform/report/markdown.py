@@ -10,8 +10,10 @@ from oci_conform.model.results import Results
 from oci_conform.model.rollup import per_implementation
 from oci_conform.model.verdict import exit_code
 from oci_conform.report._shared import (
+    BEYOND,
     PROBLEMS,
     clause_info,
+    encode_output,
     gist,
     implementation_names,
     severity_rank,
@@ -37,9 +39,10 @@ def cell(text: object, limit: int = 300) -> str:
 
 def _summary_table(results: Results) -> list[str]:
     tallies = per_implementation(results)
+    beyond = any(t.beyond for t in tallies.values())
     head = "| implementation | version | " + " | ".join(o.value for o in _COLUMNS) + \
-        " | passed / judged |"
-    lines = [head, "|" + "---|" * (len(_COLUMNS) + 3)]
+        " | passed / judged |" + (f" {BEYOND} † |" if beyond else "")
+    lines = [head, "|" + "---|" * (len(_COLUMNS) + 3 + beyond)]
     for name in implementation_names(results):
         impl = results.implementation(name)
         tally = tallies.get(name)
@@ -48,7 +51,12 @@ def _summary_table(results: Results) -> list[str]:
         version = impl.version if impl else ""
         if impl and not impl.available:
             version = f"unavailable: {impl.reason}" if impl.reason else "unavailable"
-        lines.append(f"| {cell(name)} | {cell(version)} | " + " | ".join(counts) + f" | {rate} |")
+        extra = f" {tally.beyond if tally else 0} |" if beyond else ""
+        lines.append(f"| {cell(name)} | {cell(version)} | " + " | ".join(counts)
+                     + f" | {rate} |{extra}")
+    if beyond:
+        lines += ["", f"† {BEYOND}: clauses newer than the version the implementation claims; "
+                  "shown, not counted in passed / judged nor in the exit code."]
     return lines
 
 
@@ -62,8 +70,11 @@ def _problem_rows(results: Results) -> list[str]:
         link = info.link.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         web = link.lower().startswith(("https://", "http://")) and "|" not in link
         name = f"[{cell(info.id)}]({link})" if web else cell(info.id)
-        rows.append(f"| {r.outcome.glyph} {r.outcome.value} | {name} | {info.level.value} | "
-                    f"{cell(r.implementation)} | {cell(gist(r))} |")
+        mark = f" † {BEYOND}" if r.beyond_claim else ""
+        more = r.omitted_findings          # findings the judging core counted but did not keep
+        reason = gist(r) + (f" (and {more} more findings)" if more else "")
+        rows.append(f"| {r.outcome.glyph} {r.outcome.value}{mark} | {name} | {info.level.value} "
+                    f"| {cell(r.implementation)} | {cell(reason)} |")
     return rows
 
 
@@ -78,7 +89,7 @@ class _Budget:
         self.used = 0
 
     def add(self, line: str, reserve: int = RESERVE) -> bool:
-        size = len(line.encode("utf-8")) + 1
+        size = len(encode_output(line)) + 1
         if self.used + size + reserve > self.max_bytes:
             return False
         self.lines.append(line)

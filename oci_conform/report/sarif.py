@@ -4,7 +4,9 @@ Only findings with ``file`` set are reported, from fail, xpass, error and xfail 
 xfail carries an external suppression with the expectation's reason). One rule per clause, with
 its summary and spec link; MUST -> error, SHOULD -> warning, MAY -> note. Line and column come
 from Finding.line/column (filled by the checks from the JSON pointer). The fingerprint hashes
-clause, file, pointer and message, so it survives reordering and unrelated changes.
+clause, file, pointer and message, so it survives reordering and unrelated changes. A result
+beyond the version its implementation claims is a ``note`` marked "beyond claimed version" in
+its message and ``beyondClaim`` property (kept out of the exit code, so never gating).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from urllib.parse import quote
 
 from oci_conform.model.outcome import Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
-from oci_conform.report._shared import clause_info, sorted_results
+from oci_conform.report._shared import BEYOND, clause_info, encode_output, sorted_results
 
 FORMAT = "sarif"
 DESCRIPTION = "SARIF 2.1.0 (findings located in files)"
@@ -35,14 +37,14 @@ def sarif_level(level: Level) -> str:
 def fingerprint(clause: str, f: Finding) -> str:
     """A stable hash of what identifies a finding (not its line: lines move when files change)."""
     key = "\0".join((clause, f.file, f.location, f.message))
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    return hashlib.sha256(encode_output(key)).hexdigest()
 
 
 def artifact_uri(path: str) -> str:
     """A URI reference for a file: relative paths stay relative, absolute ones become file://."""
     if path.startswith("/"):
-        return "file://" + quote(path)
-    return quote(path)
+        return "file://" + quote(path, errors="backslashreplace")
+    return quote(path, errors="backslashreplace")
 
 
 def _rule(info: ClauseInfo) -> dict[str, Any]:
@@ -66,7 +68,8 @@ def _message(r: CaseResult, f: Finding) -> str:
         text += f" (expected {f.expected or '-'}, got {f.actual or '-'})"
     if f.location:
         text += f" at {f.location}"
-    return f"{text} [{r.outcome.value} on {r.implementation}]"
+    mark = f", {BEYOND}" if r.beyond_claim else ""
+    return f"{text} [{r.outcome.value} on {r.implementation}{mark}]"
 
 
 def _location(f: Finding) -> dict[str, Any]:
@@ -81,7 +84,9 @@ def _location(f: Finding) -> dict[str, Any]:
 
 def _result(r: CaseResult, f: Finding, info: ClauseInfo, index: int) -> dict[str, Any]:
     result: dict[str, Any] = {
-        "ruleId": info.id, "ruleIndex": index, "level": sarif_level(info.level),
+        "ruleId": info.id, "ruleIndex": index,
+        # beyond the claimed version: shown, kept out of the exit code, so never above a note
+        "level": "note" if r.beyond_claim else sarif_level(info.level),
         "message": {"text": _message(r, f)},
         "locations": [_location(f)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(info.id, f)},
@@ -91,6 +96,8 @@ def _result(r: CaseResult, f: Finding, info: ClauseInfo, index: int) -> dict[str
         result["properties"]["pointer"] = f.location
     if r.case:
         result["properties"]["case"] = r.case
+    if r.beyond_claim:
+        result["properties"]["beyondClaim"] = r.beyond_claim
     if r.outcome is Outcome.XFAIL:
         result["suppressions"] = [{"kind": "external", "status": "accepted",
                                    "justification": r.expectation or "expected failure"}]
@@ -114,6 +121,7 @@ def sarif_document(results: Results) -> dict[str, Any]:
     for r in sorted_results(results):
         if r.outcome not in _REPORTED:
             continue
+        before = len(out)
         for f in r.findings:
             if not f.file:
                 continue
@@ -122,6 +130,8 @@ def sarif_document(results: Results) -> dict[str, Any]:
                 index[info.id] = len(rules)
                 rules.append(_rule(info))
             out.append(_result(r, f, info, index[info.id]))
+        if r.omitted_findings and len(out) > before:
+            out[-1]["properties"]["omittedFindings"] = r.omitted_findings
     driver = {"name": "oci-conform", "version": results.tool_version,
               "informationUri": INFORMATION_URI, "rules": rules}
     run: dict[str, Any] = {

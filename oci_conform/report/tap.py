@@ -1,7 +1,10 @@
 """TAP version 14: one subtest per implementation, one test point per clause.
 
 skip and n/a are ``ok ... # SKIP reason``; xfail is ``not ok ... # TODO reason``; fail, error
-and xpass are ``not ok`` with a YAML diagnostic block. Several cases judging the same clause on
+and xpass are ``not ok`` with a YAML diagnostic block (findings, the command with its exit
+code and stderr tail, HTTP exchanges). A fail or xpass beyond the version the implementation
+claims is kept out of the exit code: ``not ok ... # TODO beyond claimed version: ...``, with
+its diagnostic block. Several cases judging the same clause on
 the same implementation fold into one test point with the worst outcome. Problems that left the
 run incomplete add one final ``not ok`` test point.
 """
@@ -13,10 +16,15 @@ from collections import defaultdict
 from oci_conform.model.outcome import Outcome, worst
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.report._shared import (
+    BEYOND,
+    beyond_note,
+    bounded,
     clause_info,
+    command_line,
     finding_line,
     gist,
     implementation_names,
+    more_findings,
     sorted_results,
     tail,
 )
@@ -26,6 +34,7 @@ DESCRIPTION = "TAP version 14, a subtest per implementation"
 
 _NOT_OK = (Outcome.FAIL, Outcome.ERROR, Outcome.XPASS, Outcome.XFAIL)
 _BAD = (Outcome.FAIL, Outcome.ERROR, Outcome.XPASS)
+_BEYOND_OK = (Outcome.FAIL, Outcome.XPASS)     # kept out of the exit code beyond the claim
 _INDENT = "    "
 
 
@@ -53,16 +62,25 @@ def _yaml_block(results: Results, cases: list[CaseResult], outcome: Outcome) -> 
         lines.append(f"  - outcome: {_yaml_value(r.outcome.value)}")
         for key in ("case", "message", "expectation"):
             if getattr(r, key):
-                lines.append(f"    {key}: {_yaml_value(getattr(r, key))}")
+                lines.append(f"    {key}: {_yaml_value(bounded(getattr(r, key)))}")
+        if r.beyond_claim:
+            lines.append(f"    beyond_claim: {_yaml_value(beyond_note(r))}")
         if r.findings:
             lines.append("    findings:")
-            lines.extend(f"      - {_yaml_value(finding_line(f))}" for f in r.findings[:20])
+            lines.extend(f"      - {_yaml_value(bounded(finding_line(f)))}"
+                         for f in r.findings[:20])
+            if more_findings(r, 20):
+                lines.append(f"      - {_yaml_value(f'... and {more_findings(r, 20)} more')}")
         run = r.evidence.last_run
         if run is not None:
-            lines.append(f"    command: {_yaml_value(' '.join(run.argv))}")
+            lines.append(f"    command: {_yaml_value(command_line(run))}")
             lines.append(f"    exit_code: {_yaml_value(run.exit_code)}")
             if run.stderr:
                 lines.append(f"    stderr: {_yaml_value(tail(run.stderr, 10, 2000))}")
+        if r.evidence.exchanges:
+            lines.append("    http:")
+            lines.extend(f"      - {_yaml_value(bounded(x.line(), 1000))}"
+                         for x in r.evidence.exchanges[:10])
     lines.append("...")
     return lines
 
@@ -78,10 +96,13 @@ def _test_point(n: int, results: Results, cases: list[CaseResult]) -> tuple[list
         line += f" # SKIP {_escape(f'{outcome.value}: {gist(first)}')}"
     elif outcome is Outcome.XFAIL:
         line += f" # TODO {_escape(first.expectation or gist(first))}"
+    beyond = outcome in _BEYOND_OK and all(r.beyond_claim for r in cases)
+    if beyond:
+        line += f" # TODO {_escape(f'{BEYOND}: {first.beyond_claim}; {gist(first)}')}"
     lines = [line]
     if outcome in _BAD:
         lines.extend("  " + y for y in _yaml_block(results, cases, outcome))
-    return lines, outcome in _BAD
+    return lines, outcome in _BAD and not beyond
 
 
 def _subtest(results: Results, impl: str,

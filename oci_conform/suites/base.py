@@ -55,6 +55,10 @@ class RegistryOptions:
     namespace: str = ""
     credentials: Any = None          # drivers.registry_http.Credentials, or None (anonymous)
     insecure: bool = False           # do not verify TLS
+    request_timeout: float = 120.0   # seconds per request, headers and body together
+    deadline: float = 1800.0         # seconds for the whole suite on one registry
+    allow_insecure_realm: bool = False   # basic credentials to a plain-http realm elsewhere
+    cases: tuple[str, ...] = ()      # run only these registry cases (by name)
 
 
 @dataclass
@@ -75,6 +79,7 @@ class RunContext:
     registry: RegistryOptions = field(default_factory=RegistryOptions)
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None
+    debug: bool = False              # --debug: tracebacks of harness errors on stderr
 
     def spec_version(self, spec: str) -> str:
         """The version of ``spec`` this run judges at: asked for, else the catalog default."""

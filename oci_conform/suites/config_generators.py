@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from oci_conform.model.declaration import Declaration
+from oci_conform.model.evidence import Evidence
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
@@ -37,6 +39,14 @@ BUILTIN = {"runc-spec": "runc spec", "runc-spec-rootless": "runc spec --rootless
            "crun-spec": "crun spec", "umoci-config": UMOCI,
            "reference-spec": f"{reference_runtime()} spec",
            "reference-spec-rootless": f"{reference_runtime()} spec --rootless"}
+
+
+def declarations() -> list[Declaration]:
+    """The generator columns judge every config.json clause of the static checks."""
+    from oci_conform.checks.runtime_config.table import judged
+    return [Declaration(name="config-generators", where=f"{__name__}:ConfigGeneratorSuite.run",
+                        clauses=tuple(sorted(judged("config"))), suite="config-generators",
+                        select="oci-conform matrix --suite config-generators")]
 
 
 class GeneratorError(Exception):
@@ -110,8 +120,7 @@ class ConfigGeneratorSuite:
                  "runtime's spec, umoci unpack)")
 
     def clause_ids(self) -> frozenset[str]:
-        from oci_conform.checks.runtime_config.engine import judged_clause_ids
-        return judged_clause_ids("config")
+        return frozenset(c for d in declarations() for c in d.clauses)
 
     def parse_implementation(self, text: str) -> Implementation:
         return self._implementation(*parse_name_command(text, BUILTIN))
@@ -126,6 +135,7 @@ class ConfigGeneratorSuite:
         from oci_conform.checks.runtime_config import bundle as bundle_rules
         from oci_conform.checks.runtime_config.docload import parse_bytes
         from oci_conform.checks.runtime_config.engine import make_context, validate_parsed
+        from oci_conform.drivers.bundle_layout import bundle_facts
 
         wanted = [c for c in sorted(self.clause_ids()) if ctx.selection.wants([c])]
         workdir = Path(tempfile.mkdtemp(prefix="config-gen-", dir=ctx.workdir))
@@ -135,14 +145,17 @@ class ConfigGeneratorSuite:
             except GeneratorError as exc:
                 for cid in wanted:
                     yield CaseResult(cid, impl.name, Outcome.ERROR, case="config-generators",
-                                     message=str(exc))
+                                     message=str(exc),
+                                     evidence=Evidence(facts={"command": impl.command}))
                 return
             parsed = parse_bytes(raw)
             extra = []
             if bundle is not None and parsed.data is not None:
                 ctx_doc = make_context("config", parsed.data, None, None)
-                extra = list(bundle_rules.config_file(bundle)) + list(
-                    bundle_rules.root_directory(bundle, parsed.data, ctx_doc.platform))
+                root = parsed.data.get("root") if isinstance(parsed.data, dict) else None
+                facts = bundle_facts(bundle, root.get("path") if isinstance(root, dict) else None)
+                extra = list(bundle_rules.config_file(facts)) + list(
+                    bundle_rules.root_directory(facts, ctx_doc.platform))
             version = parsed.data.get("ociVersion") if isinstance(parsed.data, dict) else None
             impl.spec_version = impl.spec_version or (version if isinstance(version, str) else "")
             results = validate_parsed(parsed, "config", file="config.json", impl=impl.name,

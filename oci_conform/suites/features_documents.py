@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from oci_conform.model.declaration import Declaration
+from oci_conform.model.evidence import Evidence
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
@@ -30,6 +32,14 @@ BUILTIN = {"runc-features": "runc features", "crun-features": "crun features",
            "reference-features": f"{reference_runtime()} features"}
 NO_OPERATION = ("unknown command", "no help topic", "unrecognized command", "invalid command")
 MAX_OUTPUT = 8 * 1024 * 1024
+
+
+def declarations() -> list[Declaration]:
+    """The features columns judge every clause of the static features-document checks."""
+    from oci_conform.checks.runtime_config.table import judged
+    return [Declaration(name=CASE, where=f"{__name__}:FeaturesDocumentSuite.run",
+                        clauses=tuple(sorted(judged("features"))), suite="features-documents",
+                        select="oci-conform matrix --suite features-documents")]
 
 
 class NoDocument(Exception):
@@ -61,8 +71,6 @@ def run_features(command: str, workdir: Path) -> bytes:
     return raw
 
 
-
-
 @dataclass
 class FeaturesDocumentSuite:
     name: str = "features-documents"
@@ -73,8 +81,7 @@ class FeaturesDocumentSuite:
                  "features)")
 
     def clause_ids(self) -> frozenset[str]:
-        from oci_conform.checks.runtime_config.engine import judged_clause_ids
-        return judged_clause_ids("features")
+        return frozenset(c for d in declarations() for c in d.clauses)
 
     def parse_implementation(self, text: str) -> Implementation:
         return self._implementation(*parse_name_command(text, BUILTIN))
@@ -100,7 +107,7 @@ class FeaturesDocumentSuite:
                           if exc.unsupported else str(exc))
                 for cid in wanted:
                     yield CaseResult(cid, impl.name, outcome, case=CASE, message=reason,
-                                     evidence={"command": impl.command})
+                                     evidence=Evidence(facts={"command": impl.command}))
                 return
             parsed = parse_bytes(raw)
             data = parsed.data if isinstance(parsed.data, dict) else {}

@@ -13,6 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.model.declaration import Declaration
+from oci_conform.model.evidence import Evidence
+from oci_conform.model.judging import Observation, Why, case_results, not_judged, roll_up
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
@@ -95,11 +98,7 @@ class ImageFormatsSuite:
             + "; REF: an image to judge instead of the one built from busybox)")
 
     def clause_ids(self) -> frozenset[str]:
-        from oci_conform.checks.image.validate import all_judged_ids
-        ids = set(ROWS) | set(all_judged_ids())
-        for cells in ROWS.values():
-            ids |= {c[1:] for c in cells.values() if c.startswith("=")}
-        return frozenset(ids)
+        return frozenset(c for d in declarations() for c in d.clauses)
 
     def parse_implementation(self, text: str) -> Implementation:
         name, _, ref = text.partition("=")
@@ -119,8 +118,8 @@ class ImageFormatsSuite:
         if not ref:
             for clause in sorted(ROWS):
                 if ctx.selection.wants([clause]):
-                    yield CaseResult(clause, impl.name, Outcome.SKIP, case="image-formats",
-                                     message=why)
+                    yield _row(not_judged(clause, Why.NOT_INSTALLED, why), impl.name,
+                               Evidence())
             return
         judged = _judge(ref, ctx)
         for clause, cells in sorted(ROWS.items()):
@@ -185,29 +184,33 @@ def _prepare(ctx: RunContext) -> dict:
 
 
 def _judge(ref: str, ctx: RunContext) -> dict[str, CaseResult]:
-    from oci_conform.checks.image.validate import Options, validate_ref
     from oci_conform.drivers.image_sources.refs import parse_ref
+    from oci_conform.drivers.image_sources.validate import Options, validate_ref
     cache = ctx.cache.setdefault("image_formats", {}).setdefault("judged", {})
     if ref not in cache:
-        version = ctx.spec_version("image-spec")
-        from oci_conform.checks.image.versions import for_version
-        judged = validate_ref(parse_ref(ref), Options(version=version))
-        # rules not in force in the judged version are n/a (e.g. main-only I-JSON rules)
-        cache[ref] = {r.clause: r for r in for_version(judged, ctx.catalog,
-                                                       {"image-spec": version})}
+        # rules not in force in the judged version come out n/a (e.g. main-only I-JSON rules)
+        judged = validate_ref(parse_ref(ref), Options(version=ctx.spec_version("image-spec")))
+        cache[ref] = {r.clause: r for r in judged}
     return cache[ref]
+
+
+def _row(obs: Observation, impl: str, evidence: Evidence, case: str = "image-formats",
+         duration: float = 0.0) -> CaseResult:
+    """The CaseResult of one cell, judged by ``model.judging``."""
+    verdict = roll_up([obs])[obs.clause]
+    return next(case_results([verdict], impl, case, evidence=evidence, duration=duration))
 
 
 def _cell(clause: str, rule: str, judged: dict[str, CaseResult], fmt: str, ref: str,
           catalog: Catalog, duration: float) -> CaseResult:
-    evidence = {"format": fmt, "image": ref}
+    facts = {"format": fmt, "image": ref}
     if rule == JUDGE or rule.startswith("="):
         target = clause if rule == JUDGE else rule[1:]
         seen = judged.get(target)
         if seen is None or seen.outcome is Outcome.NA:
-            return CaseResult(clause, fmt, Outcome.NA, case="image-formats",
-                              message=f"the format can express it; the test image does not "
-                                      f"exercise {target}", evidence=evidence)
+            return _row(not_judged(clause, Why.ABSENT, "the format can express it; the test "
+                                   f"image does not exercise {target}"), fmt,
+                        Evidence(facts=facts))
         prefix = "" if rule == JUDGE else f"equivalent: {target}: "
         summary = catalog.clauses[target].summary if rule != JUDGE and target in catalog.clauses \
             else ""
@@ -215,10 +218,29 @@ def _cell(clause: str, rule: str, judged: dict[str, CaseResult], fmt: str, ref: 
         return CaseResult(clause, fmt, seen.outcome, case="image-formats", message=message,
                           findings=seen.findings[:10],
                           evidence=replace(seen.evidence, facts={
-                              **evidence, "judged_clause": target, **seen.evidence.facts}),
-                          duration=duration)
-    return CaseResult(clause, fmt, Outcome.NA, case="image-formats",
-                      message=f"cannot express: {rule}", evidence=evidence)
+                              **facts, "judged_clause": target, **seen.evidence.facts}),
+                          duration=duration, omitted_findings=seen.omitted_findings)
+    return _row(not_judged(clause, Why.NOT_OFFERED, f"cannot express: {rule}"), fmt,
+                Evidence(facts=facts))
+
+
+def declarations() -> list[Declaration]:
+    """One declaration per row of the format table (the row clause and its equivalents),
+    plus the whole validator, whose other outcomes each column relays."""
+    from oci_conform.checks.image import declarations as check_declarations
+    out = []
+    for clause, cells in sorted(ROWS.items()):
+        judged = tuple(dict.fromkeys([clause] + [c[1:] for c in cells.values()
+                                                 if c.startswith("=")]))
+        out.append(Declaration(f"image-formats:{clause}", "oci_conform.suites.image_formats:_cell",
+                               judged, "image-formats",
+                               f"oci-conform matrix --suite image-formats --clause {clause}"))
+    relayed = tuple(sorted({c for d in check_declarations() for c in d.clauses}
+                           - {c for d in out for c in d.clauses}))
+    out.append(Declaration("image-formats:validate",
+                           "oci_conform.suites.image_formats:ImageFormatsSuite.run", relayed,
+                           "image-formats", "oci-conform matrix --suite image-formats"))
+    return out
 
 
 SUITE = ImageFormatsSuite()

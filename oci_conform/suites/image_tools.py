@@ -1,23 +1,46 @@
-"""Image consumers as implementations: feed real tools a corpus of malformed OCI layouts
-(one violation each, from drivers/image_sources/corpus.py) and record, clause by clause,
-whether each tool rejects the violation (pass) or lets it through (fail).
+"""Image consumers as implementations: feed real tools (skopeo copy, umoci unpack) images
+and judge the tools only against rules that bind consumers.
 
-A tool that rejects the valid control image cannot be judged (error). Evidence is
-the tool's argv, exit code and stderr tail.
+Two kinds of cases:
+
+- the malformed-image corpus (``drivers/image_sources/corpus.py``, one broken image rule
+  each). Those rules bind the image's producer, so a tool accepting such an image breaks
+  none of them: the row is n/a (``Why.OTHER_SUBJECT``) with what the tool did as a note. Only
+  where a consumer-binding clause asks readers to refuse the fault (``Case.consumer``) is
+  the tool judged, on that clause;
+- the consumer cases (``tool_cases.py``): accept / reject / apply / convert, each naming the
+  consumer clauses it judges.
+
+Every case runs after a control (the same base image without the fault, which the tool must
+accept); a failing control makes the case ``error``. All judging goes through
+``model.judging``; evidence is typed (``ProcessRun``).
 """
 from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from oci_conform.model.outcome import Outcome
+from oci_conform.model.declaration import Declaration
+from oci_conform.model.evidence import Evidence
+from oci_conform.model.judging import (
+    Judge,
+    Observation,
+    Why,
+    case_results,
+    errored,
+    not_judged,
+    observed,
+    roll_up,
+)
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 
 TOOLS = ("skopeo-copy", "umoci-unpack")
 BINARY = {"skopeo-copy": "skopeo", "umoci-unpack": "umoci"}
+BAD_CONTROL = "the tool rejects the control image (the same image without the fault); " \
+              "its verdicts mean nothing"
 
 
 def _skopeo(exe: str, image: Path, work: Path, kind: str) -> list[str]:
@@ -39,6 +62,10 @@ def _cases():
     return LAYOUT_CASES + DOCKER_CASES
 
 
+def _corpus_clauses(case) -> tuple[str, ...]:
+    return (case.clause, case.consumer) if case.consumer else (case.clause,)
+
+
 class ImageToolsSuite:
     name = "image-tools"
     kind = "image-tool"
@@ -46,8 +73,7 @@ class ImageToolsSuite:
     help = "image consumer column: TOOL or TOOL=BINARY (tools: " + ", ".join(TOOLS) + ")"
 
     def clause_ids(self) -> frozenset[str]:
-        from oci_conform.drivers.image_sources.tool_cases import clause_ids
-        return frozenset(c.clause for c in _cases()) | clause_ids()
+        return frozenset(c for d in declarations() for c in d.clauses)
 
     def parse_implementation(self, text: str) -> Implementation:
         name, _, binary = text.partition("=")
@@ -60,7 +86,6 @@ class ImageToolsSuite:
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
         from oci_conform.drivers.image_sources.build import write_docker_archive, write_layout
-        from oci_conform.drivers.image_sources.corpus import build_case
         from oci_conform.drivers.image_sources.tools import run
         base = Path(ctx.workdir) / "image-tools" / impl.name
         base.mkdir(parents=True, exist_ok=True)
@@ -73,37 +98,56 @@ class ImageToolsSuite:
                                      timeout=60)
         shutil.rmtree(base / "control-work", ignore_errors=True)
         for case in _cases():
-            if not ctx.selection.wants([case.clause], name=case.name):
-                continue
-            if case.kind not in READS[impl.name]:
-                yield CaseResult(case.clause, impl.name, Outcome.NA, case=f"tool:{case.name}",
-                                 message=f"{impl.name} does not read {case.kind} images")
-                continue
-            control = controls[case.kind]
-            started = time.monotonic()
-            if not control.ok:
-                yield CaseResult(case.clause, impl.name, Outcome.ERROR, case=f"tool:{case.name}",
-                                 message="the tool rejects the valid control image; its "
-                                         "verdicts mean nothing", evidence=control.evidence())
-                continue
-            image = build_case(case, base / "corpus")
-            work = _fresh(base / "work")
-            result = run(ARGV[impl.name](impl.command, image, work, case.kind), timeout=60)
-            shutil.rmtree(work, ignore_errors=True)
-            rejected = not result.ok
-            yield CaseResult(
-                case.clause, impl.name, Outcome.PASS if rejected else Outcome.FAIL,
-                case=f"tool:{case.name}",
-                message=(f"rejected {case.name} (exit {result.exit})" if rejected else
-                         f"accepted {case.name}: the violation went through (exit 0)"),
-                evidence={"case": case.name, **result.evidence(),
-                          "control_exit": control.exit},
-                duration=time.monotonic() - started)
+            if ctx.selection.wants(list(_corpus_clauses(case)), name=case.name):
+                yield from _corpus_case(case, impl, controls, base)
         if "oci" in controls:
             yield from _tool_cases(impl, ctx, base, controls["oci"])
 
 
-def _tool_cases(impl: Implementation, ctx: RunContext, base: Path, control) -> Iterator[CaseResult]:
+def _rows(observations: Iterable[Observation], impl: str, label: str, evidence: Evidence,
+          duration: float = 0.0) -> Iterator[CaseResult]:
+    """CaseResults of one case, judged by ``model.judging.roll_up``."""
+    verdicts = roll_up(observations).values()
+    yield from case_results(verdicts, impl, label, evidence=evidence, duration=duration)
+
+
+def _corpus_case(case, impl: Implementation, controls: dict, base: Path
+                 ) -> Iterator[CaseResult]:
+    from oci_conform.drivers.image_sources.corpus import build_case
+    from oci_conform.drivers.image_sources.tools import run
+    label = f"tool:{case.name}"
+    clauses = _corpus_clauses(case)
+    if case.kind not in READS[impl.name]:
+        yield from _rows([not_judged(c, Why.NOT_OFFERED, f"{impl.name} does not read "
+                                     f"{case.kind} images") for c in clauses], impl.name, label,
+                         Evidence())
+        return
+    control = controls[case.kind]
+    if not control.ok:
+        yield from _rows([errored(c, BAD_CONTROL) for c in clauses], impl.name, label,
+                         Evidence.of(runs=[control.process_run()]))
+        return
+    started = time.monotonic()
+    image = build_case(case, base / "corpus")
+    work = _fresh(base / "work")
+    result = run(ARGV[impl.name](impl.command, image, work, case.kind), timeout=60)
+    shutil.rmtree(work, ignore_errors=True)
+    did = (f"rejected {case.name} (exit {result.exit})" if not result.ok
+           else f"accepted {case.name} (exit 0)")
+    obs = [not_judged(case.clause, Why.OTHER_SUBJECT,
+                      f"{did}; {case.clause} is a rule on the image (its producer), and no "
+                      "consumer rule asks readers to refuse this fault")]
+    if case.consumer:
+        obs.append(observed(case.consumer, not result.ok,
+                            did if not result.ok else f"{did}: readers must refuse this fault",
+                            location=case.name))
+    evidence = Evidence.of(runs=[control.process_run(), result.process_run()],
+                           facts={"case": case.name, "control_exit": control.exit})
+    yield from _rows(obs, impl.name, label, evidence, time.monotonic() - started)
+
+
+def _tool_cases(impl: Implementation, ctx: RunContext, base: Path, control
+                ) -> Iterator[CaseResult]:
     """Cases that judge the consumer itself: accept / reject / apply / convert."""
     from oci_conform.drivers.image_sources.tool_cases import cases
     from oci_conform.drivers.image_sources.tools import run
@@ -118,61 +162,54 @@ def _tool_cases(impl: Implementation, ctx: RunContext, base: Path, control) -> I
                  "custom": "is not the tool this case drives",
                  "apply": "does not apply layers to a filesystem"}.get(
                     case.expect, "is not the kind of tool the clause binds")
-            for clause in _declared(case):
-                yield CaseResult(clause, impl.name, Outcome.NA, case=label,
-                                 message=f"{impl.name} {why}")
+            yield from _rows([not_judged(c, Why.OTHER_SUBJECT, f"{impl.name} {why}")
+                              for c in _declared(case)], impl.name, label, Evidence())
             continue
         if not control.ok:
-            for clause in _declared(case):
-                yield CaseResult(clause, impl.name, Outcome.ERROR, case=label,
-                                 message="the tool rejects the valid control image; its "
-                                         "verdicts mean nothing", evidence=control.evidence())
+            yield from _rows([errored(c, BAD_CONTROL) for c in _declared(case)], impl.name,
+                             label, Evidence.of(runs=[control.process_run()]))
             continue
-        started = time.monotonic()
-        folder = base / "tool-cases" / case.name
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            image = case.make(folder)
-        except (OSError, RuntimeError, ValueError) as exc:
-            for clause in _declared(case):
-                yield CaseResult(clause, impl.name, Outcome.ERROR, case=label,
-                                 message=f"could not build the test image: {exc}")
-            continue
-        work = _fresh(base / "work")
+        yield from _one_tool_case(case, impl, base, control, label, run)
+
+
+def _one_tool_case(case, impl: Implementation, base: Path, control, label: str, run
+                   ) -> Iterator[CaseResult]:
+    started = time.monotonic()
+    folder = base / "tool-cases" / case.name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        image = case.make(folder)
+    except (OSError, RuntimeError, ValueError) as exc:
+        yield from _rows([errored(c, f"could not build the test image: {exc}")
+                          for c in _declared(case)], impl.name, label, Evidence())
+        return
+    work = _fresh(base / "work")
+    try:
         if case.custom:
             result, problems = case.custom(impl.command, image, work)
         else:
-            result = run(ARGV[impl.name](impl.command, image, work, "oci"), timeout=60)
-        evidence = {"case": case.name, **result.evidence()}
-        if case.custom and (not result.argv or result.argv[0] != impl.command):
-            # the harness's own step failed (no registry, ...): nothing about the tool
-            for clause in case.clauses:
-                yield CaseResult(clause, impl.name, Outcome.ERROR, case=label,
-                                 message=f"cannot run the case: {result.stderr[-300:]}",
-                                 evidence=evidence)
-            shutil.rmtree(work, ignore_errors=True)
-            shutil.rmtree(folder, ignore_errors=True)
-            continue
-        if case.custom and result.ok:
-            for clause in case.clauses:
-                found = problems.get(clause)
-                outcome = Outcome.ERROR if found is None else \
-                    Outcome.FAIL if found else Outcome.PASS
-                yield CaseResult(clause, impl.name, outcome, case=label,
-                                 message="; ".join(found) if found else
-                                 f"{case.name}: as the clause asks" if found is not None else
-                                 "the case did not look at this clause", evidence=evidence,
-                                 duration=time.monotonic() - started)
-            shutil.rmtree(work, ignore_errors=True)
-            shutil.rmtree(folder, ignore_errors=True)
-            continue
-        try:
-            yield from _verdicts(case, impl.name, result, image, work, label, evidence,
-                                 time.monotonic() - started)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-            shutil.rmtree(folder, ignore_errors=True)
+            result, problems = run(ARGV[impl.name](impl.command, image, work, "oci"),
+                                   timeout=60), {}
+        evidence = Evidence.of(runs=[control.process_run(), result.process_run()],
+                               facts={"case": case.name})
+        if case.custom:
+            obs = list(_custom(case, impl.command, result, problems))
+        elif case.expect == "convert" and result.ok:
+            judged = _conversion(image, work)
+            if isinstance(judged, Observation):
+                obs = [judged]
+            else:
+                report, facts = judged
+                evidence.facts.update(facts)
+                yield from report.outcomes(impl.name, (), label, evidence)
+                return
+        else:
+            obs = list(_verdicts(case, result, image, work))
+        yield from _rows(obs, impl.name, label, evidence, time.monotonic() - started)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _declared(case) -> tuple[str, ...]:
@@ -181,43 +218,56 @@ def _declared(case) -> tuple[str, ...]:
         ("image.conversion.to-oci-runtime-configuration.1",)
 
 
-def _verdicts(case, tool: str, result, image: Path, work: Path, label: str, evidence: dict,
-              duration: float) -> Iterator[CaseResult]:
-    def row(clause: str, outcome: Outcome, message: str, findings=None) -> CaseResult:
-        return CaseResult(clause, tool, outcome, case=label, message=message,
-                          findings=findings or [], evidence=evidence, duration=duration)
+def _custom(case, command: str, result, problems: dict[str, list[str]]
+            ) -> Iterator[Observation]:
+    if not result.argv or result.argv[0] != command:
+        # the harness's own step failed (no registry, ...): nothing about the tool
+        for clause in case.clauses:
+            yield errored(clause, f"cannot run the case: {result.stderr[-300:]}")
+        return
+    for clause in case.clauses:
+        found = problems.get(clause)
+        if not result.ok:
+            yield observed(clause, False, f"the tool failed on {case.name} "
+                           f"(exit {result.exit}), which it must handle", location=case.name)
+        elif found is None:
+            yield errored(clause, "the case did not look at this clause")
+        else:
+            yield observed(clause, not found, "; ".join(found) if found else
+                           f"{case.name}: as the clause asks", location=case.name)
+
+
+def _verdicts(case, result, image: Path, work: Path) -> Iterator[Observation]:
+    """What the tool did, against what the case's consumer clauses ask of it."""
+    j = Judge(_declared(case))
     if case.expect == "reject":
         for clause in case.clauses:
-            yield row(clause, Outcome.PASS if not result.ok else Outcome.FAIL,
-                      f"rejected {case.name} (exit {result.exit})" if not result.ok else
-                      f"accepted {case.name}: the tool should have failed (exit 0)")
-        return
-    if case.expect == "apply-or-reject" and not result.ok:
+            j.check(clause, not result.ok,
+                    f"rejected {case.name} (exit {result.exit})" if not result.ok else
+                    f"accepted {case.name}: the tool should have failed (exit 0)",
+                    location=case.name)
+    elif case.expect == "apply-or-reject" and not result.ok:
         for clause in case.clauses:
-            yield row(clause, Outcome.PASS, f"rejected {case.name} (exit {result.exit}): "
-                      "the disagreement was not trusted")
-        return
-    if not result.ok:
-        for clause in _declared(case) if case.expect == "convert" else case.clauses:
-            yield row(clause, Outcome.FAIL, f"failed on {case.name} (exit {result.exit}), "
-                      "which it must handle")
-        return
-    if case.expect == "accept":
+            j.passed(clause, f"rejected {case.name} (exit {result.exit}): "
+                     "the disagreement was not trusted")
+    elif not result.ok:
+        for clause in _declared(case):
+            j.fail(clause, f"failed on {case.name} (exit {result.exit}), which it must handle",
+                   location=case.name)
+    elif case.expect == "accept":
         for clause in case.clauses:
-            yield row(clause, Outcome.PASS, f"handled {case.name} (exit 0)")
-        return
-    if case.expect in ("apply", "apply-or-reject"):
+            j.passed(clause, f"handled {case.name} (exit 0)")
+    else:
         problems = case.inspect(image, work) if case.inspect else []
         for clause in case.clauses:
-            yield row(clause, Outcome.FAIL if problems else Outcome.PASS,
-                      "; ".join(problems) if problems else
-                      f"the result of {case.name} is as the image says")
-        return
-    yield from _conversion(case, tool, image, work, label, evidence)
+            j.check(clause, not problems, "; ".join(problems) if problems else
+                    f"the result of {case.name} is as the image says", location=case.name)
+    yield from j.observations
 
 
-def _conversion(case, tool: str, image: Path, work: Path, label: str,
-                evidence: dict) -> Iterator[CaseResult]:
+def _conversion(image: Path, work: Path):
+    """The conversion.md judgement of the config.json umoci wrote: (report, facts), or the
+    error observation when there is nothing to judge."""
     import json
 
     from oci_conform.checks.image.conversion import (
@@ -226,27 +276,41 @@ def _conversion(case, tool: str, image: Path, work: Path, label: str,
         parse_group_ids,
         parse_passwd,
     )
+    from oci_conform.drivers.files import UnsafePath, read_regular
     from oci_conform.drivers.image_sources.tool_cases import image_documents
     bundle = work / "bundle"
     try:
-        runtime = json.loads((bundle / "config.json").read_bytes())
-    except (OSError, ValueError) as exc:
-        yield CaseResult("image.conversion.to-oci-runtime-configuration.1", tool, Outcome.ERROR,
-                         case=label, message=f"no readable config.json after unpack: {exc}",
-                         evidence=evidence)
-        return
+        runtime = json.loads(read_regular(bundle / "config.json"))
+    except (OSError, UnsafePath, ValueError) as exc:
+        return errored("image.conversion.to-oci-runtime-configuration.1",
+                       f"no readable config.json after unpack: {exc}")
     config, manifest = image_documents(image)
 
     def etc(name: str) -> str:
         path = bundle / "rootfs" / "etc" / name
-        return path.read_text(errors="replace") if path.is_file() and not path.is_symlink() \
-            else ""
+        if not path.is_file() or path.is_symlink():
+            return ""
+        return read_regular(path, 1 << 20).decode(errors="replace")
     report = judge_conversion(config, manifest, runtime, parse_passwd(etc("passwd")),
                               parse_group(etc("group")), parse_group_ids(etc("group")))
-    evidence = {**evidence, "image_config": config.get("config", {}),
-                "runtime_process": runtime.get("process", {}),
-                "runtime_annotations": runtime.get("annotations", {})}
-    yield from report.outcomes(tool, (), label, evidence)
+    facts = {"image_config": config.get("config", {}),
+             "runtime_process": runtime.get("process", {}),
+             "runtime_annotations": runtime.get("annotations", {})}
+    return report, facts
+
+
+def declarations() -> list[Declaration]:
+    """Each corpus case (the image rule it breaks, reported n/a for consumers, and the
+    consumer rule that asks for refusal) and each consumer case, with its clauses."""
+    from oci_conform.drivers.image_sources.tool_cases import cases
+    select = "oci-conform matrix --suite image-tools --clause {}"
+    out = [Declaration(f"tool:{c.name}", "oci_conform.suites.image_tools:_corpus_case",
+                       _corpus_clauses(c), "image-tools", select.format(c.clause))
+           for c in _cases()]
+    out += [Declaration(f"tool:{c.name}", "oci_conform.suites.image_tools:_one_tool_case",
+                        c.clauses, "image-tools", select.format(c.clauses[0]))
+            for c in cases()]
+    return out
 
 
 def _fresh(path: Path) -> Path:

@@ -64,8 +64,9 @@ def test_umoci_bundle_rules(generated) -> None:
     if bundle is None:
         pytest.skip(f"{name} writes a config only, not a bundle")
     from oci_conform.checks.runtime_config import bundle as rules
-    extra = list(rules.config_file(bundle)) + list(
-        rules.root_directory(bundle, parse_bytes(raw).data, "linux"))
+    from oci_conform.drivers.bundle_layout import bundle_facts
+    facts = bundle_facts(bundle, parse_bytes(raw).data["root"]["path"])
+    extra = list(rules.config_file(facts)) + list(rules.root_directory(facts, "linux"))
     results = {r.clause: r.outcome.value
                for r in validate_parsed(parse_bytes(raw), "config", extra=extra)}
     assert results["rt.bundle.container-format.1"] == "pass"

@@ -45,6 +45,8 @@ def test_bad_expectations_file_is_a_usage_error(tmp_path) -> None:
     bad.write_text("{")
     proc = run_cli("matrix", "--only-given", "--expectations", str(bad),
                    "--reports", str(tmp_path / "r"))
-    # No implementation given with --only-given: nothing selected comes first.
-    assert proc.returncode == 4
+    # Inputs are checked before anything else, even before "nothing selected".
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert "exp.json" in proc.stderr and "not JSON" in proc.stderr

@@ -6,7 +6,16 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oci_conform.jsonpos import all_positions, pointer_position
+from oci_conform.jsonpos import PositionIndex, depth_exceeds
+
+
+def pointer_position(text: str, pointer: str) -> tuple[int, int] | None:
+    return PositionIndex(text).position(pointer)
+
+
+def all_positions(text: str) -> dict[str, tuple[int, int]]:
+    index = PositionIndex(text)
+    return {p: pos for p in index.pointers() if (pos := index.position(p))}
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -52,3 +61,11 @@ def test_missing_pointer_and_garbage_give_none() -> None:
 def test_deep_nesting_does_not_recurse() -> None:
     text = "[" * 100_000 + "]" * 100_000
     assert pointer_position(text, "/0/0/0") == (1, 4)
+
+
+def test_depth_exceeds_is_linear_and_skips_strings() -> None:
+    assert depth_exceeds("[[1]]", 1) == 1
+    assert depth_exceeds('["[[[[", {"a": "]]]]"}]', 2) is None
+    assert depth_exceeds("[" * 100_000, 64) == 64
+    assert depth_exceeds('"' + '\\"' * 200_000, 5) is None      # unterminated: ends the scan
+    assert depth_exceeds('"a' * 200_000, 5) is None

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from oci_conform.catalog.loader import default_catalog
 from oci_conform.checks.image.layer import Limits
-from oci_conform.checks.image.validate import Options, validate_ref
-from oci_conform.checks.image.versions import for_version
 from oci_conform.drivers.image_sources.refs import parse_ref
+from oci_conform.drivers.image_sources.validate import Options, validate_ref
 from oci_conform.model.results import CaseResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,8 +15,7 @@ FIXTURES = ROOT / "fixtures" / "image"
 def validate(ref: str | Path, version: str = "1.1.1", limits: Limits | None = None
              ) -> list[CaseResult]:
     opts = Options(version=version, limits=limits or Limits())
-    results = validate_ref(parse_ref(str(ref)), opts)
-    return for_version(results, default_catalog(), {"image-spec": version})
+    return validate_ref(parse_ref(str(ref)), opts)
 
 
 def outcome_sets(results: list[CaseResult]) -> tuple[set[str], dict[str, str]]:

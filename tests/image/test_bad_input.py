@@ -55,6 +55,21 @@ def test_gzip_bomb_is_refused_as_error_with_place(tmp_path):
     assert "layers/0" in bomb.findings[0].location
 
 
+def test_a_declared_size_does_not_raise_the_bomb_cap(tmp_path):
+    """The ratio is measured on the bytes read: a descriptor claiming 10 GiB (which would
+    have allowed 1000 GiB of output before) does not let 64 MiB of zeros through."""
+    blob = gzip.compress(tar_bytes([Entry("zeros", data=b"\0" * (64 << 20))]))
+    root = _layout_with_layer_blob(tmp_path / "liar", blob,
+                                   "application/vnd.oci.image.layer.v1.tar+gzip",
+                                   declared_size=10 << 30)
+    results = validate(root, limits=Limits(ratio_floor=8 << 20, max_ratio=100))
+    _, errors = outcome_sets(results)
+    assert "decompression bomb" in errors.get("image.layer.distributable-format.1", ""), \
+        explain(results)
+    failed, _ = outcome_sets(results)
+    assert "image.descriptor.properties.5" in failed or "image.image-layout.blobs.1" in failed
+
+
 @pytest.mark.skipif(not shutil.which("zstd"), reason="zstd program not installed")
 def test_zstd_bomb_is_refused_in_bounded_memory(tmp_path):
     zeros = tmp_path / "zeros.tar"

@@ -84,3 +84,39 @@ def test_should_threshold(capsys):
 
 def test_bad_option_exits_2(capsys):
     assert main(["image", "validate", "x", "--spec-version", "9.9"]) == 2
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    lines = [line for line in err if not line.startswith("[image]")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_special_files_are_refused_without_blocking(tmp_path, capsys):
+    import os
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert main(["image", "validate-document", str(fifo)]) == 2
+    assert "is a FIFO" in _one_line_error(capsys)
+    assert main(["image", "validate", str(fifo)]) == 2
+    assert "is a FIFO" in _one_line_error(capsys)
+    for kind in ("oci-archive", "docker-archive", "aci"):
+        code = main(["image", "validate", f"{kind}:{fifo}", "--format", "json"])
+        assert code == 3, kind
+        data = json.loads(capsys.readouterr().out)
+        [row] = data["results"]
+        assert row["outcome"] == "error" and "is a FIFO" in row["message"]
+
+
+def test_a_json_file_given_as_an_image_says_not_an_image_archive(capsys):
+    assert main(["image", "validate", str(DOCS / "good" / "config.json")]) == 2
+    line = _one_line_error(capsys)
+    assert "not an image archive" in line and "validate-document" in line
+
+
+def test_garbage_without_media_type_says_not_json(tmp_path, capsys):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(bytes(range(256)) * 3)
+    assert main(["image", "validate-document", str(junk)]) == 2
+    assert "not JSON" in _one_line_error(capsys)

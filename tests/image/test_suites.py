@@ -80,19 +80,40 @@ def test_image_tools_matrix(tmp_path):
     assert results.results
     from oci_conform.drivers.image_sources.tool_cases import cases
     consumer_cases = {f"tool:{c.name}" for c in cases()}
+    from oci_conform.drivers.image_sources.corpus import CASES
+    broken = {(f"tool:{c.name}", c.clause) for c in CASES}
+    catalog = default_catalog()
     for r in results.results:
+        # No failure in a consumer column unless a consumer-binding clause is broken.
+        if r.outcome is Outcome.FAIL:
+            assert catalog.clauses[r.clause].binds == "image-tool", (r.clause, r.message)
         if r.case in consumer_cases:
             continue          # accept/apply cases: judged in test_tool_cases
-        if r.outcome is Outcome.NA:
-            assert "does not read" in r.message
+        if (r.case, r.clause) in broken:
+            assert r.outcome is Outcome.NA, (r.clause, r.outcome, r.message)
+            assert "does not read" in r.message or "a rule on the image" in r.message
             continue
         assert r.outcome in (Outcome.PASS, Outcome.FAIL), r.message
         assert r.evidence.runs and r.evidence.runs[-1].argv
         assert (r.outcome is Outcome.PASS) == (r.evidence.runs[-1].exit_code != 0)
     missing_blob = next(r for r in results.results if r.implementation == "skopeo-copy"
                         and r.clause == "image.image-layout.blobs.4")
-    assert missing_blob.outcome is Outcome.PASS      # skopeo cannot copy a blob that is not there
+    # skopeo cannot copy a blob that is not there: noted, but the rule binds the image
+    assert missing_blob.outcome is Outcome.NA and "rejected" in missing_blob.message
     # nothing any tool did escaped the run's folder (umoci unpack meets '../escape')
     assert not (Path(tmp_path).parent / "escape").exists()
     assert not any(p.name == "escape" for p in Path(tmp_path).rglob("escape")
                    if "rootfs" not in p.parts)
+
+
+def test_a_tool_that_rejects_the_control_is_error_never_pass_or_fail(tmp_path):
+    """``/bin/false`` as skopeo rejects even the control image: every case it runs is error."""
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path,
+                     selection=Selection(clauses=("image.config.properties.3",
+                                                  "image.config.properties.45")))
+    impl = TOOLS.parse_implementation("skopeo-copy=/bin/false")
+    results = run_plan([PlanItem(TOOLS, [impl])], ctx)
+    judged = [r for r in results.results if r.outcome is not Outcome.NA]
+    assert judged and all(r.outcome is Outcome.ERROR for r in judged), \
+        [(r.clause, r.outcome) for r in judged]
+    assert all("control" in r.message for r in judged)

@@ -8,6 +8,7 @@ import pytest
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.checks.image import conversion as V
+from oci_conform.checks.image import declarations
 from oci_conform.drivers.image_sources.tool_cases import cases, clause_ids
 from oci_conform.model.outcome import Outcome
 from oci_conform.orchestrate import PlanItem, run_plan
@@ -40,25 +41,29 @@ def _judge(image=IMAGE, manifest=MANIFEST, runtime=RUNTIME, **kw):
 def test_a_faithful_conversion_passes_every_touched_clause():
     r = _judge()
     assert not r.failed, r.problems
-    assert {V.VERBATIM, V.ENTRYPOINT_CMD, V.USER_NUMERIC, V.BASELINE, V.LABELS_UNCHANGED,
-            V.NO_MANIFEST_ANNOTATIONS, V.VOLUME_MOUNTS, V.EXPOSED_ANNOTATION} <= set(r.seen)
-    assert set(r.seen) <= V.CLAUSES
+    assert {"image.conversion.verbatim-fields.1", "image.conversion.verbatim-fields.3",
+            "image.conversion.configuser.1", "image.conversion.to-oci-runtime-configuration.1",
+            "image.conversion.annotations.4",
+            "image.conversion.annotations.1", "image.conversion.optional-fields.3",
+            "image.conversion.configexposedports.1"} <= r.observed
+    conversion = next(d for d in declarations() if d.name == "image:conversion")
+    assert r.observed <= set(conversion.clauses)
 
 
 @pytest.mark.parametrize("change, clause", [
-    (lambda rt: rt["process"].update(args=["/bin/app"]), V.ENTRYPOINT_CMD),
-    (lambda rt: rt["process"].update(cwd="/"), V.VERBATIM),
-    (lambda rt: rt["process"]["env"].append("A=other"), V.EXTRA_ENV_NAMES),
-    (lambda rt: rt["process"]["user"].update(uid=0), V.USER_NUMERIC),
-    (lambda rt: rt["process"]["user"].update(additionalGids=[5]), V.USER_GROUPS_KEEP),
+    (lambda rt: rt["process"].update(args=["/bin/app"]), "image.conversion.verbatim-fields.3"),
+    (lambda rt: rt["process"].update(cwd="/"), "image.conversion.verbatim-fields.1"),
+    (lambda rt: rt["process"]["env"].append("A=other"), "image.conversion.verbatim-fields.2"),
+    (lambda rt: rt["process"]["user"].update(uid=0), "image.conversion.configuser.1"),
+    (lambda rt: rt["process"]["user"].update(additionalGids=[5]), "image.conversion.configuser.6"),
     (lambda rt: rt["annotations"].pop("org.opencontainers.image.author"),
      "image.conversion.annotation-fields.7"),
     (lambda rt: rt["annotations"].update({"com.example.from-manifest": "m"}),
-     V.NO_MANIFEST_ANNOTATIONS),
-    (lambda rt: rt["annotations"].update({"com.example.k": "V"}), V.LABELS_UNCHANGED),
-    (lambda rt: rt["mounts"].pop(), V.VOLUME_MOUNTS),
+     "image.conversion.annotations.1"),
+    (lambda rt: rt["annotations"].update({"com.example.k": "V"}), "image.conversion.annotations.4"),
+    (lambda rt: rt["mounts"].pop(), "image.conversion.optional-fields.3"),
     (lambda rt: rt["annotations"].pop("org.opencontainers.image.exposedPorts"),
-     V.EXPOSED_ANNOTATION),
+     "image.conversion.configexposedports.1"),
 ])
 def test_each_departure_is_caught_with_its_clause(change, clause):
     runtime = copy.deepcopy(RUNTIME)
@@ -70,17 +75,20 @@ def test_label_precedence_and_named_users():
     image = copy.deepcopy(IMAGE)
     image["config"]["Labels"] = {"org.opencontainers.image.os": "custom"}
     runtime = copy.deepcopy(RUNTIME)
-    assert {V.LABEL_WINS, V.LABEL_WINS_FIELD} <= _judge(image, runtime=runtime).failed
+    assert {"image.conversion.annotations.2",
+            "image.conversion.annotation-fields.1"} <= _judge(image, runtime=runtime).failed
     runtime["annotations"]["org.opencontainers.image.os"] = "custom"
-    assert not ({V.LABEL_WINS, V.LABEL_WINS_FIELD} & _judge(image, runtime=runtime).failed)
+    assert not ({"image.conversion.annotations.2",
+                 "image.conversion.annotation-fields.1"} & _judge(image, runtime=runtime).failed)
     image["config"]["User"] = "alice"
     passwd = V.parse_passwd("alice:x:7:8::/:/bin/sh\n")
     groups = V.parse_group("staff:x:30:alice,bob\n")
     runtime["process"]["user"] = {"uid": 7, "gid": 8}
     r = _judge(image, runtime=runtime, passwd=passwd, groups=groups)
-    assert V.USER_GROUPS in r.failed and V.USER_NAME not in r.failed
+    assert "image.conversion.configuser.4" in r.failed
+    assert "image.conversion.configuser.2" not in r.failed
     runtime["process"]["user"]["additionalGids"] = [30]
-    assert V.USER_GROUPS not in _judge(image, runtime=runtime, passwd=passwd,
+    assert "image.conversion.configuser.4" not in _judge(image, runtime=runtime, passwd=passwd,
                                        groups=groups).failed
 
 
@@ -115,13 +123,13 @@ def test_tool_cases_on_real_umoci_and_skopeo(tmp_path):
     get = lambda case, clause, tool: by[(f"tool:{case}", clause, tool)].outcome  # noqa: E731
     U, S = "umoci-unpack", "skopeo-copy"
     # umoci writes Env/Entrypoint/Cmd/WorkingDir/User as conversion.md says ...
-    assert get("convert-fields", V.VERBATIM, U) is Outcome.PASS
-    assert get("convert-fields", V.USER_NUMERIC, U) is Outcome.PASS
-    assert get("convert-unknown-user", V.USER_UNKNOWN, U) is Outcome.PASS
+    assert get("convert-fields", "image.conversion.verbatim-fields.1", U) is Outcome.PASS
+    assert get("convert-fields", "image.conversion.configuser.1", U) is Outcome.PASS
+    assert get("convert-unknown-user", "image.conversion.configuser.7", U) is Outcome.PASS
     # ... but umoci 0.4.7 lets its derived org.opencontainers.image.os win over the label
     # (conversion.md: the Config.Labels value must take precedence) and writes no
     # variant/os.version/os.features annotations.
-    assert get("convert-label-precedence", V.LABEL_WINS, U) is Outcome.FAIL
+    assert get("convert-label-precedence", "image.conversion.annotations.2", U) is Outcome.FAIL
     assert get("convert-fields", "image.conversion.annotation-fields.4", U) is Outcome.FAIL
     # Layers are applied with whiteouts honoured; skopeo cannot be judged on that.
     assert get("whiteouts-applied", "image.layer.whiteouts.1", U) is Outcome.PASS

@@ -35,3 +35,16 @@ def test_gc_on_missing_storage_is_a_usage_error(tmp_path) -> None:
                            "--storage", str(tmp_path / "nope")], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 2 and "no such folder" in proc.stderr
+
+
+def test_gc_removes_folders_of_closed_sessions_at_once(tmp_path) -> None:
+    from oci_conform.reference.registry.gc import collect
+    from oci_conform.reference.registry.storage import Storage
+    storage = Storage(tmp_path / "store")
+    live = storage.start_upload("gc/repo")
+    left = storage.root / "uploads" / ".gone-0123-abcd"     # what a crash mid-cancel leaves
+    left.mkdir()
+    (left / "data").write_bytes(b"x")
+    report = collect(storage)
+    assert report.stale_uploads == [".gone-0123-abcd"] and not left.exists()
+    assert (storage.root / "uploads" / live.id / "data").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -44,29 +45,49 @@ class Result:
 
 
 class Runtime:
-    """Drive ``oci-conform-runtime`` with its own --root; remember every id for cleanup."""
+    """Drive ``oci-conform-runtime`` (or runc, as a control) with its own --root;
+    remember every id for cleanup."""
 
-    def __init__(self, workdir: Path, base: Path) -> None:
+    def __init__(self, workdir: Path, base: Path, cmd: list[str] | None = None,
+                 prefix: str = "") -> None:
         self.dir = workdir
-        self.root = workdir / "state"
+        self.cmd = cmd or RUNTIME
+        self.prefix = prefix
+        self.root = workdir / f"{prefix}state"
         self.base = base
         self.ids: set[str] = set()
 
-    def __call__(self, *args: str, timeout: float = 60) -> Result:
+    def __call__(self, *args: str, timeout: float = 60, stdin: Any = None) -> Result:
         out, err = self.dir / f"out-{uuid.uuid4().hex[:6]}", self.dir / "err.txt"
         with out.open("w") as o, err.open("w") as e:
-            code = subprocess.run([*RUNTIME, "--root", str(self.root), *args], stdout=o,
-                                  stderr=e, stdin=subprocess.DEVNULL, timeout=timeout,
+            code = subprocess.run([*self.cmd, "--root", str(self.root), *args], stdout=o,
+                                  stderr=e, stdin=stdin if stdin is not None
+                                  else subprocess.DEVNULL, timeout=timeout,
                                   check=False).returncode
         return Result(code, out.read_text(), err.read_text())
 
+    def results(self, name: str) -> Path:
+        return self.dir / f"{self.prefix}{name}" / "results"
+
+    def run_script(self, name: str, script: str, change: Any = None) -> dict[str, str]:
+        """``run`` a busybox ``sh -c script`` to its end; the files it left in /results
+        (plus ``exit``, its status, and ``stderr``); ``change`` edits the config first."""
+        bundle, cfg = self.bundle(name, ["sh", "-c", script])
+        if change is not None:
+            change(cfg)
+        self.write(bundle, cfg)
+        self.ids.add(name)
+        res = self("run", "--bundle", str(bundle), name)
+        found = {p.name: p.read_text().strip() for p in self.results(name).iterdir()}
+        return dict(found, exit=str(res.code), stderr=res.err.strip())
+
     def bundle(self, name: str, args: list[str], **changes: Any) -> tuple[Path, dict]:
         """A bundle folder with a fresh rootfs copy and a results folder bound at /results."""
-        folder = self.dir / name
+        folder = self.dir / f"{self.prefix}{name}"
         results = folder / "results"
         results.mkdir(parents=True)
         results.chmod(0o777)
-        cfg = base_config("1.0.2", args, results, f"/{CGROUP_PARENT}/{name}")
+        cfg = base_config("1.0.2", args, results, f"/{CGROUP_PARENT}/{self.prefix}{name}")
         cfg.update(changes)
         return write_bundle(folder / "bundle", cfg, self.base), cfg
 
@@ -137,6 +158,18 @@ def rt(tmp_path: Path, base_rootfs: Path) -> Any:
             for child in sorted(path.glob("*"), reverse=True):
                 if child.is_dir():
                     child.rmdir()
+
+
+@pytest.fixture()
+def runc(tmp_path: Path, base_rootfs: Path) -> Any:
+    """runc driven like ``rt`` (the control a behaviour is compared with)."""
+    if shutil.which("runc") is None:
+        pytest.skip("runc is not installed (the control runtime)")
+    runtime = Runtime(tmp_path, base_rootfs, ["runc"], "runc-")
+    try:
+        yield runtime
+    finally:
+        runtime.cleanup()
 
 
 @pytest.fixture(scope="session", autouse=True)

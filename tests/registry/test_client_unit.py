@@ -87,9 +87,10 @@ def test_credentials_repr_hides_secrets() -> None:
 
 
 def test_exchange_dict_shape() -> None:
-    ex = Exchange("GET", "http://h/v2/", 200, {"A": "b"}, {"C": "d"}, body="{}")
+    ex = Exchange("GET", "http://h/v2/", 200, {"A": "b"}, {"C": "d"}, response_body="{}")
     data = ex.to_dict()
-    assert {"method", "url", "status", "request_headers", "response_headers", "body"} <= set(data)
+    assert {"method", "url", "status", "request_headers", "response_headers",
+            "response_body"} <= set(data)
 
 
 def test_send_raw_is_byte_exact_and_request_is_not() -> None:

@@ -13,20 +13,31 @@ import pytest
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.registry_http import Exchange
+from oci_conform.model.judging import Judge
 from oci_conform.model.outcome import Outcome
 from oci_conform.suites.base import RegistryOptions, RunContext, Selection
 from oci_conform.suites.registry import SUITE, profile_of
 from oci_conform.suites.registry.cases_push import _location_form
-from oci_conform.suites.registry.framework import Case, Judge
-from oci_conform.suites.registry.runner import (
-    REDIRECT,
-    REQ_CLAIMED,
-    RETRY_AFTER,
+from oci_conform.suites.registry.summaries import (
     Observed,
-    RegistryRun,
-    RunOptions,
+    RunRecord,
+    claimed_categories,
     endpoint_of,
+    error_bodies,
+    pull_responses,
+    redirects,
+    retry_after,
+    warning_headers,
 )
+
+REDIRECT = "dist.spec.api.2-c"
+REQ_CLAIMED = "dist.spec.requirements.3"
+RETRY_AFTER = "dist.spec.error-codes.6"
+RUN_ERRORS = ("dist.spec.error-codes.1", "dist.spec.error-codes.2", "dist.spec.error-codes.3",
+              "dist.spec.error-codes.5")
+RUN_PULLS = ("dist.spec.pulling-manifests.6", "dist.spec.pulling-manifests.11",
+             "dist.spec.pulling-manifests.digest-header-required",
+             "dist.spec.pulling-manifests.12", "dist.spec.pulling-blobs.digest-header-required")
 
 # ----------------------------------------------------------------------------- NAME@PROFILE
 
@@ -60,7 +71,7 @@ def test_started_registries_can_be_named_with_a_profile() -> None:
 # ----------------------------------------------------------------------------- pure judgements
 
 def _judge(*clauses: str) -> Judge:
-    return Judge(Case("unit", "summary", clauses, lambda s, j: None))
+    return Judge(clauses, strict=True)
 
 
 class _Resp:
@@ -80,7 +91,7 @@ class _Resp:
 def test_upload_location_form(loc: str, ok: bool) -> None:
     j = _judge("dist.spec.post-then-put.3")
     _location_form(j, _Resp(), loc)  # type: ignore[arg-type]
-    assert j.verdicts["dist.spec.post-then-put.3"].outcome == (Outcome.PASS if ok
+    assert j.verdicts()["dist.spec.post-then-put.3"].outcome == (Outcome.PASS if ok
                                                                else Outcome.FAIL)
 
 
@@ -103,11 +114,10 @@ def test_endpoint_of(method: str, url: str, status: int, point: str) -> None:
     assert endpoint_of(method, url, status) == point
 
 
-def _run_with(exchanges: list[Exchange], read_only: bool = False) -> RegistryRun:
-    run = RegistryRun(None, default_catalog(), "unit",  # type: ignore[arg-type]
-                      RunOptions(profile="dev", read_only=read_only))
-    run.observed.add(exchanges)
-    return run
+def _run_with(exchanges: list[Exchange], read_only: bool = False) -> RunRecord:
+    record = RunRecord(read_only=read_only)
+    record.add(exchanges)
+    return record
 
 
 def _ex(method: str, url: str, status: int, **headers: str) -> Exchange:
@@ -116,30 +126,29 @@ def _ex(method: str, url: str, status: int, **headers: str) -> Exchange:
 
 def test_retry_after_judged_only_when_a_429_is_seen() -> None:
     j = _judge(RETRY_AFTER)
-    _run_with([_ex("GET", "http://h/v2/", 200)])._retry_after(None, j)  # type: ignore[arg-type]
-    assert j.verdicts[RETRY_AFTER].outcome == Outcome.NA
+    retry_after(_run_with([_ex("GET", "http://h/v2/", 200)]), j)
+    assert j.verdicts()[RETRY_AFTER].outcome == Outcome.NA
     for headers, outcome in (({"Retry-After": "3"}, Outcome.PASS),
                              ({"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"}, Outcome.PASS),
                              ({"Retry-After": "soon"}, Outcome.FAIL),
                              ({}, Outcome.FAIL)):
         j = _judge(RETRY_AFTER)
         run = _run_with([_ex("GET", "http://h/v2/a/tags/list", 429, **headers)])
-        run._retry_after(None, j)  # type: ignore[arg-type]
-        assert j.verdicts[RETRY_AFTER].outcome == outcome, headers
+        retry_after(run, j)
+        assert j.verdicts()[RETRY_AFTER].outcome == outcome, headers
 
 
 def test_redirects_need_a_location() -> None:
     j = _judge(REDIRECT)
-    _run_with([])._redirects(None, j)  # type: ignore[arg-type]
-    assert j.verdicts[REDIRECT].outcome == Outcome.NA
+    redirects(_run_with([]), j)
+    assert j.verdicts()[REDIRECT].outcome == Outcome.NA
     j = _judge(REDIRECT)
-    _run_with([_ex("GET", "http://h/v2/a/blobs/sha256:x", 307,
-                   Location="https://cdn/x")])._redirects(None, j)  # type: ignore[arg-type]
-    assert j.verdicts[REDIRECT].outcome == Outcome.PASS
+    redirects(_run_with([_ex("GET", "http://h/v2/a/blobs/sha256:x", 307,
+                             Location="https://cdn/x")]), j)
+    assert j.verdicts()[REDIRECT].outcome == Outcome.PASS
     j = _judge(REDIRECT)
-    _run_with([_ex("GET", "http://h/v2/a/blobs/sha256:x", 302)])._redirects(
-        None, j)  # type: ignore[arg-type]
-    assert j.verdicts[REDIRECT].outcome == Outcome.FAIL
+    redirects(_run_with([_ex("GET", "http://h/v2/a/blobs/sha256:x", 302)]), j)
+    assert j.verdicts()[REDIRECT].outcome == Outcome.FAIL
 
 
 def test_claimed_category_must_be_complete() -> None:
@@ -148,12 +157,12 @@ def test_claimed_category_must_be_complete() -> None:
                           _ex("PUT", "http://h/v2/a/manifests/v1", 201),
                           _ex("PATCH", "http://h/v2/a/blobs/uploads/1", 404)]
     j = _judge(REQ_CLAIMED)
-    _run_with(push_without_patch)._claimed(None, j)  # type: ignore[arg-type]
-    verdict = j.verdicts[REQ_CLAIMED]
+    claimed_categories(_run_with(push_without_patch), j)
+    verdict = j.verdicts()[REQ_CLAIMED]
     assert verdict.outcome == Outcome.FAIL and "end-5" in verdict.findings[0].actual
     j = _judge(REQ_CLAIMED)
-    _run_with([_ex("GET", "http://h/v2/", 200)])._claimed(None, j)  # type: ignore[arg-type]
-    assert j.verdicts[REQ_CLAIMED].outcome == Outcome.NA
+    claimed_categories(_run_with([_ex("GET", "http://h/v2/", 200)]), j)
+    assert j.verdicts()[REQ_CLAIMED].outcome == Outcome.NA
 
 
 def test_observed_collects_redirects_and_429s() -> None:
@@ -227,26 +236,24 @@ WARN_2, WARN_3, WARN_1 = ("dist.spec.warnings.2", "dist.spec.warnings.3",
 ])
 def test_warning_headers(value: str, form: Outcome, size: Outcome) -> None:
     """Fake exchanges: a loopback docker-registry sends no Warning headers."""
-    run = _run_with([])
-    run._collect_warnings([_ex("GET", "http://h/v2/a/manifests/v1", 200, Warning=value)])
+    run = _run_with([_ex("GET", "http://h/v2/a/manifests/v1", 200, Warning=value)])
     j = _judge(WARN_2, WARN_3, WARN_1)
-    run._warnings(None, j)  # type: ignore[arg-type]
-    assert (j.verdicts[WARN_2].outcome, j.verdicts[WARN_3].outcome) == (form, size)
+    warning_headers(run, j)
+    assert (j.verdicts()[WARN_2].outcome, j.verdicts()[WARN_3].outcome) == (form, size)
 
 
 def test_no_warning_seen_is_na() -> None:
     j = _judge(WARN_2, WARN_3, WARN_1)
-    _run_with([])._warnings(None, j)  # type: ignore[arg-type]
-    assert {v.outcome for v in j.verdicts.values()} == {Outcome.NA}
+    warning_headers(_run_with([]), j)
+    assert {v.outcome for v in j.verdicts().values()} == {Outcome.NA}
 
 
 def _errors_judged(bodies: list[tuple[int, str]]) -> dict[str, Outcome]:
-    from oci_conform.suites.registry.runner import RUN_ERRORS
-    run = _run_with([Exchange("GET", f"http://h/v2/a/x{i}", status, body=body)
+    run = _run_with([Exchange("GET", f"http://h/v2/a/x{i}", status, response_body=body)
                      for i, (status, body) in enumerate(bodies)])
     j = _judge(*RUN_ERRORS)
-    run._error_bodies(None, j)  # type: ignore[arg-type]
-    return {c.rsplit(".", 1)[1]: j.verdicts[c].outcome for c in RUN_ERRORS}
+    error_bodies(run, j)
+    return {c.rsplit(".", 1)[1]: j.verdicts()[c].outcome for c in RUN_ERRORS}
 
 
 def test_error_bodies_run_wide() -> None:
@@ -267,7 +274,6 @@ def test_error_bodies_run_wide() -> None:
 
 def test_pull_responses_run_wide() -> None:
     """Recorded responses (fakes): parameters on Content-Type, a missing or wrong digest."""
-    from oci_conform.suites.registry.runner import RUN_PULLS
     d1 = "sha256:" + "a" * 64
     d2 = "sha256:" + "b" * 64
     exchanges = [
@@ -283,13 +289,12 @@ def test_pull_responses_run_wide() -> None:
         _ex("GET", "http://h/v2/a/blobs/uploads/42", 200),     # not a blob
     ]
     j = _judge(*RUN_PULLS)
-    _run_with(exchanges)._pull_responses(None, j)  # type: ignore[arg-type]
-    got = {c: j.verdicts[c].outcome for c in RUN_PULLS}
+    pull_responses(_run_with(exchanges), j)
+    got = {c: j.verdicts()[c].outcome for c in RUN_PULLS}
     assert set(got.values()) == {Outcome.FAIL}, got
     j = _judge(*RUN_PULLS)
-    _run_with([_ex("HEAD", "http://h/v2/a/manifests/v1", 200,
-                   **{"Content-Type": "application/vnd.oci.image.index.v1+json"})]) \
-        ._pull_responses(None, j)  # type: ignore[arg-type]
-    got = {c: j.verdicts[c].outcome for c in RUN_PULLS}
+    pull_responses(_run_with([_ex("HEAD", "http://h/v2/a/manifests/v1", 200, **{
+        "Content-Type": "application/vnd.oci.image.index.v1+json"})]), j)
+    got = {c: j.verdicts()[c].outcome for c in RUN_PULLS}
     assert got[RUN_PULLS[0]] == Outcome.PASS
     assert {got[c] for c in RUN_PULLS[1:]} == {Outcome.NA}

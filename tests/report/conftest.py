@@ -5,10 +5,12 @@ functions of Results, so hand-made data covering every outcome is the right inpu
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from oci_conform.model.evidence import Evidence, HttpExchange, ProcessRun
 from oci_conform.model.outcome import Level, Outcome
 from oci_conform.model.results import (
     CaseResult,
@@ -19,7 +21,8 @@ from oci_conform.model.results import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared"
+# ../shared next to the clone; OCI_CONFORM_SHARED points elsewhere (a worktree's shared folder)
+SHARED = Path(os.environ.get("OCI_CONFORM_SHARED") or REPO.parent / "shared")
 FORMATS = SHARED / "formats"
 
 
@@ -59,13 +62,14 @@ def sample_results() -> Results:
              Implementation("registry", "registry", "http://127.0.0.1:5000", "2.8.2"),
              Implementation("youki", "runtime", "youki", available=False,
                             reason="not installed")]
-    http = [{"method": "GET", "url": "http://127.0.0.1:5000/v2/x/manifests/latest",
-             "status": 404,
-             "request_headers": {"Accept": "application/vnd.oci.image.manifest.v1+json"},
-             "response_headers": {"Content-Type": "application/json"},
-             "body": '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}'}]
-    runtime_ev = {"argv": ["runc", "--root", "/tmp/r", "state", "c1"], "exit_code": 1,
-                  "stdout": "", "stderr": "line 1\nerror: container <c1> does not exist\n"}
+    http = Evidence(exchanges=[HttpExchange.recorded(
+        "GET", "http://127.0.0.1:5000/v2/x/manifests/latest", 404,
+        request_headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        response_headers={"Content-Type": "application/json"},
+        response_body='{"errors":[{"code":"MANIFEST_UNKNOWN"}]}')])
+    runtime_ev = Evidence(runs=[ProcessRun(
+        ["runc", "--root", "/tmp/r", "state", "c1"], 1, stdout="",
+        stderr="line 1\nerror: container <c1> does not exist\n")])
     results = [
         CaseResult("rt.runtime.state.1", "runc", Outcome.PASS, "state-basic", duration=0.12),
         CaseResult("rt.runtime.state.1", "crun", Outcome.FAIL, "state-basic",
@@ -88,7 +92,7 @@ def sample_results() -> Results:
                             file="blobs/sha256/abc", line=3, column=14)]),
         CaseResult("dist.pull.manifest.1", "registry", Outcome.FAIL, "pull", "404 on pull",
                    [Finding("manifest not found", "GET /v2/x/manifests/latest", "200", "404")],
-                   {"http": http}, 0.05),
+                   http, 0.05),
         CaseResult("dist.pull.ghost.9", "registry", Outcome.PASS, "pull",
                    "clause not in the snapshot"),
     ]

@@ -273,3 +273,23 @@ def test_large_matrix_renders_virtually(browser_context: Any, tmp_path: Path) ->
     finally:
         w.close()
 
+
+
+def test_a_cell_beyond_the_claimed_version_is_marked(browser_context: Any,
+                                                     tmp_path: Path) -> None:
+    res = sample_results()
+    res.results[1].beyond_claim = "since 1.2.0; crun claims 1.0.0"      # state.1 on crun: fail
+    path = tmp_path / "beyond.html"
+    path.write_text(html_report.render(res), encoding="utf-8")
+    w = Watched(browser_context, path.as_uri())
+    try:
+        page = w.open()
+        cell = "#matrix-body tr.row:has(.clause-id:text-is('rt.runtime.state.1')) td.c1"
+        assert page.inner_text(cell + " .beyond") == "†"
+        assert page.get_attribute(cell + " .beyond", "title") == "beyond claimed version"
+        assert "beyond claimed version, not counted" in page.inner_text("body")
+        page.click(cell)
+        assert "since 1.2.0; crun claims 1.0.0" in page.locator("#panel").inner_text()
+        assert w.errors == []
+    finally:
+        w.close()

@@ -5,6 +5,7 @@ import html
 import json
 import re
 
+from oci_conform.model.evidence import Evidence, HttpExchange, ProcessRun
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Results
 from oci_conform.report import html as html_report
@@ -54,8 +55,10 @@ def test_evidence_is_bounded() -> None:
     huge = "x" * 1_000_000
     res = Results("0.1.0", "c", "2026-11-29T10:00:00Z", results=[
         CaseResult("a.1", "i", Outcome.ERROR, message=huge,
-                   evidence={"stderr": huge, "http": [{"method": "GET", "url": "u", "status": 500,
-                                                       "body": huge}] * 100, "blob": huge})])
+                   evidence=Evidence(
+                       runs=[ProcessRun(["rt", huge], 1, stderr=huge, stdout=huge)] * 30,
+                       exchanges=[HttpExchange("GET", "u", 500, response_body=huge)] * 100,
+                       facts={"blob": huge}))])
     assert len(html_report.render(res)) < 200_000
 
 
@@ -76,3 +79,15 @@ def test_only_http_links_are_kept(results: Results) -> None:
     links = {c[0]: c[6] for c in data["clauses"]}
     assert links["rt.runtime.state.1"] == ""
     assert links["rt.runtime.state.2"].startswith("https://")
+
+
+def test_every_renderer_bounds_huge_evidence() -> None:
+    from oci_conform.report import renderers
+    huge = "y" * 1_000_000
+    res = Results("0.1.0", "c", "2026-11-29T10:00:00Z", results=[
+        CaseResult("a.1", "i", Outcome.FAIL, message="m", evidence=Evidence(
+            runs=[ProcessRun(["rt", huge], 1, stderr=huge)],
+            exchanges=[HttpExchange("GET", "u" + huge, 500, response_body=huge)]))])
+    for fmt, render in renderers().items():
+        if fmt != "json":                   # the canonical document keeps what it was given
+            assert len(render(res)) < 100_000, fmt

@@ -92,8 +92,9 @@ def test_line_and_column_point_at_the_value(tmp_path: Path, style: str) -> None:
     path.write_text(text, encoding="utf-8")
     pointers = {"/process/cwd": '"tmp"', "/process/env/1": '"B=2"', "/root/readonly": "true"}
     findings = []
+    index = jsonpos.PositionIndex(text)
     for pointer in pointers:
-        pos = jsonpos.pointer_position(text, pointer)
+        pos = index.position(pointer)
         assert pos is not None, pointer
         findings.append(Finding(f"problem at {pointer}", pointer, file=str(path), line=pos[0],
                                 column=pos[1]))

@@ -18,7 +18,6 @@ OS_ARCH = {("linux", "amd64"), ("linux", "i386"), ("linux", "aarch64"), ("linux"
            ("linux", "ppc64le"), ("linux", "s390x"), ("freebsd", "amd64"), ("freebsd", "i386"),
            ("freebsd", "arm"), ("darwin", "x86_64"), ("darwin", "i386")}
 
-P = "appc.manifest."
 
 
 def _name_value_list(report: Report, items: Any, where: str, clause: str,
@@ -45,20 +44,21 @@ def _name_value_list(report: Report, items: Any, where: str, clause: str,
 def check_image_manifest(report: Report, doc: Any) -> None:
     """Every field rule of an appc image manifest."""
     if not isinstance(doc, dict):
-        report.fail(P + "ac-kind", "the manifest must be a JSON object", "")
+        report.fail("appc.manifest.ac-kind", "the manifest must be a JSON object", "")
         return
-    report.check(P + "ac-kind", doc.get("acKind") == "ImageManifest",
+    report.check("appc.manifest.ac-kind", doc.get("acKind") == "ImageManifest",
                  "acKind must be ImageManifest", "/acKind", "ImageManifest",
                  repr(doc.get("acKind")))
     v = doc.get("acVersion")
-    report.check(P + "ac-version", isinstance(v, str) and bool(SEMVER.match(v)),
+    report.check("appc.manifest.ac-version", isinstance(v, str) and bool(SEMVER.match(v)),
                  "acVersion must be a SemVer version", "/acVersion", "x.y.z", repr(v))
     name = doc.get("name")
-    report.check(P + "name", isinstance(name, str) and bool(AC_IDENTIFIER.match(name)),
+    report.check("appc.manifest.name", isinstance(name, str) and bool(AC_IDENTIFIER.match(name)),
                  f"name {name!r} is not an AC Identifier", "/name")
-    labels = _name_value_list(report, doc.get("labels"), "/labels", P + "labels")
+    labels = _name_value_list(report, doc.get("labels"), "/labels", "appc.manifest.labels")
     for k, val in labels.items():
-        report.check(P + "labels", isinstance(val, str), f"label {k!r} value is not a string",
+        report.check("appc.manifest.labels",
+                     isinstance(val, str), f"label {k!r} value is not a string",
                      "/labels")
     _check_os_arch(report, labels)
     if "app" in doc and doc["app"] is not None:
@@ -67,17 +67,18 @@ def check_image_manifest(report: Report, doc: Any) -> None:
     wl = doc.get("pathWhitelist")
     if wl is not None:
         ok = isinstance(wl, list) and all(isinstance(p, str) and p.startswith("/") for p in wl)
-        report.check(P + "path-whitelist", ok, "pathWhitelist must list absolute paths",
-                     "/pathWhitelist")
-    ann = _name_value_list(report, doc.get("annotations"), "/annotations", P + "annotations")
+        report.check("appc.manifest.path-whitelist", ok,
+                     "pathWhitelist must list absolute paths", "/pathWhitelist")
+    ann = _name_value_list(report, doc.get("annotations"), "/annotations",
+                           "appc.manifest.annotations")
     if "created" in ann:
-        report.check(P + "annotations", isinstance(ann["created"], str)
+        report.check("appc.manifest.annotations", isinstance(ann["created"], str)
                      and bool(RFC3339.match(ann["created"])),
                      "created annotation is not an RFC 3339 date-time", "/annotations")
     for key in ("homepage", "documentation"):
         if key in ann:
             val = ann[key]
-            report.check(P + "annotations", isinstance(val, str)
+            report.check("appc.manifest.annotations", isinstance(val, str)
                          and val.lower().startswith(("http://", "https://")),
                          f"{key} annotation is not an http(s) URL", "/annotations")
 
@@ -85,9 +86,10 @@ def check_image_manifest(report: Report, doc: Any) -> None:
 def _check_os_arch(report: Report, labels: dict[str, Any]) -> None:
     os_, arch = labels.get("os"), labels.get("arch")
     if arch is not None and os_ is None:
-        report.fail(P + "os-arch", "arch label given without os", "/labels")
+        report.fail("appc.manifest.os-arch", "arch label given without os", "/labels")
     elif os_ is not None and arch is not None:
-        report.check(P + "os-arch", (os_, arch) in OS_ARCH,
+        report.check("appc.manifest.os-arch", isinstance(os_, str) and isinstance(arch, str)
+                     and (os_, arch) in OS_ARCH,
                      f"os/arch {os_}/{arch} is not a supported combination", "/labels")
 
 
@@ -96,36 +98,42 @@ def _str_list(v: Any) -> bool:
 
 
 def _check_app(report: Report, app: Any) -> None:
-    if not report.check(P + "app", isinstance(app, dict), "app must be an object", "/app"):
+    if not report.check("appc.manifest.app",
+                        isinstance(app, dict), "app must be an object", "/app"):
         return
     ok = isinstance(app.get("user"), str) and isinstance(app.get("group"), str)
-    report.check(P + "app", ok, "app.user and app.group are required strings", "/app")
+    report.check("appc.manifest.app", ok, "app.user and app.group are required strings", "/app")
     if "exec" in app:
-        report.check(P + "app", _str_list(app["exec"]), "app.exec must be a list of strings",
+        report.check("appc.manifest.app",
+                     _str_list(app["exec"]), "app.exec must be a list of strings",
                      "/app/exec")
     wd = app.get("workingDirectory")
     if wd not in (None, ""):
-        report.check(P + "app-working-directory", isinstance(wd, str) and wd.startswith("/"),
+        report.check("appc.manifest.app-working-directory",
+                     isinstance(wd, str) and wd.startswith("/"),
                      f"workingDirectory {wd!r} is not absolute", "/app/workingDirectory")
     env = _name_value_list(report, app.get("environment"), "/app/environment",
-                           P + "app-environment", re.compile(r".*"))
+                           "appc.manifest.app-environment", re.compile(r".*"))
     for k in env:
-        report.check(P + "app-environment", bool(ENV_NAME.match(k)),
+        report.check("appc.manifest.app-environment", bool(ENV_NAME.match(k)),
                      f"environment name {k!r} has characters outside [A-Za-z0-9_]",
                      "/app/environment")
     _check_handlers(report, app.get("eventHandlers"))
     for i, mp in enumerate(app.get("mountPoints") or []):
         ok = isinstance(mp, dict) and isinstance(mp.get("name"), str) \
             and bool(AC_NAME.match(mp["name"])) and isinstance(mp.get("path"), str)
-        report.check(P + "app-mount-points", ok, "mount point needs an AC Name name and a path",
+        report.check("appc.manifest.app-mount-points",
+                     ok, "mount point needs an AC Name name and a path",
                      "/app/mountPoints" + pointer(i))
     for i, port in enumerate(app.get("ports") or []):
-        report.check(P + "app-ports", _port_ok(port), "port needs AC Name name, protocol, "
+        report.check("appc.manifest.app-ports",
+                     _port_ok(port), "port needs AC Name name, protocol, "
                      "port 1..65535, count >= 1", "/app/ports" + pointer(i))
     for i, iso in enumerate(app.get("isolators") or []):
         ok = isinstance(iso, dict) and isinstance(iso.get("name"), str) \
             and bool(AC_IDENTIFIER.match(iso["name"])) and "value" in iso
-        report.check(P + "app-isolators", ok, "isolator needs an AC Identifier name and a value",
+        report.check("appc.manifest.app-isolators",
+                     ok, "isolator needs an AC Identifier name and a value",
                      "/app/isolators" + pointer(i))
 
 
@@ -145,7 +153,7 @@ def _check_handlers(report: Report, handlers: Any) -> None:
     for i, h in enumerate(handlers if isinstance(handlers, list) else [None]):
         ok = isinstance(h, dict) and h.get("name") in ("pre-start", "post-stop") \
             and _str_list(h.get("exec")) and h["name"] not in seen
-        report.check(P + "app-event-handlers", ok,
+        report.check("appc.manifest.app-event-handlers", ok,
                      "event handler must be pre-start or post-stop (once each) with an exec list",
                      "/app/eventHandlers" + pointer(i))
         if isinstance(h, dict) and isinstance(h.get("name"), str):
@@ -155,14 +163,15 @@ def _check_handlers(report: Report, handlers: Any) -> None:
 def _check_dependencies(report: Report, deps: Any) -> None:
     if deps is None:
         return
-    if not report.check(P + "dependencies", isinstance(deps, list),
+    if not report.check("appc.manifest.dependencies", isinstance(deps, list),
                         "dependencies must be a list", "/dependencies"):
         return
     for i, d in enumerate(deps):
         w = "/dependencies" + pointer(i)
         ok = isinstance(d, dict) and isinstance(d.get("imageName"), str) \
             and bool(AC_IDENTIFIER.match(d["imageName"]))
-        if not report.check(P + "dependencies", ok, "dependency needs an AC Identifier imageName",
+        if not report.check("appc.manifest.dependencies",
+                            ok, "dependency needs an AC Identifier imageName",
                             w):
             continue
         if "imageID" in d:
@@ -170,7 +179,8 @@ def _check_dependencies(report: Report, deps: Any) -> None:
                          and bool(IMAGE_ID.match(d["imageID"])),
                          f"imageID {d['imageID']!r} is not sha512-<hex>", w + "/imageID")
         if "size" in d:
-            report.check(P + "dependencies", isinstance(d["size"], int) and d["size"] >= 0,
+            report.check("appc.manifest.dependencies",
+                         isinstance(d["size"], int) and d["size"] >= 0,
                          "dependency size must be a non-negative integer", w + "/size")
         if "labels" in d:
-            _name_value_list(report, d["labels"], w + "/labels", P + "dependencies")
+            _name_value_list(report, d["labels"], w + "/labels", "appc.manifest.dependencies")

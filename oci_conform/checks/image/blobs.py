@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.jsondoc import MAX_DOCUMENT
 from oci_conform.checks.image.report import Report
 from oci_conform.checks.image.streams import CHUNK, BlobReader
@@ -20,7 +19,7 @@ def judge_blob(report: Report, digest: str, declared: int, got_hex: str | None, 
                where: str, digest_clause: str) -> Verdict:
     """Record the digest and size verdicts of a blob that has been read."""
     alg, _, enc = digest.partition(":")
-    size_ok = report.check(C.DESC_SIZE, got_size == declared,
+    size_ok = report.check("image.descriptor.properties.5", got_size == declared,
                            "blob size differs from the descriptor's size", where,
                            str(declared), str(got_size))
     if got_hex is None:

@@ -6,7 +6,6 @@ import binascii
 import hashlib
 from typing import Any
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.grammar import (
     EMPTY_DIGEST,
@@ -21,15 +20,16 @@ MAX_INT64 = 2 ** 63 - 1
 
 
 def check_descriptor(report: Report, d: Any, where: str, version: str,
-                     on_layout_index: bool = False, mt_clause: str = C.DESC_MEDIATYPE_GRAMMAR
+                     on_layout_index: bool = False, mt_clause: str = "image.descriptor.properties.2"
                      ) -> bool:
     """Judge one descriptor; True when it is usable (has a string digest and an int size)."""
     if not isinstance(d, dict):
-        report.fail(C.DESC_MEDIATYPE, "a descriptor must be a JSON object", where,
+        report.fail("image.descriptor.properties.1", "a descriptor must be a JSON object", where,
                     "object", type(d).__name__)
         return False
     mt = d.get("mediaType")
-    if report.check(C.DESC_MEDIATYPE, isinstance(mt, str), "descriptor has no mediaType string",
+    if report.check("image.descriptor.properties.1",
+                    isinstance(mt, str), "descriptor has no mediaType string",
                     where, "string", repr(mt)):
         report.check(mt_clause, media_type_ok(mt),
                      f"mediaType {mt!r} is not an RFC 6838 type/subtype", where + "/mediaType")
@@ -40,14 +40,15 @@ def check_descriptor(report: Report, d: Any, where: str, version: str,
         _check_data(report, d, where, version)
     if "artifactType" in d:
         at = d["artifactType"]
-        report.check(C.DESC_ARTIFACTTYPE, media_type_ok(at),
+        report.check("image.descriptor.properties.16", media_type_ok(at),
                      f"artifactType {at!r} is not an RFC 6838 type/subtype",
                      where + "/artifactType")
     if "annotations" in d:
-        check_annotations(report, d["annotations"], where + "/annotations", C.DESC_ANNOTATIONS,
-                          on_layout_index)
+        check_annotations(report, d["annotations"], where + "/annotations",
+                          "image.descriptor.properties.11", on_layout_index)
     if mt == MT_EMPTY:
-        report.check(C.DESC_MEDIATYPE, d.get("digest") == EMPTY_DIGEST and d.get("size") == 2,
+        report.check("image.descriptor.properties.1",
+                     d.get("digest") == EMPTY_DIGEST and d.get("size") == 2,
                      f"{MT_EMPTY} names the 2-byte blob '{{}}' but this descriptor names other "
                      "content", where,
                      f"{EMPTY_DIGEST}, size 2", f"{d.get('digest')}, size {d.get('size')}")
@@ -56,16 +57,16 @@ def check_descriptor(report: Report, d: Any, where: str, version: str,
 
 def _check_digest(report: Report, d: dict, where: str, version: str) -> bool:
     if "digest" not in d:
-        report.fail(C.DESC_DIGEST, "descriptor has no digest", where)
+        report.fail("image.descriptor.properties.3", "descriptor has no digest", where)
         return False
     problems = digest_problems(d["digest"], version)
     for clause, msg in problems:
         report.fail(clause, msg, where + "/digest")
     if not problems:
-        report.saw(C.DESC_DIGEST)
-        report.saw(C.DIGEST_GRAMMAR)
+        report.saw("image.descriptor.properties.3")
+        report.saw("image.descriptor.digests.1")
         alg = d["digest"].partition(":")[0]
-        report.check(C.DIGEST_PREFER_SHA256, alg == "sha256",
+        report.check("image.descriptor.registered-algorithms.1", alg == "sha256",
                      f"digest uses {alg}; sha256 is the algorithm to prefer", where + "/digest")
     return not problems
 
@@ -73,19 +74,22 @@ def _check_digest(report: Report, d: dict, where: str, version: str) -> bool:
 def _check_size(report: Report, d: dict, where: str, version: str) -> bool:
     size = d.get("size")
     if not isinstance(size, int) or isinstance(size, bool):
-        report.fail(C.DESC_SIZE, "descriptor size must be an integer", where + "/size",
+        report.fail("image.descriptor.properties.5",
+                    "descriptor size must be an integer", where + "/size",
                     "integer", repr(size))
         return False
     if size < 0:
-        clause = C.DESC_SIZE_NONNEG if version == "main" else C.DESC_SIZE
+        clause = ("image.descriptor.size.nonnegative" if version == "main"
+                  else "image.descriptor.properties.5")
         report.fail(clause, f"descriptor size {size} is negative", where + "/size")
         return False
     if size > MAX_INT64:
-        report.fail(C.DESC_SIZE, f"descriptor size {size} does not fit in int64", where + "/size")
+        report.fail("image.descriptor.properties.5",
+                    f"descriptor size {size} does not fit in int64", where + "/size")
         return False
-    report.saw(C.DESC_SIZE)
+    report.saw("image.descriptor.properties.5")
     if version == "main":
-        report.saw(C.DESC_SIZE_NONNEG)
+        report.saw("image.descriptor.size.nonnegative")
     return True
 
 
@@ -93,13 +97,14 @@ def _check_urls(report: Report, urls: Any, where: str) -> None:
     if urls is None:
         return
     if not isinstance(urls, list):
-        report.fail(C.DESC_URLS, "urls must be an array of strings", where)
+        report.fail("image.descriptor.properties.8", "urls must be an array of strings", where)
         return
     for i, u in enumerate(urls):
-        if report.check(C.DESC_URLS, uri_ok(u), f"url {u!r} is not an RFC 3986 URI",
+        if report.check("image.descriptor.properties.8",
+                        uri_ok(u), f"url {u!r} is not an RFC 3986 URI",
                         where + pointer(i)):
             scheme = u.split(":", 1)[0].lower()
-            report.check(C.DESC_URLS_SCHEME, scheme in ("http", "https"),
+            report.check("image.descriptor.properties.9", scheme in ("http", "https"),
                          f"url scheme {scheme!r} is not http or https", where + pointer(i))
 
 
@@ -110,17 +115,19 @@ def _check_data(report: Report, d: dict, where: str, version: str) -> None:
             raise binascii.Error("not a string")
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError) as exc:
-        report.fail(C.DESC_DATA_BASE64, f"data is not standard base64: {exc}", where + "/data")
+        report.fail("image.descriptor.properties.13",
+                    f"data is not standard base64: {exc}", where + "/data")
         return
-    report.saw(C.DESC_DATA_BASE64)
+    report.saw("image.descriptor.properties.13")
     size, digest = d.get("size"), d.get("digest")
     if isinstance(size, int) and len(raw) != size:
-        report.fail(C.DESC_DATA_MATCH, "decoded data length differs from size",
+        report.fail("image.descriptor.properties.14", "decoded data length differs from size",
                     where + "/data", str(size), str(len(raw)))
         return
     if isinstance(digest, str) and ":" in digest:
         alg, _, enc = digest.partition(":")
         if alg in ("sha256", "sha512"):
             got = hashlib.new(alg, raw).hexdigest()
-            report.check(C.DESC_DATA_MATCH, got == enc, "decoded data does not hash to digest",
+            report.check("image.descriptor.properties.14",
+                         got == enc, "decoded data does not hash to digest",
                          where + "/data", digest, f"{alg}:{got}")

@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from oci_conform.checks.docker import clauses as D
 from oci_conform.checks.docker import manifest as docker_manifest
+from oci_conform.checks.docker import media_types as DMT
 from oci_conform.checks.docker.config import check_image_json
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.config import check_config
 from oci_conform.checks.image.descriptor import check_descriptor
 from oci_conform.checks.image.grammar import (
@@ -27,21 +26,43 @@ from oci_conform.checks.image.manifest import check_manifest
 from oci_conform.checks.image.report import Report
 
 MT_APPC = "application/vnd.appc.image-manifest+json"
-KIND_CLAUSE = {MT_MANIFEST: C.MAN_SCHEMA_REQUIRED, MT_INDEX: C.IDX_SCHEMA_REQUIRED,
-               MT_CONFIG: C.CFG_ROOTFS, MT_DESCRIPTOR: C.DESC_MEDIATYPE,
-               MT_LAYOUT: C.LAYOUT_FILE_OBJECT, D.MT_V2S2: D.M_SCHEMA, D.MT_LIST: D.L_SCHEMA,
-               D.MT_CONFIG: D.I_ROOTFS, D.MT_SCHEMA1: D.SCHEMA1, MT_APPC: "appc.manifest.ac-kind"}
+def parse_clause(media_type: str) -> str:
+    """The clause a document of ``media_type`` breaks when it cannot be read as JSON."""
+    if media_type == MT_MANIFEST:
+        return "image.manifest.image-manifest-property-descriptions.1"
+    if media_type == MT_INDEX:
+        return "image.image-index.property-descriptions.1"
+    if media_type == MT_CONFIG:
+        return "image.config.properties.34"
+    if media_type == MT_DESCRIPTOR:
+        return "image.descriptor.properties.1"
+    if media_type == MT_LAYOUT:
+        return "image.image-layout.content.4"
+    if media_type == DMT.MT_V2S2:
+        return "docker.manifest-v2-2.schema-version"
+    if media_type == DMT.MT_LIST:
+        return "docker.manifest-list.schema-version"
+    if media_type == DMT.MT_CONFIG:
+        return "docker.image.rootfs"
+    if media_type == DMT.MT_SCHEMA1:
+        return "docker.schema1.deprecated"
+    if media_type == MT_APPC:
+        return "appc.manifest.ac-kind"
+    return "image.considerations.json.utf-8"
+
+
 ALIASES = {"manifest": MT_MANIFEST, "index": MT_INDEX, "config": MT_CONFIG,
-           "descriptor": MT_DESCRIPTOR, "oci-layout": MT_LAYOUT, "docker-manifest": D.MT_V2S2,
-           "docker-manifest-list": D.MT_LIST, "docker-config": D.MT_CONFIG,
-           "docker-schema1": D.MT_SCHEMA1, "appc-manifest": MT_APPC}
+           "descriptor": MT_DESCRIPTOR, "oci-layout": MT_LAYOUT, "docker-manifest": DMT.MT_V2S2,
+           "docker-manifest-list": DMT.MT_LIST, "docker-config": DMT.MT_CONFIG,
+           "docker-schema1": DMT.MT_SCHEMA1, "appc-manifest": MT_APPC}
 
 
 def _oci_layout(report: Report, doc: Any, version: str) -> None:
-    if report.check(C.LAYOUT_FILE_OBJECT, isinstance(doc, dict), "oci-layout is not an object",
+    if report.check("image.image-layout.content.4",
+                    isinstance(doc, dict), "oci-layout is not an object",
                     ""):
         v = doc.get("imageLayoutVersion")
-        report.check(C.LAYOUT_FILE_VERSION, isinstance(v, str) and v != "",
+        report.check("image.image-layout.content.5", isinstance(v, str) and v != "",
                      "imageLayoutVersion is missing", "/imageLayoutVersion")
 
 
@@ -50,12 +71,17 @@ def _appc(report: Report, doc: Any, version: str) -> None:
     check_image_manifest(report, doc)
 
 
-CHECKS: dict[str, Callable[[Report, Any, str], None]] = {
+DocCheck = Callable[[Report, Any, str], None]
+
+# The one table of document checks by media type (OCI, Docker, appc); the walk and
+# validate-document both judge through it.
+DOCUMENT_CHECKS: dict[str, DocCheck] = {
     MT_MANIFEST: check_manifest, MT_INDEX: check_index, MT_CONFIG: check_config,
     MT_DESCRIPTOR: lambda r, d, v: (check_descriptor(r, d, "", v), None)[1],
-    MT_LAYOUT: _oci_layout, D.MT_V2S2: docker_manifest.check_v2s2,
-    D.MT_LIST: docker_manifest.check_list, D.MT_CONFIG: check_image_json,
-    D.MT_SCHEMA1: docker_manifest.check_schema1, D.MT_SCHEMA1_SIGNED: docker_manifest.check_schema1,
+    MT_LAYOUT: _oci_layout, DMT.MT_V2S2: docker_manifest.check_v2s2,
+    DMT.MT_LIST: docker_manifest.check_list, DMT.MT_CONFIG: check_image_json,
+    DMT.MT_SCHEMA1: docker_manifest.check_schema1,
+    DMT.MT_SCHEMA1_SIGNED: docker_manifest.check_schema1,
     MT_APPC: _appc,
 }
 
@@ -65,12 +91,12 @@ def guess_kind(doc: Any) -> str:
     if not isinstance(doc, dict):
         return ""
     mt = doc.get("mediaType")
-    if isinstance(mt, str) and mt in CHECKS and not ("digest" in doc and "size" in doc):
+    if isinstance(mt, str) and mt in DOCUMENT_CHECKS and not ("digest" in doc and "size" in doc):
         return mt
     if doc.get("acKind") == "ImageManifest":
         return MT_APPC
     if docker_manifest.is_schema1(doc):
-        return D.MT_SCHEMA1
+        return DMT.MT_SCHEMA1
     if "imageLayoutVersion" in doc:
         return MT_LAYOUT
     if "digest" in doc and "size" in doc:
@@ -84,12 +110,21 @@ def guess_kind(doc: Any) -> str:
     return ""
 
 
+def not_json(data: bytes) -> str:
+    """Why ``data`` cannot be read as JSON at all, in one line ("" when it can)."""
+    doc = parse_json(data, "image.considerations.json.utf-8")
+    if doc.ok:
+        return ""
+    first = doc.problems[-1].message if doc.problems else "unreadable"
+    return " ".join(first.split())[:200]
+
+
 def validate_document(data: bytes, file: str, version: str, media_type: str = ""
                       ) -> tuple[Report, str]:
     """(report, kind judged). An unknown kind is a report with one error."""
     media_type = ALIASES.get(media_type, media_type)
-    parse_clause = KIND_CLAUSE.get(media_type, C.JSON_UTF8)
-    doc = parse_json(data, parse_clause, file)
+    broken = parse_clause(media_type)
+    doc = parse_json(data, broken, file)
     report = Report(file=file, text=doc.text)
     for p in doc.problems:
         report.fail(p.clause, p.message, p.location)
@@ -97,9 +132,9 @@ def validate_document(data: bytes, file: str, version: str, media_type: str = ""
     if not doc.ok:
         return report, media_type or "unknown"
     kind = media_type or guess_kind(doc.value)
-    check = CHECKS.get(kind)
+    check = DOCUMENT_CHECKS.get(kind)
     if check is None:
-        report.error(parse_clause if media_type else C.DESC_MEDIATYPE,
+        report.error(broken if media_type else "image.descriptor.properties.1",
                      f"cannot tell what kind of document this is ({media_type or 'no mediaType'});"
                      " give --media-type", "")
         return report, kind or "unknown"

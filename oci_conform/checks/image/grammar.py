@@ -2,52 +2,48 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from oci_conform.checks.image import clauses as C
 
 DIGEST_RE = re.compile(r"^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([a-zA-Z0-9=_-]+)$")
 
 
-@dataclass(frozen=True)
-class Algorithm:
-    name: str
-    hex_len: int
-    encoded_clause: str
-    case_clause: str
-    since: str = ""          # first image-spec version that registers it ("" = always)
+# Registered algorithms and the length of their hex encoding; blake3 only on main.
+HEX_LEN = {"sha256": 64, "sha512": 128, "blake3": 64}
 
 
-ALGORITHMS = {
-    "sha256": Algorithm("sha256", 64, C.DIGEST_SHA256_ENC, C.DIGEST_SHA256_CASE),
-    "sha512": Algorithm("sha512", 128, C.DIGEST_SHA512_ENC, C.DIGEST_SHA512_CASE),
-    "blake3": Algorithm("blake3", 64, C.DIGEST_BLAKE3_ENC, C.DIGEST_BLAKE3_CASE, since="main"),
-}
-
-
-def registered(version: str) -> dict[str, Algorithm]:
-    """The algorithms a given image-spec version registers."""
-    return {n: a for n, a in ALGORITHMS.items() if not a.since or version == "main"}
+def registered(version: str) -> dict[str, int]:
+    """The algorithms a given image-spec version registers, with their hex length."""
+    return {n: k for n, k in HEX_LEN.items() if n != "blake3" or version == "main"}
 
 
 def digest_problems(digest: object, version: str) -> list[tuple[str, str]]:
     """(clause, message) for each way ``digest`` breaks the grammar or its algorithm's rule."""
     if not isinstance(digest, str):
-        return [(C.DESC_DIGEST, f"digest must be a string, got {type(digest).__name__}")]
+        return [("image.descriptor.properties.3",
+                 f"digest must be a string, got {type(digest).__name__}")]
     m = DIGEST_RE.match(digest)
     if not m:
-        return [(C.DIGEST_GRAMMAR, f"{digest!r} does not match algorithm:encoded")]
-    alg = registered(version).get(m.group(1))
-    if not alg:
+        return [("image.descriptor.digests.1", f"{digest!r} does not match algorithm:encoded")]
+    alg, enc = m.group(1), m.group(2)
+    hex_len = registered(version).get(alg)
+    if hex_len is None:
         return []
-    enc = m.group(2)
-    if len(enc) == alg.hex_len and re.fullmatch(r"[a-fA-F0-9]+", enc) and enc != enc.lower():
-        return [(alg.case_clause, f"{alg.name} digest uses upper-case hex: {digest}")]
-    if not re.fullmatch(f"[a-f0-9]{{{alg.hex_len}}}", enc):
-        return [(alg.encoded_clause, f"{alg.name} encoded part must be {alg.hex_len} lower-case "
-                                     f"hex digits, got {len(enc)} characters")]
-    return []
+    upper = len(enc) == hex_len and bool(re.fullmatch(r"[a-fA-F0-9]+", enc)) \
+        and enc != enc.lower()
+    bad = not upper and not re.fullmatch(f"[a-f0-9]{{{hex_len}}}", enc)
+    if not (upper or bad):
+        return []
+    case_msg = f"{alg} digest uses upper-case hex: {digest}"
+    enc_msg = (f"{alg} encoded part must be {hex_len} lower-case hex digits, "
+               f"got {len(enc)} characters")
+    if alg == "sha256":
+        return [("image.descriptor.sha-256.3", case_msg) if upper
+                else ("image.descriptor.sha-256.2", enc_msg)]
+    if alg == "sha512":
+        return [("image.descriptor.sha-512.3", case_msg) if upper
+                else ("image.descriptor.sha-512.2", enc_msg)]
+    return [("image.descriptor.blake3.lowercase", case_msg) if upper
+            else ("image.descriptor.blake3.encoded", enc_msg)]
 
 
 _NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.descriptor import check_descriptor
 from oci_conform.checks.image.grammar import (
@@ -23,31 +22,37 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 def check_index(report: Report, doc: Any, version: str, layout_index: bool = False) -> None:
     """Every document-level rule of an image index (``layout_index``: it is index.json)."""
     if not isinstance(doc, dict):
-        report.fail(C.IDX_SCHEMA_REQUIRED, "an index must be a JSON object", "", "object",
+        report.fail("image.image-index.property-descriptions.1",
+                    "an index must be a JSON object", "", "object",
                     type(doc).__name__)
         return
-    check_schema_version(report, doc, C.IDX_SCHEMA_REQUIRED, C.IDX_SCHEMA_2)
-    report.check(C.IDX_MEDIATYPE_SET, "mediaType" in doc, "the index does not set mediaType",
+    check_schema_version(report, doc, "image.image-index.property-descriptions.1",
+                         "image.image-index.property-descriptions.2")
+    report.check("image.image-index.property-descriptions.4",
+                 "mediaType" in doc, "the index does not set mediaType",
                  "", MT_INDEX, "(absent)")
     if "mediaType" in doc:
-        report.check(C.IDX_MEDIATYPE, doc["mediaType"] == MT_INDEX,
+        report.check("image.image-index.property-descriptions.5", doc["mediaType"] == MT_INDEX,
                      "index mediaType is not the image index type", "/mediaType",
                      MT_INDEX, doc["mediaType"])
     if "artifactType" in doc:
-        report.check(C.IDX_ARTIFACTTYPE, media_type_ok(doc["artifactType"]),
+        report.check("image.image-index.property-descriptions.7",
+                     media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
                      "/artifactType")
     manifests: Any = doc.get("manifests")
     if "manifests" not in doc:
-        report.fail(C.IDX_MANIFESTS, "manifests is missing (an empty array is allowed)", "")
-    elif report.check(C.IDX_MANIFESTS_ARRAY, isinstance(manifests, list),
+        report.fail("image.image-index.property-descriptions.9",
+                    "manifests is missing (an empty array is allowed)", "")
+    elif report.check("image.image-index.property-descriptions.8", isinstance(manifests, list),
                       "manifests must be an array", "/manifests"):
-        report.saw(C.IDX_MANIFESTS)
+        report.saw("image.image-index.property-descriptions.9")
         for i, d in enumerate(manifests):
             where = "/manifests" + pointer(i)
             check_descriptor(report, d, where, version, on_layout_index=layout_index)
             if isinstance(d, dict) and isinstance(d.get("mediaType"), str):
-                report.check(C.IDX_PORTABLE_ENTRIES, d["mediaType"] in (MT_MANIFEST, MT_INDEX),
+                report.check("image.image-index.property-descriptions.12",
+                             d["mediaType"] in (MT_MANIFEST, MT_INDEX),
                              f"entry of type {d['mediaType']}: portable indexes list only image "
                              "manifests and indexes", where + "/mediaType")
             if isinstance(d, dict):
@@ -55,42 +60,52 @@ def check_index(report: Report, doc: Any, version: str, layout_index: bool = Fal
     if "subject" in doc:
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
-        check_annotations(report, doc["annotations"], "/annotations", C.IDX_ANNOTATIONS)
+        check_annotations(report, doc["annotations"], "/annotations",
+                          "image.image-index.property-descriptions.31")
 
 
 def _check_platform_of(report: Report, d: dict, where: str) -> None:
     if "platform" in d:
-        report.saw(C.DESC_PLATFORM)
+        report.saw("image.descriptor.properties.17")
         check_platform(report, d["platform"], where + "/platform")
     elif d.get("mediaType") in (MT_MANIFEST, DOCKER_MANIFEST):
-        report.fail(C.DESC_PLATFORM, "an image manifest entry has no platform", where)
+        report.fail("image.descriptor.properties.17",
+                    "an image manifest entry has no platform", where)
 
 
 def check_platform(report: Report, p: Any, where: str) -> None:
     if not isinstance(p, dict):
-        report.fail(C.IDX_ARCH, "platform must be an object", where)
+        report.fail("image.image-index.property-descriptions.17",
+                    "platform must be an object", where)
         return
     arch, os_ = p.get("architecture"), p.get("os")
-    if report.check(C.IDX_ARCH, isinstance(arch, str) and arch != "",
+    if report.check("image.image-index.property-descriptions.17",
+                    isinstance(arch, str) and arch != "",
                     "platform.architecture is required", where + "/architecture"):
-        report.check(C.IDX_GOARCH, arch in GOARCH, f"architecture {arch!r} is not a GOARCH value",
+        report.check("image.image-index.property-descriptions.18",
+                     arch in GOARCH, f"architecture {arch!r} is not a GOARCH value",
                      where + "/architecture")
-    if report.check(C.IDX_OS, isinstance(os_, str) and os_ != "",
+    if report.check("image.image-index.property-descriptions.19",
+                    isinstance(os_, str) and os_ != "",
                     "platform.os is required", where + "/os"):
-        report.check(C.IDX_GOOS, os_ in GOOS, f"os {os_!r} is not a GOOS value", where + "/os")
+        report.check("image.image-index.property-descriptions.20",
+                     os_ in GOOS, f"os {os_!r} is not a GOOS value", where + "/os")
     for name, clause, test, what in (
-            ("os.version", C.IDX_PLATFORM_OS_VERSION, lambda v: isinstance(v, str), "a string"),
-            ("os.features", C.IDX_PLATFORM_OS_FEATURES, lambda v: isinstance(v, list)
-             and all(isinstance(x, str) for x in v), "an array of strings"),
-            ("variant", C.IDX_PLATFORM_VARIANT, lambda v: isinstance(v, str), "a string")):
+            ("os.version", "image.image-index.property-descriptions.21",
+             lambda v: isinstance(v, str), "a string"),
+            ("os.features", "image.image-index.property-descriptions.23",
+             lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+             "an array of strings"),
+            ("variant", "image.image-index.property-descriptions.26",
+             lambda v: isinstance(v, str), "a string")):
         if name in p:
             report.check(clause, test(p[name]), f"platform.{name} must be {what}",
                          where + pointer(name))
     check_windows_features(report, os_, p.get("os.features"), where + "/os.features",
-                           C.IDX_WINDOWS_FEATURES)
+                           "image.image-index.property-descriptions.24")
     variant = p.get("variant")
-    if isinstance(variant, str) and arch in VARIANTS:
-        report.check(C.IDX_VARIANT, variant in VARIANTS[arch],
+    if isinstance(variant, str) and isinstance(arch, str) and arch in VARIANTS:
+        report.check("image.image-index.property-descriptions.27", variant in VARIANTS[arch],
                      f"variant {variant!r} is not listed for {arch}", where + "/variant")
 
 

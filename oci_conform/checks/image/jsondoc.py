@@ -9,8 +9,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.checks.image import clauses as C
-
 MAX_DOCUMENT = 8 * 1024 * 1024     # bytes: larger manifests/configs are refused, not parsed
 MAX_DEPTH = 64
 SAFE_INT = 2 ** 53
@@ -65,12 +63,14 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
         return JsonDoc(None, "", [JsonProblem(parse_clause, f"{what} is {len(data)} bytes, over "
                                               f"the {MAX_DOCUMENT}-byte limit for JSON documents")])
     if data.startswith(b"\xef\xbb\xbf"):
-        problems.append(JsonProblem(C.JSON_UTF8, f"{what} starts with a UTF-8 byte order mark"))
+        problems.append(JsonProblem("image.considerations.json.utf-8",
+                                    f"{what} starts with a UTF-8 byte order mark"))
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(JsonProblem(C.JSON_UTF8, f"{what} is not UTF-8: byte {exc.start} "
+        problems.append(JsonProblem("image.considerations.json.utf-8",
+                                    f"{what} is not UTF-8: byte {exc.start} "
                                     f"(0x{data[exc.start]:02x}) is invalid"))
         text = data.decode("utf-8", errors="replace")
     deep = _depth_exceeds(text, MAX_DEPTH)
@@ -108,14 +108,17 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
         problems.append(JsonProblem(parse_clause, f"{what} is not valid JSON: {exc}"))
         return JsonDoc(None, text, problems)
     for key in dups:
-        problems.append(JsonProblem(C.JSON_DUPLICATES, f"{what} has a duplicate object name "
+        problems.append(JsonProblem("image.considerations.json.no-duplicate-names",
+                                    f"{what} has a duplicate object name "
                                     f"{key!r}"))
     for raw in big:
-        problems.append(JsonProblem(C.JSON_NUMBERS, f"{what} has integer {raw} beyond the "
+        problems.append(JsonProblem("image.considerations.json.ieee754-numbers",
+                                    f"{what} has integer {raw} beyond the "
                                     "exact range of an IEEE 754 double"))
     odd = bad_code_point(value)
     if odd:
-        problems.append(JsonProblem(C.JSON_IJSON, f"{what} has a string with {odd}, which "
+        problems.append(JsonProblem("image.considerations.json.ijson",
+                                    f"{what} has a string with {odd}, which "
                                     "I-JSON forbids"))
     return JsonDoc(value, text, problems)
 
@@ -153,14 +156,15 @@ def judge_json_form(report: Any, doc: JsonDoc, data: bytes | None = None,
     bytes, whether they are canonical JSON (sorted names, no insignificant whitespace)."""
     if not doc.ok:
         return
-    if not any(p.clause == C.JSON_IJSON for p in doc.problems):
-        report.saw(C.JSON_IJSON)
+    if not any(p.clause == "image.considerations.json.ijson" for p in doc.problems):
+        report.saw("image.considerations.json.ijson")
     if data is None or doc.problems or not media_type.startswith("application/vnd.oci."):
         return      # canonical form: only OCI blobs as stored (Docker's own types have no rule)
     canonical = json.dumps(doc.value, sort_keys=True, separators=(",", ":"),
                            ensure_ascii=False).encode("utf-8")
     ok = data == canonical
-    report.check(C.JSON_CANONICAL, ok, "stored JSON is not canonical (names sorted, no "
+    report.check("image.considerations.json.1",
+                 ok, "stored JSON is not canonical (names sorted, no "
                  "insignificant whitespace)", where, canonical[:80].decode(errors="replace"),
                  data[:80].decode(errors="replace"))
 

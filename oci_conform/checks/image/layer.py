@@ -11,7 +11,6 @@ import tarfile
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.grammar import LAYER_TYPES
 from oci_conform.checks.image.report import Report
 from oci_conform.checks.image.streams import (
@@ -35,6 +34,13 @@ class Limits:
     max_ratio: int = 100                   # uncompressed/compressed beyond this is a bomb
     ratio_floor: int = 1024 ** 3           # ... once past this many uncompressed bytes
     max_entries: int = 500_000
+
+    def decompressed(self, blob: BlobReader, kind: str, algorithm: str = "sha256",
+                     hashed: bool = True) -> Decompressed:
+        """The uncompressed stream of ``blob`` under these bounds. The ratio is measured
+        against the compressed bytes actually read, never a size the image declares."""
+        return Decompressed(blob, kind, self.max_uncompressed, algorithm, hashed,
+                            ratio=self.max_ratio, floor=self.ratio_floor)
 
 
 @dataclass
@@ -74,21 +80,18 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
     expected = LAYER_TYPES.get(media_type)
     actual = {"tar": "none"}.get(scan.kind, scan.kind)
     if expected is not None:
-        report.check(C.LAYER_TAR, expected == actual,
+        report.check("image.layer.distributable-format.1", expected == actual,
                      f"layer bytes are {scan.kind} but the media type says "
                      f"{'uncompressed tar' if expected == 'none' else expected}", where,
                      media_type, scan.kind)
     decode = actual if actual in ("gzip", "zstd") else "none"
-    cap = limits.max_uncompressed
-    if declared_size:
-        cap = min(cap, max(limits.ratio_floor, declared_size * limits.max_ratio))
     # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
     same = decode == "none" and algorithm == "sha256" and blob.hash is not None
     try:
-        plain = Decompressed(blob, decode, cap, hashed=not same)
+        plain = limits.decompressed(blob, decode, hashed=not same)
     except Unsupported as exc:
-        report.error(C.LAYER_TAR, str(exc), where)
-        report.error(C.CFG_DIFF_IDS, f"DiffID not computed: {exc}", where)
+        report.error("image.layer.distributable-format.1", str(exc), where)
+        report.error("image.config.properties.38", f"DiffID not computed: {exc}", where)
         blob.drain()
         scan.digest_hex, scan.size = blob.hexdigest(), blob.size
         return scan
@@ -98,11 +101,13 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
         blob.drain()
         scan.diff_id = plain.diff_id() or "sha256:" + (blob.hexdigest() or "")
     except TooBig as exc:
-        report.error(C.LAYER_TAR, f"layer refused as a decompression bomb: {exc} "
+        report.error("image.layer.distributable-format.1",
+                     f"layer refused as a decompression bomb: {exc} "
                                   f"(compressed {blob.size} bytes read so far)", where)
-        report.error(C.CFG_DIFF_IDS, "DiffID not computed: layer passed the size cap", where)
+        report.error("image.config.properties.38",
+                     "DiffID not computed: layer passed the size cap", where)
     except CorruptStream as exc:
-        report.fail(C.LAYER_TAR, str(exc), where)
+        report.fail("image.layer.distributable-format.1", str(exc), where)
         blob.drain()
     finally:
         plain.close()
@@ -129,7 +134,8 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
         tf = tarfile.open(fileobj=plain, mode="r:", encoding="utf-8",  # type: ignore[call-overload]
                           errors="surrogateescape")
     except tarfile.ReadError as exc:
-        report.fail(C.LAYER_TAR, f"layer is not a tar archive: {exc}", where)
+        report.fail("image.layer.distributable-format.1",
+                    f"layer is not a tar archive: {exc}", where)
         return
     try:
         for member in tf:
@@ -140,14 +146,16 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
                           filled)
             tf.members = []            # stream mode keeps members: drop them (bounded memory)
     except _Bomb:
-        report.error(C.LAYER_TAR, f"layer refused: more than {limits.max_entries} tar entries",
+        report.error("image.layer.distributable-format.1",
+                     f"layer refused: more than {limits.max_entries} tar entries",
                      where)
         return
     except (tarfile.ReadError, EOFError) as exc:
-        report.fail(C.LAYER_TAR, f"tar stream is broken after {scan.entries} entries: {exc}",
+        report.fail("image.layer.distributable-format.1",
+                    f"tar stream is broken after {scan.entries} entries: {exc}",
                     where)
         return
-    report.saw(C.LAYER_TAR)
+    report.saw("image.layer.distributable-format.1")
     _finish_layer(report, where, seen, whiteouts, links, lower)
     scan.paths = seen
 
@@ -158,60 +166,65 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
     name = m.name
     place = f"{where} entry {name!r}"
     problem = _unsafe(name)
-    report.check(C.TAR_PATH_RELATIVE, not problem, f"tar entry has an {problem}", place)
+    report.check("docker.layer.paths-inside-root",
+                 not problem, f"tar entry has an {problem}", place)
     try:
         name.encode("utf-8")
-        report.saw(C.TAR_UTF8_NAMES)
+        report.saw("docker.layer.utf-8-names")
     except UnicodeEncodeError:
-        report.fail(C.TAR_UTF8_NAMES, "tar entry name is not valid UTF-8", place)
+        report.fail("docker.layer.utf-8-names", "tar entry name is not valid UTF-8", place)
     path = _norm(name)
     if path in ("", "."):
         return
     key = hash(path)
-    report.check(C.LAYER_DUPLICATES, key not in seen, "duplicate entry for the same path",
+    report.check("image.layer.distributable-format.2",
+                 key not in seen, "duplicate entry for the same path",
                  place)
     seen.add(key)
     base = posixpath.basename(path)
     if filled is not None:
         parent = hash(posixpath.dirname(path))
         if base.startswith(WHITEOUT):
-            report.check(C.LAYER_WHITEOUT_FIRST, parent not in filled, "whiteout comes after "
+            report.check("image.layer.whiteouts.3", parent not in filled, "whiteout comes after "
                          "other entries of its folder; writers should put whiteouts first",
                          place)
         else:
             filled.add(parent)
     if base == OPAQUE:
-        report.fail(C.LAYER_PREFER_EXPLICIT, "opaque whiteout: explicit whiteouts are "
+        report.fail("image.layer.opaque-whiteout.1-b", "opaque whiteout: explicit whiteouts are "
                     "preferred (consumers must still accept it)", place)
     if base.startswith(WHITEOUT) and base != OPAQUE and not base.startswith(WHITEOUT + WHITEOUT):
         if base == WHITEOUT:
             if version == "main":
-                report.fail(C.LAYER_WHITEOUT_NO_NAME, "whiteout '.wh.' names nothing", place)
+                report.fail("image.layer.whiteouts.no-basename",
+                            "whiteout '.wh.' names nothing", place)
         else:
             whiteouts.append((posixpath.join(posixpath.dirname(path), base[len(WHITEOUT):]),
                               place))
     if m.islnk():
         target = m.linkname
         bad = _unsafe(target)
-        report.check(C.TAR_PATH_RELATIVE, not bad, f"hardlink target is an {bad}", place)
+        report.check("docker.layer.paths-inside-root",
+                     not bad, f"hardlink target is an {bad}", place)
         links.append((_norm(target), place))
         if hash(_norm(target)) in seen or hash(_norm(target)) in lower:
-            report.saw(C.TAR_HARDLINK_TARGET)
+            report.saw("docker.layer.hardlink-target-earlier")
             links.pop()
     if m.ischr() or m.isblk():
-        report.note(C.LAYER_TAR, f"device file {name!r} ({m.devmajor}:{m.devminor})", place)
+        report.note("image.layer.distributable-format.1",
+                    f"device file {name!r} ({m.devmajor}:{m.devminor})", place)
     if m.issparse():
-        report.fail(C.LAYER_SPARSE, "sparse file entry", place)
+        report.fail("image.layer.file-attributes.2", "sparse file entry", place)
 
 
 def _finish_layer(report: Report, where: str, seen: set[int], whiteouts: list, links: list,
                   lower: set[int]) -> None:
     for target, place in whiteouts:
-        report.check(C.LAYER_WHITEOUT_SAME_LAYER, hash(target) not in seen,
+        report.check("image.layer.whiteouts.2", hash(target) not in seen,
                      f"whiteout hides {target!r}, which is in the same layer", place)
     for target, place in links:
         later = hash(target) in seen
-        report.fail(C.TAR_HARDLINK_TARGET,
+        report.fail("docker.layer.hardlink-target-earlier",
                     f"hardlink to {target!r}, which "
                     + ("comes later in the layer" if later else "is in no earlier entry or layer"),
                     place)

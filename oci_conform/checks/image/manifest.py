@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from oci_conform.checks.image import clauses as C
 from oci_conform.checks.image.annotations import check_annotations
 from oci_conform.checks.image.descriptor import check_descriptor
 from oci_conform.checks.image.grammar import MT_CONFIG, MT_EMPTY, MT_MANIFEST, media_type_ok
@@ -25,46 +24,56 @@ def check_schema_version(report: Report, doc: dict, required: str, must_be_2: st
 def check_manifest(report: Report, doc: Any, version: str) -> None:
     """Every document-level rule of an image manifest."""
     if not isinstance(doc, dict):
-        report.fail(C.MAN_SCHEMA_REQUIRED, "a manifest must be a JSON object", "",
+        report.fail("image.manifest.image-manifest-property-descriptions.1",
+                    "a manifest must be a JSON object", "",
                     "object", type(doc).__name__)
         return
-    check_schema_version(report, doc, C.MAN_SCHEMA_REQUIRED, C.MAN_SCHEMA_2)
-    report.check(C.MAN_MEDIATYPE_SET, "mediaType" in doc, "the manifest does not set mediaType",
+    check_schema_version(report, doc, "image.manifest.image-manifest-property-descriptions.1",
+                         "image.manifest.image-manifest-property-descriptions.2")
+    report.check("image.manifest.image-manifest-property-descriptions.3",
+                 "mediaType" in doc, "the manifest does not set mediaType",
                  "", MT_MANIFEST, "(absent)")
     if "mediaType" in doc:
-        report.check(C.MAN_MEDIATYPE, doc["mediaType"] == MT_MANIFEST,
+        report.check("image.manifest.image-manifest-property-descriptions.4",
+                     doc["mediaType"] == MT_MANIFEST,
                      "manifest mediaType is not the image manifest type", "/mediaType",
                      MT_MANIFEST, doc["mediaType"])
     config: Any = doc.get("config")
-    if report.check(C.MAN_CONFIG, isinstance(config, dict), "config descriptor is missing",
+    if report.check("image.manifest.image-manifest-property-descriptions.9",
+                    isinstance(config, dict), "config descriptor is missing",
                     "/config"):
-        check_descriptor(report, config, "/config", version, mt_clause=C.MAN_CONFIG_MT)
+        check_descriptor(report, config, "/config", version,
+                         mt_clause="image.manifest.image-manifest-property-descriptions.15")
         mt = config.get("mediaType")
         if "artifactType" not in doc and mt != MT_EMPTY and isinstance(mt, str):
-            report.check(C.MAN_IMAGE_CONFIG_TYPE, mt == MT_CONFIG,
+            report.check("image.manifest.image-manifest-property-descriptions.13", mt == MT_CONFIG,
                          "a container image manifest's config is not the OCI image config type",
                          "/config/mediaType", MT_CONFIG, mt)
         if mt == MT_EMPTY:
-            report.check(C.MAN_ARTIFACT_WHEN_EMPTY, "artifactType" in doc,
+            report.check("image.manifest.image-manifest-property-descriptions.6",
+                         "artifactType" in doc,
                          "config is the empty descriptor but artifactType is not set",
                          "/artifactType")
     if "artifactType" in doc:
         _check_artifact(report, doc)
-        report.check(C.MAN_ARTIFACTTYPE, media_type_ok(doc["artifactType"]),
+        report.check("image.manifest.image-manifest-property-descriptions.7",
+                     media_type_ok(doc["artifactType"]),
                      f"artifactType {doc['artifactType']!r} is not an RFC 6838 type/subtype",
                      "/artifactType")
     _check_layers(report, doc.get("layers"), version)
     if "subject" in doc:
         check_descriptor(report, doc["subject"], "/subject", version)
     if "annotations" in doc:
-        check_annotations(report, doc["annotations"], "/annotations", C.MAN_ANNOTATIONS)
+        check_annotations(report, doc["annotations"], "/annotations",
+                          "image.manifest.image-manifest-property-descriptions.28")
 
 
 def _check_artifact(report: Report, doc: dict) -> None:
     """A manifest with artifactType packages an artifact: its config type and layers."""
     config = doc.get("config")
     if isinstance(config, dict) and isinstance(config.get("mediaType"), str):
-        report.check(C.MAN_ARTIFACT_CONFIG_TYPE, config["mediaType"] != MT_CONFIG,
+        report.check("image.manifest.guidelines-for-artifact-usage.2",
+                     config["mediaType"] != MT_CONFIG,
                      "an artifact's config uses the image config type instead of an "
                      "artifact-specific or the empty type", "/config/mediaType",
                      "artifact-specific type or " + MT_EMPTY, config["mediaType"])
@@ -72,7 +81,7 @@ def _check_artifact(report: Report, doc: dict) -> None:
     if isinstance(layers, list):
         for i, layer in enumerate(layers):
             if isinstance(layer, dict) and isinstance(layer.get("size"), int):
-                report.check(C.MAN_ARTIFACT_LAYER_SIZE, layer["size"] > 0,
+                report.check("image.manifest.guidelines-for-artifact-usage.4", layer["size"] > 0,
                              "an artifact layer has size 0; use the empty descriptor (size 2) "
                              "when no layer is needed", "/layers" + pointer(i) + "/size",
                              "> 0", str(layer["size"]))
@@ -80,24 +89,29 @@ def _check_artifact(report: Report, doc: dict) -> None:
 
 def _check_layers(report: Report, layers: Any, version: str) -> None:
     if not isinstance(layers, list):
-        report.fail(C.MAN_LAYERS_DESC, "layers must be an array of descriptors", "/layers",
+        report.fail("image.manifest.image-manifest-property-descriptions.16",
+                    "layers must be an array of descriptors", "/layers",
                     "array", type(layers).__name__)
         return
-    report.check(C.MAN_LAYERS_NONEMPTY, bool(layers), "layers is empty", "/layers")
+    report.check("image.manifest.image-manifest-property-descriptions.17",
+                 bool(layers), "layers is empty", "/layers")
     for i, layer in enumerate(layers):
         where = "/layers" + pointer(i)
-        if report.check(C.MAN_LAYERS_DESC, isinstance(layer, dict),
+        if report.check("image.manifest.image-manifest-property-descriptions.16",
+                        isinstance(layer, dict),
                         "a layers entry is not a descriptor object", where):
-            check_descriptor(report, layer, where, version, mt_clause=C.MAN_LAYER_MT)
+            check_descriptor(report, layer, where, version,
+                             mt_clause="image.manifest.image-manifest-property-descriptions.25")
             mt = layer.get("mediaType")
             if isinstance(mt, str) and mt.startswith("application/vnd.oci.image.layer."):
-                report.check(C.MAN_PORTABLE_LAYER_TYPES, mt in PORTABLE_LAYERS,
+                report.check("image.manifest.image-manifest-property-descriptions.22",
+                             mt in PORTABLE_LAYERS,
                              f"layer media type {mt} is not one every implementation must "
                              "support (tar, tar+gzip and their non-distributable forms)",
                              where + "/mediaType")
             if isinstance(mt, str):
                 if ".nondistributable." in mt or ".foreign." in mt:
-                    report.fail(C.LAYER_NONDISTRIBUTABLE,
+                    report.fail("image.layer.non-distributable-layers.1",
                                 f"layer uses the non-distributable media type {mt}", where)
                 else:
-                    report.saw(C.LAYER_NONDISTRIBUTABLE)
+                    report.saw("image.layer.non-distributable-layers.1")

@@ -1,43 +1,92 @@
-"""A tally of what a check looked at and what it found, per clause id.
+"""A thin collector of observations for the image checks.
 
-Checks call ``saw`` for every clause they judged on a subject and ``fail`` for
-each problem; ``outcomes`` turns the tally into CaseResults. A clause nobody
-looked at is never a pass.
+Checks call ``check``/``fail``/``saw``/``error``/``note``; each call becomes a
+``model.judging.Observation`` (with its JSON pointer turned into a line and column
+through one ``PositionIndex`` per document). All judging (roll-up, severity, what
+an unobserved clause is) happens in ``model.judging.roll_up``.
+
+The collector is bounded at the source: per clause and outcome it keeps the first
+``KEEP`` observations and only counts the rest (one representative kept), so a layer
+with a million bad entries costs a counter, not a million findings.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 
+from oci_conform.catalog.loader import Catalog, default_catalog
 from oci_conform.jsonpos import PositionIndex
+from oci_conform.model.evidence import Evidence
+from oci_conform.model.judging import (
+    MAX_FINDINGS,
+    Observation,
+    case_results,
+    errored,
+    failed,
+    in_force,
+    not_in_force,
+    passed,
+    roll_up,
+)
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
 
+KEEP = MAX_FINDINGS + 3     # observations kept per (clause, outcome); the rest are counted
 
-@dataclass
+
 class Report:
-    """Clauses judged, problems found, notes and errors (the harness could not judge)."""
+    """Observations of one subject (or one document of it), bounded per clause."""
 
-    seen: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    problems: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
-    notes: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
-    file: str = ""               # the file locations point into, when one is being judged
-    text: str = ""               # its text, to turn JSON pointers into line/column
-    _index: PositionIndex | None = field(default=None, repr=False)
+    def __init__(self, file: str = "", text: str = ""):
+        self.file = file            # the file locations point into
+        self._text = text           # its text, to turn JSON pointers into line/column
+        self._index: PositionIndex | None = None
+        self.kept: dict[tuple[str, Outcome], list[Observation]] = {}
+        self.dropped: dict[tuple[str, Outcome], tuple[Observation, int]] = {}
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text, self._index = value, None
+
+    # -- recording ---------------------------------------------------------------------------
+    def add(self, obs: Observation) -> None:
+        key = (obs.clause, obs.outcome)
+        kept = self.kept.setdefault(key, [])
+        if len(kept) < KEEP:
+            kept.append(obs)
+        else:
+            _, n = self.dropped.get(key, (obs, 0))
+            self.dropped[key] = (obs, n + 1)
+
+    def _counted(self, clause: str, outcome: Outcome) -> bool:
+        """True (and counted) when this clause already holds all the observations kept of
+        ``outcome``: the caller then builds nothing (the cost of a dropped one is a count)."""
+        kept = self.kept.get((clause, outcome))
+        if kept is None or len(kept) < KEEP:
+            return False
+        rep, n = self.dropped.get((clause, outcome), (kept[-1], 0))
+        self.dropped[(clause, outcome)] = (rep, n + 1)
+        return True
 
     def saw(self, clause: str) -> None:
-        self.seen[clause] += 1
+        if not self._counted(clause, Outcome.PASS):
+            self.add(passed(clause))
 
-    def fail(self, clause: str, message: str, location: str = "", expected: str = "",
-             actual: str = "", file: str | None = None) -> None:
-        self.seen[clause] += 1
-        self.problems[clause].append(self._finding(message, location, expected, actual, file))
+    def fail(self, clause: str, message: str, location: str = "", expected: object = "",
+             actual: object = "", file: str | None = None) -> None:
+        if self._counted(clause, Outcome.FAIL):
+            return
+        line, column, where = self._position(location, file)
+        self.add(failed(clause, message, location=location, expected=expected, actual=actual,
+                        file=where, line=line, column=column))
 
     def check(self, clause: str, ok: bool, message: str, location: str = "",
-              expected: str = "", actual: str = "") -> bool:
-        """Record that ``clause`` was judged; a problem when ``ok`` is false."""
+              expected: object = "", actual: object = "") -> bool:
+        """Record that ``clause`` was judged; a failure when ``ok`` is false."""
         if ok:
             self.saw(clause)
         else:
@@ -45,59 +94,105 @@ class Report:
         return ok
 
     def error(self, clause: str, message: str, location: str = "") -> None:
-        self.errors[clause].append(self._finding(message, location, "", "", None))
+        self.add(errored(clause, message, location=location))
 
     def note(self, clause: str, message: str, location: str = "") -> None:
-        self.seen[clause] += 1
-        self.notes[clause].append(self._finding(message, location, "", "", None))
+        """A pass that says what was seen (kept as a finding for the reader)."""
+        line, column, where = self._position(location, None)
+        finding = Finding(message=message, location=location, file=where, line=line,
+                          column=column)
+        self.add(Observation(clause, Outcome.PASS, message, finding))
 
-    def _finding(self, message: str, location: str, expected: str, actual: str,
-                 file: str | None) -> Finding:
+    def other(self, obs: Observation) -> None:
+        """Any prepared observation (not judged, not in force, ...)."""
+        self.add(obs)
+
+    def _position(self, location: str, file: str | None) -> tuple[int, int, str]:
         where = self.file if file is None else file
-        line = column = 0
-        if where and self.text and (location == "" or location.startswith("/")):
-            if self._index is None or self._index.text is not self.text:
-                self._index = PositionIndex(self.text)
-            line, column = self._index.nearest(location)
-        return Finding(message=message, location=location, expected=str(expected),
-                       actual=str(actual)[:300], file=where, line=line, column=column)
+        if not (where and self._text and (location == "" or location.startswith("/"))):
+            return 0, 0, where
+        if self._index is None:
+            self._index = PositionIndex(self._text)
+        line, column = self._index.nearest(location)
+        return line, column, where
 
     def merge(self, other: Report) -> None:
-        for cid, n in other.seen.items():
-            self.seen[cid] += n
-        for target, source in ((self.problems, other.problems), (self.errors, other.errors),
-                               (self.notes, other.notes)):
-            for cid, items in source.items():
-                target[cid].extend(items)
+        for obs in other.observations():
+            self.add(obs)
+
+    # -- reading -----------------------------------------------------------------------------
+    def observations(self) -> Iterator[Observation]:
+        """Every observation recorded, the counted ones as repeats of their representative."""
+        for key, kept in self.kept.items():
+            yield from kept
+            rep = self.dropped.get(key)
+            if rep is not None:
+                yield from repeat(rep[0], rep[1])
+
+    def _findings(self, outcome: Outcome) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for (clause, o), kept in self.kept.items():
+            if o is outcome:
+                out[clause] = [obs.finding for obs in kept if obs.finding is not None]
+        return out
+
+    @property
+    def problems(self) -> dict[str, list[Finding]]:
+        """The kept findings of failures, by clause (a read-only view)."""
+        return self._findings(Outcome.FAIL)
+
+    @property
+    def errors(self) -> dict[str, list[Finding]]:
+        """The kept findings of harness errors, by clause (a read-only view)."""
+        return self._findings(Outcome.ERROR)
+
+    @property
+    def observed(self) -> set[str]:
+        """Every clause with at least one observation."""
+        return {c for (c, _) in self.kept}
 
     @property
     def failed(self) -> set[str]:
-        return {c for c, f in self.problems.items() if f}
+        return {c for (c, o) in self.kept if o is Outcome.FAIL}
 
-    def outcomes(self, implementation: str, universe: Iterable[str], case: str,
-                 evidence: dict | None = None, max_findings: int = 50) -> list[CaseResult]:
-        """One CaseResult per clause of ``universe`` (plus any clause that was touched)."""
-        ids = sorted(set(universe) | set(self.seen) | set(self.errors))
-        out = []
-        for cid in ids:
-            problems, errors = self.problems.get(cid, []), self.errors.get(cid, [])
-            notes = self.notes.get(cid, [])
-            if problems:
-                outcome, msg = Outcome.FAIL, problems[0].message
-                if len(problems) > 1:
-                    msg += f" (and {len(problems) - 1} more)"
-                findings = problems
-            elif errors:
-                outcome, msg, findings = Outcome.ERROR, errors[0].message, errors
-            elif self.seen.get(cid):
-                outcome, findings = Outcome.PASS, notes
-                msg = notes[0].message if notes else f"checked {self.seen[cid]} time(s)"
+    def outcomes(self, implementation: str, declared: Iterable[str], case: str,
+                 evidence: Evidence | None = None, *, version: str = "",
+                 catalog: Catalog | None = None) -> list[CaseResult]:
+        """One CaseResult per declared clause and per clause observed (``roll_up`` judges).
+
+        With ``version`` (the image-spec version judged), a clause not in force there is
+        n/a through ``model.judging.in_force``; what it would have been stays in the reason.
+        """
+        observed = sorted({c for c, _ in self.kept})
+        order = sorted(set(declared) | set(observed))
+        stream: Iterable[Observation] = self.observations()
+        if version:
+            stream = at_version(stream, catalog or default_catalog(), version)
+        verdicts = roll_up(stream, order)
+        return list(case_results(verdicts.values(), implementation, case,
+                                 evidence=evidence or Evidence()))
+
+
+def at_version(observations: Iterable[Observation], catalog: Catalog, version: str
+               ) -> Iterator[Observation]:
+    """Observations with those of clauses not in force at ``version`` made n/a."""
+    cache: dict[str, Observation | None] = {}
+    for obs in observations:
+        if obs.clause not in cache:
+            clause = catalog.clauses.get(obs.clause)
+            if clause is None:
+                cache[obs.clause] = None
             else:
-                outcome, msg, findings = Outcome.NA, "nothing in this subject it applies to", []
-            out.append(CaseResult(cid, implementation, outcome, case=case, message=msg,
-                                  findings=list(findings[:max_findings]),
-                                  evidence=dict(evidence or {})))
-        return out
+                spec = catalog.specs[clause.spec]
+                at = version if clause.spec == "image-spec" else spec.default_version
+                cache[obs.clause] = in_force(clause, spec, at)
+        off = cache[obs.clause]
+        if off is None:
+            yield obs
+        elif obs.outcome is Outcome.FAIL:
+            yield not_in_force(obs.clause, f"{off.message}: would be fail: {obs.message}")
+        else:
+            yield off
 
 
 def pointer(*parts: object) -> str:

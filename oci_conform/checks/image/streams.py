@@ -227,6 +227,7 @@ class _Incremental:
         import lzma
         self.src = src
         self.make = bz2.BZ2Decompressor if kind == "bzip2" else lzma.LZMADecompressor
+        self.errors = lzma.LZMAError     # not an OSError: named so it is caught
         self.obj = self.make()
         self.kind = kind
 
@@ -248,7 +249,7 @@ class _Incremental:
                 data = b""
             try:
                 out = self.obj.decompress(data, n)
-            except (OSError, EOFError, ValueError) as exc:
+            except (OSError, EOFError, ValueError, self.errors) as exc:
                 raise CorruptStream(f"{self.kind} data is corrupt: {exc}") from None
             if out:
                 return out
@@ -266,14 +267,17 @@ class Decompressed:
     """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
 
     def __init__(self, src: Readable, kind: str, cap: int, algorithm: str = "sha256",
-                 hashed: bool = True):
+                 hashed: bool = True, ratio: int = 0, floor: int = 0):
         self.inner: _Gzip | _Zstd | _Incremental | _Plain = (
             _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd"
             else _Incremental(src, kind) if kind in ("bzip2", "xz") else _Plain(src))
         self.algorithm = algorithm
         self.hash = AsyncHash(algorithm) if hashed else None
         self.size = 0            # uncompressed bytes produced so far
-        self.cap = cap
+        self.cap = cap           # absolute bound on the uncompressed bytes
+        self.ratio = ratio       # bound on uncompressed / compressed bytes actually read ...
+        self.floor = floor       # ... once past this many uncompressed bytes
+        self.src = src
         self._buf = b""
         self._at = 0             # read position inside _buf
         self._eof = False
@@ -289,6 +293,12 @@ class Decompressed:
         self.size += len(data)
         if self.size > self.cap:
             raise TooBig(f"uncompressed size passed the cap of {self.cap} bytes")
+        if self.ratio and self.size > self.floor:
+            read = int(getattr(self.src, "size", 0) or 0)
+            if self.size > read * self.ratio:
+                raise TooBig(f"{self.size} uncompressed bytes from {read} compressed bytes: "
+                             f"over the ratio of {self.ratio} allowed past "
+                             f"{self.floor} bytes")
         if self.hash is not None:
             self.hash.update(data)
         self._buf, self._at = data, 0

@@ -41,3 +41,9 @@ def namespaces(doc: Any) -> dict[str, dict[str, Any]]:
 
 def has_namespace_list(doc: Any) -> bool:
     return isinstance(get(doc, "linux", "namespaces"), list)
+
+
+def device_key(dev: dict[str, Any]) -> tuple[str, ...]:
+    """(type, major, minor) of a device entry as text, whatever JSON types they hold."""
+    import json
+    return tuple(json.dumps(dev.get(f), sort_keys=True) for f in ("type", "major", "minor"))

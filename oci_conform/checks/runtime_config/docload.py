@@ -13,7 +13,7 @@ from typing import Any
 
 MAX_BYTES = 8 * 1024 * 1024      # far above any real config.json (a few KiB)
 MAX_DEPTH = 64                   # real configs nest about 8 deep
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_SPECIAL = re.compile(r'[\[\]{}"\\]')       # the characters nesting depends on
 
 
 @dataclass(frozen=True)
@@ -43,15 +43,29 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
 
 
 def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
-    """The offset where nesting first exceeds ``limit`` (strings skipped), else None."""
-    depth = 0
-    for m in _TOKENS.finditer(text):
-        tok = m.group(0)
-        if tok in "[{":
+    """The offset where nesting first exceeds ``limit`` (strings skipped), else None.
+
+    One pass: each bracket, quote and backslash is looked at once, so an unterminated
+    string of escaped quotes costs linear time (a pattern matching whole strings from every
+    quote would rescan the rest of the text each time).
+    """
+    depth, in_string, escaped_at = 0, False, -1
+    for m in _SPECIAL.finditer(text):
+        at, char = m.start(), m.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if char == "\\":
+                escaped_at = at + 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
             depth += 1
             if depth > limit:
-                return m.start()
-        elif tok in "]}":
+                return at
+        elif char in "]}":
             depth -= 1
     return None
 

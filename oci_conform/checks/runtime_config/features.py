@@ -5,9 +5,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from oci_conform.checks.runtime_config.context import SEMVER, Ctx, _triple
-from oci_conform.checks.runtime_config.obs import Obs, bad, judge
+from oci_conform.model.judging import Observation, failed, observed
 
-FE, FL = "rt.features.", "rt.features-linux."
 TOP_KEYS = frozenset(("ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "annotations",
                       "potentiallyUnsafeConfigAnnotations", "linux"))
 LINUX_KEYS = frozenset(("namespaces", "capabilities", "cgroup", "seccomp", "apparmor", "selinux",
@@ -33,54 +32,56 @@ def drop_nulls(doc: Any) -> Any:
     return doc
 
 
-def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     versions: dict[str, tuple[int, int, int]] = {}
-    for field, clause in (("ociVersionMin", "specification-version.1"),
-                          ("ociVersionMax", "specification-version.3")):
+    for field, clause in (("ociVersionMin", "rt.features.specification-version.1"),
+                          ("ociVersionMax", "rt.features.specification-version.3")):
         value = doc.get(field)
         if isinstance(value, str):
             ok = bool(SEMVER.match(value))
-            yield judge(FE + clause, f"/{field}", ok, f"{field} is not a SemVer version",
-                        "MAJOR.MINOR.PATCH", value)
+            yield observed(clause, ok, f"{field} is not a SemVer version",
+                           location=f"/{field}", expected="MAJOR.MINOR.PATCH", actual=value)
             triple = _triple(value) if ok else None
             if triple is not None:
                 versions[field] = triple
     if len(versions) == 2:
-        yield judge(FE + "specification-version.5", "/ociVersionMax",
-                    versions["ociVersionMax"] >= versions["ociVersionMin"],
-                    "ociVersionMax is below ociVersionMin", f">= {doc['ociVersionMin']}",
-                    doc["ociVersionMax"])
+        yield observed("rt.features.specification-version.5",
+                       versions["ociVersionMax"] >= versions["ociVersionMin"],
+                       "ociVersionMax is below ociVersionMin", location="/ociVersionMax",
+                       expected=f">= {doc['ociVersionMin']}", actual=doc["ociVersionMax"])
     yield from _known_keys(doc)
     hooks = doc.get("hooks")
     if isinstance(hooks, list):
         for i, name in enumerate(hooks):
             if isinstance(name, str):
-                yield judge(FE + "hooks.1", f"/hooks/{i}", name in HOOK_NAMES,
-                            "not a hook name of config.json", "prestart ... poststop", name)
+                yield observed("rt.features.hooks.1", name in HOOK_NAMES,
+                               "not a hook name of config.json", location=f"/hooks/{i}",
+                               expected="prestart ... poststop", actual=name)
     notes = doc.get("annotations")
     if isinstance(notes, dict):
         for key in notes:
             if not key:
-                yield bad(FE + "annotations.3", "/annotations", "annotation key is empty",
-                          "a non-empty key", key)
+                yield failed("rt.features.annotations.3", "annotation key is empty",
+                             location="/annotations", expected="a non-empty key", actual=key)
     if ctx.platform == "linux":
         yield from _mount_options(doc.get("mountOptions"))
     yield from _supported_flags(doc)
 
 
-def _mount_options(options: Any) -> Iterator[Obs]:
+def _mount_options(options: Any) -> Iterator[Observation]:
     """Linux mountOptions name mount(8)/VFS options, not filesystem data (``key=value``)."""
     if not isinstance(options, list):
         return
     for i, name in enumerate(options):
         if isinstance(name, str):
             data = "=" in name or name in FS_DATA_OPTIONS
-            yield judge(FE + "mount-options.3", f"/mountOptions/{i}", not data,
-                        "a filesystem-specific option (passed as mount(2) data) is listed",
-                        "a generic mount option name", name)
+            yield observed("rt.features.mount-options.3", not data,
+                           "a filesystem-specific option (passed as mount(2) data) is listed",
+                           location=f"/mountOptions/{i}", expected="a generic mount option name",
+                           actual=name)
 
 
-def _supported_flags(doc: dict[str, Any]) -> Iterator[Obs]:
+def _supported_flags(doc: dict[str, Any]) -> Iterator[Observation]:
     """seccomp.supportedFlags is a subset of seccomp.knownFlags."""
     seccomp = doc.get("linux", {}).get("seccomp") if isinstance(doc.get("linux"), dict) else None
     if not isinstance(seccomp, dict):
@@ -90,19 +91,20 @@ def _supported_flags(doc: dict[str, Any]) -> Iterator[Obs]:
         return
     for i, flag in enumerate(supported):
         if isinstance(flag, str):
-            yield judge(FL + "linux-features-seccomp.11", f"/linux/seccomp/supportedFlags/{i}",
-                        flag in known, "a supported flag missing from knownFlags",
-                        "one of knownFlags", flag)
+            yield observed("rt.features-linux.linux-features-seccomp.11", flag in known,
+                           "a supported flag missing from knownFlags",
+                           location=f"/linux/seccomp/supportedFlags/{i}",
+                           expected="one of knownFlags", actual=flag)
 
 
-def _known_keys(doc: dict[str, Any]) -> Iterator[Obs]:
+def _known_keys(doc: dict[str, Any]) -> Iterator[Observation]:
     for key in doc:
-        yield judge(FE + "specification-version.6", f"/{key}", key in TOP_KEYS,
-                    "property not defined by the runtime-spec features document",
-                    "a defined property", key)
+        yield observed("rt.features.specification-version.6", key in TOP_KEYS,
+                       "property not defined by the runtime-spec features document",
+                       location=f"/{key}", expected="a defined property", actual=key)
     linux = doc.get("linux")
     if isinstance(linux, dict):
         for key in linux:
-            yield judge(FE + "specification-version.6", f"/linux/{key}", key in LINUX_KEYS,
-                        "property not defined by the runtime-spec linux features",
-                        "a defined property", key)
+            yield observed("rt.features.specification-version.6", key in LINUX_KEYS,
+                           "property not defined by the runtime-spec linux features",
+                           location=f"/linux/{key}", expected="a defined property", actual=key)

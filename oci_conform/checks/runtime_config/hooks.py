@@ -6,20 +6,20 @@ from typing import Any
 
 from oci_conform.checks.runtime_config.common import is_abs
 from oci_conform.checks.runtime_config.context import Ctx
-from oci_conform.checks.runtime_config.obs import Obs, judge
 from oci_conform.checks.runtime_config.process import env_problem
+from oci_conform.model.judging import Observation, observed
 
-C = "rt.config."
 KINDS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 
 
 def clauses_for(kind: str) -> tuple[str, str]:
     """(path-absolute clause, env clause) for a hook kind: prestart has its own lines."""
-    return (C + "hooks.4", C + "hooks.6") if kind == "prestart" else (C + "hooks.13",
-                                                                      C + "hooks.15")
+    if kind == "prestart":
+        return "rt.config.hooks.4", "rt.config.hooks.6"
+    return "rt.config.hooks.13", "rt.config.hooks.15"
 
 
-def check_hooks(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_hooks(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     hooks = doc.get("hooks")
     if not isinstance(hooks, dict):
         return
@@ -33,11 +33,12 @@ def check_hooks(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
                 continue
             where = f"/hooks/{kind}/{i}"
             if isinstance(hook.get("path"), str):
-                yield judge(path_clause, f"{where}/path", is_abs(hook["path"]),
-                            "hook path is not absolute", "an absolute path", hook["path"])
+                yield observed(path_clause, is_abs(hook["path"]), "hook path is not absolute",
+                               location=f"{where}/path", expected="an absolute path",
+                               actual=hook["path"])
             env = hook.get("env")
             if isinstance(env, list):
                 for j, entry in enumerate(env):
                     problem = env_problem(entry)
-                    yield judge(env_clause, f"{where}/env/{j}", not problem,
-                                f"environment entry {problem}", "NAME=VALUE", entry)
+                    yield observed(env_clause, not problem, f"environment entry {problem}",
+                                   location=f"{where}/env/{j}", expected="NAME=VALUE", actual=entry)

@@ -7,10 +7,9 @@ from typing import Any
 
 from oci_conform.checks.runtime_config.common import is_abs, is_int, namespaces
 from oci_conform.checks.runtime_config.context import Ctx
-from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
 from oci_conform.checks.runtime_config.pointer import get, join
+from oci_conform.model.judging import Observation, failed, observed, passed
 
-L = "rt.config-linux."
 SYSCTL_NAME = re.compile(r"^[A-Za-z0-9_-]+([./][A-Za-z0-9_*:-]+)+$")
 IPC_SYSCTLS = ("kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall",
                "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced")
@@ -18,7 +17,7 @@ UTS_SYSCTLS = ("kernel.hostname", "kernel.domainname")
 TIME_CLOCKS = ("boottime", "monotonic")
 
 
-def check_namespaces(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_namespaces(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     entries = get(doc, "linux", "namespaces")
     if not isinstance(entries, list):
         return
@@ -29,43 +28,47 @@ def check_namespaces(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
         kind, path = entry.get("type"), entry.get("path")
         if isinstance(kind, str):
             if kind in first:
-                yield bad(L + "namespaces.8", f"/linux/namespaces/{i}/type",
-                          f"namespace type {kind!r} is listed twice (first at index {first[kind]})",
-                          "each type once", kind)
+                yield failed("rt.config-linux.namespaces.8",
+                             f"namespace type {kind!r} is listed twice "
+                             f"(first at index {first[kind]})",
+                             location=f"/linux/namespaces/{i}/type", expected="each type once",
+                             actual=kind)
             else:
                 first[kind] = i
-                yield good(L + "namespaces.8", f"/linux/namespaces/{i}/type")
+                yield passed("rt.config-linux.namespaces.8")
         if isinstance(path, str) and path:
-            yield judge(L + "namespaces.3", f"/linux/namespaces/{i}/path", is_abs(path),
-                        "namespace path is not absolute", "an absolute path", path)
+            yield observed("rt.config-linux.namespaces.3", is_abs(path),
+                           "namespace path is not absolute", location=f"/linux/namespaces/{i}/path",
+                           expected="an absolute path", actual=path)
 
 
-def check_mappings(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_mappings(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     has_user = "user" in namespaces(doc)
-    for field, clause in (("uidMappings", "user-namespace-mappings.1"),
-                          ("gidMappings", "user-namespace-mappings.2")):
+    for field, clause in (("uidMappings", "rt.config-linux.user-namespace-mappings.1"),
+                          ("gidMappings", "rt.config-linux.user-namespace-mappings.2")):
         value = get(doc, "linux", field)
         if isinstance(value, list) and value:
-            yield judge(L + clause, f"/linux/{field}", has_user,
-                        f"{field} is set but there is no user namespace", "a user namespace",
-                        "none")
+            yield observed(clause, has_user, f"{field} is set but there is no user namespace",
+                           location=f"/linux/{field}", expected="a user namespace", actual="none")
 
 
-def check_time_offsets(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_time_offsets(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     offsets = get(doc, "linux", "timeOffsets")
     if not isinstance(offsets, dict):
         return
-    yield judge(L + "time-offset.1", "/linux/timeOffsets", "time" in namespaces(doc),
-                "timeOffsets is set but there is no time namespace", "a time namespace", "none")
+    yield observed("rt.config-linux.time-offset.1", "time" in namespaces(doc),
+                   "timeOffsets is set but there is no time namespace",
+                   location="/linux/timeOffsets", expected="a time namespace", actual="none")
     for clock, value in offsets.items():
         where = join("/linux/timeOffsets", clock)
-        yield judge(L + "time-offset.1", where, clock in TIME_CLOCKS,
-                    "time offsets exist for the boottime and monotonic clocks only",
-                    "boottime or monotonic", clock)
+        yield observed("rt.config-linux.time-offset.1", clock in TIME_CLOCKS,
+                       "time offsets exist for the boottime and monotonic clocks only",
+                       location=where, expected="boottime or monotonic", actual=clock)
         nanos = value.get("nanosecs") if isinstance(value, dict) else None
         if is_int(nanos):
-            yield judge(L + "time-offset.3", f"{where}/nanosecs", nanos < 1_000_000_000,
-                        "nanosecs must be below one second", "< 1000000000", nanos)
+            yield observed("rt.config-linux.time-offset.3", nanos < 1_000_000_000,
+                           "nanosecs must be below one second", location=f"{where}/nanosecs",
+                           expected="< 1000000000", actual=nanos)
 
 
 def sysctl_namespace(name: str) -> str:
@@ -80,7 +83,7 @@ def sysctl_namespace(name: str) -> str:
     return ""
 
 
-def check_sysctl(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_sysctl(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     sysctl = get(doc, "linux", "sysctl")
     if not isinstance(sysctl, dict):
         return
@@ -88,10 +91,12 @@ def check_sysctl(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
     for name in sysctl:
         where = join("/linux/sysctl", name)
         if not SYSCTL_NAME.match(name):
-            yield bad(L + "sysctl.1", where, "not a sysctl name", "e.g. net.ipv4.ip_forward", name)
+            yield failed("rt.config-linux.sysctl.1", "not a sysctl name", location=where,
+                         expected="e.g. net.ipv4.ip_forward", actual=name)
             continue
         needed = sysctl_namespace(name)
         if needed:
-            yield judge(L + "sysctl.1", where, needed in have,
-                        f"{name} is per-{needed}-namespace but the container has no {needed} "
-                        "namespace, so it would change the host", f"a {needed} namespace", "none")
+            yield observed("rt.config-linux.sysctl.1", needed in have,
+                           f"{name} is per-{needed}-namespace but the container has no {needed} "
+                           "namespace, so it would change the host",
+                           location=where, expected=f"a {needed} namespace", actual="none")

@@ -6,14 +6,11 @@ from typing import Any
 
 from oci_conform.checks.runtime_config.common import is_abs, namespaces
 from oci_conform.checks.runtime_config.context import Ctx
-from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
 from oci_conform.checks.runtime_config.process import WINDOWS_ABS
-
-C = "rt.config."
-IDMAP_CLAUSE = {"idmap": C + "linux-mount-options.61-f", "ridmap": C + "linux-mount-options.62-f"}
+from oci_conform.model.judging import Observation, failed, observed, passed
 
 
-def check_mounts(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_mounts(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     mounts = doc.get("mounts")
     if not isinstance(mounts, list):
         return
@@ -30,70 +27,75 @@ def check_mounts(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
 def destination_clause(ctx: Ctx) -> tuple[str, bool]:
     """(clause, relative allowed) for a mount destination on this platform and version."""
     if not ctx.at_least("1.2.0"):
-        return C + "mounts.4-pre-1.2", False
+        return "rt.config.mounts.4-pre-1.2", False
     if ctx.platform == "windows":
-        return C + "mounts.6", False
+        return "rt.config.mounts.6", False
     if ctx.platform == "solaris":
-        return C + "mounts.8", False
+        return "rt.config.mounts.8", False
     if ctx.platform == "linux":
-        return C + "mounts.4", True
-    return C + "mounts.9", False
+        return "rt.config.mounts.4", True
+    return "rt.config.mounts.9", False
 
 
-def _destination(mount: dict[str, Any], where: str, ctx: Ctx) -> Iterator[Obs]:
+def _destination(mount: dict[str, Any], where: str, ctx: Ctx) -> Iterator[Observation]:
     dest = mount.get("destination")
     if not isinstance(dest, str):
         return
     clause, _relative_ok = destination_clause(ctx)
     absolute = bool(WINDOWS_ABS.match(dest)) if ctx.platform == "windows" else is_abs(dest)
-    yield judge(clause, f"{where}/destination", absolute,
-                "mount destination is not an absolute path", "an absolute path", dest)
+    yield observed(clause, absolute, "mount destination is not an absolute path",
+                   location=f"{where}/destination", expected="an absolute path", actual=dest)
 
 
-def _options(mount: dict[str, Any], where: str) -> Iterator[Obs]:
+def _options(mount: dict[str, Any], where: str) -> Iterator[Observation]:
     options = mount.get("options")
     if not isinstance(options, list):
         return
     for j, option in enumerate(options):
         if isinstance(option, str):
-            yield judge(C + "mounts.11", f"{where}/options/{j}", bool(option.strip()),
-                        "empty mount option", "an option name", option)
+            yield observed("rt.config.mounts.11", bool(option.strip()), "empty mount option",
+                           location=f"{where}/options/{j}", expected="an option name",
+                           actual=option)
 
 
-def _idmapped(doc: dict[str, Any], mount: dict[str, Any], where: str) -> Iterator[Obs]:
+def _idmapped(doc: dict[str, Any], mount: dict[str, Any], where: str) -> Iterator[Observation]:
     uid, gid = mount.get("uidMappings"), mount.get("gidMappings")
     options = [o for o in mount.get("options") or [] if isinstance(o, str)] \
         if isinstance(mount.get("options"), list) else []
     if uid is not None:
-        yield judge(C + "posixmounts.5", f"{where}/uidMappings", gid is not None,
-                    "uidMappings is set without gidMappings", "gidMappings too", "absent")
-        yield judge(C + "posixmounts.4", f"{where}/options", bool({"idmap",
-                                                                   "ridmap"} & set(options)),
-                    "an idmapped mount should carry the idmap or ridmap option",
-                    "idmap or ridmap among options", options)
+        yield observed("rt.config.posixmounts.5", gid is not None,
+                       "uidMappings is set without gidMappings", location=f"{where}/uidMappings",
+                       expected="gidMappings too", actual="absent")
+        yield observed("rt.config.posixmounts.4", bool({"idmap", "ridmap"} & set(options)),
+                       "an idmapped mount should carry the idmap or ridmap option",
+                       location=f"{where}/options", expected="idmap or ridmap among options",
+                       actual=options)
     if gid is not None:
-        yield judge(C + "posixmounts.9", f"{where}/gidMappings", uid is not None,
-                    "gidMappings is set without uidMappings", "uidMappings too", "absent")
-        yield judge(C + "posixmounts.8", f"{where}/options", bool({"idmap",
-                                                                   "ridmap"} & set(options)),
-                    "an idmapped mount should carry the idmap or ridmap option",
-                    "idmap or ridmap among options", options)
-    for option in ("idmap", "ridmap"):
+        yield observed("rt.config.posixmounts.9", uid is not None,
+                       "gidMappings is set without uidMappings", location=f"{where}/gidMappings",
+                       expected="uidMappings too", actual="absent")
+        yield observed("rt.config.posixmounts.8", bool({"idmap", "ridmap"} & set(options)),
+                       "an idmapped mount should carry the idmap or ridmap option",
+                       location=f"{where}/options", expected="idmap or ridmap among options",
+                       actual=options)
+    for option, clause in (("idmap", "rt.config.linux-mount-options.61-f"),
+                           ("ridmap", "rt.config.linux-mount-options.62-f")):
         if option in options:
             ok = uid is not None or gid is not None or "user" in namespaces(doc)
-            yield judge(IDMAP_CLAUSE[option], f"{where}/options", ok,
-                        f"option {option} needs uidMappings/gidMappings or a user namespace",
-                        "mappings or a user namespace", "neither")
+            yield observed(clause, ok,
+                           f"option {option} needs uidMappings/gidMappings or a user namespace",
+                           location=f"{where}/options", expected="mappings or a user namespace",
+                           actual="neither")
 
 
-def _windows_nesting(mounts: list[Any]) -> Iterator[Obs]:
+def _windows_nesting(mounts: list[Any]) -> Iterator[Observation]:
     dests = [(i, m["destination"].rstrip("\\/").lower()) for i, m in enumerate(mounts)
              if isinstance(m, dict) and isinstance(m.get("destination"), str)]
     for i, dest in dests:
         outer = next((j for j, other in dests if j != i and dest.startswith(other + "\\")), None)
         if outer is None:
-            yield good(C + "mounts.7", f"/mounts/{i}/destination")
+            yield passed("rt.config.mounts.7")
         else:
-            yield bad(C + "mounts.7", f"/mounts/{i}/destination",
-                      f"destination is nested within mount {outer}'s destination",
-                      "no nesting", dest)
+            yield failed("rt.config.mounts.7",
+                         f"destination is nested within mount {outer}'s destination",
+                         location=f"/mounts/{i}/destination", expected="no nesting", actual=dest)

@@ -6,55 +6,59 @@ from collections.abc import Iterator
 from typing import Any
 
 from oci_conform.checks.runtime_config.context import SEMVER, Ctx
-from oci_conform.checks.runtime_config.obs import Obs, bad, good, judge
+from oci_conform.model.judging import Observation, failed, observed, passed
 
-C = "rt.config."
 VOLUME_GUID = re.compile(r"^\\\\\?\\Volume\{[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}"
                          r"-[0-9A-Fa-f]{12}\}\\?$")
 
 
-def check_version(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_version(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     version = doc.get("ociVersion")
     if isinstance(version, str):
-        yield judge(C + "specification-version.1", "/ociVersion", bool(SEMVER.match(version)),
-                    "ociVersion is not a SemVer 2.0.0 version", "MAJOR.MINOR.PATCH[-pre][+build]",
-                    version)
+        yield observed("rt.config.specification-version.1", bool(SEMVER.match(version)),
+                       "ociVersion is not a SemVer 2.0.0 version", location="/ociVersion",
+                       expected="MAJOR.MINOR.PATCH[-pre][+build]", actual=version)
 
 
-def check_root(doc: dict[str, Any], ctx: Ctx) -> Iterator[Obs]:
+def check_root(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     root = doc.get("root")
     if ctx.platform == "windows":
         yield from _windows_root(doc, root)
         return
     if root is None:
-        yield bad(C + "root.4", "/root", "root is required on this platform", "a root object",
-                  "absent")
+        yield failed("rt.config.root.4", "root is required on this platform", location="/root",
+                     expected="a root object", actual="absent")
         return
-    yield good(C + "root.4", "/root")
+    yield passed("rt.config.root.4")
     if isinstance(root, dict) and isinstance(root.get("path"), str):
         path = root["path"]
         if not path:
-            yield bad(C + "root.5", "/root/path", "root.path is empty", "a path", path)
+            yield failed("rt.config.root.5", "root.path is empty", location="/root/path",
+                         expected="a path", actual=path)
         else:
-            yield judge(C + "root.7", "/root/path", path.rstrip("/").split("/")[-1] == "rootfs",
-                        "root.path is not the conventional 'rootfs'", "rootfs", path)
+            yield observed("rt.config.root.7", path.rstrip("/").split("/")[-1] == "rootfs",
+                           "root.path is not the conventional 'rootfs'", location="/root/path",
+                           expected="rootfs", actual=path)
 
 
-def _windows_root(doc: dict[str, Any], root: Any) -> Iterator[Obs]:
+def _windows_root(doc: dict[str, Any], root: Any) -> Iterator[Observation]:
     windows = doc.get("windows")
     windows = windows if isinstance(windows, dict) else {}
     if "hyperv" in windows:
-        yield judge(C + "root.3", "/root", root is None,
-                    "root must not be set for a Hyper-V container", "absent", root)
+        yield observed("rt.config.root.3", root is None,
+                       "root must not be set for a Hyper-V container", location="/root",
+                       expected="absent", actual=root)
         return
-    yield judge(C + "root.2", "/root", root is not None,
-                "root is required for a Windows Server container", "a root object", "absent")
+    yield observed("rt.config.root.2", root is not None,
+                   "root is required for a Windows Server container", location="/root",
+                   expected="a root object", actual="absent")
     if not isinstance(root, dict):
         return
     path = root.get("path")
     if isinstance(path, str):
-        yield judge(C + "root.6", "/root/path", bool(VOLUME_GUID.match(path)),
-                    "on Windows root.path must be a volume GUID path",
-                    r"\\?\Volume{GUID}\ ", path)
-    yield judge(C + "root.10", "/root/readonly", root.get("readonly", False) is False,
-                "on Windows root.readonly must be omitted or false", "false", root.get("readonly"))
+        yield observed("rt.config.root.6", bool(VOLUME_GUID.match(path)),
+                       "on Windows root.path must be a volume GUID path", location="/root/path",
+                       expected=r"\\?\Volume{GUID}\ ", actual=path)
+    yield observed("rt.config.root.10", root.get("readonly", False) is False,
+                   "on Windows root.readonly must be omitted or false", location="/root/readonly",
+                   expected="false", actual=root.get("readonly"))

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
-from oci_conform.checks.runtime_config.obs import Obs, bad, good, show
+from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import join
+from oci_conform.model.judging import Observation, failed, passed
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE = "https://oci-conform.invalid/schemas/"
@@ -75,6 +76,17 @@ def _absolute(node: Any, local: dict[str, str]) -> Any:
     return node
 
 
+def show(value: Any, limit: int = 120) -> str:
+    """A short, one-line rendering of a JSON value for a finding."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[: limit - 1] + "…"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def type_name(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
@@ -105,8 +117,8 @@ def _missing(error: Any) -> list[str]:
     return [name for name in error.validator_value if name not in inst]
 
 
-def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Obs]:
-    """One failing Obs per schema error, then a passing Obs per examined value."""
+def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Observation]:
+    """One failing observation per schema error, then a passing one per examined value."""
     seen: set[tuple[str, str]] = set()
     for error in validator(kind).iter_errors(doc):
         tokens = [str(t) for t in error.absolute_path]
@@ -116,10 +128,36 @@ def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Obs]:
                 if (here, name) in seen:
                     continue
                 seen.add((here, name))
-                yield bad(cmap.clause_for(tokens + [name], "required"), join(here, name),
-                          f"required member {name!r} is missing", f"member {name!r}", "absent")
+                yield failed(cmap.clause_for(tokens + [name], "required"),
+                             f"required member {name!r} is missing", location=join(here, name),
+                             expected=f"member {name!r}", actual="absent")
             continue
         message, expected, actual = _describe(error)
-        yield bad(cmap.clause_for(tokens, error.validator), here, message, expected, actual)
-    for clause, pointer in cmap.present(doc):
-        yield good(clause, pointer)
+        yield failed(cmap.clause_for(tokens, error.validator), message, location=here,
+                     expected=expected, actual=actual)
+    for clause, _pointer in cmap.present(doc):
+        yield passed(clause)
+
+
+@cache
+def clause_map(kind: str) -> ClauseMap:
+    from oci_conform.checks.runtime_config import clausemap as cm
+    rows, fallback = {"config": (cm.CONFIG_ROWS, cm.CONFIG_FALLBACK),
+                      "state": (cm.STATE_ROWS, cm.STATE_FALLBACK),
+                      "features": (cm.FEATURES_ROWS, cm.FEATURES_FALLBACK)}[kind]
+    return ClauseMap(rows, fallback)
+
+
+def config_schema(doc: Any, ctx: Ctx) -> Iterator[Observation]:
+    """The schema rules of config.json, each error under the clause of its place."""
+    return schema_observations("config", doc, clause_map("config"))
+
+
+def state_schema(doc: Any, ctx: Ctx) -> Iterator[Observation]:
+    """The schema rules of the state document."""
+    return schema_observations("state", doc, clause_map("state"))
+
+
+def features_schema(doc: Any, ctx: Ctx) -> Iterator[Observation]:
+    """The schema rules of the features document."""
+    return schema_observations("features", doc, clause_map("features"))

@@ -1,36 +1,6 @@
-"""The one interface the image checks read through."""
+"""The image-source interface drivers implement (defined in ``checks.image.source``)."""
 from __future__ import annotations
 
-from typing import BinaryIO, Protocol
+from oci_conform.checks.image.source import SMALL_LIMIT, ImageSource, SourceError
 
-SMALL_LIMIT = 8 * 1024 * 1024
-
-
-class SourceError(Exception):
-    """The source cannot be read at all (missing file, not an archive, registry down)."""
-
-
-class ImageSource(Protocol):
-    """Read-only access to an image's files and blobs; never extracts anything."""
-
-    kind: str          # oci-layout | oci-archive | docker-archive | registry
-    label: str         # what the user gave (for messages)
-
-    def read_small(self, name: str, limit: int = SMALL_LIMIT) -> bytes | None:
-        """A top-level file (``oci-layout``, ``index.json``...), None when absent.
-
-        Raises SourceError when it is larger than ``limit``."""
-
-    def has_dir(self, name: str) -> bool:
-        """True when the folder ``name`` exists (``blobs``)."""
-
-    def blob_names(self) -> list[str]:
-        """Every file name under ``blobs/`` (``sha256/abc...``), for stray/unreferenced checks."""
-
-    def open_blob(self, digest: str) -> BinaryIO | None:
-        """A stream of the blob's bytes, None when the source does not hold it."""
-
-    def blob_problem(self, digest: str) -> str:
-        """Why a blob could not be opened safely ("" when it is fine or just absent)."""
-
-    def close(self) -> None: ...
+__all__ = ["SMALL_LIMIT", "ImageSource", "SourceError"]

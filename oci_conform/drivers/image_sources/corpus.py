@@ -27,9 +27,10 @@ from oci_conform.drivers.image_sources.build import (
 @dataclass(frozen=True)
 class Case:
     name: str          # short slug
-    clause: str        # the clause the case breaks
+    clause: str        # the clause the case breaks (binds the image: its producer)
     kind: str          # oci | docker-archive | aci
     make: Callable[[Path], Path]
+    consumer: str = ""  # a consumer-binding clause that asks readers to refuse it, if any
 
 
 def _layout(spec: ImageSpec | None = None, index_hook=None, after=None) -> Callable[[Path], Path]:
@@ -119,13 +120,15 @@ LAYOUT_CASES = [
     Case("layer-blob-missing", "image.image-layout.blobs.4", "oci",
          _layout(after=_remove_layer)),
     Case("layer-size-lies", "image.descriptor.properties.5", "oci",
-         _layout(ImageSpec(manifest_hook=_bump_layer_size))),
+         _layout(ImageSpec(manifest_hook=_bump_layer_size)),
+         consumer="image.descriptor.properties.6"),
     Case("diff-id-wrong", "image.config.properties.38", "oci",
          _layout(ImageSpec(config_hook=_set("rootfs/diff_ids/0", sha256(b"other"))))),
     Case("history-count-wrong", "image.config.properties.44", "oci",
          _layout(ImageSpec(config_hook=_set("history", [{}, {}])))),
     Case("rootfs-type-wrong", "image.config.properties.36", "oci",
-         _layout(ImageSpec(config_hook=_set("rootfs/type", "tarballs")))),
+         _layout(ImageSpec(config_hook=_set("rootfs/type", "tarballs"))),
+         consumer="image.config.properties.37"),
     Case("config-arch-missing", "image.config.properties.4", "oci",
          _layout(ImageSpec(config_hook=_set("architecture", _DELETE)))),
     Case("manifest-schema-version-1", "image.manifest.image-manifest-property-descriptions.2",

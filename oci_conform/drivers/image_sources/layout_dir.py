@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
+from oci_conform.drivers.files import UnsafePath, open_regular
 from oci_conform.drivers.image_sources.base import SMALL_LIMIT, SourceError
 
 MAX_BLOB_FILES = 200_000
@@ -30,14 +31,18 @@ class LayoutDir:
 
     def read_small(self, name: str, limit: int = SMALL_LIMIT) -> bytes | None:
         path = self.root / name
-        if not path.is_file():
+        if not (path.exists() or path.is_symlink()):
             return None
         if not self._inside(path):
             raise SourceError(f"{name} is a link out of the layout; not read")
-        if path.stat().st_size > limit:
+        try:
+            with open_regular(path) as f:
+                data = f.read(limit + 1)
+        except UnsafePath as exc:
+            raise SourceError(str(exc).replace(str(path), name)) from None
+        if len(data) > limit:
             raise SourceError(f"{name} is larger than {limit} bytes; refused")
-        with path.open("rb") as f:
-            return f.read(limit + 1)[:limit]
+        return data
 
     def has_dir(self, name: str) -> bool:
         return (self.root / name).is_dir()
@@ -75,7 +80,10 @@ class LayoutDir:
         path = self._blob_path(digest)
         if path is None or not path.is_file() or self.blob_problem(digest):
             return None
-        return path.open("rb")
+        try:
+            return open_regular(path)      # refuses a FIFO swapped in after the check
+        except UnsafePath:
+            return None
 
     def close(self) -> None:
         pass

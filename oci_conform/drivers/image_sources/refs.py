@@ -5,6 +5,8 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from oci_conform.drivers.files import UnsafePath, open_regular
+
 KINDS = ("oci", "oci-archive", "docker-archive", "aci", "docker")
 
 
@@ -54,18 +56,24 @@ def sniff_path(path: Path, text: str) -> ImageRef:
     """A bare path: a folder with oci-layout, or an archive judged by its members."""
     if path.is_dir():
         return ImageRef("oci", str(path), "", text)
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         raise ValueError(f"{text}: no such file or folder (or give a KIND: prefix)")
     try:
-        with tarfile.open(path, "r:*") as tar:
+        raw = open_regular(path)
+    except UnsafePath as exc:
+        raise ValueError(str(exc)) from None
+    try:
+        with raw, tarfile.open(fileobj=raw, mode="r:*") as tar:
             names = set()
             for n, member in enumerate(tar):
                 names.add(member.name.lstrip("./").rstrip("/"))
                 if n > 5000:
                     break
                 tar.members = []  # type: ignore[attr-defined]
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ValueError(f"{text}: not a folder or tar archive ({exc})") from None
+    except (tarfile.TarError, OSError, EOFError):
+        hint = "; it looks like JSON: use image validate-document" if _looks_json(path) else ""
+        raise ValueError(f"{text}: not an image archive (neither a folder, a tar, nor a "
+                         f"compressed tar){hint}") from None
     if "manifest" in names and any(n == "rootfs" or n.startswith("rootfs/") for n in names):
         return ImageRef("aci", str(path), "", text)
     if "manifest.json" in names or "repositories" in names:
@@ -74,3 +82,12 @@ def sniff_path(path: Path, text: str) -> ImageRef:
         return ImageRef("oci-archive", str(path), "", text)
     raise ValueError(f"{text}: archive is neither an OCI layout, a docker save archive nor an "
                      "ACI (give a KIND: prefix)")
+
+
+def _looks_json(path: Path) -> bool:
+    try:
+        with open_regular(path) as f:
+            head = f.read(64).lstrip()
+    except OSError:
+        return False
+    return head[:1] in (b"{", b"[")

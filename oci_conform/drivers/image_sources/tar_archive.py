@@ -6,6 +6,7 @@ import tarfile
 from pathlib import Path
 from typing import BinaryIO
 
+from oci_conform.drivers.files import UnsafePath, open_regular
 from oci_conform.drivers.image_sources.base import SMALL_LIMIT, SourceError
 
 MAX_MEMBERS = 200_000
@@ -29,13 +30,20 @@ class TarArchive:
         self.links: dict[str, str] = {}        # symlink name -> normalized target (inside)
         self.raw_names: list[str] = []
         try:
-            self.tar = tarfile.open(path, mode="r:*")
-        except (OSError, tarfile.TarError, EOFError) as exc:
-            raise SourceError(f"{path}: not a readable tar archive: {exc}") from None
+            self.file = open_regular(path)
+        except UnsafePath as exc:
+            raise SourceError(str(exc)) from None
+        try:
+            self.tar = tarfile.open(fileobj=self.file, mode="r:*")
+        except (OSError, tarfile.TarError, EOFError):
+            self.file.close()
+            raise SourceError(f"{path}: not an image archive (not a tar, nor a gzip, bzip2 "
+                              "or xz compressed tar)") from None
         try:
             self._index()
         except (tarfile.TarError, EOFError, OSError) as exc:
             self.tar.close()
+            self.file.close()
             raise SourceError(f"{path}: tar archive is truncated or corrupt: {exc}") from None
 
     def _index(self) -> None:
@@ -121,3 +129,4 @@ class TarArchive:
 
     def close(self) -> None:
         self.tar.close()
+        self.file.close()

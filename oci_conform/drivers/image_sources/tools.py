@@ -5,8 +5,11 @@ import json
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from oci_conform.model.evidence import ProcessRun, tail
 
 TIMEOUT = 120
 
@@ -17,14 +20,19 @@ class ToolRun:
     exit: int
     stdout: str
     stderr: str
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         return self.exit == 0
 
-    def evidence(self) -> dict:
-        return {"argv": self.argv, "exit": self.exit, "stderr": self.stderr[-1500:],
-                "stdout": self.stdout[-500:]}
+    def process_run(self) -> ProcessRun:
+        """The typed evidence of this run (output tails kept)."""
+        timed_out = self.exit == -9 and self.stderr.startswith("timed out")
+        return ProcessRun(argv=list(self.argv), exit_code=None if self.exit < 0 else self.exit,
+                          stdout=tail(self.stdout, 500), stderr=tail(self.stderr, 1500),
+                          duration=self.seconds, timed_out=timed_out,
+                          error=self.stderr if self.exit == -1 else "")
 
 
 def actool_path() -> str | None:
@@ -41,11 +49,12 @@ def which(tool: str) -> str | None:
 
 
 def run(argv: list[str], timeout: int = TIMEOUT, cwd: Path | None = None) -> ToolRun:
+    started = time.monotonic()
     try:
         p = subprocess.run(argv, capture_output=True, timeout=timeout, cwd=cwd,
                            stdin=subprocess.DEVNULL)
         return ToolRun(argv, p.returncode, p.stdout.decode(errors="replace"),
-                       p.stderr.decode(errors="replace"))
+                       p.stderr.decode(errors="replace"), time.monotonic() - started)
     except subprocess.TimeoutExpired:
         return ToolRun(argv, -9, "", f"timed out after {timeout}s")
     except OSError as exc:

@@ -7,6 +7,7 @@ main-branch features (digest-algorithm on upload, tag parameters on manifest pus
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oci_conform.reference.registry import errors
-from oci_conform.reference.registry.auth import Authenticator, Grant
+from oci_conform.reference.registry.auth import CATALOG_SCOPE, Authenticator, Grant
 from oci_conform.reference.registry.errors import ApiError
 from oci_conform.reference.registry.grammar import (
     ALGORITHMS,
@@ -25,6 +26,7 @@ from oci_conform.reference.registry.grammar import (
     valid_name,
     valid_tag,
 )
+from oci_conform.reference.registry.limits import Gate, Limits, too_many
 from oci_conform.reference.registry.manifests import (
     INDEX_TYPES,
     MAX_MANIFEST,
@@ -32,10 +34,13 @@ from oci_conform.reference.registry.manifests import (
     ManifestFacts,
     parse_manifest,
 )
+from oci_conform.reference.registry.paging import page_size, paginate
 from oci_conform.reference.registry.storage import Storage, Upload
+from oci_conform.reference.registry.token_endpoint import answer_token
 
 PROFILES = ("v1.0", "v1.1", "dev")
 MAX_TAGS_PER_PUSH = 32
+CATALOG_PAGE = 1000          # catalog entries per page when the client names no n
 
 
 class Body:
@@ -44,11 +49,11 @@ class Body:
     def __init__(self, chunks: Callable[[], Iterator[bytes]], length: int | None):
         self._chunks = chunks
         self.length = length       # None when chunked / unknown
-        self.consumed = False
+        self.consumed = False      # read to its end: the connection may carry another request
 
     def chunks(self) -> Iterator[bytes]:
+        yield from self._chunks()
         self.consumed = True
-        return self._chunks()
 
     def read_all(self, limit: int) -> bytes | None:
         """All of the body, or None when it is longer than ``limit``."""
@@ -118,11 +123,15 @@ class RegistryApi:
     """Answers distribution-spec requests from a Storage, under a profile and auth."""
 
     def __init__(self, storage: Storage, auth: Authenticator, profile: str = "dev",
-                 read_only: bool = False):
+                 read_only: bool = False, limits: Limits | None = None):
         self.storage = storage
         self.auth = auth
         self.profile = profile
         self.read_only = read_only
+        self.limits = limits or Limits()
+        # Manifests are read whole and parsed: a few at a time keeps memory bounded.
+        self._manifest_gate = Gate(self.limits.manifest_slots,
+                                   self.limits.manifest_wait_seconds, "manifest pushes")
 
     @property
     def referrers_enabled(self) -> bool:
@@ -142,6 +151,11 @@ class RegistryApi:
         if path in ("/v2", "/v2/"):
             self._authorize(req, "", "pull", base=True)
             return _json(200, {})
+        if path == "/v2/_catalog":
+            if req.method not in ("GET", "HEAD"):
+                raise errors.unsupported(f"{req.method} is not supported on the catalog")
+            self._authorize_catalog(req)
+            return self._catalog_get(req)
         for kind, pattern in _ROUTES:
             m = pattern.match(path)
             if m:
@@ -172,17 +186,19 @@ class RegistryApi:
         return grant
 
     def _token(self, req: Request) -> Response:
-        if not self.auth.config.token_realm:
-            raise ApiError(404, "UNSUPPORTED", "this registry issues no tokens")
-        user = ""
-        if req.header("Authorization"):
-            found = self.auth.basic_user(req.header("Authorization"))
-            if found is None:
-                raise ApiError(401, "UNAUTHORIZED", "bad credentials",
-                               headers={"WWW-Authenticate": 'Basic realm="oci-conform-token"'})
-            user = found
-        token = self.auth.issue_token(user, req.query.get("scope", []))
-        return _json(200, {"token": token, "access_token": token, "expires_in": 300})
+        status, headers, body = answer_token(self.auth, req.method, req.query, req.header,
+                                             req.body.read_all)
+        return Response(status, headers, body)
+
+    def _authorize_catalog(self, req: Request) -> None:
+        grant = self.auth.grant(req.header("Authorization"))
+        if grant is not None and grant.allows_catalog():
+            return
+        if grant is not None and grant.user and not self.auth.config.token_realm:
+            raise ApiError(403, "DENIED", "access to the resource is denied")
+        raise ApiError(401, "UNAUTHORIZED", "authentication required",
+                       headers={"WWW-Authenticate": self.auth.challenge(
+                           "", "", scope=CATALOG_SCOPE)})
 
     # ---- helpers ----------------------------------------------------------------
     def _digest(self, text: str) -> Digest:
@@ -192,17 +208,17 @@ class RegistryApi:
         return digest
 
     def _resolve(self, name: str, ref: str) -> tuple[Digest, str]:
-        """The manifest digest and media type a tag or digest names in ``name``."""
+        """The manifest digest and media type a tag or digest names in ``name``. A
+        reference that cannot name anything (malformed tag or digest, unsupported
+        algorithm) names nothing here: 404 MANIFEST_UNKNOWN, as for an absent one."""
         if ":" in ref:
-            digest = self._digest(ref)
+            found = parse_digest(ref)
         else:
-            if not valid_tag(ref):
-                raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
-            target = self.storage.resolve_tag(name, ref)
-            tagged = parse_digest(target) if target else None
-            if tagged is None:
-                raise errors.manifest_unknown(ref)
-            digest = tagged
+            target = self.storage.resolve_tag(name, ref) if valid_tag(ref) else None
+            found = parse_digest(target) if target else None
+        if found is None:
+            raise errors.manifest_unknown(ref)
+        digest = found
         media_type = self.storage.manifest_media_type(name, digest)
         if media_type is None or self.storage.blob_size(digest) is None:
             raise errors.manifest_unknown(ref)
@@ -228,10 +244,13 @@ class RegistryApi:
         by_digest = ":" in ref
         if not by_digest and not valid_tag(ref):
             raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
-        data = req.body.read_all(MAX_MANIFEST)
-        if data is None:
+        if req.body.length is not None and req.body.length > MAX_MANIFEST:
             raise ApiError(413, "SIZE_INVALID", f"manifest larger than {MAX_MANIFEST} bytes")
-        facts = parse_manifest(data, req.header("Content-Type"))
+        with self._manifest_gate.slot():
+            data = req.body.read_all(MAX_MANIFEST)
+            if data is None:
+                raise ApiError(413, "SIZE_INVALID", f"manifest larger than {MAX_MANIFEST} bytes")
+            facts = parse_manifest(data, req.header("Content-Type"))
         algorithm = self._digest(ref).algorithm if by_digest else "sha256"
         digest = digest_of(data, algorithm)
         if by_digest and str(digest) != ref:
@@ -283,12 +302,11 @@ class RegistryApi:
     def _manifest_delete(self, req: Request, name: str, ref: str) -> Response:
         self._require_repo(name)
         if ":" not in ref:
-            if not valid_tag(ref):
-                raise ApiError(400, "MANIFEST_INVALID", "malformed tag", {"tag": ref[:200]})
-            if not self.storage.delete_tag(name, ref):
+            if not (valid_tag(ref) and self.storage.delete_tag(name, ref)):
                 raise errors.manifest_unknown(ref)
             return Response(202)
-        if not self.storage.delete_manifest(name, self._digest(ref)):
+        digest = parse_digest(ref)
+        if digest is None or not self.storage.delete_manifest(name, digest):
             raise errors.manifest_unknown(ref)
         return Response(202)
 
@@ -347,11 +365,18 @@ class RegistryApi:
             algorithm = wanted
         digest_param = req.param("digest")
         expected = self._digest(digest_param) if digest_param is not None else None
+        if self.storage.open_uploads() >= self.limits.max_open_uploads:
+            raise too_many("too many upload sessions open; finish or cancel some, or retry later")
         self.storage.ensure_repo(name)
         session = self.storage.start_upload(name, expected.algorithm if expected else algorithm)
         if expected is None:
             return Response(202, self._upload_headers(name, session))
-        return self._finish(req, name, session, expected)
+        with session.lock:
+            try:
+                return self._finish(req, name, session, expected)
+            finally:
+                if not session.closed:      # a single-POST upload leaves no session behind
+                    self.storage.cancel_upload(session)
 
     def _try_mount(self, name: str, mount: str, source: str | None,
                    grant: Grant | None) -> Response | None:
@@ -373,9 +398,29 @@ class RegistryApi:
 
     def _session(self, name: str, upload: str) -> Upload:
         session = self.storage.get_upload(name, upload)
-        if session is None:
+        if session is None or session.closed:
             raise errors.upload_unknown(upload)
         return session
+
+    @contextlib.contextmanager
+    def _holding(self, name: str, upload: str) -> Iterator[Upload]:
+        """The session, locked; a request that waited while another closed it gets 404."""
+        session = self._session(name, upload)
+        with session.lock:
+            if session.closed:
+                raise errors.upload_unknown(upload)
+            yield session
+
+    def _append(self, req: Request, session: Upload) -> None:
+        """Append the request body (all or nothing); a full disk is a 507 that says where
+        the session still stands."""
+        try:
+            self.storage.append(session, req.body.chunks())
+        except OSError as exc:
+            if not errors.is_no_space(exc):
+                raise
+            raise errors.storage_full("BLOB_UPLOAD_INVALID", {"offset": session.offset},
+                                      dict(self._upload_headers(session.repo, session))) from None
 
     def _upload_get(self, req: Request, name: str, upload: str) -> Response:
         session = self._session(name, upload)
@@ -386,11 +431,11 @@ class RegistryApi:
         text = req.header("Content-Range")
         if not text:
             return
-        m = re.fullmatch(r"(?:bytes )?(\d+)-(\d+)", text.strip())
+        m = re.fullmatch(r"(?:bytes )?([0-9]+)-([0-9]+)", text.strip())
         if not m:
             raise ApiError(400, "BLOB_UPLOAD_INVALID", "malformed Content-Range",
                            {"Content-Range": text[:100]})
-        start, end = int(m.group(1)), int(m.group(2))
+        start, end = _number(m.group(1)), _number(m.group(2))
         length = req.body.length
         if start != session.offset or end < start or (
                 length is not None and end - start + 1 != length):
@@ -402,54 +447,50 @@ class RegistryApi:
         return self._upload_headers(session.repo, session)
 
     def _upload_patch(self, req: Request, name: str, upload: str) -> Response:
-        session = self._session(name, upload)
-        with session.lock:
+        with self._holding(name, upload) as session:
             self._check_range(req, session)
-            self.storage.append(session, req.body.chunks())
+            self._append(req, session)
             return Response(202, self._upload_headers(name, session))
 
     def _upload_put(self, req: Request, name: str, upload: str) -> Response:
-        session = self._session(name, upload)
+        self._session(name, upload)
         digest_param = req.param("digest")
         if digest_param is None:
             raise errors.digest_invalid("the closing PUT needs a digest parameter")
         expected = self._digest(digest_param)
-        return self._finish(req, name, session, expected)
+        with self._holding(name, upload) as session:
+            return self._finish(req, name, session, expected)
 
     def _finish(self, req: Request, name: str, session: Upload, expected: Digest) -> Response:
-        with session.lock:
-            self._check_range(req, session)
-            self.storage.append(session, req.body.chunks())
-            if not self.storage.commit_upload(session, expected):
-                self.storage.cancel_upload(session)
-                raise errors.digest_invalid("content does not match the digest", str(expected))
+        """Close a session the caller holds the lock of: last chunk, verify, commit."""
+        self._check_range(req, session)
+        self._append(req, session)
+        if not self.storage.commit_upload(session, expected):
+            self.storage.cancel_upload(session)
+            raise errors.digest_invalid("content does not match the digest", str(expected))
         return Response(201, [("Location", f"/v2/{name}/blobs/{expected}"),
                               ("Docker-Content-Digest", str(expected))])
 
     def _upload_delete(self, req: Request, name: str, upload: str) -> Response:
-        session = self._session(name, upload)
-        with session.lock:
+        with self._holding(name, upload) as session:
             self.storage.cancel_upload(session)
         return Response(204)
 
     # ---- discovery ----------------------------------------------------------------------
     def _tags_get(self, req: Request, name: str) -> Response:
         self._require_repo(name)
-        tags = sorted(self.storage.tags(name), key=_lexical)
-        last = req.param("last")
-        if last is not None:
-            tags = [t for t in tags if _lexical(t) > _lexical(last)]
-        headers: list[tuple[str, str]] = []
-        n_text = req.param("n")
-        if n_text is not None:
-            if not n_text.isdigit():
-                raise ApiError(400, "UNSUPPORTED", "n must be a non-negative integer")
-            n = int(n_text)
-            if n < len(tags) and n > 0:
-                headers.append(("Link", f'</v2/{name}/tags/list?n={n}&last={tags[n - 1]}>; '
-                                        'rel="next"'))
-            tags = tags[:n]
+        n = page_size(req.param("n"))
+        tags, headers = paginate(sorted(self.storage.tags(name), key=_lexical), n,
+                                 req.param("last"), _lexical,
+                                 lambda size, last: f"/v2/{name}/tags/list?n={size}&last={last}")
         return _json(200, {"name": name, "tags": tags}, headers)
+
+    def _catalog_get(self, req: Request) -> Response:
+        n = page_size(req.param("n"))
+        names, headers = paginate(self.storage.repositories(), n, req.param("last"), str,
+                                  lambda size, last: f"/v2/_catalog?n={size}&last={last}",
+                                  default=CATALOG_PAGE)
+        return _json(200, {"repositories": names}, headers)
 
     def _referrers_get(self, req: Request, name: str, digest: str) -> Response:
         if not self.referrers_enabled:
@@ -486,18 +527,23 @@ def _lexical(tag: str) -> tuple[str, str]:
     return tag.lower(), tag
 
 
+def _number(digits: str) -> int:
+    """ASCII digits as a number; past 19 digits, a number larger than any size here."""
+    return int(digits) if len(digits) <= 19 else 1 << 64
+
+
 def _parse_range(text: str, size: int) -> tuple[int, int] | str | None:
     """A single byte range as (start, end inclusive); None = whole; 'unsatisfiable'."""
-    m = re.fullmatch(r"\s*bytes=(\d*)-(\d*)\s*", text or "")
+    m = re.fullmatch(r"[ \t]*bytes=([0-9]*)-([0-9]*)[ \t]*", text or "")
     if not m or (not m.group(1) and not m.group(2)):
         return None
     if not m.group(1):
-        length = int(m.group(2))
+        length = _number(m.group(2))
         if length == 0:
             return "unsatisfiable"
         return max(size - length, 0), size - 1
-    start = int(m.group(1))
-    end = int(m.group(2)) if m.group(2) else size - 1
+    start = _number(m.group(1))
+    end = _number(m.group(2)) if m.group(2) else size - 1
     if start >= size or end < start:
         return "unsatisfiable"
     return start, min(end, size - 1)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TOKEN_TTL = 300
+REFRESH_TTL = 24 * 3600
 _APR_ALPHABET = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
@@ -63,8 +64,22 @@ def verify_password(password: str, stored: str) -> bool:
             import bcrypt  # optional: only for htpasswd files made with htpasswd -B
         except ImportError:
             return False
-        return bcrypt.checkpw(raw, stored.replace("$2y$", "$2b$", 1).encode())
+        try:
+            return bool(bcrypt.checkpw(raw, stored.replace("$2y$", "$2b$", 1).encode()))
+        except ValueError:       # a malformed hash in the file
+            return False
     return False
+
+
+def hash_scheme(stored: str) -> str:
+    """The htpasswd hash scheme of ``stored`` ("sha", "apr1", "bcrypt" or "other")."""
+    if stored.startswith("{SHA}"):
+        return "sha"
+    if stored.startswith("$apr1$"):
+        return "apr1"
+    if stored.startswith(("$2y$", "$2b$", "$2a$")):
+        return "bcrypt"
+    return "other"
 
 
 def load_htpasswd(path: Path) -> dict[str, str]:
@@ -77,16 +92,24 @@ def load_htpasswd(path: Path) -> dict[str, str]:
     return users
 
 
+CATALOG_SCOPE = "registry:catalog:*"
+
+
 @dataclass(frozen=True)
 class Grant:
-    """What a request may do: the user and the actions allowed per repository."""
+    """What a request may do: the user, the actions allowed per repository, and whether
+    it may list the catalog."""
 
     user: str = ""
     access: dict[str, frozenset[str]] = field(default_factory=dict)
     everything: bool = False
+    catalog: bool = False
 
     def allows(self, repo: str, action: str) -> bool:
         return self.everything or action in self.access.get(repo, frozenset())
+
+    def allows_catalog(self) -> bool:
+        return self.everything or self.catalog
 
 
 @dataclass
@@ -122,11 +145,44 @@ def parse_scopes(scopes: list[str]) -> dict[str, set[str]]:
     return wanted
 
 
+def wants_catalog(scopes: list[str]) -> bool:
+    return any(item == CATALOG_SCOPE for scope in scopes for item in scope.split(" "))
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A token answer: the access token, what it grants (as scope text), and times."""
+
+    token: str
+    scope: str
+    issued_at: int
+    expires_in: int = TOKEN_TTL
+
+
 class Authenticator:
-    """Decides who a request is and what it may do; issues and checks bearer tokens."""
+    """Decides who a request is and what it may do; issues and checks bearer tokens.
+
+    Password checks cost the same whoever is named: every check runs one verification per
+    hash scheme present in the user table, against the named user's hash for that user's
+    scheme and against another user's hash (result ignored) for the others; an unknown
+    user gets only those stand-ins. So timing tells nothing about which users exist."""
 
     def __init__(self, config: AuthConfig):
         self.config = config
+        self._stand_ins: dict[str, str] = {}
+        for stored in sorted(config.users.values()):
+            self._stand_ins.setdefault(hash_scheme(stored), stored)
+
+    def check_password(self, user: str, password: str) -> bool:
+        stored = self.config.users.get(user)
+        own = hash_scheme(stored) if stored is not None else ""
+        ok = False
+        for scheme, stand_in in self._stand_ins.items():
+            if scheme == own and stored is not None:
+                ok = verify_password(password, stored)
+            else:
+                verify_password(password, stand_in)
+        return ok
 
     def basic_user(self, header: str) -> str | None:
         if not header.lower().startswith("basic "):
@@ -135,22 +191,15 @@ class Authenticator:
             user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
         except (ValueError, UnicodeDecodeError):
             return None
-        stored = self.config.users.get(user)
-        return user if stored and verify_password(password, stored) else None
+        return user if self.check_password(user, password) else None
 
-    def issue_token(self, user: str, scopes: list[str]) -> str:
-        granted = {name: sorted(actions & {"pull", "push", "delete"})
-                   for name, actions in parse_scopes(scopes).items()}
-        if not user:   # anonymous: pull only, and only when allowed
-            granted = {n: ["pull"] for n, a in granted.items()
-                       if "pull" in a and self.config.anonymous_pull}
-        claims = {"sub": user, "exp": int(time.time()) + TOKEN_TTL, "access": granted,
-                  "jti": secrets.token_hex(8)}
+    def _sign(self, claims: dict) -> str:
         body = _b64(json.dumps(claims, sort_keys=True).encode())
         sig = _b64(hmac.new(self.config.secret, body.encode(), hashlib.sha256).digest())
         return f"{body}.{sig}"
 
-    def token_grant(self, token: str) -> Grant | None:
+    def _claims(self, token: str) -> dict | None:
+        """The claims of a token this registry signed and that has not expired."""
         body, _, sig = token.partition(".")
         want = _b64(hmac.new(self.config.secret, body.encode(), hashlib.sha256).digest())
         if not sig or not hmac.compare_digest(sig, want):
@@ -159,10 +208,53 @@ class Authenticator:
             claims = json.loads(_unb64(body))
         except ValueError:
             return None
-        if claims.get("exp", 0) < time.time():
+        if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
             return None
-        return Grant(claims.get("sub", ""),
-                     {k: frozenset(v) for k, v in claims.get("access", {}).items()})
+        return claims
+
+    def issue(self, user: str, scopes: list[str]) -> Issued:
+        """An access token for what ``user`` ("" = anonymous) may have of ``scopes``."""
+        granted = {name: sorted(actions & {"pull", "push", "delete"})
+                   for name, actions in parse_scopes(scopes).items()}
+        if not user:   # anonymous: pull only, and only when allowed
+            granted = {n: ["pull"] for n, a in granted.items()
+                       if "pull" in a and self.config.anonymous_pull}
+        granted = {n: a for n, a in granted.items() if a}
+        catalog = bool(user) and wants_catalog(scopes)
+        now = int(time.time())
+        claims = {"typ": "access", "sub": user, "iat": now, "exp": now + TOKEN_TTL,
+                  "access": granted, "catalog": catalog, "jti": secrets.token_hex(8)}
+        text = [f"repository:{n}:{','.join(a)}" for n, a in sorted(granted.items())]
+        return Issued(self._sign(claims), " ".join(text + ([CATALOG_SCOPE] if catalog else [])),
+                      now)
+
+    def issue_token(self, user: str, scopes: list[str]) -> str:
+        return self.issue(user, scopes).token
+
+    def issue_refresh(self, user: str) -> str:
+        """A long-lived refresh token naming ``user``; it is no access token."""
+        now = int(time.time())
+        return self._sign({"typ": "refresh", "sub": user, "iat": now, "exp": now + REFRESH_TTL,
+                           "jti": secrets.token_hex(8)})
+
+    def refresh_user(self, token: str) -> str | None:
+        """The user a valid refresh token names (and who still exists), else None."""
+        claims = self._claims(token)
+        if claims is None or claims.get("typ") != "refresh":
+            return None
+        user = claims.get("sub")
+        return user if isinstance(user, str) and user in self.config.users else None
+
+    def token_grant(self, token: str) -> Grant | None:
+        claims = self._claims(token)
+        if claims is None or claims.get("typ") != "access":
+            return None
+        access = claims.get("access")
+        if not isinstance(access, dict):
+            return None
+        return Grant(str(claims.get("sub", "")),
+                     {str(k): frozenset(v) for k, v in access.items() if isinstance(v, list)},
+                     catalog=claims.get("catalog") is True)
 
     def grant(self, authorization: str) -> Grant | None:
         """The request's grant, or None when it carries no valid credential."""
@@ -175,9 +267,11 @@ class Authenticator:
         user = self.basic_user(authorization)
         return Grant(user, everything=True) if user else None
 
-    def challenge(self, repo: str, action: str) -> str:
+    def challenge(self, repo: str, action: str, scope: str = "") -> str:
+        """The WWW-Authenticate value for a refused request (``scope`` overrides)."""
         if self.config.token_realm:
-            scope = f',scope="repository:{repo}:{action}"' if repo else ""
+            scope = scope or (f"repository:{repo}:{action}" if repo else "")
+            text = f',scope="{scope}"' if scope else ""
             return (f'Bearer realm="{self.config.token_realm}",'
-                    f'service="{self.config.service}"{scope}')
+                    f'service="{self.config.service}"{text}')
         return 'Basic realm="oci-conform-registry"'

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from oci_conform.reference.registry.api import PROFILES
 from oci_conform.reference.registry.gc import collect
+from oci_conform.reference.registry.limits import Limits
 from oci_conform.reference.registry.server import RegistryConfig, bound_address, build_server
 from oci_conform.reference.registry.storage import Storage
 
@@ -21,9 +22,15 @@ class _Parser(argparse.ArgumentParser):
 
 def _listen(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not host:
+    if not sep or not (port.isascii() and port.isdigit()) or not host or int(port) > 65535:
         raise argparse.ArgumentTypeError(f"--listen wants HOST:PORT, got {text!r}")
     return host, int(port)
+
+
+def _positive(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 100_000:
+        raise argparse.ArgumentTypeError(f"wants a whole number from 1 to 100000, got {text!r}")
+    return int(text)
 
 
 def build_parser() -> _Parser:
@@ -41,6 +48,9 @@ def build_parser() -> _Parser:
                        help="with --htpasswd: bearer tokens from this server's /token endpoint")
     serve.add_argument("--anonymous-pull", action="store_true",
                        help="with --htpasswd: allow pulls without credentials")
+    serve.add_argument("--max-connections", type=_positive, default=Limits.max_connections,
+                       metavar="N", help="connections served at once; more get 429 "
+                       f"(default {Limits.max_connections})")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     gc = sub.add_parser("gc", help="remove blobs no repository references")
     gc.add_argument("--storage", type=Path, required=True, metavar="DIR")
@@ -57,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         host, port = args.listen
         config = RegistryConfig(args.storage, host, port, args.profile, args.read_only,
                                 args.htpasswd, args.token_realm, args.anonymous_pull,
-                                args.verbose)
+                                args.verbose, limits=Limits(max_connections=args.max_connections))
         try:
             server = build_server(config)
         except OSError as exc:

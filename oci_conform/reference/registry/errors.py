@@ -50,3 +50,22 @@ def upload_unknown(upload: str) -> ApiError:
 
 def unsupported(message: str, status: int = 405) -> ApiError:
     return ApiError(status, "UNSUPPORTED", message)
+
+
+NO_SPACE_ERRNOS = {28, 122}     # ENOSPC, EDQUOT
+
+
+def is_no_space(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in NO_SPACE_ERRNOS
+
+
+def storage_full(code: str = "UNSUPPORTED", detail: dict[str, Any] | None = None,
+                 headers: dict[str, str] | None = None) -> ApiError:
+    """507: the store has no room; nothing of this request was kept."""
+    return ApiError(507, code, "no space left on the registry's storage; nothing of this "
+                    "request was kept, retry later", {"cause": "ENOSPC", **(detail or {})},
+                    headers)
+
+
+def internal_error() -> ApiError:
+    return ApiError(500, "UNSUPPORTED", "internal error (logged by the registry)")

@@ -4,7 +4,8 @@ Mark: every manifest linked in any repository, the blobs each references (config
 layers, child manifests, subject is not followed), and every blob a repository still
 links. Sweep: delete the rest. Run it while the registry is stopped, or accept that a
 blob uploaded during the sweep may be removed if no manifest links it yet (uploads in
-progress are kept unless older than ``stale_uploads_after``).
+progress are kept unless older than ``stale_uploads_after``; folders of closed sessions that
+a crash left behind, ``.gone-*``, always go).
 """
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def collect(storage: Storage, dry_run: bool = False,
             age = time.time() - folder.stat().st_mtime
         except OSError:
             continue
-        if age > stale_uploads_after:
+        if age > stale_uploads_after or folder.name.startswith(".gone-"):
             stale.append(folder.name)
             if not dry_run:
                 shutil.rmtree(folder, ignore_errors=True)

@@ -10,65 +10,41 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, cast
-from urllib.parse import parse_qs, urlsplit
+from typing import Any, BinaryIO, cast
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
-from oci_conform.reference.registry.api import Body, RegistryApi, Request, Response
+from oci_conform.reference.registry.api import (
+    Body,
+    RegistryApi,
+    Request,
+    Response,
+    error_response,
+)
 from oci_conform.reference.registry.auth import AuthConfig, Authenticator, load_htpasswd
-from oci_conform.reference.registry.errors import ApiError
+from oci_conform.reference.registry.bodies import BadBody, body_framing
+from oci_conform.reference.registry.errors import (
+    ApiError,
+    internal_error,
+    is_no_space,
+    storage_full,
+)
+from oci_conform.reference.registry.limits import Limits, Pace, Reaper, Refuser
 from oci_conform.reference.registry.storage import Storage
-
-READ_CHUNK = 1 << 20
-IDLE_TIMEOUT = 60.0
-
-
-class BadBody(Exception):
-    """The request body is not what its headers say (bad chunk framing, early end)."""
-
-
-def _chunked(rfile) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    while True:
-        line = rfile.readline(1024)
-        if not line:
-            raise BadBody("connection closed inside a chunked body")
-        try:
-            size = int(line.split(b";")[0].strip(), 16)
-        except ValueError:
-            raise BadBody("malformed chunk size") from None
-        if size == 0:
-            while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                pass
-            return
-        remaining = size
-        while remaining:
-            data = rfile.read(min(remaining, READ_CHUNK))
-            if not data:
-                raise BadBody("connection closed inside a chunk")
-            remaining -= len(data)
-            yield data
-        rfile.readline(1024)
-
-
-def _sized(rfile, length: int) -> Iterator[bytes]:  # type: ignore[no-untyped-def]
-    remaining = length
-    while remaining:
-        data = rfile.read(min(remaining, READ_CHUNK))
-        if not data:
-            raise BadBody("connection closed before Content-Length bytes arrived")
-        remaining -= len(data)
-        yield data
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "oci-conform-registry"
-    api: RegistryApi   # set on the subclass made per server
-    timeout = IDLE_TIMEOUT
+    api: RegistryApi   # set on the subclass made per server, with the next two
+    limits: Limits = Limits()
+    reaper: Reaper | None = None
+    timeout = Limits.idle_seconds
 
     def setup(self) -> None:
         super().setup()
@@ -80,59 +56,108 @@ class Handler(BaseHTTPRequestHandler):
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
 
-    def _body(self) -> Body:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            return Body(lambda: _chunked(self.rfile), None)
+    def log_fault(self, text: str) -> None:
+        """One line on stderr for a fault of the registry itself (never a traceback)."""
+        sys.stderr.write(f"oci-conform-registry: {self.address_string()} {text}\n")
+        sys.stderr.flush()
+
+    def send_error(self, code: int, message: str | None = None,
+                   explain: str | None = None) -> None:
+        """Errors the HTTP layer finds (request line, headers, unknown method) get the
+        spec's JSON error body like every other answer."""
+        short = self.responses.get(code, ("error", ""))[0]
+        self.log_message("code %d, message %s", code, message or short)
+        self.close_connection = True
+        err = ApiError(code, "UNSUPPORTED", message or short)
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"   # an unparsed request line: answer with headers
+        self._send(error_response(err))
+
+    def handle_one_request(self) -> None:
+        """One request; its line and headers must arrive within the idle wait plus the
+        header allowance, however slowly the peer drips them."""
+        if self.reaper is not None:
+            self.reaper.arm(self.connection, self.limits.idle_seconds +
+                            self.limits.header_seconds)
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise ApiError(400, "SIZE_INVALID", "malformed Content-Length")
-        return Body(lambda: _sized(self.rfile, length), length)
+            super().handle_one_request()
+        finally:
+            if self.reaper is not None:
+                self.reaper.disarm(self.connection)
+
+    def parse_request(self) -> bool:
+        """The standard parse, minus HTTP/0.9 (a request line without a version)."""
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400, "a request line needs an HTTP version")
+            return False
+        return True
+
+    def _body(self) -> Body:
+        chunks, length, reusable = body_framing(
+            cast(BinaryIO, self.rfile), self.headers.get("Transfer-Encoding") or "",
+            self.headers.get_all("Content-Length") or [], Pace(self.limits))
+        if not reusable:
+            self.close_connection = True
+        return Body(chunks, length)
+
+    def _answer(self, url: SplitResult) -> Response:
+        body = self._body()
+        host = self.headers.get("Host") or "{}:{}".format(*bound_address(self.server))
+        req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
+                      cast(Mapping[str, str], self.headers), body, base_url=f"http://{host}")
+        resp = self.api.handle(req)
+        if not body.consumed and (body.length or body.length is None):
+            self.close_connection = True   # unread body: do not reuse this connection
+        return resp
 
     def _serve(self) -> None:
+        if self.reaper is not None:
+            self.reaper.disarm(self.connection)   # headers are in; the body has its pace
         url = urlsplit(self.path)
         try:
-            body = self._body()
-            host = self.headers.get("Host") or "{}:{}".format(*bound_address(self.server))
-            req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
-                          cast(Mapping[str, str], self.headers), body, base_url=f"http://{host}")
-            resp = self.api.handle(req)
-            if not body.consumed and (body.length or body.length is None):
-                self.close_connection = True   # unread body: do not reuse this connection
+            resp = self._answer(url)
         except ApiError as err:
-            from oci_conform.reference.registry.api import error_response
             resp, self.close_connection = error_response(err), True
         except BadBody as exc:
-            from oci_conform.reference.registry.api import error_response
             resp = error_response(ApiError(400, "BLOB_UPLOAD_INVALID", str(exc)))
             self.close_connection = True
-        except Exception as exc:  # never a bare 500 page: a spec error body and a log line
-            self.log_error("internal error on %s %s: %r", self.command, url.path, exc)
-            resp = Response(500, [("Content-Type", "application/json")],
-                            b'{"errors":[{"code":"UNSUPPORTED","message":"internal error"}]}')
+        except (ConnectionError, TimeoutError):
+            self.close_connection = True      # the peer went away or stalled mid-body
+            return
+        except Exception as exc:  # never a traceback page: a spec error body and a log line
+            if is_no_space(exc):
+                resp = error_response(storage_full())
+            else:
+                self.log_fault(f"internal error on {self.command} {url.path[:200]}: {exc!r}")
+                resp = error_response(internal_error())
             self.close_connection = True
         self._send(resp)
 
     def _send(self, resp: Response) -> None:
-        self.send_response(resp.status)
-        for name, value in resp.headers:
-            self.send_header(name, value)
-        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
-        self.send_header("Content-Length", str(resp.length))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if resp.head or self.command == "HEAD":
-            return
-        if resp.file and resp.file[2] > 0:     # sendfile refuses a count of 0
-            path, offset, length = resp.file
-            with open(path, "rb") as handle:
+        handle = None
+        if resp.file and resp.file[2] > 0 and not (resp.head or self.command == "HEAD"):
+            try:
+                handle = open(resp.file[0], "rb")   # before the status line: it may be gone
+            except OSError as exc:
+                self.log_fault(f"cannot open {resp.file[0].name}: {exc.strerror}")
+                self.close_connection = True
+                resp = error_response(internal_error())
+        with handle if handle is not None else contextlib.nullcontext():
+            self.send_response(resp.status)
+            for name, value in resp.headers:
+                self.send_header(name, value)
+            self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+            self.send_header("Content-Length", str(resp.length))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if handle is not None and resp.file:
                 self.wfile.flush()
-                self.connection.sendfile(handle, offset, length)
-        elif resp.body:
-            self.wfile.write(resp.body)
+                self.connection.sendfile(handle, resp.file[1], resp.file[2])
+            elif resp.body and not (resp.head or self.command == "HEAD"):
+                self.wfile.write(resp.body)
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
     do_OPTIONS = do_TRACE = do_CONNECT = _serve   # answered 405 UNSUPPORTED by the API
@@ -144,13 +169,41 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     verbose = False
 
+    def __init__(self, address: tuple[str, int], limits: Limits):
+        super().__init__(address, Handler)
+        self.limits = limits
+        self._slots = threading.BoundedSemaphore(limits.max_connections)
+        self.reaper = Reaper()
+        self.refuser = Refuser()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in its own thread, or answer 429 when all slots are busy."""
+        if not self._slots.acquire(blocking=False):
+            self.refuser.refuse(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.reaper.stop()
+        self.refuser.stop()
+
     def handle_error(self, request: object, client_address: object) -> None:
-        """A client that hangs up mid-request is normal; other errors go to the log."""
-        import sys
+        """A client that hangs up mid-request is normal; anything else is one log line."""
         exc = sys.exc_info()[1]
         if isinstance(exc, (ConnectionError, TimeoutError)) and not self.verbose:
             return
-        super().handle_error(request, client_address)  # type: ignore[arg-type]
+        sys.stderr.write(f"oci-conform-registry: error serving {client_address}: {exc!r}\n")
 
 
 @dataclass
@@ -165,6 +218,7 @@ class RegistryConfig:
     anonymous_pull: bool = False
     verbose: bool = False
     users: dict[str, str] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
 
 
 def bound_address(server: Any) -> tuple[str, int]:
@@ -177,14 +231,16 @@ def build_server(config: RegistryConfig) -> _Server:
     users = dict(config.users)
     if config.htpasswd:
         users.update(load_htpasswd(config.htpasswd))
-    server = _Server((config.host, config.port), Handler)
+    server = _Server((config.host, config.port), config.limits)
     host, port = bound_address(server)
     auth = AuthConfig(users=users, anonymous_pull=config.anonymous_pull,
                       token_realm=f"http://{host}:{port}/token"
                       if config.token_auth and users else "")
     api = RegistryApi(Storage(config.storage), Authenticator(auth), config.profile,
-                      config.read_only)
-    server.RequestHandlerClass = type("BoundHandler", (Handler,), {"api": api})
+                      config.read_only, config.limits)
+    server.RequestHandlerClass = type("BoundHandler", (Handler,), {
+        "api": api, "limits": config.limits, "reaper": server.reaper,
+        "timeout": config.limits.idle_seconds})
     server.verbose = config.verbose
     return server
 

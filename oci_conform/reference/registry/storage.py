@@ -15,6 +15,7 @@ Every other write goes through a temp file and a rename as well.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from oci_conform.reference.registry.grammar import ALGORITHMS, Digest, parse_digest
 
@@ -40,26 +41,36 @@ def _fsync_dir(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all (a failed write leaves no temp file behind)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @dataclass
 class Upload:
-    """An open upload session: where its bytes are, how many, and the running hash."""
+    """An upload session: where its bytes are, how many, and the running hash.
+
+    Callers hold ``lock`` while they change it; ``closed`` is set (under the lock) when the
+    session is committed or cancelled, so a request that waited for the lock sees it gone.
+    """
 
     id: str
     repo: str
     algorithm: str
     path: Path
     offset: int
-    hasher: object | None     # a hashlib object, or None after a restart (rehash at close)
+    hasher: Any | None        # a hashlib object, or None after a restart (rehash at close)
     lock: threading.Lock
+    closed: bool = False
 
 
 class Storage:
@@ -125,14 +136,23 @@ class Storage:
         upload_id = str(uuid.uuid4())
         folder = self.root / "uploads" / upload_id
         folder.mkdir(parents=True)
-        (folder / "data").touch()
-        write_atomic(folder / "info.json", json.dumps(
-            {"repo": repo, "algorithm": algorithm, "started": time.time()}).encode())
+        try:
+            (folder / "data").touch()
+            write_atomic(folder / "info.json", json.dumps(
+                {"repo": repo, "algorithm": algorithm, "started": time.time()}).encode())
+        except BaseException:      # a full disk: leave no half-made session behind
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         upload = Upload(upload_id, repo, algorithm, folder / "data", 0,
                         Digest(algorithm, "").hasher(), threading.Lock())
         with self._lock:
             self._uploads[upload_id] = upload
         return upload
+
+    def open_uploads(self) -> int:
+        """Sessions this process holds open (started or resumed since it started)."""
+        with self._lock:
+            return len(self._uploads)
 
     def get_upload(self, repo: str, upload_id: str) -> Upload | None:
         """An open session of ``repo`` (reloaded from disk after a restart), or None."""
@@ -163,16 +183,35 @@ class Storage:
                       None, threading.Lock())
 
     def append(self, upload: Upload, stream: Iterator[bytes]) -> int:
-        """Append chunks to the session's file; return the bytes written (caller holds lock)."""
+        """Append chunks to the session's file; return the bytes written (caller holds lock).
+
+        All or nothing: when the stream or the disk fails part way (a peer that hangs up, a
+        full disk), the file is cut back to where it stood and the running hash restored,
+        so the session's offset and Range stay true and the client can resume."""
+        start = upload.offset
+        hasher = upload.hasher.copy() if upload.hasher is not None else None
         written = 0
-        with open(upload.path, "ab") as handle:
-            for chunk in stream:
-                handle.write(chunk)
-                if upload.hasher is not None:
-                    upload.hasher.update(chunk)  # type: ignore[attr-defined]
-                written += len(chunk)
-        upload.offset += written
+        try:
+            with open(upload.path, "ab") as handle:
+                for chunk in stream:
+                    handle.write(chunk)
+                    if hasher is not None:
+                        hasher.update(chunk)
+                    written += len(chunk)
+        except BaseException:
+            self._cut_back(upload, start)
+            raise
+        upload.offset, upload.hasher = start + written, hasher
         return written
+
+    @staticmethod
+    def _cut_back(upload: Upload, offset: int) -> None:
+        try:
+            os.truncate(upload.path, offset)
+        except OSError:
+            upload.hasher = None      # unknown state: rehash from the file at close
+            with contextlib.suppress(OSError):
+                upload.offset = upload.path.stat().st_size
 
     def _upload_digest(self, upload: Upload) -> str:
         if upload.hasher is not None:
@@ -201,15 +240,26 @@ class Storage:
         target = self.blob_path(expected)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(upload.path, target)
-        _fsync_dir(target.parent)
-        self.link_blob(upload.repo, expected)
-        self.cancel_upload(upload)
+        try:
+            _fsync_dir(target.parent)
+            self.link_blob(upload.repo, expected)
+        finally:     # the bytes have left the session: it is over even if linking failed
+            self.cancel_upload(upload)
         return True
 
     def cancel_upload(self, upload: Upload) -> None:
+        """Close the session (caller holds its lock) and remove its folder. The folder is
+        renamed away first, inside the registry lock, so no request can reload it."""
+        upload.closed = True
+        folder = self.root / "uploads" / upload.id
+        gone = folder.with_name(f".gone-{upload.id}-{uuid.uuid4().hex[:8]}")
         with self._lock:
             self._uploads.pop(upload.id, None)
-        shutil.rmtree(self.root / "uploads" / upload.id, ignore_errors=True)
+            try:
+                os.rename(folder, gone)
+            except OSError:
+                gone = folder
+        shutil.rmtree(gone, ignore_errors=True)
 
     def open_blob(self, digest: Digest) -> BinaryIO:
         return open(self.blob_path(digest), "rb")
@@ -282,8 +332,23 @@ class Storage:
 
     # ---- garbage collection support ---------------------------------------------------
     def repositories(self) -> list[str]:
-        base = self.root / "repos"
-        return sorted(str(p.parent.relative_to(base)) for p in base.glob("**/_oci"))
+        """Every repository name, sorted; the walk never enters a repository's own data."""
+        found: list[str] = []
+        pending = [(self.root / "repos", "")]
+        while pending:
+            folder, prefix = pending.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if not entry.is_dir(follow_symlinks=False):
+                    continue
+                if entry.name == "_oci":
+                    found.append(prefix.rstrip("/"))
+                elif not entry.name.startswith("."):
+                    pending.append((Path(entry.path), f"{prefix}{entry.name}/"))
+        return sorted(name for name in found if name)
 
     def manifest_digests(self, repo: str) -> list[Digest]:
         out = []

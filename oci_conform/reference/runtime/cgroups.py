@@ -258,6 +258,14 @@ def _create(rel: str, res: JSON, created: list[str]) -> dict[str, str]:
     return paths
 
 
+def apply_resources(paths: dict[str, str], res: JSON) -> None:
+    """Write ``res`` to existing folders (``update``); RuntimeFailure names the file."""
+    try:
+        _apply(paths, res)
+    except (OSError, KeyError) as exc:
+        raise RuntimeFailure(f"update: {exc}") from None
+
+
 def _apply(paths: dict[str, str], res: JSON) -> None:
     if "unified" in paths and mode() == "v2":
         from oci_conform.reference.runtime import cgroups_v2
@@ -265,6 +273,26 @@ def _apply(paths: dict[str, str], res: JSON) -> None:
         return
     from oci_conform.reference.runtime import cgroups_v1
     cgroups_v1.apply(paths, res)
+
+
+def member_paths(rel: str) -> dict[str, str]:
+    """The container's folder on every hierarchy (controller -> path; ``unified`` for v2),
+    without creating anything."""
+    paths: dict[str, str] = {}
+    if mode() in ("v1", "hybrid"):
+        for ctrl, point in v1_hierarchies().items():
+            paths[ctrl] = f"{point}/{rel}"
+    root = v2_root()
+    if root is not None:
+        paths["unified"] = f"{root}/{rel}"
+    return paths
+
+
+def join(rel: str) -> None:
+    """Move the calling process into the container's folders (each folder once)."""
+    for path in dict.fromkeys(member_paths(rel).values()):
+        if os.path.isdir(path):
+            _write(f"{path}/cgroup.procs", "0")
 
 
 # -- removal --------------------------------------------------------------------------------

@@ -73,24 +73,55 @@ def main(argv: list[str] | None = None) -> int:
     return 1
 
 
+def _global_checks(args: cmdline.Args) -> None:
+    """Global options this runtime cannot honour: refused, never ignored."""
+    if args.systemd_cgroup:
+        raise RuntimeFailure("--systemd-cgroup: systemd cgroup management is not supported "
+                             "(this runtime manages cgroupfs folders; use the cgroupfs "
+                             "manager)")
+    if args.rootless_g not in (None, "false", "auto"):
+        raise RuntimeFailure(f"--rootless {args.rootless_g}: rootless mode is not supported")
+    if args.no_pivot:
+        raise RuntimeFailure("--no-pivot: not supported (this runtime always uses pivot_root "
+                             "in a new mount namespace)")
+    if not args.preserve_fds.isdigit():
+        raise RuntimeFailure(f"--preserve-fds {args.preserve_fds!r}: not a number")
+
+
 def dispatch(args: cmdline.Args, log: Log) -> int:
     root = args.root
     cmd = args.command
+    _global_checks(args)
+    if args.debug:
+        log.write("debug", f"command {cmd} {args.id or ''}".rstrip())
     if cmd in ("features", "spec", "list", "state"):
         return _report(root, args)
     if cmd == "create":
         from oci_conform.reference.runtime.create import create
         create(root, args.id, args.bundle, args.pid_file, args.console_socket,
-               log.warn)
+               log.warn, int(args.preserve_fds))
         return 0
+    if cmd == "exec":
+        from oci_conform.reference.runtime import execproc
+        return execproc.run(root, args)
     if cmd == "run":
         return ops.run(root, args.id, args.bundle, args.pid_file, args.console_socket,
                        log.warn)
     if cmd == "start":
         ops.start(root, args.id, log.warn)
         return 0
+    if cmd in ("update", "ps", "events"):
+        from oci_conform.reference.runtime import update
+        if cmd == "update":
+            update.update(root, args)
+        else:
+            print(update.ps(root, args) if cmd == "ps" else update.events(root, args))
+        return 0
+    if cmd in ("pause", "resume"):
+        ops.pause(root, args.id, cmd == "pause")
+        return 0
     if cmd == "kill":
-        ops.kill(root, args.id, args.signal)
+        ops.kill(root, args.id, args.signal, args.all)
         return 0
     if cmd == "delete":
         ops.delete(root, args.id, args.force, log.warn)

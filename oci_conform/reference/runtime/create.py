@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from oci_conform.reference.runtime import cgroups, config, hooks, init, namespaces, unixsock
+from oci_conform.reference.runtime import console as console_mod
 from oci_conform.reference.runtime.channel import Channel
 from oci_conform.reference.runtime.errors import RuntimeFailure
 from oci_conform.reference.runtime.ops import INIT_TIMEOUT, SIGKILL, _noop, _undo
@@ -19,15 +20,13 @@ if TYPE_CHECKING:
 
 # -- create ----------------------------------------------------------------------------------
 def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
-           console_socket: str | None = None, warn: Warn = _noop) -> Container:
+           console_socket: str | None = None, warn: Warn = _noop,
+           preserve_fds: int = 0) -> Container:
     bundle = os.path.abspath(bundle)
     cfg = config.load_bundle(bundle)
     linux = cfg.get("linux", {})
     proc = cfg.get("process") or {}
     plan = namespaces.plan(linux)
-    if "mount" not in plan.new:
-        raise RuntimeFailure("config.json /linux/namespaces: this runtime needs a new mount "
-                             "namespace")
     if proc.get("terminal") and not console_socket:
         raise RuntimeFailure("process.terminal is true: --console-socket is required")
     if console_socket and not proc.get("terminal"):
@@ -46,7 +45,7 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
     if any(cfg.get("hooks", {}).values()):
         hooks.preload()
     if proc.get("terminal"):
-        init.preload_terminal()
+        console_mod.preload()
     if any("tmpcopyup" in (m.get("options") or []) for m in cfg.get("mounts", [])):
         import shutil  # noqa: F401
     if proc.get("rlimits"):
@@ -57,9 +56,12 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
                "runtime": {"creator": os.getpid(),
                            "creator_start": proc_start_time(os.getpid()),
                            "hooks": cfg.get("hooks") or {}, "has_process": bool(proc),
-                           "cgroup": rel, "cgroups": []}}
+                           "cgroup": rel, "cgroups": [],
+                           # what exec needs: the process to start from, the filter
+                           "process": proc, "seccomp": sec or None}}
     ctr.save()
-    ctx: dict[str, Any] = {"state_dir": ctr.dir, "seccomp": prog,
+    ctx: dict[str, Any] = {"state_dir": ctr.dir, "seccomp": prog, "preserve_fds": preserve_fds,
+           "cgroup_rel": rel,
            "seccomp_flags": sec_flags,
            "console_socket": os.path.abspath(console_socket) if console_socket else None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}
@@ -134,6 +136,9 @@ def _spawn(ctr: Container, cfg: JSON, plan: namespaces.Plan, rel: str, ctx: JSON
         init_pid = msg.get("pid")
         if not isinstance(init_pid, int):
             raise RuntimeFailure(f"create: unexpected message from the container: {msg}")
+        if msg.get("rootbind"):
+            ctr.private["rootbind"] = [cfg["root"]["path"],
+                                       dict(plan.join).get("mount")]
         ctr.doc["pid"] = init_pid
         ctr.private["starttime"] = proc_start_time(init_pid)
         ctr.save()

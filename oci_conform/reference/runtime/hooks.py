@@ -44,12 +44,10 @@ def run_hook(kind: str, hook: JSON, state: JSON) -> None:
     except OSError as exc:
         raise HookFailed(f"{kind} hook {hook['path']}: cannot start: {exc.strerror}") from None
     try:
-        try:
-            proc.stdin.write(data)  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass
-        proc.stdin.close()  # type: ignore[union-attr]
-        code = proc.wait(timeout=timeout)
+        # communicate() writes as much as the hook reads and ignores a broken pipe on the
+        # write and on the close that flushes it: a hook need not read its stdin at all.
+        proc.communicate(data, timeout=timeout)
+        code = proc.returncode
     except subprocess.TimeoutExpired:
         try:
             os.killpg(proc.pid, 9)

@@ -13,6 +13,7 @@ import _signal
 import os
 import sys
 
+from oci_conform.reference.runtime import console as console_mod
 from oci_conform.reference.runtime import hooks, namespaces, process, rootfs, unixsock
 from oci_conform.reference.runtime import syscalls as sc
 from oci_conform.reference.runtime.channel import Channel
@@ -53,6 +54,9 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
             sc.setresgid(0, 0, 0)
             sc.setresuid(0, 0, 0)
         sc.unshare(plan.unshare_flags())
+        bound = "mount" not in plan.new
+        if bound:       # the inherited or joined mount namespace: one bind holds it all
+            rootfs.bind_root(cfg["root"]["path"])
         if "time" in plan.new and (cfg.get("linux") or {}).get("timeOffsets"):
             namespaces.write_time_offsets(cfg["linux"]["timeOffsets"])
         gate_r, gate_w = os.pipe()
@@ -64,39 +68,13 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
             container_init(ch, cfg, plan, ctx)
             os._exit(1)
         os.close(gate_r)
-        ch.send(pid=pid)
+        ch.send(pid=pid, rootbind=bound)
         os.close(gate_w)
         code = 0
     except BaseException as exc:  # noqa: BLE001 - reported to the runtime, then exit
         _fail(ch, exc)
     finally:
         os._exit(code)
-
-
-def preload_terminal() -> None:
-    """The pty set-up runs after pivot_root, where nothing can be imported."""
-    import fcntl  # noqa: F401
-    import struct  # noqa: F401
-    import termios  # noqa: F401
-
-
-def _terminal(console: unixsock.Sock, proc: JSON) -> None:
-    import fcntl
-    import struct
-    import termios
-    master, slave = os.openpty()
-    size = proc.get("consoleSize") or {}
-    if size:
-        fcntl.ioctl(slave, termios.TIOCSWINSZ,
-                    struct.pack("HHHH", size.get("height", 0), size.get("width", 0), 0, 0))
-    unixsock.send_fds(console, b"/dev/ptmx", [master])
-    console.close()
-    os.close(master)
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
-    for fd in (0, 1, 2):
-        os.dup2(slave, fd)
-    if slave > 2:
-        os.close(slave)
 
 
 def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> None:
@@ -106,7 +84,11 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         proc = cfg.get("process") or {}
         linux = cfg.get("linux", {})
         console, listener = ctx.get("console"), ctx["listener"]
-        rootfs.prepare(cfg, plan.new_user or plan.join_user)
+        if "network" in plan.new:
+            sc.link_up("lo")            # a new network namespace starts with lo down
+        in_userns = plan.new_user or plan.join_user
+        rootfs.prepare(cfg, in_userns, "mount" in plan.new,
+                       (ctx.get("cgroup_rel", ""), "cgroup" in plan.new and not in_userns))
         if cfg.get("hostname"):
             sc.sethostname(cfg["hostname"])
         if cfg.get("domainname"):
@@ -126,10 +108,10 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         ctx["host_pid"] = reply["state"].get("pid")
         state = dict(reply["state"], pid=os.getpid())
         hooks.run_all("createContainer", cfg.get("hooks", {}), state)
-        rootfs.pivot(cfg["root"]["path"])
+        rootfs.enter(cfg["root"]["path"], "mount" in plan.new)
         rootfs.finish(cfg)
         if console is not None:
-            _terminal(console, proc)
+            console_mod.attach(console, proc)
         ch.send(ready=True)
         ch.close()
     except BaseException as exc:  # noqa: BLE001
@@ -164,6 +146,7 @@ def _wait_and_exec(listener: unixsock.Sock, cfg: JSON, proc: JSON, ctx: JSON,
         if notify is not None:
             _send_notify_fd(ctx, state, notify)
         sys.stdout.flush()
+        process.keep_fds(ctx.get("preserve_fds", 0))
         process.execute(proc)
     except BaseException as exc:  # noqa: BLE001
         msg = str(exc) or exc.__class__.__name__

@@ -45,13 +45,30 @@ def _undo(ctr: Container) -> None:
             os.kill(pid, SIGKILL)
         except OSError:
             pass
+        if ctr.private.get("freezer"):      # a frozen process dies only once thawed
+            _thaw_quietly(ctr.private["freezer"])
         wait_gone(pid, ctr.private.get("starttime"), 10)
     from oci_conform.reference.runtime import cgroups
     folders = ctr.private.get("cgroups", [])
     cgroups.kill_all([f for f in folders if f.endswith("/" + ctr.private.get("cgroup", "")
                                                         .rsplit("/", 1)[-1])])
     cgroups.remove(folders, ctr.private.get("cgroup", "").rsplit("/", 1)[-1])
+    if ctr.private.get("rootbind"):
+        from oci_conform.reference.runtime.rootfs import detach_root
+        try:
+            detach_root(*ctr.private["rootbind"])
+        except OSError as exc:
+            if exc.errno not in (22, 2):     # EINVAL/ENOENT: already gone
+                raise RuntimeFailure(f"delete: {exc}") from None
     ctr.destroy()
+
+
+def _thaw_quietly(path: str) -> None:
+    from oci_conform.reference.runtime import freezer
+    try:
+        freezer.set_frozen(path, False)
+    except RuntimeFailure:
+        pass
 
 
 def wait_gone(pid: int, start: int | None, timeout: float) -> bool:
@@ -122,6 +139,22 @@ def _destroy_after_failure(ctr: Container, warn: Warn) -> None:
     _run_hooks("poststop", ctr, state, warn)
 
 
+# -- pause / resume -------------------------------------------------------------------------
+def pause(root: str, cid: str, frozen: bool = True) -> None:
+    from oci_conform.reference.runtime import freezer
+    ctr = Container.load(root, cid)
+    status = ctr.status()
+    want = ("created", "running") if frozen else ("paused",)
+    if status not in want:
+        raise RuntimeFailure(f"container {cid!r} is {status}: cannot "
+                             f"{'pause' if frozen else 'resume'}")
+    path = ctr.private.get("freezer") or freezer.control_file(ctr.private.get("cgroup", ""))
+    if not ctr.private.get("freezer"):
+        ctr.private["freezer"] = path
+        ctr.save()
+    freezer.set_frozen(path, frozen)
+
+
 # -- kill / delete ---------------------------------------------------------------------------
 def parse_signal(text: str) -> int:
     """A signal number from a number or a name with or without SIG (TERM, SIGKILL, RTMIN)."""
@@ -139,12 +172,22 @@ def parse_signal(text: str) -> int:
     return found
 
 
-def kill(root: str, cid: str, sig: str = "TERM") -> None:
+def kill(root: str, cid: str, sig: str = "TERM", every: bool = False) -> None:
+    """Signal the container's init; with ``every`` (``--all``) every process of its
+    cgroup (the way to reach them all when the container shares a pid namespace)."""
     ctr = Container.load(root, cid)
     num = parse_signal(sig)
     status = ctr.status()
-    if status not in ("created", "running"):
+    if status not in ("created", "running", "paused"):
         raise RuntimeFailure(f"container {cid!r} is {status}: cannot send a signal")
+    if every:
+        from oci_conform.reference.runtime.update import pids
+        for pid in pids(ctr):
+            try:
+                os.kill(pid, num)
+            except ProcessLookupError:
+                pass
+        return
     try:
         os.kill(ctr.doc["pid"], num)
     except ProcessLookupError:

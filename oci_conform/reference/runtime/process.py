@@ -81,5 +81,23 @@ def execute(proc: JSON) -> None:
             last = exc
         except PermissionError as exc:
             last = exc
-    raise OSError(2, f"executable {args[0]!r} not found in $PATH") if last is None or \
+    # worded as runc words it: engines map "executable file not found" to status 127
+    raise OSError(2, f"exec: {args[0]!r}: executable file not found in $PATH") \
+        if last is None or \
         isinstance(last, FileNotFoundError) else last
+
+
+def keep_fds(count: int, extra: set[int] | None = None) -> None:
+    """Let only stdio and the ``count`` descriptors after it survive the exec (as runc's
+    ``--preserve-fds``): every later one becomes close-on-exec."""
+    first = 3 + count
+    try:
+        fds = [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:                     # no /proc in the container: the common range
+        fds = list(range(first, 1024))
+    for fd in fds:
+        if fd >= first or (extra and fd in extra):
+            try:
+                os.set_inheritable(fd, False)
+            except OSError:
+                pass

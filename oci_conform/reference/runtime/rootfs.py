@@ -32,17 +32,26 @@ def _statvfs_flags(path: str) -> int:
     return out & _KEEP_FLAGS
 
 
-def prepare(cfg: JSON, in_userns: bool) -> None:
-    """Everything before pivot_root; the caller is inside the new mount namespace."""
+def prepare(cfg: JSON, in_userns: bool, new_ns: bool = True,
+            cgroup: tuple[str, bool] = ("", False)) -> None:
+    """Everything before pivot_root (or chroot).
+
+    In a new mount namespace the host's mounts become slaves and the rootfs is bound
+    onto itself here; in an inherited or joined one :func:`bind_root` did that already.
+    ``cgroup`` is the container's cgroup folder (relative to each hierarchy) and whether
+    a ``cgroup`` mount may be a new cgroup filesystem (in a cgroup namespace of its own,
+    outside a user namespace) rather than binds of that folder.
+    """
     root = cfg["root"]["path"]
     linux = cfg.get("linux", {})
-    sc.mount(None, "/", None, sc.MS_REC | sc.MS_SLAVE)
-    sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
+    if new_ns:
+        sc.mount(None, "/", None, sc.MS_REC | sc.MS_SLAVE)
+        sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
     rootfd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         bound_dev = False
         for m in cfg.get("mounts", []):
-            mount_one(rootfd, root, m, linux.get("cgroupsPath"))
+            mount_one(rootfd, root, m, cgroup)
             if m["destination"].rstrip("/") == "/dev" and m.get("type") == "bind":
                 bound_dev = True
         if not bound_dev:
@@ -56,7 +65,8 @@ def prepare(cfg: JSON, in_userns: bool) -> None:
         safe_path.release()
 
 
-def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None:
+def mount_one(rootfd: int, root: str, m: JSON, cgroup: tuple[str, bool] = ("", False)) \
+        -> None:
     opts = mountopts.parse(m.get("options", []))
     kind = m.get("type") or ("bind" if opts.bind else "")
     source = m.get("source") or kind or "none"
@@ -76,7 +86,7 @@ def mount_one(rootfd: int, root: str, m: JSON, cgroups_path: str | None) -> None
             sc.mount(None, target, None if is_bind else kind,
                      opts.flags | extra, None if is_bind else (",".join(opts.data) or None))
         elif kind == "cgroup":
-            _mount_cgroup(target, opts)
+            _mount_cgroup(target, opts, *cgroup)
         elif is_bind:
             sc.mount(source, target, None, flags & (sc.MS_BIND | sc.MS_REC))
             extra = flags & ~(sc.MS_BIND | sc.MS_REC | sc.MS_REMOUNT)
@@ -123,26 +133,90 @@ def _copy_up(below: int, rootfd: int, dest: str) -> None:
         os.close(below)
 
 
-def _mount_cgroup(target: str, opts: mountopts.Parsed) -> None:
-    """A cgroup mount: cgroup2 on v2 hosts; on v1/hybrid a tmpfs with one v1 mount
-    per hierarchy (rooted at the container's cgroup when in a cgroup namespace)."""
+def _mount_cgroup(target: str, opts: mountopts.Parsed, rel: str, new_fs: bool) -> None:
+    """A cgroup mount that shows the container its own cgroup (its limits read back).
+
+    cgroup v2: the cgroup2 filesystem when ``new_fs`` (its root is then the container's
+    cgroup namespace root), else a bind of the container's folder.  v1/hybrid: a tmpfs
+    holding one entry per hierarchy, each a v1 cgroup filesystem when ``new_fs``, else a
+    bind of the container's folder of that hierarchy (a v1 filesystem cannot be mounted
+    from a user namespace); co-mounted controllers get a symlink per name, as on hosts.
+    """
     from oci_conform.reference.runtime import cgroups
     flags = opts.flags & (sc.MS_NOSUID | sc.MS_NODEV | sc.MS_NOEXEC | sc.MS_RELATIME)
+    ro = opts.flags & sc.MS_RDONLY
     if cgroups.mode() == "v2":
-        sc.mount("cgroup2", target, "cgroup2", flags | (opts.flags & sc.MS_RDONLY))
+        if new_fs or not rel:
+            sc.mount("cgroup2", target, "cgroup2", flags | ro)
+        else:
+            _bind_ro(f"{cgroups.v2_root()}/{rel}", os.readlink(target), flags | ro)
         return
     sc.mount("tmpfs", target, "tmpfs", flags, "mode=755")
     base = os.readlink(target)
     for ctrl, point in sorted(cgroups.v1_hierarchies().items()):
         name = os.path.basename(str(point))
         sub = os.path.join(base, name)
-        if os.path.exists(sub):
-            continue
-        os.mkdir(sub)
-        sc.mount("cgroup", sub, "cgroup", flags | (opts.flags & sc.MS_RDONLY),
-                 ctrl if not ctrl.startswith("name=") else ctrl)
-    if opts.flags & sc.MS_RDONLY:
+        if not os.path.exists(sub):
+            os.mkdir(sub)
+            if new_fs or not rel:
+                sc.mount("cgroup", sub, "cgroup", flags | ro, ctrl)
+            else:
+                _bind_ro(f"{point}/{rel}", sub, flags | ro)
+        alias = os.path.join(base, ctrl)
+        if ctrl != name and not ctrl.startswith("name=") and not os.path.lexists(alias):
+            os.symlink(name, alias)
+    if ro:
         sc.mount(None, base, None, sc.MS_REMOUNT | sc.MS_RDONLY | flags)
+
+
+def _bind_ro(source: str, target: str, flags: int) -> None:
+    """Bind ``source`` at ``target``, then apply ``flags`` (read-only, nosuid...) to it."""
+    sc.mount(source, target, None, sc.MS_BIND)
+    if flags:       # keep what the source has (a user namespace cannot clear locked flags)
+        want = _statvfs_flags(target) | flags
+        sc.mount(None, target, None, sc.MS_REMOUNT | sc.MS_BIND | want)
+
+
+def bind_root(root: str) -> None:
+    """In a mount namespace the container does not own: bind the rootfs onto itself,
+    private, so every mount of the container sits below one mount that ``delete``
+    detaches at once, and none of them propagates back to the namespace's other mounts."""
+    sc.mount(root, root, None, sc.MS_BIND | sc.MS_REC)
+    sc.mount(None, root, None, sc.MS_REC | sc.MS_PRIVATE)
+
+
+def detach_root(root: str, ns_path: str | None) -> None:
+    """Undo :func:`bind_root` (in the joined namespace ``ns_path`` when given)."""
+    if not ns_path:
+        sc.umount2(root, sc.MNT_DETACH)
+        return
+    fd = os.open(ns_path, os.O_RDONLY | os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            sc.setns(fd, sc.CLONE_NEWNS)
+            sc.umount2(root, sc.MNT_DETACH)
+            code = 0
+        except OSError as exc:
+            code = 0 if exc.errno in (2, 22) else 1
+        finally:
+            os._exit(code)
+    os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    if status:
+        raise OSError(0, f"cannot detach {root} in the mount namespace {ns_path}")
+
+
+def enter(root: str, new_ns: bool) -> None:
+    """pivot_root in a new mount namespace; chroot in an inherited or joined one (where
+    other processes' roots must not move), as runc does for an inherited one."""
+    if new_ns:
+        pivot(root)
+        return
+    os.chdir(root)
+    os.chroot(".")
+    os.chdir("/")
 
 
 def pivot(root: str) -> None:

@@ -135,6 +135,10 @@ class Container:
             return "stopped"
         if stored == "stopped" or not self.alive():
             return "stopped"
+        if self.private.get("freezer"):
+            from oci_conform.reference.runtime.freezer import is_frozen
+            if is_frozen(self.private["freezer"]):
+                return "paused"
         return "running" if self.private.get("started") else "created"
 
     def public(self) -> JSON:
@@ -142,7 +146,7 @@ class Container:
         status = self.status()
         out: JSON = {"ociVersion": self.doc.get("ociVersion"), "id": self.id,
                      "status": status, "bundle": self.doc.get("bundle")}
-        if status in ("created", "running", "creating") and self.doc.get("pid"):
+        if status in ("created", "running", "creating", "paused") and self.doc.get("pid"):
             out["pid"] = self.doc["pid"]
         if self.doc.get("annotations"):
             out["annotations"] = self.doc["annotations"]

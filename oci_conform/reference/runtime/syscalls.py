@@ -265,3 +265,23 @@ def mount_setattr(path: str, attr_set: int, attr_clr: int, recursive: bool = Tru
     _syscall("mount_setattr", ctypes.c_int(AT_FDCWD), _b(path),
              ctypes.c_uint(AT_RECURSIVE if recursive else 0), ctypes.byref(attr),
              ctypes.c_size_t(ctypes.sizeof(attr)))
+
+
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+
+def link_up(name: str) -> None:
+    """Set the interface ``name`` of this network namespace up (ioctl on a UDP socket)."""
+    fd = _check(_libc.socket(ctypes.c_int(2), ctypes.c_int(2 | 0o2000000), ctypes.c_int(0)),
+                "socket")
+    try:
+        req = ctypes.create_string_buffer(name.encode().ljust(16, b"\0") + bytes(24))
+        _check(_libc.ioctl(ctypes.c_int(fd), ctypes.c_ulong(SIOCGIFFLAGS), req),
+               f"get flags of {name}")
+        flags = struct.unpack_from("=H", req.raw, 16)[0]
+        if not flags & IFF_UP:
+            struct.pack_into("=H", req, 16, flags | IFF_UP)
+            _check(_libc.ioctl(ctypes.c_int(fd), ctypes.c_ulong(SIOCSIFFLAGS), req),
+                   f"set {name} up")
+    finally:
+        os.close(fd)

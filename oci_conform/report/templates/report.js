@@ -5,6 +5,8 @@
   var T0 = performance.now();
   var D = JSON.parse(document.getElementById("report-data").textContent);
   var OUT = D.outcomes, GLYPH = D.glyphs, LEVELS = D.levels, IMPLS = D.impls;
+  var BEYOND = {};             // "i,j" -> 1 for cells beyond the version the implementation claims
+  (D.beyond || []).forEach(function (k) { BEYOND[k] = 1; });
   var CL = D.clauses, M = D.matrix, CASES = D.cases;
   var NC = CL.length, NI = IMPLS.length;
   var SEV = D.severity;                 // per outcome: 0 = worst (from the Python model)
@@ -79,7 +81,7 @@
       var o = row[j];
       if (o < 0) h += '<td class="cell none c' + j + '" title="no result">—</td>';
       else h += '<td class="cell ' + cls(o) + " c" + j + '" tabindex="0" data-j="' + j + '"><span class="glyph">' +
-        esc(GLYPH[o]) + "</span> " + esc(OUT[o]) + "</td>";
+        esc(GLYPH[o]) + "</span> " + esc(OUT[o]) + (BEYOND[i + "," + j] ? '<span class="beyond" title="' + esc(D.beyond_label) + '">†</span>' : "") + "</td>";
     }
     return h + "</tr>";
   }
@@ -393,7 +395,8 @@
     if (cs["case"]) add(h, el("code", null, cs["case"]));
     if (cs.duration) add(h, el("span", {"class": "muted"}, cs.duration + " s"));
     var label = OUT[o] === "skip" || OUT[o] === "n/a" ? "Reason" : "Message";
-    defs(box, [[label, cs.message], ["Expectation", cs.expectation]]);
+    defs(box, [[label, cs.message], ["Expectation", cs.expectation],
+      [D.beyond_label, cs.beyond_claim ? cs.beyond_claim + " (shown, not counted in the exit code)" : ""]]);
     if (cs.findings) {
       add(box, el("h3", null, "Findings (" + (cs.findings.length + (cs.more_findings || 0)) + ")"));
       table(box, ["Location", "Message", "Expected", "Actual"], cs.findings.map(function (f) {

@@ -1,4 +1,5 @@
 """Small judgments shared by the registry cases (status codes, headers, error bodies)."""
+
 from __future__ import annotations
 
 import re
@@ -6,11 +7,13 @@ from collections.abc import Iterable
 
 import requests
 
-from oci_conform.suites.registry.framework import Judge
+from oci_conform.suites.registry.framework import Judge, Why
 from oci_conform.suites.registry.session import CODE_RE, ERROR_CODES, _json, error_codes
 
-UUID_RE = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
-                     r"[0-9a-fA-F]{12}")
+UUID_RE = re.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+    r"[0-9a-fA-F]{12}"
+)
 RANGE_RE = re.compile(r"^0-[0-9]+$")
 DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 
@@ -24,24 +27,43 @@ def where(resp: requests.Response) -> str:
     return f"{req.method} <url withheld>" if req is not None else ""
 
 
-def status(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[int],
-           what: str) -> bool:
+def status(
+    j: Judge, clause: str, resp: requests.Response, allowed: Iterable[int], what: str
+) -> bool:
     codes = tuple(allowed)
-    return j.check(clause, resp.status_code in codes,
-                   f"{what}: HTTP {resp.status_code}" + ("" if resp.status_code in codes else
-                                                         f", expected {_or(codes)}"),
-                   expected=_or(codes), actual=resp.status_code, location=where(resp))
+    return j.check(
+        clause,
+        resp.status_code in codes,
+        f"{what}: HTTP {resp.status_code}"
+        + ("" if resp.status_code in codes else f", expected {_or(codes)}"),
+        expected=_or(codes),
+        actual=resp.status_code,
+        location=where(resp),
+    )
 
 
-def header(j: Judge, clause: str, resp: requests.Response, name: str, what: str,
-           equals: str | None = None) -> bool:
+def header(
+    j: Judge, clause: str, resp: requests.Response, name: str, what: str, equals: str | None = None
+) -> bool:
     value = resp.headers.get(name)
     if value is None:
-        return j.check(clause, False, f"{what}: no {name} header", expected=f"{name} header",
-                       actual="absent", location=where(resp))
+        return j.check(
+            clause,
+            False,
+            f"{what}: no {name} header",
+            expected=f"{name} header",
+            actual="absent",
+            location=where(resp),
+        )
     if equals is not None:
-        return j.check(clause, value == equals, f"{what}: {name} is {value!r}",
-                       expected=equals, actual=value, location=where(resp))
+        return j.check(
+            clause,
+            value == equals,
+            f"{what}: {name} is {value!r}",
+            expected=equals,
+            actual=value,
+            location=where(resp),
+        )
     return j.check(clause, True, f"{what}: {name}: {value}", location=where(resp))
 
 
@@ -49,9 +71,17 @@ def content_type(resp: requests.Response) -> str:
     return resp.headers.get("Content-Type", "").split(";")[0].strip()
 
 
-def error_body(j: Judge, resp: requests.Response, what: str, *, format_clause: str = "",
-               code_clause: str = "", listed_clause: str = "", message_clause: str = "",
-               expected_codes: Iterable[str] = ()) -> None:
+def error_body(
+    j: Judge,
+    resp: requests.Response,
+    what: str,
+    *,
+    format_clause: str = "",
+    code_clause: str = "",
+    listed_clause: str = "",
+    message_clause: str = "",
+    expected_codes: Iterable[str] = (),
+) -> None:
     """Judge a 4xx body: JSON error format, code grammar, known code, expected code."""
     body = resp.content or b""
     doc = _json(body)
@@ -60,37 +90,68 @@ def error_body(j: Judge, resp: requests.Response, what: str, *, format_clause: s
     is_json = bool(body.strip()) and (bool(doc) or body.strip()[:1] in (b"{", b"["))
     if format_clause:
         if not is_json:
-            j.na(format_clause, f"{what}: body is not JSON (any format is allowed then)")
+            j.not_judged(
+                format_clause, Why.ABSENT, f"{what}: body is not JSON (any format is allowed then)"
+            )
         else:
-            j.check(format_clause, codes is not None,
-                    f"{what}: JSON error body " + ("has" if codes is not None else "lacks")
-                    + " an errors list of objects with a code",
-                    expected='{"errors":[{"code":..., "message":..., "detail":...}]}',
-                    actual=body[:300].decode("utf-8", "replace"), location=loc)
+            j.check(
+                format_clause,
+                codes is not None,
+                f"{what}: JSON error body "
+                + ("has" if codes is not None else "lacks")
+                + " an errors list of objects with a code",
+                expected='{"errors":[{"code":..., "message":..., "detail":...}]}',
+                actual=body[:300].decode("utf-8", "replace"),
+                location=loc,
+            )
     if codes is None:
         for clause in (code_clause, listed_clause, message_clause):
             if clause:
-                j.na(clause, f"{what}: no JSON error list to judge")
+                j.not_judged(clause, Why.ABSENT, f"{what}: no JSON error list to judge")
         return
     if code_clause:
         bad = [c for c in codes if not CODE_RE.match(c)]
-        j.check(code_clause, not bad, f"{what}: codes {codes}", expected="[A-Z_]+",
-                actual=bad, location=loc)
+        j.check(
+            code_clause,
+            not bad,
+            f"{what}: codes {codes}",
+            expected="[A-Z_]+",
+            actual=bad,
+            location=loc,
+        )
     if message_clause:
         items = doc.get("errors", [])
-        bad_msgs = [i.get("message") for i in items
-                    if "message" in i and not isinstance(i.get("message"), str)]
-        j.check(message_clause, not bad_msgs, f"{what}: message fields are strings",
-                expected="string", actual=bad_msgs, location=loc)
+        bad_msgs = [
+            i.get("message")
+            for i in items
+            if "message" in i and not isinstance(i.get("message"), str)
+        ]
+        j.check(
+            message_clause,
+            not bad_msgs,
+            f"{what}: message fields are strings",
+            expected="string",
+            actual=bad_msgs,
+            location=loc,
+        )
     if listed_clause:
         unknown = [c for c in codes if c not in ERROR_CODES]
         wanted = tuple(expected_codes)
         if unknown:
-            j.check(listed_clause, False, f"{what}: code(s) not in the spec's list: {unknown}",
-                    expected=", ".join(sorted(ERROR_CODES)), actual=codes, location=loc)
+            j.check(
+                listed_clause,
+                False,
+                f"{what}: code(s) not in the spec's list: {unknown}",
+                expected=", ".join(sorted(ERROR_CODES)),
+                actual=codes,
+                location=loc,
+            )
         elif wanted and not any(c in wanted for c in codes):
-            j.check(listed_clause, True, f"{what}: codes {codes} are listed codes "
-                    f"(the closest fit would be {_or(wanted)})")
+            j.check(
+                listed_clause,
+                True,
+                f"{what}: codes {codes} are listed codes (the closest fit would be {_or(wanted)})",
+            )
             j.note(f"{what}: code {codes} where {_or(wanted)} fits the situation better")
         else:
             j.check(listed_clause, True, f"{what}: codes {codes}")
@@ -103,3 +164,26 @@ def is_4xx(code: int) -> bool:
 def _or(values: Iterable[object]) -> str:
     items = [str(v) for v in values]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def refused(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[int], what: str,
+            names: Iterable[str]) -> bool:
+    """Judge a refusal for the reason under test: the status is one of ``allowed`` and, when
+    the registry says why (a JSON error list), one of its codes names the fault (``names``).
+
+    A refusal that names another fault is a fail: the case's control showed the same request
+    without the fault succeeds, so the registry misreports why it refused."""
+    codes_wanted = tuple(names)
+    allowed_codes = tuple(allowed)
+    said = error_codes(resp.content or b"")
+    if resp.status_code not in allowed_codes:
+        return j.check(clause, False, f"{what}: HTTP {resp.status_code}, expected a refusal "
+                       f"with {_or(allowed_codes)}", expected=_or(allowed_codes),
+                       actual=resp.status_code, location=where(resp))
+    if said is not None and not any(c in codes_wanted for c in said):
+        return j.check(clause, False, f"{what}: refused (HTTP {resp.status_code}) but the "
+                       f"error codes {said} name another fault than {_or(codes_wanted)}",
+                       expected=f"{_or(allowed_codes)} with {_or(codes_wanted)}",
+                       actual=f"{resp.status_code} {said}", location=where(resp))
+    return j.check(clause, True, f"{what}: refused with HTTP {resp.status_code}" + (
+        f" naming {said}" if said else " (no JSON error body)"), location=where(resp))

@@ -1,0 +1,248 @@
+"""Walk an image from its entry point through every reachable blob, judging as it goes.
+
+The walk reads through an ImageSource and hands bytes to the pure checks; each
+blob is read once (JSON documents bounded in size, layers streamed).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
+from oci_conform.checks.image.config import check_diff_ids
+from oci_conform.checks.image.document import DOCUMENT_CHECKS
+from oci_conform.checks.image.grammar import (
+    LAYER_TYPES,
+    MT_CONFIG,
+    MT_INDEX,
+    MT_MANIFEST,
+    digest_problems,
+)
+from oci_conform.checks.image.jsondoc import JsonDoc, judge_json_form, parse_json
+from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
+from oci_conform.checks.image.report import Report, pointer
+from oci_conform.drivers.image_sources.base import ImageSource
+
+MAX_INDEX_DEPTH = 8
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+INDEX_TYPES = {MT_INDEX, DOCKER_LIST}
+MANIFEST_TYPES = {MT_MANIFEST, DOCKER_MANIFEST}
+CONFIG_TYPES = {MT_CONFIG, DOCKER_CONFIG}
+
+
+
+@dataclass
+class Walk:
+    """State of one walk: which blobs were reached and what layers scanned to."""
+
+    source: ImageSource
+    report: Report
+    version: str
+    limits: Limits
+    digest_clause: str                    # the clause a digest mismatch breaks here
+    missing_clause: str                   # the clause a missing blob breaks here
+    reached: set[str] = field(default_factory=set)
+    layers: dict[str, LayerScan] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=lambda: {"blobs": 0, "bytes": 0,
+                                                           "manifests": 0, "layers": 0})
+
+
+def file_of(digest: str) -> str:
+    return "blobs/" + digest.replace(":", "/", 1)
+
+
+def _prefix(walk: Walk) -> str:
+    """Where the source's files are, so findings name real paths (``layout/blobs/...``)."""
+    return str(getattr(walk.source, "file_prefix", ""))
+
+
+def media_type(d: Any) -> str:
+    """The descriptor's mediaType when it is a string, else "" (the checks say what is wrong)."""
+    mt = d.get("mediaType") if isinstance(d, dict) else None
+    return mt if isinstance(mt, str) else ""
+
+
+def _usable(d: Any) -> bool:
+    return (isinstance(d, dict) and isinstance(d.get("digest"), str)
+            and isinstance(d.get("size"), int) and not digest_problems(d["digest"], "main"))
+
+
+def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Report]:
+    """Fetch a JSON blob named by ``d``; judge digest/size; parse under I-JSON rules."""
+    digest = d["digest"]
+    sub = Report(file=_prefix(walk) + file_of(digest))
+    problem = walk.source.blob_problem(digest)
+    if problem:
+        sub.fail(walk.digest_clause, problem, where)
+        return None, sub
+    stream = walk.source.open_blob(digest)
+    if stream is None:
+        sub.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        return None, sub
+    walk.reached.add(digest)
+    with stream:
+        data, got_hex, got_size, too_big = read_document(stream, digest)
+    walk.stats["blobs"] += 1
+    walk.stats["bytes"] += got_size
+    judge_blob(sub, digest, d["size"], got_hex, got_size, where, walk.digest_clause)
+    mt = media_type(d)
+    clause = ("image.manifest.image-manifest-property-descriptions.1" if mt in MANIFEST_TYPES
+              else "image.image-index.property-descriptions.1" if mt in INDEX_TYPES
+              else "image.config.properties.34")
+    if too_big:
+        sub.fail(clause, "document is over the JSON size limit; not parsed", where)
+        return None, sub
+    doc = parse_json(data, clause, media_type(d) or "blob")
+    sub.text = doc.text
+    for p in doc.problems:
+        sub.fail(p.clause, p.message, p.location)
+    judge_json_form(sub, doc, data, where, media_type(d))
+    return (doc if doc.ok else None), sub
+
+
+def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
+    """Follow one descriptor by media type (index -> manifests -> config + layers)."""
+    if not _usable(d):
+        return
+    mt = media_type(d)
+    if mt in INDEX_TYPES:
+        _walk_index(walk, d, where, depth)
+    elif mt in MANIFEST_TYPES:
+        _walk_manifest(walk, d, where)
+    elif d["digest"] not in walk.reached:
+        _walk_opaque(walk, d, where)
+
+
+def _load_and_check(walk: Walk, d: dict, where: str) -> Any:
+    """Load the document ``d`` names, judge it with the check its media type has in the
+    explicit table ``DOCUMENT_CHECKS``, merge what was found; return the document or None."""
+    doc, sub = load_document(walk, d, where)
+    if doc is not None:
+        check = DOCUMENT_CHECKS.get(media_type(d))
+        if check is not None:
+            check(sub, doc.value, walk.version)
+    walk.report.merge(sub)
+    return doc
+
+
+def _walk_index(walk: Walk, d: dict, where: str, depth: int) -> None:
+    if depth >= MAX_INDEX_DEPTH:
+        walk.report.fail("image.image-index.property-descriptions.9",
+                         f"indexes nest deeper than {MAX_INDEX_DEPTH}; stopped",
+                         where)
+        return
+    if d["digest"] in walk.reached:
+        return
+    doc = _load_and_check(walk, d, where)
+    if doc is None or not isinstance(doc.value, dict):
+        return
+    children = doc.value.get("manifests")
+    for i, child in enumerate(children if isinstance(children, list) else []):
+        walk_descriptor(walk, child, f"{file_of(d['digest'])}#/manifests/{i}", depth + 1)
+    subject: Any = doc.value.get("subject")
+    if _usable(subject) and walk.source.open_blob(subject["digest"]) is None:
+        walk.report.note("image.image-index.property-descriptions.9",
+                         f"subject {subject['digest']} is not in this image",
+                         f"{file_of(d['digest'])}#/subject")
+
+
+def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
+    if d["digest"] in walk.reached:
+        return
+    walk.stats["manifests"] += 1
+    doc = _load_and_check(walk, d, where)
+    if doc is None or not isinstance(doc.value, dict):
+        return
+    here = file_of(d["digest"])
+    config_doc = _walk_config(walk, doc.value.get("config"), here + "#/config")
+    diff_ids = _walk_layers(walk, doc.value.get("layers"), here)
+    if config_doc is not None and diff_ids is not None:
+        cfg_sub = Report(file=_prefix(walk) + file_of(doc.value["config"]["digest"]),
+                         text=config_doc.text)
+        check_diff_ids(cfg_sub, config_doc.value, diff_ids)
+        walk.report.merge(cfg_sub)
+
+
+def _walk_config(walk: Walk, d: Any, where: str) -> JsonDoc | None:
+    if not _usable(d):
+        return None
+    if media_type(d) not in CONFIG_TYPES:
+        if d["digest"] not in walk.reached:
+            _walk_opaque(walk, d, where)
+        return None
+    return _load_and_check(walk, d, where)
+
+
+def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
+    if not isinstance(layers, list):
+        return None
+    lower: set[int] = set()
+    diff_ids: list[str | None] = []
+    for i, d in enumerate(layers):
+        where = f"{here}#/layers/{i}"
+        if not _usable(d):
+            diff_ids.append(None)
+            continue
+        scan = _scan(walk, d, where, lower)
+        diff_ids.append(scan.diff_id if scan else None)
+        if scan:
+            lower |= scan.paths
+    return diff_ids
+
+
+def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
+    digest = d["digest"]
+    if digest in walk.layers:
+        return walk.layers[digest]
+    problem = walk.source.blob_problem(digest)
+    if problem:
+        walk.report.fail(walk.digest_clause, problem, where)
+        return None
+    stream = walk.source.open_blob(digest)
+    if stream is None:
+        if d.get("urls"):
+            walk.report.note(walk.missing_clause, f"layer {digest} is not here; it names urls",
+                             where)
+        else:
+            walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        return None
+    walk.reached.add(digest)
+    mt = media_type(d)
+    with stream:
+        if mt in LAYER_TYPES:
+            scan = scan_layer(walk.report, stream, digest.partition(":")[0], mt,
+                              f"{where} ({file_of(digest)})", walk.version, lower, walk.limits,
+                              d["size"])
+        else:
+            got_hex, size = hash_stream(stream, digest)
+            scan = LayerScan(digest_hex=got_hex, size=size)
+    walk.stats["blobs"] += 1
+    walk.stats["layers"] += 1
+    walk.stats["bytes"] += scan.size
+    judge_blob(walk.report, digest, d["size"], scan.digest_hex, scan.size, where,
+               walk.digest_clause)
+    walk.layers[digest] = scan
+    return scan
+
+
+def _walk_opaque(walk: Walk, d: dict, where: str) -> None:
+    digest = d["digest"]
+    problem = walk.source.blob_problem(digest)
+    if problem:
+        walk.report.fail(walk.digest_clause, problem, where)
+        return
+    stream = walk.source.open_blob(digest)
+    if stream is None:
+        walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        return
+    walk.reached.add(digest)
+    with stream:
+        got_hex, size = hash_stream(stream, digest)
+    walk.stats["blobs"] += 1
+    walk.stats["bytes"] += size
+    judge_blob(walk.report, digest, d["size"], got_hex, size, where, walk.digest_clause)
+
+
+__all__ = ["Walk", "walk_descriptor", "load_document", "file_of", "pointer"]

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Write docs/accuracy.md from a fresh run: how far our verdicts can be trusted.
+
+Two parts, both generated so anyone can check them again:
+
+1. Agreement tables of the property-by-property corpora (``fixtures/corpus/*/agreement.json``,
+   written by ``scripts/accuracy_image.py`` and ``scripts/accuracy_runtime.py``): for each
+   document and rule, the level, our verdict, a plain JSON Schema validation's verdict, and where
+   they differ the spec text that supports us.
+2. Every failing cell of the named implementations in a results file of the default matrix
+   (``oci-conform matrix`` writes ``reports/results.json``), each with its judgement from
+   ``expectations/judgements.toml``: a real deviation (with the upstream issue or source line)
+   or a host artefact (with why). A failing cell without a judgement is listed as such and makes
+   ``--check`` exit 1.
+
+``--write-expectations`` regenerates the expectations files of those implementations from the
+judgements of kind ``deviation`` (host artefacts are skips, never expectations).
+
+    python scripts/accuracy.py --results reports/results.json -o docs/accuracy.md --check
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+JUDGEMENTS = ROOT / "expectations" / "judgements.toml"
+CORPORA = sorted((ROOT / "fixtures" / "corpus").glob("*/agreement.json"))
+IMPLEMENTATIONS = ("runc", "crun", "docker-registry")
+FAILING = ("fail", "xfail", "xpass", "error")
+KINDS = {"deviation": "real deviation", "host": "host artefact", "ours": "our bug (fixed or open)"}
+
+
+def load_judgements(path: Path) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(implementation, clause, case) -> judgement; case "" matches every case of the clause."""
+    if not path.exists():
+        return {}
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for n, cell in enumerate(data.get("cell", [])):
+        missing = [k for k in ("implementation", "clause", "kind", "why") if not cell.get(k)]
+        if missing or cell["kind"] not in KINDS:
+            raise SystemExit(f"{path}: cell {n}: missing {missing} or unknown kind "
+                             f"{cell.get('kind')!r} (known: {', '.join(KINDS)})")
+        out[(cell["implementation"], cell["clause"], cell.get("case", ""))] = cell
+    return out
+
+
+def judgement_for(judgements: dict[tuple[str, str, str], dict[str, str]], impl: str,
+                  clause: str, case: str) -> dict[str, str] | None:
+    return judgements.get((impl, clause, case)) or judgements.get((impl, clause, ""))
+
+
+def failing_cells(results: dict[str, Any], impls: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Every result of ``impls`` whose outcome is a failure of some kind, in a stable order."""
+    rows = [r for r in results["results"]
+            if r["implementation"] in impls and r["outcome"] in FAILING]
+    return sorted(rows, key=lambda r: (impls.index(r["implementation"]), r["clause"],
+                                       r.get("case", "")))
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")[:220]
+
+
+def agreement_section(paths: list[Path]) -> list[str]:
+    out = ["## Corpus agreement", ""]
+    if not paths:
+        return out + ["No corpus agreement table was found (run scripts/accuracy_image.py and "
+                      "scripts/accuracy_runtime.py first).", ""]
+    for path in paths:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        rows = rows.get("rows", rows) if isinstance(rows, dict) else rows
+        agree = sum(1 for r in rows if r.get("ours") == r.get("schema"))
+        right = sum(1 for r in rows if r.get("ours") == r.get("expected", r.get("ours")))
+        out += [f"### {path.parent.name} ({path.relative_to(ROOT)})", "",
+                f"{len(rows)} documents; our verdict is the intended one for {right}; a plain "
+                f"JSON Schema validation agrees with ours on {agree}.", "",
+                "| document | rule | level | expected | ours | JSON Schema | why we differ |",
+                "|---|---|---|---|---|---|---|"]
+        for r in rows:
+            out.append("| " + " | ".join(_cell(r.get(k, "")) for k in (
+                "document", "rule", "level", "expected", "ours", "schema", "support")) + " |")
+        out.append("")
+    return out
+
+
+def cells_section(results: dict[str, Any], judgements: dict, impls: tuple[str, ...]
+                  ) -> tuple[list[str], int]:
+    versions = {i["name"]: i.get("version", "") for i in results["implementations"]}
+    rows = failing_cells(results, impls)
+    unjudged = 0
+    out = ["## Failing cells of the default matrix", "",
+           f"From `{results.get('command', ['oci-conform', 'matrix'])}` started "
+           f"{results.get('started', '?')}; implementations: "
+           + ", ".join(f"{i} {versions.get(i, '?')}" for i in impls) + ".", "",
+           "| implementation | clause | case | outcome | judgement | why | link |",
+           "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        j = judgement_for(judgements, r["implementation"], r["clause"], r.get("case", ""))
+        if j is None:
+            unjudged += 1
+        kind = KINDS[j["kind"]] if j else "**not judged yet**"
+        beyond = " (beyond claimed version)" if r.get("beyond_claim") else ""
+        out.append("| " + " | ".join(_cell(x) for x in (
+            r["implementation"], r["clause"], r.get("case", ""), r["outcome"] + beyond, kind,
+            j["why"] if j else r.get("message", ""), j.get("link", "") if j else "")) + " |")
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r["implementation"]] += 1
+    out += ["", "Failing cells per implementation: "
+            + ", ".join(f"{i} {counts[i]}" for i in impls) + f"; not judged yet: {unjudged}.", ""]
+    return out, unjudged
+
+
+def write_expectations(results: dict[str, Any], judgements: dict, impls: tuple[str, ...]) -> None:
+    versions = {i["name"]: i.get("version", "") for i in results["implementations"]}
+    by_impl: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for (impl, clause, case), j in sorted(judgements.items()):
+        if impl in impls and j["kind"] == "deviation":
+            entry = {"implementation": impl, "version": versions.get(impl, ""), "clause": clause,
+                     "reason": j["why"], "link": j.get("link", "")}
+            if case:
+                entry["case"] = case
+            by_impl[impl].append(entry)
+    for impl, entries in by_impl.items():
+        path = ROOT / "expectations" / f"{impl}-{versions.get(impl, 'any')}.json"
+        path.write_text(json.dumps({"expectations": entries}, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)} ({len(entries)} entries)", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--results", type=Path, default=ROOT / "reports" / "results.json")
+    p.add_argument("-o", "--output", type=Path, default=ROOT / "docs" / "accuracy.md")
+    p.add_argument("--judgements", type=Path, default=JUDGEMENTS)
+    p.add_argument("--implementation", action="append", default=[])
+    p.add_argument("--check", action="store_true", help="exit 1 when a failing cell is unjudged")
+    p.add_argument("--write-expectations", action="store_true")
+    args = p.parse_args(argv)
+    impls = tuple(args.implementation) or IMPLEMENTATIONS
+    try:
+        results = json.loads(args.results.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"error: {args.results}: {exc}", file=sys.stderr)
+        return 2
+    judgements = load_judgements(args.judgements)
+    cells, unjudged = cells_section(results, judgements, impls)
+    text = ["# How far the verdicts can be trusted", "",
+            "Generated by `scripts/accuracy.py` from a fresh run; do not edit by hand.", "",
+            *agreement_section(CORPORA), *cells]
+    args.output.write_text("\n".join(text) + "\n", encoding="utf-8")
+    if args.write_expectations:
+        write_expectations(results, judgements, impls)
+    print(f"wrote {args.output} ({unjudged} failing cells not judged)", file=sys.stderr)
+    return 1 if args.check and unjudged else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""List every cell (clause x implementation) whose outcome changed between two results files.
+
+    scripts/compare_results.py OLD.json NEW.json [--format text|json]
+
+For the "same outcomes as before except documented fixes" check of a refactoring: each changed
+cell with its old and new outcome and both messages, grouped by implementation. A cell present
+in only one file shows ``(absent)`` on the other side. Exit 0 when no cell changed, 1 when some
+did, 2 when a file cannot be used (one line naming it and the place).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from itertools import groupby
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from oci_conform.model.outcome import SEVERITY  # noqa: E402
+from oci_conform.model.results import CaseResult, Results  # noqa: E402
+from oci_conform.results_file import ResultsFileError, load_results  # noqa: E402
+
+ABSENT = "(absent)"
+
+
+@dataclass(frozen=True)
+class CellChange:
+    implementation: str
+    clause: str
+    old: str
+    new: str
+    old_message: str
+    new_message: str
+
+
+def cells(results: Results) -> dict[tuple[str, str], CaseResult]:
+    """(implementation, clause) -> the worst case of that cell (first of equals)."""
+    out: dict[tuple[str, str], CaseResult] = {}
+    for r in results.results:
+        key = (r.implementation, r.clause)
+        seen = out.get(key)
+        if seen is None or SEVERITY.index(r.outcome) < SEVERITY.index(seen.outcome):
+            out[key] = r
+    return out
+
+
+def _message(r: CaseResult | None) -> str:
+    if r is None:
+        return ""
+    return r.message or (r.findings[0].message if r.findings else "")
+
+
+def changes(old: Results, new: Results) -> list[CellChange]:
+    """Every cell whose outcome differs, sorted by implementation then clause."""
+    before, after = cells(old), cells(new)
+    found = []
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
+        old_out = a.outcome.value if a else ABSENT
+        new_out = b.outcome.value if b else ABSENT
+        if old_out != new_out:
+            found.append(CellChange(key[0], key[1], old_out, new_out, _message(a), _message(b)))
+    return found
+
+
+def as_text(found: list[CellChange]) -> str:
+    lines: list[str] = []
+    for impl, group in groupby(found, key=lambda c: c.implementation):
+        items = list(group)
+        lines.append(f"{impl} ({len(items)} changed)")
+        for c in items:
+            lines.append(f"  {c.clause}: {c.old} -> {c.new}")
+            lines.append(f"    old: {c.old_message or '-'}")
+            lines.append(f"    new: {c.new_message or '-'}")
+    lines.append(f"{len(found)} cells changed")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(found: list[CellChange]) -> str:
+    grouped: dict[str, list[dict[str, str]]] = {}
+    for c in found:
+        grouped.setdefault(c.implementation, []).append(asdict(c))
+    return json.dumps({"changed": len(found), "by_implementation": grouped}, indent=1,
+                      ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("old", metavar="OLD.json")
+    parser.add_argument("new", metavar="NEW.json")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    args = parser.parse_args(argv)
+    try:
+        old, new = load_results(args.old), load_results(args.new)
+    except ResultsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    found = changes(old, new)
+    text = as_json(found) if args.format == "json" else as_text(found)
+    sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

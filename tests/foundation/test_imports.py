@@ -1,0 +1,80 @@
+"""Arrows go one way in the foundation: model below everything, renderers over the model only,
+the catalog over the model only, and no import cycle through any module of these areas.
+
+Module-level imports only (what runs at import time); read with ``ast``, nothing imported.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[2] / "oci_conform"
+MINE = ("oci_conform.model", "oci_conform.report", "oci_conform.catalog", "oci_conform.commands",
+        "oci_conform.cli", "oci_conform.orchestrate", "oci_conform.results_file",
+        "oci_conform.jsonpos", "oci_conform.suites.base")
+# package -> the packages its modules may import at module level
+ALLOWED = {
+    "oci_conform.model": ("oci_conform.model",),
+    "oci_conform.report": ("oci_conform.model", "oci_conform.report"),
+    "oci_conform.catalog": ("oci_conform.model", "oci_conform.catalog"),
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _top_imports(name: str, path: Path, known: dict[str, Path]) -> set[str]:
+    out: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)
+    return {m for m in out if m in known and m != name}
+
+
+def _graph() -> dict[str, set[str]]:
+    known = _modules()
+    return {name: _top_imports(name, path, known) for name, path in known.items()}
+
+
+def _mine(name: str) -> bool:
+    return any(name == m or name.startswith(m + ".") for m in MINE)
+
+
+def test_no_import_cycle_through_the_foundation() -> None:
+    graph = _graph()
+    cycles = []
+    for start in sorted(n for n in graph if _mine(n)):
+        stack, seen = [(start, (start,))], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    cycles.append(" -> ".join((*path, start)))
+                elif nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, (*path, nxt)))
+    assert not cycles, cycles[:5]
+
+
+def test_model_report_and_catalog_import_only_what_lies_below() -> None:
+    bad = []
+    for name, deps in _graph().items():
+        for package, allowed in ALLOWED.items():
+            if name == package or name.startswith(package + "."):
+                bad += [f"{name} imports {d}" for d in deps
+                        if not any(d == a or d.startswith(a + ".") for a in allowed)]
+    assert not bad, bad

@@ -1,0 +1,105 @@
+"""The fuzz harness itself: deterministic inputs, a watchdog that sees hangs, canaries that
+see escapes, a materializer that never writes outside its folder."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from fuzzlib import jsonmut, trees
+from fuzzlib.campaign import Sandbox, input_for, judge_answer
+from fuzzlib.pool import Runner
+from fuzzlib.targets import all_targets
+
+
+def test_inputs_are_deterministic_per_seed_and_index():
+    targets = all_targets()
+    for name in ("doc-manifest", "archive-oci", "layout-oci", "registry-http"):
+        t = targets[name]
+        assert input_for(t, 7, 3) == input_for(t, 7, 3)
+        assert {input_for(t, 7, i) for i in range(6)} != {input_for(t, 8, i) for i in range(6)}
+
+
+def test_serializer_writes_what_json_dumps_never_would():
+    assert jsonmut.dump(jsonmut.Dup([("a", 1), ("a", 2)])) == b'{"a":1,"a":2}'
+    deep = jsonmut.dump([jsonmut.Raw(b"[" * 100000 + b"]" * 100000)])
+    assert len(deep) == 200002
+    assert jsonmut.dump({"s": "\ud800"}) == b'{"s":"\xed\xa0\x80"}'
+
+
+def test_watchdog_reports_a_hang_and_recovers(tmp_path):
+    fifo = tmp_path / "never-written"
+    os.mkfifo(fifo)                        # opening it for reading blocks: a real hang
+    (tmp_path / "home").mkdir()
+    (tmp_path / "tmp").mkdir()
+    runner = Runner(tmp_path, time_limit=2.0)
+    try:
+        hung = runner.run(["image", "validate-document", "-"], tmp_path, stdin=fifo)
+        assert hung["code"] == "hang"
+        assert judge_answer(hung, 2.0)[0].kind == "hang"
+        good = Path(__file__).resolve().parents[2] / "fixtures/image/documents/good/index.json"
+        answer = runner.run(["image", "validate-document", str(good)], tmp_path)
+        assert answer["code"] == 0 and answer["maxrss_kb"] > 0
+    finally:
+        runner.close()
+
+
+def test_judge_sees_tracebacks_odd_exit_codes_and_secrets():
+    crash = judge_answer({"code": "exception", "exception": "KeyError: 'x'",
+                          "last_frame": "a.py:1 in f"}, 1)
+    assert crash[0].kind == "crash" and crash[0].last_frame == "a.py:1 in f"
+    printed = judge_answer({"code": 3, "stderr": 'Traceback (most recent call last):\n  File '
+                            '"/x/oci_conform/m.py", line 9, in g\nValueError: v\n'}, 1)
+    assert printed[0].kind == "crash" and printed[0].project_frame == "oci_conform/m.py:9 in g"
+    assert judge_answer({"code": 139}, 1)[0].kind == "crash"
+    assert judge_answer({"code": 1, "markers_found": [trees.SECRET]}, 1)[0].kind == "leak"
+    assert judge_answer({"code": 4}, 1) == []
+
+
+def test_canaries_see_a_write_and_are_reset():
+    box = Sandbox.make()
+    try:
+        assert box.canary_changes() == []
+        (box.canaries[0] / "pwned").write_text("x")
+        assert len(box.canary_changes()) == 1
+        assert box.canary_changes() == []
+    finally:
+        box.remove()
+
+
+def test_materialize_stays_inside(tmp_path):
+    root = tmp_path / "root"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    nodes = [trees.Node("../outside/a", "file", b"x"), trees.Node(str(outside / "b"), "file"),
+             trees.Node("link", "symlink", target=str(outside)),
+             trees.Node("link/c", "file", b"through"), trees.Node("ok/d", "file", b"y"),
+             trees.Node("fifo", "fifo")]
+    trees.materialize(nodes, root)
+    assert list(outside.iterdir()) == []
+    assert (root / "ok" / "d").read_bytes() == b"y" and (root / "link").is_symlink()
+    assert json.loads(json.dumps(sorted(p.name for p in root.iterdir()))) == ["fifo", "link",
+                                                                              "ok"]
+
+
+def test_client_responder_records_credentials_reaching_the_other_origin():
+    import base64
+    import http.client
+
+    from fuzzlib import client_target
+    from fuzzlib.campaign import Settings
+    box = Sandbox.make()
+    driver = client_target.ClientDriver(Settings(time_limit=5), box)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", driver.state.ports["B"], timeout=5)
+        basic = base64.b64encode(f"{client_target.USER}:{client_target.PASSWORD}".encode())
+        conn.request("GET", "/v2/", headers={"Authorization": "Basic " + basic.decode()})
+        assert conn.getresponse().status == 404
+        seen = driver.state.seen_b
+        assert seen and client_target.PASSWORD in client_target._decode(seen[0])
+        conn = http.client.HTTPConnection("127.0.0.1", driver.state.ports["A"], timeout=5)
+        conn.request("GET", "/v2/fuzz/app/manifests/latest")
+        assert conn.getresponse().status == 200          # A plays a good registry
+    finally:
+        driver.close()
+        box.remove()

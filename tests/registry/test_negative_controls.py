@@ -1,0 +1,78 @@
+"""Negative cases run a control first and refuse for the reason under test (#15 item 5)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oci_conform.model.judging import Judge
+from oci_conform.model.outcome import Outcome
+from oci_conform.suites.registry.judging import refused
+from oci_conform.suites.registry.runner import CASES
+from tests.support.hostile_registry import HostileRegistry, json_answer, ok
+
+# every "must refuse / must error" case of the suite (the ones judging a 4xx as the outcome)
+NEGATIVE = {
+    "single-post-digest-mismatch", "monolithic-digest-mismatch", "chunked-out-of-order",
+    "chunked-first-not-zero", "chunked-range-size-mismatch", "chunked-close-wrong-digest",
+    "chunked-close-without-digest", "chunked-final-out-of-order", "push-invalid-digest",
+    "manifest-digest-mismatch", "manifest-missing-blobs", "index-missing-manifest",
+    "manifest-too-many-tag-parameters", "manifest-oversized", "manifest-unknown",
+    "repository-unknown", "blob-unknown", "blob-range-unsatisfiable", "tags-unknown-repository",
+    "referrers-invalid-digest", "delete-manifest-missing-repository", "delete-blob-unknown",
+    "name-invalid", "tag-invalid", "reference-invalid", "digest-invalid",
+    "error-unknown-upload", "error-invalid-manifest", "path-traversal", "push-path-traversal",
+}
+
+
+def test_every_negative_case_has_a_control() -> None:
+    names = {c.name for c in CASES}
+    assert NEGATIVE <= names
+    assert sorted(c.name for c in CASES if c.name in NEGATIVE and c.control is None) == []
+
+
+class _Resp:
+    """A response value for the pure judgment (a fake: no HTTP behind it)."""
+
+    def __init__(self, status: int, body: bytes):
+        self.status_code, self.content, self.request = status, body, None
+
+
+@pytest.mark.parametrize("status, body, outcome", [
+    (400, b'{"errors":[{"code":"DIGEST_INVALID","message":"x"}]}', Outcome.PASS),
+    (400, b"bad request", Outcome.PASS),                         # says nothing: status only
+    (400, b'{"errors":[{"code":"NAME_UNKNOWN","message":"x"}]}', Outcome.FAIL),
+    (201, b"", Outcome.FAIL),
+])
+def test_refusal_must_name_the_fault(status: int, body: bytes, outcome: Outcome) -> None:
+    j = Judge(("dist.spec.single-post.3",), strict=True)
+    refused(j, "dist.spec.single-post.3", _Resp(status, body), (400,),  # type: ignore[arg-type]
+            "digest mismatch", ("DIGEST_INVALID",))
+    assert j.verdicts()["dist.spec.single-post.3"].outcome == outcome
+
+
+def test_a_registry_refusing_everything_is_error_not_pass(tmp_path: Path) -> None:
+    """Every upload answered 400 DIGEST_INVALID: the digest-mismatch cases used to pass;
+    their control (the same upload with the right digest) fails, so they are error."""
+    cases = ["single-post-digest-mismatch", "monolithic-digest-mismatch",
+             "chunked-close-wrong-digest"]
+    with HostileRegistry() as reg:
+        reg.on("GET", "/v2/", ok())
+        reg.on("*", r"/v2/.+/blobs/uploads/.*", json_answer(
+            400, {"errors": [{"code": "DIGEST_INVALID", "message": "always"}]}))
+        args = [sys.executable, "-m", "oci_conform", "registry", "test", reg.url,
+                "--format", "json", "--results", str(tmp_path / "r.json"),
+                "--request-timeout", "10"]
+        for case in cases:
+            args += ["--case", case]
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    results = json.loads((tmp_path / "r.json").read_text())["results"]
+    judged = [r for r in results if r["case"].removeprefix("registry:") in cases]
+    assert {r["case"].removeprefix("registry:") for r in judged} == set(cases)
+    assert {r["outcome"] for r in judged} == {"error"}, judged
+    assert all("control failed" in r["message"] for r in judged)
+    assert proc.returncode == 3
