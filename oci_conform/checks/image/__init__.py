@@ -121,7 +121,7 @@ CHECKS: tuple[Declaration, ...] = (
         "image.manifest.image-manifest-property-descriptions.9", "image.manifest.json-object",
         "image.manifest.property-types",
     ), "image", "oci-conform image validate-document --media-type manifest FILE"),
-    Declaration("image:declared-version", "oci_conform.checks.image.report:newer_field", (
+    Declaration("image:declared-version", "oci_conform.checks.image.report:Report.newer_field", (
         "image.spec.declared-version",
     ), "image", "oci-conform image validate-document --spec-version 1.0.2 FILE"),
     Declaration("docker:image-config", "oci_conform.checks.docker.config:check_image_json", (
