@@ -54,3 +54,23 @@ def test_regular_file_reads_and_size_bound(tmp_path: Path) -> None:
     assert read_regular(f) == b"{}" * 10
     with pytest.raises(UnsafePath, match="larger than"):
         read_regular(f, max_bytes=5)
+
+
+def test_output_to_a_device_writes_through_and_never_replaces_the_node(tmp_path: Path) -> None:
+    """`-o /dev/null` once renamed a temp file over the host's /dev/null."""
+    import stat as st
+
+    from oci_conform.results_file import write_output
+    before = os.stat("/dev/null")
+    write_output("report\n", "/dev/null")
+    after = os.stat("/dev/null")
+    assert st.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_output("x" * 10, fifo)
+        assert os.read(reader, 100) == b"x" * 10
+        assert st.S_ISFIFO(os.stat(fifo).st_mode)
+    finally:
+        os.close(reader)
