@@ -144,6 +144,8 @@ def test_run_output_and_exit_status(podman, runtime):
     assert res.returncode == 3, res.stderr
     assert res.stdout.splitlines()[0] == "hello"
     assert podman(runtime, "container", "exists", name).returncode != 0    # --rm
+    missing = podman(runtime, "run", "--rm", *podman.run_args(_name()), IMAGE, "no-such-cmd")
+    assert missing.returncode == 127, missing.stderr
 
 
 def test_exec_stop_rm(podman, runtime):
