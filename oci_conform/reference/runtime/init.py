@@ -83,6 +83,8 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
     """The container's first process (pid 1 of a new pid namespace)."""
     try:
         os.setsid()
+        if not ctx.get("no_new_keyring"):
+            sc.new_session_keyring(f"_ses.{ctx['id']}")
         proc = cfg.get("process") or {}
         linux = cfg.get("linux", {})
         console, listener = ctx.get("console"), ctx["listener"]
