@@ -44,10 +44,14 @@ class Series:
         return max(good) / 1024 if good else None
 
 
-def alternate(contenders: Sequence[tuple[Series, Callable[[], float | tuple[float, int]]]],
+Sample = float | tuple[float, int] | tuple[float, int, float]
+
+
+def alternate(contenders: Sequence[tuple[Series, Callable[[], Sample]]],
               rounds: int, warmup: int = 1) -> None:
-    """Run each contender once per round, in turn (A B A B ...), after ``warmup`` untimed
-    rounds. A callable returns seconds, or (seconds, peak RSS KiB)."""
+    """Run each contender once per round, in turn (A B C, then C B A, ...), after ``warmup``
+    untimed rounds. A callable returns seconds, (seconds, peak RSS KiB) or (seconds, peak
+    RSS KiB, CPU seconds)."""
     for _ in range(warmup):
         for _, run in contenders:
             run()
@@ -58,6 +62,8 @@ def alternate(contenders: Sequence[tuple[Series, Callable[[], float | tuple[floa
             if isinstance(got, tuple):
                 series.seconds.append(got[0])
                 series.rss_kib.append(got[1])
+                if len(got) > 2:
+                    series.cpu.append(got[2])
             else:
                 series.seconds.append(got)
 
@@ -70,8 +76,11 @@ def pair_ratios(a: Series, b: Series) -> list[float]:
 def ratio_line(a: Series, b: Series, meaning: str) -> str:
     """One line: ratio of medians and the min/median/max of the per-round ratios."""
     ratios = pair_ratios(a, b)
-    return (f"{a.name} / {b.name}: {a.median / b.median:.2f} (per-round "
+    line = (f"{a.name} / {b.name}: {a.median / b.median:.2f} (per-round "
             f"{min(ratios):.2f}/{statistics.median(ratios):.2f}/{max(ratios):.2f}) {meaning}")
+    if a.cpu and b.cpu and statistics.median(b.cpu) > 0:
+        line += f"; CPU time ratio {statistics.median(a.cpu) / statistics.median(b.cpu):.2f}"
+    return line
 
 
 def table(series: Sequence[Series], unit: str = "s") -> str:
@@ -88,8 +97,9 @@ def table(series: Sequence[Series], unit: str = "s") -> str:
 
 def run_timed(argv: Sequence[str] | str, *, shell: bool = False,
               ok_codes: Sequence[int] = (0,), cwd: str | None = None,
-              timeout: float = 3600) -> tuple[float, int]:
-    """(wall seconds, peak RSS KiB) of one command; SystemExit on an unexpected exit code.
+              timeout: float = 3600) -> tuple[float, int, float]:
+    """(wall seconds, peak RSS KiB, CPU seconds) of one command; SystemExit on an
+    unexpected exit code.
 
     Peak RSS comes from ``/usr/bin/time -v`` when installed, else -1."""
     cmd: list[str]
@@ -108,7 +118,14 @@ def run_timed(argv: Sequence[str] | str, *, shell: bool = False,
     if done.returncode not in ok_codes:
         raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(cmd)[:200]}"
                          f"\n{err[-800:]}")
-    return seconds, _max_rss(err) if use_time else -1
+    if not use_time:
+        return seconds, -1, 0.0
+    return seconds, _max_rss(err), _cpu(err)
+
+
+def _cpu(text: str) -> float:
+    found = re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", text)
+    return sum(float(x) for x in found)
 
 
 def _max_rss(text: str) -> int:

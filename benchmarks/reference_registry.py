@@ -27,7 +27,6 @@ import argparse
 import hashlib
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -189,8 +188,6 @@ def main() -> int:
         print(f"{figure}:")
         print(table([ref, dock]))
         print("  " + ratio_line(dock, ref, "(above 1.0: the reference registry is faster)"))
-        print(f"  server CPU docker-registry / reference: "
-              f"{statistics.median(dock.cpu) / max(statistics.median(ref.cpu), 1e-3):.2f}")
     print(machine_line())
     return 0
 
