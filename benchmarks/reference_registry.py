@@ -42,11 +42,16 @@ from oci_conform.drivers.docker_registry import DockerRegistry  # noqa: E402
 from oci_conform.reference.registry.server import free_port  # noqa: E402
 
 
-def start_reference(storage: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_reference(storage: Path, code: Path | None = None
+                    ) -> tuple[subprocess.Popen[bytes], str]:
+    """The reference registry in a child process; from the source tree ``code`` when given
+    (``python -m`` puts its working folder first on the import path)."""
     port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(code)) if code else None
     proc = subprocess.Popen([sys.executable, "-m", "oci_conform.reference.registry", "serve",
                              "--listen", f"127.0.0.1:{port}", "--storage", str(storage)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            cwd=str(code) if code else None, env=env)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -155,6 +160,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--burst", type=int, default=2000, help="HEAD requests per round")
     parser.add_argument("--pulls", type=int, default=4, help="pulls per server per round")
+    parser.add_argument("--before", type=Path, metavar="DIR",
+                        help="also run the reference registry from this source tree (e.g. "
+                             "`git archive OLD oci_conform | tar -x -C DIR`), as a third "
+                             "server, to show a change's effect in the same run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="oci-conform-bench-") as tmp:
         work = Path(tmp)
@@ -166,28 +175,39 @@ def main() -> int:
                 hasher.update(chunk)
                 handle.write(chunk)
         digest = "sha256:" + hasher.hexdigest()
-        ref_proc, ref_url = start_reference(work / "ref-storage")
+        procs: list[subprocess.Popen[bytes]] = []
         try:
+            ref_proc, ref_url = start_reference(work / "ref-storage")
+            procs.append(ref_proc)
+            servers = {"reference": (ref_url, ref_proc.pid)}
+            if args.before:
+                old_proc, old_url = start_reference(work / "old-storage", args.before)
+                procs.append(old_proc)
+                servers["reference before"] = (old_url, old_proc.pid)
             # docker-registry as Debian ships it: with its in-memory blob descriptor cache
             os.environ["REGISTRY_STORAGE_CACHE_BLOBDESCRIPTOR"] = "inmemory"
             with DockerRegistry() as docker:
                 version = docker.version
                 assert docker.process is not None
-                results = measure({"reference": (ref_url, ref_proc.pid),
-                                   "docker-registry": (docker.url, docker.process.pid)},
-                                  blob, digest, args.rounds, args.burst, args.pulls, work)
+                servers["docker-registry"] = (docker.url, docker.process.pid)
+                results = measure(servers, blob, digest, args.rounds, args.burst, args.pulls,
+                                  work)
         finally:
-            ref_proc.terminate()
-            ref_proc.wait(10)
+            for proc in procs:
+                proc.terminate()
+                proc.wait(10)
     print(f"reference registry vs docker-registry {version}: blob {args.size_mib} MiB, "
           f"head-burst = {args.burst} HEADs over 8 connections, {args.rounds} alternating "
           f"rounds after one warm-up ({args.pulls} pulls per server per round); client: curl; "
           "server CPU from /proc")
     for figure in FIGURES:
         ref, dock = results["reference"][figure], results["docker-registry"][figure]
+        old = results.get("reference before", {}).get(figure)
         print(f"{figure}:")
-        print(table([ref, dock]))
+        print(table([ref, dock, *([old] if old else [])]))
         print("  " + ratio_line(dock, ref, "(above 1.0: the reference registry is faster)"))
+        if old:
+            print("  " + ratio_line(old, ref, "(above 1.0: the change made it faster)"))
     print(machine_line())
     return 0
 
