@@ -16,6 +16,7 @@ limits a pull). With the limit the sender delivers most bytes in its own context
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import struct
@@ -52,7 +53,8 @@ def send_file(sock: socket.socket, handle: BinaryIO, offset: int, count: int,
                 break
             sent_total += sent
     finally:
-        sock.setsockopt(socket.IPPROTO_TCP, NOTSENT_LOWAT, 0)   # 0: the system default
-        _send_timeout(sock, 0)
+        with contextlib.suppress(OSError):      # a socket the reaper shut down: no matter
+            sock.setsockopt(socket.IPPROTO_TCP, NOTSENT_LOWAT, 0)   # 0: the system default
+            _send_timeout(sock, 0)
         sock.settimeout(previous)
     return sent_total
