@@ -144,7 +144,7 @@ def _wait_and_exec(listener: unixsock.Sock, cfg: JSON, proc: JSON, ctx: JSON,
     listener.close()
     try:
         conn.recv(64)
-        hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="running"))
+        hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="created"))
         for sig in (_signal.SIGPIPE, _signal.SIGXFSZ, _signal.SIGINT, _signal.SIGTERM):
             _signal.signal(sig, _signal.SIG_DFL)     # as Python found them, not as it set them
         notify = process.become(proc, ctx.get("seccomp"), ctx.get("setgroups", True),
