@@ -46,6 +46,7 @@ from oci_conform.suites.runtime.runner import (
 )
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
+from oci_conform.suites.runtime import runsc as runsc_probe
 
 GROUP_MODULES = (state_ops, lifecycle_hooks, process, sched_io, mounts_root, mount_options,
                  namespaces, net_devices, devices_sysctl, cgroups, cgroup_ownership,
@@ -134,6 +135,7 @@ class RuntimeSuite:
             if needs_wrapper(cmd, self.host(), ctx.workdir):
                 cmd = RuntimeCommand(binary, wrapper="hide-cgroup2")
             found.append(Implementation(name=name, kind="runtime", command=cmd.text()))
+        found.extend(runsc_probe.implementations(ctx.workdir))   # optional: when installed
         return found
 
     def prepare(self, impl: Implementation, ctx: RunContext) -> RuntimeTarget:
