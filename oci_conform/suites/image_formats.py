@@ -1,5 +1,6 @@
 """Format comparison: image-spec clauses against OCI layout, docker-archive, Docker V2
-Schema 2 (in a registry) and appc ACI.
+Schema 2 (in a registry) and appc ACI, and engines as image producers (``podman save``
+in three formats, ``buildah push`` to an OCI layout; see ``drivers/engines.py``).
 
 Each cell says whether the format meets the clause (judged on a real image made by
 umoci/skopeo/actool from a busybox rootfs), has its own equivalent (judged by the
@@ -21,13 +22,18 @@ from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 
 JUDGE = "judge"
-FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci")
+# Engine columns: each writes one of the formats above, judged by that format's row rules.
+ENGINE_FORMAT = {"podman-docker-archive": "docker-archive", "podman-oci-archive": "oci-layout",
+                 "podman-oci-dir": "oci-layout", "buildah-oci": "oci-layout"}
+FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci", *ENGINE_FORMAT)
 # Which real image stands for each format (names from tools.make_real_images).
 IMAGE_OF = {"oci-layout": ("multi-platform", "umoci-gzip"), "docker-archive": ("docker-archive",),
             "docker-v2s2": ("docker-v2s2-list", "docker-v2s2"), "appc-aci": ("appc-aci",)}
 NEEDS = {"oci-layout": ("umoci",), "docker-archive": ("umoci", "skopeo"),
          "docker-v2s2": ("umoci", "skopeo", "docker-registry"),
-         "appc-aci": ("actool",)}
+         "appc-aci": ("actool",), "podman-docker-archive": ("podman",),
+         "podman-oci-archive": ("podman",), "podman-oci-dir": ("podman",),
+         "buildah-oci": ("podman", "buildah")}
 
 NO_FILES = "the registry API has no files or folders"
 # clause -> {format: JUDGE | "=other.clause" (equivalent) | reason it cannot be expressed}
@@ -124,7 +130,8 @@ class ImageFormatsSuite:
         judged = _judge(ref, ctx)
         for clause, cells in sorted(ROWS.items()):
             if ctx.selection.wants([clause]):
-                yield _cell(clause, cells[impl.name], judged, impl.name, ref, ctx.catalog,
+                rule = cells[ENGINE_FORMAT.get(impl.name, impl.name)]
+                yield _cell(clause, rule, judged, impl.name, ref, ctx.catalog,
                             time.monotonic() - started)
         # Every other clause the validator judged on this format's image, as it came out.
         for clause, seen in sorted(judged.items()):
@@ -150,6 +157,9 @@ def _impl(name: str) -> Implementation:
 def _image_for(impl: Implementation, ctx: RunContext) -> tuple[str, str]:
     if not impl.command.startswith("built by"):
         return impl.command, ""
+    if impl.name in ENGINE_FORMAT:
+        made = _prepare_engines(ctx)
+        return made["refs"].get(impl.name, ""), made["problems"].get(impl.name, "not made")
     prepared = _prepare(ctx)
     ref = next((prepared["refs"][n] for n in IMAGE_OF[impl.name] if n in prepared["refs"]), "")
     return ref, ("; ".join(prepared["problems"]) or "image not built")
@@ -180,6 +190,39 @@ def _prepare(ctx: RunContext) -> dict:
         if registry:
             registry.stop()
             registry.cleanup()
+    return cache
+
+
+def _prepare_engines(ctx: RunContext) -> dict:
+    """Import busybox into an isolated podman store once per run, write every engine
+    column's image (outside the store), then remove the store."""
+    cache = ctx.cache.setdefault("image_formats_engines", {})
+    if "refs" in cache:
+        return cache
+    from oci_conform.drivers import engines as E
+    folder = Path(ctx.workdir) / "engine-images"
+    store = E.EngineStore(folder / "store")
+    refs: dict[str, str] = {}
+    problems: dict[str, str] = {}
+    try:
+        ctx.progress("[image-formats] podman import of a busybox rootfs; podman save; buildah push")
+        made = store.import_busybox()
+        for column in ENGINE_FORMAT:
+            if not made.ok:
+                problems[column] = f"podman import failed: {made.stderr[-300:]}"
+                continue
+            if column == "buildah-oci":
+                result, ref = E.buildah_push_oci(store, folder / "buildah-oci")
+            else:
+                fmt = column.removeprefix("podman-")
+                result, ref = E.podman_save(store, fmt, folder / column)
+            if result.ok:
+                refs[column] = ref
+            else:
+                problems[column] = f"{' '.join(result.argv[:1])}: {result.stderr[-300:]}"
+    finally:
+        store.cleanup()
+    cache.update(refs=refs, problems=problems)
     return cache
 
 

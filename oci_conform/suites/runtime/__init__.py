@@ -35,6 +35,7 @@ from oci_conform.suites.runtime import (
     security,
     state_ops,
 )
+from oci_conform.suites.runtime import runsc as runsc_probe
 from oci_conform.suites.runtime.case import (
     Case,
 )
@@ -46,7 +47,6 @@ from oci_conform.suites.runtime.runner import (
 )
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
-from oci_conform.suites.runtime import runsc as runsc_probe
 
 GROUP_MODULES = (state_ops, lifecycle_hooks, process, sched_io, mounts_root, mount_options,
                  namespaces, net_devices, devices_sysctl, cgroups, cgroup_ownership,

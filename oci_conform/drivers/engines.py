@@ -1,0 +1,110 @@
+"""Container engines (podman, buildah) with a store of their own in a temp folder.
+
+Nothing here touches the host's default engine state: every call names its own
+``--root``/``--runroot`` (vfs storage, no mounts to undo), a containers.conf with the
+cgroupfs manager, the file events backend and ``default_ulimits`` this host can set
+(podman's defaults raise NOFILE/NPROC beyond what a host without CAP_SYS_RESOURCE allows),
+and a storage.conf, so podman and buildah share that one store.  The busybox image is
+made by ``podman import`` of a tarball of a busybox-static rootfs: no network.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oci_conform.drivers.image_sources.tools import ToolRun, busybox_rootfs, run, which
+
+IMAGE = "localhost/oci-conform-busybox:latest"
+TIMEOUT = 120
+# podman save formats -> the image reference kind our validator reads
+SAVE_FORMATS = {"docker-archive": "docker-archive", "oci-archive": "oci-archive",
+                "oci-dir": "oci"}
+
+
+@dataclass
+class EngineStore:
+    """One isolated podman/buildah store under ``work`` (remove with :meth:`cleanup`)."""
+
+    work: Path
+    runs: list[ToolRun] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.work.mkdir(parents=True, exist_ok=True)
+        # podman refuses a runroot path longer than 50 characters: a short one in /tmp
+        self.runroot = Path(tempfile.mkdtemp(prefix="oc-eng-"))
+        conf = self.work / "containers.conf"
+        conf.write_text('[containers]\ndefault_ulimits = ["nofile=1024:1024", '
+                        '"nproc=1024:1024"]\n[engine]\ncgroup_manager = "cgroupfs"\n'
+                        'events_logger = "file"\n')
+        storage = self.work / "storage.conf"
+        storage.write_text(f'[storage]\ndriver = "vfs"\nrunroot = "{self.runroot}"\n'
+                           f'graphroot = "{self.work}/root"\n')
+        self.env = {"CONTAINERS_CONF": str(conf), "CONTAINERS_STORAGE_CONF": str(storage),
+                    "TMPDIR": str(self._tmp())}
+
+    def _tmp(self) -> Path:
+        tmp = self.work / "tmp"
+        tmp.mkdir(exist_ok=True)
+        return tmp
+
+    def podman(self, *args: str, timeout: int = TIMEOUT) -> ToolRun:
+        exe = which("podman") or "podman"
+        argv = [exe, "--root", str(self.work / "root"), "--runroot",
+                str(self.runroot), "--tmpdir", str(self.work / "tmp"),
+                "--cgroup-manager", "cgroupfs", "--events-backend", "file",
+                "--storage-driver", "vfs", *args]
+        return self._run(argv, timeout)
+
+    def buildah(self, *args: str, timeout: int = TIMEOUT) -> ToolRun:
+        exe = which("buildah") or "buildah"
+        argv = [exe, "--root", str(self.work / "root"), "--runroot",
+                str(self.runroot), "--storage-driver", "vfs", *args]
+        return self._run(argv, timeout)
+
+    def _run(self, argv: list[str], timeout: int) -> ToolRun:
+        saved = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)     # tools.run inherits the environment
+        try:
+            result = run(argv, timeout=timeout)
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+        self.runs.append(result)
+        return result
+
+    def import_busybox(self) -> ToolRun:
+        """``podman import`` a busybox-static rootfs tarball as :data:`IMAGE`."""
+        rootfs = busybox_rootfs(self.work / "busybox-rootfs")
+        tarball = self.work / "busybox-rootfs.tar"
+        with tarfile.open(tarball, "w") as tar:
+            tar.add(rootfs, arcname=".")
+        return self.podman("import", "--change", "CMD=[\"/bin/sh\"]", str(tarball), IMAGE)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.runroot, ignore_errors=True)
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def podman_save(store: EngineStore, fmt: str, out: Path) -> tuple[ToolRun, str]:
+    """``podman save --format FMT``: the run and the image reference of what it wrote."""
+    result = store.podman("save", "--format", fmt, "-o", str(out), IMAGE)
+    return result, f"{SAVE_FORMATS[fmt]}:{out}"
+
+
+def buildah_push_oci(store: EngineStore, layout: Path) -> tuple[ToolRun, str]:
+    """``buildah push`` of :data:`IMAGE` to an OCI layout (tag ``latest``)."""
+    result = store.buildah("push", IMAGE, f"oci:{layout}:latest")
+    return result, f"oci:{layout}:latest"
+
+
+def podman_load(store: EngineStore, image: Path, kind: str) -> ToolRun:
+    """``podman load`` an image (an oci layout folder or a docker-archive file; podman
+    tells them apart itself) into the store."""
+    return store.podman("load", "-i", str(image))
