@@ -104,7 +104,16 @@ def buildah_push_oci(store: EngineStore, layout: Path) -> tuple[ToolRun, str]:
     return result, f"oci:{layout}:latest"
 
 
-def podman_load(store: EngineStore, image: Path, kind: str) -> ToolRun:
-    """``podman load`` an image (an oci layout folder or a docker-archive file; podman
-    tells them apart itself) into the store."""
-    return store.podman("load", "-i", str(image))
+# podman load into a throwaway store: the root in the case's work folder (removed by the
+# suite), the runroot a short mktemp folder (podman refuses runroots over 50 characters)
+# removed by the same shell once podman is done.  $0 is podman, $1 the work folder, $2 the
+# image; the exit code is podman's.
+_LOAD_SCRIPT = ('r=$(mktemp -d /tmp/oc-load-XXXXXX) || exit 125; '
+                '"$0" --root "$1/root" --runroot "$r" --tmpdir "$1/tmp" --storage-driver vfs '
+                '--cgroup-manager cgroupfs --events-backend file load -i "$2"; '
+                'rc=$?; rm -rf "$r"; exit $rc')
+
+
+def podman_load_argv(exe: str, image: Path, work: Path) -> list[str]:
+    """The argv of one ``podman load`` of ``image`` into a store of its own under ``work``."""
+    return ["sh", "-c", _LOAD_SCRIPT, exe, str(work), str(image)]

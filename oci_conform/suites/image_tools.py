@@ -37,8 +37,10 @@ from oci_conform.model.judging import (
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 
-TOOLS = ("skopeo-copy", "umoci-unpack")
-BINARY = {"skopeo-copy": "skopeo", "umoci-unpack": "umoci"}
+TOOLS = ("skopeo-copy", "umoci-unpack", "podman-load")
+BINARY = {"skopeo-copy": "skopeo", "umoci-unpack": "umoci", "podman-load": "podman"}
+# Engines read the corpus only (the consumer cases name the tools they were written for).
+CORPUS_ONLY = ("podman-load",)
 BAD_CONTROL = "the tool rejects the control image (the same image without the fault); " \
               "its verdicts mean nothing"
 
@@ -52,9 +54,15 @@ def _umoci(exe: str, image: Path, work: Path, kind: str) -> list[str]:
     return [exe, "unpack", "--image", f"{image}:latest", str(work / "bundle")]
 
 
-ARGV: dict[str, Callable[[str, Path, Path, str], list[str]]] = {"skopeo-copy": _skopeo,
-                                                                "umoci-unpack": _umoci}
-READS = {"skopeo-copy": ("oci", "docker-archive"), "umoci-unpack": ("oci",)}
+def _podman_load(exe: str, image: Path, work: Path, kind: str) -> list[str]:
+    from oci_conform.drivers.engines import podman_load_argv
+    return podman_load_argv(exe, image, work)
+
+
+ARGV: dict[str, Callable[[str, Path, Path, str], list[str]]] = {
+    "skopeo-copy": _skopeo, "umoci-unpack": _umoci, "podman-load": _podman_load}
+READS = {"skopeo-copy": ("oci", "docker-archive"), "umoci-unpack": ("oci",),
+         "podman-load": ("oci", "docker-archive")}
 
 
 def _cases():
@@ -100,7 +108,7 @@ class ImageToolsSuite:
         for case in _cases():
             if ctx.selection.wants(list(_corpus_clauses(case)), name=case.name):
                 yield from _corpus_case(case, impl, controls, base)
-        if "oci" in controls:
+        if "oci" in controls and impl.name not in CORPUS_ONLY:
             yield from _tool_cases(impl, ctx, base, controls["oci"])
 
 
