@@ -117,3 +117,90 @@ _LOAD_SCRIPT = ('r=$(mktemp -d /tmp/oc-load-XXXXXX) || exit 125; '
 def podman_load_argv(exe: str, image: Path, work: Path) -> list[str]:
     """The argv of one ``podman load`` of ``image`` into a store of its own under ``work``."""
     return ["sh", "-c", _LOAD_SCRIPT, exe, str(work), str(image)]
+
+
+class ContainerdError(RuntimeError):
+    """containerd could not be started here (the message says why)."""
+
+
+@dataclass
+class Containerd:
+    """A containerd of our own: root, state and socket in temp folders, CRI off.
+
+    Start with :meth:`start`, always :meth:`stop` (it also removes every folder)."""
+
+    work: Path
+    ready_timeout: float = 20.0
+    runs: list[ToolRun] = field(default_factory=list)
+
+    def start(self) -> Containerd:
+        import subprocess
+        import time
+        exe = which("containerd")
+        if exe is None:
+            raise ContainerdError("containerd is not installed")
+        self.work.mkdir(parents=True, exist_ok=True)
+        # the socket path must stay short (unix sockets hold ~107 bytes)
+        self.state = Path(tempfile.mkdtemp(prefix="oc-ctd-"))
+        self.socket = self.state / "c.sock"
+        config = self.work / "containerd.toml"
+        config.write_text(
+            f'version = 2\nroot = "{self.work / "root"}"\nstate = "{self.state / "state"}"\n'
+            'disabled_plugins = ["io.containerd.grpc.v1.cri"]\n'
+            f'[grpc]\n  address = "{self.socket}"\n[ttrpc]\n  address = "{self.socket}.ttrpc"\n')
+        log = (self.work / "containerd.log").open("wb")
+        self.proc = subprocess.Popen([exe, "--config", str(config)], stdout=log, stderr=log,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            if self.socket.exists() and self.ctr("version", timeout=5).ok:
+                return self
+            time.sleep(0.2)
+        tail = (self.work / "containerd.log").read_bytes()[-400:].decode(errors="replace")
+        self.stop()
+        raise ContainerdError(f"containerd did not come up within {self.ready_timeout:.0f}s: "
+                              f"{tail}")
+
+    def ctr(self, *args: str, timeout: int = TIMEOUT) -> ToolRun:
+        exe = which("ctr") or "ctr"
+        result = run([exe, "--address", str(self.socket), "--namespace", "oci-conform", *args],
+                     timeout=timeout)
+        self.runs.append(result)
+        return result
+
+    def stop(self) -> None:
+        import signal
+        import subprocess
+        proc = getattr(self, "proc", None)
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if hasattr(self, "state"):
+            shutil.rmtree(self.state, ignore_errors=True)
+        shutil.rmtree(self.work / "root", ignore_errors=True)
+
+
+def oci_archive_of_layout(layout: Path, out: Path) -> Path:
+    """Tar an OCI layout folder (the format ``ctr images import`` reads)."""
+    with tarfile.open(out, "w") as tar:
+        for child in sorted(layout.iterdir()):
+            tar.add(child, arcname=child.name)
+    return out
+
+
+def containerd_export(daemon: Containerd, archive: Path, out: Path) -> tuple[list[ToolRun], str]:
+    """``ctr images import`` an OCI archive whose ref is ``latest`` (no unpack), then
+    ``ctr images export`` it: the runs and the image reference of the exported archive."""
+    name = "localhost/oci-conform-busybox:latest"
+    runs = [daemon.ctr("images", "import", "--no-unpack", "--base-name",
+                       "localhost/oci-conform-busybox", str(archive))]
+    if runs[-1].ok:
+        runs.append(daemon.ctr("images", "export", str(out), name))
+    return runs, f"oci-archive:{out}"

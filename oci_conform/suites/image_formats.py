@@ -24,7 +24,8 @@ from oci_conform.suites.base import RunContext
 JUDGE = "judge"
 # Engine columns: each writes one of the formats above, judged by that format's row rules.
 ENGINE_FORMAT = {"podman-docker-archive": "docker-archive", "podman-oci-archive": "oci-layout",
-                 "podman-oci-dir": "oci-layout", "buildah-oci": "oci-layout"}
+                 "podman-oci-dir": "oci-layout", "buildah-oci": "oci-layout",
+                 "containerd-export": "oci-layout"}
 FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci", *ENGINE_FORMAT)
 # Which real image stands for each format (names from tools.make_real_images).
 IMAGE_OF = {"oci-layout": ("multi-platform", "umoci-gzip"), "docker-archive": ("docker-archive",),
@@ -33,7 +34,7 @@ NEEDS = {"oci-layout": ("umoci",), "docker-archive": ("umoci", "skopeo"),
          "docker-v2s2": ("umoci", "skopeo", "docker-registry"),
          "appc-aci": ("actool",), "podman-docker-archive": ("podman",),
          "podman-oci-archive": ("podman",), "podman-oci-dir": ("podman",),
-         "buildah-oci": ("podman", "buildah")}
+         "buildah-oci": ("podman", "buildah"), "containerd-export": ("containerd", "ctr")}
 
 NO_FILES = "the registry API has no files or folders"
 # clause -> {format: JUDGE | "=other.clause" (equivalent) | reason it cannot be expressed}
@@ -158,8 +159,7 @@ def _image_for(impl: Implementation, ctx: RunContext) -> tuple[str, str]:
     if not impl.command.startswith("built by"):
         return impl.command, ""
     if impl.name in ENGINE_FORMAT:
-        made = _prepare_engines(ctx)
-        return made["refs"].get(impl.name, ""), made["problems"].get(impl.name, "not made")
+        return _engine_image(impl.name, ctx)
     prepared = _prepare(ctx)
     ref = next((prepared["refs"][n] for n in IMAGE_OF[impl.name] if n in prepared["refs"]), "")
     return ref, ("; ".join(prepared["problems"]) or "image not built")
@@ -193,37 +193,54 @@ def _prepare(ctx: RunContext) -> dict:
     return cache
 
 
-def _prepare_engines(ctx: RunContext) -> dict:
-    """Import busybox into an isolated podman store once per run, write every engine
-    column's image (outside the store), then remove the store."""
+def _engine_image(column: str, ctx: RunContext) -> tuple[str, str]:
+    """Make one engine column's image once per run: (image reference, or why not)."""
     cache = ctx.cache.setdefault("image_formats_engines", {})
-    if "refs" in cache:
-        return cache
+    if column not in cache:
+        folder = Path(ctx.workdir) / "engine-images"
+        folder.mkdir(parents=True, exist_ok=True)
+        ctx.progress(f"[image-formats] {column}: making its image")
+        made = _containerd_export(folder) if column == "containerd-export" \
+            else _podman_image(column, folder)
+        cache[column] = made
+    return cache[column]
+
+
+def _podman_image(column: str, folder: Path) -> tuple[str, str]:
+    """podman import of a busybox rootfs into a store of its own, then ``podman save`` or
+    ``buildah push``; the store is removed, the written image stays in ``folder``."""
     from oci_conform.drivers import engines as E
-    folder = Path(ctx.workdir) / "engine-images"
-    store = E.EngineStore(folder / "store")
-    refs: dict[str, str] = {}
-    problems: dict[str, str] = {}
+    store = E.EngineStore(folder / f"store-{column}")
     try:
-        ctx.progress("[image-formats] podman import of a busybox rootfs; podman save; buildah push")
         made = store.import_busybox()
-        for column in ENGINE_FORMAT:
-            if not made.ok:
-                problems[column] = f"podman import failed: {made.stderr[-300:]}"
-                continue
-            if column == "buildah-oci":
-                result, ref = E.buildah_push_oci(store, folder / "buildah-oci")
-            else:
-                fmt = column.removeprefix("podman-")
-                result, ref = E.podman_save(store, fmt, folder / column)
-            if result.ok:
-                refs[column] = ref
-            else:
-                problems[column] = f"{' '.join(result.argv[:1])}: {result.stderr[-300:]}"
+        if not made.ok:
+            return "", f"podman import failed: {made.stderr[-300:]}"
+        if column == "buildah-oci":
+            result, ref = E.buildah_push_oci(store, folder / column)
+        else:
+            result, ref = E.podman_save(store, column.removeprefix("podman-"), folder / column)
+        return (ref, "") if result.ok else ("", f"{result.argv[0]}: {result.stderr[-300:]}")
     finally:
         store.cleanup()
-    cache.update(refs=refs, problems=problems)
-    return cache
+
+
+def _containerd_export(folder: Path) -> tuple[str, str]:
+    """containerd started on a socket of its own, fed the toolkit's own OCI image
+    (``ctr images import``), asked to ``ctr images export`` it, then stopped."""
+    from oci_conform.drivers import engines as E
+    from oci_conform.drivers.image_sources.build import write_layout
+    try:
+        daemon = E.Containerd(folder / "containerd").start()
+    except (E.ContainerdError, OSError) as exc:
+        return "", str(exc)
+    try:
+        archive = E.oci_archive_of_layout(write_layout(folder / "ctr-source"),
+                                          folder / "ctr-source.tar")
+        runs, ref = E.containerd_export(daemon, archive, folder / "containerd-export.tar")
+        bad = next((r for r in runs if not r.ok), None)
+        return ("", f"{' '.join(bad.argv[3:6])}: {bad.stderr[-300:]}") if bad else (ref, "")
+    finally:
+        daemon.stop()
 
 
 def _judge(ref: str, ctx: RunContext) -> dict[str, CaseResult]:
