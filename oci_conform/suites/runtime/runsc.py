@@ -17,11 +17,13 @@ from oci_conform.drivers.runtime_cli import RuntimeCLI, RuntimeCommand
 from oci_conform.model.results import Implementation
 
 NAME = "runsc"
-# From the least to the most restrictive.  ``--network=none`` keeps only loopback:
-# the sandbox's own netstack cannot attach to a net namespace without a veth here.
+# From the least to the most restrictive.  ``--network=none`` keeps only loopback: the
+# sandbox's own netstack finds no interface to take over in a fresh net namespace here.
+# ``--ignore-cgroups`` comes last: with it no cgroup case can be judged.
 FLAG_SETS: tuple[tuple[str, ...], ...] = (
     (),
-    ("--platform=ptrace", "--ignore-cgroups"),
+    ("--network=none",),
+    ("--platform=ptrace", "--network=none"),
     ("--platform=ptrace", "--ignore-cgroups", "--network=none"),
 )
 PROBE_TIMEOUT = 30.0
