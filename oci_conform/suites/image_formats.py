@@ -182,7 +182,7 @@ def _prepare(ctx: RunContext) -> dict:
         images = T.make_real_images(Path(ctx.workdir) / "image-formats",
                                     registry.url if registry else "")
         cache.update(refs=images.refs, problems=images.problems, judged={})
-        for fmt in FORMATS:
+        for fmt in IMAGE_OF:
             ref = next((images.refs[n] for n in IMAGE_OF[fmt] if n in images.refs), "")
             if ref:
                 _judge(ref, ctx)
