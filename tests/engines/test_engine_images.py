@@ -20,7 +20,8 @@ pytestmark = [pytest.mark.integration,
 
 # SHOULD-level findings podman 4.3 / buildah 1.28 (containers/image 5.23) show on their OCI
 # output: no mediaType in index.json and the manifest, no platform on index entries, JSON
-# blobs in Go struct order rather than canonical form.
+# blobs in Go struct order rather than canonical form; containerd 1.6's export: no mediaType
+# in index.json and no platform on its entry.
 EXPLAINED = {"image.manifest.image-manifest-property-descriptions.3",
              "image.image-index.property-descriptions.4", "image.descriptor.properties.17",
              "image.considerations.json.1"}
