@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from oci_conform.drivers.files import UnsafePath, kind_of, read_regular
+from oci_conform.drivers.files import UnsafePath, read_regular
 from oci_conform.jsonpos import depth_exceeds
 from oci_conform.model.results import Results
 from oci_conform.report._shared import encode_output
@@ -112,14 +112,16 @@ def write_text_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temp file and rename, so readers never see half.
 
     The folder must exist: a missing one is the caller's usage error, never created here.
-    Only a regular file is ever replaced: renaming over ``/dev/null`` (as root) would put a
-    plain file in its place for every other program."""
+    A path that exists and is not a regular file (``/dev/null``, ``/dev/stdout``, a FIFO) is
+    written in place: renaming over it would replace the device node itself."""
     try:
-        mode = path.lstat().st_mode
+        special = not stat.S_ISREG(os.stat(path).st_mode)
     except FileNotFoundError:
-        mode = None
-    if mode is not None and not stat.S_ISREG(mode):
-        raise UnsafePath(f"{path}: is {kind_of(mode)}, not a regular file: not replaced")
+        special = False
+    if special:
+        with open(path, "wb") as handle:
+            handle.write(encode_output(text))
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

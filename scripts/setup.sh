@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates curl
               runc crun busybox-static docker-registry skopeo umoci
               chromium fonts-dejavu-core iproute2 util-linux procps zstd hyperfine
-              containerd podman)
+              containerd podman runsc buildah)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null

@@ -75,20 +75,25 @@ def format_problem(args: argparse.Namespace) -> str:
 
 
 def output_path_problem(option: str, value: str | None) -> str:
-    """'' when ``value`` can be written atomically (its folder exists), else why not."""
+    """'' when ``value`` can be written: a file in an existing folder (replaced atomically),
+    or an existing character device or FIFO (``/dev/null``, ``/dev/stdout``: written in
+    place); else why not."""
     if not value:
         return ""
     path = Path(value)
+    try:
+        mode: int | None = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        return f"{option} {value}: {exc.strerror or exc}"
+    if mode is not None and (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        return ""
     folder = path.parent
     if not folder.is_dir():
         return f"{option} {value}: folder {str(folder)!r} does not exist"
-    if path.is_symlink() or path.exists():
-        try:
-            mode = path.lstat().st_mode
-        except OSError as exc:
-            return f"{option} {value}: {exc.strerror or exc}"
-        if not stat.S_ISREG(mode):
-            return f"{option} {value}: is {kind_of(mode)}; give a file path (or no {option})"
+    if mode is not None and not stat.S_ISREG(mode):
+        return f"{option} {value}: is {kind_of(mode)}; give a file path (or no {option})"
     if not os.access(folder, os.W_OK | os.X_OK):
         return f"{option} {value}: folder {str(folder)!r} is not writable"
     return ""

@@ -133,19 +133,47 @@ def _wants_text(args: argparse.Namespace) -> bool:
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    from oci_conform import __version__
-    from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
-    from oci_conform.model.results import Results
     from oci_conform.model.verdict import ExitCode
-    from oci_conform.orchestrate import finish, now
-    from oci_conform.suites.base import RunContext
 
     if args.paths.count(STDIN) > 1:
         print("error: - (stdin) can be given once", file=sys.stderr)
         return ExitCode.USAGE
+    if _streams(args):
+        return _run_streaming(args)
+    return _run_whole(args)
+
+
+def _streams(args: argparse.Namespace) -> bool:
+    """Text output without a results file or expectations: each file's report is written as
+    soon as it is judged and then dropped, so memory stays flat in the number of files."""
+    return _wants_text(args) and not getattr(args, "results", None) and \
+        not getattr(args, "expectations", None)
+
+
+def _new_results(args: argparse.Namespace, catalog: Any) -> Any:
+    from oci_conform import __version__
+    from oci_conform.model.results import Results
+    from oci_conform.orchestrate import now
+    return Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
+                   command=["oci-conform", *getattr(args, "argv", [])])
+
+
+def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str | None) -> None:
+    from oci_conform.orchestrate import finish
+    from oci_conform.suites.base import RunContext
+    chosen = asked_version or (versions[0] if len(set(versions)) == 1 else None)
+    asked = {"runtime-spec": chosen} if chosen and \
+        chosen in catalog.specs["runtime-spec"].versions else {}
+    finish(results, RunContext(catalog=catalog, workdir=Path("."), spec_versions=asked))
+
+
+def _run_whole(args: argparse.Namespace) -> int:
+    """Every file into one results document (structured formats, results files)."""
+    from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
+    from oci_conform.model.verdict import ExitCode
+
     catalog = runtime_catalog()
-    results = Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
-                      command=["oci-conform", *getattr(args, "argv", [])])
+    results = _new_results(args, catalog)
     versions: list[str] = []
     for path in args.paths:
         outcomes, impl, error = validate_path(path, args.kind, args.spec_version, args.platform)
@@ -156,11 +184,81 @@ def run_validate(args: argparse.Namespace) -> int:
         results.results.extend(outcomes)
         if impl.spec_version:
             versions.append(impl.spec_version)
-    chosen = args.spec_version or (versions[0] if len(set(versions)) == 1 else None)
-    asked = {"runtime-spec": chosen} if chosen in catalog.specs["runtime-spec"].versions \
-        else {}
-    finish(results, RunContext(catalog=catalog, workdir=Path("."), spec_versions=asked))
+    _finish(results, catalog, versions, args.spec_version)
     return _emit(results, args)
+
+
+def combine(codes: list[int]) -> int:
+    """One exit code for many files: a harness error first, then any nonconformant file,
+    then conformant; nothing judged only when no file judged anything."""
+    from oci_conform.model.verdict import ExitCode
+    for code in (ExitCode.HARNESS_ERROR, ExitCode.NONCONFORMANT, ExitCode.CONFORMANT):
+        if code in codes:
+            return code
+    return ExitCode.NOTHING_SELECTED
+
+
+def _run_streaming(args: argparse.Namespace) -> int:
+    """Judge, render and drop one file at a time; keep only each file's exit code."""
+    from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
+    from oci_conform.model.verdict import ExitCode, exit_code
+
+    catalog = runtime_catalog()
+    codes: list[int] = []
+    sink = TextSink(args.output)
+    with sink as write:
+        for path in args.paths:
+            outcomes, impl, error = validate_path(path, args.kind, args.spec_version,
+                                                  args.platform)
+            if error:
+                print(f"error: {error}", file=sys.stderr)
+                sink.keep = False
+                return ExitCode.USAGE
+            results = _new_results(args, catalog)
+            results.implementations.append(impl)
+            results.results.extend(outcomes)
+            _finish(results, catalog, [impl.spec_version] if impl.spec_version else [],
+                    args.spec_version)
+            write(render_text(results, verbose=args.verbose))
+            codes.append(exit_code(results, args.fail_on))
+    return combine(codes)
+
+
+class TextSink:
+    """A writer to stdout, or to ``output`` through a temp file renamed into place at the
+    end (readers never see half a report)."""
+
+    def __init__(self, output: str | None):
+        self.output = Path(output) if output else None
+        self.handle: Any = None
+        self.tmp = ""
+        self.keep = True                 # False: drop the partial file at the end
+
+    def __enter__(self) -> Any:
+        if self.output is None:
+            def to_stdout(text: str) -> None:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            return to_stdout
+        import os
+        import tempfile
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.output.name}.", dir=self.output.parent)
+        self.handle = os.fdopen(fd, "w", encoding="utf-8")
+        return self.handle.write
+
+    def __exit__(self, kind: Any, *_rest: Any) -> None:
+        if self.handle is None:
+            return
+        import os
+        self.handle.close()
+        if kind is None and self.keep and self.output is not None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o666 & ~umask)
+            os.replace(self.tmp, self.output)
+        else:
+            Path(self.tmp).unlink(missing_ok=True)
 
 
 def _emit(results: Any, args: argparse.Namespace) -> int:

@@ -30,8 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="cases run concurrently (each fully isolated; default 1)")
     t.add_argument("--spec-version", metavar="X.Y.Z", default="",
-                   help="judge clauses for this runtime-spec version instead of the one each "
-                        "runtime claims")
+                   help="judge at this runtime-spec version (its clauses count, the rest are "
+                        "n/a); default: every case at the newest, clauses newer than a "
+                        "runtime's claim marked beyond it and kept out of the exit code")
     t.add_argument("--timeout", type=float, default=20.0, metavar="SECONDS",
                    help="timeout of every runtime call (default 20)")
     t.add_argument("--case", action="append", default=[], metavar="NAME",

@@ -1,5 +1,6 @@
 """Format comparison: image-spec clauses against OCI layout, docker-archive, Docker V2
-Schema 2 (in a registry) and appc ACI.
+Schema 2 (in a registry) and appc ACI, and engines as image producers (``podman save``
+in three formats, ``buildah push`` to an OCI layout; see ``drivers/engines.py``).
 
 Each cell says whether the format meets the clause (judged on a real image made by
 umoci/skopeo/actool from a busybox rootfs), has its own equivalent (judged by the
@@ -21,13 +22,19 @@ from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 
 JUDGE = "judge"
-FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci")
+# Engine columns: each writes one of the formats above, judged by that format's row rules.
+ENGINE_FORMAT = {"podman-docker-archive": "docker-archive", "podman-oci-archive": "oci-layout",
+                 "podman-oci-dir": "oci-layout", "buildah-oci": "oci-layout",
+                 "containerd-export": "oci-layout"}
+FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci", *ENGINE_FORMAT)
 # Which real image stands for each format (names from tools.make_real_images).
 IMAGE_OF = {"oci-layout": ("multi-platform", "umoci-gzip"), "docker-archive": ("docker-archive",),
             "docker-v2s2": ("docker-v2s2-list", "docker-v2s2"), "appc-aci": ("appc-aci",)}
 NEEDS = {"oci-layout": ("umoci",), "docker-archive": ("umoci", "skopeo"),
          "docker-v2s2": ("umoci", "skopeo", "docker-registry"),
-         "appc-aci": ("actool",)}
+         "appc-aci": ("actool",), "podman-docker-archive": ("podman",),
+         "podman-oci-archive": ("podman",), "podman-oci-dir": ("podman",),
+         "buildah-oci": ("podman", "buildah"), "containerd-export": ("containerd", "ctr")}
 
 NO_FILES = "the registry API has no files or folders"
 # clause -> {format: JUDGE | "=other.clause" (equivalent) | reason it cannot be expressed}
@@ -124,7 +131,8 @@ class ImageFormatsSuite:
         judged = _judge(ref, ctx)
         for clause, cells in sorted(ROWS.items()):
             if ctx.selection.wants([clause]):
-                yield _cell(clause, cells[impl.name], judged, impl.name, ref, ctx.catalog,
+                rule = cells[ENGINE_FORMAT.get(impl.name, impl.name)]
+                yield _cell(clause, rule, judged, impl.name, ref, ctx.catalog,
                             time.monotonic() - started)
         # Every other clause the validator judged on this format's image, as it came out.
         for clause, seen in sorted(judged.items()):
@@ -150,6 +158,8 @@ def _impl(name: str) -> Implementation:
 def _image_for(impl: Implementation, ctx: RunContext) -> tuple[str, str]:
     if not impl.command.startswith("built by"):
         return impl.command, ""
+    if impl.name in ENGINE_FORMAT:
+        return _engine_image(impl.name, ctx)
     prepared = _prepare(ctx)
     ref = next((prepared["refs"][n] for n in IMAGE_OF[impl.name] if n in prepared["refs"]), "")
     return ref, ("; ".join(prepared["problems"]) or "image not built")
@@ -172,7 +182,7 @@ def _prepare(ctx: RunContext) -> dict:
         images = T.make_real_images(Path(ctx.workdir) / "image-formats",
                                     registry.url if registry else "")
         cache.update(refs=images.refs, problems=images.problems, judged={})
-        for fmt in FORMATS:
+        for fmt in IMAGE_OF:
             ref = next((images.refs[n] for n in IMAGE_OF[fmt] if n in images.refs), "")
             if ref:
                 _judge(ref, ctx)
@@ -181,6 +191,56 @@ def _prepare(ctx: RunContext) -> dict:
             registry.stop()
             registry.cleanup()
     return cache
+
+
+def _engine_image(column: str, ctx: RunContext) -> tuple[str, str]:
+    """Make one engine column's image once per run: (image reference, or why not)."""
+    cache = ctx.cache.setdefault("image_formats_engines", {})
+    if column not in cache:
+        folder = Path(ctx.workdir) / "engine-images"
+        folder.mkdir(parents=True, exist_ok=True)
+        ctx.progress(f"[image-formats] {column}: making its image")
+        made = _containerd_export(folder) if column == "containerd-export" \
+            else _podman_image(column, folder)
+        cache[column] = made
+    return cache[column]
+
+
+def _podman_image(column: str, folder: Path) -> tuple[str, str]:
+    """podman import of a busybox rootfs into a store of its own, then ``podman save`` or
+    ``buildah push``; the store is removed, the written image stays in ``folder``."""
+    from oci_conform.drivers import engines as E
+    store = E.EngineStore(folder / f"store-{column}")
+    try:
+        made = store.import_busybox()
+        if not made.ok:
+            return "", f"podman import failed: {made.stderr[-300:]}"
+        if column == "buildah-oci":
+            result, ref = E.buildah_push_oci(store, folder / column)
+        else:
+            result, ref = E.podman_save(store, column.removeprefix("podman-"), folder / column)
+        return (ref, "") if result.ok else ("", f"{result.argv[0]}: {result.stderr[-300:]}")
+    finally:
+        store.cleanup()
+
+
+def _containerd_export(folder: Path) -> tuple[str, str]:
+    """containerd started on a socket of its own, fed the toolkit's own OCI image
+    (``ctr images import``), asked to ``ctr images export`` it, then stopped."""
+    from oci_conform.drivers import engines as E
+    from oci_conform.drivers.image_sources.build import write_layout
+    try:
+        daemon = E.Containerd(folder / "containerd").start()
+    except (E.ContainerdError, OSError) as exc:
+        return "", str(exc)
+    try:
+        archive = E.oci_archive_of_layout(write_layout(folder / "ctr-source"),
+                                          folder / "ctr-source.tar")
+        runs, ref = E.containerd_export(daemon, archive, folder / "containerd-export.tar")
+        bad = next((r for r in runs if not r.ok), None)
+        return ("", f"{' '.join(bad.argv[3:6])}: {bad.stderr[-300:]}") if bad else (ref, "")
+    finally:
+        daemon.stop()
 
 
 def _judge(ref: str, ctx: RunContext) -> dict[str, CaseResult]:

@@ -37,8 +37,11 @@ from oci_conform.model.judging import (
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 
-TOOLS = ("skopeo-copy", "umoci-unpack")
-BINARY = {"skopeo-copy": "skopeo", "umoci-unpack": "umoci"}
+TOOLS = ("skopeo-copy", "umoci-unpack", "podman-load", "ctr-import")
+BINARY = {"skopeo-copy": "skopeo", "umoci-unpack": "umoci", "podman-load": "podman",
+          "ctr-import": "ctr"}
+# Engines read the corpus only (the consumer cases name the tools they were written for).
+CORPUS_ONLY = ("podman-load", "ctr-import")
 BAD_CONTROL = "the tool rejects the control image (the same image without the fault); " \
               "its verdicts mean nothing"
 
@@ -52,9 +55,25 @@ def _umoci(exe: str, image: Path, work: Path, kind: str) -> list[str]:
     return [exe, "unpack", "--image", f"{image}:latest", str(work / "bundle")]
 
 
-ARGV: dict[str, Callable[[str, Path, Path, str], list[str]]] = {"skopeo-copy": _skopeo,
-                                                                "umoci-unpack": _umoci}
-READS = {"skopeo-copy": ("oci", "docker-archive"), "umoci-unpack": ("oci",)}
+def _podman_load(exe: str, image: Path, work: Path, kind: str) -> list[str]:
+    from oci_conform.drivers.engines import podman_load_argv
+    return podman_load_argv(exe, image, work)
+
+
+def _ctr_import(command: str, image: Path, work: Path, kind: str) -> list[str]:
+    """``command`` is ``CTR --address SOCKET`` of the containerd ``run`` started."""
+    import shlex
+
+    from oci_conform.drivers.engines import ctr_import_argv
+    words = shlex.split(command)
+    return ctr_import_argv(words[0], words[-1], image)
+
+
+ARGV: dict[str, Callable[[str, Path, Path, str], list[str]]] = {
+    "skopeo-copy": _skopeo, "umoci-unpack": _umoci, "podman-load": _podman_load,
+    "ctr-import": _ctr_import}
+READS = {"skopeo-copy": ("oci", "docker-archive"), "umoci-unpack": ("oci",),
+         "podman-load": ("oci", "docker-archive"), "ctr-import": ("oci", "docker-archive")}
 
 
 def _cases():
@@ -85,6 +104,12 @@ class ImageToolsSuite:
         return [_impl(t) for t in TOOLS]
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        if impl.name != "ctr-import":
+            yield from self._run(impl, ctx)
+            return
+        yield from _with_containerd(self._run, impl, ctx)
+
+    def _run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
         from oci_conform.drivers.image_sources.build import write_docker_archive, write_layout
         from oci_conform.drivers.image_sources.tools import run
         base = Path(ctx.workdir) / "image-tools" / impl.name
@@ -100,8 +125,29 @@ class ImageToolsSuite:
         for case in _cases():
             if ctx.selection.wants(list(_corpus_clauses(case)), name=case.name):
                 yield from _corpus_case(case, impl, controls, base)
-        if "oci" in controls:
+        if "oci" in controls and impl.name not in CORPUS_ONLY:
             yield from _tool_cases(impl, ctx, base, controls["oci"])
+
+
+def _with_containerd(run, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+    """Run the ``ctr-import`` column against a containerd of its own, stopped after."""
+    import shlex
+    from dataclasses import replace
+
+    from oci_conform.drivers.engines import Containerd, ContainerdError
+    try:
+        daemon = Containerd(Path(ctx.workdir) / "image-tools" / "containerd").start()
+    except (ContainerdError, OSError) as exc:
+        clauses = {c for case in _cases() for c in _corpus_clauses(case)
+                   if ctx.selection.wants([c], name=case.name)}
+        yield from _rows([not_judged(c, Why.NOT_INSTALLED, f"cannot start containerd: {exc}")
+                          for c in sorted(clauses)], impl.name, "tool:containerd", Evidence())
+        return
+    try:
+        yield from run(replace(impl, command=shlex.join([impl.command, "--address",
+                                                         str(daemon.socket)])), ctx)
+    finally:
+        daemon.stop()
 
 
 def _rows(observations: Iterable[Observation], impl: str, label: str, evidence: Evidence,
@@ -137,7 +183,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     obs = [not_judged(case.clause, Why.OTHER_SUBJECT,
                       f"{did}; {case.clause} is a rule on the image (its producer), and no "
                       "consumer rule asks readers to refuse this fault")]
-    if case.consumer:
+    if case.consumer and case.consumer_tools and impl.name not in case.consumer_tools:
+        obs.append(not_judged(case.consumer, Why.OTHER_SUBJECT,
+                              f"{did}; the rule binds {', '.join(case.consumer_tools)}, not "
+                              f"{impl.name}"))
+    elif case.consumer:
         obs.append(observed(case.consumer, not result.ok,
                             did if not result.ok else f"{did}: readers must refuse this fault",
                             location=case.name))
@@ -184,6 +234,18 @@ def _one_tool_case(case, impl: Implementation, base: Path, control, label: str, 
         yield from _rows([errored(c, f"could not build the test image: {exc}")
                           for c in _declared(case)], impl.name, label, Evidence())
         return
+    control_run = control
+    if case.control is not None:
+        # a refusal means something only if the same image without the fault is accepted
+        control_run = run(ARGV[impl.name](impl.command, case.control(folder.with_name(
+            case.name + "-control")), _fresh(base / "control-work"), "oci"), timeout=60)
+        shutil.rmtree(folder.with_name(case.name + "-control"), ignore_errors=True)
+        shutil.rmtree(base / "control-work", ignore_errors=True)
+        if not control_run.ok:
+            yield from _rows([errored(c, BAD_CONTROL) for c in _declared(case)], impl.name,
+                             label, Evidence.of(runs=[control_run.process_run()]))
+            shutil.rmtree(folder, ignore_errors=True)
+            return
     work = _fresh(base / "work")
     try:
         if case.custom:
@@ -191,8 +253,8 @@ def _one_tool_case(case, impl: Implementation, base: Path, control, label: str, 
         else:
             result, problems = run(ARGV[impl.name](impl.command, image, work, "oci"),
                                    timeout=60), {}
-        evidence = Evidence.of(runs=[control.process_run(), result.process_run()],
-                               facts={"case": case.name})
+        evidence = Evidence.of(runs=[control_run.process_run(), result.process_run()],
+                               facts={"case": case.name, "own_control": case.control is not None})
         if case.custom:
             obs = list(_custom(case, impl.command, result, problems))
         elif case.expect == "convert" and result.ok:

@@ -144,6 +144,8 @@ def test_run_output_and_exit_status(podman, runtime):
     assert res.returncode == 3, res.stderr
     assert res.stdout.splitlines()[0] == "hello"
     assert podman(runtime, "container", "exists", name).returncode != 0    # --rm
+    missing = podman(runtime, "run", "--rm", *podman.run_args(_name()), IMAGE, "no-such-cmd")
+    assert missing.returncode == 127, missing.stderr
 
 
 def test_exec_stop_rm(podman, runtime):
@@ -232,3 +234,14 @@ def test_update_and_detached_exec(podman, runtime):
             raise AssertionError("the detached exec did not run")
     finally:
         _ok(podman(runtime, "rm", "--force", "--time", "0", name))
+
+
+def test_terminal_read_only_user_and_no_capabilities(podman, runtime):
+    out = _ok(podman(runtime, "run", "--rm", "-t", *podman.run_args(_name()), IMAGE, "tty"))
+    assert out.strip().startswith("/dev/pts/")
+    out = _ok(podman(runtime, "run", "--rm", *podman.run_args(_name()), "--read-only",
+                     "--cap-drop", "all", "--user", "1000", IMAGE, "sh", "-c",
+                     "id -u; touch /x 2>&1; grep CapEff /proc/self/status"))
+    lines = out.splitlines()
+    assert lines[0] == "1000" and "Read-only file system" in lines[1]
+    assert lines[2].split() == ["CapEff:", "0000000000000000"]

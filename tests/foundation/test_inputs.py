@@ -54,7 +54,7 @@ def test_broken_expectations_stop_before_any_suite(tmp_path: Path, command: list
     ["report", "render", "r.json", "-o", "/no/such/dir/out"],
     ["matrix", "--reports", "/no/such/dir/reports"],
     ["matrix", "--jobs", "0"],
-    ["matrix", "-o", "/dev/null"],
+    ["matrix", "-o", "/"],
 ])
 def test_bad_outputs_are_usage_errors(tmp_path: Path, argv: list[str]) -> None:
     proc = run_cli(*argv, cwd=tmp_path)
@@ -62,6 +62,13 @@ def test_bad_outputs_are_usage_errors(tmp_path: Path, argv: list[str]) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
     assert not Path("/no/such/dir").exists()
+
+
+def test_a_device_output_is_accepted_and_written_in_place(tmp_path: Path) -> None:
+    from oci_conform.commands.common import output_path_problem
+    assert output_path_problem("-o", "/dev/null") == ""
+    assert "is a directory" in output_path_problem("-o", str(tmp_path))
+    assert "does not exist" in output_path_problem("-o", "/no/such/dir/out")
 
 
 def _broken_renderer(_results: object) -> str:

@@ -83,3 +83,14 @@ def test_array_items_duplicates_and_odd_indexes() -> None:
     assert set(index.pointers()) == {"", "/a", "/a/0", "/a/1", "/a/1/0", "/a/1/1", "/a/2",
                                      "/a/2/b", "/a/3", "/c"}
 
+
+def test_index_memory_is_linear_in_deep_nesting() -> None:
+    """A 100k-deep array: pointer strings per node would cost depth squared (GBs)."""
+    import resource
+    depth = 100_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    index = PositionIndex("[" * depth + "]" * depth)
+    assert index.nearest("/0/0/0") == (1, 4)
+    assert index.position("/0" * (depth - 1)) == (1, depth)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mib < 200

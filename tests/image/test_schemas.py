@@ -25,7 +25,7 @@ def test_good_documents_meet_the_schema(path):
 
 
 @pytest.mark.parametrize("stem", [
-    "image.descriptor.sha-256.2--short-hex", "image.descriptor.properties.5--size-string",
+    "image.descriptor.sha-256.2--short-hex", "image.descriptor.property-types--size-string",
     "image.manifest.image-manifest-property-descriptions.9--no-config",
     "image.manifest.image-manifest-property-descriptions.6--empty-config-no-artifact-type",
     "image.image-index.property-descriptions.9--no-manifests",

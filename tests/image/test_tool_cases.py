@@ -126,6 +126,10 @@ def test_tool_cases_on_real_umoci_and_skopeo(tmp_path):
     assert get("convert-fields", "image.conversion.verbatim-fields.1", U) is Outcome.PASS
     assert get("convert-fields", "image.conversion.configuser.1", U) is Outcome.PASS
     assert get("convert-unknown-user", "image.conversion.configuser.7", U) is Outcome.PASS
+    # a refusal counts only after the same image without the fault was accepted
+    refusal = by[("tool:convert-unknown-user", "image.conversion.configuser.7", U)]
+    assert refusal.evidence.facts["own_control"] and refusal.evidence.runs[0].exit_code == 0
+    assert "alice" not in refusal.evidence.runs[-1].stderr
     # ... but umoci 0.4.7 lets its derived org.opencontainers.image.os win over the label
     # (conversion.md: the Config.Labels value must take precedence) and writes no
     # variant/os.version/os.features annotations.
@@ -148,3 +152,10 @@ def test_tool_cases_on_real_umoci_and_skopeo(tmp_path):
     # an error here means no docker-registry binary.
     push = by[("tool:push-nondistributable-layer", "image.layer.non-distributable-layers.3", S)]
     assert push.outcome in (Outcome.FAIL, Outcome.ERROR), push.message
+
+
+def test_every_must_refuse_case_has_its_own_control():
+    """The same image without the fault, which the tool must accept first."""
+    rejecting = [c for c in cases() if c.expect == "reject"]
+    assert rejecting and all(c.control is not None for c in rejecting), \
+        [c.name for c in rejecting if c.control is None]

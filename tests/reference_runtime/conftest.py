@@ -161,6 +161,44 @@ def rt(tmp_path: Path, base_rootfs: Path) -> Any:
 
 
 @pytest.fixture()
+def open_dir() -> Any:
+    """A work folder every user can traverse, outside pytest's own temp root (which
+    another pytest session may make 0700 at any moment): a user-namespaced container's
+    root (an unprivileged host uid) must reach its rootfs."""
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="oci-conform-reftest-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for point in mounts_under(folder):
+            subprocess.run(["umount", "-l", point], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def rt_open(open_dir: Path, base_rootfs: Path) -> Any:
+    """``rt`` working in :func:`open_dir` (for user namespaces)."""
+    runtime = Runtime(open_dir, base_rootfs)
+    try:
+        yield runtime
+    finally:
+        runtime.cleanup()
+
+
+@pytest.fixture()
+def runc_open(open_dir: Path, base_rootfs: Path) -> Any:
+    """``runc`` working in :func:`open_dir` (for user namespaces)."""
+    if shutil.which("runc") is None:
+        pytest.skip("runc is not installed (the control runtime)")
+    runtime = Runtime(open_dir, base_rootfs, ["runc"], "runc-")
+    try:
+        yield runtime
+    finally:
+        runtime.cleanup()
+
+
+@pytest.fixture()
 def runc(tmp_path: Path, base_rootfs: Path) -> Any:
     """runc driven like ``rt`` (the control a behaviour is compared with)."""
     if shutil.which("runc") is None:

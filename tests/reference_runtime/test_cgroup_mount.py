@@ -41,11 +41,11 @@ def _v1_only():
 
 @pytest.mark.parametrize("cgroupns", [False, True], ids=["no-cgroupns", "cgroupns"])
 @pytest.mark.parametrize("userns", [False, True], ids=["host-users", "userns"])
-def test_limits_read_back_inside_like_runc(rt, runc, tmp_path, cgroupns, userns):
+def test_limits_read_back_inside_like_runc(request, cgroupns, userns):
     _v1_only()
-    if userns:
-        for folder in (tmp_path, *list(tmp_path.parents)[:2]):
-            folder.chmod(0o755)
+    # a user-namespaced root (an unprivileged host uid) must reach the rootfs
+    rt = request.getfixturevalue("rt_open" if userns else "rt")
+    runc = request.getfixturevalue("runc_open" if userns else "runc")
     ours = rt.run_script("cg", SCRIPT, lambda c: _limits(c, cgroupns, userns))
     theirs = runc.run_script("cg", SCRIPT, lambda c: _limits(c, cgroupns, userns))
     assert ours["exit"] == "0", ours

@@ -176,9 +176,8 @@ def test_errors_are_one_line(rt, runc):
     assert res.code != 0 and "stopped" in res.err
 
 
-def test_exec_in_a_user_namespace_container(rt, tmp_path):
-    for folder in (tmp_path, *list(tmp_path.parents)[:2]):
-        folder.chmod(0o755)     # the container's root (host uid 100000) reaches the rootfs
+def test_exec_in_a_user_namespace_container(rt_open):
+    rt = rt_open                # the container's root (host uid 100000) reaches the rootfs
 
     def userns(cfg):
         cfg["linux"]["namespaces"].append({"type": "user"})

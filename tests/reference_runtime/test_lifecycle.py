@@ -143,3 +143,17 @@ def test_hooks_get_state_and_failures_undo(rt, tmp_path):
     assert res.code != 0 and "createRuntime" in res.err
     assert not (rt.root / "h2").exists() and not cgroup_dirs(f"{CGROUP_PARENT}/h1")
     assert [ln.split()[0] for ln in log.read_text().splitlines()] == ["cr", "poststop"]
+
+
+@pytest.mark.parametrize("arg0", ["no-such-program", "/bin/no-such-program"])
+def test_missing_executable_fails_create_like_runc(rt, runc, arg0):
+    from tests.reference_runtime.conftest import mounts_under
+    for runtime in (runc, rt):
+        bundle, _ = runtime.bundle("nx", [arg0])
+        res = runtime.create("nx", bundle)
+        assert res.code != 0, runtime.cmd                  # at create, not at start
+        assert ("executable file not found" in res.err) if "/" not in arg0 else \
+            ("no such file or directory" in res.err.lower()), res.err
+        assert runtime("state", "nx").code != 0
+    assert len(res.err.strip().splitlines()) == 1 and "[Errno" not in res.err
+    assert not cgroup_dirs(f"{CGROUP_PARENT}/nx") and not mounts_under(rt.dir / "nx")

@@ -66,6 +66,9 @@ def test_inherited_mount_namespace_leaves_no_mount_behind(rt):
     assert (results / "kcore").read_text() == ""                   # masked path
     assert " ro," in (results / "sys").read_text()                  # readonly path
     assert "Read-only" in (results / "ro").read_text()             # readonly root
+    seen = rt("exec", "leave", "ls", "/")                          # exec chroots too
+    assert seen.code == 0 and seen.out.split() == \
+        sorted(os.listdir(bundle / "rootfs")), seen.err
     assert rt("delete", "--force", "leave").code == 0
     assert not mounts_under(rt.dir)
 

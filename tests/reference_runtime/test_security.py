@@ -48,10 +48,10 @@ def test_seccomp_errno_rule_applies(rt):
     assert (res / "c755").read_text() == ""
 
 
-def test_user_namespace_maps(rt, tmp_path):
+def test_user_namespace_maps(rt_open):
     # the container's root (host uid 200000) must be able to reach the rootfs
-    for folder in (tmp_path, *list(tmp_path.parents)[:2]):
-        folder.chmod(0o755)
+    rt = rt_open
+
     def change(cfg):
         cfg["linux"]["namespaces"].append({"type": "user"})
         cfg["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]

@@ -102,3 +102,31 @@ def test_cgroup_v2_translation(tmp_path):
     assert read("io.weight") == "default 50"
     with pytest.raises(ValueError):
         cgroups_v2.apply(tmp_path, {"unified": {"../escape": "1"}})
+
+
+def test_exec_command_line_is_parsed_like_runc():
+    from oci_conform.reference.runtime import argv
+    args = argv.parse(["--root", "/r", "exec", "-e", "A=1", "--env=B=2", "-t", "--cap",
+                       "CAP_KILL", "c1", "sh", "-c", "echo -n x", "--tty"])
+    assert (args.command, args.id, args.env, args.tty, args.cap) == \
+        ("exec", "c1", ["A=1", "B=2"], True, ["CAP_KILL"])
+    assert args.rest == ["sh", "-c", "echo -n x", "--tty"]     # after the id: the command
+    assert argv.parse(["exec", "--process", "/p", "-d", "c1"]).rest == []
+
+
+def test_exec_process_from_the_command_line():
+    from oci_conform.reference.runtime import argv
+    from oci_conform.reference.runtime.execproc import build_process
+    base = {"args": ["sleep", "1"], "env": ["PATH=/bin"], "cwd": "/", "user": {"uid": 0},
+            "capabilities": {"bounding": ["CAP_CHOWN"], "inheritable": ["CAP_CHOWN"]},
+            "terminal": True, "consoleSize": {"height": 1, "width": 1}}
+    args = argv.parse(["exec", "-u", "5:6", "-g", "7", "--cwd", "/tmp", "-e", "X=1", "-c",
+                       "CAP_KILL", "--no-new-privs", "c", "id"])
+    proc = build_process(base, args)
+    assert proc["args"] == ["id"] and proc["env"] == ["PATH=/bin", "X=1"]
+    assert proc["user"] == {"uid": 5, "gid": 6, "additionalGids": [7]}
+    assert proc["cwd"] == "/tmp" and proc["terminal"] is False and "consoleSize" not in proc
+    assert proc["capabilities"]["bounding"] == ["CAP_CHOWN", "CAP_KILL"]
+    assert proc["capabilities"]["ambient"] == ["CAP_KILL"]       # inheritable was set
+    assert proc["noNewPrivileges"] is True
+    assert base["env"] == ["PATH=/bin"]                          # the base is not changed

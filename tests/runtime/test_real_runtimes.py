@@ -90,10 +90,17 @@ def test_issue2_state_slice_is_judged_and_passes(run: Run) -> None:
 
 
 def test_nothing_left_behind(run: Run) -> None:
+    """The harness removes everything; what the runtime itself left is its leak outcome,
+    which passes unless the runtime's expectations file records that leak."""
     assert run.leftovers == {"processes": [], "mounts": [], "cgroups": [], "state": []}
+    assert run.outcomes("harness.runtime.cleanup") == [Outcome.PASS]
+    path = REPO / "expectations" / f"{run.impl.name}-{run.impl.version.split('+')[0]}.json"
+    known = {e.clause for e in load_expectations(path)} if path.exists() else set()
     for clause in ("harness.runtime.leak-mounts", "harness.runtime.leak-cgroups",
-                   "harness.runtime.leak-state", "harness.runtime.cleanup"):
-        assert run.outcomes(clause) == [Outcome.PASS], clause
+                   "harness.runtime.leak-state"):
+        allowed = [Outcome.PASS, Outcome.FAIL] if clause in known else [Outcome.PASS]
+        got = run.outcomes(clause)
+        assert len(got) == 1 and got[0] in allowed, (clause, got)
 
 
 def test_failing_cells_carry_evidence_and_clause(run: Run) -> None:

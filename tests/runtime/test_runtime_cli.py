@@ -76,7 +76,7 @@ def test_beyond_claim_cells_are_kept_marked_and_out_of_the_exit_code(tmp_path) -
     schema = _cell(doc, "rt.runtime.state.12")                 # since 1.1.0
     assert schema["outcome"] == "pass" and schema["beyond_claim"]
     assert not _cell(doc, "rt.runtime.state.2").get("beyond_claim")
-    assert rc == 0, "a beyond-claim failure must not change the exit code"
+    assert rc == _rc_of(doc), "a beyond-claim failure must not change the exit code"
     rc, doc = _run_json(tmp_path, "--spec-version", "1.1.0")
     sched = _cell(doc, "rt.config.linux-process.15")
     assert sched["outcome"] == "fail" and not sched.get("beyond_claim")
@@ -86,7 +86,17 @@ def test_beyond_claim_cells_are_kept_marked_and_out_of_the_exit_code(tmp_path) -
     assert _cell(doc, "rt.runtime.state.12")["outcome"] == "n/a"
     assert _cell(doc, "rt.runtime.state.2")["outcome"] == "pass"
     assert not [r for r in doc["results"] if r["outcome"] == "skip"]   # never skip for this
-    assert rc == 0
+    assert rc == _rc_of(doc)
+
+
+def _rc_of(doc: dict) -> int:
+    """0, or 1 when a counted (not beyond-claim) cell failed.  On this shared host other jobs'
+    containers can change /dev/null during a run, which only harness.runtime.host-intact
+    sees; any other counted failure is a test failure."""
+    counted = [r["clause"] for r in doc["results"]
+               if r["outcome"] == "fail" and not r.get("beyond_claim")]
+    assert set(counted) <= {"harness.runtime.host-intact"}, counted
+    return 1 if counted else 0
 
 
 def test_unknown_case_is_a_usage_error() -> None:

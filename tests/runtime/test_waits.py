@@ -37,8 +37,13 @@ def test_the_scan_recognises_a_polling_wait() -> None:
 
 
 def test_recorded_duration_of_a_short_call_is_what_it_took(tmp_path: Path) -> None:
-    # min over a few runs: load on a shared host only ever adds time
-    best = min(run_command(["sleep", "0.035"], tmp_path).duration for _ in range(7))
+    # the best of up to 30 runs: load on a shared host only ever adds time (polling waits
+    # could never record less than ~64 ms, however quiet the host)
+    best = 1.0
+    for _ in range(30):
+        best = min(best, run_command(["sleep", "0.035"], tmp_path).duration)
+        if best <= 0.035 * 1.10:
+            break
     assert 0.035 <= best <= 0.035 * 1.10, f"sleep 0.035 recorded as {best * 1000:.1f} ms"
 
 

@@ -47,7 +47,7 @@ def check_aci(report: Report, raw: BinaryIO, name: str, size: int, limits: Limit
         plain.close()
     if manifest is not None:
         doc = parse_json(manifest, "appc.aci.manifest.json", "manifest")
-        sub = Report(file="manifest", text=doc.text)
+        sub = Report(file="manifest", text=doc.located)
         for p in doc.problems:
             sub.fail("appc.aci.manifest.json", p.message, p.location)
         if doc.ok:

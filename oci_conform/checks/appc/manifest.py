@@ -44,7 +44,8 @@ def _name_value_list(report: Report, items: Any, where: str, clause: str,
 def check_image_manifest(report: Report, doc: Any) -> None:
     """Every field rule of an appc image manifest."""
     if not isinstance(doc, dict):
-        report.fail("appc.manifest.ac-kind", "the manifest must be a JSON object", "")
+        report.fail("appc.aci.manifest.json", "the manifest must be a JSON object, not "
+                    f"{type(doc).__name__}", "")
         return
     report.check("appc.manifest.ac-kind", doc.get("acKind") == "ImageManifest",
                  "acKind must be ImageManifest", "/acKind", "ImageManifest",
@@ -87,9 +88,8 @@ def _check_os_arch(report: Report, labels: dict[str, Any]) -> None:
     os_, arch = labels.get("os"), labels.get("arch")
     if arch is not None and os_ is None:
         report.fail("appc.manifest.os-arch", "arch label given without os", "/labels")
-    elif os_ is not None and arch is not None:
-        report.check("appc.manifest.os-arch", isinstance(os_, str) and isinstance(arch, str)
-                     and (os_, arch) in OS_ARCH,
+    elif isinstance(os_, str) and isinstance(arch, str):   # other values: a labels problem
+        report.check("appc.manifest.os-arch", (os_, arch) in OS_ARCH,
                      f"os/arch {os_}/{arch} is not a supported combination", "/labels")
 
 

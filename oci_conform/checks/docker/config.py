@@ -4,6 +4,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from oci_conform.checks.image.props import (
+    is_object,
+    is_str,
+    is_strings,
+    json_type,
+    optional,
+    required,
+)
 from oci_conform.checks.image.report import Report, pointer
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -12,26 +20,36 @@ _ENV = re.compile(r"^[^=\x00]+=[^\x00]*$", re.DOTALL)
 
 def check_image_json(report: Report, doc: Any, version: str = "1.1.1") -> None:
     if not isinstance(doc, dict):
-        report.fail("docker.image.architecture", "image JSON must be an object", "")
+        report.fail("docker.image.json-object", "the image JSON must be a JSON object, not "
+                    f"{json_type(doc)}", "", "object", json_type(doc))
         return
-    report.check("docker.image.architecture",
-                 isinstance(doc.get("architecture"), str) and doc["architecture"] != "",
-                 "architecture is missing", "/architecture")
-    report.check("docker.image.os", isinstance(doc.get("os"), str) and doc["os"] != "",
-                 "os is missing", "/os")
+    report.saw("docker.image.json-object")
+    t = "docker.image.property-types"
+    if required(report, doc, "architecture", "/architecture", clause="docker.image.architecture",
+                types=t, test=is_str, what="a string"):
+        report.check("docker.image.architecture", doc["architecture"] != "",
+                     "architecture is empty", "/architecture")
+    if required(report, doc, "os", "/os", clause="docker.image.os", types=t, test=is_str,
+                what="a string"):
+        report.check("docker.image.os", doc["os"] != "", "os is empty", "/os")
     rootfs: Any = doc.get("rootfs")
-    ok = isinstance(rootfs, dict) and rootfs.get("type") == "layers" \
-        and isinstance(rootfs.get("diff_ids"), list)
-    report.check("docker.image.rootfs",
-                 ok, "rootfs must be {type: layers, diff_ids: [...]}", "/rootfs")
-    if "created" in doc:
-        created = doc["created"]
-        report.check("docker.image.created", isinstance(created, str) and bool(_ISO.match(created)),
+    ok = False
+    if required(report, doc, "rootfs", "/rootfs", clause="docker.image.rootfs", types=t,
+                test=is_object, what="an object"):
+        ok = rootfs.get("type") == "layers" and isinstance(rootfs.get("diff_ids"), list)
+        report.check("docker.image.rootfs", ok,
+                     "rootfs must be {type: layers, diff_ids: [...]}", "/rootfs")
+    if optional(report, doc, "created", "/created", may="", types=t, test=is_str,
+                what="a string"):
+        report.check("docker.image.created", bool(_ISO.match(doc["created"])),
                      f"created {doc['created']!r} is not an ISO-8601 date-time", "/created")
     cfg = doc.get("config")
-    if isinstance(cfg, dict) and isinstance(cfg.get("Env"), list):
+    if optional(report, doc, "config", "/config", may="", types=t, test=is_object,
+                what="an object") and optional(report, cfg, "Env", "/config/Env", may="",
+                                               types=t, test=is_strings,
+                                               what="an array of strings"):
         for i, e in enumerate(cfg["Env"]):
-            report.check("docker.image.env", isinstance(e, str) and bool(_ENV.match(e)),
+            report.check("docker.image.env", bool(_ENV.match(e)),
                          f"Env entry {e!r} is not NAME=VALUE", "/config/Env" + pointer(i))
     history = doc.get("history")
     if ok and isinstance(history, list):

@@ -25,14 +25,17 @@ def _descriptor(report: Report, d: Any, where: str, version: str) -> None:
     urls = d.get("urls")
     if urls is not None:
         ok = isinstance(urls, list) and all(uri_ok(u) for u in urls)
-        report.check("docker.manifest-v2-2.urls",
-                     ok, "urls must be an array of URIs", where + "/urls")
+        report.saw("docker.manifest-v2-2.urls")       # the field may be present
+        report.check("docker.manifest-v2-2.property-types", ok,
+                     "urls must be an array of absolute URLs", where + "/urls")
 
 
 def check_v2s2(report: Report, doc: Any, version: str = "1.1.1") -> None:
     if not isinstance(doc, dict):
-        report.fail("docker.manifest-v2-2.schema-version", "a manifest must be a JSON object", "")
+        report.fail("docker.manifest-v2-2.json-object",
+                    f"a manifest must be a JSON object, not {type(doc).__name__}", "")
         return
+    report.saw("docker.manifest-v2-2.json-object")
     report.check("docker.manifest-v2-2.schema-version",
                  doc.get("schemaVersion") == 2, "schemaVersion must be 2",
                  "/schemaVersion", "2", repr(doc.get("schemaVersion")))
@@ -62,9 +65,10 @@ def check_v2s2(report: Report, doc: Any, version: str = "1.1.1") -> None:
 
 def check_list(report: Report, doc: Any, version: str = "1.1.1") -> None:
     if not isinstance(doc, dict):
-        report.fail("docker.manifest-list.schema-version",
-                    "a manifest list must be a JSON object", "")
+        report.fail("docker.manifest-list.json-object",
+                    f"a manifest list must be a JSON object, not {type(doc).__name__}", "")
         return
+    report.saw("docker.manifest-list.json-object")
     report.check("docker.manifest-list.schema-version",
                  doc.get("schemaVersion") == 2, "schemaVersion must be 2",
                  "/schemaVersion", "2", repr(doc.get("schemaVersion")))

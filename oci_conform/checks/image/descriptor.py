@@ -14,6 +14,14 @@ from oci_conform.checks.image.grammar import (
     media_type_ok,
     uri_ok,
 )
+from oci_conform.checks.image.props import (
+    is_int,
+    is_str,
+    is_strings,
+    json_type,
+    optional,
+    required,
+)
 from oci_conform.checks.image.report import Report, pointer
 
 MAX_INT64 = 2 ** 63 - 1
@@ -23,22 +31,27 @@ def check_descriptor(report: Report, d: Any, where: str, version: str,
                      on_layout_index: bool = False, mt_clause: str = "image.descriptor.properties.2"
                      ) -> bool:
     """Judge one descriptor; True when it is usable (has a string digest and an int size)."""
+    t = "image.descriptor.property-types"
     if not isinstance(d, dict):
-        report.fail("image.descriptor.properties.1", "a descriptor must be a JSON object", where,
-                    "object", type(d).__name__)
+        report.fail("image.descriptor.json-object", "a descriptor must be a JSON object, not "
+                    f"{json_type(d)}", where, "object", json_type(d))
         return False
+    report.saw("image.descriptor.json-object")
     mt = d.get("mediaType")
-    if report.check("image.descriptor.properties.1",
-                    isinstance(mt, str), "descriptor has no mediaType string",
-                    where, "string", repr(mt)):
+    if required(report, d, "mediaType", where + "/mediaType",
+                clause="image.descriptor.properties.1", types=t, test=is_str, what="a string"):
         report.check(mt_clause, media_type_ok(mt),
                      f"mediaType {mt!r} is not an RFC 6838 type/subtype", where + "/mediaType")
     usable = _check_digest(report, d, where, version)
     usable = _check_size(report, d, where, version) and usable
     _check_urls(report, d.get("urls"), where + "/urls")
-    if "data" in d:
+    if optional(report, d, "data", where + "/data", may="", types=t, test=is_str,
+                what="a string", since="1.1.0",
+                rules=("image.descriptor.properties.13", "image.descriptor.properties.14")):
         _check_data(report, d, where, version)
-    if "artifactType" in d:
+    if optional(report, d, "artifactType", where + "/artifactType", may="", types=t,
+                test=is_str, what="a string", since="1.1.0",
+                rules=("image.descriptor.properties.16",)):
         at = d["artifactType"]
         report.check("image.descriptor.properties.16", media_type_ok(at),
                      f"artifactType {at!r} is not an RFC 6838 type/subtype",
@@ -56,8 +69,9 @@ def check_descriptor(report: Report, d: Any, where: str, version: str,
 
 
 def _check_digest(report: Report, d: dict, where: str, version: str) -> bool:
-    if "digest" not in d:
-        report.fail("image.descriptor.properties.3", "descriptor has no digest", where)
+    if not required(report, d, "digest", where + "/digest",
+                    clause="image.descriptor.properties.3",
+                    types="image.descriptor.property-types", test=is_str, what="a string"):
         return False
     problems = digest_problems(d["digest"], version)
     for clause, msg in problems:
@@ -72,12 +86,10 @@ def _check_digest(report: Report, d: dict, where: str, version: str) -> bool:
 
 
 def _check_size(report: Report, d: dict, where: str, version: str) -> bool:
-    size = d.get("size")
-    if not isinstance(size, int) or isinstance(size, bool):
-        report.fail("image.descriptor.properties.5",
-                    "descriptor size must be an integer", where + "/size",
-                    "integer", repr(size))
+    if not required(report, d, "size", where + "/size", clause="image.descriptor.properties.5",
+                    types="image.descriptor.property-types", test=is_int, what="an integer"):
         return False
+    size = d["size"]
     if size < 0:
         clause = ("image.descriptor.size.nonnegative" if version == "main"
                   else "image.descriptor.properties.5")
@@ -96,9 +108,11 @@ def _check_size(report: Report, d: dict, where: str, version: str) -> bool:
 def _check_urls(report: Report, urls: Any, where: str) -> None:
     if urls is None:
         return
-    if not isinstance(urls, list):
-        report.fail("image.descriptor.properties.8", "urls must be an array of strings", where)
+    if not is_strings(urls):
+        report.fail("image.descriptor.property-types", "urls must be an array of strings, not "
+                    f"{json_type(urls)}", where, "array of strings", urls)
         return
+    report.saw("image.descriptor.property-types")
     for i, u in enumerate(urls):
         if report.check("image.descriptor.properties.8",
                         uri_ok(u), f"url {u!r} is not an RFC 3986 URI",

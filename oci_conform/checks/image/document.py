@@ -29,25 +29,25 @@ MT_APPC = "application/vnd.appc.image-manifest+json"
 def parse_clause(media_type: str) -> str:
     """The clause a document of ``media_type`` breaks when it cannot be read as JSON."""
     if media_type == MT_MANIFEST:
-        return "image.manifest.image-manifest-property-descriptions.1"
+        return "image.manifest.json-object"
     if media_type == MT_INDEX:
-        return "image.image-index.property-descriptions.1"
+        return "image.image-index.json-object"
     if media_type == MT_CONFIG:
-        return "image.config.properties.34"
+        return "image.config.json-object"
     if media_type == MT_DESCRIPTOR:
-        return "image.descriptor.properties.1"
+        return "image.descriptor.json-object"
     if media_type == MT_LAYOUT:
         return "image.image-layout.content.4"
     if media_type == DMT.MT_V2S2:
-        return "docker.manifest-v2-2.schema-version"
+        return "docker.manifest-v2-2.json-object"
     if media_type == DMT.MT_LIST:
-        return "docker.manifest-list.schema-version"
+        return "docker.manifest-list.json-object"
     if media_type == DMT.MT_CONFIG:
-        return "docker.image.rootfs"
+        return "docker.image.json-object"
     if media_type == DMT.MT_SCHEMA1:
         return "docker.schema1.deprecated"
     if media_type == MT_APPC:
-        return "appc.manifest.ac-kind"
+        return "appc.aci.manifest.json"
     return "image.considerations.json.utf-8"
 
 
@@ -125,7 +125,7 @@ def validate_document(data: bytes, file: str, version: str, media_type: str = ""
     media_type = ALIASES.get(media_type, media_type)
     broken = parse_clause(media_type)
     doc = parse_json(data, broken, file)
-    report = Report(file=file, text=doc.text)
+    report = Report(file=file, text=doc.located, version=version)
     for p in doc.problems:
         report.fail(p.clause, p.message, p.location)
     judge_json_form(report, doc)
@@ -134,7 +134,7 @@ def validate_document(data: bytes, file: str, version: str, media_type: str = ""
     kind = media_type or guess_kind(doc.value)
     check = DOCUMENT_CHECKS.get(kind)
     if check is None:
-        report.error(broken if media_type else "image.descriptor.properties.1",
+        report.error(broken if media_type else "image.descriptor.json-object",
                      f"cannot tell what kind of document this is ({media_type or 'no mediaType'});"
                      " give --media-type", "")
         return report, kind or "unknown"

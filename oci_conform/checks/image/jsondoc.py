@@ -28,10 +28,17 @@ class JsonDoc:
     value: Any
     text: str
     problems: list[JsonProblem] = field(default_factory=list)
+    parsed: bool = False             # a JSON null parses to None: ``ok`` does not look at value
 
     @property
     def ok(self) -> bool:
-        return self.value is not None
+        return self.parsed
+
+    @property
+    def located(self) -> str:
+        """The text findings get line/column from: only a parsed document's (an unparsed
+        one has no pointers to place, and may be hostile to index, e.g. 100k levels deep)."""
+        return self.text if self.parsed else ""
 
 
 def _depth_exceeds(text: str, limit: int) -> int:
@@ -120,7 +127,7 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
         problems.append(JsonProblem("image.considerations.json.ijson",
                                     f"{what} has a string with {odd}, which "
                                     "I-JSON forbids"))
-    return JsonDoc(value, text, problems)
+    return JsonDoc(value, text, problems, parsed=True)
 
 
 def _bad_char(s: str) -> str:

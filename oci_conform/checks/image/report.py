@@ -37,8 +37,10 @@ KEEP = MAX_FINDINGS + 3     # observations kept per (clause, outcome); the rest 
 class Report:
     """Observations of one subject (or one document of it), bounded per clause."""
 
-    def __init__(self, file: str = "", text: str = ""):
+    def __init__(self, file: str = "", text: str = "", version: str = ""):
         self.file = file            # the file locations point into
+        self.version = version      # the image-spec version the document is judged as
+        self.newer: dict[str, str] = {}   # clause -> version defining a field newer than that
         self._text = text           # its text, to turn JSON pointers into line/column
         self._index: PositionIndex | None = None
         self.kept: dict[tuple[str, Outcome], list[Observation]] = {}
@@ -116,9 +118,27 @@ class Report:
         line, column = self._index.nearest(location)
         return line, column, where
 
+    def newer_field(self, name: str, where: str, clauses: tuple[str, ...], since: str = ""
+                    ) -> None:
+        """A present field whose rules are ``clauses``: when the version judged predates
+        them, they are judged by the version that defines them (kept in ``newer``) and a
+        separate observation says the declared version is too old for the content."""
+        since = since or (_since(clauses[0]) if clauses else "")
+        if not since or not self.version:
+            return
+        if _older(self.version, since):
+            for clause in clauses:
+                self.newer[clause] = since
+            self.fail("image.spec.declared-version", f"{name} is defined since image-spec "
+                      f"{since}; the declared version {self.version} is too old for this "
+                      "content", where, f">= {since}", self.version)
+        else:
+            self.saw("image.spec.declared-version")
+
     def merge(self, other: Report) -> None:
         for obs in other.observations():
             self.add(obs)
+        self.newer.update(other.newer)
 
     # -- reading -----------------------------------------------------------------------------
     def observations(self) -> Iterator[Observation]:
@@ -167,16 +187,22 @@ class Report:
         order = sorted(set(declared) | set(observed))
         stream: Iterable[Observation] = self.observations()
         if version:
-            stream = at_version(stream, catalog or default_catalog(), version)
+            stream = at_version(stream, catalog or default_catalog(), version, self.newer)
         verdicts = roll_up(stream, order)
-        return list(case_results(verdicts.values(), implementation, case,
-                                 evidence=evidence or Evidence()))
+        results = list(case_results(verdicts.values(), implementation, case,
+                                    evidence=evidence or Evidence()))
+        for r in results:
+            if r.clause in self.newer and version:
+                r.beyond_claim = (f"judged by image-spec {self.newer[r.clause]}, newer than "
+                                  f"the declared {version}")
+        return results
 
 
-def at_version(observations: Iterable[Observation], catalog: Catalog, version: str
-               ) -> Iterator[Observation]:
-    """Observations with those of clauses not in force at ``version`` made n/a."""
-    cache: dict[str, Observation | None] = {}
+def at_version(observations: Iterable[Observation], catalog: Catalog, version: str,
+               newer: dict[str, str] | None = None) -> Iterator[Observation]:
+    """Observations with those of clauses not in force at ``version`` made n/a, except the
+    clauses of fields newer than ``version`` (``newer``), judged by the version defining them."""
+    cache: dict[str, Observation | None] = {c: None for c in (newer or {})}
     for obs in observations:
         if obs.clause not in cache:
             clause = catalog.clauses.get(obs.clause)
@@ -193,6 +219,18 @@ def at_version(observations: Iterable[Observation], catalog: Catalog, version: s
             yield not_in_force(obs.clause, f"{off.message}: would be fail: {obs.message}")
         else:
             yield off
+
+
+def _since(clause_id: str) -> str:
+    clause = default_catalog().clauses.get(clause_id)
+    return clause.since if clause is not None else ""
+
+
+def _older(version: str, since: str) -> bool:
+    spec = default_catalog().specs["image-spec"]
+    if version not in spec.versions or since not in spec.versions:
+        return False
+    return spec.index(version) < spec.index(since)
 
 
 def pointer(*parts: object) -> str:

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import namespaces
+from oci_conform.checks.runtime_config.common import namespaces, namespaces_unreadable
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.model.judging import Observation, observed
 
@@ -35,7 +35,7 @@ def check_annotations(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
 
 def check_uts(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     """hostname/domainname with no UTS namespace would rename the host (runc/crun refuse)."""
-    if ctx.platform != "linux":
+    if ctx.platform != "linux" or namespaces_unreadable(doc):
         return
     for field, clause in (("hostname", "rt.config.hostname.1"),
                           ("domainname", "rt.config.domainname.1")):

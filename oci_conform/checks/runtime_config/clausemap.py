@@ -340,7 +340,7 @@ CONFIG_ROWS: list[Row] = [
     ("/freebsd/jail/allow/reservedPorts", "rt.config-freebsd.config-free-bsdjail.22"),
     ("/freebsd/jail/allow/suser", "rt.config-freebsd.config-free-bsdjail.23"),
 ]
-CONFIG_FALLBACK = "rt.bundle.container-format.1"
+CONFIG_FALLBACK = "rt.config.property-values"
 
 STATE_ROWS: list[Row] = [
     ("/ociVersion", "rt.runtime.state.1"),
@@ -351,7 +351,7 @@ STATE_ROWS: list[Row] = [
     ("/annotations", "rt.runtime.state.9"),
     ("/annotations/*", "rt.runtime.state.9"),
 ]
-STATE_FALLBACK = "rt.runtime.state.12"
+STATE_FALLBACK = "rt.runtime.state.property-values"
 
 FEATURES_ROWS: list[Row] = [
     ("/ociVersionMin", "rt.features.specification-version.1"),
@@ -394,7 +394,7 @@ FEATURES_ROWS: list[Row] = [
     ("/linux/netDevices", "rt.features-linux.linux-features-net-devices.1"),
     ("/linux/netDevices/enabled", "rt.features-linux.linux-features-net-devices.2"),
 ]
-FEATURES_FALLBACK = "rt.features.specification-version.1"
+FEATURES_FALLBACK = "rt.features.json"
 
 
 def split_pattern(pattern: str) -> list[str]:

@@ -40,7 +40,7 @@ def spec_version_for(declared: Any, known: tuple[str, ...] = RUNTIME_VERSIONS) -
 def platform_of(doc: Any) -> str:
     """The platform a config targets: the one platform section it has, else linux."""
     if isinstance(doc, dict):
-        present = [p for p in PLATFORMS if isinstance(doc.get(p), dict) and p != "vm"]
+        present = [p for p in PLATFORMS if p in doc and p != "vm"]
         if len(present) == 1:
             return present[0]
     return "linux"
@@ -52,6 +52,9 @@ class Ctx:
     version: str = "main"
     versions: tuple[str, ...] = RUNTIME_VERSIONS
     also: frozenset[str] = frozenset()    # platforms whose sections also apply (e.g. vm)
+    # Clauses below MUST level (MAY "may be set", SHOULD): a wrong value of their field is
+    # judged under the document's MUST on field values, not under them.
+    optional: frozenset[str] = frozenset()
 
     def at_least(self, version: str) -> bool:
         """True when the judged spec version is ``version`` or later."""

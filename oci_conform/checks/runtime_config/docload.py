@@ -22,7 +22,8 @@ class Problem:
     pointer: str = ""            # where in the document, when it parsed
     line: int = 0
     column: int = 0
-    rule: str = ""               # "encoding" (not plain UTF-8), "duplicate" (repeated key)
+    rule: str = ""               # "encoding" (not plain UTF-8), "duplicate" (repeated key),
+    #                              "limit" (beyond what we read: size, depth), "" (not JSON)
 
 
 @dataclass
@@ -113,7 +114,8 @@ def parse_bytes(raw: bytes, limit: int = MAX_BYTES) -> Parsed:
     """Decode and parse ``raw``; every way it can be wrong becomes a Problem."""
     if len(raw) > limit:
         return Parsed(problems=[Problem(f"document is larger than the {limit}-byte limit "
-                                        f"({len(raw)} bytes or more read); not parsed")])
+                                        f"({len(raw)} bytes or more read); not parsed",
+                                        rule="limit")])
     if raw.startswith(b"\xef\xbb\xbf"):
         return Parsed(problems=[Problem("document starts with a UTF-8 byte order mark, "
                                         "which JSON text must not carry", line=1, column=1,
@@ -132,7 +134,8 @@ def parse_text(text: str) -> Parsed:
     if deep is not None:
         line, col = _line_col(text, deep)
         return Parsed(text=text, problems=[Problem(
-            f"document nests deeper than {MAX_DEPTH} levels; not parsed", line=line, column=col)])
+            f"document nests deeper than {MAX_DEPTH} levels; not parsed", line=line, column=col,
+            rule="limit")])
     hook = _Duplicates()
     try:
         data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)

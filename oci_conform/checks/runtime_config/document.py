@@ -7,29 +7,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from oci_conform.checks.runtime_config.docload import Parsed
-from oci_conform.model.judging import Observation, failed, passed
+from oci_conform.model.judging import Observation, errored, failed, passed
 from oci_conform.model.outcome import Outcome
 
 
-def unreadable_config(parsed: Parsed) -> Iterator[Observation]:
-    """A config.json that is not a JSON text cannot be the bundle's configuration."""
+def unparsed(kind: str, parsed: Parsed) -> Iterator[Observation]:
+    """What a document that did not parse breaks: the JSON rule of its kind. A document
+    beyond our limits (size, depth) is not judged: an error, never a pass or a fail."""
     for p in parsed.problems:
-        if p.rule != "duplicate":
-            yield failed("rt.bundle.container-format.1", p.message, location=p.pointer,
-                         line=p.line, column=p.column)
+        if p.rule == "duplicate":
+            continue
+        if kind == "config":
+            clause = "rt.glossary.json.1"
+        elif kind == "state":
+            clause = "rt.runtime.state.12"
+        else:
+            clause = "rt.features.json"
+        if p.rule == "limit":
+            yield errored(clause, p.message, location=p.pointer)
+        else:
+            yield failed(clause, p.message, location=p.pointer, line=p.line, column=p.column)
 
 
 def json_text(parsed: Parsed) -> Iterator[Observation]:
-    """Glossary rules on the JSON text of a config: plain UTF-8 and no repeated member name
-    (each repeat is a finding). A text that did not decode fails the encoding rule."""
-    encoding = [p for p in parsed.problems if p.rule == "encoding"]
-    for p in encoding:
-        yield failed("rt.glossary.json.1", p.message, location=p.pointer, line=p.line,
-                     column=p.column)
-    if not parsed.ok:
-        return
-    if not encoding:
-        yield passed("rt.glossary.json.1", "the text is UTF-8")
+    """Glossary rules on the JSON text of a parsed config: JSON in UTF-8 (it parsed, so it
+    is) and no repeated member name (each repeat is a finding)."""
+    yield passed("rt.glossary.json.1", "the text is JSON in UTF-8")
     repeats = [p for p in parsed.problems if p.rule == "duplicate"]
     for p in repeats:
         yield failed("rt.glossary.json.2", p.message, location=p.pointer,

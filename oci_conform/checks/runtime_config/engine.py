@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from oci_conform.checks.runtime_config import features
+from oci_conform.checks.runtime_config import document, features
 from oci_conform.checks.runtime_config.context import (
     PLATFORMS,
     RUNTIME_VERSIONS,
@@ -29,8 +29,10 @@ from oci_conform.model.judging import (
     Verdict,
     Why,
     case_results,
+    failed,
     in_force,
     not_judged,
+    passed,
     roll_up,
 )
 from oci_conform.model.outcome import Outcome
@@ -45,6 +47,11 @@ NOTHING = "nothing in this document for this clause to judge"
 POSIX_ONLY = ("rt.config.root.4", "rt.config.root.7", "rt.config.process.12",
               "rt.config.posixprocess", "rt.config.posixuser", "rt.config.posixmounts",
               "rt.config.hooks")
+# Row clauses whose ``since`` marks a rewording, not a new field: 1.0.2 restated the hook
+# entry fields (path, args, env, timeout) for the new hook kinds, but poststart and poststop
+# entries had them from 1.0.0 on (the new kinds themselves are new fields: hooks.11/20/23).
+RESTATED = frozenset(("rt.config.hooks.12", "rt.config.hooks.14", "rt.config.hooks.15",
+                      "rt.config.hooks.16", "rt.config.hooks.17"))
 
 
 def judged_clause_ids(kind: str | None = None) -> frozenset[str]:
@@ -105,6 +112,43 @@ class InForce:
         platform = clause.platform if clause.platform in ctx.also else ctx.platform
         return in_force(clause, self.spec, ctx.version, platform)
 
+    def newer(self, cid: str) -> str:
+        """The release ``cid`` starts at when that is after the judged version, else ''."""
+        clause = self.catalog.clauses.get(cid) if self.catalog else None
+        spec, version = self.spec, self.ctx.version
+        if clause is None or spec is None or not clause.since or version not in spec.versions:
+            return ""
+        return clause.since if spec.index(version) < spec.index(clause.since) else ""
+
+    def field_since(self, cid: str) -> str:
+        """The release that first defines the field whose row clause is ``cid``, when it is
+        after the judged version ('' otherwise). A clause with an older form (an id plus
+        ``-pre-...``) changed a rule on a field that existed before: not a new field."""
+        since = self.newer(cid)
+        if since and (cid in RESTATED or any(o.startswith(cid + "-pre-") for o in self._ids())):
+            return ""
+        return since
+
+    def _ids(self) -> tuple[str, ...]:
+        if not hasattr(self, "_all"):
+            self._all = tuple(self.catalog.clauses) if self.catalog else ()
+        return self._all
+
+
+_OPTIONAL: dict[int, frozenset[str]] = {}
+
+
+def _optional(catalog: Any) -> frozenset[str]:
+    """The runtime-spec clauses below MUST level (cached per catalog)."""
+    if catalog is None:
+        return frozenset()
+    if id(catalog) not in _OPTIONAL:
+        _OPTIONAL.clear()
+        _OPTIONAL[id(catalog)] = frozenset(
+            c.id for c in catalog.clauses.values()
+            if c.spec == "runtime-spec" and c.level.value not in ("MUST", "MUST NOT"))
+    return _OPTIONAL[id(catalog)]
+
 
 def _catalog() -> Any:
     from oci_conform.catalog.loader import CatalogError
@@ -116,15 +160,53 @@ def _catalog() -> Any:
 
 
 def _in_force_only(observed: Iterable[Observation], declared: Iterable[str],
-                   rule: InForce) -> Iterator[Observation]:
-    """Observations of clauses in force; one n/a observation for each clause that is not."""
+                   rule: InForce, newer: dict[str, str]) -> Iterator[Observation]:
+    """Observations of clauses in force; one n/a observation for each clause that is not.
+
+    A clause newer than the judged version still judges the fields of ``newer`` (pointer ->
+    release): a field the declared version does not define is judged by the release that
+    defines it (its own row clause, and any failure found under it).
+    """
     for cid in declared:
         excluded = rule(cid)
         if excluded is not None:
             yield excluded
+    rows = set(newer.values())
     for obs in observed:
-        if rule(obs.clause) is None:
+        if rule(obs.clause) is None or (newer and rule.newer(obs.clause) and (
+                obs.clause in rows or _under(obs, newer))):
             yield obs
+
+
+def _under(obs: Observation, newer: dict[str, str]) -> bool:
+    where = obs.finding.location if obs.finding is not None else ""
+    return bool(where) and any(where == p or where.startswith(p + "/") for p in newer)
+
+
+def newer_fields(doc: Any, rule: InForce) -> dict[str, str]:
+    """Pointer -> row clause of each field (outermost only) the judged version does not
+    define yet."""
+    from oci_conform.checks.runtime_config.schema import clause_map
+    found: dict[str, str] = {}
+    for cid, pointer in sorted(clause_map("config").present(doc), key=lambda cp: cp[1]):
+        if rule.field_since(cid) and not any(pointer.startswith(p + "/") for p in found):
+            found.setdefault(pointer, cid)
+    return found
+
+
+def version_content(newer: dict[str, str], rule: InForce, declared: Any
+                    ) -> Iterator[Observation]:
+    """rt.config.specification-version.content: ociVersion names a release that defines every
+    field the document carries."""
+    if not newer:
+        yield passed("rt.config.specification-version.content",
+                     "every field is defined by the release ociVersion names")
+    for pointer, cid in newer.items():
+        since = rule.field_since(cid)
+        yield failed("rt.config.specification-version.content",
+                     f"{pointer} is first defined in runtime-spec {since}, but ociVersion "
+                     f"says {declared}", location=pointer,
+                     expected=f"ociVersion {since} or later", actual=declared)
 
 
 def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", impl: str = "",
@@ -136,47 +218,36 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     spec = catalog.specs.get("runtime-spec") if catalog else None
     versions = spec.versions if spec else RUNTIME_VERSIONS
     impl = impl or file or "-"
-    ctx = make_context(kind, parsed.data, spec_version, platform, versions)
+    ctx = replace(make_context(kind, parsed.data, spec_version, platform, versions),
+                  optional=_optional(catalog))
     rule = InForce(catalog, ctx)
+    newer: dict[str, str] = {}
     if not parsed.ok:
-        obs, declared = list(_unparsed(kind, parsed)), ()
+        obs, declared = list(document.unparsed(kind, parsed)), []
     else:
         obs = list(observations(kind, parsed.data, ctx)) + list(extra)
+        if kind == "config" and isinstance(parsed.data, dict):
+            newer = newer_fields(parsed.data, rule)
+            obs.extend(version_content(newer, rule, parsed.data.get("ociVersion")))
         obs.extend(_document_rules(kind, parsed, obs, rule))
         declared = sorted(judged(kind))
-    verdicts = roll_up(_in_force_only(obs, declared, rule), declared, unobserved_reason=NOTHING)
+    verdicts = roll_up(_in_force_only(obs, declared, rule, newer), declared,
+                       unobserved_reason=NOTHING)
     evidence = Evidence(files=[FileSpan(file)] if file else [],
                         facts={"spec_version": ctx.version, "platform": ctx.platform})
-    positions = PositionIndex(parsed.text) if parsed.text else None
+    # Positions only for a parsed document (its depth is bounded, so is the index).
+    positions = PositionIndex(parsed.text) if parsed.text and parsed.ok else None
     return list(case_results((_placed(v, positions, file) for v in verdicts.values()), impl,
                              f"config-validate:{kind}", evidence=evidence))
-
-
-def _unparsed(kind: str, parsed: Parsed) -> Iterator[Observation]:
-    """What a document that did not parse breaks."""
-    from oci_conform.checks.runtime_config import document
-    from oci_conform.model.judging import failed
-    if kind == "config":
-        yield from document.unreadable_config(parsed)
-        yield from document.json_text(parsed)
-        return
-    clause = {"state": "rt.runtime.state.12",
-              "features": "rt.features.specification-version.1"}[kind]
-    for p in parsed.problems or []:
-        yield failed(clause, p.message, location=p.pointer, line=p.line, column=p.column)
-    if not parsed.problems:
-        yield failed(clause, "no document")
 
 
 def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InForce
                     ) -> Iterator[Observation]:
     """Rules on the whole document: its JSON text, and the state's schema summary."""
-    from oci_conform.checks.runtime_config import document
-    from oci_conform.model.judging import failed
     if kind == "config":
         yield from document.json_text(parsed)
         return
-    target = "rt.runtime.state.12" if kind == "state" else "rt.features.specification-version.1"
+    target = "rt.runtime.state.12" if kind == "state" else "rt.features.json"
     pre = kind == "state" and rule("rt.runtime.state.12") is not None and \
         rule("rt.runtime.state.12-pre-1.1") is None
     if pre:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from oci_conform.checks.runtime_config.common import value_rule
 from oci_conform.checks.runtime_config.context import SEMVER, Ctx, _triple
 from oci_conform.model.judging import Observation, failed, observed
 
@@ -54,9 +55,10 @@ def check_features(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     if isinstance(hooks, list):
         for i, name in enumerate(hooks):
             if isinstance(name, str):
-                yield observed("rt.features.hooks.1", name in HOOK_NAMES,
-                               "not a hook name of config.json", location=f"/hooks/{i}",
-                               expected="prestart ... poststop", actual=name)
+                yield from value_rule("rt.features.hooks.1", "rt.features.property-values",
+                                      name in HOOK_NAMES, "not a hook name of config.json",
+                                      location=f"/hooks/{i}", expected="prestart ... poststop",
+                                      actual=name)
     notes = doc.get("annotations")
     if isinstance(notes, dict):
         for key in notes:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import is_abs
+from oci_conform.checks.runtime_config.common import is_abs, value_rule
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.process import env_problem
 from oci_conform.model.judging import Observation, observed
@@ -40,5 +40,7 @@ def check_hooks(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
             if isinstance(env, list):
                 for j, entry in enumerate(env):
                     problem = env_problem(entry)
-                    yield observed(env_clause, not problem, f"environment entry {problem}",
-                                   location=f"{where}/env/{j}", expected="NAME=VALUE", actual=entry)
+                    yield from value_rule(env_clause, "rt.config.property-values", not problem,
+                                          f"environment entry {problem}",
+                                          location=f"{where}/env/{j}", expected="NAME=VALUE",
+                                          actual=entry)

@@ -5,7 +5,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import device_key, is_abs, is_int, namespaces
+from oci_conform.checks.runtime_config.common import (
+    device_key,
+    is_abs,
+    is_int,
+    namespaces,
+    namespaces_unreadable,
+    value_rule,
+)
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import get, join
 from oci_conform.model.judging import Observation, failed, observed, passed
@@ -52,13 +59,14 @@ def check_allow_list(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     if not isinstance(rules, list):
         return
     for i, rule in enumerate(rules):
-        if isinstance(rule, dict) and isinstance(rule.get("access"), str) and rule["access"]:
-            yield observed("rt.config-linux.device-allowedlist.6",
-                           bool(ACCESS.match(rule["access"]))
-                           and len(set(rule["access"])) == len(rule["access"]),
-                           "access is a combination of r, w and m",
-                           location=f"/linux/resources/devices/{i}/access", expected="e.g. rwm",
-                           actual=rule["access"])
+        access = rule.get("access") if isinstance(rule, dict) else None
+        if isinstance(access, str) and access:
+            yield from value_rule("rt.config-linux.device-allowedlist.6",
+                                  "rt.config.property-values",
+                                  bool(ACCESS.match(access)) and len(set(access)) == len(access),
+                                  "access is a combination of r, w and m",
+                                  location=f"/linux/resources/devices/{i}/access",
+                                  expected="e.g. rwm", actual=access)
 
 
 def interface_name_ok(name: str) -> bool:
@@ -69,7 +77,7 @@ def interface_name_ok(name: str) -> bool:
 
 def check_net_devices(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     devices = get(doc, "linux", "netDevices")
-    if not isinstance(devices, dict):
+    if not isinstance(devices, dict) or namespaces_unreadable(doc):
         return
     yield observed("rt.config-linux.network-devices.1", "network" in namespaces(doc),
                    "netDevices are moved into the container's network namespace, but it has none",

@@ -68,7 +68,7 @@ def check_memory_policy(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
                        "not a node list such as 0-3,7", location=f"{w}/nodes",
                        expected="a list such as 0-3,7", actual=nodes)
     has_nodes = isinstance(nodes, str) and bool(nodes)
-    if mode in NODES_REQUIRED:
+    if mode in NODES_REQUIRED and (has_nodes or "nodes" not in policy):
         yield observed("rt.config-linux.memory-policy.3", has_nodes, f"{mode} needs nodes",
                        location=f"{w}/nodes", expected="a node list", actual="absent")
     elif mode in NODES_FORBIDDEN and has_nodes:

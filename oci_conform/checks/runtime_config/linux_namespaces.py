@@ -5,7 +5,12 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import is_abs, is_int, namespaces
+from oci_conform.checks.runtime_config.common import (
+    is_abs,
+    is_int,
+    namespaces,
+    namespaces_unreadable,
+)
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import get, join
 from oci_conform.model.judging import Observation, failed, observed, passed
@@ -43,6 +48,8 @@ def check_namespaces(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
 
 
 def check_mappings(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
+    if namespaces_unreadable(doc):
+        return
     has_user = "user" in namespaces(doc)
     for field, clause in (("uidMappings", "rt.config-linux.user-namespace-mappings.1"),
                           ("gidMappings", "rt.config-linux.user-namespace-mappings.2")):
@@ -54,7 +61,7 @@ def check_mappings(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
 
 def check_time_offsets(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     offsets = get(doc, "linux", "timeOffsets")
-    if not isinstance(offsets, dict):
+    if not isinstance(offsets, dict) or namespaces_unreadable(doc):
         return
     yield observed("rt.config-linux.time-offset.1", "time" in namespaces(doc),
                    "timeOffsets is set but there is no time namespace",
@@ -85,7 +92,7 @@ def sysctl_namespace(name: str) -> str:
 
 def check_sysctl(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     sysctl = get(doc, "linux", "sysctl")
-    if not isinstance(sysctl, dict):
+    if not isinstance(sysctl, dict) or namespaces_unreadable(doc):
         return
     have = namespaces(doc)
     for name in sysctl:

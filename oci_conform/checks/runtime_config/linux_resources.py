@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import cpu_list_ok, is_int
+from oci_conform.checks.runtime_config.common import cpu_list_ok, is_int, value_rule
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import get, join
 from oci_conform.model.judging import Observation, failed, observed
@@ -40,16 +40,19 @@ def _memory(mem: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
                               ("kernelTCP", "rt.config-linux.memory.6-pre-1.1")):
             if field in mem:
                 value = mem[field]
-                yield observed(clause, is_int(value) and INT64[0] <= value <= INT64[1],
-                               f"{field} is an int64 byte count", location=f"{where}/{field}",
-                               expected="an int64", actual=value)
+                yield from value_rule(clause, "rt.config.property-values",
+                                      is_int(value) and INT64[0] <= value <= INT64[1],
+                                      f"{field} is an int64 byte count",
+                                      location=f"{where}/{field}", expected="an int64",
+                                      actual=value)
     for field, clause in (("limit", "rt.config-linux.memory.2"),
                           ("reservation", "rt.config-linux.memory.3"),
                           ("swap", "rt.config-linux.memory.4")):
         value = mem.get(field)
         if is_int(value):
-            yield observed(clause, value >= -1, f"{field} is a byte count or -1 (unlimited)",
-                           location=f"{where}/{field}", expected=">= -1", actual=value)
+            yield from value_rule(clause, "rt.config.property-values", value >= -1,
+                                  f"{field} is a byte count or -1 (unlimited)",
+                                  location=f"{where}/{field}", expected=">= -1", actual=value)
     limit, swap = mem.get("limit"), mem.get("swap")
     if is_int(limit) and is_int(swap) and limit > 0 and swap > 0:
         yield observed("rt.config-linux.memory.4", swap >= limit,
@@ -64,9 +67,9 @@ def _memory(mem: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
                          location=f"{where}/{field}", expected="absent", actual=mem[field])
     swappiness = mem.get("swappiness")
     if is_int(swappiness):
-        yield observed("rt.config-linux.memory.7", 0 <= swappiness <= 100,
-                       "swappiness runs from 0 to 100", location=f"{where}/swappiness",
-                       expected="0..100", actual=swappiness)
+        yield from value_rule("rt.config-linux.memory.7", "rt.config.property-values",
+                              0 <= swappiness <= 100, "swappiness runs from 0 to 100",
+                              location=f"{where}/swappiness", expected="0..100", actual=swappiness)
 
 
 def _cpu(cpu: dict[str, Any]) -> Iterator[Observation]:
@@ -87,13 +90,14 @@ def _cpu(cpu: dict[str, Any]) -> Iterator[Observation]:
                           ("mems", "rt.config-linux.cpu.11")):
         value = cpu.get(field)
         if isinstance(value, str) and value:
-            yield observed(clause, cpu_list_ok(value), "not a list such as 0-3,7",
-                           location=f"{where}/{field}", expected="a list such as 0-3,7",
-                           actual=value)
+            yield from value_rule(clause, "rt.config.property-values", cpu_list_ok(value),
+                                  "not a list such as 0-3,7", location=f"{where}/{field}",
+                                  expected="a list such as 0-3,7", actual=value)
     idle = cpu.get("idle")
     if is_int(idle):
-        yield observed("rt.config-linux.cpu.12", idle in (0, 1), "idle is 0 or 1",
-                       location=f"{where}/idle", expected="0 or 1", actual=idle)
+        yield from value_rule("rt.config-linux.cpu.12", "rt.config.property-values", idle in (0, 1),
+                              "idle is 0 or 1", location=f"{where}/idle", expected="0 or 1",
+                              actual=idle)
 
 
 def _block_io(bio: dict[str, Any]) -> Iterator[Observation]:
@@ -115,9 +119,9 @@ def _pids(pids: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
                        expected="member 'limit'", actual="absent")
     limit = pids.get("limit")
     if is_int(limit):
-        yield observed("rt.config-linux.pids.2", limit >= -1,
-                       "pids limit is a count or -1 (no limit)", location=f"{R}/pids/limit",
-                       expected=">= -1", actual=limit)
+        yield from value_rule("rt.config-linux.pids.2", "rt.config.property-values", limit >= -1,
+                              "pids limit is a count or -1 (no limit)", location=f"{R}/pids/limit",
+                              expected=">= -1", actual=limit)
 
 
 def _rdma(rdma: dict[str, Any]) -> Iterator[Observation]:

@@ -35,7 +35,7 @@ def check_seccomp(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     actions = {a for a in (default, *(r.get("action") for r in rules)) if isinstance(a, str)}
     if "SCMP_ACT_NOTIFY" in actions:
         yield observed("rt.config-linux.seccomp.7",
-                       isinstance(sec.get("listenerPath"), str) and bool(sec.get("listenerPath")),
+                       sec.get("listenerPath") not in (None, ""),
                        "SCMP_ACT_NOTIFY is used but no listenerPath names the agent's socket",
                        location=S, expected="listenerPath", actual="absent")
     if isinstance(syscalls, list):

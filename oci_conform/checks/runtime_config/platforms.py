@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import device_key, is_abs, is_int
+from oci_conform.checks.runtime_config.common import device_key, is_abs, is_int, value_rule
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import get
 from oci_conform.model.judging import Observation, failed, observed, passed
@@ -18,7 +18,7 @@ UINT32 = 2**32 - 1
 def check_platform_sections(doc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     if ctx.platform == "windows":
         yield observed("rt.config.platform-specific-configuration.10",
-                       isinstance(doc.get("windows"), dict),
+                       "windows" in doc,
                        "a Windows config needs the windows section", location="/windows",
                        expected="a windows object", actual="absent")
     yield from _vm(doc)
@@ -82,17 +82,20 @@ def _zos_devices(doc: dict[str, Any]) -> Iterator[Observation]:
                 yield passed("rt.config-zos.devices.8")
         if "fileMode" in dev:
             mode = dev["fileMode"]
-            yield observed("rt.config-zos.devices.7", is_int(mode) and 0 <= mode <= UINT32,
-                           "fileMode is a uint32 permission value", location=f"{where}/fileMode",
-                           expected=f"0..{UINT32}", actual=mode)
+            yield from value_rule("rt.config-zos.devices.7", "rt.config.property-values",
+                                  is_int(mode) and 0 <= mode <= UINT32,
+                                  "fileMode is a uint32 permission value",
+                                  location=f"{where}/fileMode", expected=f"0..{UINT32}",
+                                  actual=mode)
 
 
 def _zos_process(doc: dict[str, Any]) -> Iterator[Observation]:
     value = get(doc, "process", "noNewPrivileges")
     if value is not None:
-        yield observed("rt.config.zosprocess.1", isinstance(value, bool),
-                       "noNewPrivileges is a boolean", location="/process/noNewPrivileges",
-                       expected="true or false", actual=value)
+        yield from value_rule("rt.config.zosprocess.1", "rt.config.property-values",
+                              isinstance(value, bool), "noNewPrivileges is a boolean",
+                              location="/process/noNewPrivileges", expected="true or false",
+                              actual=value)
 
 
 def _freebsd_network(doc: dict[str, Any]) -> Iterator[Observation]:

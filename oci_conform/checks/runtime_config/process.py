@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from oci_conform.checks.runtime_config.common import cpu_list_ok, is_abs, is_int
+from oci_conform.checks.runtime_config.common import cpu_list_ok, is_abs, is_int, value_rule
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.linux_capabilities import NAMES as CAP_NAMES
 from oci_conform.model.judging import Observation, failed, observed, passed
@@ -45,7 +45,7 @@ def _cwd(proc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
 def _args(proc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
     args = proc.get("args")
     if ctx.platform == "windows":
-        has = (isinstance(args, list) and args) or isinstance(proc.get("commandLine"), str)
+        has = (isinstance(args, list) and args) or "commandLine" in proc
         yield observed("rt.config.process.12-b", bool(has),
                        "on Windows a process needs args or commandLine", location="/process",
                        expected="args or commandLine", actual="neither")
@@ -84,8 +84,9 @@ def _env(proc: dict[str, Any]) -> Iterator[Observation]:
         return
     for i, entry in enumerate(env):
         problem = env_problem(entry)
-        yield observed("rt.config.process.10", not problem, f"environment entry {problem}",
-                       location=f"/process/env/{i}", expected="NAME=VALUE", actual=entry)
+        yield from value_rule("rt.config.process.10", "rt.config.property-values", not problem,
+                              f"environment entry {problem}", location=f"/process/env/{i}",
+                              expected="NAME=VALUE", actual=entry)
 
 
 def _rlimits(proc: dict[str, Any]) -> Iterator[Observation]:
@@ -139,9 +140,10 @@ def _user(proc: dict[str, Any]) -> Iterator[Observation]:
     if isinstance(gids, list):
         for i, gid in enumerate(gids):
             if is_int(gid):
-                yield observed("rt.config.posixuser.4", 0 <= gid <= UINT32, "group id out of range",
-                               location=f"/process/user/additionalGids/{i}",
-                               expected=f"0..{UINT32}", actual=gid)
+                yield from value_rule("rt.config.posixuser.4", "rt.config.property-values",
+                                      0 <= gid <= UINT32, "group id out of range",
+                                      location=f"/process/user/additionalGids/{i}",
+                                      expected=f"0..{UINT32}", actual=gid)
 
 
 def _capabilities(proc: dict[str, Any], ctx: Ctx) -> Iterator[Observation]:
@@ -191,9 +193,10 @@ def _linux_misc(proc: dict[str, Any]) -> Iterator[Observation]:
                               ("final", "rt.config.linux-process.28")):
             value = affinity.get(field)
             if isinstance(value, str) and value:
-                yield observed(clause, cpu_list_ok(value), "not a CPU list such as 0-3,7",
-                               location=f"/process/execCPUAffinity/{field}",
-                               expected="a CPU list such as 0-3,7", actual=value)
+                yield from value_rule(clause, "rt.config.property-values", cpu_list_ok(value),
+                                      "not a CPU list such as 0-3,7",
+                                      location=f"/process/execCPUAffinity/{field}",
+                                      expected="a CPU list such as 0-3,7", actual=value)
 
 
 def _scheduler(proc: dict[str, Any]) -> Iterator[Observation]:

@@ -117,8 +117,29 @@ def _missing(error: Any) -> list[str]:
     return [name for name in error.validator_value if name not in inst]
 
 
-def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Observation]:
-    """One failing observation per schema error, then a passing one per examined value."""
+VALUE_KEYWORDS = frozenset(("type", "enum", "const", "pattern", "format", "minimum", "maximum",
+                            "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
+                            "minItems", "maxItems", "uniqueItems", "propertyNames",
+                            "additionalProperties"))
+
+
+def values_clause(kind: str) -> str:
+    """The MUST a document breaks when a field it carries has a wrong type or value."""
+    if kind == "state":
+        return "rt.runtime.state.property-values"
+    if kind == "features":
+        return "rt.features.property-values"
+    return "rt.config.property-values"
+
+
+def schema_observations(kind: str, doc: Any, cmap: ClauseMap,
+                        optional: frozenset[str] = frozenset()) -> Iterator[Observation]:
+    """One failing observation per schema error, then a passing one per examined value.
+
+    A type, format, pattern or value-list error is filed under the clause of its place when
+    that clause is a MUST; when it is only a MAY or SHOULD (``optional``: "this field may be
+    set"), under the document's MUST on field values, the finding naming the field's clause.
+    """
     seen: set[tuple[str, str]] = set()
     for error in validator(kind).iter_errors(doc):
         tokens = [str(t) for t in error.absolute_path]
@@ -133,8 +154,10 @@ def schema_observations(kind: str, doc: Any, cmap: ClauseMap) -> Iterator[Observ
                              expected=f"member {name!r}", actual="absent")
             continue
         message, expected, actual = _describe(error)
-        yield failed(cmap.clause_for(tokens, error.validator), message, location=here,
-                     expected=expected, actual=actual)
+        clause = cmap.clause_for(tokens, error.validator)
+        if error.validator in VALUE_KEYWORDS and clause in optional:
+            clause, message = values_clause(kind), f"{message} (the value rule of {clause})"
+        yield failed(clause, message, location=here, expected=expected, actual=actual)
     for clause, _pointer in cmap.present(doc):
         yield passed(clause)
 
@@ -150,14 +173,14 @@ def clause_map(kind: str) -> ClauseMap:
 
 def config_schema(doc: Any, ctx: Ctx) -> Iterator[Observation]:
     """The schema rules of config.json, each error under the clause of its place."""
-    return schema_observations("config", doc, clause_map("config"))
+    return schema_observations("config", doc, clause_map("config"), ctx.optional)
 
 
 def state_schema(doc: Any, ctx: Ctx) -> Iterator[Observation]:
     """The schema rules of the state document."""
-    return schema_observations("state", doc, clause_map("state"))
+    return schema_observations("state", doc, clause_map("state"), ctx.optional)
 
 
 def features_schema(doc: Any, ctx: Ctx) -> Iterator[Observation]:
     """The schema rules of the features document."""
-    return schema_observations("features", doc, clause_map("features"))
+    return schema_observations("features", doc, clause_map("features"), ctx.optional)

@@ -48,6 +48,7 @@ def checks() -> tuple[Check, ...]:
         bundle,
         clausemap,
         document,
+        engine,
         features,
         hooks,
         linux_devices,
@@ -63,11 +64,14 @@ def checks() -> tuple[Check, ...]:
         state,
     )
     return (
-        Check("config", schema.config_schema, _row_ids(clausemap.CONFIG_ROWS), stage="schema"),
-        Check("state", schema.state_schema, _row_ids(clausemap.STATE_ROWS), stage="schema"),
-        Check("features", schema.features_schema, _row_ids(clausemap.FEATURES_ROWS),
-              stage="schema"),
-        Check("config", document.unreadable_config, ("rt.bundle.container-format.1",),
+        Check("config", schema.config_schema, _row_ids(clausemap.CONFIG_ROWS) + (
+            "rt.config.property-values",), stage="schema"),
+        Check("state", schema.state_schema, _row_ids(clausemap.STATE_ROWS) + (
+            "rt.runtime.state.property-values",), stage="schema"),
+        Check("features", schema.features_schema, _row_ids(clausemap.FEATURES_ROWS) + (
+            "rt.features.property-values", "rt.features.json"), stage="schema"),
+        Check("state", document.unparsed, ("rt.runtime.state.12",), stage="text"),
+        Check("config", engine.version_content, ("rt.config.specification-version.content",),
               stage="text"),
         Check("config", document.json_text, ("rt.glossary.json.1", "rt.glossary.json.2"),
               stage="text"),

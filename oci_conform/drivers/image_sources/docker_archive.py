@@ -32,7 +32,7 @@ def _read_json(report: Report, src: TarArchive, name: str, clause: str) -> tuple
     if data is None:
         return None, sub
     doc = parse_json(data, clause, name)
-    sub.text = doc.text
+    sub.text = doc.located
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     return doc.value, sub
@@ -148,8 +148,8 @@ def _config_report(report: Report, src: TarArchive, name: str) -> tuple[Any, str
     data = _bytes_of(src, name)
     if data is None:
         return None
-    doc = parse_json(data, "docker.image.rootfs", name)
-    sub = Report(file=src.file_prefix + name, text=doc.text)
+    doc = parse_json(data, "docker.image.json-object", name)
+    sub = Report(file=src.file_prefix + name, text=doc.located)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok:

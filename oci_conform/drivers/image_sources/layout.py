@@ -21,7 +21,7 @@ def validate_layout(source: ImageSource, version: str, limits: Limits,
                  source.has_dir("blobs"), "blobs/ folder is missing",
                  "blobs/")
     walk = Walk(source, report, version, limits, digest_clause="image.image-layout.blobs.1",
-                missing_clause="image.image-layout.blobs.4")
+                missing_clause="image.image-layout.blobs.4", missing_allowed=True)
     index = _read_index(report, source, version)
     chosen = 0
     if index is not None:
@@ -62,7 +62,7 @@ def _check_oci_layout_file(report: Report, source: ImageSource) -> None:
         return
     assert data is not None
     doc = parse_json(data, "image.image-layout.content.4", "oci-layout")
-    sub = Report(file=getattr(source, "file_prefix", "") + "oci-layout", text=doc.text)
+    sub = Report(file=getattr(source, "file_prefix", "") + "oci-layout", text=doc.located)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok and sub.check("image.image-layout.content.4", isinstance(doc.value, dict),
@@ -85,7 +85,7 @@ def _read_index(report: Report, source: ImageSource, version: str) -> dict | Non
         return None
     assert data is not None
     doc = parse_json(data, "image.image-layout.content.8", "index.json")
-    sub = Report(file=getattr(source, "file_prefix", "") + "index.json", text=doc.text)
+    sub = Report(file=getattr(source, "file_prefix", "") + "index.json", text=doc.located)
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     if doc.ok:

@@ -72,7 +72,7 @@ def _top_descriptor(report: Report, source: RegistrySource, selector: str
                      "digest it was fetched by", f"GET {path}", selector, digest)
     doc = parse_json(body, "image.manifest.image-manifest-property-descriptions.1", "manifest")
     if is_schema1(doc.value, media_type):
-        sub = Report(file=f"GET {path}", text=doc.text)
+        sub = Report(file=f"GET {path}", text=doc.located)
         check_schema1(sub, doc.value)
         report.merge(sub)
         return None

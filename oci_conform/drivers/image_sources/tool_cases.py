@@ -45,6 +45,8 @@ class ToolCase:
     inspect: Callable[[Path, Path], list[str]] | None = None  # (image, work) -> problems
     # own commands instead of the column's: (exe, image, work) -> (last run, clause -> problems)
     custom: Callable[[str, Path, Path], tuple[Any, dict[str, list[str]]]] | None = None
+    # "reject" cases: the same image without the fault, which the tool must accept
+    control: Callable[[Path], Path] | None = None
 
 
 def _layout(spec: ImageSpec | None = None, index_hook=None, after=None, multi=False):
@@ -251,6 +253,16 @@ def _tag_inner_only(root: Path) -> Path:
     nested = lay.blob(dumps({"schemaVersion": 2, "mediaType": MT_INDEX,
                              "manifests": [inner]}), MT_INDEX)
     lay.finish([tag(nested, "other")])
+    return root
+
+
+def _tag_outer(root: Path) -> Path:
+    """The control of ``_tag_inner_only``: the same nesting, tagged where readers look."""
+    from oci_conform.drivers.image_sources.build import MT_INDEX, OciLayout, tag
+    lay = OciLayout(root)
+    nested = lay.blob(dumps({"schemaVersion": 2, "mediaType": MT_INDEX,
+                             "manifests": [lay.image(ImageSpec())]}), MT_INDEX)
+    lay.finish([tag(nested, "latest")])
     return root
 
 
@@ -523,11 +535,13 @@ def cases() -> list[ToolCase]:
                  _layout(after=_unknown_layer_type), COPIERS),
         ToolCase("layer-digest-mismatch", ("image.descriptor.sha-256.1",
                                            "image.descriptor.properties.4"), "reject",
-                 _layout(ImageSpec(compression="none"), after=_flip_layer_byte)),
+                 _layout(ImageSpec(compression="none"), after=_flip_layer_byte),
+                 control=_layout(ImageSpec(compression="none"))),
         ToolCase("layer-size-mismatch", ("image.descriptor.properties.6",), "reject",
-                 _layout(ImageSpec(manifest_hook=_bump_layer_size))),
+                 _layout(ImageSpec(manifest_hook=_bump_layer_size)), control=_layout()),
         ToolCase("rootfs-type-unknown", ("image.config.properties.37",), "reject",
-                 _layout(ImageSpec(config_hook=_rootfs_type("tarballs"))), UNPACKERS),
+                 _layout(ImageSpec(config_hook=_rootfs_type("tarballs"))), UNPACKERS,
+                 control=_layout(ImageSpec(config_hook=_rootfs_type("layers")))),
         ToolCase("whiteouts-applied", ("image.layer.whiteouts.1", "image.layer.opaque-whiteout.1",
                                        "image.manifest.image-manifest-property-descriptions.20"),
                                        "apply",
@@ -555,7 +569,7 @@ def cases() -> list[ToolCase]:
         ToolCase("media-type-conflict", ("image.media-types.media-type-conflicts.5",),
                  "accept", _layout(ImageSpec(manifest_hook=_claim_index_type))),
         ToolCase("ref-name-inside-nested-index", ("image.image-layout.index-example.1",),
-                 "reject", _tag_inner_only),
+                 "reject", _tag_inner_only, control=_tag_outer),
         ToolCase("copy-keeps-bytes", ("image.considerations.extensibility.1",
                                       "image.descriptor.embedded-content.2"),
                  "apply", _layout(), COPIERS, _inspect_copy_keeps_bytes),
@@ -588,7 +602,9 @@ def cases() -> list[ToolCase]:
         ToolCase("convert-unknown-user", ("image.conversion.configuser.7",), "reject",
                  _layout(ImageSpec(layers=USER_LAYERS,
                                    config_hook=_config(**{"config.User": "nobody-here"}))),
-                 UNPACKERS),
+                 UNPACKERS,
+                 control=_layout(ImageSpec(layers=USER_LAYERS,
+                                           config_hook=_config(**{"config.User": "alice"})))),
     ]
 
 

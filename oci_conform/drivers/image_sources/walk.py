@@ -22,6 +22,7 @@ from oci_conform.checks.image.jsondoc import JsonDoc, judge_json_form, parse_jso
 from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
 from oci_conform.checks.image.report import Report, pointer
 from oci_conform.drivers.image_sources.base import ImageSource
+from oci_conform.model.judging import Why, not_judged
 
 MAX_INDEX_DEPTH = 8
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -42,7 +43,8 @@ class Walk:
     version: str
     limits: Limits
     digest_clause: str                    # the clause a digest mismatch breaks here
-    missing_clause: str                   # the clause a missing blob breaks here
+    missing_clause: str                   # the clause a missing blob is observed under
+    missing_allowed: bool = False         # a layout may lack referenced blobs
     reached: set[str] = field(default_factory=set)
     layers: dict[str, LayerScan] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=lambda: {"blobs": 0, "bytes": 0,
@@ -72,14 +74,14 @@ def _usable(d: Any) -> bool:
 def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Report]:
     """Fetch a JSON blob named by ``d``; judge digest/size; parse under I-JSON rules."""
     digest = d["digest"]
-    sub = Report(file=_prefix(walk) + file_of(digest))
+    sub = Report(file=_prefix(walk) + file_of(digest), version=walk.version)
     problem = walk.source.blob_problem(digest)
     if problem:
         sub.fail(walk.digest_clause, problem, where)
         return None, sub
     stream = walk.source.open_blob(digest)
     if stream is None:
-        sub.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        _missing(walk, sub, digest, where)
         return None, sub
     walk.reached.add(digest)
     with stream:
@@ -88,18 +90,29 @@ def load_document(walk: Walk, d: dict, where: str) -> tuple[JsonDoc | None, Repo
     walk.stats["bytes"] += got_size
     judge_blob(sub, digest, d["size"], got_hex, got_size, where, walk.digest_clause)
     mt = media_type(d)
-    clause = ("image.manifest.image-manifest-property-descriptions.1" if mt in MANIFEST_TYPES
-              else "image.image-index.property-descriptions.1" if mt in INDEX_TYPES
-              else "image.config.properties.34")
+    clause = ("image.manifest.json-object" if mt in MANIFEST_TYPES
+              else "image.image-index.json-object" if mt in INDEX_TYPES
+              else "image.config.json-object")
     if too_big:
         sub.fail(clause, "document is over the JSON size limit; not parsed", where)
         return None, sub
     doc = parse_json(data, clause, media_type(d) or "blob")
-    sub.text = doc.text
+    sub.text = doc.located
     for p in doc.problems:
         sub.fail(p.clause, p.message, p.location)
     judge_json_form(sub, doc, data, where, media_type(d))
     return (doc if doc.ok else None), sub
+
+
+def _missing(walk: Walk, report: Report, digest: str, where: str) -> None:
+    """A referenced blob the source does not hold: a fault where the source must hold it (a
+    registry); in a layout allowed, and the rule about fetching it binds readers."""
+    if walk.missing_allowed:
+        report.other(not_judged(walk.missing_clause, Why.OTHER_SUBJECT,
+                                f"blob {digest} is not in the layout (allowed; readers fetch "
+                                "it from an external store); what it holds is not judged"))
+    else:
+        report.fail(walk.missing_clause, f"blob {digest} is missing", where)
 
 
 def walk_descriptor(walk: Walk, d: Any, where: str, depth: int = 0) -> None:
@@ -202,11 +215,11 @@ def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
         return None
     stream = walk.source.open_blob(digest)
     if stream is None:
-        if d.get("urls"):
+        if d.get("urls") and not walk.missing_allowed:
             walk.report.note(walk.missing_clause, f"layer {digest} is not here; it names urls",
                              where)
         else:
-            walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
+            _missing(walk, walk.report, digest, where)
         return None
     walk.reached.add(digest)
     mt = media_type(d)
@@ -235,7 +248,7 @@ def _walk_opaque(walk: Walk, d: dict, where: str) -> None:
         return
     stream = walk.source.open_blob(digest)
     if stream is None:
-        walk.report.fail(walk.missing_clause, f"blob {digest} is missing", where)
+        _missing(walk, walk.report, digest, where)
         return
     walk.reached.add(digest)
     with stream:

@@ -3,7 +3,8 @@
 Why this stack: it is in the standard library (no dependency to vet or pin), runs one
 thread per connection (concurrent clients; blocking file and socket I/O releases the
 GIL), speaks HTTP/1.1 keep-alive, and lets us stream request bodies straight from the
-socket (Content-Length or chunked) and send blobs with ``socket.sendfile`` (zero-copy).
+socket (Content-Length or chunked) and send blobs with ``os.sendfile`` (zero-copy, on a
+blocking socket: see blobsend.py).
 benchmarks/reference_registry.py measures it against Debian's docker-registry.
 """
 from __future__ import annotations
@@ -27,6 +28,7 @@ from oci_conform.reference.registry.api import (
     error_response,
 )
 from oci_conform.reference.registry.auth import AuthConfig, Authenticator, load_htpasswd
+from oci_conform.reference.registry.blobsend import send_file
 from oci_conform.reference.registry.bodies import BadBody, body_framing
 from oci_conform.reference.registry.errors import (
     ApiError,
@@ -155,9 +157,22 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if handle is not None and resp.file:
                 self.wfile.flush()
-                self.connection.sendfile(handle, resp.file[1], resp.file[2])
+                self._send_blob(handle, resp.file[1], resp.file[2])
             elif resp.body and not (resp.head or self.command == "HEAD"):
                 self.wfile.write(resp.body)
+
+    def _send_blob(self, handle: BinaryIO, offset: int, count: int) -> None:
+        """Blob bytes by sendfile; a reader slower than the body rate floor is cut off."""
+        if self.reaper is not None:
+            self.reaper.arm(self.connection, self.limits.body_grace_seconds +
+                            count / max(self.limits.min_body_rate, 1))
+        try:
+            sent = send_file(self.connection, handle, offset, count, self.limits.idle_seconds)
+        finally:
+            if self.reaper is not None:
+                self.reaper.disarm(self.connection)
+        if sent < count:     # the file shrank under us: the framing is broken, hang up
+            self.close_connection = True
 
     do_GET = do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = _serve
     do_OPTIONS = do_TRACE = do_CONNECT = _serve   # answered 405 UNSUPPORTED by the API

@@ -55,6 +55,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _read_text(path: str) -> str | None:
+    """A small metadata file's text (UTF-8), or None when it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read().decode()
+    except (OSError, ValueError):
+        return None
+
+
 @dataclass
 class Upload:
     """An upload session: where its bytes are, how many, and the running hash.
@@ -82,15 +91,23 @@ class Storage:
             (root / sub).mkdir(parents=True, exist_ok=True)
         self._uploads: dict[str, Upload] = {}
         self._lock = threading.Lock()
+        # Hot paths (every HEAD and GET) build their paths as text: pathlib's joins cost
+        # more than the stat or read they lead to.
+        self._blobs = os.path.join(str(root), "blobs")
+        self._repos = os.path.join(str(root), "repos")
 
     # ---- blobs ------------------------------------------------------------------
+    def _blob_file(self, digest: Digest) -> str:
+        enc = digest.encoded
+        return f"{self._blobs}/{digest.algorithm}/{enc[:2]}/{enc}"
+
     def blob_path(self, digest: Digest) -> Path:
-        return self.root / "blobs" / digest.algorithm / digest.encoded[:2] / digest.encoded
+        return Path(self._blob_file(digest))
 
     def blob_size(self, digest: Digest) -> int | None:
         try:
-            return self.blob_path(digest).stat().st_size
-        except OSError:
+            return os.stat(self._blob_file(digest)).st_size
+        except (OSError, ValueError):
             return None
 
     def read_blob(self, digest: Digest) -> bytes:
@@ -99,14 +116,21 @@ class Storage:
     def _repo_dir(self, repo: str) -> Path:
         return self.root / "repos" / repo / "_oci"
 
+    def _repo_text(self, repo: str) -> str:
+        return f"{self._repos}/{repo}/_oci"
+
     def repo_exists(self, repo: str) -> bool:
-        return self._repo_dir(repo).is_dir()
+        return os.path.isdir(self._repo_text(repo))
+
+    def _link_text(self, repo: str, kind: str, digest: Digest) -> str:
+        return f"{self._repos}/{repo}/_oci/{kind}/{digest.algorithm}/{digest.encoded}"
 
     def _link(self, repo: str, kind: str, digest: Digest) -> Path:
-        return self._repo_dir(repo) / kind / digest.algorithm / digest.encoded
+        return Path(self._link_text(repo, kind, digest))
 
     def repo_has_blob(self, repo: str, digest: Digest) -> bool:
-        return self._link(repo, "blobs", digest).exists() and self.blob_size(digest) is not None
+        return (os.path.exists(self._link_text(repo, "blobs", digest))
+                and self.blob_size(digest) is not None)
 
     def link_blob(self, repo: str, digest: Digest) -> None:
         link = self._link(repo, "blobs", digest)
@@ -270,10 +294,7 @@ class Storage:
         write_atomic(self._link(repo, "manifests", digest), media_type.encode())
 
     def manifest_media_type(self, repo: str, digest: Digest) -> str | None:
-        try:
-            return self._link(repo, "manifests", digest).read_text()
-        except OSError:
-            return None
+        return _read_text(self._link_text(repo, "manifests", digest))
 
     def delete_manifest(self, repo: str, digest: Digest) -> bool:
         try:
@@ -291,10 +312,7 @@ class Storage:
         write_atomic(self._repo_dir(repo) / "tags" / tag, str(digest).encode())
 
     def resolve_tag(self, repo: str, tag: str) -> str | None:
-        try:
-            return (self._repo_dir(repo) / "tags" / tag).read_text()
-        except OSError:
-            return None
+        return _read_text(f"{self._repos}/{repo}/_oci/tags/{tag}")
 
     def delete_tag(self, repo: str, tag: str) -> bool:
         try:

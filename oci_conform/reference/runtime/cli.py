@@ -99,14 +99,14 @@ def dispatch(args: cmdline.Args, log: Log) -> int:
     if cmd == "create":
         from oci_conform.reference.runtime.create import create
         create(root, args.id, args.bundle, args.pid_file, args.console_socket,
-               log.warn, int(args.preserve_fds))
+               log.warn, int(args.preserve_fds), args.no_new_keyring)
         return 0
     if cmd == "exec":
         from oci_conform.reference.runtime import execproc
         return execproc.run(root, args)
     if cmd == "run":
         return ops.run(root, args.id, args.bundle, args.pid_file, args.console_socket,
-                       log.warn)
+                       log.warn, int(args.preserve_fds), args.no_new_keyring)
     if cmd == "start":
         ops.start(root, args.id, log.warn)
         return 0

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # -- create ----------------------------------------------------------------------------------
 def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
            console_socket: str | None = None, warn: Warn = _noop,
-           preserve_fds: int = 0) -> Container:
+           preserve_fds: int = 0, no_new_keyring: bool = False) -> Container:
     bundle = os.path.abspath(bundle)
     cfg = config.load_bundle(bundle)
     linux = cfg.get("linux", {})
@@ -61,7 +61,7 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
                            "process": proc, "seccomp": sec or None}}
     ctr.save()
     ctx: dict[str, Any] = {"state_dir": ctr.dir, "seccomp": prog, "preserve_fds": preserve_fds,
-           "cgroup_rel": rel,
+           "cgroup_rel": rel, "id": cid, "no_new_keyring": no_new_keyring,
            "seccomp_flags": sec_flags,
            "console_socket": os.path.abspath(console_socket) if console_socket else None,
            "setgroups": not (plan.new_user or plan.join_user) or _setgroups_allowed(linux)}

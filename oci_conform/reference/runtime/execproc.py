@@ -75,6 +75,15 @@ def _user(text: str) -> tuple[int, int | None]:
     return int(uid), (int(gid) if gid else None)
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (``copy.deepcopy`` costs its import here)."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
 def build_process(base: JSON, args: Args) -> JSON:
     """The process to start: the ``--process`` file as it is, else the container's own
     process with the command line's command and changes (runc's rules)."""
@@ -82,8 +91,7 @@ def build_process(base: JSON, args: Args) -> JSON:
         return read_process_file(args.process)
     if not args.rest:
         raise RuntimeFailure("exec: give a command after the container id, or --process FILE")
-    import copy
-    proc = copy.deepcopy(base) if base else {"cwd": "/", "env": [], "user": {}}
+    proc = _copy(base) if base else {"cwd": "/", "env": [], "user": {}}
     proc["args"] = list(args.rest)
     proc["terminal"] = bool(args.tty)
     proc.pop("consoleSize", None)

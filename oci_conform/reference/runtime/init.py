@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 def _fail(ch: Channel, exc: BaseException) -> None:
     msg = str(exc) or exc.__class__.__name__
-    if isinstance(exc, OSError) and exc.strerror and exc.strerror not in msg:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename is None:
+        msg = exc.strerror                  # our own message, without "[Errno N]"
+    elif isinstance(exc, OSError) and exc.strerror and exc.strerror not in msg:
         msg = f"{msg}: {exc.strerror}"
     if not isinstance(exc, (OSError, hooks.HookFailed, ValueError)):
         msg = f"{type(exc).__name__}: {msg}"
@@ -81,6 +83,8 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
     """The container's first process (pid 1 of a new pid namespace)."""
     try:
         os.setsid()
+        if not ctx.get("no_new_keyring"):
+            sc.new_session_keyring(f"_ses.{ctx['id']}")
         proc = cfg.get("process") or {}
         linux = cfg.get("linux", {})
         console, listener = ctx.get("console"), ctx["listener"]
@@ -110,6 +114,8 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
         hooks.run_all("createContainer", cfg.get("hooks", {}), state)
         rootfs.enter(cfg["root"]["path"], "mount" in plan.new)
         rootfs.finish(cfg)
+        if proc:
+            process.check_executable(proc)
         if console is not None:
             console_mod.attach(console, proc)
         ch.send(ready=True)
@@ -138,7 +144,7 @@ def _wait_and_exec(listener: unixsock.Sock, cfg: JSON, proc: JSON, ctx: JSON,
     listener.close()
     try:
         conn.recv(64)
-        hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="running"))
+        hooks.run_all("startContainer", cfg.get("hooks", {}), dict(state, status="created"))
         for sig in (_signal.SIGPIPE, _signal.SIGXFSZ, _signal.SIGINT, _signal.SIGTERM):
             _signal.signal(sig, _signal.SIG_DFL)     # as Python found them, not as it set them
         notify = process.become(proc, ctx.get("seccomp"), ctx.get("setgroups", True),

@@ -210,12 +210,13 @@ def delete(root: str, cid: str, force: bool = False, warn: Warn = _noop) -> None
 
 # -- run -------------------------------------------------------------------------------------
 def run(root: str, cid: str, bundle: str, pid_file: str | None, console_socket: str | None,
-        warn: Warn = _noop) -> int:
+        warn: Warn = _noop, preserve_fds: int = 0, no_new_keyring: bool = False) -> int:
     """create + start, wait for the process (we are its subreaper), delete; its status."""
     from oci_conform.reference.runtime import syscalls as sc
     from oci_conform.reference.runtime.create import create
     sc.prctl(PR_SET_CHILD_SUBREAPER, 1)
-    ctr = create(root, cid, bundle, pid_file, console_socket, warn)
+    ctr = create(root, cid, bundle, pid_file, console_socket, warn, preserve_fds,
+                 no_new_keyring)
     pid = ctr.doc["pid"]
     start(root, cid, warn)          # on failure start has already destroyed the container
     code = 255

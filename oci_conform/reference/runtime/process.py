@@ -64,6 +64,29 @@ def become(proc: JSON, seccomp_prog: bytes | None, setgroups_ok: bool = True,
     return notify if seccomp_flags & 8 else None
 
 
+def _not_found(name: str) -> OSError:
+    # worded as runc words it: engines map "executable file not found" to status 127
+    return OSError(2, f"exec: {name!r}: executable file not found in $PATH")
+
+
+def check_executable(proc: JSON) -> None:
+    """At create (as runc does): the program must exist, so a typo fails ``create``.
+
+    A name with a ``/`` is taken relative to ``cwd``; a bare name is searched in the
+    process's ``PATH``.  Raises OSError naming it."""
+    env = env_dict(proc.get("env", []))
+    name = proc["args"][0]
+    if "/" in name:
+        if not os.path.exists(os.path.join(proc.get("cwd", "/"), name)):
+            raise OSError(2, f"exec: {name!r}: no such file or directory")
+        return
+    for folder in env.get("PATH", "/usr/local/bin:/usr/bin:/bin").split(":"):
+        cand = os.path.join(folder or proc.get("cwd", "/"), name)
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return
+    raise _not_found(name)
+
+
 def execute(proc: JSON) -> None:
     """chdir and exec; returns only by raising OSError."""
     env = env_dict(proc.get("env", []))
@@ -81,10 +104,8 @@ def execute(proc: JSON) -> None:
             last = exc
         except PermissionError as exc:
             last = exc
-    # worded as runc words it: engines map "executable file not found" to status 127
-    raise OSError(2, f"exec: {args[0]!r}: executable file not found in $PATH") \
-        if last is None or \
-        isinstance(last, FileNotFoundError) else last
+    raise _not_found(args[0]) if last is None or isinstance(last, FileNotFoundError) \
+        else last
 
 
 def keep_fds(count: int, extra: set[int] | None = None) -> None:

@@ -69,11 +69,13 @@ _NR = {
     "x86_64": {"pivot_root": 155, "capget": 125, "capset": 126, "setns": 308,
                "unshare": 272, "openat2": 437, "seccomp": 317, "setresuid": 117,
                "setresgid": 119, "setgroups": 116, "personality": 135,
-               "mount_setattr": 442, "sched_setattr": 314, "ioprio_set": 251},
+               "mount_setattr": 442, "sched_setattr": 314, "ioprio_set": 251,
+               "keyctl": 250},
     "aarch64": {"pivot_root": 41, "capget": 90, "capset": 91, "setns": 268,
                 "unshare": 97, "openat2": 437, "seccomp": 277, "setresuid": 147,
                 "setresgid": 149, "setgroups": 159, "personality": 92,
-                "mount_setattr": 442, "sched_setattr": 274, "ioprio_set": 30},
+                "mount_setattr": 442, "sched_setattr": 274, "ioprio_set": 30,
+                "keyctl": 219},
 }.get(_MACHINE, {})
 
 
@@ -285,3 +287,24 @@ def link_up(name: str) -> None:
                    f"set {name} up")
     finally:
         os.close(fd)
+
+
+KEYCTL_JOIN_SESSION_KEYRING, KEYCTL_SETPERM, KEYCTL_DESCRIBE = 1, 5, 6
+KEY_USR_SEARCH = 0x080000
+
+
+def new_session_keyring(name: str) -> None:
+    """Join a new session keyring ``name`` (the container's own, not the caller's) and
+    let the keyring's owner search it, as runc does; a kernel without keys is fine."""
+    try:
+        ring = _syscall("keyctl", ctypes.c_long(KEYCTL_JOIN_SESSION_KEYRING), _b(name))
+    except OSError as exc:
+        if exc.errno == 38:         # ENOSYS
+            return
+        raise OSError(exc.errno, f"join a session keyring: {exc.strerror}") from None
+    buf = ctypes.create_string_buffer(512)
+    _syscall("keyctl", ctypes.c_long(KEYCTL_DESCRIBE), ctypes.c_long(ring), buf,
+             ctypes.c_long(len(buf)))
+    perm = int(buf.value.split(b";")[3], 16)
+    _syscall("keyctl", ctypes.c_long(KEYCTL_SETPERM), ctypes.c_long(ring),
+             ctypes.c_ulong(perm | KEY_USR_SEARCH))

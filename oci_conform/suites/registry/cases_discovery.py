@@ -11,7 +11,14 @@ import requests
 from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, NotJudged, Why, judged
-from oci_conform.suites.registry.judging import content_type, error_body, is_4xx, status, where
+from oci_conform.suites.registry.judging import (
+    content_type,
+    error_body,
+    is_4xx,
+    refused,
+    status,
+    where,
+)
 from oci_conform.suites.registry.session import Session, _json, error_codes
 
 TAGS = ["alpha", "beta", "delta", "gamma", "v1.0", "v1.1", "v10", "v2"]
@@ -298,13 +305,13 @@ def tags_empty_repository(s: Session, j: Judge) -> None:
 
 def tags_unknown_repository(s: Session, j: Judge) -> None:
     resp, _ = _list(s, f"oci-conform/absent-{s.run_id}")
-    j.check(
+    refused(
+        j,
         "dist.spec.error-codes.5",
-        resp.status_code == 404,
+        resp,
+        (404,),
         f"tags of a missing repository: HTTP {resp.status_code}",
-        expected=404,
-        actual=resp.status_code,
-        location=where(resp),
+        ("NAME_UNKNOWN",),
     )
     error_body(
         j,

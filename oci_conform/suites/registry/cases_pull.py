@@ -194,8 +194,13 @@ def manifest_unknown(s: Session, j: Judge) -> None:
 def repository_unknown(s: Session, j: Judge) -> None:
     repo = f"oci-conform/absent-{s.run_id}"
     resp = s.get_manifest(repo, "latest")
-    status(
-        j, "dist.spec.pushing-manifests.13", resp, (404,), "GET manifest of a missing repository"
+    refused(
+        j,
+        "dist.spec.pushing-manifests.13",
+        resp,
+        (404,),
+        "GET manifest of a missing repository",
+        ("NAME_UNKNOWN", "MANIFEST_UNKNOWN"),
     )
     error_body(
         j,

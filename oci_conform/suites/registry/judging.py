@@ -176,14 +176,15 @@ def refused(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[in
     codes_wanted = tuple(names)
     allowed_codes = tuple(allowed)
     said = error_codes(resp.content or b"")
+    shown = "4xx" if set(range(400, 500)) <= set(allowed_codes) else _or(allowed_codes)
     if resp.status_code not in allowed_codes:
         return j.check(clause, False, f"{what}: HTTP {resp.status_code}, expected a refusal "
-                       f"with {_or(allowed_codes)}", expected=_or(allowed_codes),
+                       f"with {shown}", expected=shown,
                        actual=resp.status_code, location=where(resp))
     if said is not None and not any(c in codes_wanted for c in said):
         return j.check(clause, False, f"{what}: refused (HTTP {resp.status_code}) but the "
                        f"error codes {said} name another fault than {_or(codes_wanted)}",
-                       expected=f"{_or(allowed_codes)} with {_or(codes_wanted)}",
+                       expected=f"{shown} with {_or(codes_wanted)}",
                        actual=f"{resp.status_code} {said}", location=where(resp))
     return j.check(clause, True, f"{what}: refused with HTTP {resp.status_code}" + (
         f" naming {said}" if said else " (no JSON error body)"), location=where(resp))

@@ -35,6 +35,7 @@ from oci_conform.suites.runtime import (
     security,
     state_ops,
 )
+from oci_conform.suites.runtime import runsc as runsc_probe
 from oci_conform.suites.runtime.case import (
     Case,
 )
@@ -134,6 +135,7 @@ class RuntimeSuite:
             if needs_wrapper(cmd, self.host(), ctx.workdir):
                 cmd = RuntimeCommand(binary, wrapper="hide-cgroup2")
             found.append(Implementation(name=name, kind="runtime", command=cmd.text()))
+        found.extend(runsc_probe.implementations(ctx.workdir))   # optional: when installed
         return found
 
     def prepare(self, impl: Implementation, ctx: RunContext) -> RuntimeTarget:
