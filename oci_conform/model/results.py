@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from oci_conform.model.evidence import Evidence, HttpExchange, ProcessRun
+from oci_conform.model.evidence import Evidence
 from oci_conform.model.outcome import Level, Outcome
 
 RESULTS_FORMAT = "oci-conform/results/v1"
@@ -98,10 +98,6 @@ class CaseResult:
     beyond_claim: str = ""       # set when the clause is newer than the version the
     #                              implementation claims: why (kept out of the exit code)
 
-    def __post_init__(self) -> None:
-        if isinstance(self.evidence, dict):      # producers not yet on typed evidence
-            self.evidence = legacy_evidence(self.evidence)
-
     def to_dict(self) -> JSON:
         data: JSON = {"clause": self.clause, "implementation": self.implementation,
                       "outcome": self.outcome.value}
@@ -124,23 +120,6 @@ class CaseResult:
                    expectation=data.get("expectation", ""),
                    omitted_findings=int(data.get("omitted_findings", 0)),
                    beyond_claim=str(data.get("beyond_claim", "")))
-
-
-def legacy_evidence(data: JSON) -> Evidence:
-    """Typed evidence from the untyped dicts older producers write (to be removed once every
-    producer writes ``Evidence``): ``invocations``/``argv`` become runs, ``http`` exchanges."""
-    if set(data) <= {"runs", "exchanges", "files", "facts", "omitted"}:
-        return Evidence.from_dict(data)
-    facts = dict(data)
-    runs = [ProcessRun.from_dict(i) for i in facts.pop("invocations", []) if isinstance(i, dict)]
-    if "argv" in facts:
-        runs.append(ProcessRun.from_dict({
-            "argv": facts.pop("argv"), "exit_code": facts.pop("exit_code", facts.pop("exit", None)),
-            "stdout": facts.pop("stdout", ""), "stderr": facts.pop("stderr", ""),
-            "duration": facts.pop("duration", 0.0)}))
-    exchanges = [HttpExchange.from_dict(x) for x in facts.pop("http", []) if isinstance(x, dict)]
-    omitted = {"exchanges": int(facts.pop("http_omitted"))} if "http_omitted" in facts else {}
-    return Evidence(runs=runs, exchanges=exchanges, facts=facts, omitted=omitted)
 
 
 @dataclass
