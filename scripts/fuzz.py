@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quiet:
                 print(f"[fuzz] {target.name}: seed {args.seed}, {args.count} inputs", flush=True)
             records.append(run_target(target, settings, box))
+            if args.out:                       # after each target: a stopped run keeps them
+                write_summary(args.out, records, settings)
         rows = [r.summary() for r in records]
         print_table(rows)
         if args.out:
