@@ -44,6 +44,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--replay", action="store_true",
                    help="run the saved reproducers under --fixtures instead of new inputs")
     p.add_argument("--list", action="store_true", help="list the targets and exit")
+    p.add_argument("--markdown", type=Path, metavar="SUMMARY",
+                   help="print a summary.json as a Markdown table and exit")
     p.add_argument("-q", "--quiet", action="store_true")
     return p.parse_args(argv)
 
@@ -64,8 +66,29 @@ def print_table(rows: list[dict]) -> None:
                   f"{' @ ' + where if where else ''}\n      {f['fixture']}")
 
 
+def markdown(summary: Path) -> str:
+    doc = json.loads(summary.read_text())
+    out = [f"seed {doc['seed']}, up to {doc['count']} inputs per target, "
+           f"{doc['time_limit']:g} s per input", "",
+           "| target | inputs | seconds | inputs/s | peak RSS MiB | slowest s | crash | hang "
+           "| unsafe | leak | 5xx | litter |", "|" + " --- |" * 12]
+    for r in doc["targets"]:
+        p = r["problems"]
+        out.append(f"| `{r['target']}` | {r['inputs']:,} | {r['seconds']} | "
+                   f"{r['inputs_per_second']} | {r['peak_rss_mib']} | {r['slowest_input_s']} | "
+                   + " | ".join(str(p[k]) for k in ("crash", "hang", "unsafe", "leak", "5xx",
+                                                    "litter")) + " |")
+    total = sum(r["inputs"] for r in doc["targets"])
+    out.append(f"| total | {total:,} | {round(sum(r['seconds'] for r in doc['targets']))} |"
+               + " |" * 9)
+    return "\n".join(out) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    if args.markdown:
+        print(markdown(args.markdown), end="")
+        return 0
     targets = all_targets()
     if args.list:
         for t in targets.values():
@@ -98,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             if not args.quiet:
                 print(f"[fuzz] {target.name}: seed {args.seed}, {args.count} inputs", flush=True)
             records.append(run_target(target, settings, box))
+            if args.out:                       # after each target: a stopped run keeps them
+                write_summary(args.out, records, settings)
         rows = [r.summary() for r in records]
         print_table(rows)
         if args.out:

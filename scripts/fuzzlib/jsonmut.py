@@ -56,7 +56,7 @@ RAW_NUMBERS = [b"1" * 5000, b"-" + b"9" * 400, b"1e400", b"-1e400", b"1e-400", b
                b".5", b"+1", b"0x10", b"1_000", b"9" * 30 + b".5e30"]
 
 
-MAX_OUTPUT = 12 << 20     # bytes: past the project's 8 MiB document cap, yet bounded
+MAX_OUTPUT = 9 << 20      # bytes: past the project's 8 MiB document cap, yet bounded
 
 
 def deep(rng: random.Random, depth: int) -> Raw:
@@ -95,8 +95,11 @@ def evil_value(rng: random.Random, old: Any) -> Any:
         return [old]
     if roll == 11:
         return {"k": old}
-    if roll == 12:
-        return str(old) if not isinstance(old, str) else _flip_type(old)
+    if roll == 12:                   # str() of an amplified container could be gigabytes
+        if isinstance(old, str):
+            return _flip_type(old) if len(old) < 1000 else len(old)
+        return str(old) if not isinstance(old, (list, dict, Dup)) else len(old) \
+            if not isinstance(old, Dup) else 0
     if roll == 13:
         return Raw(rng.choice([b"", b",", b"]", b"}", b"{", b"tru", b"nul", b"'x'",
                                b"undefined", b"\"unterminated", b"[1,]", b"{\"a\":1,}"]))
@@ -126,7 +129,7 @@ def _tweak_string(rng: random.Random, text: str) -> str:
         return text + rng.choice(["+json", "/../x", ":", "@sha256:", ";a=b", "\n"])
     if roll == 4:
         return text[: rng.randrange(len(text))]
-    return text * rng.choice([2, 50])
+    return text * (rng.choice([2, 50]) if len(text) < 10000 else 2)
 
 
 def pointers(doc: Any) -> list[tuple[Any, ...]]:
@@ -187,11 +190,18 @@ def mutate_tree(rng: random.Random, doc: Any) -> Any:
     return doc
 
 
-def dump(value: Any) -> bytes:
-    """Serialize a tree that may hold Raw and Dup nodes (iterative: no recursion limit)."""
+def dump(value: Any, limit: int = 0) -> bytes:
+    """Serialize a tree that may hold Raw and Dup nodes (iterative: no recursion limit).
+
+    With ``limit``, stop once that many bytes are out: amplified arrays share their members,
+    so a small tree in memory can stand for gigabytes of text."""
     out: list[bytes] = []
+    size = 0
     stack: list[Any] = [value]
     while stack:
+        if limit and size > limit:
+            break
+        before = len(out)
         item = stack.pop()
         if isinstance(item, Raw):
             out.append(item.data)
@@ -211,7 +221,9 @@ def dump(value: Any) -> bytes:
             stack.extend(reversed(parts))
         else:
             out.append(_scalar(item))
-    return b"".join(out)
+        if len(out) > before:
+            size += len(out[-1])
+    return b"".join(out)[:limit] if limit else b"".join(out)
 
 
 def _object_parts(pairs: list[tuple[str, Any]]) -> list[Any]:
@@ -262,7 +274,7 @@ def mutate_json(rng: random.Random, seed: bytes) -> bytes:
             doc = mutate_tree(rng, doc)
         except (KeyError, IndexError, TypeError):
             pass
-    data = dump(doc)[:MAX_OUTPUT]
+    data = dump(doc, MAX_OUTPUT)
     if rng.random() < 0.25:
         data = envelope(rng, data)
     if rng.random() < 0.1:

@@ -22,8 +22,8 @@ class Problem:
     @property
     def signature(self) -> str:
         where = self.project_frame or self.last_frame
-        if self.kind == "hang":                  # where it spins, not the line it was on
-            where = where.split(":")[0] + " " + where.rsplit(" in ", 1)[-1] if where else ""
+        if self.kind == "hang":                  # the module it spins in, not the line
+            where = where.split(":")[0]
         head = self.message.split(":", 1)[0] if self.kind == "crash" else self.message[:80]
         return f"{self.kind}|{head}|{where}"
 

@@ -16,7 +16,7 @@ from fuzzlib.targets import all_targets
 pytestmark = pytest.mark.fuzz
 
 SEED = int(os.environ.get("OCI_CONFORM_FUZZ_SEED", "1"))
-COUNT = int(os.environ.get("OCI_CONFORM_FUZZ_COUNT", "40"))
+COUNT = int(os.environ.get("OCI_CONFORM_FUZZ_COUNT", "30"))
 TIME_LIMIT = 3.0
 BUDGET = 12.0
 TARGETS = all_targets()

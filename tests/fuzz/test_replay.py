@@ -14,7 +14,7 @@ pytestmark = pytest.mark.fuzz
 FOLDER = Path(__file__).resolve().parents[2] / "fixtures" / "fuzz"
 FIXTURES = sorted(FOLDER.glob("*/*.bin"))
 TARGETS = all_targets()
-TIME_LIMIT = 10.0
+TIME_LIMIT = 5.0
 
 
 @pytest.fixture(scope="module")
