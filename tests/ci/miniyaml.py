@@ -93,4 +93,4 @@ def _scalar(text: str, number: int) -> Any:
         raise Unsupported(f"line {number}: flow collections, anchors and tags are not read")
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         return text[1:-1]
-    return text
+    return {"true": True, "false": False}.get(text, text)
