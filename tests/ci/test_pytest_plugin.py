@@ -117,3 +117,41 @@ def test_runtime_cases_on_runc(pytester: pytest.Pytester) -> None:
                                 "-k", "delete-without-id", "-rs")
     absent.assert_outcomes(skipped=1, deselected=absent.parseoutcomes()["deselected"])
     absent.stdout.fnmatch_lines(["*no-such-runtime is not installed*"])
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.integration
+def test_registry_cases_on_the_reference_registry(pytester: pytest.Pytester,
+                                                  tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    port = _free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "oci-conform-registry"),
+                               "serve", "--listen", f"127.0.0.1:{port}", "--storage",
+                               str(tmp_path / "store")], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        result = pytester.runpytest("-p", "no:cacheprovider",
+                                    f"--oci-registry=ref=http://127.0.0.1:{port}",
+                                    "-k", "manifest-get-by-tag or blob-unknown", "-v")
+        counts = result.parseoutcomes()
+        assert counts.get("passed", 0) >= 10 and "failed" not in counts, counts
+        result.stdout.fnmatch_lines(["*oci-registry?ref?::blob-unknown?dist.spec.error-codes.1?"
+                                     " PASSED*"])
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
