@@ -37,8 +37,13 @@ def test_installs_what_the_default_matrix_drives() -> None:
 
 
 def podman(*argv: str, timeout: float = 1800, **kw: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["podman", *argv], capture_output=True, text=True, timeout=timeout,
-                          **kw)  # type: ignore[call-overload]
+    """podman with runc: its default crun 1.8 refuses this host's hybrid cgroups."""
+    return subprocess.run(["podman", "--runtime", "runc", *argv], capture_output=True,
+                          text=True, timeout=timeout, **kw)  # type: ignore[call-overload]
+
+
+# podman's default NOFILE limit is above what this host lets a process raise to
+RUN = ("run", "--rm", "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +61,11 @@ def image() -> Iterator[str]:
                                   capture_output=True, text=True, timeout=1800)
             assert made.returncode == 0, made.stderr[-2000:]
             assert podman("import", str(tar), BASE_TAG).returncode == 0
-        built = podman("build", "--build-arg", f"BASE={BASE_TAG}", "-t", TAG,
+        # this host reaches PyPI through a proxy whose CA is in the host's bundle only
+        host_ca = Path(os.environ.get("PIP_CERT", "/etc/ssl/certs/ca-certificates.crt"))
+        cert = ["-v", f"{host_ca}:/host-ca.crt:ro", "--build-arg", "PIP_CERT=/host-ca.crt"] \
+            if host_ca.is_file() else []
+        built = podman("build", *cert, "--build-arg", f"BASE={BASE_TAG}", "-t", TAG,
                        "-f", "Containerfile", ".", cwd=REPO)
         assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
         yield TAG
@@ -69,13 +78,13 @@ def image() -> Iterator[str]:
 @pytest.mark.integration
 def test_image_runs_static_validators(image: str) -> None:
     fixtures = REPO / "fixtures"
-    good = podman("run", "--rm", "-v", f"{fixtures}:/fx:ro", image,
+    good = podman(*RUN, "-v", f"{fixtures}:/fx:ro", image,
                   "config", "validate", "/fx/config/good/full.json")
     assert good.returncode == 0, good.stdout[-2000:] + good.stderr[-2000:]
-    bad = podman("run", "--rm", "-v", f"{fixtures}:/fx:ro", image, "config", "validate",
+    bad = podman(*RUN, "-v", f"{fixtures}:/fx:ro", image, "config", "validate",
                  "/fx/config/bad/rt.config-linux.block-io.1.json")
     assert bad.returncode == 1 and "rt.config.property-values" in bad.stdout
-    tools = podman("run", "--rm", "--entrypoint", "sh", image, "-c",
+    tools = podman(*RUN, "--entrypoint", "sh", image, "-c",
                    "runc --version && crun --version && skopeo --version && umoci --version "
                    "&& docker-registry --version && actool version && busybox true")
     assert tools.returncode == 0, tools.stderr
@@ -84,7 +93,7 @@ def test_image_runs_static_validators(image: str) -> None:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_image_runs_a_runtime_case_privileged(image: str) -> None:
-    done = podman("run", "--rm", "--privileged", "--cgroupns=host",
+    done = podman(*RUN, "--privileged", "--cgroupns=host",
                   "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/tmp:rw,exec,dev",
                   image, "runtime", "test", "--runtime", "runc=runc",
                   "--case", "delete-without-id-errors", "--case", "delete-unknown-id-errors")
