@@ -86,6 +86,13 @@ class Column:
                 self.done.setdefault(_case_of(result), []).append(result)
         return self.done.get(case, [])
 
+    def problems(self) -> list[str]:
+        """Messages of what went wrong outside the cases (the harness, an unreachable
+        registry, a leak check): why a clause may have no outcome."""
+        return [f"{r.clause}: {r.message}" for name, results in self.done.items()
+                if name in {"harness", "reachable", "leak-check", "cleanup"}
+                for r in results if r.outcome in (Outcome.ERROR, Outcome.FAIL)]
+
 
 def _case_of(result: CaseResult) -> str:
     """The case name of a result (``runtime:NAME`` and such become ``NAME``)."""
@@ -226,9 +233,8 @@ class OciItem(pytest.Item):
                     if isinstance(i, OciItem) and i.column is self.column]
         results = self.column.outcomes(self.case, selected)
         mine = [r for r in results if r.clause == self.clause]
-        problems = self.column.done.get("harness", [])
         if not mine:
-            why = "; ".join(p.message for p in problems) or "the case ended without judging it"
+            why = "; ".join(self.column.problems()) or "the case ended without judging it"
             raise OciHarnessError(f"{self.clause}: not observed: {why}")
         self.outcome = min(mine, key=lambda r: SEVERITY.index(r.outcome))
         if self.outcome.outcome in (Outcome.XFAIL, Outcome.XPASS):

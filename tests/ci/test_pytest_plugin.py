@@ -155,3 +155,14 @@ def test_registry_cases_on_the_reference_registry(pytester: pytest.Pytester,
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_unreachable_registry_says_why(pytester: pytest.Pytester) -> None:
+    port = _free_port()       # nothing listens there
+    result = pytester.runpytest("-p", "no:cacheprovider",
+                                f"--oci-registry=gone=http://127.0.0.1:{port}",
+                                "-k", "blob-unknown")
+    counts = result.parseoutcomes()
+    assert counts.get("errors", 0) >= 1 and "passed" not in counts, counts
+    result.stdout.fnmatch_lines(["*not observed: harness.registry.reachable:*"])
+    assert "Traceback" not in result.stdout.str()
