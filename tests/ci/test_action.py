@@ -48,8 +48,9 @@ def _expand(text: str, inputs: dict[str, str], job: Job) -> str:
     return EXPR.sub(one, text)
 
 
-def run_action(tmp_path: Path, **given: str) -> Job:
-    """Run every ``run:`` step of the action in order, in ``tmp_path`` as the workspace."""
+def run_action(tmp_path: Path, *, checkout_on_path: bool = True, **given: str) -> Job:
+    """Run every ``run:`` step of the action in order, in ``tmp_path`` as the workspace
+    (``checkout_on_path``: this checkout on PYTHONPATH, for install: none)."""
     inputs = {name: str(spec.get("default", "")) for name, spec in ACTION["inputs"].items()}
     unknown = set(given) - set(inputs)
     assert not unknown, f"inputs the action does not declare: {unknown}"
@@ -58,7 +59,7 @@ def run_action(tmp_path: Path, **given: str) -> Job:
     base = {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
             "HOME": str(tmp_path), "GITHUB_ACTIONS": "true", "RUNNER_TEMP": str(tmp_path),
             "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(tmp_path),
-            "PYTHONPATH": str(REPO)}
+            **({"PYTHONPATH": str(REPO)} if checkout_on_path else {})}
     for n, step in enumerate(ACTION["runs"]["steps"]):
         if "run" not in step:
             continue
@@ -151,3 +152,14 @@ def test_auto_install_picks_by_command(tmp_path: Path, command: str, mode: str) 
         assert "FAKE-python3 -m venv" in said, said
     else:
         assert "scripts/setup.sh" in said or "FAKE-sudo" in said, said
+
+
+@pytest.mark.slow
+def test_pip_install_mode_for_real(tmp_path: Path) -> None:
+    """install: pip builds the action's own checkout into a fresh venv and runs from there."""
+    job = run_action(tmp_path, command="config validate", install="pip",
+                     args=str(REPO / GOOD_CONFIG), checkout_on_path=False)
+    assert job.codes["install"] == 0, job.stdout[-3000:]
+    assert job.outputs["install"]["bin"] == str(tmp_path / "oci-conform-venv/bin/oci-conform")
+    assert job.outputs["run"]["verdict"] == "0", job.stdout[-3000:]
+    assert job.summary.strip()

@@ -38,8 +38,14 @@ def installed() -> Iterator[Path]:
     top = Path(tempfile.mkdtemp(prefix="oci-conform-wheel-"))
     try:
         top.chmod(0o755)
+        source = top / "source"      # a clean copy: no stale build/ folder reaches the wheel
+        for part in ("pyproject.toml", "README.md", "LICENSE"):
+            shutil.copy2(REPO / part, source / part) if source.exists() else \
+                (source.mkdir(), shutil.copy2(REPO / part, source / part))
+        shutil.copytree(REPO / "oci_conform", source / "oci_conform",
+                        ignore=shutil.ignore_patterns("__pycache__"))
         built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                                "-w", str(top), str(REPO)],
+                                "-w", str(top), str(source)],
                                capture_output=True, text=True, timeout=600)
         assert built.returncode == 0, built.stderr[-2000:]
         for part in ("fixtures/config/good/full.json",
