@@ -402,6 +402,9 @@ def split_pattern(pattern: str) -> list[str]:
     return split(pattern)
 
 
+_ROWS_KEY = "\x00rows"       # no JSON pointer token is this (a NUL cannot be in a row)
+
+
 class ClauseMap:
     """Look up the clause of a place (and schema keyword) in a table of rows."""
 
@@ -411,19 +414,38 @@ class ClauseMap:
         self.rows = list(rows)
         self._entries = [(split(r[0]), r[1] if len(r) == 3 else "", r[-1]) for r in self.rows]
         self._trie: dict[str, Any] | None = None
+        self._lookup: dict[str, Any] | None = None
+        self._order: dict[str, int] = {}   # ties: the first row of a clause wins
+        for n, (_p, _k, clause) in enumerate(self._entries):
+            self._order.setdefault(clause, n)
 
     def clause_for(self, tokens: list[str], keyword: str = "") -> str:
+        """The clause of the longest row pattern matching a prefix of ``tokens`` (a row for
+        ``keyword`` beats a keyword-less one of the same length). A walk of a pattern trie:
+        cost in the depth of the place, not in the number of rows (one schema error each)."""
+        if self._lookup is None:
+            self._lookup = {}
+            for pattern, kw, clause in self._entries:
+                node = self._lookup
+                for token in pattern:
+                    node = node.setdefault(token, {})
+                node.setdefault(_ROWS_KEY, []).append((kw, clause))
         best: tuple[int, int, str] | None = None
-        for pattern, kw, clause in self._entries:
-            if kw and kw != keyword:
-                continue
-            n = len(pattern)
-            if n > len(tokens) or any(p != "*" and p != t
-                                      for p, t in zip(pattern, tokens, strict=False)):
-                continue
-            rank = (n, 1 if kw else 0, clause)
-            if best is None or rank[:2] > best[:2]:
-                best = rank
+        frontier: list[tuple[dict[str, Any], int]] = [(self._lookup, 0)]
+        while frontier:
+            node, depth = frontier.pop()
+            for kw, clause in node.get(_ROWS_KEY, ()):
+                if kw and kw != keyword:
+                    continue
+                rank = (depth, 1 if kw else 0, clause)
+                if best is None or rank[:2] > best[:2] or (
+                        rank[:2] == best[:2] and self._order[clause] < self._order[best[2]]):
+                    best = rank
+            if depth < len(tokens):
+                for key in (tokens[depth], "*"):
+                    child = node.get(key)
+                    if child is not None and key != _ROWS_KEY:
+                        frontier.append((child, depth + 1))
         return best[2] if best else self.fallback
 
     def value_rows(self) -> list[tuple[str, str]]:
