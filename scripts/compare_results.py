@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from oci_conform.model.outcome import SEVERITY  # noqa: E402
 from oci_conform.model.results import CaseResult, Results  # noqa: E402
 from oci_conform.results_file import ResultsFileError, load_results  # noqa: E402
+from oci_conform.results_file import parse_results as load_results_text  # noqa: E402
 
 ABSENT = "(absent)"
 
@@ -47,6 +48,13 @@ def cells(results: Results) -> dict[tuple[str, str], CaseResult]:
     return out
 
 
+def _shown(r: CaseResult | None) -> str:
+    """The outcome, marked when the cell is beyond the implementation's claimed version."""
+    if r is None:
+        return ABSENT
+    return r.outcome.value + (" (beyond claimed version)" if r.beyond_claim else "")
+
+
 def _message(r: CaseResult | None) -> str:
     if r is None:
         return ""
@@ -59,8 +67,8 @@ def changes(old: Results, new: Results) -> list[CellChange]:
     found = []
     for key in sorted(set(before) | set(after)):
         a, b = before.get(key), after.get(key)
-        old_out = a.outcome.value if a else ABSENT
-        new_out = b.outcome.value if b else ABSENT
+        old_out = _shown(a)
+        new_out = _shown(b)
         if old_out != new_out:
             found.append(CellChange(key[0], key[1], old_out, new_out, _message(a), _message(b)))
     return found
@@ -87,6 +95,20 @@ def as_json(found: list[CellChange]) -> str:
                       ensure_ascii=False) + "\n"
 
 
+def _load(path: str) -> Results:
+    """A results file; one written by an older release (whose evidence had another shape) is
+    read for its outcomes only: its evidence is dropped, never used for the comparison."""
+    try:
+        return load_results(path)
+    except ResultsFileError as exc:
+        if "/evidence" not in str(exc):
+            raise
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    for r in data.get("results", []):
+        r.pop("evidence", None)
+    return load_results_text(json.dumps(data), path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("old", metavar="OLD.json")
@@ -94,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--format", choices=("text", "json"), default="text")
     args = parser.parse_args(argv)
     try:
-        old, new = load_results(args.old), load_results(args.new)
+        old, new = _load(args.old), _load(args.new)
     except ResultsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
