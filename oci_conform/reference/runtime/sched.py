@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 
 from oci_conform.reference.runtime import syscalls as sc
 
@@ -54,7 +55,11 @@ def io_priority_problem(prio: Any) -> str:
 
 
 def apply_scheduler(sched: dict[str, Any]) -> None:
-    """Set the calling process's scheduling policy and parameters (inherited by exec)."""
+    """Set the calling process's scheduling policy and parameters (inherited by exec).
+
+    The nice value is set first on its own: the kernel ignores ``sched_nice`` for real-time
+    policies, and the spec's default (0) must not become whatever nice value we inherited."""
+    os.setpriority(os.PRIO_PROCESS, 0, sched.get("nice", 0))
     attr = SchedAttr(size=ctypes.sizeof(SchedAttr), sched_policy=POLICIES[sched["policy"]],
                      sched_flags=sum(FLAGS[f] for f in sched.get("flags", [])),
                      sched_nice=sched.get("nice", 0), sched_priority=sched.get("priority", 0),
