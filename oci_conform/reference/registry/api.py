@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oci_conform.reference.registry import errors
+import oci_conform.reference.registry.errors as errors
 from oci_conform.reference.registry.auth import CATALOG_SCOPE, Authenticator, Grant
 from oci_conform.reference.registry.errors import ApiError
 from oci_conform.reference.registry.grammar import (

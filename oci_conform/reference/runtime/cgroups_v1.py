@@ -59,7 +59,7 @@ def cpuset_fill(path: str) -> None:
             fh.write(value)
 
 
-def _w(path: str, value: object) -> None:
+def write_value(path: str, value: object) -> None:
     try:
         with open(path, "w") as fh:
             fh.write(str(value))
@@ -77,17 +77,17 @@ def apply(paths: dict[str, str], res: JSON) -> None:
     if res.get("pids"):
         limit = res["pids"].get("limit")
         if limit is not None:
-            _w(f"{paths['pids']}/pids.max", "max" if limit <= 0 else limit)
+            write_value(f"{paths['pids']}/pids.max", "max" if limit <= 0 else limit)
     if res.get("blockIO"):
         blkio(paths["blkio"], res["blockIO"])
     if res.get("hugepageLimits"):
         for h in res["hugepageLimits"]:
-            _w(f"{paths['hugetlb']}/hugetlb.{h['pageSize']}.limit_in_bytes", h["limit"])
+            write_value(f"{paths['hugetlb']}/hugetlb.{h['pageSize']}.limit_in_bytes", h["limit"])
     net = res.get("network") or {}
     if net.get("classID") is not None:
-        _w(f"{paths['net_cls']}/net_cls.classid", net["classID"])
+        write_value(f"{paths['net_cls']}/net_cls.classid", net["classID"])
     for prio in net.get("priorities") or []:
-        _w(f"{paths['net_prio']}/net_prio.ifpriomap", f"{prio['name']} {prio['priority']}")
+        write_value(f"{paths['net_prio']}/net_prio.ifpriomap", f"{prio['name']} {prio['priority']}")
 
 
 def _dev_rule(rule: JSON) -> str:
@@ -108,11 +108,11 @@ DEFAULT_ALLOW = ["c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm"
 
 def devices(path: str, rules: list[JSON], extra_allow: list[str] | None = None) -> None:
     """Deny all, then replay the config's rules in order, then allow the default devices."""
-    _w(f"{path}/devices.deny", "a")
+    write_value(f"{path}/devices.deny", "a")
     for rule in rules:
-        _w(f"{path}/devices.{'allow' if rule.get('allow') else 'deny'}", _dev_rule(rule))
+        write_value(f"{path}/devices.{'allow' if rule.get('allow') else 'deny'}", _dev_rule(rule))
     for line in DEFAULT_ALLOW + (extra_allow or []):
-        _w(f"{path}/devices.allow", line)
+        write_value(f"{path}/devices.allow", line)
 
 
 def memory(path: str, mem: JSON) -> None:
@@ -120,64 +120,65 @@ def memory(path: str, mem: JSON) -> None:
     if limit is not None and swap is not None:
         # the memsw limit must stay >= the memory limit: write in the order that allows it
         try:
-            _w(f"{path}/memory.limit_in_bytes", limit)
-            _w(f"{path}/memory.memsw.limit_in_bytes", swap)
+            write_value(f"{path}/memory.limit_in_bytes", limit)
+            write_value(f"{path}/memory.memsw.limit_in_bytes", swap)
         except RuntimeFailure:
-            _w(f"{path}/memory.memsw.limit_in_bytes", swap)
-            _w(f"{path}/memory.limit_in_bytes", limit)
+            write_value(f"{path}/memory.memsw.limit_in_bytes", swap)
+            write_value(f"{path}/memory.limit_in_bytes", limit)
     elif limit is not None:
-        _w(f"{path}/memory.limit_in_bytes", limit)
+        write_value(f"{path}/memory.limit_in_bytes", limit)
     elif swap is not None:
-        _w(f"{path}/memory.memsw.limit_in_bytes", swap)
+        write_value(f"{path}/memory.memsw.limit_in_bytes", swap)
     if mem.get("reservation") is not None:
-        _w(f"{path}/memory.soft_limit_in_bytes", mem["reservation"])
+        write_value(f"{path}/memory.soft_limit_in_bytes", mem["reservation"])
     if mem.get("kernelTCP") is not None:
-        _w(f"{path}/memory.kmem.tcp.limit_in_bytes", mem["kernelTCP"])
+        write_value(f"{path}/memory.kmem.tcp.limit_in_bytes", mem["kernelTCP"])
     if mem.get("swappiness") is not None:
-        _w(f"{path}/memory.swappiness", mem["swappiness"])
+        write_value(f"{path}/memory.swappiness", mem["swappiness"])
     if mem.get("disableOOMKiller"):
-        _w(f"{path}/memory.oom_control", 1)
+        write_value(f"{path}/memory.oom_control", 1)
     if mem.get("useHierarchy"):
-        _w(f"{path}/memory.use_hierarchy", 1)
+        write_value(f"{path}/memory.use_hierarchy", 1)
 
 
 def cpu(path: str | None, cpuset: str | None, spec: JSON) -> None:
     if path is not None:
         if spec.get("shares"):
-            _w(f"{path}/cpu.shares", spec["shares"])
+            write_value(f"{path}/cpu.shares", spec["shares"])
         if spec.get("period"):
-            _w(f"{path}/cpu.cfs_period_us", spec["period"])
+            write_value(f"{path}/cpu.cfs_period_us", spec["period"])
         if spec.get("quota") is not None and spec.get("quota") != 0:
-            _w(f"{path}/cpu.cfs_quota_us", spec["quota"])
+            write_value(f"{path}/cpu.cfs_quota_us", spec["quota"])
         if spec.get("burst") is not None:
-            _w(f"{path}/cpu.cfs_burst_us", spec["burst"])
+            write_value(f"{path}/cpu.cfs_burst_us", spec["burst"])
         if spec.get("realtimePeriod"):
-            _w(f"{path}/cpu.rt_period_us", spec["realtimePeriod"])
+            write_value(f"{path}/cpu.rt_period_us", spec["realtimePeriod"])
         if spec.get("realtimeRuntime"):
-            _w(f"{path}/cpu.rt_runtime_us", spec["realtimeRuntime"])
+            write_value(f"{path}/cpu.rt_runtime_us", spec["realtimeRuntime"])
         if spec.get("idle") is not None:
-            _w(f"{path}/cpu.idle", spec["idle"])
+            write_value(f"{path}/cpu.idle", spec["idle"])
     if cpuset is not None:
         if spec.get("cpus"):
-            _w(f"{cpuset}/cpuset.cpus", spec["cpus"])
+            write_value(f"{cpuset}/cpuset.cpus", spec["cpus"])
         if spec.get("mems"):
-            _w(f"{cpuset}/cpuset.mems", spec["mems"])
+            write_value(f"{cpuset}/cpuset.mems", spec["mems"])
 
 
 def blkio(path: str, bio: JSON) -> None:
     if bio.get("weight") is not None:
-        _w(f"{path}/blkio.weight", bio["weight"])
+        write_value(f"{path}/blkio.weight", bio["weight"])
     if bio.get("leafWeight") is not None:
-        _w(f"{path}/blkio.leaf_weight", bio["leafWeight"])
+        write_value(f"{path}/blkio.leaf_weight", bio["leafWeight"])
     for dev in bio.get("weightDevice") or []:
         if dev.get("weight") is not None:
-            _w(f"{path}/blkio.weight_device", f"{dev['major']}:{dev['minor']} {dev['weight']}")
+            write_value(f"{path}/blkio.weight_device",
+                        f"{dev['major']}:{dev['minor']} {dev['weight']}")
         if dev.get("leafWeight") is not None:
-            _w(f"{path}/blkio.leaf_weight_device",
+            write_value(f"{path}/blkio.leaf_weight_device",
                f"{dev['major']}:{dev['minor']} {dev['leafWeight']}")
     for key, name in (("throttleReadBpsDevice", "blkio.throttle.read_bps_device"),
                       ("throttleWriteBpsDevice", "blkio.throttle.write_bps_device"),
                       ("throttleReadIOPSDevice", "blkio.throttle.read_iops_device"),
                       ("throttleWriteIOPSDevice", "blkio.throttle.write_iops_device")):
         for dev in bio.get(key) or []:
-            _w(f"{path}/{name}", f"{dev['major']}:{dev['minor']} {dev['rate']}")
+            write_value(f"{path}/{name}", f"{dev['major']}:{dev['minor']} {dev['rate']}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 
-from oci_conform.reference.runtime.cgroups_v1 import _w
+from oci_conform.reference.runtime.cgroups_v1 import write_value
 from oci_conform.reference.runtime.errors import RuntimeFailure
 
 TYPE_CHECKING = False   # typing is not imported at start-up
@@ -125,55 +125,56 @@ def apply(path: str, res: JSON) -> None:
     _cpu(path, res.get("cpu") or {})
     pids = res.get("pids") or {}
     if pids.get("limit") is not None:
-        _w(f"{path}/pids.max", "max" if pids["limit"] <= 0 else pids["limit"])
+        write_value(f"{path}/pids.max", "max" if pids["limit"] <= 0 else pids["limit"])
     _io(path, res.get("blockIO") or {})
     for h in res.get("hugepageLimits") or []:
-        _w(f"{path}/hugetlb.{h['pageSize']}.max", h["limit"])
+        write_value(f"{path}/hugetlb.{h['pageSize']}.max", h["limit"])
         # the reservation limit too (kernel 5.7+): mmap then fails rather than a page fault
         if os.path.exists(f"{path}/hugetlb.{h['pageSize']}.rsvd.max"):
-            _w(f"{path}/hugetlb.{h['pageSize']}.rsvd.max", h["limit"])
+            write_value(f"{path}/hugetlb.{h['pageSize']}.rsvd.max", h["limit"])
     for key, value in (res.get("unified") or {}).items():
         if "/" in key or key.startswith("."):
             raise ValueError(f"unified key {key!r} is not a plain file name")
         try:
-            _w(f"{path}/{key}", value)
+            write_value(f"{path}/{key}", value)
         except RuntimeFailure as exc:
             raise RuntimeFailure(f"config.json /linux/resources/unified/{key}: {exc}") from None
 
 
 def _memory(path: str, mem: JSON) -> None:
     if mem.get("limit") is not None:
-        _w(f"{path}/memory.max", _max(mem["limit"]))
+        write_value(f"{path}/memory.max", _max(mem["limit"]))
     if mem.get("reservation") is not None:
-        _w(f"{path}/memory.low", mem["reservation"])
+        write_value(f"{path}/memory.low", mem["reservation"])
     if mem.get("swap") is not None:
         limit = mem.get("limit")
         swap = mem["swap"]
         value = "max" if swap < 0 else (swap - limit if limit and limit > 0 else swap)
-        _w(f"{path}/memory.swap.max", value)
+        write_value(f"{path}/memory.swap.max", value)
 
 
 def _cpu(path: str, cpu: JSON) -> None:
     if cpu.get("shares"):
-        _w(f"{path}/cpu.weight", shares_to_weight(cpu["shares"]))
+        write_value(f"{path}/cpu.weight", shares_to_weight(cpu["shares"]))
     if cpu.get("quota") is not None or cpu.get("period"):
         quota = cpu.get("quota")
-        _w(f"{path}/cpu.max", f"{_max(quota if quota else -1)} {cpu.get('period') or 100000}")
+        write_value(f"{path}/cpu.max",
+                    f"{_max(quota if quota else -1)} {cpu.get('period') or 100000}")
     if cpu.get("burst") is not None:
-        _w(f"{path}/cpu.max.burst", cpu["burst"])
+        write_value(f"{path}/cpu.max.burst", cpu["burst"])
     if cpu.get("idle") is not None:
-        _w(f"{path}/cpu.idle", cpu["idle"])
+        write_value(f"{path}/cpu.idle", cpu["idle"])
     if cpu.get("cpus"):
-        _w(f"{path}/cpuset.cpus", cpu["cpus"])
+        write_value(f"{path}/cpuset.cpus", cpu["cpus"])
     if cpu.get("mems"):
-        _w(f"{path}/cpuset.mems", cpu["mems"])
+        write_value(f"{path}/cpuset.mems", cpu["mems"])
 
 
 def _io(path: str, bio: JSON) -> None:
     if bio.get("weight") is not None:
-        _w(f"{path}/io.weight", f"default {bio['weight']}")
+        write_value(f"{path}/io.weight", f"default {bio['weight']}")
     for key, field in (("throttleReadBpsDevice", "rbps"), ("throttleWriteBpsDevice", "wbps"),
                        ("throttleReadIOPSDevice", "riops"),
                        ("throttleWriteIOPSDevice", "wiops")):
         for dev in bio.get(key) or []:
-            _w(f"{path}/io.max", f"{dev['major']}:{dev['minor']} {field}={dev['rate']}")
+            write_value(f"{path}/io.max", f"{dev['major']}:{dev['minor']} {field}={dev['rate']}")

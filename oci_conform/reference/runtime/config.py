@@ -78,7 +78,7 @@ def validate(cfg: JSON, bundle: str) -> None:
           "/ociVersion", f"{ver} is outside the versions this runtime supports "
           f"({OCI_VERSION_MIN} to {OCI_VERSION_MAX})")
     _root(cfg, bundle)
-    _process(cfg.get("process"))
+    check_process(cfg.get("process"))
     _mounts(cfg.get("mounts", []))
     _hooks(cfg.get("hooks", {}))
     _need(isinstance(cfg.get("hostname", ""), str), "/hostname", "must be a string")
@@ -98,7 +98,7 @@ def _root(cfg: JSON, bundle: str) -> None:
     root["path"] = os.path.realpath(full)
 
 
-def _process(proc: Any) -> None:
+def check_process(proc: Any) -> None:
     if proc is None:
         return
     _need(isinstance(proc, dict), "/process", "must be an object")

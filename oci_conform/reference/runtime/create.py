@@ -7,7 +7,7 @@ from oci_conform.reference.runtime import cgroups, config, hooks, init, namespac
 from oci_conform.reference.runtime import console as console_mod
 from oci_conform.reference.runtime.channel import Channel
 from oci_conform.reference.runtime.errors import RuntimeFailure
-from oci_conform.reference.runtime.ops import INIT_TIMEOUT, SIGKILL, _noop, _undo
+from oci_conform.reference.runtime.ops import INIT_TIMEOUT, SIGKILL, noop, undo
 from oci_conform.reference.runtime.state import SOCKET, Container, proc_start_time
 
 TYPE_CHECKING = False   # typing is not imported at run time (start-up cost)
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # -- create ----------------------------------------------------------------------------------
 def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
-           console_socket: str | None = None, warn: Warn = _noop,
+           console_socket: str | None = None, warn: Warn = noop,
            preserve_fds: int = 0, no_new_keyring: bool = False) -> Container:
     bundle = os.path.abspath(bundle)
     cfg = config.load_bundle(bundle)
@@ -76,7 +76,7 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
             ctx["seccomp_metadata"] = sec.get("listenerMetadata", "")
         hook_stage = _spawn(ctr, cfg, plan, rel, ctx)
     except BaseException as exc:
-        _undo(ctr)
+        undo(ctr)
         if hook_stage or ctr.private.get("hooks_began"):
             hooks.run_all("poststop", ctr.private.get("hooks", {}),
                           dict(ctr.public(), status="stopped"), warn)
@@ -86,7 +86,7 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
             raise RuntimeFailure(f"create: {exc}") from None
         raise
     if pid_file:
-        _write_pid_file(pid_file, ctr.doc["pid"])
+        write_pid_file(pid_file, ctr.doc["pid"])
     return ctr
 
 
@@ -94,7 +94,7 @@ def _setgroups_allowed(linux: JSON) -> bool:
     return True
 
 
-def _write_pid_file(path: str, pid: int) -> None:
+def write_pid_file(path: str, pid: int) -> None:
     tmp = f"{path}.tmp{os.getpid()}"
     with open(tmp, "w") as fh:
         fh.write(str(pid))

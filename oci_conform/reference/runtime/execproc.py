@@ -131,7 +131,7 @@ def check_process(proc: JSON) -> None:
     """The same rules as ``process`` in config.json (one line naming the field)."""
     from oci_conform.reference.runtime import config
     try:
-        config._process(proc)
+        config.check_process(proc)
     except RuntimeFailure as exc:
         raise RuntimeFailure(str(exc).replace("config.json /process", "exec process", 1)) \
             from None
@@ -168,8 +168,8 @@ def run(root: str, args: Args) -> int:
         sc.prctl(PR_SET_CHILD_SUBREAPER, 1)
     pid = _launch(ctr, proc, args, prog, flags, process, sc)
     if args.pid_file:
-        from oci_conform.reference.runtime.create import _write_pid_file
-        _write_pid_file(args.pid_file, pid)
+        from oci_conform.reference.runtime.create import write_pid_file
+        write_pid_file(args.pid_file, pid)
     if args.detach:
         return 0
     return _wait(pid)

@@ -22,7 +22,7 @@ PR_SET_CHILD_SUBREAPER = 36
 SIGKILL = 9
 
 
-def _noop(_: str) -> None:
+def noop(_: str) -> None:
     pass
 
 
@@ -37,7 +37,7 @@ def _run_hooks(kind: str, ctr: Container, state: JSON, warn: Warn | None = None)
         raise RuntimeFailure(str(exc)) from None
 
 
-def _undo(ctr: Container) -> None:
+def undo(ctr: Container) -> None:
     """Remove everything a (partly) created container holds: process, cgroups, state."""
     pid = ctr.doc.get("pid")
     if isinstance(pid, int) and ctr.alive():
@@ -88,7 +88,7 @@ def wait_gone(pid: int, start: int | None, timeout: float) -> bool:
 
 
 # -- start -----------------------------------------------------------------------------------
-def start(root: str, cid: str, warn: Warn = _noop) -> Container:
+def start(root: str, cid: str, warn: Warn = noop) -> Container:
     ctr = Container.load(root, cid)
     status = ctr.status()
     if status != "created":
@@ -135,7 +135,7 @@ def _signal_start(ctr: Container) -> str:
 def _destroy_after_failure(ctr: Container, warn: Warn) -> None:
     state = dict(ctr.public(), status="stopped")
     state.pop("pid", None)
-    _undo(ctr)
+    undo(ctr)
     _run_hooks("poststop", ctr, state, warn)
 
 
@@ -194,7 +194,7 @@ def kill(root: str, cid: str, sig: str = "TERM", every: bool = False) -> None:
         raise RuntimeFailure(f"container {cid!r} is not running") from None
 
 
-def delete(root: str, cid: str, force: bool = False, warn: Warn = _noop) -> None:
+def delete(root: str, cid: str, force: bool = False, warn: Warn = noop) -> None:
     ctr = Container.load(root, cid)
     status = ctr.status()
     if status != "stopped" and not force:
@@ -203,14 +203,14 @@ def delete(root: str, cid: str, force: bool = False, warn: Warn = _noop) -> None
     state = dict(ctr.public(), status="stopped")
     state.pop("pid", None)
     ran = ctr.private.get("started") or ctr.doc.get("status") == "created"
-    _undo(ctr)
+    undo(ctr)
     if ran:
         _run_hooks("poststop", ctr, state, warn)
 
 
 # -- run -------------------------------------------------------------------------------------
 def run(root: str, cid: str, bundle: str, pid_file: str | None, console_socket: str | None,
-        warn: Warn = _noop, preserve_fds: int = 0, no_new_keyring: bool = False) -> int:
+        warn: Warn = noop, preserve_fds: int = 0, no_new_keyring: bool = False) -> int:
     """create + start, wait for the process (we are its subreaper), delete; its status."""
     from oci_conform.reference.runtime import syscalls as sc
     from oci_conform.reference.runtime.create import create

@@ -8,8 +8,8 @@ from typing import Any
 
 import requests
 
-from oci_conform.suites.registry import content as C
-from oci_conform.suites.registry import controls
+import oci_conform.suites.registry.content as C
+import oci_conform.suites.registry.controls as controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, NotJudged, Why, judged
 from oci_conform.suites.registry.judging import (
     content_type,

@@ -7,8 +7,8 @@ from typing import Any
 
 import requests
 
+import oci_conform.suites.registry.content as C
 from oci_conform.drivers.registry_http import MANIFEST_ACCEPT
-from oci_conform.suites.registry import content as C
 from oci_conform.suites.registry.framework import Case, Judge, NotJudged, Why
 from oci_conform.suites.registry.judging import content_type, refused, status, where
 from oci_conform.suites.registry.session import Session, _json

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from oci_conform.suites.registry import content as C
-from oci_conform.suites.registry import controls
+import oci_conform.suites.registry.content as C
+import oci_conform.suites.registry.controls as controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why
 from oci_conform.suites.registry.judging import error_body, is_4xx, refused, status, where
 from oci_conform.suites.registry.session import Session

@@ -7,9 +7,9 @@ from urllib.parse import urljoin
 
 import requests
 
+import oci_conform.suites.registry.content as C
+import oci_conform.suites.registry.controls as controls
 from oci_conform.drivers.registry_http import MANIFEST_ACCEPT
-from oci_conform.suites.registry import content as C
-from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why
 from oci_conform.suites.registry.judging import (
     content_type,

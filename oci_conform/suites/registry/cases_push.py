@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 import requests
 
+import oci_conform.suites.registry.content as C
+import oci_conform.suites.registry.controls as controls
 from oci_conform.drivers.registry_http import StreamBody, iter_chunks
-from oci_conform.suites.registry import content as C
-from oci_conform.suites.registry import controls
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why, judged
 from oci_conform.suites.registry.judging import (
     DIGEST_RE,

@@ -12,7 +12,7 @@ import uuid
 
 import requests
 
-from oci_conform.suites.registry import content as C
+import oci_conform.suites.registry.content as C
 from oci_conform.suites.registry.framework import CaseError, NotJudged, Why
 from oci_conform.suites.registry.judging import where
 from oci_conform.suites.registry.session import Session

@@ -14,8 +14,8 @@ from typing import Any
 
 import requests
 
+import oci_conform.suites.registry.content as C
 from oci_conform.drivers.registry_http import MANIFEST_ACCEPT, RegistryClient
-from oci_conform.suites.registry import content as C
 
 ERROR_CODES = frozenset({
     "BLOB_UNKNOWN", "BLOB_UPLOAD_INVALID", "BLOB_UPLOAD_UNKNOWN", "DIGEST_INVALID",
