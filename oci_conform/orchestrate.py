@@ -102,22 +102,29 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
 
 def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
     """Run every suite on each of its implementations, in order; never raises for a suite bug."""
-    results = Results(tool_version=__version__, catalog_version=ctx.catalog.version,
-                      started=now(), host=host_facts(), command=list(command or []))
+    results = new_results(ctx.catalog, command or [])
     for item in plan:
         for impl in item.implementations:
             results.implementations.append(impl)
             _run_one(item.suite, impl, ctx, results)
-    finish(results, ctx)
+    finish(results, ctx.catalog, ctx.spec_versions)
     return results
 
 
-def finish(results: Results, ctx: RunContext) -> Results:
-    """Stamp the end time, the spec versions and the clause snapshot; flag unknown ids."""
+def new_results(catalog: Catalog, command: Iterable[str]) -> Results:
+    """The one place a results document is started: provenance and the start time."""
+    return Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
+                   host=host_facts(), command=list(command))
+
+
+def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str]) -> Results:
+    """Stamp the end time, the spec versions judged (asked for, else the catalog's default)
+    and the clause snapshot; flag unknown ids."""
     results.finished = now()
-    results.specs = {name: ctx.spec_version(name) for name in ctx.catalog.specs}
+    results.specs = {name: spec_versions.get(name) or spec.default_version
+                     for name, spec in catalog.specs.items()}
     ids = {r.clause for r in results.results}
-    results.clauses.update(clause_infos(ctx.catalog, ids, results.specs))
+    results.clauses.update(clause_infos(catalog, ids, results.specs))
     unknown = sorted(ids - set(results.clauses))
     if unknown:
         results.harness_errors.append(

@@ -151,20 +151,16 @@ def _streams(args: argparse.Namespace) -> bool:
 
 
 def _new_results(args: argparse.Namespace, catalog: Any) -> Any:
-    from oci_conform import __version__
-    from oci_conform.model.results import Results
-    from oci_conform.orchestrate import now
-    return Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
-                   command=["oci-conform", *getattr(args, "argv", [])])
+    from oci_conform.orchestrate import new_results
+    return new_results(catalog, ["oci-conform", *getattr(args, "argv", [])])
 
 
 def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str | None) -> None:
     from oci_conform.orchestrate import finish
-    from oci_conform.suites.base import RunContext
     chosen = asked_version or (versions[0] if len(set(versions)) == 1 else None)
     asked = {"runtime-spec": chosen} if chosen and \
         chosen in catalog.specs["runtime-spec"].versions else {}
-    finish(results, RunContext(catalog=catalog, workdir=Path("."), spec_versions=asked))
+    finish(results, catalog, asked)
 
 
 def _run_whole(args: argparse.Namespace) -> int:

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, emit, progress
 from oci_conform.model.evidence import Evidence, FileSpan
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import finish, now
-from oci_conform.suites.base import RunContext
+from oci_conform.orchestrate import finish, new_results
 
 VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.1.0", "1.1.1", "main")
 REF_HELP = ("oci:DIR[:TAG|DIGEST], oci-archive:FILE[:TAG], docker-archive:FILE, aci:FILE, "
@@ -64,15 +62,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 def _results(args: argparse.Namespace, impls: list[Implementation],
              outcomes: list[CaseResult]) -> Results:
     catalog = default_catalog()
-    from oci_conform import __version__
-    from oci_conform.host import host_facts
-    results = Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
-                      host=host_facts(), command=["oci-conform", *getattr(args, "argv", [])])
+    results = new_results(catalog, ["oci-conform", *getattr(args, "argv", [])])
     results.implementations = impls
     results.results = outcomes
-    ctx = RunContext(catalog=catalog, workdir=Path("."),
-                     spec_versions={"image-spec": args.spec_version} if args.spec_version else {})
-    return finish(results, ctx)
+    return finish(results, catalog,
+                  {"image-spec": args.spec_version} if args.spec_version else {})
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -124,7 +124,7 @@ def test_runc_run_leaves_nothing_and_failures_are_known() -> None:
     doc = Results(tool_version="t", catalog_version=catalog.version, started="now",
                   implementations=[impl], results=[CaseResult.from_dict(r.to_dict())
                                                    for r in results])
-    finish(doc, RunContext(catalog=catalog, workdir=Path(tempfile.gettempdir())))
+    finish(doc, catalog, {})
     apply_expectations(doc, load_expectations(path))
     left = sorted({(r.clause, r.case) for r in doc.results if r.outcome is Outcome.FAIL})
     assert not left, json.dumps(left, indent=1)

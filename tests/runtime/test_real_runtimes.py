@@ -136,7 +136,7 @@ def test_expectations_account_for_every_failure(run: Run) -> None:
     results = Results(tool_version="t", catalog_version=catalog.version, started="now",
                       implementations=[run.impl], results=[
                           CaseResult.from_dict(r.to_dict()) for r in run.results])
-    finish(results, RunContext(catalog=catalog, workdir=Path(tempfile.gettempdir())))
+    finish(results, catalog, {})
     apply_expectations(results, load_expectations(path))
     left = sorted({(r.clause, r.case) for r in results.results if r.outcome is Outcome.FAIL})
     assert not left, json.dumps(left, indent=1)
