@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from oci_conform.model import judging
 from oci_conform.model.declaration import Declaration
 from oci_conform.model.evidence import Evidence
-from oci_conform.model.outcome import Outcome
+from oci_conform.model.judging import Why
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
 from oci_conform.suites.command_columns import command_implementation, parse_name_command
@@ -102,11 +103,14 @@ class FeaturesDocumentSuite:
             try:
                 raw = run_features(impl.command, workdir)
             except NoDocument as exc:
-                outcome = Outcome.SKIP if exc.unsupported else Outcome.ERROR
+                # No features operation: there is no document, so its rules do not apply
+                # (n/a, not offered); anything else is the harness failing to get one.
                 reason = (f"{exc} (this version has no features operation)"
                           if exc.unsupported else str(exc))
                 for cid in wanted:
-                    yield CaseResult(cid, impl.name, outcome, case=CASE, message=reason,
+                    obs = (judging.not_judged(cid, Why.NOT_OFFERED, reason) if exc.unsupported
+                           else judging.errored(cid, reason))
+                    yield CaseResult(cid, impl.name, obs.outcome, case=CASE, message=reason,
                                      evidence=Evidence(facts={"command": impl.command}))
                 return
             parsed = parse_bytes(raw)
