@@ -76,9 +76,15 @@ def _norm(row: dict[str, Any], links: dict[str, str]) -> dict[str, str]:
         support = ""
         if schema is not None and schema != ours:
             rule = row["rule"]
-            support = (f"{rule} ({row['level']}) {links.get(rule, '')}" if not ours else
-                       f"{rule} is {row['level']} only (not a MUST), or the field is one the spec "
-                       "leaves open; the schema is stricter than the text")
+            if not ours:
+                support = f"{rule} ({row['level']}) {links.get(rule, '')}"
+            elif row["level"]:
+                support = (f"{rule} is a {row['level']} (not a MUST): the upstream schema makes "
+                           "it a hard rule, the text does not")
+            else:
+                support = ("no rule of the spec text forbids this document (null for an absent "
+                           "optional value, as Go producers write it); the upstream schema is "
+                           "stricter than the text")
         return {"document": row["document"], "rule": row["rule"], "level": row["level"],
                 # intended verdict at MUST level: a document breaking only a SHOULD or MAY
                 # rule is valid at that level (the corpus test checks the rule still fails)
