@@ -165,18 +165,20 @@ def cells_section(results: dict[str, Any], judgements: dict, impls: tuple[str, .
     return out, unjudged
 
 
-def write_expectations(results: dict[str, Any], judgements: dict, impls: tuple[str, ...]) -> None:
-    versions = {i["name"]: i.get("version", "") for i in results["implementations"]}
+def write_expectations(judgements: dict, impls: tuple[str, ...]) -> None:
+    """One expectations file per implementation, from its judged deviations in file order (a
+    judgement's ``version`` is kept as written, e.g. ``1.1.5*`` for Debian's 1.1.5+ds1)."""
     by_impl: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for (impl, clause, case), j in sorted(judgements.items()):
+    for (impl, clause, case), j in judgements.items():
         if impl in impls and j["kind"] == "deviation":
-            entry = {"implementation": impl, "version": versions.get(impl, ""), "clause": clause,
+            entry = {"implementation": impl, "version": j.get("version", ""), "clause": clause,
                      "reason": j["why"], "link": j.get("link", "")}
             if case:
                 entry["case"] = case
             by_impl[impl].append(entry)
     for impl, entries in by_impl.items():
-        path = ROOT / "expectations" / f"{impl}-{versions.get(impl, 'any')}.json"
+        base = entries[0]["version"].rstrip("*") or "any"
+        path = ROOT / "expectations" / f"{impl}-{base}.json"
         path.write_text(json.dumps({"expectations": entries}, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {path.relative_to(ROOT)} ({len(entries)} entries)", file=sys.stderr)
 
@@ -216,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             *agreement_section(CORPORA, clause_links(results)), *cells]
     args.output.write_text("\n".join(text) + "\n", encoding="utf-8")
     if args.write_expectations:
-        write_expectations(results, judgements, impls)
+        write_expectations(judgements, impls)
     print(f"wrote {args.output} ({unjudged} failing cells not judged)", file=sys.stderr)
     return 1 if args.check and unjudged else 0
 
