@@ -6,7 +6,9 @@
 For the "same outcomes as before except documented fixes" check of a refactoring: each changed
 cell with its old and new outcome and both messages, grouped by implementation. A cell present
 in only one file shows ``(absent)`` on the other side. Exit 0 when no cell changed, 1 when some
-did, 2 when a file cannot be used (one line naming it and the place).
+did, 2 when a file cannot be used (one line naming it and the place). With ``--reasons FILE``
+each change gets the reason of the first rule that matches it, and the exit code is 1 only
+when some change has none (``docs/matrix-changes.toml`` explains this round's changes).
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class CellChange:
     new: str
     old_message: str
     new_message: str
+    reason: str = ""
 
 
 def cells(results: Results) -> dict[tuple[str, str], CaseResult]:
@@ -83,6 +86,7 @@ def as_text(found: list[CellChange]) -> str:
             lines.append(f"  {c.clause}: {c.old} -> {c.new}")
             lines.append(f"    old: {c.old_message or '-'}")
             lines.append(f"    new: {c.new_message or '-'}")
+            lines.append(f"    why: {c.reason or 'NO REASON GIVEN'}")
     lines.append(f"{len(found)} cells changed")
     return "\n".join(lines) + "\n"
 
@@ -109,20 +113,55 @@ def _load(path: str) -> Results:
     return load_results_text(json.dumps(data), path)
 
 
+def load_reasons(path: str) -> list[dict[str, str]]:
+    """Reason rules: ``[[change]]`` tables with ``implementation`` (fnmatch pattern),
+    ``clause`` (fnmatch pattern), ``old``, ``new`` (outcomes as printed, ``*`` for any) and
+    ``why``; the first matching rule explains a changed cell."""
+    import tomllib
+    rules = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("change", [])
+    for n, rule in enumerate(rules):
+        if not rule.get("why"):
+            raise ResultsFileError(f"{path}: change {n}: no why")
+    return rules
+
+
+def explain(found: list[CellChange], rules: list[dict[str, str]]) -> list[CellChange]:
+    from dataclasses import replace
+    from fnmatch import fnmatchcase
+    out = []
+    for c in found:
+        rule = next((r for r in rules
+                     if fnmatchcase(c.implementation, r.get("implementation", "*"))
+                     and fnmatchcase(c.clause, r.get("clause", "*"))
+                     and fnmatchcase(c.old, r.get("old", "*"))
+                     and fnmatchcase(c.new, r.get("new", "*"))), None)
+        out.append(replace(c, reason=rule["why"]) if rule else c)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("old", metavar="OLD.json")
     parser.add_argument("new", metavar="NEW.json")
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--reasons", metavar="FILE.toml",
+                        help="rules giving the reason of each change; with it, exit 1 only "
+                             "when some changed cell has no reason")
     args = parser.parse_args(argv)
     try:
         old, new = _load(args.old), _load(args.new)
+        rules = load_reasons(args.reasons) if args.reasons else []
     except ResultsFileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    found = changes(old, new)
+    found = explain(changes(old, new), rules)
     text = as_json(found) if args.format == "json" else as_text(found)
     sys.stdout.buffer.write(text.encode("utf-8", "backslashreplace"))
+    if args.reasons:
+        unexplained = [c for c in found if not c.reason]
+        print(f"{len(found)} cells changed, {len(unexplained)} without a reason",
+              file=sys.stderr)
+        return 1 if unexplained else 0
     return 1 if found else 0
 
 

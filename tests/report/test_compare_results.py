@@ -50,7 +50,7 @@ def test_lists_every_changed_cell_grouped_by_implementation(tmp_path: Path) -> N
     assert doc["changed"] == 4 and sorted(doc["by_implementation"]) == ["crun", "runc"]
     assert doc["by_implementation"]["runc"][0] == {
         "implementation": "runc", "clause": "c.2", "old": "fail", "new": "n/a",
-        "old_message": "bad", "new_message": "not in force"}
+        "old_message": "bad", "new_message": "not in force", "reason": ""}
 
 
 def test_no_change_exits_0_and_a_bad_file_exits_2(tmp_path: Path) -> None:
@@ -62,3 +62,15 @@ def test_no_change_exits_0_and_a_bad_file_exits_2(tmp_path: Path) -> None:
                           str(tmp_path / "old.json")], capture_output=True, text=True,
                          timeout=60, check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_reasons_explain_changes_and_an_unexplained_one_exits_1(tmp_path: Path) -> None:
+    old = _results(("c.1", "runc", Outcome.SKIP, "old"), ("c.2", "crun", Outcome.PASS, ""))
+    new = _results(("c.1", "runc", Outcome.NA, "not in force"), ("c.2", "crun", Outcome.FAIL, ""))
+    rules = tmp_path / "why.toml"
+    rules.write_text('[[change]]\nold = "skip"\nnew = "n/a"\nwhy = "one in-force rule"\n')
+    proc = _run(tmp_path, old, new, "--reasons", str(rules))
+    assert proc.returncode == 1 and "1 without a reason" in proc.stderr
+    assert "why: one in-force rule" in proc.stdout and "why: NO REASON GIVEN" in proc.stdout
+    rules.write_text(rules.read_text() + '[[change]]\nclause = "c.*"\nwhy = "anything"\n')
+    assert _run(tmp_path, old, new, "--reasons", str(rules)).returncode == 0
