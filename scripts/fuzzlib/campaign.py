@@ -268,9 +268,9 @@ def run_target(target: Target, settings: Settings, box: Sandbox) -> TargetRecord
             if settings.progress and (i + 1) % 500 == 0:
                 print(f"  {target.name}: {i + 1} inputs, "
                       f"{sum(record.problems.values())} problems", flush=True)
-        record.extra.update(getattr(driver, "extra", {}))
     finally:
-        driver.close()
+        driver.close()                  # the registry driver notes its peak RSS on close
+        record.extra.update(getattr(driver, "extra", {}))
         record.seconds = time.monotonic() - started
     return record
 

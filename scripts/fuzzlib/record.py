@@ -82,6 +82,8 @@ def save_fixture(folder: Path, target: str, data: bytes, problem: Problem,
     where = folder / target
     where.mkdir(parents=True, exist_ok=True)
     path = where / f"{digest}.bin"
+    if path.is_file() and path.with_suffix(".json").is_file():
+        return path            # the same input failed two ways: the first sidecar stays
     path.write_bytes(data)
     side = {"target": target, "failed": problem.kind, "message": problem.message[:2000],
             "last_frame": problem.last_frame, "project_frame": problem.project_frame,

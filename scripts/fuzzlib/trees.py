@@ -97,24 +97,32 @@ def materialize(nodes: list[Node], root: Path) -> None:
     """Write the nodes under ``root`` (created); nodes that would leave it are skipped."""
     root.mkdir(parents=True, exist_ok=True)
     for node in nodes:
-        dest = _inside(root, node.path)
-        if dest is None or dest.is_symlink() or (dest.exists() and node.kind != "dir"):
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if node.kind == "file":
-            dest.write_bytes(node.data)
-        elif node.kind == "dir":
-            dest.mkdir(exist_ok=True)
-        elif node.kind == "symlink":
-            os.symlink(node.target, dest)
-        elif node.kind == "hardlink":
-            src = _inside(root, node.target)
-            if src is not None and src.is_file() and not src.is_symlink():
-                os.link(src, dest)
-        elif node.kind == "fifo":
+        try:
+            _write(node, root)
+        except OSError:
+            continue              # a name this file system refuses (too long, ...): skipped
+
+
+def _write(node: Node, root: Path) -> None:
+    """One node under ``root``, or nothing when it would leave it."""
+    dest = _inside(root, node.path)
+    if dest is None or dest.is_symlink() or (dest.exists() and node.kind != "dir"):
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if node.kind == "file":
+        dest.write_bytes(node.data)
+    elif node.kind == "dir":
+        dest.mkdir(exist_ok=True)
+    elif node.kind == "symlink":
+        os.symlink(node.target, dest)
+    elif node.kind == "hardlink":
+        src = _inside(root, node.target)
+        if src is not None and src.is_file() and not src.is_symlink():
+            os.link(src, dest)
+    elif node.kind == "fifo":
+        os.mkfifo(dest)
+    elif node.kind == "chardev":
+        try:
+            os.mknod(dest, stat.S_IFCHR | 0o644, os.makedev(1, 5))   # /dev/zero
+        except PermissionError:
             os.mkfifo(dest)
-        elif node.kind == "chardev":
-            try:
-                os.mknod(dest, stat.S_IFCHR | 0o644, os.makedev(1, 5))   # /dev/zero
-            except PermissionError:
-                os.mkfifo(dest)
