@@ -367,6 +367,7 @@ class RegistryClient:
                                          allow_redirects=False)
             except requests.RequestException as exc:
                 raise self._deadline_error(deadline, exc) from exc
+            _check_framing(resp)
             resp._oci_deadline = deadline  # type: ignore[attr-defined]
             if not stream:
                 _load_bounded(resp, self.max_body)
@@ -507,6 +508,22 @@ def _load_bounded(resp: requests.Response, limit: int) -> None:
     resp._content = bytes(out)  # type: ignore[attr-defined]
     resp._content_consumed = True  # type: ignore[attr-defined]
     resp._oci_cut = cut  # type: ignore[attr-defined]
+
+
+def _check_framing(resp: requests.Response) -> None:
+    """Refuse an answer whose body length cannot be known: a Content-Length that is not a
+    plain number (or several that differ) would otherwise make the client read until the
+    peer closes a kept-alive connection, i.e. until the deadline."""
+    if "chunked" in resp.headers.get("Transfer-Encoding", "").lower():
+        return
+    value = resp.headers.get("Content-Length")
+    if value is None:
+        return
+    lengths = {v.strip() for v in value.split(",")}
+    if len(lengths) != 1 or not all(v.isascii() and v.isdigit() for v in lengths):
+        resp.close()
+        raise requests.exceptions.InvalidHeader(
+            f"malformed Content-Length {value[:40]!r} in the answer: its body cannot be read")
 
 
 def read_raw(resp: requests.Response, size: int) -> bytes:
