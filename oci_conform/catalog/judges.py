@@ -63,7 +63,8 @@ DOC_BY_SUITE = {
 }
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 # Docs about the tool as a whole: they name clause ids only as examples, so never answer.
-GENERAL_DOCS = frozenset({"architecture.md", "catalog-counting.md", "reports.md"})
+GENERAL_DOCS = frozenset({"architecture.md", "catalog-counting.md", "reports.md", "accuracy.md",
+                          "robustness.md", "performance.md", "ci.md"})
 
 
 def _fallback_ids(provider: Provider, module: ModuleType) -> frozenset[str]:
