@@ -409,29 +409,31 @@ class ClauseMap:
     """Look up the clause of a place (and schema keyword) in a table of rows."""
 
     def __init__(self, rows: Iterable[Row], fallback: str):
-        from oci_conform.checks.runtime_config.pointer import split
         self.fallback = fallback
         self.rows = list(rows)
-        self._entries = [(split(r[0]), r[1] if len(r) == 3 else "", r[-1]) for r in self.rows]
         self._trie: dict[str, Any] | None = None
-        self._lookup: dict[str, Any] | None = None
         self._order: dict[str, int] = {}   # ties: the first row of a clause wins
-        for n, (_p, _k, clause) in enumerate(self._entries):
-            self._order.setdefault(clause, n)
+        for n, row in enumerate(self.rows):
+            self._order.setdefault(row[-1], n)
+
+    def _patterns(self) -> dict[str, Any]:
+        """One trie of the row patterns (built on first use); a node's ``_ROWS_KEY`` lists the
+        (keyword, clause) of the rows ending there."""
+        if self._trie is None:
+            self._trie = {}
+            for row in self.rows:
+                node = self._trie
+                for token in split_pattern(row[0]):
+                    node = node.setdefault(token, {})
+                node.setdefault(_ROWS_KEY, []).append((row[1] if len(row) == 3 else "", row[-1]))
+        return self._trie
 
     def clause_for(self, tokens: list[str], keyword: str = "") -> str:
         """The clause of the longest row pattern matching a prefix of ``tokens`` (a row for
-        ``keyword`` beats a keyword-less one of the same length). A walk of a pattern trie:
+        ``keyword`` beats a keyword-less one of the same length). A walk of the pattern trie:
         cost in the depth of the place, not in the number of rows (one schema error each)."""
-        if self._lookup is None:
-            self._lookup = {}
-            for pattern, kw, clause in self._entries:
-                node = self._lookup
-                for token in pattern:
-                    node = node.setdefault(token, {})
-                node.setdefault(_ROWS_KEY, []).append((kw, clause))
         best: tuple[int, int, str] | None = None
-        frontier: list[tuple[dict[str, Any], int]] = [(self._lookup, 0)]
+        frontier: list[tuple[dict[str, Any], int]] = [(self._patterns(), 0)]
         while frontier:
             node, depth = frontier.pop()
             for kw, clause in node.get(_ROWS_KEY, ()):
@@ -455,23 +457,16 @@ class ClauseMap:
     def present(self, doc: Any) -> Iterator[tuple[str, str]]:
         """(clause, pointer) for every value in ``doc`` that some row's pattern matches."""
         from oci_conform.checks.runtime_config.pointer import join
-        if self._trie is None:
-            self._trie = {}
-            for pattern, clause in self.value_rows():
-                node = self._trie
-                for token in split_pattern(pattern):
-                    node = node.setdefault(token, {})
-                node.setdefault("", []).append(clause)
-        stack: list[tuple[dict[str, Any], Any, str]] = [(self._trie, doc, "")]
+        stack: list[tuple[dict[str, Any], Any, str]] = [(self._patterns(), doc, "")]
         while stack:
             node, value, here = stack.pop()
-            for clause in node.get("", ()):
+            for clause in dict.fromkeys(c for _kw, c in node.get(_ROWS_KEY, ())):
                 yield clause, here
             if isinstance(value, dict):
                 for token, child in node.items():
                     if token == "*":
                         stack.extend((child, v, join(here, k)) for k, v in value.items())
-                    elif token and token in value:
+                    elif token != _ROWS_KEY and token in value:
                         stack.append((child, value[token], join(here, token)))
             elif isinstance(value, list) and "*" in node:
                 stack.extend((node["*"], v, join(here, i)) for i, v in enumerate(value))
