@@ -117,3 +117,14 @@ def test_runc_template_version_with_valid_content_is_valid() -> None:
     results = judge_doc(doc)
     assert failed(results) == set()
     assert outcome(results, "rt.config.specification-version.content") == "pass"
+
+
+def test_version_content_is_an_error_not_a_pass_when_nothing_could_be_compared() -> None:
+    """Without a catalog no field is compared with ociVersion: that is never a pass."""
+    from oci_conform.checks.runtime_config.docload import parse_bytes
+    from oci_conform.checks.runtime_config.engine import validate_parsed
+    from oci_conform.model.outcome import Outcome
+    parsed = parse_bytes(b'{"ociVersion": "1.0.2", "root": {"path": "rootfs"}}')
+    got = [r for r in validate_parsed(parsed, "config", catalog=None)
+           if r.clause == "rt.config.specification-version.content"]
+    assert [r.outcome for r in got] == [Outcome.ERROR]

@@ -29,6 +29,7 @@ from oci_conform.model.judging import (
     Verdict,
     Why,
     case_results,
+    errored,
     failed,
     in_force,
     not_judged,
@@ -94,6 +95,9 @@ class InForce:
         self.catalog, self.ctx = catalog, ctx
         self.spec = catalog.specs.get("runtime-spec") if catalog else None
         self._memo: dict[str, Observation | None] = {}
+        # clauses with an older form (id + "-pre-..."): a rule changed on an existing field
+        self._restated = {c.partition("-pre-")[0] for c in catalog.clauses
+                          if "-pre-" in c} if catalog else set()
 
     def __call__(self, cid: str) -> Observation | None:
         """None when ``cid`` holds for this document, else its n/a observation."""
@@ -125,14 +129,9 @@ class InForce:
         after the judged version ('' otherwise). A clause with an older form (an id plus
         ``-pre-...``) changed a rule on a field that existed before: not a new field."""
         since = self.newer(cid)
-        if since and (cid in RESTATED or any(o.startswith(cid + "-pre-") for o in self._ids())):
+        if since and (cid in RESTATED or cid in self._restated):
             return ""
         return since
-
-    def _ids(self) -> tuple[str, ...]:
-        if not hasattr(self, "_all"):
-            self._all = tuple(self.catalog.clauses) if self.catalog else ()
-        return self._all
 
 
 _OPTIONAL: dict[int, frozenset[str]] = {}
@@ -198,6 +197,10 @@ def version_content(newer: dict[str, str], rule: InForce, declared: Any
                     ) -> Iterator[Observation]:
     """rt.config.specification-version.content: ociVersion names a release that defines every
     field the document carries."""
+    if rule.spec is None:       # no catalog: nothing was compared, so nothing can pass
+        yield errored("rt.config.specification-version.content",
+                      "no catalog: the fields cannot be compared with ociVersion")
+        return
     if not newer:
         yield passed("rt.config.specification-version.content",
                      "every field is defined by the release ociVersion names")
