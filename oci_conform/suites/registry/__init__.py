@@ -28,7 +28,7 @@ def declarations() -> list[Declaration]:
                            clauses=("harness.registry.cleanup",), suite="registry",
                            select="oci-conform registry test URL"))
     out.append(Declaration(name="registry:reachable",
-                           where="oci_conform.suites.registry.suite:preflight",
+                           where="oci_conform.suites.registry.suite:reachable",
                            clauses=("harness.registry.reachable",), suite="registry",
                            select="oci-conform registry test URL --case reachable"))
     return out
