@@ -36,7 +36,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -48,12 +48,17 @@ from oci_conform.drivers.registry_credentials import (
     origin_of,
     origin_text,
 )
-from oci_conform.model.evidence import HttpExchange, excerpt
+from oci_conform.model.evidence import (
+    REDACTED,
+    HttpExchange,
+    excerpt,
+    redact_headers,
+    redact_url,
+)
 
 __all__ = ["AuthError", "Credentials", "DeadlineExceeded", "Exchange", "RegistryClient",
            "Redactor", "StreamBody", "parse_challenge", "MANIFEST_ACCEPT", "REDACTED"]
 
-REDACTED = "***"
 BODY_LIMIT = 4096
 CONNECT_TIMEOUT = 10.0
 DEFAULT_REQUEST_TIMEOUT = 120.0         # seconds per request, headers and body together
@@ -68,10 +73,6 @@ MANIFEST_TYPES = (
 )
 MANIFEST_ACCEPT = ", ".join(MANIFEST_TYPES)
 
-_SECRET_HEADERS = {"authorization", "proxy-authorization", "cookie", "set-cookie",
-                   "x-registry-auth", "x-auth-token"}
-_SECRET_KEY_RE = re.compile(r"(token|password|passwd|secret|auth|credential|signature|sig$|key$)",
-                            re.IGNORECASE)
 _JSON_SECRET_RE = re.compile(
     r'("(?:[A-Za-z_]*(?:token|password|passwd|secret|credential)[A-Za-z_]*)"\s*:\s*)"[^"]*"',
     re.IGNORECASE)
@@ -104,28 +105,14 @@ class Redactor:
         return out
 
     def url(self, url: str) -> str:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            if any(_SECRET_KEY_RE.search(k) for k, _ in pairs):
-                query = urlencode([(k, REDACTED if _SECRET_KEY_RE.search(k) else v)
-                                   for k, v in pairs], safe=":/,")
-        return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
+        return self.text(redact_url(url))
 
     def headers(self, headers: Any) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for key, value in dict(headers or {}).items():
-            if key.lower() in _SECRET_HEADERS:
-                scheme = str(value).split(" ", 1)[0] if " " in str(value) else ""
-                out[key] = f"{scheme} {REDACTED}".strip()
-            elif key.lower() == "location":
-                out[key] = self.url(str(value))
-            else:
-                out[key] = self.text(str(value))
+        """The model's header redaction, then the known secrets out of every other value."""
+        out = redact_headers({str(k): str(v) for k, v in dict(headers or {}).items()})
+        for key, value in out.items():
+            if not value.endswith(REDACTED):
+                out[key] = self.url(value) if key.lower() == "location" else self.text(value)
         return out
 
     def body(self, data: bytes | str | None, limit: int = BODY_LIMIT) -> str:

@@ -24,8 +24,9 @@ MAX_EXCHANGES = 40
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie",
                             "x-registry-auth", "x-auth-token"})
 REDACTED = "<redacted>"
-_SECRET_QUERY = re.compile(r"(?i)((?:^|[?&])(?:password|token|access_token|refresh_token|"
-                           r"client_secret|signature|sig)=)[^&#]*")
+# query keys whose values are secrets (token, password, X-Amz-Signature, api_key, ...)
+_SECRET_KEY = re.compile(r"(token|password|passwd|secret|auth|credential|signature|sig$|key$)",
+                         re.IGNORECASE)
 
 
 def tail(text: str, limit: int = TAIL_CHARS) -> str:
@@ -43,7 +44,9 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in headers.items():
         if name.lower() in SECRET_HEADERS:
-            scheme = str(value).split(" ", 1)[0] if " " in str(value) else ""
+            # only an auth scheme word is kept ("Bearer"); a cookie keeps nothing
+            first = str(value).split(" ", 1)[0] if " " in str(value) else ""
+            scheme = first if name.lower().endswith("authorization") and first.isalpha() else ""
             out[name] = f"{scheme} {REDACTED}".strip()
         else:
             out[name] = str(value)
@@ -51,9 +54,19 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with user info and secret query parameters replaced."""
-    url = re.sub(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@]*@", r"\1" + REDACTED + "@", url)
-    return _SECRET_QUERY.sub(r"\1" + REDACTED, url)
+    """``url`` with user info and the values of secret query parameters replaced."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_KEY.search(k) for k, _ in pairs):
+            query = urlencode([(k, REDACTED if _SECRET_KEY.search(k) else v)
+                               for k, v in pairs], safe=":/,<>")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @dataclass

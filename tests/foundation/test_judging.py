@@ -86,3 +86,11 @@ def test_beyond_claim_results_do_not_count_toward_the_exit_code() -> None:
     assert exit_code(r) is ExitCode.CONFORMANT
     r.results[0].beyond_claim = ""
     assert exit_code(r) is ExitCode.NONCONFORMANT
+
+
+def test_a_cookie_with_spaces_keeps_nothing_of_its_value() -> None:
+    from oci_conform.model.evidence import REDACTED, redact_headers
+    out = redact_headers({"Cookie": "session=abc123; theme=dark", "Authorization": "Basic dTpw",
+                          "Set-Cookie": "id=s3cret; Path=/"})
+    assert out["Cookie"] == REDACTED and out["Set-Cookie"] == REDACTED
+    assert out["Authorization"] == f"Basic {REDACTED}"

@@ -73,7 +73,7 @@ def test_suite_over_bearer_flow_leaks_nothing(proxy, tmp_path: Path) -> None:
                     PASSWORD + "\n", tmp_path)
     assert run_text.returncode in (0, 1), run_text.stderr[-2000:]
     outputs += [html.read_text(), run_text.stdout, run_text.stderr]
-    assert "Bearer ***" in results.read_text()
+    assert "Bearer <redacted>" in results.read_text()
     for out in outputs:
         assert PASSWORD not in out
         for token in proxy.tokens:
