@@ -22,8 +22,9 @@ from typing import Any
 
 import pytest
 
-from oci_conform.model.outcome import SEVERITY, Outcome
-from oci_conform.model.results import CaseResult, Implementation, Results
+from oci_conform.model.expectations import Expectation, expect
+from oci_conform.model.outcome import RANK, Outcome
+from oci_conform.model.results import CaseResult, Implementation
 
 OPTIONS = ("oci_runtime", "oci_registry", "oci_image", "oci_config")
 MARKERS = {
@@ -99,14 +100,10 @@ def _case_of(result: CaseResult) -> str:
     return result.case.rsplit(":", 1)[-1] if result.case else ""
 
 
-def _expect(results: list[CaseResult], impl: Implementation, path: str) -> list[CaseResult]:
-    """The outcomes with the expectations file applied (the project's own rules)."""
-    if not path:
-        return results
-    from oci_conform.model.expectations import apply_expectations, load_expectations
-    doc = Results(tool_version="", catalog_version="", started="", implementations=[impl],
-                  results=list(results))
-    return apply_expectations(doc, load_expectations(Path(path))).results
+def _expect(results: list[CaseResult], impl: Implementation,
+            expectations: list[Expectation]) -> list[CaseResult]:
+    """The outcomes with the expectations applied (the project's own rules)."""
+    return expect(results, {impl.name: impl.version}, expectations) if expectations else results
 
 
 def _execute(suite: Any, impl: Implementation, **options: Any) -> list[CaseResult]:
@@ -123,7 +120,9 @@ def _execute(suite: Any, impl: Implementation, **options: Any) -> list[CaseResul
 
 # --- columns from the options -----------------------------------------------------------
 
-def _runtime_columns(texts: list[str], expectations: str) -> list[tuple[Column, list[Any]]]:
+Columns = list[tuple["Column", list[Any]]]
+
+def _runtime_columns(texts: list[str], expectations: list[Expectation]) -> Columns:
     from oci_conform.suites.runtime import RuntimeSuite, parse_runtime
     out = []
     for text in texts:
@@ -138,7 +137,7 @@ def _runtime_columns(texts: list[str], expectations: str) -> list[tuple[Column, 
     return out
 
 
-def _registry_columns(texts: list[str], expectations: str) -> list[tuple[Column, list[Any]]]:
+def _registry_columns(texts: list[str], expectations: list[Expectation]) -> Columns:
     from oci_conform.suites.base import RegistryOptions
     from oci_conform.suites.registry.runner import all_cases
     from oci_conform.suites.registry.suite import SUITE
@@ -155,7 +154,7 @@ def _registry_columns(texts: list[str], expectations: str) -> list[tuple[Column,
 
 
 def _static_column(kind: str, impl: Implementation, results: list[CaseResult],
-                   expectations: str) -> tuple[Column, list[Any]]:
+                   expectations: list[Expectation]) -> tuple[Column, list[Any]]:
     judged = _expect(results, impl, expectations)
     column = Column(kind, impl, lambda _names: judged)
     cases: dict[str, set[str]] = {}
@@ -171,7 +170,7 @@ class _StaticCase:
     clauses: tuple[str, ...]
 
 
-def _config_columns(paths: list[str], expectations: str) -> list[tuple[Column, list[Any]]]:
+def _config_columns(paths: list[str], expectations: list[Expectation]) -> Columns:
     from oci_conform.commands.config import validate_path
     out = []
     for path in paths:
@@ -182,7 +181,7 @@ def _config_columns(paths: list[str], expectations: str) -> list[tuple[Column, l
     return out
 
 
-def _image_columns(refs: list[str], expectations: str) -> list[tuple[Column, list[Any]]]:
+def _image_columns(refs: list[str], expectations: list[Expectation]) -> Columns:
     from oci_conform.drivers.image_sources.refs import parse_ref
     from oci_conform.drivers.image_sources.validate import Options, validate_ref
     out = []
@@ -236,7 +235,7 @@ class OciItem(pytest.Item):
         if not mine:
             why = "; ".join(self.column.problems()) or "the case ended without judging it"
             raise OciHarnessError(f"{self.clause}: not observed: {why}")
-        self.outcome = min(mine, key=lambda r: SEVERITY.index(r.outcome))
+        self.outcome = min(mine, key=lambda r: RANK[r.outcome])
         if self.outcome.outcome in (Outcome.XFAIL, Outcome.XPASS):
             self.add_marker(pytest.mark.xfail(strict=True, raises=OciFailure,
                                               reason=self.outcome.expectation or "expected"))
@@ -320,11 +319,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """Add the OCI items before pytest's own -k/-m deselection sees the list."""
     if not _active(config):
         return
-    expectations = config.getoption("oci_expectations")
-    if expectations:
+    path = config.getoption("oci_expectations")
+    expectations: list[Expectation] = []
+    if path:
         from oci_conform.model.expectations import ExpectationsError, load_expectations
         try:
-            load_expectations(Path(expectations))
+            expectations = load_expectations(Path(path))
         except ExpectationsError as exc:
             raise pytest.UsageError(f"--oci-expectations: {exc}") from None
     columns = [*_config_columns(config.getoption("oci_config"), expectations),

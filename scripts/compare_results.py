@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from oci_conform.model.outcome import SEVERITY  # noqa: E402
+from oci_conform.model.outcome import RANK  # noqa: E402
 from oci_conform.model.results import CaseResult, Results  # noqa: E402
 from oci_conform.results_file import ResultsFileError, load_results  # noqa: E402
 from oci_conform.results_file import parse_results as load_results_text  # noqa: E402
@@ -46,7 +46,7 @@ def cells(results: Results) -> dict[tuple[str, str], CaseResult]:
     for r in results.results:
         key = (r.implementation, r.clause)
         seen = out.get(key)
-        if seen is None or SEVERITY.index(r.outcome) < SEVERITY.index(seen.outcome):
+        if seen is None or RANK[r.outcome] < RANK[seen.outcome]:
             out[key] = r
     return out
 

@@ -5,6 +5,11 @@ from pathlib import Path
 
 import pytest
 
+# Imported once here, before any in-process pytester run: pytester restores sys.modules
+# after each inner run, so a first import inside one leaves two copies of requests (and
+# "You can only merge into CookieJar" in the tests that follow).
+import requests  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from oci_conform.model.outcome import Outcome
-from oci_conform.model.results import Results
+from oci_conform.model.results import CaseResult, Results
 
 
 @dataclass(frozen=True)
@@ -74,14 +74,22 @@ def load_expectations(path: Path) -> list[Expectation]:
 def apply_expectations(results: Results, expectations: list[Expectation]) -> Results:
     """Turn expected failures into xfail and their unexpected passes into xpass (in place)."""
     versions = {i.name: i.version for i in results.implementations}
-    for n, r in enumerate(results.results):
+    results.results = expect(results.results, versions, expectations)
+    return results
+
+
+def expect(outcomes: list[CaseResult], versions: dict[str, str],
+           expectations: list[Expectation]) -> list[CaseResult]:
+    """``outcomes`` with each expected failure as xfail and its unexpected pass as xpass
+    (``versions``: implementation name -> version, for version-bound entries)."""
+    out = []
+    for r in outcomes:
         match = next((e for e in expectations
                       if e.matches(r.clause, r.implementation, versions.get(r.implementation, ""))),
                      None)
-        if match is None:
-            continue
-        if r.outcome is Outcome.FAIL:
-            results.results[n] = replace(r, outcome=Outcome.XFAIL, expectation=match.reason)
-        elif r.outcome is Outcome.PASS:
-            results.results[n] = replace(r, outcome=Outcome.XPASS, expectation=match.reason)
-    return results
+        if match is not None and r.outcome is Outcome.FAIL:
+            r = replace(r, outcome=Outcome.XFAIL, expectation=match.reason)
+        elif match is not None and r.outcome is Outcome.PASS:
+            r = replace(r, outcome=Outcome.XPASS, expectation=match.reason)
+        out.append(r)
+    return out

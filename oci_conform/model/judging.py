@@ -21,11 +21,10 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from oci_conform.model.evidence import Evidence
-from oci_conform.model.outcome import SEVERITY, Outcome
+from oci_conform.model.outcome import RANK, Outcome
 from oci_conform.model.results import CaseResult, Finding
 
 MAX_FINDINGS = 50            # findings kept per clause; the rest are counted
-_RANK = {o: n for n, o in enumerate(SEVERITY)}
 
 
 class Why(StrEnum):
@@ -134,7 +133,7 @@ class Verdict:
     def summary(self) -> str:
         """The message plus how many parts went which way when they differ."""
         parts = [f"{n} {o.value}" for o, n in sorted(self.counts.items(),
-                                                     key=lambda kv: _RANK[kv[0]])]
+                                                     key=lambda kv: RANK[kv[0]])]
         mixed = len(self.counts) > 1
         return self.message + (f" ({', '.join(parts)})" if mixed else "")
 
@@ -155,7 +154,7 @@ class _Fold:
     def add(self, obs: Observation) -> None:
         o = obs.outcome
         self.counts[o] += 1
-        if self.outcome is None or _RANK[o] < _RANK[self.outcome]:
+        if self.outcome is None or RANK[o] < RANK[self.outcome]:
             self.outcome = o
         msgs = self.messages.setdefault(o, [])
         if obs.message and len(msgs) < 3 and obs.message not in msgs:
@@ -206,13 +205,11 @@ def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *
 
 
 def case_results(verdicts: Iterable[Verdict], implementation: str, case: str, *,
-                 evidence: Evidence | None = None, duration: float = 0.0,
-                 evidence_for_passes: bool = True) -> Iterator[CaseResult]:
+                 evidence: Evidence | None = None, duration: float = 0.0) -> Iterator[CaseResult]:
     """CaseResults from verdicts: the one way a verdict becomes a results entry."""
     for v in verdicts:
-        keep = evidence if (evidence_for_passes or v.outcome not in (Outcome.PASS,)) else None
         yield CaseResult(v.clause, implementation, v.outcome, case=case, message=v.summary(),
-                         findings=v.findings, evidence=keep or Evidence(), duration=duration,
+                         findings=v.findings, evidence=evidence or Evidence(), duration=duration,
                          omitted_findings=v.omitted)
 
 

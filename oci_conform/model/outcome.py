@@ -32,10 +32,12 @@ SEVERITY: tuple[Outcome, ...] = (Outcome.FAIL, Outcome.XPASS, Outcome.ERROR, Out
                                  Outcome.PASS, Outcome.SKIP, Outcome.NA)
 
 
+RANK: dict[Outcome, int] = {o: n for n, o in enumerate(SEVERITY)}   # 0 = worst
+
+
 def worst(outcomes: Iterable[Outcome]) -> Outcome | None:
     """The most severe outcome of ``outcomes`` (None when there are none)."""
-    ranked = sorted(outcomes, key=SEVERITY.index)
-    return ranked[0] if ranked else None
+    return min(outcomes, key=RANK.__getitem__, default=None)
 
 
 class Level(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from oci_conform.model.evidence import ProcessRun
-from oci_conform.model.outcome import SEVERITY, Level, Outcome
+from oci_conform.model.outcome import RANK, Level, Outcome
 from oci_conform.model.results import CaseResult, ClauseInfo, Finding, Results
 
 UNKNOWN_SPEC = "(unknown)"
@@ -50,7 +50,7 @@ def sorted_results(results: Results, items: Iterable[CaseResult] | None = None) 
 
 
 def severity_rank(outcome: Outcome) -> int:
-    return SEVERITY.index(outcome)
+    return RANK[outcome]
 
 
 def implementation_names(results: Results) -> list[str]:
