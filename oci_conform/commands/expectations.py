@@ -16,6 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oci_conform.model.expectations import Expectation
 
 USAGE_EXIT = 2
 
@@ -78,7 +82,7 @@ def run_update(args: argparse.Namespace) -> int:
         return _fail(f"--implementation {unknown[0]}: not a column of {args.results} "
                      f"(columns: {', '.join(sorted(names)) or 'none'})")
     output = Path(args.output)
-    existing = []
+    existing: list[Expectation] = []
     if output.exists():
         existing, problems = check_file(output)
         if problems:
