@@ -38,7 +38,9 @@ KINDS = {"deviation": "real deviation", "host": "host artefact", "ours": "our bu
 
 
 def load_judgements(path: Path) -> dict[tuple[str, str, str], dict[str, str]]:
-    """(implementation, clause, case) -> judgement; case "" matches every case of the clause."""
+    """(implementation, clause, case) -> judgement; case "" matches every case of the clause.
+    ``intermittent = true`` marks a deviation not seen on every run (its expectations entry
+    says so, and a pass of it stays a pass)."""
     if not path.exists():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -184,7 +186,8 @@ def write_expectations(judgements: dict, results: dict[str, Any],
     for (impl, clause, case), j in judgements.items():
         if impl in impls and j["kind"] == "deviation":
             by_impl[impl].append(Expectation(impl, clause, j["why"], j.get("link", ""),
-                                             j.get("version", ""), case))
+                                             j.get("version", ""), case,
+                                             bool(j.get("intermittent", False))))
     for impl, judged in by_impl.items():
         update = update_expectations(run, judged, implementations=(impl,), add_new=False)
         for note in update.notes:

@@ -11,6 +11,8 @@ The file is JSON::
 issue or source line). ``version`` may be omitted (any version) or end in ``*`` (a prefix).
 ``case`` names the one case whose failure is expected: the full case id of the results
 (``runtime:delete-created``) or its name without the suite prefix (``delete-created``).
+``intermittent: true`` marks a failure that does not happen on every run: its pass stays
+``pass`` (never ``xpass``).
 
 The rule (one place: ``expect``):
 
@@ -24,7 +26,8 @@ The rule (one place: ``expect``):
   ``pass`` (a clause-only entry never turns a sibling's pass into ``xpass``; ``expectations
   update`` reports such an entry as stale when no case fails any more, and writes per-case
   entries in its place);
-- an entry with a ``case`` wins over a clause-only entry of the same clause.
+- an entry with a ``case`` wins over a clause-only entry of the same clause;
+- an ``intermittent`` entry turns ``fail`` into ``xfail`` and leaves ``pass`` alone.
 """
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ from typing import Any
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Results
 
-KEYS = ("implementation", "version", "clause", "case", "reason", "link")
+KEYS = ("implementation", "version", "clause", "case", "reason", "link", "intermittent")
+FLAGS = ("intermittent",)
 REQUIRED = ("implementation", "clause", "reason")
 PLACEHOLDER = "TODO: reason"
 
@@ -51,6 +55,7 @@ class Expectation:
     link: str = ""
     version: str = ""
     case: str = ""
+    intermittent: bool = False
 
     def version_matches(self, version: str) -> bool:
         if not self.version:
@@ -73,11 +78,12 @@ class Expectation:
         """True while the reason is still the placeholder ``expectations update`` writes."""
         return self.reason.strip().upper().startswith("TODO")
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> dict[str, str | bool]:
         """The file form: keys in one order, optional ones only when set."""
-        data = {"implementation": self.implementation, "version": self.version,
-                "clause": self.clause, "case": self.case, "reason": self.reason,
-                "link": self.link}
+        data: dict[str, str | bool] = {
+            "implementation": self.implementation, "version": self.version,
+            "clause": self.clause, "case": self.case, "reason": self.reason, "link": self.link,
+            "intermittent": self.intermittent}
         return {k: v for k, v in data.items() if v or k in REQUIRED}
 
 
@@ -100,6 +106,9 @@ def entry_problems(entry: Any, where: str) -> list[str]:
         value = entry.get(key)
         if key in REQUIRED and (not isinstance(value, str) or not value.strip()):
             problems.append(f'{where}: "{key}" must be a non-empty string')
+        elif key in FLAGS:
+            if key in entry and not isinstance(value, bool):
+                problems.append(f'{where}: "{key}" must be true or false')
         elif key in entry and not isinstance(value, str):
             problems.append(f'{where}: "{key}" must be a string')
     version = entry.get("version")
@@ -110,7 +119,8 @@ def entry_problems(entry: Any, where: str) -> list[str]:
 
 def _entry(data: dict[str, Any]) -> Expectation:
     return Expectation(data["implementation"], data["clause"], data["reason"],
-                       data.get("link", ""), data.get("version", ""), data.get("case", ""))
+                       data.get("link", ""), data.get("version", ""), data.get("case", ""),
+                       bool(data.get("intermittent", False)))
 
 
 def read_entries(text: str, source: str = "expectations") -> tuple[list[Expectation], list[str]]:
@@ -210,7 +220,7 @@ def expect(outcomes: list[CaseResult], versions: dict[str, str],
         match = index.match(r, versions.get(r.implementation, ""))
         if match is not None and r.outcome is Outcome.FAIL:
             r = replace(r, outcome=Outcome.XFAIL, expectation=match.reason)
-        elif match is not None and r.outcome is Outcome.PASS and (
+        elif match is not None and r.outcome is Outcome.PASS and not match.intermittent and (
                 match.case or counts[(r.implementation, r.clause)] == 1):
             r = replace(r, outcome=Outcome.XPASS, expectation=match.reason)
         out.append(r)

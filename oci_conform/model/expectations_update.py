@@ -4,7 +4,8 @@ For each implementation of the run in scope (its version taken from the results)
 
 - an entry for a case that still fails is kept as written (reason and link kept);
 - a clause-only entry is split into one entry per failing case, each with its reason and link;
-- an entry whose case (or, clause-only, every case) now passes is stale and dropped; so is an
+- an entry whose case (or, clause-only, every case) now passes is stale and dropped (an
+  ``intermittent`` one is kept: one pass does not show it fixed); so is an
   entry whose clause the catalog no longer has, or whose case no longer judges its clause
   while other cases of the clause ran;
 - an entry the run says nothing about (clause not run, case skipped or in error, another
@@ -114,6 +115,9 @@ def _refresh(e: Expectation, run: _Run, known: Collection[str],
         out.notes.append(Note(Change.SPLIT, e, "written per case: "
                               + ", ".join(s.case for s in split)))
         return split
+    if any(_as_run(r) is Outcome.PASS for r in mine) and e.intermittent:
+        out.notes.append(Note(Change.KEPT, e, "passed in this run (intermittent)"))
+        return [e]
     if any(_as_run(r) is Outcome.PASS for r in mine):
         out.notes.append(Note(Change.STALE, e, "now passes (dropped)"))
         return []

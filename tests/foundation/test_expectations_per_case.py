@@ -118,6 +118,19 @@ def test_a_case_entry_wins_over_a_clause_entry() -> None:
     assert run.results[0].expectation == "this case"
 
 
+def test_an_intermittent_entry_xfails_a_failure_and_leaves_a_pass_alone() -> None:
+    flaky = Expectation("runc", CLAUSE, "sometimes", case=A, intermittent=True)
+    assert _outcomes(apply_expectations(_run((CLAUSE, A, Outcome.FAIL)), [flaky])) == \
+        {A: Outcome.XFAIL}
+    passed = apply_expectations(_run((CLAUSE, A, Outcome.PASS)), [flaky])
+    assert _outcomes(passed) == {A: Outcome.PASS}
+    assert exit_code(passed) is ExitCode.CONFORMANT
+    up = update_expectations(_run((CLAUSE, A, Outcome.PASS)), [flaky])
+    assert up.entries == [flaky]
+    assert [n.line() for n in up.notes] == [
+        f"kept: runc {CLAUSE} [{A}]: passed in this run (intermittent)"]
+
+
 def test_other_versions_and_implementations_are_not_matched() -> None:
     run = apply_expectations(_run((CLAUSE, A, Outcome.FAIL), version="1.2.0"), [_entry(A)])
     assert _outcomes(run) == {A: Outcome.FAIL}
@@ -129,7 +142,8 @@ def test_other_versions_and_implementations_are_not_matched() -> None:
 # --- the file form -----------------------------------------------------------------------
 
 def test_file_round_trip_keeps_case_and_optional_link() -> None:
-    entries = [_entry(A), Expectation("runc", "x.y.1", "no link yet")]
+    entries = [_entry(A), Expectation("runc", "x.y.1", "no link yet"),
+               Expectation("runc", "x.y.2", "flaky", intermittent=True)]
     text = dump_expectations(entries)
     assert parse_expectations(text) == entries
     assert "link" not in json.loads(text)["expectations"][1]
@@ -146,6 +160,8 @@ def test_file_round_trip_keeps_case_and_optional_link() -> None:
      '/expectations/0: "reason" must be a non-empty string'),
     ({"implementation": "runc", "clause": "x", "reason": "r", "Case": "a"},
      'unknown key "Case"'),
+    ({"implementation": "runc", "clause": "x", "reason": "r", "intermittent": "yes"},
+     '"intermittent" must be true or false'),
 ])
 def test_bad_entries_name_the_place(entry: dict[str, object], fragment: str) -> None:
     with pytest.raises(ExpectationsError, match=fragment):
@@ -173,6 +189,8 @@ SCHEMA = REPO / "oci_conform" / "schemas" / "expectations.schema.json"
     {"expectations": [{"implementation": "runc", "clause": "x", "reason": "r",
                        "version": "1.*.0"}]},
     {"expectations": [{"implementation": " ", "clause": "x", "reason": "r"}]},
+    {"expectations": [{"implementation": "runc", "clause": "x", "reason": "r",
+                       "intermittent": 1}]},
     {"expectations": {}}, {"expectation": []},
 ])
 def test_schema_and_parser_refuse_the_same_documents(doc: dict[str, object]) -> None:
