@@ -186,10 +186,8 @@ class _Index:
             entries.sort(key=lambda e: not e.case)
 
     def match(self, r: CaseResult, version: str) -> Expectation | None:
-        for e in self.by_cell.get((r.implementation, r.clause), ()):
-            if e.version_matches(version) and e.case_matches(r.case):
-                return e
-        return None
+        return next((e for e in self.by_cell.get((r.implementation, r.clause), ())
+                     if e.matches(r.clause, r.implementation, version, r.case)), None)
 
 
 def cases_per_cell(outcomes: Iterable[CaseResult]) -> dict[tuple[str, str], int]:
