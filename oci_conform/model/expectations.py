@@ -76,7 +76,7 @@ class Expectation:
     @property
     def placeholder(self) -> bool:
         """True while the reason is still the placeholder ``expectations update`` writes."""
-        return self.reason.strip().upper().startswith("TODO")
+        return self.reason.lstrip().startswith("TODO")
 
     def to_dict(self) -> dict[str, str | bool]:
         """The file form: keys in one order, optional ones only when set."""
