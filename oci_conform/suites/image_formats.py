@@ -20,7 +20,14 @@ from oci_conform.drivers.image_sources.conversions import BY_NAME as CONVERSION
 from oci_conform.drivers.image_sources.conversions import CONVERSIONS
 from oci_conform.model.declaration import Declaration
 from oci_conform.model.evidence import Evidence
-from oci_conform.model.judging import Observation, Why, case_results, not_judged, roll_up
+from oci_conform.model.judging import (
+    Observation,
+    Why,
+    case_results,
+    errored,
+    not_judged,
+    roll_up,
+)
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
@@ -131,18 +138,25 @@ class ImageFormatsSuite:
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
         started = time.monotonic()
         ref, why = _image_for(impl, ctx)
+        made = ctx.cache.get("image_formats_conversions", {}).get(impl.name, {})
         if not ref:
+            # an installed tool that could not convert the toolkit's own (whole) image: nothing
+            # was judged, which must show (error), not pass as "not installed"
+            failed = impl.name in CONVERSION and impl.available
             for clause in sorted(ROWS):
                 if ctx.selection.wants([clause]):
-                    yield _row(not_judged(clause, Why.NOT_INSTALLED, why), impl.name,
-                               Evidence())
+                    obs = errored(clause, f"the conversion failed: {why}") if failed \
+                        else not_judged(clause, Why.NOT_INSTALLED, why)
+                    yield _row(obs, impl.name, Evidence(facts=dict(made)))
             return
         judged = _judge(ref, ctx)
         for clause, cells in sorted(ROWS.items()):
             if ctx.selection.wants([clause]):
                 rule = cells[PRODUCED_FORMAT.get(impl.name, impl.name)]
-                yield _cell(clause, rule, judged, impl.name, ref, ctx.catalog,
-                            time.monotonic() - started)
+                cell = _cell(clause, rule, judged, impl.name, ref, ctx.catalog,
+                             time.monotonic() - started)
+                yield replace(cell, evidence=replace(cell.evidence, facts={
+                    **cell.evidence.facts, **made})) if made else cell
         # Every other clause the validator judged on this format's image, as it came out.
         for clause, seen in sorted(judged.items()):
             if clause not in ROWS and ctx.selection.wants([clause]) \
@@ -150,7 +164,8 @@ class ImageFormatsSuite:
                 yield CaseResult(clause, impl.name, seen.outcome, case="image-formats:validate",
                                  message=seen.message, findings=seen.findings[:10],
                                  evidence=replace(seen.evidence, facts={
-                                     "format": impl.name, "image": ref, **seen.evidence.facts}))
+                                     "format": impl.name, "image": ref, **made,
+                                     **seen.evidence.facts}))
 
 
 def _impl(name: str) -> Implementation:
@@ -220,11 +235,15 @@ def _engine_image(column: str, ctx: RunContext) -> tuple[str, str]:
 
 def _converted_image(column: str, ctx: RunContext) -> tuple[str, str]:
     """Run one conversion once per run: (the output's reference, or why there is none)."""
-    cache = ctx.cache.setdefault("image_formats_conversions", {})
+    cache = ctx.cache.setdefault("image_formats_converted", {})
     if column not in cache:
         ctx.progress(f"[image-formats] {column}: {CONVERSION[column].doc}")
         made = CONVERSION[column].make(Path(ctx.workdir) / "conversions" / column)
         cache[column] = (made.ref, made.why)
+        # what the cells show of the conversion: the input the toolkit wrote, the tool calls
+        ctx.cache.setdefault("image_formats_conversions", {})[column] = {
+            "converted_from": made.source,
+            "conversion": [f"{' '.join(r.argv)} -> exit {r.exit}" for r in made.runs]}
     return cache[column]
 
 

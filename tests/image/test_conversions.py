@@ -91,3 +91,21 @@ def test_umoci_repack_output_carries_the_change(tmp_path) -> None:
         names = tar.getnames()
     assert any(n.endswith(".wh.motd") for n in names), names
     assert any(n.endswith("etc/added") for n in names), names
+
+
+def test_a_tool_that_cannot_convert_is_error_never_skip_or_pass(tmp_path, monkeypatch) -> None:
+    """A skopeo that fails every copy (a fake on PATH, for a fault the real one does not
+    show): the column is installed, nothing was judged, so every cell is error with the
+    tool's answer, never "not installed" and never pass."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "skopeo").write_text("#!/bin/sh\necho 'copy refused by the fake' >&2\nexit 1\n")
+    (fake / "skopeo").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:/usr/bin:/bin")
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path / "work")
+    impl = SUITE_FORMATS.parse_implementation("skopeo-oci-to-docker-archive")
+    assert impl.available
+    rows = list(SUITE_FORMATS.run(impl, ctx))
+    assert rows and {r.outcome for r in rows} == {Outcome.ERROR}
+    assert all("copy refused by the fake" in r.message for r in rows)
+    assert rows[0].evidence.facts["conversion"][0].endswith("-> exit 1")
