@@ -54,6 +54,23 @@ def test_refusal_must_name_the_fault(status: int, body: bytes, outcome: Outcome)
     assert j.verdicts()["dist.spec.single-post.3"].outcome == outcome
 
 
+def test_a_status_only_refusal_says_so_and_judges_the_status() -> None:
+    """Where no row of the code table describes the fault, the status alone is judged and
+    the message says so (the codes given are shown, not judged)."""
+    j = Judge(("dist.spec.pulling-blobs.7",), strict=True)
+    refused(j, "dist.spec.pulling-blobs.7",  # type: ignore[arg-type]
+            _Resp(416, b'{"errors":[{"code":"DENIED","message":"x"}]}'), (416,), "range",
+            (), status_only="no code for a range past the end")
+    verdict = j.verdicts()["dist.spec.pulling-blobs.7"]
+    assert verdict.outcome == Outcome.PASS
+    assert "status only: no code for a range past the end" in verdict.message
+    assert "DENIED" in verdict.message
+    j = Judge(("dist.spec.pulling-blobs.7",), strict=True)
+    refused(j, "dist.spec.pulling-blobs.7", _Resp(200, b""), (416,),  # type: ignore[arg-type]
+            "range", (), status_only="no code")
+    assert j.verdicts()["dist.spec.pulling-blobs.7"].outcome == Outcome.FAIL
+
+
 def test_a_registry_refusing_everything_is_error_not_pass(tmp_path: Path) -> None:
     """Every upload answered 400 DIGEST_INVALID: the digest-mismatch cases used to pass;
     their control (the same upload with the right digest) fails, so they are error."""
