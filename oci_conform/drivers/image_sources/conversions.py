@@ -13,13 +13,10 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from oci_conform.drivers.image_sources import tools as T
-from oci_conform.drivers.image_sources.build import (
-    write_aci,
-    write_docker_archive,
-    write_layout,
-)
+if TYPE_CHECKING:    # the table is read at start-up; the tools and writers load when used
+    from oci_conform.drivers.image_sources.tools import ToolRun
 
 
 @dataclass
@@ -28,7 +25,7 @@ class Made:
 
     ref: str
     why: str = ""
-    runs: list[T.ToolRun] = field(default_factory=list)
+    runs: list[ToolRun] = field(default_factory=list)
     source: str = ""          # the reference of the toolkit's own input image
 
 
@@ -41,7 +38,7 @@ class Conversion:
     doc: str
 
 
-def _done(runs: list[T.ToolRun], ref: str, source: str) -> Made:
+def _done(runs: list[ToolRun], ref: str, source: str) -> Made:
     bad = next((r for r in runs if not r.ok), None)
     if bad is not None:
         return Made("", f"{' '.join(bad.argv[:4])}: exit {bad.exit}: {bad.stderr[-300:]}",
@@ -49,8 +46,9 @@ def _done(runs: list[T.ToolRun], ref: str, source: str) -> Made:
     return Made(ref, "", runs, source)
 
 
-def _skopeo_copy(source: str, dest: str, *flags: str) -> T.ToolRun:
-    return T.skopeo("copy", *flags, source, dest)
+def _skopeo_copy(source: str, dest: str, *flags: str) -> ToolRun:
+    from oci_conform.drivers.image_sources.tools import skopeo
+    return skopeo("copy", *flags, source, dest)
 
 
 def _fresh(folder: Path) -> Path:
@@ -60,6 +58,7 @@ def _fresh(folder: Path) -> Path:
 
 
 def oci_to_docker_archive(folder: Path) -> Made:
+    from oci_conform.drivers.image_sources.build import write_layout
     src = write_layout(_fresh(folder) / "src")
     out = folder / "out.tar"
     runs = [_skopeo_copy(f"oci:{src}:latest", f"docker-archive:{out}:example/app:1")]
@@ -67,6 +66,7 @@ def oci_to_docker_archive(folder: Path) -> Made:
 
 
 def docker_archive_to_oci(folder: Path, *flags: str) -> Made:
+    from oci_conform.drivers.image_sources.build import write_docker_archive
     src = write_docker_archive(_fresh(folder) / "src.tar")
     out = folder / "out"
     runs = [_skopeo_copy(f"docker-archive:{src}", f"oci:{out}:latest", *flags)]
@@ -74,6 +74,7 @@ def docker_archive_to_oci(folder: Path, *flags: str) -> Made:
 
 
 def oci_to_oci_archive(folder: Path) -> Made:
+    from oci_conform.drivers.image_sources.build import write_layout
     src = write_layout(_fresh(folder) / "src")
     out = folder / "out.tar"
     runs = [_skopeo_copy(f"oci:{src}:latest", f"oci-archive:{out}:latest")]
@@ -84,6 +85,7 @@ def oci_archive_to_oci(folder: Path) -> Made:
     """The toolkit's layout packed as an oci-archive (a plain tar of the folder), then
     ``skopeo copy oci-archive: oci:``."""
     from oci_conform.drivers.engines import oci_archive_of_layout
+    from oci_conform.drivers.image_sources.build import write_layout
     src = oci_archive_of_layout(write_layout(_fresh(folder) / "layout"), folder / "src.tar")
     out = folder / "out"
     runs = [_skopeo_copy(f"oci-archive:{src}:latest", f"oci:{out}:latest")]
@@ -93,6 +95,7 @@ def oci_archive_to_oci(folder: Path) -> Made:
 def oci_via_dir(folder: Path) -> Made:
     """skopeo's own ``dir:`` format both ways: oci -> dir -> oci; the final layout is judged
     (a dir has no format of its own that the image checks know)."""
+    from oci_conform.drivers.image_sources.build import write_layout
     src = write_layout(_fresh(folder) / "src")
     plain, out = folder / "dir", folder / "out"
     runs = [_skopeo_copy(f"oci:{src}:latest", f"dir:{plain}")]
@@ -103,6 +106,7 @@ def oci_via_dir(folder: Path) -> Made:
 
 def docker_archive_via_dir(folder: Path) -> Made:
     """docker-archive -> dir -> docker-archive; the final archive is judged."""
+    from oci_conform.drivers.image_sources.build import write_docker_archive
     src = write_docker_archive(_fresh(folder) / "src.tar")
     plain, out = folder / "dir", folder / "out.tar"
     runs = [_skopeo_copy(f"docker-archive:{src}", f"dir:{plain}")]
@@ -114,6 +118,8 @@ def docker_archive_via_dir(folder: Path) -> Made:
 def umoci_repack(folder: Path) -> Made:
     """umoci unpack of the toolkit's layout, one file added and one removed in the rootfs,
     then umoci repack: the repacked layout (a new layer with a whiteout) is judged."""
+    from oci_conform.drivers.image_sources import tools as T
+    from oci_conform.drivers.image_sources.build import write_layout
     umoci = T.which("umoci") or "umoci"
     src = write_layout(_fresh(folder) / "layout")
     bundle = folder / "bundle"
@@ -131,6 +137,8 @@ def umoci_repack(folder: Path) -> Made:
 
 def actool_patch_manifest(folder: Path) -> Made:
     """actool patch-manifest: an ACI copied with its exec, user and group replaced."""
+    from oci_conform.drivers.image_sources import tools as T
+    from oci_conform.drivers.image_sources.build import write_aci
     exe = T.actool_path() or "actool"
     src = write_aci(_fresh(folder) / "src.aci")
     out = folder / "out.aci"
