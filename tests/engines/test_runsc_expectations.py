@@ -27,11 +27,13 @@ def test_entries_name_catalog_clauses_and_gvisor_sources() -> None:
     assert entries
     clauses = default_catalog().clauses
     for e in entries:
-        assert e.implementation == "runsc" and e.version == "0.0~20221219*"
+        assert e.implementation == "runsc" and e.version.startswith("0.0~20221219")
         assert e.clause in clauses, e.clause
         assert e.link.startswith(GVISOR), e.link
         assert len(e.reason) > 40
-    keys = [(e.clause, getattr(e, "case", "")) for e in entries]
+    import json
+    raw = json.loads(FILE.read_text())["expectations"]     # per-case entries name a case
+    keys = [(e["clause"], e.get("case", "")) for e in raw]
     assert len(set(keys)) == len(keys)
 
 
@@ -47,7 +49,8 @@ def test_every_runsc_judgement_is_a_deviation_with_gvisors_word() -> None:
     keys = [(c["clause"], c.get("case", "")) for c in cells]
     assert len(set(keys)) == len(keys)
     for c in cells:
-        assert c["version"] == "0.0~20221219*", c
+        # the regenerated file is named after it: runsc-0.0~20221219.0.json (this one)
+        assert c["version"] == "0.0~20221219.0*", c
         assert c["clause"] in clauses or c["clause"].startswith("harness."), c["clause"]
         if c["kind"] == "host":      # not put down to runsc: never an expectation
             assert c["clause"].startswith("harness.") and "not" in c["why"], c
