@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 JUDGEMENTS = ROOT / "expectations" / "judgements.toml"
 CORPORA = sorted((ROOT / "fixtures" / "corpus").glob("*/agreement.json"))
-IMPLEMENTATIONS = ("runc", "crun", "docker-registry")
+IMPLEMENTATIONS = ("runc", "crun", "docker-registry", "runsc")
 FAILING = ("fail", "xfail", "xpass", "error")
 KINDS = {"deviation": "real deviation", "host": "host artefact", "ours": "our bug (fixed or open)"}
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from oci_conform.drivers import runsc_logs
 from oci_conform.model.evidence import ProcessRun
 
 TAIL = 2000
@@ -316,9 +317,16 @@ class RuntimeCLI:
              pass_fds: tuple[int, ...] = (), with_root: bool = True,
              keep_stdout: int = TAIL) -> Invocation:
         root = ["--root", str(self.root)] if with_root else []
+        sandbox_logs = None
+        if with_root and runsc_logs.is_runsc(self.command.binary):
+            # runsc writes why its sandbox failed to its debug logs, not to stderr
+            sandbox_logs = self.logdir / "runsc-debug" / f"{time.monotonic_ns()}"
+            root = [*runsc_logs.debug_log_args(sandbox_logs), *root]
         inv = run_command(self.command.argv([*root, *args]), self.logdir,
                           timeout or self.timeout, cwd=cwd, pass_fds=pass_fds,
                           tag=args[0] if args else "call", keep_stdout=keep_stdout)
+        if sandbox_logs is not None and inv.failed:
+            inv.stderr = runsc_logs.with_reason(inv.stderr, sandbox_logs)
         self.calls.append(inv)
         if self.ledger is not None:
             self.ledger.add(inv)

@@ -1,6 +1,8 @@
 """Format comparison: image-spec clauses against OCI layout, docker-archive, Docker V2
-Schema 2 (in a registry) and appc ACI, and engines as image producers (``podman save``
-in three formats, ``buildah push`` to an OCI layout; see ``drivers/engines.py``).
+Schema 2 (in a registry) and appc ACI, engines as image producers (``podman save``
+in three formats, ``buildah push`` to an OCI layout; see ``drivers/engines.py``), and the
+conversions the tools offer between formats, both ways (``drivers/image_sources/
+conversions.py``): each converts an image the toolkit wrote, and its output is judged.
 
 Each cell says whether the format meets the clause (judged on a real image made by
 umoci/skopeo/actool from a busybox rootfs), has its own equivalent (judged by the
@@ -14,9 +16,18 @@ from dataclasses import replace
 from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.drivers.image_sources.conversions import BY_NAME as CONVERSION
+from oci_conform.drivers.image_sources.conversions import CONVERSIONS
 from oci_conform.model.declaration import Declaration
 from oci_conform.model.evidence import Evidence
-from oci_conform.model.judging import Observation, Why, case_results, not_judged, roll_up
+from oci_conform.model.judging import (
+    Observation,
+    Why,
+    case_results,
+    errored,
+    not_judged,
+    roll_up,
+)
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
@@ -26,7 +37,11 @@ JUDGE = "judge"
 ENGINE_FORMAT = {"podman-docker-archive": "docker-archive", "podman-oci-archive": "oci-layout",
                  "podman-oci-dir": "oci-layout", "buildah-oci": "oci-layout",
                  "containerd-export": "oci-layout"}
-FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci", *ENGINE_FORMAT)
+# Conversion columns: the output of one tool conversion, judged by its format's row rules.
+CONVERSION_FORMAT = {c.name: c.output for c in CONVERSIONS}
+PRODUCED_FORMAT = {**ENGINE_FORMAT, **CONVERSION_FORMAT}
+FORMATS = ("oci-layout", "docker-archive", "docker-v2s2", "appc-aci", *ENGINE_FORMAT,
+           *CONVERSION_FORMAT)
 # Which real image stands for each format (names from tools.make_real_images).
 IMAGE_OF = {"oci-layout": ("multi-platform", "umoci-gzip"), "docker-archive": ("docker-archive",),
             "docker-v2s2": ("docker-v2s2-list", "docker-v2s2"), "appc-aci": ("appc-aci",)}
@@ -34,7 +49,8 @@ NEEDS = {"oci-layout": ("umoci",), "docker-archive": ("umoci", "skopeo"),
          "docker-v2s2": ("umoci", "skopeo", "docker-registry"),
          "appc-aci": ("actool",), "podman-docker-archive": ("podman",),
          "podman-oci-archive": ("podman",), "podman-oci-dir": ("podman",),
-         "buildah-oci": ("podman", "buildah"), "containerd-export": ("containerd", "ctr")}
+         "buildah-oci": ("podman", "buildah"), "containerd-export": ("containerd", "ctr"),
+         **{c.name: c.needs for c in CONVERSIONS}}
 
 NO_FILES = "the registry API has no files or folders"
 # clause -> {format: JUDGE | "=other.clause" (equivalent) | reason it cannot be expressed}
@@ -122,18 +138,25 @@ class ImageFormatsSuite:
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
         started = time.monotonic()
         ref, why = _image_for(impl, ctx)
+        made = ctx.cache.get("image_formats_conversions", {}).get(impl.name, {})
         if not ref:
+            # an installed tool that could not convert the toolkit's own (whole) image: nothing
+            # was judged, which must show (error), not pass as "not installed"
+            failed = impl.name in CONVERSION and impl.available
             for clause in sorted(ROWS):
                 if ctx.selection.wants([clause]):
-                    yield _row(not_judged(clause, Why.NOT_INSTALLED, why), impl.name,
-                               Evidence())
+                    obs = errored(clause, f"the conversion failed: {why}") if failed \
+                        else not_judged(clause, Why.NOT_INSTALLED, why)
+                    yield _row(obs, impl.name, Evidence(facts=dict(made)))
             return
         judged = _judge(ref, ctx)
         for clause, cells in sorted(ROWS.items()):
             if ctx.selection.wants([clause]):
-                rule = cells[ENGINE_FORMAT.get(impl.name, impl.name)]
-                yield _cell(clause, rule, judged, impl.name, ref, ctx.catalog,
-                            time.monotonic() - started)
+                rule = cells[PRODUCED_FORMAT.get(impl.name, impl.name)]
+                cell = _cell(clause, rule, judged, impl.name, ref, ctx.catalog,
+                             time.monotonic() - started)
+                yield replace(cell, evidence=replace(cell.evidence, facts={
+                    **cell.evidence.facts, **made})) if made else cell
         # Every other clause the validator judged on this format's image, as it came out.
         for clause, seen in sorted(judged.items()):
             if clause not in ROWS and ctx.selection.wants([clause]) \
@@ -141,7 +164,8 @@ class ImageFormatsSuite:
                 yield CaseResult(clause, impl.name, seen.outcome, case="image-formats:validate",
                                  message=seen.message, findings=seen.findings[:10],
                                  evidence=replace(seen.evidence, facts={
-                                     "format": impl.name, "image": ref, **seen.evidence.facts}))
+                                     "format": impl.name, "image": ref, **made,
+                                     **seen.evidence.facts}))
 
 
 def _impl(name: str) -> Implementation:
@@ -150,7 +174,8 @@ def _impl(name: str) -> Implementation:
     versions = "; ".join(v for v in (T.tool_version(t) for t in NEEDS[name]
                                      if t != "docker-registry") if v)
     return Implementation(name=name, kind="image-format",
-                          command=f"built by {', '.join(NEEDS[name])}",
+                          command=f"built by {', '.join(NEEDS[name])}" + (
+                              f" ({CONVERSION[name].doc})" if name in CONVERSION else ""),
                           version=versions, available=not missing,
                           reason=f"not installed: {', '.join(missing)}" if missing else "")
 
@@ -160,6 +185,8 @@ def _image_for(impl: Implementation, ctx: RunContext) -> tuple[str, str]:
         return impl.command, ""
     if impl.name in ENGINE_FORMAT:
         return _engine_image(impl.name, ctx)
+    if impl.name in CONVERSION:
+        return _converted_image(impl.name, ctx)
     prepared = _prepare(ctx)
     ref = next((prepared["refs"][n] for n in IMAGE_OF[impl.name] if n in prepared["refs"]), "")
     return ref, ("; ".join(prepared["problems"]) or "image not built")
@@ -203,6 +230,20 @@ def _engine_image(column: str, ctx: RunContext) -> tuple[str, str]:
         made = _containerd_export(folder) if column == "containerd-export" \
             else _podman_image(column, folder)
         cache[column] = made
+    return cache[column]
+
+
+def _converted_image(column: str, ctx: RunContext) -> tuple[str, str]:
+    """Run one conversion once per run: (the output's reference, or why there is none)."""
+    cache = ctx.cache.setdefault("image_formats_converted", {})
+    if column not in cache:
+        ctx.progress(f"[image-formats] {column}: {CONVERSION[column].doc}")
+        made = CONVERSION[column].make(Path(ctx.workdir) / "conversions" / column)
+        cache[column] = (made.ref, made.why)
+        # what the cells show of the conversion: the input the toolkit wrote, the tool calls
+        ctx.cache.setdefault("image_formats_conversions", {})[column] = {
+            "converted_from": made.source,
+            "conversion": [f"{' '.join(r.argv)} -> exit {r.exit}" for r in made.runs]}
     return cache[column]
 
 
@@ -286,7 +327,8 @@ def _cell(clause: str, rule: str, judged: dict[str, CaseResult], fmt: str, ref: 
 
 def declarations() -> list[Declaration]:
     """One declaration per row of the format table (the row clause and its equivalents),
-    plus the whole validator, whose other outcomes each column relays."""
+    one per tool conversion (the rules its output's format is judged by), plus the whole
+    validator, whose other outcomes each column relays."""
     from oci_conform.checks.image import declarations as check_declarations
     out = []
     for clause, cells in sorted(ROWS.items()):
@@ -295,6 +337,15 @@ def declarations() -> list[Declaration]:
         out.append(Declaration(f"image-formats:{clause}", "oci_conform.suites.image_formats:_cell",
                                judged, "image-formats",
                                f"oci-conform matrix --suite image-formats --clause {clause}"))
+    for conversion in CONVERSIONS:
+        judged = tuple(dict.fromkeys(
+            (clause if rule == JUDGE else rule[1:])
+            for clause, cells in sorted(ROWS.items())
+            for rule in (cells[conversion.output],) if rule == JUDGE or rule.startswith("=")))
+        out.append(Declaration(
+            f"image-formats:convert:{conversion.name}",
+            "oci_conform.suites.image_formats:_converted_image", judged, "image-formats",
+            f"oci-conform matrix --suite image-formats --image-format {conversion.name}"))
     relayed = tuple(sorted({c for d in check_declarations() for c in d.clauses}
                            - {c for d in out for c in d.clauses}))
     out.append(Declaration("image-formats:validate",

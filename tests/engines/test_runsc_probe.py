@@ -56,3 +56,42 @@ def test_runtime_cases_are_judged_on_runsc(tmp_path: Path) -> None:
     assert any(r.outcome is Outcome.PASS for r in judged)
     argv = [run.argv for r in judged for run in r.evidence.runs]
     assert any("--network=none" in a for a in argv)
+
+
+def test_cases_that_could_not_observe_gvisor_are_judged_now(tmp_path: Path) -> None:
+    """These cases were ``error`` on runsc (gVisor's /proc lacks the rows the probes read, a
+    refusal's reason is only in runsc's sandbox log, kill's control used a created container,
+    a hook that never ran stopped the case). Each is now judged: the limits read back through
+    getrlimit pass, the refusals name their fault, and what gVisor does not offer is a fail
+    that says so."""
+    import tempfile
+
+    from oci_conform.catalog.loader import default_catalog
+    from oci_conform.model.outcome import Outcome
+    from oci_conform.suites.base import RunContext, RuntimeOptions
+    from oci_conform.suites.runtime import RuntimeSuite
+
+    passes = ("process-rlimit-rlimit_nofile", "state-without-id-errors",
+              "kill-unknown-id-errors", "root-path-missing-errors", "process-cwd")
+    fails = {"process-umask": "umask call of PID 1",
+             "process-capabilities-ambient": "no CapAmb row",
+             "namespace-cgroup-rooted-view": "lists no cgroup",
+             "kill-stopped-errors": "another reason than its state",
+             "hook-startContainer-failure-handling": "hook never ran"}
+    work = Path(tempfile.mkdtemp(prefix="oc-runsc-obs-"))
+    try:
+        ctx = RunContext(catalog=default_catalog(), workdir=work, jobs=2,
+                         runtime=RuntimeOptions(timeout=30))
+        impls = runsc.implementations(work)
+        assert impls and impls[0].available, impls
+        results = [r for r in RuntimeSuite(only=(*passes, *fails)).run(impls[0], ctx)
+                   if r.case != "runtime:leak-check"]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    seen = {(r.case.removeprefix("runtime:"), r.outcome, r.message) for r in results}
+    assert not [s for s in seen if s[1] is Outcome.ERROR], seen
+    for name in passes:
+        assert {s[1] for s in seen if s[0] == name} == {Outcome.PASS}, (name, seen)
+    for name, words in fails.items():
+        mine = [s for s in seen if s[0] == name]
+        assert any(s[1] is Outcome.FAIL and words in s[2] for s in mine), (name, mine)

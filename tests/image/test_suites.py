@@ -51,9 +51,13 @@ def test_image_formats_matrix(tmp_path):
     assert docker.outcome is Outcome.PASS and docker.message.startswith("equivalent: ")
     cannot = by[("image.descriptor.properties.5", "docker-archive")]
     assert cannot.outcome is Outcome.NA and cannot.message.startswith("cannot express")
+    # the one MUST failure: skopeo's media-type lie in a conversion column
+    # (tests/image/test_conversions.py holds its evidence)
+    known = {("image.layer.distributable-format.1",
+              "skopeo-docker-archive-to-oci-uncompressed")}
     bad = [(r.clause, r.implementation, r.message) for r in results.results
            if r.outcome is Outcome.ERROR or (r.outcome is Outcome.FAIL and results.clauses[
-               r.clause].level.tier == "must")]
+               r.clause].level.tier == "must" and (r.clause, r.implementation) not in known)]
     assert not bad, bad
     # SHOULD-level findings on the tools' own output, each explained:
     # - umoci 0.4.7 writes manifests without mediaType, and skopeo's oci: index.json has no
@@ -62,7 +66,10 @@ def test_image_formats_matrix(tmp_path):
     # - both write OCI JSON blobs in Go struct order, not canonical JSON (considerations.md:
     #   SHOULD): e.g. umoci's manifest starts {"schemaVersion":2,...}, sorted would start
     #   {"config":...}.
-    explained = {"image.manifest.image-manifest-property-descriptions.3",
+    # - umoci 0.4.7's repack writes a whiteout after the other entries of its folder
+    #   (layer.md: SHOULD put whiteouts first).
+    explained = {"image.layer.whiteouts.3", "image.layer.distributable-format.1",
+                 "image.manifest.image-manifest-property-descriptions.3",
                  "image.image-index.property-descriptions.4", "image.descriptor.properties.17",
                  "image.considerations.json.1"}
     shoulds = {r.clause for r in results.results if r.outcome is Outcome.FAIL}

@@ -54,6 +54,23 @@ def test_refusal_must_name_the_fault(status: int, body: bytes, outcome: Outcome)
     assert j.verdicts()["dist.spec.single-post.3"].outcome == outcome
 
 
+def test_a_status_only_refusal_says_so_and_judges_the_status() -> None:
+    """Where no row of the code table describes the fault, the status alone is judged and
+    the message says so (the codes given are shown, not judged)."""
+    j = Judge(("dist.spec.pulling-blobs.7",), strict=True)
+    refused(j, "dist.spec.pulling-blobs.7",  # type: ignore[arg-type]
+            _Resp(416, b'{"errors":[{"code":"DENIED","message":"x"}]}'), (416,), "range",
+            (), status_only="no code for a range past the end")
+    verdict = j.verdicts()["dist.spec.pulling-blobs.7"]
+    assert verdict.outcome == Outcome.PASS
+    assert "status only: no code for a range past the end" in verdict.message
+    assert "DENIED" in verdict.message
+    j = Judge(("dist.spec.pulling-blobs.7",), strict=True)
+    refused(j, "dist.spec.pulling-blobs.7", _Resp(200, b""), (416,),  # type: ignore[arg-type]
+            "range", (), status_only="no code")
+    assert j.verdicts()["dist.spec.pulling-blobs.7"].outcome == Outcome.FAIL
+
+
 def test_a_registry_refusing_everything_is_error_not_pass(tmp_path: Path) -> None:
     """Every upload answered 400 DIGEST_INVALID: the digest-mismatch cases used to pass;
     their control (the same upload with the right digest) fails, so they are error."""
@@ -76,3 +93,55 @@ def test_a_registry_refusing_everything_is_error_not_pass(tmp_path: Path) -> Non
     assert {r["outcome"] for r in judged} == {"error"}, judged
     assert all("control failed" in r["message"] for r in judged)
     assert proc.returncode == 3
+
+
+def _run_cases(url: str, cases: set[str], out: Path) -> tuple[subprocess.CompletedProcess,
+                                                               list[dict]]:
+    args = [sys.executable, "-m", "oci_conform", "registry", "test", url, "--profile", "dev",
+            "--format", "json", "--results", str(out), "--request-timeout", "20"]
+    for case in sorted(cases):
+        args += ["--case", case]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=out.parent)
+    return proc, json.loads(out.read_text())["results"]
+
+
+def test_every_refusal_is_judged_by_its_reason(tmp_path: Path) -> None:
+    """The reference registry behind a proxy that keeps each status but names DENIED: every
+    negative case whose fault has a row in the spec's error code table now fails (the refusal
+    names another fault); the others say they judged the status only. Without the proxy the
+    same cases pass, so the failures come from the codes alone."""
+    from oci_conform.reference.registry import RegistryConfig, RegistryServer
+    from tests.support.wrong_reason_proxy import WrongReasonProxy
+    with RegistryServer(RegistryConfig(tmp_path / "storage")) as server:
+        proc, straight = _run_cases(server.url, NEGATIVE, tmp_path / "straight.json")
+        assert "Traceback" not in proc.stderr, proc.stderr
+        with WrongReasonProxy(server.url) as proxy:
+            proc, proxied = _run_cases(proxy.url, NEGATIVE, tmp_path / "proxied.json")
+            assert proxy.rewritten > 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert {r["outcome"] for r in straight if r["case"].startswith("registry:")
+            and r["case"].removeprefix("registry:") in NEGATIVE} <= {"pass", "n/a"}, straight
+    by_case: dict[str, list[dict]] = {}
+    for r in proxied:
+        by_case.setdefault(r["case"].removeprefix("registry:"), []).append(r)
+    status_only, wrong, other = set(), set(), {}
+    for case in NEGATIVE:
+        rows = by_case.get(case, [])
+        if any(r["outcome"] == "fail" and ("name another fault" in r["message"]
+                                           or "DENIED" in r["message"]) for r in rows):
+            wrong.add(case)
+        elif any("status only" in r["message"] for r in rows) \
+                and not any(r["outcome"] == "fail" for r in rows):
+            status_only.add(case)
+        else:
+            other[case] = [(r["clause"], r["outcome"], r["message"][:120]) for r in rows]
+    assert status_only == STATUS_ONLY, (status_only, other)
+    # a 414 is allowed, not required, and is no refusal of a fault: what it judges is that
+    # no tag of the refused request was applied
+    assert set(other) == {"manifest-too-many-tag-parameters"}, other
+    assert wrong == NEGATIVE - STATUS_ONLY - set(other)
+
+
+# negative cases whose fault no row of the spec's error code table describes (reasons.py)
+STATUS_ONLY = {"blob-range-unsatisfiable", "manifest-oversized", "tag-invalid",
+               "reference-invalid"}

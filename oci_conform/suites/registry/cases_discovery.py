@@ -604,9 +604,8 @@ def referrers_invalid_digest(s: Session, j: Judge) -> None:
             "the referrers API is not offered (404)",
         )
         return
-    status(
-        j, "dist.spec.listing-referrers.3", resp, (400,), "GET referrers with a malformed digest"
-    )
+    refused(j, "dist.spec.listing-referrers.3", resp, (400,),
+            "GET referrers with a malformed digest", ("DIGEST_INVALID",))
 
 
 def referrers_filter(s: Session, j: Judge) -> None:

@@ -19,6 +19,7 @@ from oci_conform.suites.registry.judging import (
     status,
     where,
 )
+from oci_conform.suites.registry.reasons import NO_ROW_RANGE
 from oci_conform.suites.registry.session import Session, _json
 
 
@@ -354,7 +355,8 @@ def blob_range_unsatisfiable(s: Session, j: Judge) -> None:
         s.client.read_body(resp, limit=1 << 20)
     except requests.RequestException as exc:
         j.note(f"the 416 body could not be read: {type(exc).__name__}: {exc}")
-    status(j, "dist.spec.pulling-blobs.7", resp, (416,), "GET blob with a range past its end")
+    refused(j, "dist.spec.pulling-blobs.7", resp, (416,), "GET blob with a range past its end",
+            (), status_only=NO_ROW_RANGE)
 
 
 def blob_range_suffix(s: Session, j: Judge) -> None:

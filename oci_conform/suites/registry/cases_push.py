@@ -13,6 +13,7 @@ import oci_conform.suites.registry.controls as controls
 from oci_conform.drivers.registry_http import StreamBody, iter_chunks
 from oci_conform.suites.registry.framework import Case, CaseError, Judge, Why, judged
 from oci_conform.suites.registry.judging import (
+    ANY_4XX,
     DIGEST_RE,
     RANGE_RE,
     UUID_RE,
@@ -24,6 +25,7 @@ from oci_conform.suites.registry.judging import (
     status,
     where,
 )
+from oci_conform.suites.registry.reasons import CHUNK_FAULT, DIGEST_FAULT, NO_ROW_SIZE_CAP
 from oci_conform.suites.registry.session import Session, error_codes
 
 OCTET = {"Content-Type": "application/octet-stream"}
@@ -428,12 +430,13 @@ def chunked_out_of_order(s: Session, j: Judge) -> None:
         raise CaseError(f"first PATCH answered {first.status_code}")
     loc = first.headers.get("Location", loc)
     skip = _patch(s, loc, data[2000:], 2000)
-    status(
+    refused(
         j,
         "dist.spec.pushing-a-blob-in-chunks.11",
         skip,
         (416,),
         "PATCH starting past the end of the data so far",
+        CHUNK_FAULT,
     )
     j.check(
         "dist.spec.pushing-a-blob-in-chunks.10",
@@ -446,12 +449,13 @@ def chunked_out_of_order(s: Session, j: Judge) -> None:
     if skip.status_code == 202 and skip.headers.get("Location"):
         loc = skip.headers["Location"]  # the session moved on: follow it exactly
     again = _patch(s, loc, data[:1000], 0)
-    status(
+    refused(
         j,
         "dist.spec.pushing-a-blob-in-chunks.11",
         again,
         (416,),
         "PATCH repeating bytes already received",
+        CHUNK_FAULT,
     )
 
 
@@ -460,12 +464,13 @@ def chunked_first_not_zero(s: Session, j: Judge) -> None:
     data = C.random_bytes(s.salt + "notzero", 500)
     loc = _need_location(_start(s, repo), "POST")
     resp = _patch(s, loc, data, 100)
-    status(
+    refused(
         j,
         "dist.spec.pushing-a-blob-in-chunks.4",
         resp,
         (416,),
         "first PATCH with a range starting at 100",
+        CHUNK_FAULT,
     )
 
 
@@ -479,13 +484,13 @@ def chunked_range_size_mismatch(s: Session, j: Judge) -> None:
         data=data,
         headers={**OCTET, "Content-Range": "0-999", "Content-Length": str(len(data))},
     )
-    j.check(
+    refused(
+        j,
         "dist.spec.pushing-a-blob-in-chunks.3",
-        is_4xx(resp.status_code),
-        f"Content-Range 0-999 (1000 bytes) with a 500-byte body: HTTP {resp.status_code}",
-        expected="4xx (400 or 416)",
-        actual=resp.status_code,
-        location=where(resp),
+        resp,
+        ANY_4XX,
+        "Content-Range 0-999 (1000 bytes) with a 500-byte body",
+        ("SIZE_INVALID", *CHUNK_FAULT),
     )
 
 
@@ -1193,7 +1198,8 @@ def manifest_oversized(s: Session, j: Judge) -> None:
             "dist.spec.pushing-manifests.15", Why.ABSENT, "no limit enforced, so no 413 to judge"
         )
     else:
-        status(j, "dist.spec.pushing-manifests.15", resp, (413,), "manifest over the limit")
+        refused(j, "dist.spec.pushing-manifests.15", resp, (413,), "manifest over the limit",
+                (), status_only=NO_ROW_SIZE_CAP)
 
 
 def manifest_no_media_type_header(s: Session, j: Judge) -> None:
@@ -1230,13 +1236,13 @@ def push_invalid_digest(s: Session, j: Judge) -> None:
     for bad in ("sha256:not-hex", "md5:" + "0" * 32, "sha256:" + "a" * 10):
         loc = _need_location(_start(s, s.repo), "POST")
         resp = s.client.request("PUT", loc, params={"digest": bad}, data=data, headers=OCTET)
-        j.check(
+        refused(
+            j,
             "dist.spec.pushing-blobs.1",
-            resp.status_code == 400,
-            f"PUT with digest {bad[:24]!r}: HTTP {resp.status_code}",
-            expected=400,
-            actual=resp.status_code,
-            location=where(resp),
+            resp,
+            (400,),
+            f"PUT with digest {bad[:24]!r}",
+            DIGEST_FAULT,
         )
 
 
@@ -1261,12 +1267,13 @@ def chunked_final_out_of_order(s: Session, j: Judge) -> None:
     )
     if done.status_code == 201:
         s.ledger.blob(s.repo, C.digest_of(data))
-    status(
+    refused(
         j,
         "dist.spec.pushing-a-blob-in-chunks.final-out-of-order",
         done,
         (416,),
         "closing PUT whose chunk skips bytes 1000-1999",
+        CHUNK_FAULT,
     )
 
 
@@ -1371,6 +1378,7 @@ def tag_parameters_too_many(s: Session, j: Judge) -> None:
     if resp.status_code == 201:
         s.ledger.manifest(repo, man.digest)
     if resp.status_code != 414:
+        # not a refusal: the clause allows 414 and judges only what follows it
         j.not_judged(
             clause,
             Why.ABSENT,

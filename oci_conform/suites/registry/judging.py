@@ -15,6 +15,7 @@ UUID_RE = re.compile(
     r"[0-9a-fA-F]{12}"
 )
 RANGE_RE = re.compile(r"^0-[0-9]+$")
+ANY_4XX = tuple(range(400, 500))
 DIGEST_RE = re.compile(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$")
 
 
@@ -167,12 +168,15 @@ def _or(values: Iterable[object]) -> str:
 
 
 def refused(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[int], what: str,
-            names: Iterable[str]) -> bool:
+            names: Iterable[str], status_only: str = "") -> bool:
     """Judge a refusal for the reason under test: the status is one of ``allowed`` and, when
-    the registry says why (a JSON error list), one of its codes names the fault (``names``).
+    the registry says why (a JSON error list), one of its codes names the fault (``names``:
+    the rows of the spec's error code table that describe it).
 
     A refusal that names another fault is a fail: the case's control showed the same request
-    without the fault succeeds, so the registry misreports why it refused."""
+    without the fault succeeds, so the registry misreports why it refused. Where no row of the
+    table describes the fault, ``names`` is empty and ``status_only`` says why: the status is
+    judged alone and the message says so (the codes given are shown, not judged)."""
     codes_wanted = tuple(names)
     allowed_codes = tuple(allowed)
     said = error_codes(resp.content or b"")
@@ -181,10 +185,16 @@ def refused(j: Judge, clause: str, resp: requests.Response, allowed: Iterable[in
         return j.check(clause, False, f"{what}: HTTP {resp.status_code}, expected a refusal "
                        f"with {shown}", expected=shown,
                        actual=resp.status_code, location=where(resp))
+    if not codes_wanted:
+        return j.check(clause, True, f"{what}: refused with HTTP {resp.status_code}; status "
+                       f"only: {status_only or 'no error code names this fault'}"
+                       + (f" (codes given, not judged: {said})" if said else ""),
+                       location=where(resp))
     if said is not None and not any(c in codes_wanted for c in said):
         return j.check(clause, False, f"{what}: refused (HTTP {resp.status_code}) but the "
                        f"error codes {said} name another fault than {_or(codes_wanted)}",
                        expected=f"{shown} with {_or(codes_wanted)}",
                        actual=f"{resp.status_code} {said}", location=where(resp))
     return j.check(clause, True, f"{what}: refused with HTTP {resp.status_code}" + (
-        f" naming {said}" if said else " (no JSON error body)"), location=where(resp))
+        f" naming {said}" if said else " (no JSON error body, which the spec allows)"),
+        location=where(resp))

@@ -391,26 +391,31 @@ def failure_case(kind: str, failure: tuple[str, ...]) -> Case:
     def flow(sb: Sandbox) -> list[Judgment]:
         plan = HookPlan().add("bad", kind, "fail").add("after", "poststop")
         run = hooked_lifecycle(sb, plan)
-        if not run.ran("bad"):
-            return [broke(f"the failing {kind} hook did not run: {' | '.join(run.order)}")]
+        # A runtime that never runs the failing hook is judged all the same: the config
+        # holds a hook that fails, and what create/start did with it is what is seen.
+        never = "" if run.ran("bad") else f" (the {kind} hook never ran: " \
+            + " | ".join(run.order) + ")"
         create, start = run.ops.get("create"), run.ops.get("start")
         delete = run.ops.get("delete")
         if kind in ("prestart", "createRuntime", "createContainer"):
             return [expect(bool(create and create.failed),
                            f"a failing {kind} hook makes create "  # type: ignore
-                           "generate an error", "create exits non-zero", create.brief()),
+                           "generate an error" + never, "create exits non-zero",
+                           create.brief() if create else "no create", "", *failure),
                             # type: ignore
                     expect(run.ran("after"), "the lifecycle continues at destroy: poststop "
                            "hooks run", "poststop ran", " | ".join(run.order), "",
                            "rt.runtime.lifecycle.18")]
         if kind in ("startContainer", "poststart"):
             failed = bool(start and start.failed)  # type: ignore[attr-defined]
-            out = [expect(failed, f"a failing {kind} hook makes start generate an error",
+            out = [expect(failed, f"a failing {kind} hook makes start generate an error"
+                          + never,
                           "start exits non-zero", start.brief() if start else "no start",
                            # type: ignore
                           "", failure[0])]
             if kind == "startContainer":
-                out.append(expect("PROG" not in run.order, "the user program does not run",
+                out.append(expect("PROG" not in run.order, "the user program does not run"
+                                  + never,
                                   "no PROG", " | ".join(run.order), "", failure[0]))
             else:
                 out.append(expect(not failed and "PROG" in run.order,

@@ -172,10 +172,16 @@ def hostname_case() -> Case:
 
 def domainname_case() -> Case:
     def judge(obs: Probe, sb: Sandbox) -> Judgment:
+        if obs.get("none").strip():
+            # the container's kernel offers no domainname to read (gVisor's sentry)
+            return bad("the container's kernel has no /proc/sys/kernel/domainname: no "
+                       "domainname is visible inside it", "oc.example", "no such file")
         return expect(obs.get("d").strip() == "oc.example", "domainname applies", "oc.example",
                       obs.get("d").strip())
     return probe_case("uts-domainname", G, ("rt.config.domainname.1",),
-                      "cat /proc/sys/kernel/domainname > /results/d", judge,
+                      "cat /proc/sys/kernel/domainname > /results/d || "
+                      "{ test -e /proc/sys/kernel/domainname || echo absent > /results/none; }",
+                      judge,
                       lambda c, s: c.__setitem__("domainname", "oc.example"), since="1.1.0")
 
 
@@ -196,7 +202,12 @@ def cgroupns_view_case() -> Case:
         paths = [ln.split(":", 2)[2] for ln in obs.lines("cg") if ln.count(":") >= 2]
         leaked = [p for p in paths if sb.target.cgroup_parent in p]
         if not paths:
-            return broke("no /proc/self/cgroup lines")
+            # A Linux process always belongs to a cgroup ("0::/" at least); a container whose
+            # kernel lists none (gVisor's sentry without cgroupfs) shows no cgroup view, so no
+            # fresh cgroup namespace is visible to it.
+            return bad("the container's /proc/self/cgroup lists no cgroup at all, so no "
+                       "cgroup namespace rooted at its cgroup is visible",
+                       "its own cgroup shown as /", "no lines")
         return expect(not leaked, "in a cgroup namespace the container's cgroup is its root",
                       "no host cgroup path", "; ".join(leaked))
     return probe_case("namespace-cgroup-rooted-view", G, ("rt.config-linux.namespaces.6",),
