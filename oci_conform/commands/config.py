@@ -38,8 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "ociVersion, or ociVersionMax for features)")
     v.add_argument("--platform", choices=PLATFORMS,
                    help="target platform (default: the document's platform section, else linux)")
-    v.add_argument("-v", "--verbose", action="store_true",
-                   help="text output: list passing and n/a clauses too")
     add_output_options(v)
     v.set_defaults(func=run_validate)
     p.set_defaults(func=lambda args: _no_verb(p))
