@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "OutputPlan", "UsageError", "add_output_options", "check_inputs",
            "chosen_format", "emit", "output_plan", "progress", "set_verbosity", "use_colour"]
 
-FORMATS = ("text", "json", "html", "junit", "tap", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "html", "junit", "tap", "tap13", "sarif", "github", "markdown")
 TIERS = ("must", "should", "may")
 MAX_EXPECTATIONS_BYTES = 16 * 1024 * 1024
 _VERBOSITY = [NORMAL]          # set once by cli.main from -q / -v

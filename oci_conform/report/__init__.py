@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 # format name -> module of this package that renders it
 BUILT_IN: dict[str, str] = {
     "text": "text", "json": "json_report", "html": "html", "junit": "junit", "tap": "tap",
-    "sarif": "sarif", "github": "github", "markdown": "markdown",
+    "tap13": "tap13", "sarif": "sarif", "github": "github", "markdown": "markdown",
 }
 _NOT_RENDERERS = ("_shared",)
 
