@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -65,10 +64,11 @@ class Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line and exit code 2 (never a traceback), and
     which carries the global options (-q, -v, --debug) on every level."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, placeholder: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
-        add_global_options(self)
+        if not placeholder:
+            add_global_options(self)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
@@ -85,7 +85,7 @@ def build_parser(only: str | None = None) -> Parser:
         if name == only:
             _module(module_name).register(sub)
         else:
-            sub.add_parser(name, help=help_line, add_help=False)
+            sub.add_parser(name, help=help_line, add_help=False, placeholder=True)
     return parser
 
 
@@ -117,6 +117,7 @@ def _dispatch(args_list: list[str], debug: bool) -> int:
 
 
 def _crash_line(exc: BaseException) -> str:
+    import traceback
     detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
     detail = " ".join(detail.split())[:300]
     return f"error: internal error (harness): {detail}; run again with --debug for the traceback"
@@ -142,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return HARNESS_EXIT
         if debug:
+            import traceback
             traceback.print_exc(file=sys.stderr)
         print(_crash_line(exc), file=sys.stderr)
         return HARNESS_EXIT
