@@ -101,7 +101,7 @@ def _command_of(args_list: list[str]) -> str | None:
 
 def _dispatch(args_list: list[str], debug: bool) -> int:
     parser = build_parser(only=_command_of(args_list))
-    taken = apply_environment(parser)
+    taken = apply_environment(parser, args_list)
     args = parser.parse_args(args_list)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

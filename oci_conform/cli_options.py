@@ -87,8 +87,11 @@ def verbosity_of(args: argparse.Namespace, environ: Any = None) -> int:
     return level
 
 
-def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """``parser`` and every subparser below it (each once)."""
+def _parsers(parser: argparse.ArgumentParser,
+             args_list: list[str] | None) -> list[argparse.ArgumentParser]:
+    """The parsers a command line goes through: ``parser``, then at each level the subparser
+    named by the first word of ``args_list`` that is one of its choices. Without
+    ``args_list``: ``parser`` and every subparser below it."""
     found, todo = [], [parser]
     while todo:
         current = todo.pop()
@@ -96,8 +99,14 @@ def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
             continue
         found.append(current)
         for action in current._actions:
-            if isinstance(action, argparse._SubParsersAction):
+            if not isinstance(action, argparse._SubParsersAction):
+                continue
+            if args_list is None:
                 todo.extend(action.choices.values())
+                continue
+            word = next((a for a in args_list if a in action.choices), None)
+            if word is not None:
+                todo.append(action.choices[word])
     return found
 
 
@@ -117,14 +126,14 @@ def _env_value(action: argparse.Action, variable: str, text: str) -> Any:
     return value
 
 
-def apply_environment(parser: argparse.ArgumentParser, environ: Any = None
-                      ) -> dict[str, tuple[str, tuple[str, ...]]]:
+def apply_environment(parser: argparse.ArgumentParser, args_list: list[str] | None = None,
+                      environ: Any = None) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Set the default of each option named in ENVIRONMENT from its variable (when set and not
-    empty) in every parser below ``parser``; name the variable in the option's help.
-    Returns option dest -> (variable, option strings) for the defaults taken."""
+    empty) in the parsers ``args_list`` goes through (all with None); name the variable in the
+    option's help. Returns option dest -> (variable, option strings) for the defaults taken."""
     env = os.environ if environ is None else environ
     taken: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for current in _parsers(parser):
+    for current in _parsers(parser, args_list):
         for action in current._actions:
             variable = next((ENVIRONMENT[o] for o in action.option_strings if o in ENVIRONMENT),
                             None)
