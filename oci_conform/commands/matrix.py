@@ -13,7 +13,7 @@ from oci_conform.commands.common import (
     progress,
 )
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute_catching
 from oci_conform.report import renderers
 from oci_conform.results_file import save_results, write_text_atomic
 from oci_conform.suites import Selection, Suite, all_suites
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                          jobs=args.jobs, command=("oci-conform", *args.argv),
                          debug=getattr(args, "debug", False))
     try:
-        results = execute(request, default_catalog(), progress)
+        results = execute_catching(request, default_catalog(), progress)
     except NothingSelected as exc:
         print(f"error: nothing selected: {exc}", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED

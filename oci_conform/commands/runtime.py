@@ -8,7 +8,7 @@ import sys
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute_catching
 from oci_conform.suites import Selection
 from oci_conform.suites.base import RuntimeOptions
 from oci_conform.suites.runtime import SUITE, RuntimeSuite, select
@@ -93,7 +93,7 @@ def run_test(args: argparse.Namespace) -> int:
         runtime=RuntimeOptions(timeout=args.timeout),
         command=("oci-conform", *getattr(args, "argv", [])), debug=getattr(args, "debug", False))
     try:
-        results = execute(request, catalog, progress)
+        results = execute_catching(request, catalog, progress)
     except NothingSelected as exc:
         print(f"error: nothing selected: {exc}", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED

@@ -41,7 +41,9 @@ MAX_TEXT = 4000          # characters of any one evidence text kept in the page
 MAX_FINDINGS = 50
 MAX_HTTP = 20
 VERDICTS = {0: "conformant", 1: "nonconformant", 2: "usage error",
-            3: "harness error: results incomplete", 4: "nothing selected"}
+            3: "harness error: results incomplete", 4: "nothing selected",
+            130: "interrupted (SIGINT): results incomplete",
+            143: "interrupted (SIGTERM): results incomplete"}
 
 
 @lru_cache(maxsize=1)

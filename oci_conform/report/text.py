@@ -82,6 +82,8 @@ def render(results: Results) -> str:
             out.extend(_details(r))
         if len(bad) > MAX_DETAILS:
             out.append(f"... and {len(bad) - MAX_DETAILS} more (see the JSON or HTML report)")
+    if results.interrupted:
+        out.append(f"INCOMPLETE: {results.incomplete_reasons()[0]}")
     for problem in results.harness_errors:
         out.append(f"harness error: {problem}")
     return "\n".join(out) + "\n"

@@ -92,6 +92,7 @@ def parse_runtime(text: str) -> Implementation:
 
 
 class RuntimeSuite:
+    stops_itself = True        # watches ctx.stop: the running case and the leak check finish
     name = "runtime"
     kind = "runtime"
     option = "--runtime"
@@ -186,7 +187,8 @@ class RuntimeSuite:
                      f"{'at ' + target.judged_at if target.judged_at else 'at the newest'}), "
                      f"{len(chosen)} cases, jobs {ctx.jobs}")
         try:
-            yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress)
+            yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress,
+                                 ctx.stop)
         finally:
             remove_cgroup_parent(target, patience=1.0)   # also when the run is abandoned
             unmount_scratch(target.workdir)

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.interrupts import StopFlag
 from oci_conform.model.evidence import Evidence
 from oci_conform.model.judging import (
     JUDGED,
@@ -131,19 +132,38 @@ def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
 
 
 def run_cases(cases: Iterable[Case], catalog: Catalog, target: RuntimeTarget, jobs: int,
-              progress=lambda _m: None) -> Iterator[CaseResult]:
-    """Run ``cases`` (``jobs`` at a time), then the leak check; yields in case order."""
+              progress=lambda _m: None, stop: StopFlag | None = None) -> Iterator[CaseResult]:
+    """Run ``cases`` (``jobs`` at a time), then the leak check; yields in case order.
+
+    Once ``stop`` is set no case starts: queued ones are dropped, running ones finish and
+    are cleaned up, and the leak check covers the cases that ran. However this generator
+    ends (closed, or an exception in the main thread), it first cancels what has not
+    started and waits for what has, so no case outlives it."""
     ledger = LeakLedger()
     chosen = list(cases)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(execute, c, catalog, target, ledger) for c in chosen]
+    flag = stop or StopFlag()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = [pool.submit(_unless_stopped, flag, c, catalog, target, ledger) for c in chosen]
+    try:
         for n, (case, fut) in enumerate(zip(chosen, futures, strict=True), 1):
-            results = fut.result()
+            if flag.is_set():
+                for later in futures:
+                    later.cancel()              # only those not yet started
+            if fut.cancelled() or (results := fut.result()) is None:
+                continue
             bad = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
             progress(f"[runtime] {target.name} {n}/{len(chosen)} {case.name}: "
                      + ("ok" if not bad else ", ".join(sorted({r.outcome.value for r in bad}))))
             yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)   # drop queued cases, await running
     yield from leak_results(target, ledger)
+
+
+def _unless_stopped(stop: StopFlag, case: Case, catalog: Catalog, target: RuntimeTarget,
+                    ledger: LeakLedger) -> list[CaseResult] | None:
+    """``execute`` the case, or None when the run was stopped before it could start."""
+    return None if stop.is_set() else execute(case, catalog, target, ledger)
 
 
 def _leaks(clause: str, kind: str, ledger: LeakLedger) -> list[Observation]:
