@@ -7,6 +7,7 @@ import sys
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
+from oci_conform.model.results import Implementation
 from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute_catching
 from oci_conform.suites import Selection
@@ -62,6 +63,18 @@ def run_cases(args: argparse.Namespace) -> int:
     return ExitCode.CONFORMANT if cases else ExitCode.NOTHING_SELECTED
 
 
+def first_problem(given: tuple[Implementation, ...]) -> str:
+    """Fail fast: the first runtime named that cannot run here, or a host that cannot run
+    the suite ('' when every one answers ``--version`` and the host is fit)."""
+    from oci_conform.drivers.runtime_cli import RuntimeCommand
+    from oci_conform.suites.runtime.preflight import host_problem, problem_for
+    for impl in given:
+        problem, _ = problem_for(RuntimeCommand.parse(impl.command))
+        if problem:
+            return f"runtime {impl.name}: {problem}"
+    return host_problem() if not given else ""
+
+
 def run_test(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print(f"error: --timeout {args.timeout}: must be positive", file=sys.stderr)
@@ -87,6 +100,10 @@ def run_test(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    problem = first_problem(given)
+    if problem:
+        print(f"error: {problem}; nothing was run", file=sys.stderr)
+        return ExitCode.HARNESS_ERROR
     request = RunRequest(
         (SuiteRequest(suite, given),), selection, jobs=args.jobs,
         spec_versions={"runtime-spec": args.spec_version} if args.spec_version else {},
