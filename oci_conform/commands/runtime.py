@@ -7,6 +7,7 @@ import sys
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
+from oci_conform.commands.keep import add_keep_option, keep_folder, kept_line
 from oci_conform.model.results import Implementation
 from oci_conform.model.verdict import ExitCode
 from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute_catching
@@ -38,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="timeout of every runtime call (default 20)")
     t.add_argument("--case", action="append", default=[], metavar="NAME",
                    help="run only the case NAME (see `runtime cases`); repeatable")
+    add_keep_option(t)
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
@@ -104,15 +106,21 @@ def run_test(args: argparse.Namespace) -> int:
     if problem:
         print(f"error: {problem}; nothing was run", file=sys.stderr)
         return ExitCode.HARNESS_ERROR
+    kept = keep_folder(args)
     request = RunRequest(
         (SuiteRequest(suite, given),), selection, jobs=args.jobs,
         spec_versions={"runtime-spec": args.spec_version} if args.spec_version else {},
-        runtime=RuntimeOptions(timeout=args.timeout),
+        runtime=RuntimeOptions(timeout=args.timeout, keep=kept is not None,
+                               keep_dir=str(kept or "")),
         command=("oci-conform", *getattr(args, "argv", [])), debug=getattr(args, "debug", False))
     try:
         results = execute_catching(request, catalog, progress)
     except NothingSelected as exc:
         print(f"error: nothing selected: {exc}", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
+    finally:
+        line = kept_line(kept, made_here=not args.keep)
+        if line:
+            progress(line)
     return emit(results, args)
 

@@ -107,6 +107,9 @@ def _evidence(ev: Evidence) -> dict[str, Any]:
         for key in ("stdout", "stderr"):
             if getattr(run, key):
                 shown[key] = tail(getattr(run, key), 40, MAX_TEXT)
+    for key in ("config", "replay", "kept"):
+        if getattr(ev, key):
+            shown[key] = _cut(getattr(ev, key))
     if ev.exchanges:
         shown["http"] = _http(ev.exchanges)
     rest: dict[str, Any] = {}

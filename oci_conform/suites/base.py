@@ -45,6 +45,7 @@ class RuntimeOptions:
 
     timeout: float = 20.0            # seconds per runtime call
     keep: bool = False               # keep the bundles of failing cases
+    keep_dir: str = ""               # ... in this folder (made by the command)
 
 
 @dataclass(frozen=True)

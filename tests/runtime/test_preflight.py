@@ -87,3 +87,19 @@ def test_limits_line_sums_up_host_limits_once() -> None:
     assert line.count("\n") == 0
     assert "3 cases skip" in line and "no time namespace (2 cases)" in line
     assert "no hugetlb controller (1 case)" in line
+
+
+def _script(tmp_path: Path, name: str, body: str) -> RuntimeCommand:
+    path = tmp_path / name
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(0o755)
+    return RuntimeCommand(str(path))
+
+
+def test_a_runtime_hanging_or_crashing_on_version_is_caught(tmp_path: Path) -> None:
+    problem, run = preflight.version_problem(_script(tmp_path, "hang", "exec sleep 30"), 0.5)
+    assert "--version failed (timed out" in problem and run.timed_out
+    problem, run = preflight.version_problem(_script(tmp_path, "segv", "kill -SEGV $$"))
+    assert "--version failed (exit -11)" in problem
+    problem, _ = preflight.version_problem(_script(tmp_path, "mute", "exit 0"))
+    assert "printed nothing" in problem

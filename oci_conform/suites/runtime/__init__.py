@@ -161,7 +161,9 @@ class RuntimeSuite:
         build_base_rootfs(base)
         target = RuntimeTarget(name=impl.name, command=cmd, host=self.host(), workdir=work,
                                base_rootfs=base,
-                               timeout=ctx.runtime.timeout)
+                               timeout=ctx.runtime.timeout,
+                               keep_dir=Path(ctx.runtime.keep_dir) if ctx.runtime.keep
+                               and ctx.runtime.keep_dir else None)
         spec = ctx.catalog.specs.get("runtime-spec")
         discover(target, spec)
         target.judged_at = str(ctx.spec_versions.get("runtime-spec") or "")
