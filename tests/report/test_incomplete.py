@@ -10,6 +10,7 @@ from oci_conform.model.results import Results
 from oci_conform.model.verdict import exit_code
 from oci_conform.report import renderers
 from oci_conform.results_file import schema_problems
+from tests.report.conftest import shared_file
 
 FORMATS = ("text", "json", "html", "junit", "tap", "sarif", "github", "markdown")
 
@@ -47,10 +48,17 @@ def test_exit_code_is_128_plus_the_signal(results: Results) -> None:
 
 def test_junit_and_sarif_carry_it_as_an_error(results: Results) -> None:
     results.interrupted = "SIGINT"
-    root = ET.fromstring(renderers()["junit"](results))
+    text = renderers()["junit"](results)
+    root = ET.fromstring(text)
     harness = root.find("testsuite[@name='oci-conform harness']")
     assert harness is not None and harness.get("errors") == "1"
     sarif = json.loads(renderers()["sarif"](results))
     inv = sarif["runs"][0]["invocations"][0]
     assert inv["executionSuccessful"] is False
     assert "interrupted by SIGINT" in inv["toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_junit_of_an_interrupted_run_is_valid_against_the_xsd(results: Results) -> None:
+    xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (test extra) is not installed")
+    results.interrupted = "SIGTERM"
+    xmlschema.XMLSchema(str(shared_file("junit-10.xsd"))).validate(renderers()["junit"](results))
