@@ -17,6 +17,7 @@ from oci_conform.drivers.runtime_cli import RuntimeCommand
 from oci_conform.suites.runtime import preflight
 
 FALSE = shutil.which("false") or "/bin/false"
+pytest_plugins = ["pytester"]
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -103,3 +104,11 @@ def test_a_runtime_hanging_or_crashing_on_version_is_caught(tmp_path: Path) -> N
     assert "--version failed (exit -11)" in problem
     problem, _ = preflight.version_problem(_script(tmp_path, "mute", "exit 0"))
     assert "printed nothing" in problem
+
+
+def test_the_pytest_plugin_names_the_problem_instead_of_not_observed(
+        pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--oci-runtime=liar={FALSE}",
+                                           "-k", "delete-without-id")
+    result.assert_outcomes(errors=1, deselected=result.parseoutcomes()["deselected"])
+    result.stdout.fnmatch_lines(["*harness.runtime.usable*--version failed (exit 1)*"])
