@@ -10,8 +10,8 @@ so that cleanup is not broken in its turn. A command whose work is pure Python w
 child processes (``image validate``) asks for ``at_once``: the first signal raises
 ``Interrupted`` already (its ``with`` blocks remove its temp folders).
 
-Exit status of an interrupted run: 128 + the signal number, as a shell reports it:
-130 for SIGINT, 143 for SIGTERM.
+Exit status of an interrupted run (``model.verdict.exit_code``): 128 + the signal number,
+as a shell reports it: 130 for SIGINT, 143 for SIGTERM.
 """
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
-
-from oci_conform.model.verdict import exit_code_of
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -44,11 +42,6 @@ class StopFlag:
 
     def is_set(self) -> bool:
         return self._event.is_set()
-
-    @property
-    def exit_code(self) -> int:
-        """128 + the signal's number (130 for SIGINT, 143 for SIGTERM); 0 when not set."""
-        return exit_code_of(self.signal_name) if self.is_set() else 0
 
 
 @contextmanager
