@@ -31,10 +31,11 @@ def _start(argv: list[str], tmp_path: Path) -> tuple[subprocess.Popen[bytes], Pa
 
 
 def _interrupt_when(proc: subprocess.Popen[bytes], err: Path, marker: str,
-                    patience: float = 180.0) -> int:
+                    patience: float = 180.0, times: int = 1) -> int:
+    """SIGINT once ``marker`` was printed ``times`` times; the exit code."""
     deadline = time.monotonic() + patience
     try:
-        while marker not in err.read_text(errors="replace"):
+        while err.read_text(errors="replace").count(marker) < times:
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"no {marker!r} before the end: {err.read_text()[-2000:]}")
             time.sleep(0.1)
@@ -60,11 +61,16 @@ def test_matrix_interrupted_keeps_results_reports_and_stops_its_registry(
     proc, err, scratch = _start(["matrix", "--suite", "registry", "--only-given", "--registry",
                                  "dr=start:docker-registry", "--reports", str(reports)],
                                 tmp_path)
-    rc = _interrupt_when(proc, err, "[registry] dr: ")
+    rc = _interrupt_when(proc, err, "[registry] dr: ", times=4)   # "starting" + 3 cases
     assert rc == 130, err.read_text()[-3000:]
     saved = load_results(reports / "results.json")
     assert saved.interrupted == "SIGINT" and not saved.complete
-    assert saved.results, "the outcomes before the signal were lost"
+    cases = {r.case for r in saved.results}
+    assert len(cases) >= 3, "the outcomes before the signal were lost"
+    assert len(cases) < 40, "cases went on after the signal"
+    # no case started after the signal, and what the run pushed was deleted again
+    [cleanup] = [r for r in saved.results if r.clause == "harness.registry.cleanup"]
+    assert cleanup.outcome.value == "pass", cleanup.message
     html = (reports / "report.html").read_text()
     assert "Interrupted: these results are incomplete" in html
     assert "interrupted by SIGINT" in (reports / "junit.xml").read_text()
