@@ -35,7 +35,8 @@ EXIT_CODES = (
     (2, "usage error: bad command line, option, environment variable or input (one line)"),
     (3, "harness error: some outcome is error, or a suite stopped; results incomplete"),
     (4, "nothing selected, or nothing could be judged (all skip or n/a)"),
-    (130, "interrupted (Ctrl-C / SIGINT)"),
+    (130, "interrupted (Ctrl-C / SIGINT): results so far written, marked incomplete"),
+    (143, "interrupted by SIGTERM (a CI cancel): results so far written, marked incomplete"),
 )
 
 

@@ -160,7 +160,7 @@ def render(results: Results, fail_on: str | None = None) -> str:
     verdict, as it is kept out of the exit code)."""
     cells = cells_by_implementation(results)
     impls = implementation_names(results)
-    planned = len(impls) + (1 if results.harness_errors else 0)
+    planned = len(impls) + (0 if results.complete else 1)
     out = ["TAP version 14", f"1..{planned}"]
     for n, impl in enumerate(impls, 1):
         lines, failed = _subtest(results, impl, cells.get(impl, {}), fail_on)
@@ -168,10 +168,10 @@ def render(results: Results, fail_on: str | None = None) -> str:
         version = results.implementation(impl)
         label = impl + (f" {version.version}" if version and version.version else "")
         out.append(f"{'not ok' if failed else 'ok'} {n} - {escape(label)}")
-    if results.harness_errors:
+    if not results.complete:
         out.append(f"not ok {planned} - harness errors (results incomplete)")
         out.append("  ---")
         out.append("  harness_errors:")
-        out.extend(f"    - {_yaml_value(p)}" for p in results.harness_errors)
+        out.extend(f"    - {_yaml_value(p)}" for p in results.incomplete_reasons())
         out.append("  ...")
     return "\n".join(out) + "\n"

@@ -75,11 +75,11 @@ def render(results: Results, fail_on: str | None = None) -> str:
         lines, n = _implementation_points(results, impl, cells.get(impl, {}), count + 1, fail_on)
         body.extend(lines)
         count += n
-    if results.harness_errors:
+    if not results.complete:
         count += 1
         body.append(f"not ok {count} - harness errors (results incomplete)")
         body.extend(["  ---", "  harness_errors:"])
-        body.extend(f"    - {quote(p)}" for p in results.harness_errors)
+        body.extend(f"    - {quote(p)}" for p in results.incomplete_reasons())
         body.append("  ...")
     head = ["TAP version 13", f"1..{count}" if count else "1..0 # SKIP no results"]
     return "\n".join(head + body) + "\n"

@@ -36,7 +36,9 @@ _COLOURS = {Outcome.PASS: "32", Outcome.FAIL: "1;31", Outcome.ERROR: "35", Outco
             Outcome.XFAIL: "36", Outcome.SKIP: "2", Outcome.NA: "2"}
 _VERDICTS = {ExitCode.CONFORMANT: "conformant", ExitCode.NONCONFORMANT: "nonconformant",
              ExitCode.HARNESS_ERROR: "incomplete (harness error)",
-             ExitCode.NOTHING_SELECTED: "nothing judged"}
+             ExitCode.NOTHING_SELECTED: "nothing judged",
+             ExitCode.INTERRUPTED: "incomplete (interrupted by SIGINT)",
+             ExitCode.INTERRUPTED + 13: "incomplete (interrupted by SIGTERM)"}
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,8 @@ def render(results: Results, verbosity: int = NORMAL, fail_on: str = "must",
             out.extend(_details(r, style))
         if len(bad) > MAX_DETAILS:
             out.append(f"... and {len(bad) - MAX_DETAILS} more (see the JSON or HTML report)")
+    if results.interrupted:
+        out.append(f"INCOMPLETE: {results.incomplete_reasons()[0]}")
     for problem in results.harness_errors:
         out.append(f"harness error: {problem}")
     out.append(verdict_line(results, fail_on, style))
