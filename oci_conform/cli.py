@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "clauses": ("oci_conform.commands.clauses", "list and filter the clause catalog"),
     "config": ("oci_conform.commands.config",
                "validate runtime-spec documents (config.json, state, features) as files"),
+    "expectations": ("oci_conform.commands.expectations",
+                     "write, refresh and check expectations files"),
     "image": ("oci_conform.commands.image", "validate images and image documents"),
     "matrix": ("oci_conform.commands.matrix",
                "run every suite on every implementation (the main job)"),

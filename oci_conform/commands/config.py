@@ -272,11 +272,8 @@ def _emit(results: Any, args: argparse.Namespace) -> int:
         return emit(results, args)
     from oci_conform.model.verdict import ExitCode, exit_code
     if getattr(args, "expectations", None):
-        from oci_conform.model.expectations import (
-            ExpectationsError,
-            apply_expectations,
-            load_expectations,
-        )
+        from oci_conform.expectations_file import load_expectations
+        from oci_conform.model.expectations import ExpectationsError, apply_expectations
         try:
             apply_expectations(results, load_expectations(Path(args.expectations)))
         except ExpectationsError as exc:
