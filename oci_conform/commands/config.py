@@ -149,12 +149,12 @@ def _streams(args: argparse.Namespace) -> bool:
 
 
 def _new_results(args: argparse.Namespace, catalog: Any) -> Any:
-    from oci_conform.orchestrate import new_results
+    from oci_conform.provenance import new_results
     return new_results(catalog, ["oci-conform", *getattr(args, "argv", [])])
 
 
 def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str | None) -> None:
-    from oci_conform.orchestrate import finish
+    from oci_conform.provenance import finish
     chosen = asked_version or (versions[0] if len(set(versions)) == 1 else None)
     asked = {"runtime-spec": chosen} if chosen and \
         chosen in catalog.specs["runtime-spec"].versions else {}
