@@ -7,7 +7,7 @@ traceback, signals, the suites package).
 """
 from __future__ import annotations
 
-import datetime as dt
+import time
 from collections.abc import Iterable, Mapping
 
 from oci_conform import __version__
@@ -17,7 +17,9 @@ from oci_conform.model.results import Results
 
 
 def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """The time now in UTC, ISO 8601 to the second (``2026-12-07T05:01:04+00:00``); written
+    with ``time`` because importing ``datetime`` costs a few milliseconds of start-up."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
 
 
 def new_results(catalog: Catalog, command: Iterable[str]) -> Results:
