@@ -249,6 +249,10 @@ def test_reports_folder_under_a_missing_folder_is_refused(tmp_path: Path) -> Non
     done = run("matrix", "--only-given", "--reports", str(tmp_path / "no" / "such"))
     assert done.returncode == 2 and "does not exist" in done.stderr
     assert not (tmp_path / "no").exists()
+    env = run("matrix", "--only-given", env={"OCI_CONFORM_REPORTS": str(tmp_path / "no" / "x")})
+    assert env.returncode == 2
+    assert env.stderr.startswith("error: --reports (from OCI_CONFORM_REPORTS) ")
+    assert not (tmp_path / "no").exists()
 
 
 def test_help_lists_exit_codes_and_variables() -> None:
