@@ -185,6 +185,11 @@ def test_environment_gives_defaults_and_the_command_line_wins(tmp_path: Path) ->
     should = run("config", "validate", _bad_config(tmp_path), "--format", "json",
                  env={"OCI_CONFORM_FAIL_ON": "may"})
     assert should.returncode == 1
+    judged = run("config", "validate", GOOD_CONFIG, "--format", "json",
+                 env={"OCI_CONFORM_SPEC_VERSION": "1.0.2"})
+    plain = run("config", "validate", GOOD_CONFIG, "--format", "json")
+    assert json.loads(judged.stdout)["specs"]["runtime-spec"] == "1.0.2"
+    assert json.loads(plain.stdout)["specs"]["runtime-spec"] != "1.0.2"
     quiet = run("image", "validate", GOOD_IMAGE, env={"OCI_CONFORM_VERBOSITY": "quiet"})
     assert quiet.stdout.startswith("verdict: ")
     loud = run("image", "validate", GOOD_IMAGE, "-q", env={"OCI_CONFORM_VERBOSITY": "verbose"})
