@@ -305,3 +305,15 @@ def test_report_diff_quiet_shows_only_regressions(tmp_path: Path) -> None:
     assert "regressions (1):" in quiet.stdout and "fixes" not in quiet.stdout
     assert quiet.stdout.splitlines()[-1] == normal.stdout.splitlines()[-1]
     assert quiet.stdout.splitlines()[-1].startswith("1 regressed, 1 fixed")
+
+
+def test_jobs_from_the_environment_and_the_command_line_wins() -> None:
+    from oci_conform.cli_options import apply_environment, from_environment
+    for argv, want, source in ((["runtime", "test"], 3, {"jobs": "OCI_CONFORM_JOBS"}),
+                               (["runtime", "test", "--jobs", "2"], 2, {}),
+                               (["matrix", "--jobs=5"], 5, {})):
+        parser = cli.build_parser(only=argv[0])
+        taken = apply_environment(parser, argv, environ={"OCI_CONFORM_JOBS": "3"})
+        args = parser.parse_args(argv)
+        assert args.jobs == want, argv
+        assert {k: v for k, v in from_environment(taken, argv).items() if k == "jobs"} == source
