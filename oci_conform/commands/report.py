@@ -20,7 +20,7 @@ from oci_conform.model.diff import Change, Diff, diff
 from oci_conform.model.merge import MergeError, Source, merge
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.report import renderers
+from oci_conform.report import format_names, render
 from oci_conform.results_file import ResultsFileError, load_results, write_output
 
 
@@ -44,7 +44,7 @@ def _register_render(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser("render", help="render a results file in a format",
                            description="Render RESULTS.json (or - for stdin) in a format.")
     p.add_argument("results", metavar="RESULTS.json")
-    p.add_argument("--format", choices=sorted(renderers()), default=None,
+    p.add_argument("--format", choices=format_names(), default=None,
                    help="output format (default: text; github when GITHUB_ACTIONS=true)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     p.set_defaults(func=run_render, default_format="text")
@@ -90,7 +90,9 @@ def run_render(args: argparse.Namespace) -> int:
     if results is None:
         return ExitCode.USAGE
     fmt = chosen_format(args)
-    _write(renderers()[fmt](results), args.output)
+    from oci_conform.commands.common import use_colour
+    _write(render(results, fmt, verbosity=args.verbosity, colour=fmt == "text"
+                  and use_colour(None if not args.output else args.output)), args.output)
     if fmt == "github":
         from oci_conform.report.github import write_step_summary
         write_step_summary(results)
@@ -119,11 +121,12 @@ def _rows(changes: list[Change]) -> list[list[str]]:
                                                  else "")] for c in changes]
 
 
-def diff_text(d: Diff) -> str:
+def diff_text(d: Diff, quiet: bool = False) -> str:
+    """The diff as tables; ``quiet`` (-q): the regressions and the summary line only."""
     out: list[str] = []
     for title, changes in (("regressions", d.regressions), ("fixes", d.fixes),
                            ("other changes", d.changed), ("new cells", d.added)):
-        if changes:
+        if changes and (title == "regressions" or not quiet):
             out.append(f"{title} ({len(changes)}):")
             out.append(tabulate(_rows(changes), headers=["clause", "implementation", "old", "new"],
                                 tablefmt="simple"))
@@ -131,7 +134,7 @@ def diff_text(d: Diff) -> str:
     for title, names in (("new clauses", d.new_clauses), ("removed clauses", d.removed_clauses),
                          ("new implementations", d.new_implementations),
                          ("removed implementations", d.removed_implementations)):
-        if names:
+        if names and not quiet:
             out.append(f"{title} ({len(names)}): " + ", ".join(names))
     out.append(f"{len(d.regressions)} regressed, {len(d.fixes)} fixed, {len(d.changed)} changed, "
                f"{d.unchanged} unchanged, {len(d.new_clauses)} new and "
@@ -145,6 +148,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if old is None or new is None:
         return ExitCode.USAGE
     d = diff(old, new)
-    text = json.dumps(d.to_dict(), indent=1) + "\n" if args.format == "json" else diff_text(d)
+    text = json.dumps(d.to_dict(), indent=1) + "\n" if args.format == "json" \
+        else diff_text(d, quiet=getattr(args, "quiet", False))
     _write(text, args.output)
     return ExitCode.NONCONFORMANT if d.regressed else ExitCode.CONFORMANT

@@ -111,7 +111,7 @@ def merge(sources: Sequence[Source], command: Sequence[str] = ()) -> Results:
     for src in sources:
         clauses.update(src.results.clauses)
         specs.update(src.results.specs)
-        harness.extend(e for e in src.results.harness_errors if e not in harness)
+        harness.extend(e for e in src.results.incomplete_reasons() if e not in harness)
         provenance.extend(_provenance(src))
     latest = max(runs, key=lambda r: r.finished or r.started)
     return Results(

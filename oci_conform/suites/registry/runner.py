@@ -75,6 +75,7 @@ class RunOptions:
     namespace: str = ""
     selection: Selection = field(default_factory=Selection)
     cases: tuple[str, ...] = ()          # case names to run ("" = every selected case)
+    stopped: Callable[[], bool] = lambda: False   # SIGINT/SIGTERM: start no further case
 
     def wants(self, case: Case) -> bool:
         if self.cases and case.name not in self.cases:
@@ -205,6 +206,8 @@ class RegistryRun:
     def run(self) -> Iterator[CaseResult]:
         try:
             for case in CASES:
+                if self.options.stopped():
+                    break
                 if not self.options.wants(case):
                     continue
                 self.progress(f"[registry] {self.impl}: {case.name}")
@@ -214,7 +217,7 @@ class RegistryRun:
                         (case.name, r.outcome))
                 yield from results
             for case in SUMMARY_CASES:
-                if self.options.wants(case):
+                if self.options.wants(case) and not self.options.stopped():
                     yield from self.run_case(case, self.record)
         finally:
             cleanup = self._cleanup()

@@ -50,6 +50,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 class RegistrySuite:
     """distribution-spec behaviour checks over HTTP."""
 
+    stops_itself = True    # stops starting cases on ctx.stop; its cleanup outcome stays
     name = "registry"
     kind = "registry"
     option = "--registry"
@@ -144,7 +145,8 @@ class RegistrySuite:
         options = RunOptions(profile=pinned or ctx.registry.profile,
                              read_only=ctx.registry.read_only,
                              namespace=ctx.registry.namespace,
-                             selection=ctx.selection, cases=tuple(ctx.registry.cases))
+                             selection=ctx.selection, cases=tuple(ctx.registry.cases),
+                             stopped=ctx.stop.is_set)
         impl.spec_version = PROFILES.get(options.profile, options.profile)
         creds = ctx.registry.credentials
         credentials = creds if isinstance(creds, Credentials) else Credentials()
