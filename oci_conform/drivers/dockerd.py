@@ -26,6 +26,9 @@ from oci_conform.drivers.image_sources.tools import ToolRun
 DOCKER_CLI = "/usr/bin/docker"
 TIMEOUT = 120
 IMAGE = "oci-conform-busybox:latest"
+# fixed paths dockerd 20.10 (plugin sockets) and its containerd 1.6 (shim sockets) create
+HOST_DIRS = (Path("/run/docker/plugins"), Path("/run/docker"), Path("/run/containerd/s"),
+             Path("/run/containerd"))
 
 
 class DockerdError(RuntimeError):
@@ -71,6 +74,9 @@ class Dockerd:
         if os.geteuid() != 0:
             raise DockerdError("dockerd needs root here")
         self.work.mkdir(parents=True, exist_ok=True)
+        # dockerd and its containerd make these whatever their flags say: removed at stop
+        # (only when empty and only if they were not there before)
+        self.host_dirs = [d for d in HOST_DIRS if not d.exists()]
         # unix socket paths hold ~107 bytes: the socket and exec root live in a short folder
         self.short = Path(tempfile.mkdtemp(prefix="oc-dk-"))
         self.socket = self.short / "d.sock"
@@ -176,6 +182,11 @@ class Dockerd:
             _remove_cgroups(self.cgroup_parent)
         _unmount_under([self.work])
         shutil.rmtree(self.work / "data", ignore_errors=True)
+        for folder in getattr(self, "host_dirs", []):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
 
 
 def _end_processes_naming(marker: str) -> None:
