@@ -234,3 +234,16 @@ def _remove_cgroups(parent: str) -> None:
             top.rmdir()
         except OSError:
             pass
+
+
+# docker load of one image, then every image removed again, so no later load finds a layer
+# already registered (Docker skips reading a layer whose chain it already has).  $0 is the
+# client, $1 the daemon address, $2 the image; the exit code is the load's.
+_LOAD_SCRIPT = ('"$0" -H "$1" load -i "$2"; rc=$?; '
+                'ids=$("$0" -H "$1" images -aq); '
+                '[ -z "$ids" ] || "$0" -H "$1" rmi -f $ids >/dev/null 2>&1; exit $rc')
+
+
+def docker_load_argv(client: str, address: str, image: Path) -> list[str]:
+    """The argv of one ``docker load`` of ``image`` into the daemon at ``address``."""
+    return ["sh", "-c", _LOAD_SCRIPT, client, address, str(image)]
