@@ -63,6 +63,10 @@ class Dockerd:
     work: Path
     runtimes: dict[str, str] = field(default_factory=dict)
     insecure_registries: list[str] = field(default_factory=list)
+    extra_config: dict = field(default_factory=dict)      # more daemon.json keys
+    # host files dockerd should see with other contents ({"/etc/subuid": "root:..."}): it
+    # then runs in a mount namespace of its own with those bind-mounted over, nothing edited
+    overlay_files: dict[str, str] = field(default_factory=dict)
     ready_timeout: float = 40.0
     runs: list[ToolRun] = field(default_factory=list)
 
@@ -91,6 +95,7 @@ class Dockerd:
                 "--exec-root", str(self.short / "x"), "-H", f"unix://{self.socket}",
                 "--pidfile", str(self.short / "d.pid"), "--cgroup-parent",
                 f"/{self.cgroup_parent}"]
+        argv = self._in_own_namespace(argv) if self.overlay_files else argv
         log = (self.work / "dockerd.log").open("wb")
         self.proc = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
                                      start_new_session=True)
@@ -100,9 +105,24 @@ class Dockerd:
             if self.socket.exists() and self.docker("version", timeout=10).ok:
                 return self
             time.sleep(0.3)
-        tail = self.log_tail()
+        tail, code = self.log_tail(), self.proc.poll()
         self.stop()
+        if code is not None:
+            raise DockerdError(f"dockerd exited with {code}: {tail}")
         raise DockerdError(f"dockerd did not come up within {self.ready_timeout:.0f}s: {tail}")
+
+    def _in_own_namespace(self, argv: list[str]) -> list[str]:
+        """``argv`` run by ``unshare -m`` after bind-mounting each overlay file (private
+        propagation: the host never sees these mounts; they go with the namespace)."""
+        script, files = [], []
+        for index, (target, text) in enumerate(sorted(self.overlay_files.items())):
+            source = self.work / f"overlay-{index}"
+            source.write_text(text)
+            files += [str(source), target]
+            script.append(f'mount --bind "${2 * index + 1}" "${2 * index + 2}" || exit 125')
+        script.append(f'shift {len(files)}; exec "$@"')
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "; ".join(script), "sh", *files, *argv]
 
     def _daemon_json(self) -> dict:
         doc: dict = {"deprecated-key-path": str(self.work / "key.json"),
@@ -111,7 +131,7 @@ class Dockerd:
             doc["runtimes"] = {name: {"path": path} for name, path in self.runtimes.items()}
         if self.insecure_registries:
             doc["insecure-registries"] = list(self.insecure_registries)
-        return doc
+        return {**doc, **self.extra_config}
 
     def log_tail(self, size: int = 600) -> str:
         try:

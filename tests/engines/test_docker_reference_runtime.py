@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -216,11 +218,27 @@ def _wait_health(docker: Dockerd, want: dict[str, str], deadline: float) -> dict
     return seen
 
 
-def test_user_namespace_remap_needs_subordinate_ids(docker, runtime):
-    """dockerd has no per-container uid maps: only ``--userns-remap`` for the whole daemon,
-    which needs ranges in /etc/subuid and /etc/subgid (or creates the ``dockremap`` user)."""
-    subuid = Path("/etc/subuid")
-    if not subuid.exists() or not subuid.read_text().strip():
-        pytest.skip("host limit: /etc/subuid has no ranges and this test does not edit the "
-                    "host's user files (dockerd --userns-remap needs them)")
-    pytest.skip("covered by the podman scenario (--uidmap); a remapped daemon is not started")
+def test_user_namespace_remap(docker, runtime):
+    """dockerd has no per-container uid maps, only ``userns-remap`` for the whole daemon,
+    which reads the remap user's ranges from /etc/subuid and /etc/subgid.  A second daemon
+    remaps to ``nobody:nogroup`` with a range only it sees (files bind-mounted in its own mount
+    namespace: the host's user files are not edited)."""
+    # the remapped root must be able to walk to its data root: not under pytest's 0700 folder
+    work = Path(tempfile.mkdtemp(prefix="oc-dkr-"))
+    work.chmod(0o711)
+    remapped = Dockerd(work / "daemon", runtimes=docker.runtimes,
+                       extra_config={"userns-remap": "nobody:nogroup"},
+                       overlay_files={"/etc/subuid": "nobody:300000:65536\n",
+                                      "/etc/subgid": "nobody:300000:65536\n"})
+    try:
+        remapped.start()
+        assert remapped.import_busybox().ok
+        out = _ok(remapped.docker("run", "--rm", "--runtime", runtime, "--network", "none",
+                                  "--memory", "64m", IMAGE, "sh", "-c",
+                                  "id -u; cat /proc/self/uid_map /proc/self/gid_map; "
+                                  "cat /sys/fs/cgroup/memory/memory.limit_in_bytes"))
+        assert out.split() == ["0", "0", "300000", "65536", "0", "300000", "65536",
+                               str(64 << 20)]
+    finally:
+        remapped.stop()
+        shutil.rmtree(work, ignore_errors=True)
