@@ -88,7 +88,7 @@ def _run(docker: Dockerd, runtime: str, *args: str, network: str = "none") -> To
     return docker.docker("run", "--runtime", runtime, "--network", network, *args)
 
 
-def test_run_output_exit_status_and_rm(docker, runtime):
+def test_run_output_and_exit_status(docker, runtime):
     name = _name()
     res = _run(docker, runtime, "--rm", "--name", name, IMAGE, "sh", "-c",
                "echo hello; echo oops >&2; exit 3")
@@ -165,7 +165,7 @@ def test_update_read_back_inside(docker, runtime):
 def test_network_none_has_loopback_up(docker, runtime):
     out = _ok(_run(docker, runtime, "--rm", IMAGE, "sh", "-c",
                    "ls /sys/class/net; cat /sys/class/net/lo/flags; "
-                   "timeout 5 nc -l -p 4000 127.0.0.1 & for i in 1 2 3 4 5 6 7 8 9 10; "
+                   "sleep 5 | timeout 20 nc -l -p 4000 127.0.0.1 & for i in $(seq 100); "
                    "do sleep 0.2; echo over-lo | nc -w 2 127.0.0.1 4000 && break; done; wait"))
     lines = out.split()
     assert lines[0] == "lo" and int(lines[1], 16) & 1 and "over-lo" in lines
@@ -176,7 +176,7 @@ def test_network_host_sees_host_interfaces(docker, runtime):
     assert sorted(out.split()) == sorted(os.listdir("/sys/class/net"))
 
 
-def test_read_only_no_capabilities_terminal(docker, runtime):
+def test_terminal_read_only_user_and_no_capabilities(docker, runtime):
     out = _ok(_run(docker, runtime, "--rm", "--read-only", "--cap-drop", "all", "--user",
                    "1000", IMAGE, "sh", "-c",
                    "id -u; touch /x 2>&1; grep CapEff /proc/self/status"))
@@ -187,7 +187,7 @@ def test_read_only_no_capabilities_terminal(docker, runtime):
     assert out.strip().startswith("/dev/pts/")
 
 
-def test_healthcheck_status(docker, runtime):
+def test_healthcheck(docker, runtime):
     """``--health-cmd`` runs through the runtime's exec: healthy and unhealthy both seen."""
     good, bad = _name(), _name()
     health = ["--health-interval", "1s", "--health-timeout", "10s", "--health-retries", "1"]
@@ -218,7 +218,7 @@ def _wait_health(docker: Dockerd, want: dict[str, str], deadline: float) -> dict
     return seen
 
 
-def test_user_namespace_remap(docker, runtime):
+def test_user_namespace_with_limits(docker, runtime):
     """dockerd has no per-container uid maps, only ``userns-remap`` for the whole daemon,
     which reads the remap user's ranges from /etc/subuid and /etc/subgid.  A second daemon
     remaps to ``nobody:nogroup`` with a range only it sees (files bind-mounted in its own mount

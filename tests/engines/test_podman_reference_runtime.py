@@ -187,7 +187,7 @@ def test_limits_read_back_inside(podman, runtime):
 def test_network_none_has_loopback_up(podman, runtime):
     out = _ok(podman(runtime, "run", "--rm", *podman.run_args(_name()), IMAGE, "sh", "-c",
                      "ls /sys/class/net; cat /sys/class/net/lo/flags; "
-                     "timeout 5 nc -l -p 4000 127.0.0.1 & for i in 1 2 3 4 5 6 7 8 9 10; "
+                     "sleep 5 | timeout 20 nc -l -p 4000 127.0.0.1 & for i in $(seq 100); "
                      "do sleep 0.2; echo over-lo | nc -w 2 127.0.0.1 4000 && break; done; "
                      "wait"))
     lines = out.split()
@@ -247,7 +247,7 @@ def test_terminal_read_only_user_and_no_capabilities(podman, runtime):
     assert lines[2].split() == ["CapEff:", "0000000000000000"]
 
 
-def test_healthcheck_run(podman, runtime):
+def test_healthcheck(podman, runtime):
     """``--health-cmd`` checked with ``podman healthcheck run`` (no timer: this host has no
     systemd to schedule one), which execs the command through the runtime."""
     good, bad = _name(), _name()
