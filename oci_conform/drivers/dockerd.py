@@ -199,6 +199,9 @@ class Dockerd:
             _end_processes_naming(str(self.short))
             _unmount_under([self.short, self.work])
             shutil.rmtree(self.short, ignore_errors=True)
+            # a remapping daemon (userns-remap) makes SHORT.UID.GID beside its exec root
+            for remapped in self.short.parent.glob(f"{self.short.name}.*"):
+                shutil.rmtree(remapped, ignore_errors=True)
             _remove_cgroups(self.cgroup_parent)
         _unmount_under([self.work])
         shutil.rmtree(self.work / "data", ignore_errors=True)

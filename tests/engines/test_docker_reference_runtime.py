@@ -242,3 +242,4 @@ def test_user_namespace_with_limits(docker, runtime):
     finally:
         remapped.stop()
         shutil.rmtree(work, ignore_errors=True)
+    assert not list(Path(tempfile.gettempdir()).glob(f"{remapped.short.name}*"))
