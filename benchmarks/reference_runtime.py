@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -99,11 +100,17 @@ def cycle(cmd: list[str], root: Path, bundle: Path, work: Path) -> list[float]:
 
 
 def _lifecycle(cmd: list[str], root: Path, bundle: Path, work: Path,
-               phases: list[list[float]]) -> Callable[[], float]:
-    def once() -> float:
+               phases: list[list[float]]) -> Callable[[], tuple[float, int, float]]:
+    """One cycle: (wall seconds, no RSS, CPU seconds of the runtime calls).  The CPU time
+    (user + system of the waited-for calls and what they waited for) moves much less
+    with the load of a shared host than the wall time does."""
+    def once() -> tuple[float, int, float]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         took = cycle(cmd, root, bundle, work)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         phases.append(took)
-        return sum(took)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return sum(took), -1, cpu
     return once
 
 
