@@ -87,9 +87,10 @@ def _docker_load(command: str, image: Path, work: Path, kind: str) -> list[str]:
 
 # The Docker engine: `docker load` into a dockerd the suite starts (drivers/dockerd.py).
 # Docker 20.10 reads docker-archive tarballs only (OCI archives came with Docker 25).
-TOOLS = (*TOOLS, "docker-load")
+# (mypy typed the tuples by their first literal's length)
+TOOLS = (*TOOLS, "docker-load")  # type: ignore[assignment]
 BINARY["docker-load"] = "dockerd"
-CORPUS_ONLY = (*CORPUS_ONLY, "docker-load")
+CORPUS_ONLY = (*CORPUS_ONLY, "docker-load")  # type: ignore[assignment]
 ARGV["docker-load"] = _docker_load
 READS["docker-load"] = ("docker-archive",)
 
