@@ -119,7 +119,8 @@ class Dockerd:
             source = self.work / f"overlay-{index}"
             source.write_text(text)
             files += [str(source), target]
-            script.append(f'mount --bind "${2 * index + 1}" "${2 * index + 2}" || exit 125')
+            script.append(f'mount --bind "${{{2 * index + 1}}}" "${{{2 * index + 2}}}" '
+                          '|| exit 125')
         script.append(f'shift {len(files)}; exec "$@"')
         return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                 "; ".join(script), "sh", *files, *argv]
