@@ -7,12 +7,15 @@ into docs/reference-runtime.md and docs/reference-registry.md.
     .venv/bin/python scripts/engine_scenarios.py --junit FILE    # tables from a junit file
 
 Each test of those modules is one scenario run on one implementation (its parameter); the
-table says what pytest said about it: pass, FAIL or skip (with the reason).
+table says what pytest said about it: pass, FAIL or skip (with the reason).  The exit code
+is 1 when a scenario failed or when the reference gives another outcome than its control
+(runc on the same engine; docker-registry) in any row.
 """
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -100,6 +103,29 @@ def registry_table(found: list[Cell]) -> str:
     return "\n".join(rows)
 
 
+def differences(found: list[Cell]) -> list[str]:
+    """Rows where the reference's outcome is not its control's, and every failed run."""
+    seen = {(MODULES[c.module], c.scenario, c.param): c.outcome for c in found}
+    out = [f"{c.scenario} [{MODULES[c.module]}, {c.param}]: failed" for c in found
+           if c.outcome == "FAIL"]
+    for (group, scenario, param), outcome in sorted(seen.items()):
+        if group == "registry":
+            if not param.startswith("reference"):
+                continue
+            control_param = "docker-registry" + param.removeprefix("reference")
+        elif param in ("reference", "oci-conform"):
+            control_param = "runc"
+        else:
+            continue
+        control = seen.get((group, scenario, control_param))
+        if control is None:
+            out.append(f"{scenario} [{group}, {param}]: no control run ({control_param})")
+        elif control != outcome:
+            out.append(f"{scenario} [{group}]: {param} {outcome!r}, {control_param} "
+                       f"{control!r}")
+    return out
+
+
 def write(doc: Path, name: str, table: str) -> None:
     text = doc.read_text()
     start = MARK.format(name)
@@ -117,21 +143,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--junit", type=Path, help="read this junit report instead of running")
     ap.add_argument("--write", action="store_true", help="update the two docs")
     args = ap.parse_args(argv)
-    code = 0
+    code, own = 0, None
     if args.junit is None:
-        args.junit = Path(tempfile.mkdtemp(prefix="oc-scen-")) / "junit.xml"
+        own = Path(tempfile.mkdtemp(prefix="oc-scen-"))
+        args.junit = own / "junit.xml"
         code = run_pytest(args.junit)
-    if not args.junit.is_file():
-        print(f"{args.junit}: no junit report there", file=sys.stderr)
-        return 2
-    found = cells(args.junit)
+    try:
+        if not args.junit.is_file():
+            print(f"{args.junit}: no junit report there", file=sys.stderr)
+            return 2
+        found = cells(args.junit)
+    finally:
+        if own is not None:
+            shutil.rmtree(own, ignore_errors=True)
     tables = {"runtime": runtime_table(found), "registry": registry_table(found)}
     for name, table in tables.items():
         print(f"\n{name}:\n{table}")
+    unlike = differences(found)
+    for line in unlike:
+        print(f"differs: {line}", file=sys.stderr)
     if args.write:
         write(REPO / "docs" / "reference-runtime.md", "runtime", tables["runtime"])
         write(REPO / "docs" / "reference-registry.md", "registry", tables["registry"])
-    return 1 if code else 0
+    return 1 if code or unlike or not found else 0
 
 
 if __name__ == "__main__":
