@@ -90,10 +90,10 @@ def registry_table(found: list[Cell]) -> str:
         if MODULES[c.module] != "registry":
             continue
         registry, auth = c.param, ""
-        for kind in ("basic", "token"):
+        for kind in ("none", "basic", "token"):
             if c.param.endswith(f"-{kind}"):
                 registry, auth = c.param.removesuffix(f"-{kind}"), kind
-        label = c.scenario + (f" ({auth} auth)" if auth else "")
+        label = c.scenario + (f" ({auth} auth)" if auth and auth != "none" else "")
         grid.setdefault(label, {})[registry] = c.outcome
     rows = ["| scenario | " + " | ".join(REGISTRY_COLUMNS) + " |",
             "|---" * (len(REGISTRY_COLUMNS) + 1) + "|"]

@@ -158,7 +158,12 @@ def test_docker_login_push_pull(docker, registry, auth):
         assert again.exit != 0
 
 
-def test_podman_search_lists_the_catalog(registry, tmp_path):
+# Not with tokens: podman 4.3 asks for a token without the registry:catalog:* scope and does
+# not ask again with the scope the 401 names; the reference registry refuses that token, as
+# docker-registry's own token auth does, while the test token front (the token control
+# here) takes any token, so it cannot stand for docker-registry in this scenario.
+@pytest.mark.parametrize("auth", ["none", "basic"])
+def test_podman_search_lists_the_catalog(registry, tmp_path, auth):
     if shutil.which("podman") is None or shutil.which("skopeo") is None:
         pytest.skip("podman and skopeo are needed")
     from oci_conform.drivers.engines import EngineStore
@@ -166,17 +171,28 @@ def test_podman_search_lists_the_catalog(registry, tmp_path):
     from oci_conform.drivers.image_sources.tools import skopeo
     layout = write_layout(tmp_path / "layout")
     store = EngineStore(tmp_path / "podman")
+    authfile = tmp_path / "auth.json"          # podman 4.3 search takes no --creds
+    authfile.write_text("{}")
+    (tmp_path / "none.json").write_text("{}")
+    search = ["search", "--tls-verify=false", "--authfile", str(authfile), "--format",
+              "{{.Name}}"]
     try:
-        with registry("none") as host:
+        with registry(auth) as host:
+            dest = [] if auth == "none" else ["--dest-creds", f"{USER}:{PASSWORD}"]
             for repo in ("alpha/one", "beta/two", "beta/three"):
-                _ok(skopeo("copy", "--dest-tls-verify=false", f"oci:{layout}:latest",
+                _ok(skopeo("copy", "--dest-tls-verify=false", *dest, f"oci:{layout}:latest",
                            f"docker://{host}/{repo}:1"))
-            every = _ok(store.podman("search", "--tls-verify=false", "--format",
-                                     "{{.Name}}", f"{host}/"))
+            if auth != "none":
+                _ok(store.podman("login", "--tls-verify=false", "--authfile", str(authfile),
+                                 "-u", USER, "-p", PASSWORD, host))
+            every = _ok(store.podman(*search, f"{host}/"))
             assert sorted(every.split()) == sorted(f"{host}/{r}" for r in
                                                     ("alpha/one", "beta/two", "beta/three"))
-            some = _ok(store.podman("search", "--tls-verify=false", "--format",
-                                    "{{.Name}}", f"{host}/beta"))
+            some = _ok(store.podman(*search, f"{host}/beta"))
             assert sorted(some.split()) == [f"{host}/beta/three", f"{host}/beta/two"]
+            if auth != "none":                      # without credentials: refused
+                refused = store.podman("search", "--tls-verify=false", "--authfile",
+                                       str(tmp_path / "none.json"), f"{host}/")
+                assert refused.exit != 0 or not refused.stdout.strip(), refused.stdout
     finally:
         store.cleanup()

@@ -32,7 +32,7 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="py
 <testcase classname="tests.engines.test_docker_registry_clients"
   name="test_docker_login_push_pull[reference-token]" time="1"/>
 <testcase classname="tests.engines.test_docker_registry_clients"
-  name="test_podman_search_lists_the_catalog[reference]" time="1"/>
+  name="test_podman_search_lists_the_catalog[reference-none]" time="1"/>
 <testcase classname="tests.other.test_x" name="test_y[runc]" time="1"/>
 </testsuite></testsuites>"""
 
