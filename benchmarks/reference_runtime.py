@@ -3,13 +3,16 @@ runc and crun, measured in the same run (interleaved, so host load hits all alik
 
     sudo .venv/bin/python benchmarks/reference_runtime.py [--runs 15]
 
-Prints the median and spread of one cycle per runtime and the ratio to runc.  crun runs
+Prints the min/median/max of one cycle per runtime, the median of each phase, and the
+ratio to runc (of medians, and per round), through ``_common``: rounds alternate their
+order (A B C, then C B A), so load that drifts hits every runtime alike.  crun runs
 through the hide-cgroup2 wrapper on a hybrid-cgroup host (see DESIGN.md).
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -18,10 +21,14 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
-from oci_conform.drivers.bundle import base_config, build_base_rootfs, write_bundle
-from oci_conform.host import cgroup_mode
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Series, alternate, machine_line, ratio_line, table  # noqa: E402
+
+from oci_conform.drivers.bundle import base_config, build_base_rootfs, write_bundle  # noqa: E402
+from oci_conform.host import cgroup_mode  # noqa: E402
 
 HIDE = ["unshare", "-m", "sh", "-c",
         'umount -l /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"']
@@ -92,6 +99,21 @@ def cycle(cmd: list[str], root: Path, bundle: Path, work: Path) -> list[float]:
     return [b - a for a, b in zip(marks, marks[1:], strict=False)]
 
 
+def _lifecycle(cmd: list[str], root: Path, bundle: Path, work: Path,
+               phases: list[list[float]]) -> Callable[[], tuple[float, int, float]]:
+    """One cycle: (wall seconds, no RSS, CPU seconds of the runtime calls).  The CPU time
+    (user + system of the waited-for calls and what they waited for) moves much less
+    with the load of a shared host than the wall time does."""
+    def once() -> tuple[float, int, float]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        took = cycle(cmd, root, bundle, work)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        phases.append(took)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return sum(took), -1, cpu
+    return once
+
+
 def interpreter_floor() -> float:
     """Four starts of this Python with site (what any 4-call Python CLI pays at least)."""
     t0 = time.perf_counter()
@@ -118,29 +140,28 @@ def main() -> int:
             cfg = base_config("1.0.2", ["true"], work / "results", f"/{parent}/{name}")
             cfg["mounts"] = [m for m in cfg["mounts"] if m["destination"] != "/results"]
             bundles[name] = write_bundle(work / f"bundle-{name}", cfg, base)
-        times: dict[str, list[list[float]]] = {n: [] for n in rts}
-        floor: list[float] = []
-        for i in range(args.warmup + args.runs):
-            for name, cmd in rts.items():
-                took = cycle(cmd, work / f"root-{name}", bundles[name], work)
-                if i >= args.warmup:
-                    times[name].append(took)
-            if i >= args.warmup:
-                floor.append(interpreter_floor())
-        totals = {n: [sum(c) for c in v] for n, v in times.items()}
-        base_med = statistics.median(totals["runc"]) if "runc" in totals else None
-        print(f"create+start+wait+delete, {args.runs} runs each (interleaved), "
-              f"load average {os.getloadavg()[0]:.1f}")
-        for name, vals in totals.items():
-            med = statistics.median(vals)
-            ratio = f"{med / base_med:5.2f}x runc" if base_med else ""
-            phases = "  ".join(f"{p} {statistics.median(c[k] for c in times[name]) * 1000:.0f}"
-                               for k, p in enumerate(PHASES))
-            print(f"  {name:<10} median {med * 1000:7.1f} ms  min {min(vals) * 1000:7.1f}  "
-                  f"max {max(vals) * 1000:7.1f}  {ratio}   ({phases} ms)")
-        fmed = statistics.median(floor)
-        print(f"  floor      median {fmed * 1000:7.1f} ms: 4 bare starts of {sys.executable} "
-              f"({fmed / base_med:.2f}x runc)" if base_med else "")
+        series = {name: Series(name) for name in rts}
+        phases: dict[str, list[list[float]]] = {name: [] for name in rts}
+        floor = Series("floor")
+        alternate([*((series[name], _lifecycle(cmd, work / f"root-{name}", bundles[name],
+                                                work, phases[name]))
+                     for name, cmd in rts.items()), (floor, interpreter_floor)],
+                  rounds=args.runs, warmup=args.warmup)
+        print(f"create+start+wait+delete, {args.runs} rounds (alternating order):")
+        print(table([*series.values(), floor], "ms"))
+        for name in rts:
+            kept = phases[name][-args.runs:]
+            split = "  ".join(f"{p} {statistics.median(c[k] for c in kept) * 1000:.0f}"
+                              for k, p in enumerate(PHASES))
+            print(f"  {name:<10} phases (median ms): {split}")
+        if "runc" in series:
+            for name in (*(n for n in rts if n != "runc"), "floor"):
+                one = series[name] if name != "floor" else floor
+                print("  " + ratio_line(one, series["runc"],
+                                        "(target for reference: within 3x)"
+                                        if name == "reference" else ""))
+        print(f"  floor = 4 bare starts of {sys.executable} (what any 4-call Python CLI pays)")
+        print(machine_line())
     finally:
         shutil.rmtree(work, ignore_errors=True)
         for hier in Path("/sys/fs/cgroup").iterdir():

@@ -4,24 +4,34 @@ crun, in the same run (one long-running container per runtime; execs interleaved
     sudo .venv/bin/python benchmarks/reference_runtime_exec.py [--runs 11]
 
 Each exec is timed from the call to the runtime's own exit (it waits for the process and
-passes its status through), with a blocking wait (see reference_runtime.call).
+passes its status through), with a blocking wait (see reference_runtime.call).  Rounds
+alternate through ``_common.alternate``; the spreads and ratios are ``_common``'s.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import Series, alternate, machine_line, ratio_line, table  # noqa: E402
 from reference_runtime import call, runtimes  # noqa: E402
 
 from oci_conform.drivers.bundle import base_config, build_base_rootfs, write_bundle  # noqa: E402
+
+
+def _exec(cmd: list[str], root: Path, cid: str, log: Path) -> Callable[[], float]:
+    def once() -> float:
+        t0 = time.perf_counter()
+        call([*cmd, "--root", str(root), "exec", cid, "true"], log)
+        return time.perf_counter() - t0
+    return once
 
 
 def main() -> int:
@@ -48,21 +58,17 @@ def main() -> int:
             call([*cmd, "--root", str(root), "create", "--bundle", str(bundle), cid], log)
             started.append((cmd, root, cid))
             call([*cmd, "--root", str(root), "start", cid], log)
-        times: dict[str, list[float]] = {n: [] for n in rts}
-        for i in range(args.warmup + args.runs):
-            for (name, cmd), (_, root, cid) in zip(rts.items(), started, strict=True):
-                t0 = time.perf_counter()
-                call([*cmd, "--root", str(root), "exec", cid, "true"], log)
-                if i >= args.warmup:
-                    times[name].append(time.perf_counter() - t0)
-        base_med = statistics.median(times["runc"]) if "runc" in times else None
-        print(f"exec true, {args.runs} runs each (interleaved), load average "
-              f"{os.getloadavg()[0]:.1f}")
-        for name, vals in times.items():
-            med = statistics.median(vals)
-            ratio = f"{med / base_med:5.2f}x runc" if base_med else ""
-            print(f"  {name:<10} median {med * 1000:7.1f} ms  min {min(vals) * 1000:7.1f}  "
-                  f"max {max(vals) * 1000:7.1f}  {ratio}")
+        series = {name: Series(name) for name in rts}
+        alternate([(series[name], _exec(cmd, root, cid, log))
+                   for (name, cmd), (_, root, cid) in zip(rts.items(), started, strict=True)],
+                  rounds=args.runs, warmup=args.warmup)
+        print(f"exec true, {args.runs} rounds (alternating order):")
+        print(table(list(series.values()), "ms"))
+        for name in rts:
+            if name != "runc" and "runc" in series:
+                print("  " + ratio_line(series[name], series["runc"], "(target: within 3x)"
+                                        if name == "reference" else ""))
+        print(machine_line())
     finally:
         for cmd, root, cid in started:
             try:

@@ -9,10 +9,23 @@ export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(python3 python3-venv python3-pip git ca-certificates curl
               runc crun busybox-static docker-registry skopeo umoci
               chromium fonts-dejavu-core iproute2 util-linux procps zstd hyperfine
-              containerd podman runsc buildah)
+              containerd podman runsc buildah docker.io)
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null
+  # Tests start their own daemons (dockerd, containerd, docker-registry) in temp folders:
+  # keep the packages from starting the host's services (Docker's would add a bridge and
+  # firewall rules), through a policy-rc.d of our own while installing.
+  own_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d
+    own_policy=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${APT_PACKAGES[@]}" >/dev/null \
+    || { [ "$own_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d; exit 1; }
+  [ "$own_policy" = 0 ] || rm -f /usr/sbin/policy-rc.d
+  if command -v systemctl >/dev/null; then
+    systemctl disable docker.service docker.socket >/dev/null 2>&1 || true
+  fi
   # actool: Debian ships it in appc-spec, whose golang dependency we do not need.
   if [ ! -x .tools/actool ]; then
     tmp=$(mktemp -d)

@@ -1,8 +1,9 @@
 """Format comparison: image-spec clauses against OCI layout, docker-archive, Docker V2
 Schema 2 (in a registry) and appc ACI, engines as image producers (``podman save``
-in three formats, ``buildah push`` to an OCI layout; see ``drivers/engines.py``), and the
-conversions the tools offer between formats, both ways (``drivers/image_sources/
-conversions.py``): each converts an image the toolkit wrote, and its output is judged.
+in three formats, ``buildah push`` to an OCI layout; see ``drivers/engines.py``; ``docker
+save`` from a dockerd of our own, see ``drivers/dockerd.py``), and the conversions the tools
+offer between formats, both ways (``drivers/image_sources/conversions.py``): each converts an
+image the toolkit wrote, and its output is judged.
 
 Each cell says whether the format meets the clause (judged on a real image made by
 umoci/skopeo/actool from a busybox rootfs), has its own equivalent (judged by the
@@ -36,7 +37,8 @@ JUDGE = "judge"
 # Engine columns: each writes one of the formats above, judged by that format's row rules.
 ENGINE_FORMAT = {"podman-docker-archive": "docker-archive", "podman-oci-archive": "oci-layout",
                  "podman-oci-dir": "oci-layout", "buildah-oci": "oci-layout",
-                 "containerd-export": "oci-layout"}
+                 "containerd-export": "oci-layout",
+                 "docker-save": "docker-archive"}       # dockerd of our own, `docker save`
 # Conversion columns: the output of one tool conversion, judged by its format's row rules.
 CONVERSION_FORMAT = {c.name: c.output for c in CONVERSIONS}
 PRODUCED_FORMAT = {**ENGINE_FORMAT, **CONVERSION_FORMAT}
@@ -50,6 +52,7 @@ NEEDS = {"oci-layout": ("umoci",), "docker-archive": ("umoci", "skopeo"),
          "appc-aci": ("actool",), "podman-docker-archive": ("podman",),
          "podman-oci-archive": ("podman",), "podman-oci-dir": ("podman",),
          "buildah-oci": ("podman", "buildah"), "containerd-export": ("containerd", "ctr"),
+         "docker-save": ("dockerd",),     # with Debian's /usr/bin/docker (drivers/dockerd.py)
          **{c.name: c.needs for c in CONVERSIONS}}
 
 NO_FILES = "the registry API has no files or folders"
@@ -227,8 +230,11 @@ def _engine_image(column: str, ctx: RunContext) -> tuple[str, str]:
         folder = Path(ctx.workdir) / "engine-images"
         folder.mkdir(parents=True, exist_ok=True)
         ctx.progress(f"[image-formats] {column}: making its image")
-        made = _containerd_export(folder) if column == "containerd-export" \
-            else _podman_image(column, folder)
+        if column == "docker-save":
+            made = _docker_save(folder)
+        else:
+            made = _containerd_export(folder) if column == "containerd-export" \
+                else _podman_image(column, folder)
         cache[column] = made
     return cache[column]
 
@@ -280,6 +286,27 @@ def _containerd_export(folder: Path) -> tuple[str, str]:
         runs, ref = E.containerd_export(daemon, archive, folder / "containerd-export.tar")
         bad = next((r for r in runs if not r.ok), None)
         return ("", f"{' '.join(bad.argv[3:6])}: {bad.stderr[-300:]}") if bad else (ref, "")
+    finally:
+        daemon.stop()
+
+
+def _docker_save(folder: Path) -> tuple[str, str]:
+    """A dockerd of our own (``drivers/dockerd.py``): ``docker import`` of a busybox rootfs,
+    ``docker save`` of it, then the daemon is stopped and its store removed."""
+    from oci_conform.drivers.bundle import BundleError
+    from oci_conform.drivers.dockerd import IMAGE, Dockerd, DockerdError
+    daemon = Dockerd(folder / "dockerd")
+    try:
+        daemon.start()
+        made = daemon.import_busybox()
+        if not made.ok:
+            return "", f"docker import failed: {made.stderr[-300:]}"
+        out = folder / "docker-save.tar"
+        saved = daemon.docker("save", "-o", str(out), IMAGE)
+        return (f"docker-archive:{out}", "") if saved.ok \
+            else ("", f"docker save failed: {saved.stderr[-300:]}")
+    except (DockerdError, BundleError, OSError) as exc:
+        return "", str(exc)
     finally:
         daemon.stop()
 

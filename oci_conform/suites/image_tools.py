@@ -76,6 +76,25 @@ READS = {"skopeo-copy": ("oci", "docker-archive"), "umoci-unpack": ("oci",),
          "podman-load": ("oci", "docker-archive"), "ctr-import": ("oci", "docker-archive")}
 
 
+def _docker_load(command: str, image: Path, work: Path, kind: str) -> list[str]:
+    """``command`` is ``DOCKER -H unix://SOCKET`` of the dockerd ``run`` started."""
+    import shlex
+
+    from oci_conform.drivers.dockerd import docker_load_argv
+    words = shlex.split(command)
+    return docker_load_argv(words[0], words[-1], image)
+
+
+# The Docker engine: `docker load` into a dockerd the suite starts (drivers/dockerd.py).
+# Docker 20.10 reads docker-archive tarballs only (OCI archives came with Docker 25).
+# (mypy typed the tuples by their first literal's length)
+TOOLS = (*TOOLS, "docker-load")  # type: ignore[assignment]
+BINARY["docker-load"] = "dockerd"
+CORPUS_ONLY = (*CORPUS_ONLY, "docker-load")  # type: ignore[assignment]
+ARGV["docker-load"] = _docker_load
+READS["docker-load"] = ("docker-archive",)
+
+
 def _cases():
     from oci_conform.drivers.image_sources.corpus import DOCKER_CASES, LAYOUT_CASES
     return LAYOUT_CASES + DOCKER_CASES
@@ -104,6 +123,9 @@ class ImageToolsSuite:
         return [_impl(t) for t in TOOLS]
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        if impl.name == "docker-load":
+            yield from _with_dockerd(self._run, impl, ctx)
+            return
         if impl.name != "ctr-import":
             yield from self._run(impl, ctx)
             return
@@ -146,6 +168,31 @@ def _with_containerd(run, impl: Implementation, ctx: RunContext) -> Iterator[Cas
     try:
         yield from run(replace(impl, command=shlex.join([impl.command, "--address",
                                                          str(daemon.socket)])), ctx)
+    finally:
+        daemon.stop()
+
+
+def _with_dockerd(run, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+    """Run the ``docker-load`` column against a dockerd of its own, stopped after.  The
+    client is Debian's /usr/bin/docker unless the column names another binary."""
+    import shlex
+    from dataclasses import replace
+
+    from oci_conform.drivers.dockerd import DOCKER_CLI, Dockerd, DockerdError
+    daemon = Dockerd(Path(ctx.workdir) / "image-tools" / "dockerd")
+    try:
+        daemon.start()
+    except (DockerdError, OSError) as exc:
+        daemon.stop()
+        clauses = {c for case in _cases() for c in _corpus_clauses(case)
+                   if ctx.selection.wants([c], name=case.name)}
+        yield from _rows([not_judged(c, Why.NOT_INSTALLED, f"cannot start dockerd: {exc}")
+                          for c in sorted(clauses)], impl.name, "tool:dockerd", Evidence())
+        return
+    client = DOCKER_CLI if Path(impl.command).name == "dockerd" else impl.command
+    try:
+        yield from run(replace(impl, command=shlex.join([client, "-H",
+                                                         f"unix://{daemon.socket}"])), ctx)
     finally:
         daemon.stop()
 

@@ -1,5 +1,6 @@
-"""Engines as image producers: podman save (three formats) and buildah push, judged by the
-image checks as columns of the image-format suite."""
+"""Engines as image producers: podman save (three formats), buildah push, ctr images export
+and docker save (a dockerd of our own), judged by the image checks as columns of the
+image-format suite."""
 from __future__ import annotations
 
 import shutil
@@ -15,8 +16,8 @@ from oci_conform.suites.image_formats import SUITE as FORMATS
 
 pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(not all(shutil.which(t) for t in (
-                  "podman", "buildah", "busybox", "containerd", "ctr")),
-                  reason="podman, buildah, containerd or busybox-static missing")]
+                  "podman", "buildah", "busybox", "containerd", "ctr", "dockerd")),
+                  reason="podman, buildah, containerd, docker.io or busybox-static missing")]
 
 # SHOULD-level findings podman 4.3 / buildah 1.28 (containers/image 5.23) show on their OCI
 # output: no mediaType in index.json and the manifest, no platform on index entries, JSON
@@ -43,8 +44,11 @@ def test_engine_columns_are_judged_by_the_image_checks(tmp_path):
         assert {c for c in ROWS} <= {r.clause for r in mine}
         layers = by[("image.config.properties.38", column)]
         assert layers.outcome is Outcome.PASS, layers.message
-    docker = by[("image.config.properties.38", "podman-docker-archive")]
-    assert docker.message.startswith("equivalent: ")
+    for column in ("podman-docker-archive", "docker-save"):
+        docker = by[("image.config.properties.38", column)]
+        assert docker.message.startswith("equivalent: ")
+    saved = by[("image.manifest.image-manifest-property-descriptions.9", "docker-save")]
+    assert saved.outcome is Outcome.PASS and "docker-save.tar" in saved.evidence.facts["image"]
     for column in ("buildah-oci", "containerd-export"):
         oci = by[("image.descriptor.properties.3", column)]
         assert oci.outcome is Outcome.PASS, oci.message
@@ -57,6 +61,7 @@ def test_engine_columns_are_judged_by_the_image_checks(tmp_path):
     # the store was removed: only the written images remain
     assert not list((tmp_path / "engine-images").glob("store-*"))
     assert not (tmp_path / "engine-images" / "containerd" / "root").exists()
+    assert not (tmp_path / "engine-images" / "dockerd" / "data").exists()
 
 
 def test_a_missing_engine_is_skipped_with_its_reason(tmp_path, monkeypatch):

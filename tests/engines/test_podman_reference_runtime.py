@@ -187,7 +187,7 @@ def test_limits_read_back_inside(podman, runtime):
 def test_network_none_has_loopback_up(podman, runtime):
     out = _ok(podman(runtime, "run", "--rm", *podman.run_args(_name()), IMAGE, "sh", "-c",
                      "ls /sys/class/net; cat /sys/class/net/lo/flags; "
-                     "timeout 5 nc -l -p 4000 127.0.0.1 & for i in 1 2 3 4 5 6 7 8 9 10; "
+                     "sleep 5 | timeout 20 nc -l -p 4000 127.0.0.1 & for i in $(seq 100); "
                      "do sleep 0.2; echo over-lo | nc -w 2 127.0.0.1 4000 && break; done; "
                      "wait"))
     lines = out.split()
@@ -245,3 +245,27 @@ def test_terminal_read_only_user_and_no_capabilities(podman, runtime):
     lines = out.splitlines()
     assert lines[0] == "1000" and "Read-only file system" in lines[1]
     assert lines[2].split() == ["CapEff:", "0000000000000000"]
+
+
+def test_healthcheck(podman, runtime):
+    """``--health-cmd`` checked with ``podman healthcheck run`` (no timer: this host has no
+    systemd to schedule one), which execs the command through the runtime."""
+    good, bad = _name(), _name()
+    health = ["--health-interval", "disable", "--health-retries", "1"]
+    _ok(podman(runtime, "run", "-d", *podman.run_args(good), *health, "--health-cmd",
+               "test -f /tmp/ready", IMAGE, "sh", "-c", "touch /tmp/ready; exec sleep 1000"))
+    _ok(podman(runtime, "run", "-d", *podman.run_args(bad), *health, "--health-cmd",
+               "exit 1", IMAGE, "sleep", "1000"))
+    try:
+        deadline = time.monotonic() + 20
+        while podman(runtime, "healthcheck", "run", good).returncode != 0 \
+                and time.monotonic() < deadline:      # until the touch has run
+            time.sleep(0.2)
+        assert podman(runtime, "healthcheck", "run", good).returncode == 0
+        failed = podman(runtime, "healthcheck", "run", bad)
+        assert failed.returncode == 1 and "unhealthy" in failed.stdout + failed.stderr
+        status = _ok(podman(runtime, "inspect", "--format", "{{.State.Health.Status}}",
+                            good, bad))
+        assert status.split() == ["healthy", "unhealthy"]
+    finally:
+        _ok(podman(runtime, "rm", "--force", "--time", "0", good, bad))

@@ -28,7 +28,7 @@ def test_parse_implementation_rejects_unknown_names():
     with pytest.raises(ValueError):
         FORMATS.parse_implementation("tarball")
     with pytest.raises(ValueError):
-        TOOLS.parse_implementation("docker-load")
+        TOOLS.parse_implementation("nerdctl-load")
     assert FORMATS.parse_implementation("oci-layout=oci:/x").command == "oci:/x"
 
 

@@ -165,9 +165,11 @@ def cpu(path: str | None, cpuset: str | None, spec: JSON) -> None:
 
 
 def blkio(path: str, bio: JSON) -> None:
-    if bio.get("weight") is not None:
+    # a weight of 0 is below the kernel's range: engines send it for "not set" (Docker's
+    # BlkioWeight default), and runc and crun then leave the cgroup's weight alone
+    if bio.get("weight"):
         write_value(f"{path}/blkio.weight", bio["weight"])
-    if bio.get("leafWeight") is not None:
+    if bio.get("leafWeight"):
         write_value(f"{path}/blkio.leaf_weight", bio["leafWeight"])
     for dev in bio.get("weightDevice") or []:
         if dev.get("weight") is not None:

@@ -171,7 +171,7 @@ def _cpu(path: str, cpu: JSON) -> None:
 
 
 def _io(path: str, bio: JSON) -> None:
-    if bio.get("weight") is not None:
+    if bio.get("weight"):           # 0 means "not set" (see cgroups_v1.blkio)
         write_value(f"{path}/io.weight", f"default {bio['weight']}")
     for key, field in (("throttleReadBpsDevice", "rbps"), ("throttleWriteBpsDevice", "wbps"),
                        ("throttleReadIOPSDevice", "riops"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import _signal
 import os
+import resource  # noqa: F401 - rlimits imports it lazily, maybe past a new user namespace
 import sys
 
 from oci_conform.reference.runtime import console as console_mod
@@ -45,6 +46,9 @@ def intermediate(ch: Channel, cfg: JSON, plan: namespaces.Plan,
         os.setsid()
         if not ch.recv().get("go"):
             os._exit(1)
+        # still host root in the host's user namespace: inside a new one /proc/self may
+        # belong to an unmapped owner (EACCES); the container init inherits the value
+        process.oom_score_adj((cfg.get("process") or {}).get("oomScoreAdj"))
         namespaces.join(join_fds, ("user",))
         namespaces.join(join_fds, tuple(k for k in namespaces.JOIN_ORDER if k != "user"))
         if plan.new_user:
@@ -101,7 +105,7 @@ def container_init(ch: Channel, cfg: JSON, plan: namespaces.Plan, ctx: JSON) -> 
             with open("/proc/sys/" + key.replace(".", "/"), "w") as fh:
                 fh.write(str(value))
         if proc:
-            process.early(proc)
+            process.early(proc, oom=False)      # oom_score_adj: set by the intermediate
         if linux.get("personality"):
             sc.personality(0x0008 if linux["personality"]["domain"] == "LINUX32" else 0)
         ch.send(hooks=True)

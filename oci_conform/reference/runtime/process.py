@@ -12,12 +12,16 @@ if TYPE_CHECKING:
     JSON = dict[str, Any]
 
 
-def early(proc: JSON) -> None:
-    """At create, still in the host's /proc: oom_score_adj and rlimits."""
-    oom = proc.get("oomScoreAdj")
-    if oom is not None:
+def oom_score_adj(value: int | None) -> None:
+    if value is not None:
         with open("/proc/self/oom_score_adj", "w") as fh:
-            fh.write(str(oom))
+            fh.write(str(value))
+
+
+def early(proc: JSON, oom: bool = True) -> None:
+    """At create, still in the host's /proc: oom_score_adj and rlimits."""
+    if oom:
+        oom_score_adj(proc.get("oomScoreAdj"))
     rlimits.apply(proc.get("rlimits", []))
     if proc.get("scheduler") is not None:
         sched.apply_scheduler(proc["scheduler"])
