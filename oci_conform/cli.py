@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "clauses": ("oci_conform.commands.clauses", "list and filter the clause catalog"),
     "config": ("oci_conform.commands.config",
                "validate runtime-spec documents (config.json, state, features) as files"),
+    "expectations": ("oci_conform.commands.expectations",
+                     "write, refresh and check expectations files"),
     "image": ("oci_conform.commands.image", "validate images and image documents"),
     "matrix": ("oci_conform.commands.matrix",
                "run every suite on every implementation (the main job)"),
@@ -52,12 +54,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Formatter(argparse.HelpFormatter):
-    """Wraps one-paragraph descriptions; keeps text laid out in lines (the epilog) as is."""
+    """Wraps one-paragraph descriptions; keeps text laid out in lines (the epilog) as is.
+    Finds the terminal width itself: argparse would import shutil for it (and shutil pulls in
+    the compression modules) every time a parser is built."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         width if width is not None else _columns() - 2)
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         if "\n" in text:
             return "".join(indent + line for line in text.splitlines(keepends=True))
         return super()._fill_text(text, width, indent)
+
+
+def _columns() -> int:
+    """The terminal width as shutil.get_terminal_size gives it: $COLUMNS, else the terminal's,
+    else 80."""
+    import os
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 class Parser(argparse.ArgumentParser):

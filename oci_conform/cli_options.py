@@ -93,7 +93,8 @@ def _parsers(parser: argparse.ArgumentParser,
     """The parsers a command line goes through: ``parser``, then at each level the subparser
     named by the first word of ``args_list`` that is one of its choices. Without
     ``args_list``: ``parser`` and every subparser below it."""
-    found, todo = [], [parser]
+    found: list[argparse.ArgumentParser] = []
+    todo = [parser]
     while todo:
         current = todo.pop()
         if any(current is p for p in found):

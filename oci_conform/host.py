@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import platform
 import sys
 from pathlib import Path
 
@@ -30,10 +29,21 @@ def os_release() -> str:
     return ""
 
 
+def _uname() -> tuple[str, str, str, str]:
+    """(node, system, release, machine): os.uname where it exists (no import of platform,
+    which costs more than the rest of a small command's start-up), else platform's."""
+    if hasattr(os, "uname"):
+        u = os.uname()
+        return u.nodename, u.sysname, u.release, u.machine
+    import platform
+    p = platform.uname()
+    return p.node, p.system, p.release, p.machine
+
+
 def host_facts() -> dict[str, str | bool | int]:
     """A small, stable set of host facts for the results' provenance."""
-    uname = platform.uname()
-    return {"hostname": uname.node, "system": uname.system, "kernel": uname.release,
-            "machine": uname.machine, "os": os_release(), "python": sys.version.split()[0],
+    node, system, release, machine = _uname()
+    return {"hostname": node, "system": system, "kernel": release, "machine": machine,
+            "os": os_release(), "python": sys.version.split()[0],
             "cgroup_mode": cgroup_mode(), "root": os.geteuid() == 0 if hasattr(os, "geteuid")
             else False, "cpus": os.cpu_count() or 0, "oci_conform": __version__}

@@ -15,19 +15,17 @@ cleaned up by the time it arrives, and the results are kept the same way.
 """
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oci_conform import __version__
-from oci_conform.catalog.loader import Catalog, clause_infos
-from oci_conform.host import host_facts
+from oci_conform.catalog.loader import Catalog
 from oci_conform.interrupts import Interrupted, StopFlag, catching
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
+from oci_conform.provenance import finish, new_results, now  # noqa: F401 (re-exported)
 from oci_conform.suites.base import (
     RegistryOptions,
     RunContext,
@@ -67,10 +65,6 @@ class RunRequest:
 
 class NothingSelected(Exception):
     """The request selects nothing to run (exit code 4); the message says why."""
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def _selected_ids(suite: Suite, ctx: RunContext) -> set[str]:
@@ -140,28 +134,6 @@ def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = 
         ctx.progress(f"{ctx.stop.signal_name}: stopped early; {len(results.results)} outcomes "
                      f"kept" + (f"; not started: {', '.join(left)}" if left else ""))
     finish(results, ctx.catalog, ctx.spec_versions)
-    return results
-
-
-def new_results(catalog: Catalog, command: Iterable[str]) -> Results:
-    """The one place a results document is started: provenance and the start time."""
-    return Results(tool_version=__version__, catalog_version=catalog.version, started=now(),
-                   host=host_facts(), command=list(command))
-
-
-def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str]) -> Results:
-    """Stamp the end time, the spec versions judged (asked for, else the catalog's default)
-    and the clause snapshot; flag unknown ids."""
-    results.finished = now()
-    results.specs = {name: spec_versions.get(name) or spec.default_version
-                     for name, spec in catalog.specs.items()}
-    ids = {r.clause for r in results.results}
-    results.clauses.update(clause_infos(catalog, ids, results.specs))
-    unknown = sorted(ids - set(results.clauses))
-    if unknown:
-        results.harness_errors.append(
-            f"outcomes name clause ids missing from the catalog: {', '.join(unknown[:10])}"
-            + (" ..." if len(unknown) > 10 else ""))
     return results
 
 

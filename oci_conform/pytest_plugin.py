@@ -6,7 +6,8 @@ clause id, its level and spec link as markers (``oci_clause``, ``oci_level``, ``
 ``oci_should`` / ``oci_may``, ``oci_runtime`` ...) and as JUnit properties, so pytest's own
 ``-k``, ``-m``, ``-x`` and ``--junitxml`` select and report them. Outcomes map as: pass ->
 passed, fail -> failed, error -> error (in setup), skip and n/a -> skipped. With
-``--oci-expectations FILE`` an expected failure is a strict xfail: it must still fail.
+``--oci-expectations FILE`` an expected failure is a strict xfail of its own item (case and
+clause): it must still fail, while the other cases of the same clause stay plain items.
 
 Static inputs (config, image) are judged while collecting (local files, fast). Behaviour
 suites run when their first item runs: a runtime case by case, a registry once for the cases
@@ -101,9 +102,22 @@ def _case_of(result: CaseResult) -> str:
 
 
 def _expect(results: list[CaseResult], impl: Implementation,
-            expectations: list[Expectation]) -> list[CaseResult]:
-    """The outcomes with the expectations applied (the project's own rules)."""
-    return expect(results, {impl.name: impl.version}, expectations) if expectations else results
+            expectations: list[Expectation], cases: Iterable[Any] = ()) -> list[CaseResult]:
+    """The outcomes with the expectations applied (the project's own rules). ``cases``: every
+    case of the column, so a clause-only entry knows how many cases judge its clause even when
+    the outcomes come one case at a time."""
+    if not expectations:
+        return results
+    return expect(results, {impl.name: impl.version}, expectations, _siblings(impl, cases))
+
+
+def _siblings(impl: Implementation, cases: Iterable[Any]) -> dict[tuple[str, str], int]:
+    """(implementation, clause) -> how many of ``cases`` judge the clause."""
+    counts: dict[tuple[str, str], int] = {}
+    for case in cases:
+        for clause in set(case.clauses):
+            counts[(impl.name, clause)] = counts.get((impl.name, clause), 0) + 1
+    return counts
 
 
 def _execute(suite: Any, impl: Implementation, **options: Any) -> list[CaseResult]:
@@ -128,12 +142,13 @@ def _runtime_columns(texts: list[str], expectations: list[Expectation]) -> Colum
     for text in texts:
         impl = _parsed(parse_runtime, text, "--oci-runtime")
         suite = RuntimeSuite()
+        cases = suite.cases()
 
-        def run(names: tuple[str, ...], suite: Any = suite, impl: Implementation = impl
-                ) -> list[CaseResult]:
+        def run(names: tuple[str, ...], suite: Any = suite, impl: Implementation = impl,
+                cases: list[Any] = cases) -> list[CaseResult]:
             suite.only = names
-            return _expect(_execute(suite, impl), impl, expectations)
-        out.append((Column("runtime", impl, run), suite.cases()))
+            return _expect(_execute(suite, impl), impl, expectations, cases)
+        out.append((Column("runtime", impl, run), cases))
     return out
 
 
@@ -145,11 +160,13 @@ def _registry_columns(texts: list[str], expectations: list[Expectation]) -> Colu
     for text in texts:
         impl = _parsed(SUITE.parse_implementation, text if "=" in text.split("://")[0]
                        else f"registry={text}", "--oci-registry")
+        cases = all_cases()
 
-        def run(names: tuple[str, ...], impl: Implementation = impl) -> list[CaseResult]:
+        def run(names: tuple[str, ...], impl: Implementation = impl,
+                cases: list[Any] = cases) -> list[CaseResult]:
             return _expect(_execute(SUITE, impl, registry=RegistryOptions(cases=names)), impl,
-                           expectations)
-        out.append((Column("registry", impl, run, whole=True), all_cases()))
+                           expectations, cases)
+        out.append((Column("registry", impl, run, whole=True), cases))
     return out
 
 
@@ -322,7 +339,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     path = config.getoption("oci_expectations")
     expectations: list[Expectation] = []
     if path:
-        from oci_conform.model.expectations import ExpectationsError, load_expectations
+        from oci_conform.expectations_file import load_expectations
+        from oci_conform.model.expectations import ExpectationsError
         try:
             expectations = load_expectations(Path(path))
         except ExpectationsError as exc:

@@ -14,7 +14,8 @@ Two parts, both generated so anyone can check them again:
    ``--check`` exit 1.
 
 ``--write-expectations`` regenerates the expectations files of those implementations from the
-judgements of kind ``deviation`` (host artefacts are skips, never expectations).
+judgements of kind ``deviation`` (host artefacts are skips, never expectations): one entry per
+failing case of the run, so a clause judged by several cases expects only the ones that fail.
 
     python scripts/accuracy.py --results reports/results.json -o docs/accuracy.md --check
 """
@@ -37,7 +38,9 @@ KINDS = {"deviation": "real deviation", "host": "host artefact", "ours": "our bu
 
 
 def load_judgements(path: Path) -> dict[tuple[str, str, str], dict[str, str]]:
-    """(implementation, clause, case) -> judgement; case "" matches every case of the clause."""
+    """(implementation, clause, case) -> judgement; case "" matches every case of the clause.
+    ``intermittent = true`` marks a deviation not seen on every run (its expectations entry
+    says so, and a pass of it stays a pass)."""
     if not path.exists():
         return {}
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -165,22 +168,34 @@ def cells_section(results: dict[str, Any], judgements: dict, impls: tuple[str, .
     return out, unjudged
 
 
-def write_expectations(judgements: dict, impls: tuple[str, ...]) -> None:
-    """One expectations file per implementation, from its judged deviations in file order (a
-    judgement's ``version`` is kept as written, e.g. ``1.1.5*`` for Debian's 1.1.5+ds1)."""
-    by_impl: dict[str, list[dict[str, str]]] = defaultdict(list)
+def write_expectations(judgements: dict, results: dict[str, Any],
+                       impls: tuple[str, ...]) -> None:
+    """One expectations file per implementation, one entry per failing case of the run that a
+    judgement of kind ``deviation`` covers (in judgement file order; a judgement's ``version``
+    is kept as written, e.g. ``1.1.5*`` for Debian's 1.1.5+ds1). The judgements are handed to
+    the refresh rule of ``expectations update`` (model/expectations_update.py) as clause-level
+    entries, so both write per-case entries the same way; a judgement no failing case of the
+    run matches is reported on stderr and not written."""
+    sys.path.insert(0, str(ROOT))
+    from oci_conform.expectations_file import save_expectations
+    from oci_conform.model.expectations import Expectation
+    from oci_conform.model.expectations_update import update_expectations
+    from oci_conform.model.results import Results
+    run = Results.from_dict(results)
+    by_impl: dict[str, list[Expectation]] = defaultdict(list)
     for (impl, clause, case), j in judgements.items():
         if impl in impls and j["kind"] == "deviation":
-            entry = {"implementation": impl, "version": j.get("version", ""), "clause": clause,
-                     "reason": j["why"], "link": j.get("link", "")}
-            if case:
-                entry["case"] = case
-            by_impl[impl].append(entry)
-    for impl, entries in by_impl.items():
-        base = entries[0]["version"].rstrip("*") or "any"
+            by_impl[impl].append(Expectation(impl, clause, j["why"], j.get("link", ""),
+                                             j.get("version", ""), case,
+                                             bool(j.get("intermittent", False))))
+    for impl, judged in by_impl.items():
+        update = update_expectations(run, judged, implementations=(impl,), add_new=False)
+        for note in update.notes:
+            print(f"{note.line()} [judgement]", file=sys.stderr)
+        base = judged[0].version.rstrip("*") or "any"
         path = ROOT / "expectations" / f"{impl}-{base}.json"
-        path.write_text(json.dumps({"expectations": entries}, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)} ({len(entries)} entries)", file=sys.stderr)
+        save_expectations(path, update.entries)
+        print(f"wrote {path.relative_to(ROOT)} ({len(update.entries)} entries)", file=sys.stderr)
 
 
 def clause_links(results: dict[str, Any]) -> dict[str, str]:
@@ -218,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             *agreement_section(CORPORA, clause_links(results)), *cells]
     args.output.write_text("\n".join(text) + "\n", encoding="utf-8")
     if args.write_expectations:
-        write_expectations(judgements, impls)
+        write_expectations(judgements, results, impls)
     print(f"wrote {args.output} ({unjudged} failing cells not judged)", file=sys.stderr)
     return 1 if args.check and unjudged else 0
 

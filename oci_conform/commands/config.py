@@ -149,12 +149,12 @@ def _streams(args: argparse.Namespace) -> bool:
 
 
 def _new_results(args: argparse.Namespace, catalog: Any) -> Any:
-    from oci_conform.orchestrate import new_results
+    from oci_conform.provenance import new_results
     return new_results(catalog, ["oci-conform", *getattr(args, "argv", [])])
 
 
 def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str | None) -> None:
-    from oci_conform.orchestrate import finish
+    from oci_conform.provenance import finish
     chosen = asked_version or (versions[0] if len(set(versions)) == 1 else None)
     asked = {"runtime-spec": chosen} if chosen and \
         chosen in catalog.specs["runtime-spec"].versions else {}
@@ -272,11 +272,8 @@ def _emit(results: Any, args: argparse.Namespace) -> int:
         return emit(results, args)
     from oci_conform.model.verdict import ExitCode, exit_code
     if getattr(args, "expectations", None):
-        from oci_conform.model.expectations import (
-            ExpectationsError,
-            apply_expectations,
-            load_expectations,
-        )
+        from oci_conform.expectations_file import load_expectations
+        from oci_conform.model.expectations import ExpectationsError, apply_expectations
         try:
             apply_expectations(results, load_expectations(Path(args.expectations)))
         except ExpectationsError as exc:

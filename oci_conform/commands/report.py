@@ -121,11 +121,12 @@ def _rows(changes: list[Change]) -> list[list[str]]:
                                                  else "")] for c in changes]
 
 
-def diff_text(d: Diff) -> str:
+def diff_text(d: Diff, quiet: bool = False) -> str:
+    """The diff as tables; ``quiet`` (-q): the regressions and the summary line only."""
     out: list[str] = []
     for title, changes in (("regressions", d.regressions), ("fixes", d.fixes),
                            ("other changes", d.changed), ("new cells", d.added)):
-        if changes:
+        if changes and (title == "regressions" or not quiet):
             out.append(f"{title} ({len(changes)}):")
             out.append(tabulate(_rows(changes), headers=["clause", "implementation", "old", "new"],
                                 tablefmt="simple"))
@@ -133,7 +134,7 @@ def diff_text(d: Diff) -> str:
     for title, names in (("new clauses", d.new_clauses), ("removed clauses", d.removed_clauses),
                          ("new implementations", d.new_implementations),
                          ("removed implementations", d.removed_implementations)):
-        if names:
+        if names and not quiet:
             out.append(f"{title} ({len(names)}): " + ", ".join(names))
     out.append(f"{len(d.regressions)} regressed, {len(d.fixes)} fixed, {len(d.changed)} changed, "
                f"{d.unchanged} unchanged, {len(d.new_clauses)} new and "
@@ -147,6 +148,7 @@ def run_diff(args: argparse.Namespace) -> int:
     if old is None or new is None:
         return ExitCode.USAGE
     d = diff(old, new)
-    text = json.dumps(d.to_dict(), indent=1) + "\n" if args.format == "json" else diff_text(d)
+    text = json.dumps(d.to_dict(), indent=1) + "\n" if args.format == "json" \
+        else diff_text(d, quiet=getattr(args, "quiet", False))
     _write(text, args.output)
     return ExitCode.NONCONFORMANT if d.regressed else ExitCode.CONFORMANT

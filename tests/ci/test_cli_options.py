@@ -276,3 +276,23 @@ def test_help_imports_no_command_module_nor_heavy_library() -> None:
     assert not {m for m in loaded if m.startswith("oci_conform.commands.")}
     assert not {m for m in loaded if m.startswith(("oci_conform.model", "oci_conform.catalog",
                                                    "oci_conform.report"))}
+
+
+def test_report_diff_quiet_shows_only_regressions(tmp_path: Path) -> None:
+    from oci_conform.model.outcome import Outcome
+    from oci_conform.results_file import save_results
+    from tests.report.conftest import sample_results
+    old, new = sample_results(), sample_results()
+    flips = {("rt.runtime.state.1", "runc"): Outcome.FAIL,       # a regression
+             ("rt.runtime.state.1", "crun"): Outcome.PASS}       # a fix
+    for r in new.results:
+        r.outcome = flips.get((r.clause, r.implementation), r.outcome)
+    save_results(tmp_path / "old.json", old)
+    save_results(tmp_path / "new.json", new)
+    normal = run("report", "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"))
+    quiet = run("report", "diff", str(tmp_path / "old.json"), str(tmp_path / "new.json"), "-q")
+    assert normal.returncode == quiet.returncode == 1
+    assert "regressions (1):" in normal.stdout and "fixes (1):" in normal.stdout
+    assert "regressions (1):" in quiet.stdout and "fixes" not in quiet.stdout
+    assert quiet.stdout.splitlines()[-1] == normal.stdout.splitlines()[-1]
+    assert quiet.stdout.splitlines()[-1].startswith("1 regressed, 1 fixed")

@@ -119,6 +119,36 @@ def test_runtime_cases_on_runc(pytester: pytest.Pytester) -> None:
     absent.stdout.fnmatch_lines(["*no-such-runtime is not installed*"])
 
 
+@pytest.mark.integration
+@pytest.mark.skipif(shutil.which("runc") is None or os.geteuid() != 0,
+                    reason="needs runc and root")
+def test_strict_xfail_is_per_case_on_runc(pytester: pytest.Pytester) -> None:
+    """rt.runtime.delete.2 is judged by three cases; runc fails only delete-created-errors."""
+    def expect(**entry: str) -> Path:
+        path = pytester.path / f"exp-{entry.get('case', 'clause')}.json"
+        path.write_text(json.dumps({"expectations": [{
+            "implementation": "runc", "clause": "rt.runtime.delete.2", "reason": "known",
+            **entry}]}))
+        return path
+    select = ("-p", "no:cacheprovider", "--oci-runtime=runc=runc", "-rxX", "-k",
+              "delete-created-errors or delete-unknown-id-errors")
+    # the failing case expected: it is the one xfail, its passing sibling a plain pass
+    known = pytester.runpytest(*select,
+                               f"--oci-expectations={expect(case='delete-created-errors')}")
+    known.assert_outcomes(xfailed=1, passed=1, deselected=known.parseoutcomes()["deselected"])
+    known.stdout.fnmatch_lines(["XFAIL*delete-created-errors?rt.runtime.delete.2?*known*"])
+    # the passing case expected: its strict xfail turns red, the unexpected failure stays red
+    wrong = pytester.runpytest(*select,
+                               f"--oci-expectations={expect(case='delete-unknown-id-errors')}")
+    wrong.assert_outcomes(failed=2, deselected=wrong.parseoutcomes()["deselected"])
+    wrong.stdout.fnmatch_lines(["*_ delete-unknown-id-errors?rt.runtime.delete.2? _*",
+                                "?XPASS(strict)? known"])
+    # a clause-only entry: the clause has three cases, so the passing sibling stays a pass
+    # although the plugin runs one case at a time
+    clause = pytester.runpytest(*select, f"--oci-expectations={expect()}")
+    clause.assert_outcomes(xfailed=1, passed=1, deselected=clause.parseoutcomes()["deselected"])
+
+
 def _free_port() -> int:
     import socket
     with socket.socket() as s:

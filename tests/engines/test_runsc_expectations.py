@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from oci_conform.catalog.loader import default_catalog
-from oci_conform.model.expectations import apply_expectations, load_expectations
+from oci_conform.expectations_file import load_expectations
+from oci_conform.model.expectations import apply_expectations
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import Results
 
@@ -26,7 +27,8 @@ def test_entries_name_catalog_clauses_and_gvisor_sources() -> None:
         assert e.clause in clauses, e.clause
         assert e.link.startswith("https://github.com/google/gvisor/blob/release-20221219.0/")
         assert len(e.reason) > 40
-    assert len({e.clause for e in entries}) == len(entries)
+    assert all(e.case.startswith("runtime:") for e in entries)
+    assert len({(e.clause, e.case) for e in entries}) == len(entries)
 
 
 @pytest.mark.integration
@@ -49,8 +51,8 @@ def test_sampled_entries_turn_real_failures_into_xfail() -> None:
     run = Results(tool_version="test", catalog_version="test", started="now",
                   implementations=[impl], results=results)
     apply_expectations(run, load_expectations(FILE))
-    expected = {e.clause for e in load_expectations(FILE)}
-    sampled = [r for r in run.results if r.clause in expected]
+    expected = {(e.clause, e.case) for e in load_expectations(FILE)}
+    sampled = [r for r in run.results if (r.clause, r.case) in expected]
     assert sampled, [(r.clause, r.outcome) for r in run.results]
     assert all(r.outcome is Outcome.XFAIL for r in sampled), \
         [(r.clause, r.outcome, r.message) for r in sampled]

@@ -92,8 +92,10 @@ def test_expectation_version_must_match() -> None:
 @pytest.mark.parametrize("text, fragment", [
     ("{", "not JSON"),
     ('{"expectations": 3}', '"expectations" list'),
-    ('{"expectations": [{"implementation": "runc", "clause": "x", "reason": "r"}]}',
-     '/expectations/0: "link"'),
+    ('{"expectations": [{"implementation": "runc", "clause": "x"}]}',
+     '/expectations/0: "reason"'),
+    ('{"expectations": [{"implementation": "runc", "clause": "x", "reason": "r", "cas": ""}]}',
+     '/expectations/0: unknown key "cas"'),
 ])
 def test_bad_expectations_name_the_place(text: str, fragment: str) -> None:
     with pytest.raises(ExpectationsError, match=fragment):

@@ -203,3 +203,11 @@ def test_one_cell_with_several_cases_is_one_point() -> None:
     runc = [p for p in seen["points"] if "runc: rt.runtime.state.1 " in p["description"]]
     assert len(runc) == 1 and not runc[0]["ok"]
     assert sorted(c["case"] for c in runc[0]["yaml"]["cases"]) == ["state-again", "state-basic"]
+
+
+def test_tap14_takes_the_same_threshold(results: Results) -> None:
+    from oci_conform.report import tap
+    loose, strict = tap.render(results, fail_on="must"), tap.render(results, fail_on="should")
+    marker = "[SHOULD] fail # TODO below --fail-on must: SHOULD"
+    assert marker in loose and marker not in strict
+    assert "below --fail-on" not in tap.render(results)      # no threshold given: all count

@@ -16,7 +16,8 @@ import pytest
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.drivers.host_probes import HostFacts
 from oci_conform.drivers.runtime_cli import RuntimeCommand
-from oci_conform.model.expectations import apply_expectations, load_expectations
+from oci_conform.expectations_file import load_expectations
+from oci_conform.model.expectations import apply_expectations
 from oci_conform.model.judging import Why
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Results

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from oci_conform.catalog.loader import default_catalog
-from oci_conform.model.expectations import apply_expectations, load_expectations
+from oci_conform.expectations_file import load_expectations
+from oci_conform.model.expectations import apply_expectations
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.orchestrate import finish

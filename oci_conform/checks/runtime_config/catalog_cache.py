@@ -4,13 +4,14 @@ Parsing the catalog's TOML files costs more than the validation of a config, so 
 runtime-spec clauses are kept in a JSON cache keyed by the data files' names, sizes
 and modification times (``$OCI_CONFORM_CACHE`` or ``$XDG_CACHE_HOME/oci-conform``;
 ``OCI_CONFORM_CACHE=off`` disables it). Any problem with the cache means a normal load.
+The file is named by a CRC of the key and holds the whole key, compared on reading (no
+hashlib: its import is a tenth of a ``config validate`` start-up).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+import zlib
 from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from oci_conform.catalog.model import Clause, Spec
 from oci_conform.model.outcome import Level
 
 SPEC_DIR = DATA_DIR / "runtime-spec"
-FORMAT = 1
+FORMAT = 2
 
 
 def cache_dir() -> Path | None:
@@ -35,15 +36,20 @@ def cache_dir() -> Path | None:
 
 
 def _key() -> str:
-    digest = hashlib.sha256(str(FORMAT).encode())
+    """Every data file's path, size and modification time, one line each."""
+    lines = [f"format {FORMAT}"]
     for path in [SPECS_FILE, *sorted(SPEC_DIR.rglob("*.toml"))]:
         stat = path.stat()
-        digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:24]
+        lines.append(f"{path}|{stat.st_size}|{stat.st_mtime_ns}")
+    return "\n".join(lines)
 
 
-def _to_json(catalog: Catalog) -> dict[str, Any]:
-    return {"format": FORMAT, "version": catalog.version,
+def _name(key: str) -> str:
+    return f"runtime-spec-{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}.json"
+
+
+def _to_json(catalog: Catalog, key: str) -> dict[str, Any]:
+    return {"format": FORMAT, "key": key, "version": catalog.version,
             "specs": {n: asdict(s) for n, s in catalog.specs.items()},
             "clauses": [{**asdict(c), "level": c.level.value} for c in catalog.clauses.values()]}
 
@@ -62,23 +68,25 @@ def runtime_catalog() -> Catalog:
     """The catalog restricted to runtime-spec (raises CatalogError like load_catalog)."""
     folder = cache_dir()
     try:
-        path = folder / f"runtime-spec-{_key()}.json" if folder else None
+        key = _key() if folder else ""
     except OSError:
-        path = None
+        key = ""
+    path = folder / _name(key) if folder and key else None
     if path is not None:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") == FORMAT:
+            if data.get("format") == FORMAT and data.get("key") == key:
                 return _from_json(data)
         except (OSError, ValueError, KeyError, TypeError):
             pass
     catalog = load_catalog(SPEC_DIR, SPECS_FILE)
     if path is not None:
-        _store(path, _to_json(catalog))
+        _store(path, _to_json(catalog, key))
     return catalog
 
 
 def _store(path: Path, data: dict[str, Any]) -> None:
+    import tempfile
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("runtime-spec-*.json"):
