@@ -41,11 +41,13 @@ def _wait_for_cases(err: Path, proc: subprocess.Popen[bytes], count: int,
 
 
 def _cgroups_of(container_ids: set[str]) -> list[Path]:
+    """Cgroup folders named by our container ids, on any hierarchy. Other runs on this
+    machine add and remove their own ``oci-conform-*`` parents meanwhile: a parent that
+    vanishes while it is listed is simply not ours."""
     found = []
-    for parent in CGROUP_ROOT.glob("*/oci-conform-*"):
-        found.extend(p for p in parent.iterdir() if p.name in container_ids)
-    for parent in CGROUP_ROOT.glob("oci-conform-*"):
-        found.extend(p for p in parent.iterdir() if p.name in container_ids)
+    parents = [*CGROUP_ROOT.glob("*/oci-conform-*"), *CGROUP_ROOT.glob("oci-conform-*")]
+    for parent in parents:
+        found.extend(parent / cid for cid in container_ids if (parent / cid).is_dir())
     return found
 
 

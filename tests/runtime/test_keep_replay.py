@@ -98,13 +98,17 @@ def _replay_reproduces(replay: str, folder: Path) -> None:
         for cid in set(ids):
             subprocess.run(["runc", "--root", str(folder / "state"), "delete", "--force", cid],
                            capture_output=True, timeout=30)
-        for cg in [*CGROUP_ROOT.glob("*/oci-conform-*"), *CGROUP_ROOT.glob("oci-conform-*")]:
-            for child in cg.iterdir():
-                if child.is_dir() and child.name in ids:
-                    child.rmdir()
-            if cg.is_dir() and not [c for c in cg.iterdir() if c.is_dir()]:
+        # the replay made its cgroups under the run's parent again: remove ours (other runs
+        # on this machine add and remove their own parents meanwhile)
+        parents = [*CGROUP_ROOT.glob("*/oci-conform-*"), *CGROUP_ROOT.glob("oci-conform-*")]
+        for cg in parents:
+            for cid in ids:
                 try:
-                    cg.rmdir()
+                    (cg / cid).rmdir()
+                except OSError:
+                    continue            # not ours
+                try:
+                    cg.rmdir()          # our run's parent, made again by the replay
                 except OSError:
                     pass
 
