@@ -8,7 +8,7 @@ arguments and returns the exit code.
 
 Options every command takes (``-q``, ``-v``, ``--debug``) are added by ``Parser`` itself to
 every parser and subparser, so they work anywhere on the command line. Environment
-variables (``options.ENVIRONMENT``) give defaults for the common options; the command line
+variables (``cli_options.ENVIRONMENT``) give defaults for the common options; the command line
 wins. Exit codes: 2 for a bad command line or input (one line on stderr), 3 when the harness
 itself broke (one line; ``--debug`` adds the traceback), never a traceback alone.
 """

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from oci_conform.catalog.loader import default_catalog
+from oci_conform.cli_options import option_label
 from oci_conform.commands.common import (
     add_output_options,
     add_selection_options,
@@ -78,18 +79,18 @@ def write_reports(folder: Path, results_path: Path, results: object) -> None:
              + ", ".join(n for f, n in REPORT_FILES.items() if f in available) + ")")
 
 
-def reports_problem(value: str) -> str:
+def reports_problem(value: str, option: str = "--reports") -> str:
     """'' when the reports folder exists or can be made in an existing folder."""
     folder = Path(value)
     if folder.exists() and not folder.is_dir():
-        return f"--reports {value}: exists and is not a folder"
+        return f"{option} {value}: exists and is not a folder"
     if not folder.exists() and not folder.parent.is_dir():
-        return f"--reports {value}: folder {str(folder.parent)!r} does not exist"
+        return f"{option} {value}: folder {str(folder.parent)!r} does not exist"
     return ""
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = reports_problem(args.reports)
+    problem = reports_problem(args.reports, option_label("--reports", "reports", args))
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return ExitCode.USAGE

@@ -185,6 +185,11 @@ def test_environment_gives_defaults_and_the_command_line_wins(tmp_path: Path) ->
     should = run("config", "validate", _bad_config(tmp_path), "--format", "json",
                  env={"OCI_CONFORM_FAIL_ON": "may"})
     assert should.returncode == 1
+    judged = run("config", "validate", GOOD_CONFIG, "--format", "json",
+                 env={"OCI_CONFORM_SPEC_VERSION": "1.0.2"})
+    plain = run("config", "validate", GOOD_CONFIG, "--format", "json")
+    assert json.loads(judged.stdout)["specs"]["runtime-spec"] == "1.0.2"
+    assert json.loads(plain.stdout)["specs"]["runtime-spec"] != "1.0.2"
     quiet = run("image", "validate", GOOD_IMAGE, env={"OCI_CONFORM_VERBOSITY": "quiet"})
     assert quiet.stdout.startswith("verdict: ")
     loud = run("image", "validate", GOOD_IMAGE, "-q", env={"OCI_CONFORM_VERBOSITY": "verbose"})
@@ -249,6 +254,10 @@ def test_reports_folder_under_a_missing_folder_is_refused(tmp_path: Path) -> Non
     done = run("matrix", "--only-given", "--reports", str(tmp_path / "no" / "such"))
     assert done.returncode == 2 and "does not exist" in done.stderr
     assert not (tmp_path / "no").exists()
+    env = run("matrix", "--only-given", env={"OCI_CONFORM_REPORTS": str(tmp_path / "no" / "x")})
+    assert env.returncode == 2
+    assert env.stderr.startswith("error: --reports (from OCI_CONFORM_REPORTS) ")
+    assert not (tmp_path / "no").exists()
 
 
 def test_help_lists_exit_codes_and_variables() -> None:
@@ -296,3 +305,15 @@ def test_report_diff_quiet_shows_only_regressions(tmp_path: Path) -> None:
     assert "regressions (1):" in quiet.stdout and "fixes" not in quiet.stdout
     assert quiet.stdout.splitlines()[-1] == normal.stdout.splitlines()[-1]
     assert quiet.stdout.splitlines()[-1].startswith("1 regressed, 1 fixed")
+
+
+def test_jobs_from_the_environment_and_the_command_line_wins() -> None:
+    from oci_conform.cli_options import apply_environment, from_environment
+    for argv, want, source in ((["runtime", "test"], 3, {"jobs": "OCI_CONFORM_JOBS"}),
+                               (["runtime", "test", "--jobs", "2"], 2, {}),
+                               (["matrix", "--jobs=5"], 5, {})):
+        parser = cli.build_parser(only=argv[0])
+        taken = apply_environment(parser, argv, environ={"OCI_CONFORM_JOBS": "3"})
+        args = parser.parse_args(argv)
+        assert args.jobs == want, argv
+        assert {k: v for k, v in from_environment(taken, argv).items() if k == "jobs"} == source
