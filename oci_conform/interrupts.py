@@ -15,6 +15,7 @@ as a shell reports it: 130 for SIGINT, 143 for SIGTERM.
 """
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +23,15 @@ from contextlib import contextmanager
 from types import FrameType
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def say(message: str) -> None:
+    """One line to stderr straight through its descriptor: safe inside a signal handler
+    (a buffered write could be the one the signal interrupted), and shown under -q too."""
+    try:
+        os.write(2, (message + "\n").encode("utf-8", "replace"))
+    except OSError:
+        pass
 
 
 class Interrupted(KeyboardInterrupt):
@@ -45,7 +55,7 @@ class StopFlag:
 
 
 @contextmanager
-def catching(progress: Callable[[str], None] = lambda _m: None,
+def catching(progress: Callable[[str], None] = say,
              flag: StopFlag | None = None, at_once: bool = False) -> Iterator[StopFlag]:
     """Handle SIGINT and SIGTERM as described in the module text while the block runs.
 

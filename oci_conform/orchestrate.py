@@ -169,5 +169,5 @@ def execute_catching(request: RunRequest, catalog: Catalog,
                      progress: Callable[[str], None] = lambda _msg: None) -> Results:
     """``execute`` with SIGINT and SIGTERM handled (``interrupts.catching``): what commands
     that run cases call, so an interrupted run still returns its results so far."""
-    with catching(progress) as stop:
+    with catching() as stop:
         return execute(request, catalog, progress, stop)

@@ -86,7 +86,7 @@ def run_validate(args: argparse.Namespace) -> int:
             setattr(limits, attr, getattr(args, name))
     opts = Options(version=args.spec_version, limits=limits, insecure=not args.tls)
     impls, outcomes = [], []
-    with catching(progress, at_once=True) as stop:
+    with catching(at_once=True) as stop:
         try:
             for ref in refs:
                 progress(f"[image] validating {ref.text} ({ref.kind})")

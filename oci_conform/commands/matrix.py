@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         line = kept_line(kept, made_here=not args.keep)
         if line:
-            progress(line)
+            print(line, file=sys.stderr)      # also under -q: where the evidence is
     folder = Path(args.reports)
     folder.mkdir(exist_ok=True)
     results_path = folder / "results.json"

@@ -121,6 +121,6 @@ def run_test(args: argparse.Namespace) -> int:
     finally:
         line = kept_line(kept, made_here=not args.keep)
         if line:
-            progress(line)
+            print(line, file=sys.stderr)      # also under -q: where the evidence is
     return emit(results, args)
 

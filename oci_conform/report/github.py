@@ -20,6 +20,7 @@ from oci_conform.report._shared import (
     BEYOND,
     PROBLEMS,
     beyond_note,
+    bounded,
     clause_info,
     encode_output,
     gist,
@@ -82,6 +83,8 @@ def _for_result(results: Results, r: CaseResult) -> list[Annotation]:
     link += f"\n{beyond_note(r)}" if r.beyond_claim else ""
     more = more_findings(r, len(r.findings))
     link += f"\n... and {more} more findings" if more else ""
+    link += f"\nreplay: {bounded(r.evidence.replay, 1000)}" if r.evidence.replay else ""
+    link += f"\nkept: {r.evidence.kept}" if r.evidence.kept else ""
     located = [f for f in r.findings if f.file]
     if not located:
         return [Annotation(command, title, f"{gist(r)}\n{info.summary}{link}")]

@@ -38,7 +38,7 @@ _VERDICTS = {ExitCode.CONFORMANT: "conformant", ExitCode.NONCONFORMANT: "nonconf
              ExitCode.HARNESS_ERROR: "incomplete (harness error)",
              ExitCode.NOTHING_SELECTED: "nothing judged",
              ExitCode.INTERRUPTED: "incomplete (interrupted by SIGINT)",
-             ExitCode.INTERRUPTED + 13: "incomplete (interrupted by SIGTERM)"}
+             143: "incomplete (interrupted by SIGTERM)"}
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,19 @@ def test_junit_of_an_interrupted_run_is_valid_against_the_xsd(results: Results) 
     xmlschema = pytest.importorskip("xmlschema", reason="xmlschema (test extra) is not installed")
     results.interrupted = "SIGTERM"
     xmlschema.XMLSchema(str(shared_file("junit-10.xsd"))).validate(renderers()["junit"](results))
+
+
+def test_a_runtime_failure_shows_config_and_replay(results: Results) -> None:
+    from oci_conform.model.outcome import Outcome
+    bad = next(r for r in results.results if r.outcome is Outcome.FAIL)
+    bad.evidence.config = "~ /process/rlimits: [1, 2]"
+    bad.evidence.replay = "cd /k && runc --root state create --bundle bundle c1"
+    bad.evidence.kept = "/k"
+    for fmt in ("text", "junit", "html", "github"):
+        text = renderers()[fmt](results)
+        assert "runc --root state create --bundle bundle c1" in text, fmt
+        if fmt != "github":
+            assert "~ /process/rlimits" in text, fmt
+    data = json.loads(json.dumps(results.to_dict()))
+    assert schema_problems(data) == []
+    assert Results.from_dict(data).results[results.results.index(bad)].evidence.kept == "/k"

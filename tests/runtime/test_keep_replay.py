@@ -84,6 +84,9 @@ def test_keep_keeps_the_failing_case_and_its_replay_line_reproduces_it(tmp_path:
     assert "replay: cd " in (tmp_path / "out.txt").read_text()
 
     _replay_reproduces(replay, folder)
+    hierarchies = [CGROUP_ROOT, *(p for p in CGROUP_ROOT.iterdir() if p.is_dir())]
+    parents = {rel.split("/")[0] for rel in _cgroup_paths(folder)}
+    assert parents and not [h / p for h in hierarchies for p in parents if (h / p).exists()]
 
 
 def _replay_reproduces(replay: str, folder: Path) -> None:
@@ -98,15 +101,25 @@ def _replay_reproduces(replay: str, folder: Path) -> None:
         for cid in set(ids):
             subprocess.run(["runc", "--root", str(folder / "state"), "delete", "--force", cid],
                            capture_output=True, timeout=30)
-        for cg in [*CGROUP_ROOT.glob("*/oci-conform-*"), *CGROUP_ROOT.glob("oci-conform-*")]:
-            for child in cg.iterdir():
-                if child.is_dir() and child.name in ids:
-                    child.rmdir()
-            if cg.is_dir() and not [c for c in cg.iterdir() if c.is_dir()]:
-                try:
-                    cg.rmdir()
-                except OSError:
-                    pass
+        # the replay made its cgroups again under the run's parent, named in the kept
+        # configs: remove exactly those (child first, then the parent when it is empty)
+        for rel in _cgroup_paths(folder):
+            for hierarchy in [CGROUP_ROOT, *(p for p in CGROUP_ROOT.iterdir() if p.is_dir())]:
+                for path in (hierarchy / rel, (hierarchy / rel).parent):
+                    try:
+                        path.rmdir()
+                    except OSError:
+                        pass
+
+
+def _cgroup_paths(folder: Path) -> set[str]:
+    """The ``linux.cgroupsPath`` of every bundle in a kept case folder (relative)."""
+    found = set()
+    for config in folder.glob("*/config.json"):
+        path = json.loads(config.read_text()).get("linux", {}).get("cgroupsPath", "")
+        if path.strip("/").startswith("oci-conform-"):
+            found.add(path.strip("/"))
+    return found
 
 
 @pytest.mark.integration
