@@ -1,0 +1,284 @@
+"""Registry clients as processes the client suite drives: skopeo, podman, buildah, ``ctr``
+(containerd started here), the ORAS Python client, or any command with the script
+command line (``CMD push|pull|tags|referrer REF [--user U --password P] ...``).
+
+Every client works on state of its own under the work folder it is given: podman and
+buildah a store made by ``drivers.engines.EngineStore`` (a fresh store for each pull, so no
+blob is found locally and skipped), containerd a daemon of its own (a fresh namespace for
+each pull), skopeo and ORAS plain folders. Each call has a deadline and returns a
+``ToolRun``; nothing here judges.
+"""
+from __future__ import annotations
+
+import itertools
+import shlex
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from oci_conform.drivers.image_sources.tools import ToolRun, run, tool_version, which
+
+TIMEOUT = 120
+CLIENTS = ("skopeo", "podman", "buildah", "ctr", "oras")
+# What each client can do from its command line (a scenario a client does not offer is n/a).
+OFFERS = {
+    "skopeo": frozenset({"push", "pull", "tags"}),
+    "podman": frozenset({"push", "pull", "tags"}),
+    "buildah": frozenset({"push", "pull"}),
+    "ctr": frozenset({"push", "pull"}),
+    "oras": frozenset({"push", "pull", "tags", "referrer"}),
+    "script": frozenset({"push", "pull", "tags", "referrer"}),
+}
+
+
+@dataclass(frozen=True)
+class Creds:
+    user: str
+    password: str
+
+
+class ClientError(RuntimeError):
+    """The client could not be prepared here (the message says why)."""
+
+
+@dataclass
+class Client:
+    """One client: ``prepare`` once, then push/pull/tags/referrer, ``close`` at the end."""
+
+    name: str
+    kind: str                        # a key of OFFERS
+    work: Path
+    command: str = ""                # script clients: the command; others: the binary
+    _count: itertools.count = field(default_factory=itertools.count)
+
+    @property
+    def offers(self) -> frozenset[str]:
+        return OFFERS[self.kind]
+
+    def _fresh(self, what: str) -> Path:
+        folder = self.work / f"{what}-{next(self._count)}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    def prepare(self) -> None:
+        """Build what the client pushes (raises ClientError)."""
+        from oci_conform.drivers.image_sources.build import write_layout
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.layout = write_layout(self.work / "source")
+
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        raise NotImplementedError
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        raise NotImplementedError
+
+    def tags(self, repo: str, creds: Creds | None) -> ToolRun:
+        raise NotImplementedError
+
+    def referrer(self, ref: str, subject: dict[str, object], creds: Creds | None) -> ToolRun:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _creds(flag: str, creds: Creds | None) -> list[str]:
+    return [flag, f"{creds.user}:{creds.password}"] if creds else []
+
+
+class Skopeo(Client):
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        return run([self.command, "--insecure-policy", "copy", "--dest-tls-verify=false",
+                    *_creds("--dest-creds", creds), f"oci:{self.layout}:latest",
+                    f"docker://{ref}"], timeout=TIMEOUT)
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        out = self._fresh("pull")
+        return run([self.command, "--insecure-policy", "copy", "--src-tls-verify=false",
+                    *_creds("--src-creds", creds), f"docker://{ref}", f"oci:{out}:pulled"],
+                   timeout=TIMEOUT)
+
+    def tags(self, repo: str, creds: Creds | None) -> ToolRun:
+        return run([self.command, "list-tags", "--tls-verify=false", *_creds("--creds", creds),
+                    f"docker://{repo}"], timeout=TIMEOUT)
+
+
+class Engine(Client):
+    """podman or buildah: the image lives in a store of its own; each pull a fresh store."""
+
+    def prepare(self) -> None:
+        from oci_conform.drivers.engines import EngineStore
+        super().prepare()
+        self.store = EngineStore(self.work / "store")
+        loaded = self.store.podman("pull", f"oci:{self.layout}:latest") \
+            if self.kind == "podman" else self.store.buildah("pull", f"oci:{self.layout}:latest")
+        if not loaded.ok:
+            raise ClientError(f"cannot load the source image into {self.kind}'s store: "
+                              f"{loaded.stderr.strip()[-300:]}")
+        self.image = (loaded.stdout.strip().splitlines() or [""])[-1]
+
+    def _tool(self, store, *args: str) -> ToolRun:
+        return store.podman(*args) if self.kind == "podman" else store.buildah(*args)
+
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._tool(self.store, "push", "--tls-verify=false", *_creds("--creds", creds),
+                          self.image, f"docker://{ref}")
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        from oci_conform.drivers.engines import EngineStore
+        store = EngineStore(self._fresh("pull"))
+        try:
+            return self._tool(store, "pull", "--tls-verify=false", *_creds("--creds", creds),
+                              f"docker://{ref}")
+        finally:
+            store.cleanup()
+
+    def tags(self, repo: str, creds: Creds | None) -> ToolRun:
+        return self.store.podman("search", "--list-tags", "--tls-verify=false",
+                                 *_creds("--creds", creds), repo)
+
+    def close(self) -> None:
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.cleanup()
+        super().close()
+
+
+class Ctr(Client):
+    """containerd's ``ctr`` against a containerd of our own (stopped by ``close``)."""
+
+    SOURCE = "localhost/oci-conform-source:latest"
+
+    def prepare(self) -> None:
+        from oci_conform.drivers.engines import Containerd, ContainerdError, oci_archive_of_layout
+        super().prepare()
+        try:
+            self.daemon = Containerd(self.work / "containerd").start()
+        except (ContainerdError, OSError) as exc:
+            raise ClientError(f"cannot start containerd: {exc}") from None
+        archive = oci_archive_of_layout(self.layout, self.work / "source.tar")
+        loaded = self.daemon.ctr("images", "import", "--no-unpack", "--base-name",
+                                 self.SOURCE.rsplit(":", 1)[0], str(archive))
+        if not loaded.ok:
+            raise ClientError(f"ctr images import failed: {loaded.stderr.strip()[-300:]}")
+
+    def _ctr(self, namespace: str, *args: str) -> ToolRun:
+        return run([self.command, "--address", str(self.daemon.socket), "--namespace",
+                    namespace, *args], timeout=TIMEOUT)
+
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        tagged = self._ctr("oci-conform", "images", "tag", "--force", self.SOURCE, ref)
+        if not tagged.ok:
+            return tagged
+        return self._ctr("oci-conform", "images", "push", "--plain-http",
+                         *_creds("--user", creds), ref)
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        namespace = self._fresh("ns").name
+        return self._ctr(namespace, "images", "pull", "--plain-http", "--snapshotter", "native",
+                         *_creds("--user", creds), ref)
+
+    def close(self) -> None:
+        daemon = getattr(self, "daemon", None)
+        if daemon is not None:
+            daemon.stop()
+        super().close()
+
+
+# The ORAS Python client, one process per call: argv[1] is the operation.
+_ORAS = r"""
+import json, os, sys
+import oras.client, oras.oci
+op, ref, user, password, out, subject = sys.argv[1:7]
+host = ref.split("/", 1)[0]
+client = oras.client.OrasClient(hostname=host, insecure=True)
+if user:
+    client.auth.set_basic_auth(user, password)
+os.chdir(out)
+if op == "push":
+    with open("artifact.txt", "w") as fh:
+        fh.write("oci-conform artifact\n")
+    resp = client.push(files=["artifact.txt"], target=ref)
+    sys.exit(0 if resp.status_code in (200, 201) else 1)
+if op == "referrer":
+    with open("signature.txt", "w") as fh:
+        fh.write("oci-conform signature\n")
+    s = json.loads(subject)
+    resp = client.push(files=["signature.txt"], target=ref,
+                       subject=oras.oci.Subject(s["mediaType"], s["digest"], s["size"]),
+                       manifest_annotations={"org.example.kind": "signature"})
+    sys.exit(0 if resp.status_code in (200, 201) else 1)
+if op == "pull":
+    print("\n".join(client.pull(target=ref, outdir=out)))
+elif op == "tags":
+    print("\n".join(client.get_tags(ref)))
+"""
+
+
+class Oras(Client):
+    def _call(self, op: str, ref: str, creds: Creds | None, subject: str = "") -> ToolRun:
+        out = self._fresh(op)
+        return run([self.command, "-c", _ORAS, op, ref, creds.user if creds else "",
+                    creds.password if creds else "", str(out), subject], timeout=TIMEOUT)
+
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("push", ref, creds)
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("pull", ref, creds)
+
+    def tags(self, repo: str, creds: Creds | None) -> ToolRun:
+        return self._call("tags", repo, creds)
+
+    def referrer(self, ref: str, subject: dict[str, object], creds: Creds | None) -> ToolRun:
+        import json
+        return self._call("referrer", ref, creds, json.dumps(subject))
+
+
+class Script(Client):
+    """Any command with the script command line (the test suite's fake client is one)."""
+
+    def _call(self, *args: str, creds: Creds | None) -> ToolRun:
+        auth = ["--user", creds.user, "--password", creds.password] if creds else []
+        return run([*shlex.split(self.command), *args, *auth, "--source", str(self.layout),
+                    "--out", str(self._fresh("out"))], timeout=TIMEOUT)
+
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("push", ref, creds=creds)
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("pull", ref, creds=creds)
+
+    def tags(self, repo: str, creds: Creds | None) -> ToolRun:
+        return self._call("tags", repo, creds=creds)
+
+    def referrer(self, ref: str, subject: dict[str, object], creds: Creds | None) -> ToolRun:
+        import json
+        return self._call("referrer", ref, "--subject", json.dumps(subject), creds=creds)
+
+
+KINDS: dict[str, type[Client]] = {"skopeo": Skopeo, "podman": Engine, "buildah": Engine,
+                                  "ctr": Ctr, "oras": Oras, "script": Script}
+
+
+def make_client(name: str, kind: str, command: str, work: Path) -> Client:
+    return KINDS[kind](name=name, kind=kind, work=work, command=command)
+
+
+def locate(kind: str) -> tuple[str, str, str]:
+    """(command, version, reason-if-missing) of a built-in client on this machine."""
+    if kind == "oras":
+        try:
+            from importlib.metadata import PackageNotFoundError, version
+            return sys.executable, f"oras-py {version('oras')}", ""
+        except PackageNotFoundError:
+            return "", "", ("the oras Python package is not installed "
+                            "(pip install 'oci-conform[test]')")
+    binary = which(kind)
+    if binary is None:
+        return "", "", f"{kind} is not installed"
+    if kind == "ctr" and which("containerd") is None:
+        return "", "", "containerd is not installed (ctr needs a daemon)"
+    return binary, tool_version(kind), ""
