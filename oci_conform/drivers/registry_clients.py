@@ -193,7 +193,12 @@ import json, os, sys
 import oras.client, oras.oci
 op, ref, user, password, out, subject = sys.argv[1:7]
 host = ref.split("/", 1)[0]
-client = oras.client.OrasClient(hostname=host, insecure=True)
+backend = "token"
+if user:   # oras-py's default (token) backend cannot answer a Basic challenge: pick by it
+    import requests
+    challenge = requests.get(f"http://{host}/v2/", timeout=30).headers.get("WWW-Authenticate")
+    backend = "basic" if (challenge or "").lower().startswith("basic") else "token"
+client = oras.client.OrasClient(hostname=host, insecure=True, auth_backend=backend)
 if user:
     client.auth.set_basic_auth(user, password)
 os.chdir(out)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 from oci_conform.model.judging import Observation, Why, errored, failed, not_judged, passed
@@ -452,7 +453,7 @@ def referrers_fallback(steps: Steps, subject: dict) -> list[Observation]:
            "dist.spec.pushing-manifests-with-subject.6",
            "dist.spec.pushing-manifests-with-subject.7",
            "dist.spec.pushing-manifests-with-subject.8",
-           "dist.spec.referrers-tag-schema.tag-format")
+           "dist.spec.referrers-tag-schema.tag-format", "dist.spec.backwards-compatibility.2")
     step = _step(steps, "referrer")
     early = [_needs(c, step, "push manifests with a subject") or
              _control(c, steps, "push") for c in ids]
@@ -479,8 +480,11 @@ def referrers_fallback(steps: Steps, subject: dict) -> list[Observation]:
            _check(ids[1], bool(at_tag), kept, step.name, f"PUT of an index at {tag}",
                   "no index pushed" if not indexes else
                   f"indexes pushed at {[m.ref for m in indexes]}")]
+    # the fallback this section asks for when the referrers API is missing is that tag
+    out.append(replace(out[1], clause=ids[7]))
     if not at_tag:
-        out += [not_judged(c, Why.ABSENT, "no referrers tag index was pushed") for c in ids[2:]]
+        out += [not_judged(c, Why.ABSENT, "no referrers tag index was pushed")
+                for c in ids[2:7]]
         return out
     index = _doc(at_tag[-1])
     entries = [d for d in index.get("manifests") or [] if isinstance(d, dict)]
@@ -537,7 +541,8 @@ JUDGES: tuple[tuple[str, tuple[str, ...]], ...] = (
                             "dist.spec.pushing-manifests-with-subject.6",
                             "dist.spec.pushing-manifests-with-subject.7",
                             "dist.spec.pushing-manifests-with-subject.8",
-                            "dist.spec.referrers-tag-schema.tag-format")),
+                            "dist.spec.referrers-tag-schema.tag-format",
+                            "dist.spec.backwards-compatibility.2")),
 )
 
 
