@@ -62,8 +62,10 @@ class RegistryClientsSuite:
         kind, _, command = impl.command.partition(":")
         work = Path(ctx.workdir) / "registry-clients" / impl.name
         client = make_client(impl.name, kind, command, work / "client")
+        judges = [name for name, clauses in JUDGES
+                  if ctx.selection.wants(clauses, name=f"client:{name}")]
         wanted = self.selected_clause_ids(ctx.selection)
-        for result in run_column(impl, client, work, ctx.progress):
+        for result in run_column(impl, client, work, ctx.progress, judges):
             if result.clause in wanted:
                 yield result
 

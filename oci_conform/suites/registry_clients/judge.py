@@ -546,11 +546,14 @@ JUDGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def judge_all(steps: Steps, *, warning: str, subject: dict) -> Iterator[tuple[str, Observation]]:
-    """(judge name, observation) for every judge over one column's steps."""
+def judge_all(steps: Steps, *, warning: str, subject: dict,
+              only: Iterable[str] | None = None) -> Iterator[tuple[str, Observation]]:
+    """(judge name, observation) for every judge (or those in ``only``) over the steps."""
     import sys
     module = sys.modules[__name__]
     for name, _clauses in JUDGES:
+        if only is not None and name not in only:
+            continue
         fn = getattr(module, name)
         if name == "warnings_shown_once_not_acted_on":
             found = fn(steps, warning)

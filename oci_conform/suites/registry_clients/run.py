@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,9 +92,18 @@ def bench(work: Path) -> Iterator[Bench]:
             server.stop()
 
 
+def steps_for(judges: Iterable[str]) -> set[str]:
+    """The steps the given judges read (push always: later steps use what it pushed)."""
+    return {"push", *(n for j in judges for n in _STEPS_OF.get(j, ("push", "pull")))}
+
+
 def run_column(impl: Implementation, client: Client, work: Path,
-               progress=lambda _m: None) -> Iterator[CaseResult]:
-    """Every judge's CaseResults for one client column."""
+               progress=lambda _m: None, judges: Iterable[str] | None = None
+               ) -> Iterator[CaseResult]:
+    """The CaseResults of ``judges`` (default: all) for one client column; only the steps
+    they read are run."""
+    chosen = [name for name, _ in JUDGES if judges is None or name in set(judges)]
+    needed = steps_for(chosen)
     try:
         client.prepare()
     except ClientError as exc:
@@ -104,14 +113,14 @@ def run_column(impl: Implementation, client: Client, work: Path,
     try:
         with bench(work / "registries") as b:
             steps = {}
-            for plan in PLAN:
+            for plan in (p for p in PLAN if p.name in needed):
                 progress(f"registry-clients: {impl.name} {plan.name}")
                 steps[plan.name] = _run_step(plan, client, b)
             windows = {name: step.facts.pop("_window") for name, step in steps.items()
                        if "_window" in step.facts}
         _attach(steps, windows, b)
         warning = b.registries["anonymous"].faults.warning
-        yield from _results(impl, steps, warning, b.subject)
+        yield from _results(impl, steps, warning, b.subject, chosen)
     finally:
         client.close()
 
@@ -182,11 +191,13 @@ def _attach(steps: dict[str, Step], windows: dict[str, tuple[float, float]], b: 
 
 
 def _results(impl: Implementation, steps: dict[str, Step], warning: str,
-             subject: dict[str, object]) -> Iterator[CaseResult]:
-    by_judge: dict[str, list[Observation]] = {name: [] for name, _ in JUDGES}
-    for name, obs in judge_all(steps, warning=warning, subject=subject):
+             subject: dict[str, object], chosen: list[str]) -> Iterator[CaseResult]:
+    by_judge: dict[str, list[Observation]] = {name: [] for name in chosen}
+    for name, obs in judge_all(steps, warning=warning, subject=subject, only=chosen):
         by_judge[name].append(obs)
     for name, clauses in JUDGES:
+        if name not in by_judge:
+            continue
         verdicts = roll_up(by_judge[name], clauses, unobserved=_error(),
                            unobserved_reason="the judge did not observe this clause")
         yield from case_results(verdicts.values(), impl.name, f"client:{name}",
@@ -212,6 +223,10 @@ _STEPS_OF = {
     "upload_urls": ("push", "basic-push", "token-push"),
     "manifest_content_type": ("push", "basic-push", "token-push", "referrer"),
     "manifest_references_its_blobs": ("push", "basic-push", "token-push"),
+    "accept_lists_manifest_types": ("push", "pull", "pull-by-digest", "token-pull"),
+    "no_ns_parameter": ("push", "tags", "pull", "basic-push", "token-push", "token-pull"),
+    "single_post_length": ("push", "basic-push", "token-push"),
+    "digest_algorithm_named": ("push", "basic-push", "token-push"),
 }
 
 
