@@ -50,6 +50,7 @@ class Client:
     kind: str                        # a key of OFFERS
     work: Path
     command: str = ""                # script clients: the command; others: the binary
+    timeout: int = TIMEOUT           # seconds per call (the runner shortens it for faults)
     _count: itertools.count = field(default_factory=itertools.count)
 
     @property
@@ -92,17 +93,17 @@ class Skopeo(Client):
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return run([self.command, "--insecure-policy", "copy", "--dest-tls-verify=false",
                     *_creds("--dest-creds", creds), f"oci:{self.layout}:latest",
-                    f"docker://{ref}"], timeout=TIMEOUT)
+                    f"docker://{ref}"], timeout=self.timeout)
 
     def pull(self, ref: str, creds: Creds | None) -> ToolRun:
         out = self._fresh("pull")
         return run([self.command, "--insecure-policy", "copy", "--src-tls-verify=false",
                     *_creds("--src-creds", creds), f"docker://{ref}", f"oci:{out}:pulled"],
-                   timeout=TIMEOUT)
+                   timeout=self.timeout)
 
     def tags(self, repo: str, creds: Creds | None) -> ToolRun:
         return run([self.command, "list-tags", "--tls-verify=false", *_creds("--creds", creds),
-                    f"docker://{repo}"], timeout=TIMEOUT)
+                    f"docker://{repo}"], timeout=self.timeout)
 
 
 class Engine(Client):
@@ -120,7 +121,9 @@ class Engine(Client):
         self.image = (loaded.stdout.strip().splitlines() or [""])[-1]
 
     def _tool(self, store, *args: str) -> ToolRun:
-        return store.podman(*args) if self.kind == "podman" else store.buildah(*args)
+        if self.kind == "podman":
+            return store.podman(*args, timeout=self.timeout)
+        return store.buildah(*args, timeout=self.timeout)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._tool(self.store, "push", "--tls-verify=false", *_creds("--creds", creds),
@@ -137,7 +140,7 @@ class Engine(Client):
 
     def tags(self, repo: str, creds: Creds | None) -> ToolRun:
         return self.store.podman("search", "--list-tags", "--tls-verify=false",
-                                 *_creds("--creds", creds), repo)
+                                 *_creds("--creds", creds), repo, timeout=self.timeout)
 
     def close(self) -> None:
         store = getattr(self, "store", None)
@@ -166,7 +169,7 @@ class Ctr(Client):
 
     def _ctr(self, namespace: str, *args: str) -> ToolRun:
         return run([self.command, "--address", str(self.daemon.socket), "--namespace",
-                    namespace, *args], timeout=TIMEOUT)
+                    namespace, *args], timeout=self.timeout)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         tagged = self._ctr("oci-conform", "images", "tag", "--force", self.SOURCE, ref)
@@ -226,7 +229,7 @@ class Oras(Client):
     def _call(self, op: str, ref: str, creds: Creds | None, subject: str = "") -> ToolRun:
         out = self._fresh(op)
         return run([self.command, "-c", _ORAS, op, ref, creds.user if creds else "",
-                    creds.password if creds else "", str(out), subject], timeout=TIMEOUT)
+                    creds.password if creds else "", str(out), subject], timeout=self.timeout)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._call("push", ref, creds)
@@ -248,7 +251,7 @@ class Script(Client):
     def _call(self, *args: str, creds: Creds | None) -> ToolRun:
         auth = ["--user", creds.user, "--password", creds.password] if creds else []
         return run([*shlex.split(self.command), *args, *auth, "--source", str(self.layout),
-                    "--out", str(self._fresh("out"))], timeout=TIMEOUT)
+                    "--out", str(self._fresh("out"))], timeout=self.timeout)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._call("push", ref, creds=creds)

@@ -7,7 +7,9 @@ bounded: past ``limit`` bytes further exchanges are counted, not written, and on
 line says how many were dropped. When recording is off the server holds no recorder and
 pays one ``is None`` test per request.
 
-The client suite (``suites/registry_clients``) reads these files back with :func:`load`.
+``seq`` numbers exchanges in the order they completed (start times give the order they
+began: a client may send its next request on another connection first). The client suite
+(``suites/registry_clients``) reads these files back with :func:`load`.
 """
 from __future__ import annotations
 

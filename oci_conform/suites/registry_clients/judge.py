@@ -240,10 +240,14 @@ def upload_urls(steps: Steps) -> list[Observation]:
 
 
 def _latest_location(exchanges: list[Exchange], current: Exchange) -> tuple[str, str] | None:
-    """(method that gave it, Location) last returned for ``current``'s session before it."""
+    """(method that gave it, Location) last returned for ``current``'s session before it.
+
+    Ordered by start time: the recording's order is that of completion, and a client may
+    send the next request on another connection before the server has logged the answer
+    that gave its URL."""
     found = None
-    for ex in exchanges:
-        if ex.seq >= current.seq:
+    for ex in sorted(exchanges, key=lambda e: e.start):
+        if ex.start >= current.start or ex is current:
             break
         if _route(ex) != "upload" or ex.status not in (202, 204):
             continue
@@ -278,7 +282,7 @@ def digest_algorithm_named(steps: Steps) -> list[Observation]:
     out = []
     for step, ex in other:
         algorithm = _closing_digest(ex).split(":", 1)[0]
-        posts = [p for p in step.exchanges if p.method == "POST" and p.seq < ex.seq
+        posts = [p for p in step.exchanges if p.method == "POST" and p.start < ex.start
                  and _route(p) == "upload"
                  and urlsplit(p.response_header("Location")).path == ex.path]
         named = bool(posts) and parse_qs(posts[-1].query).get("digest-algorithm") == [algorithm]

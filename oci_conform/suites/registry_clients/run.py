@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oci_conform.drivers.registry_clients import Client, ClientError, Creds
+from oci_conform.drivers.registry_clients import TIMEOUT, Client, ClientError, Creds
 from oci_conform.model.evidence import Evidence, HttpExchange
 from oci_conform.model.judging import Observation, Why, case_results, not_judged, roll_up
 from oci_conform.model.results import CaseResult, Implementation
@@ -30,6 +30,7 @@ from oci_conform.suites.registry_clients.steps import PLAN, Step, StepPlan
 REPO = "clients"
 USER = "client"
 OTHER_HOST = "127.0.0.2"
+FAULT_TIMEOUT = 45           # seconds for a step the client must fail
 
 
 @dataclass
@@ -145,6 +146,8 @@ def _run_step(plan: StepPlan, client: Client, b: Bench) -> Step:
     ref = _ref(registry, plan.target, b.digest)
     for each in (*b.registries.values(), *([b.other] if b.other else [])):
         each.faults.mode = plan.fault
+    # a client that retries a failing registry for minutes has shown what it does by then
+    client.timeout = TIMEOUT if plan.expect_ok else FAULT_TIMEOUT
     started = time.time()
     try:
         if plan.action == "push":
@@ -232,7 +235,8 @@ _STEPS_OF = {
 
 def _evidence(steps: dict[str, Step], judge: str) -> Evidence:
     names = _STEPS_OF.get(judge, tuple(steps))
-    chosen = [steps[n] for n in names if n in steps and steps[n].ran]
+    # the step with the fault (named last) first: the evidence keeps the first exchanges
+    chosen = [steps[n] for n in reversed(names) if n in steps and steps[n].ran]
     runs = [s.run.process_run() for s in chosen if s.run is not None]
     exchanges = [_http(ex) for s in chosen for ex in [*s.exchanges, *s.elsewhere]]
     return Evidence.of(runs=runs, exchanges=exchanges,
