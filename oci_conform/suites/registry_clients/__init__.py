@@ -38,7 +38,7 @@ class RegistryClientsSuite:
 
     def selected_clause_ids(self, selection) -> set[str]:
         return {c for name, clauses in JUDGES for c in clauses
-                if selection.wants(clauses, name=f"client:{name}")}
+                if selection.wants([c], name=f"client:{name}")}
 
     def parse_implementation(self, text: str) -> Implementation:
         name, sep, value = text.partition("=")
