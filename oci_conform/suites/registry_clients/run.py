@@ -237,7 +237,8 @@ def _evidence(steps: dict[str, Step], judge: str) -> Evidence:
     names = _STEPS_OF.get(judge, tuple(steps))
     # the step with the fault (named last) first: the evidence keeps the first exchanges
     chosen = [steps[n] for n in reversed(names) if n in steps and steps[n].ran]
-    runs = [s.run.process_run() for s in chosen if s.run is not None]
+    # runs in the order they ran (the fault step last: renderers show the last run)
+    runs = [s.run.process_run() for s in reversed(chosen) if s.run is not None]
     exchanges = [_http(ex) for s in chosen for ex in [*s.exchanges, *s.elsewhere]]
     return Evidence.of(runs=runs, exchanges=exchanges,
                        facts={"steps": {s.name: s.said() for s in chosen}})
