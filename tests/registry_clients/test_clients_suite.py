@@ -94,3 +94,15 @@ def test_implementations_parse_with_one_line_errors() -> None:
         SUITE.parse_implementation("curl")
     with pytest.raises(ValueError, match="script: wants a command"):
         SUITE.parse_implementation("x=script:")
+
+
+def test_a_missing_client_is_a_column_of_skips_with_the_reason() -> None:
+    from oci_conform.model.results import Implementation
+    from oci_conform.orchestrate import RunRequest, SuiteRequest, execute
+    missing = Implementation("ctr", "registry-client", command="ctr:", available=False,
+                             reason="ctr is not installed")
+    results = execute(RunRequest((SuiteRequest(SUITE, (missing,)),)), default_catalog(),
+                      lambda _m: None)
+    cells = [r for r in results.results if r.implementation == "ctr"]
+    assert {r.clause for r in cells} == {c for _, cs in JUDGES for c in cs}
+    assert {(r.outcome, r.message) for r in cells} == {(Outcome.SKIP, "ctr is not installed")}
