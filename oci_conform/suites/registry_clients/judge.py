@@ -496,9 +496,10 @@ def referrers_fallback(steps: Steps, subject: dict) -> list[Observation]:
     existed = any(ex.path.endswith(f"/manifests/{tag}") and ex.method == "GET"
                   and ex.status == 200 for ex in step.exchanges)
     doc = _doc(referrer)
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    config = doc.get("config")
+    config = config if isinstance(config, dict) else {}
     want_type = doc.get("artifactType") or config.get("mediaType")
-    out.append(_check(ids[2], existed or len(entries) == 1, "started from an empty index",
+    out.append(_check(ids[2], len(entries) == 1, "started from an empty index",
                       tag, "one descriptor", f"{len(entries)} descriptors") if not existed
                else not_judged(ids[2], Why.ABSENT, "the referrers tag existed already"))
     desc = mine[0] if mine else {}
