@@ -14,6 +14,7 @@ import itertools
 import shlex
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,13 +24,15 @@ TIMEOUT = 120
 CLIENTS = ("skopeo", "podman", "buildah", "ctr", "oras")
 # What each client can do from its command line (a scenario a client does not offer is n/a).
 OFFERS = {
-    "skopeo": frozenset({"push", "pull", "tags"}),
-    "podman": frozenset({"push", "pull", "tags"}),
-    "buildah": frozenset({"push", "pull"}),
-    "ctr": frozenset({"push", "pull"}),
-    "oras": frozenset({"push", "pull", "tags", "referrer"}),
-    "script": frozenset({"push", "pull", "tags", "referrer"}),
+    "skopeo": frozenset({"push", "push-large", "pull", "tags"}),
+    "podman": frozenset({"push", "push-large", "pull", "tags"}),
+    "buildah": frozenset({"push", "push-large", "pull"}),
+    "ctr": frozenset({"push", "push-large", "pull"}),
+    "oras": frozenset({"push", "push-large", "pull", "tags", "referrer"}),
+    "script": frozenset({"push", "push-large", "pull", "tags", "referrer"}),
 }
+LARGE_MANIFEST = 4_000_000     # bytes of the large manifest ("at least 4 MB"; under 4 MiB)
+PADDING_KEY = "org.example.padding"
 
 
 @dataclass(frozen=True)
@@ -64,12 +67,17 @@ class Client:
         return folder
 
     def prepare(self) -> None:
-        """Build what the client pushes (raises ClientError)."""
-        from oci_conform.drivers.image_sources.build import write_layout
+        """Build what the client pushes (raises ClientError): a small image, and the same
+        image with a manifest padded by an annotation to :data:`LARGE_MANIFEST` bytes."""
+        from oci_conform.drivers.image_sources.build import ImageSpec, write_layout
         self.work.mkdir(parents=True, exist_ok=True)
         self.layout = write_layout(self.work / "source")
+        self.large = write_layout(self.work / "large", ImageSpec(manifest_hook=_pad))
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        raise NotImplementedError
+
+    def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
         raise NotImplementedError
 
     def pull(self, ref: str, creds: Creds | None) -> ToolRun:
@@ -85,15 +93,26 @@ class Client:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
+def _pad(manifest: dict) -> dict:
+    """``manifest`` with an annotation that makes its JSON :data:`LARGE_MANIFEST` bytes."""
+    import json
+    base = len(json.dumps({**manifest, "annotations": {PADDING_KEY: ""}},
+                          separators=(",", ":")).encode())
+    return {**manifest, "annotations": {PADDING_KEY: "x" * (LARGE_MANIFEST - base)}}
+
+
 def _creds(flag: str, creds: Creds | None) -> list[str]:
     return [flag, f"{creds.user}:{creds.password}"] if creds else []
 
 
 class Skopeo(Client):
-    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+    def push(self, ref: str, creds: Creds | None, layout: Path | None = None) -> ToolRun:
         return run([self.command, "--insecure-policy", "copy", "--dest-tls-verify=false",
-                    *_creds("--dest-creds", creds), f"oci:{self.layout}:latest",
+                    *_creds("--dest-creds", creds), f"oci:{layout or self.layout}:latest",
                     f"docker://{ref}"], timeout=self.timeout)
+
+    def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self.push(ref, creds, self.large)
 
     def pull(self, ref: str, creds: Creds | None) -> ToolRun:
         out = self._fresh("pull")
@@ -113,21 +132,33 @@ class Engine(Client):
         from oci_conform.drivers.engines import EngineStore
         super().prepare()
         self.store = EngineStore(self.work / "store")
-        loaded = self.store.podman("pull", f"oci:{self.layout}:latest") \
-            if self.kind == "podman" else self.store.buildah("pull", f"oci:{self.layout}:latest")
+        # podman and buildah name an image pulled from oci:PATH after PATH, which must then
+        # be a valid reference: copies under a folder whose name is plain lower-case hex
+        import secrets
+        self.plain = Path(tempfile.gettempdir()) / f"oc-src-{secrets.token_hex(6)}"
+        self.image = self._load(self.layout)
+
+    def _load(self, layout: Path) -> str:
+        copy = self.plain / layout.name
+        shutil.copytree(layout, copy)
+        loaded = self._tool(self.store, "pull", f"oci:{copy}:latest")
         if not loaded.ok:
             raise ClientError(f"cannot load the source image into {self.kind}'s store: "
                               f"{loaded.stderr.strip()[-300:]}")
-        self.image = (loaded.stdout.strip().splitlines() or [""])[-1]
+        return (loaded.stdout.strip().splitlines() or [""])[-1]
 
     def _tool(self, store, *args: str) -> ToolRun:
         if self.kind == "podman":
             return store.podman(*args, timeout=self.timeout)
         return store.buildah(*args, timeout=self.timeout)
 
-    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+    def push(self, ref: str, creds: Creds | None, image: str = "") -> ToolRun:
         return self._tool(self.store, "push", "--tls-verify=false", *_creds("--creds", creds),
-                          self.image, f"docker://{ref}")
+                          image or self.image, f"docker://{ref}")
+
+    def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
+        large = self._load(self.large)      # loaded when first asked (raises ClientError)
+        return self.push(ref, creds, large)
 
     def pull(self, ref: str, creds: Creds | None) -> ToolRun:
         from oci_conform.drivers.engines import EngineStore
@@ -146,6 +177,8 @@ class Engine(Client):
         store = getattr(self, "store", None)
         if store is not None:
             store.cleanup()
+        if hasattr(self, "plain"):
+            shutil.rmtree(self.plain, ignore_errors=True)
         super().close()
 
 
@@ -153,26 +186,37 @@ class Ctr(Client):
     """containerd's ``ctr`` against a containerd of our own (stopped by ``close``)."""
 
     SOURCE = "localhost/oci-conform-source:latest"
+    LARGE = "localhost/oci-conform-large:latest"
 
     def prepare(self) -> None:
-        from oci_conform.drivers.engines import Containerd, ContainerdError, oci_archive_of_layout
+        from oci_conform.drivers.engines import Containerd, ContainerdError
         super().prepare()
         try:
             self.daemon = Containerd(self.work / "containerd").start()
         except (ContainerdError, OSError) as exc:
             raise ClientError(f"cannot start containerd: {exc}") from None
-        archive = oci_archive_of_layout(self.layout, self.work / "source.tar")
-        loaded = self.daemon.ctr("images", "import", "--no-unpack", "--base-name",
-                                 self.SOURCE.rsplit(":", 1)[0], str(archive))
+        loaded = self._import(self.layout, self.SOURCE)
         if not loaded.ok:
             raise ClientError(f"ctr images import failed: {loaded.stderr.strip()[-300:]}")
+
+    def _import(self, layout: Path, name: str) -> ToolRun:
+        from oci_conform.drivers.engines import oci_archive_of_layout
+        archive = oci_archive_of_layout(layout, self.work / f"{layout.name}.tar")
+        return self.daemon.ctr("images", "import", "--no-unpack", "--base-name",
+                               name.rsplit(":", 1)[0], str(archive))
 
     def _ctr(self, namespace: str, *args: str) -> ToolRun:
         return run([self.command, "--address", str(self.daemon.socket), "--namespace",
                     namespace, *args], timeout=self.timeout)
 
-    def push(self, ref: str, creds: Creds | None) -> ToolRun:
-        tagged = self._ctr("oci-conform", "images", "tag", "--force", self.SOURCE, ref)
+    def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
+        loaded = self._import(self.large, self.LARGE)     # imported when first asked
+        if not loaded.ok:
+            raise ClientError(f"ctr images import failed: {loaded.stderr.strip()[-300:]}")
+        return self.push(ref, creds, self.LARGE)
+
+    def push(self, ref: str, creds: Creds | None, source: str = "") -> ToolRun:
+        tagged = self._ctr("oci-conform", "images", "tag", "--force", source or self.SOURCE, ref)
         if not tagged.ok:
             return tagged
         return self._ctr("oci-conform", "images", "push", "--plain-http",
@@ -205,10 +249,11 @@ client = oras.client.OrasClient(hostname=host, insecure=True, auth_backend=backe
 if user:
     client.auth.set_basic_auth(user, password)
 os.chdir(out)
-if op == "push":
+if op in ("push", "push-large"):
     with open("artifact.txt", "w") as fh:
         fh.write("oci-conform artifact\n")
-    resp = client.push(files=["artifact.txt"], target=ref)
+    pad = {"org.example.padding": "x" * int(subject)} if op == "push-large" else None
+    resp = client.push(files=["artifact.txt"], target=ref, manifest_annotations=pad)
     sys.exit(0 if resp.status_code in (200, 201) else 1)
 if op == "referrer":
     with open("signature.txt", "w") as fh:
@@ -226,6 +271,10 @@ elif op == "tags":
 
 
 class Oras(Client):
+    def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
+        # the artifact manifest without padding is about 520 bytes
+        return self._call("push-large", ref, creds, str(LARGE_MANIFEST - 440))
+
     def _call(self, op: str, ref: str, creds: Creds | None, subject: str = "") -> ToolRun:
         out = self._fresh(op)
         return run([self.command, "-c", _ORAS, op, ref, creds.user if creds else "",
@@ -248,10 +297,14 @@ class Oras(Client):
 class Script(Client):
     """Any command with the script command line (the test suite's fake client is one)."""
 
-    def _call(self, *args: str, creds: Creds | None) -> ToolRun:
+    def _call(self, *args: str, creds: Creds | None, source: Path | None = None) -> ToolRun:
         auth = ["--user", creds.user, "--password", creds.password] if creds else []
-        return run([*shlex.split(self.command), *args, *auth, "--source", str(self.layout),
-                    "--out", str(self._fresh("out"))], timeout=self.timeout)
+        return run([*shlex.split(self.command), *args, *auth, "--source",
+                    str(source or self.layout), "--out", str(self._fresh("out"))],
+                   timeout=self.timeout)
+
+    def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("push", ref, creds=creds, source=self.large)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._call("push", ref, creds=creds)

@@ -23,6 +23,7 @@ MANIFEST_TYPES = frozenset({
     "application/vnd.docker.distribution.manifest.v2+json",
     "application/vnd.docker.distribution.manifest.list.v2+json"})
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+LARGE = 4_000_000            # "at least 4 MB" (drivers.registry_clients.LARGE_MANIFEST)
 
 
 # ---- helpers over exchanges ------------------------------------------------------------
@@ -443,6 +444,26 @@ def works_with_older_registries(steps: Steps) -> list[Observation]:
                    f"{push.said()}; {pull.said()}")]
 
 
+def large_manifests(steps: Steps) -> list[Observation]:
+    clause = "dist.spec.pushing-manifests.16-b"
+    push, pull = _step(steps, "push-large"), _step(steps, "pull-large")
+    early = _needs(clause, push, "push a large manifest") or _control(clause, steps, "push")
+    if early is not None:
+        return [early]
+    assert push is not None
+    sent = max((len(m.body) for m in push.manifests), default=0)
+    if push.ok and sent < LARGE:
+        return [not_judged(clause, Why.NOT_OFFERED, f"the client rewrote the padded manifest "
+                           f"to {sent} bytes: it never sent one of 4 MB")]
+    if not push.ok:
+        return [failed(clause, f"the push of a {LARGE}-byte manifest failed: {push.said()}",
+                       location=push.name, expected="push succeeds", actual=push.said())]
+    if pull is None or not pull.ok:
+        return [failed(clause, f"pushed a {sent}-byte manifest but could not pull it back: "
+                       f"{pull.said() if pull else 'no pull step'}", location="pull-large")]
+    return [passed(clause, f"pushed and pulled back a manifest of {sent} bytes")]
+
+
 # ---- referrers: the fallback a client must keep when the API is missing -------------------
 
 def referrers_tag(digest: str) -> str:
@@ -540,6 +561,7 @@ JUDGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("redirects", ("dist.spec.api.2", "dist.spec.api.2-b")),
     ("abandoned_uploads_cancelled", ("dist.spec.cancel-a-blob-upload.2",)),
     ("works_with_older_registries", ("dist.spec.backwards-compatibility.1",)),
+    ("large_manifests", ("dist.spec.pushing-manifests.16-b",)),
     ("referrers_fallback", ("dist.spec.unavailable-referrers-api.1",
                             "dist.spec.pushing-manifests-with-subject.2",
                             "dist.spec.pushing-manifests-with-subject.4",

@@ -152,12 +152,16 @@ def _run_step(plan: StepPlan, client: Client, b: Bench) -> Step:
     try:
         if plan.action == "push":
             step.run = client.push(ref, registry.creds)
+        elif plan.action == "push-large":
+            step.run = client.push_large(ref, registry.creds)
         elif plan.action == "pull":
             step.run = client.pull(ref, registry.creds)
         elif plan.action == "tags":
             step.run = client.tags(ref.rsplit(":", 1)[0], registry.creds)
         else:
             step.run = client.referrer(ref, b.subject, registry.creds)
+    except ClientError as exc:          # the harness could not set the step up
+        step.problem = str(exc)
     finally:
         for each in (*b.registries.values(), *([b.other] if b.other else [])):
             each.faults.mode = ""
@@ -223,6 +227,7 @@ _STEPS_OF = {
     "abandoned_uploads_cancelled": ("push", "push-upload-fails"),
     "works_with_older_registries": ("push", "pull"),
     "referrers_fallback": ("push", "referrer"),
+    "large_manifests": ("push", "push-large", "pull-large"),
     "upload_urls": ("push", "basic-push", "token-push"),
     "manifest_content_type": ("push", "basic-push", "token-push", "referrer"),
     "manifest_references_its_blobs": ("push", "basic-push", "token-push"),

@@ -19,7 +19,7 @@ class StepPlan:
     """One step: what the client does, on which registry, under which fault."""
 
     name: str
-    action: str                  # push | pull | tags | referrer
+    action: str                  # push | push-large | pull | tags | referrer
     registry: str = "anonymous"  # anonymous (profile v1.0) | basic | token
     fault: str = ""
     target: str = "image:v1"     # repository:tag, or "@digest" for a pull by digest
@@ -38,6 +38,8 @@ PLAN: tuple[StepPlan, ...] = (
              expect_ok=False),
     StepPlan("pull-tampered-blob", "pull", fault="tamper-blob", expect_ok=False),
     StepPlan("referrer", "referrer", target="image:signature"),
+    StepPlan("push-large", "push-large", target="large:v1"),
+    StepPlan("pull-large", "pull", target="large:v1"),
     StepPlan("push-upload-fails", "push", fault="fail-upload", target="failing:v1",
              expect_ok=False),
     StepPlan("basic-push", "push", registry="basic"),
