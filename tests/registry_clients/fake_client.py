@@ -8,7 +8,9 @@ break exactly one of them:
 - ``content-type-params``: the manifest PUT carries ``; charset=utf-8`` on its Content-Type
   (dist.spec.pushing-manifests.2);
 - ``no-blob-digest-check``: pulled blobs are stored without checking their digest
-  (dist.spec.pulling-blobs.5).
+  (dist.spec.pulling-blobs.5);
+- ``duplicate-referrers``: a referrer pushed again is listed again in the referrers tag index
+  (dist.spec.pushing-manifests-with-subject.5).
 
 Command line (the suite's script clients): ``push|pull|tags|referrer REF [--subject JSON]
 [--user U --password P] --source LAYOUT --out DIR [--break RULE]``.
@@ -168,11 +170,18 @@ def cmd_referrer(s: Session, repo: str, tag: str, args) -> None:
     got = s.request("GET", f"/v2/{repo}/manifests/{fallback}", headers={"Accept": INDEX})
     index = got.json() if got.status_code == 200 else {"schemaVersion": 2, "mediaType": INDEX,
                                                           "manifests": []}
+    if index.get("mediaType") != INDEX:
+        raise SystemExit(f"the referrers tag {fallback} holds {index.get('mediaType')}, "
+                         "not an image index: not touching it")
     entry = {"mediaType": MANIFEST, "digest": sha256(body), "size": len(body),
              "artifactType": manifest["artifactType"], "annotations": manifest["annotations"]}
-    if entry["digest"] not in {m.get("digest") for m in index["manifests"]}:
+    if broken_dedupe(args) or entry["digest"] not in {m.get("digest") for m in index["manifests"]}:
         index["manifests"].append(entry)
     push_manifest(s, repo, fallback, json.dumps(index).encode(), INDEX, args.broken)
+
+
+def broken_dedupe(args) -> bool:
+    return bool(args.broken == "duplicate-referrers")
 
 
 def main() -> int:
@@ -185,7 +194,8 @@ def main() -> int:
     p.add_argument("--source", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--break", dest="broken", default="",
-                   choices=("", "content-type-params", "no-blob-digest-check"))
+                   choices=("", "content-type-params", "no-blob-digest-check",
+                            "duplicate-referrers"))
     args = p.parse_args()
     host, repo, ref = split(args.ref) if args.op != "tags" else (*args.ref.split("/", 1), "")
     s = Session(host, args.user, args.password)

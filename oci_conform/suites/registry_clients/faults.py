@@ -12,7 +12,8 @@ way a registry may answer that a client must cope with, or a lie it must catch:
 - ``tamper-blob``: every blob body has one byte changed;
 - ``redirect-blobs``: blob GETs are redirected (307) to another origin;
 - ``fail-upload``: closing an upload (PUT) answers 500, and mounts are refused (202), so the
-  client must upload and fails.
+  client must upload and fails;
+- ``tag-not-index``: a referrers tag (``<alg>-<hex>``) holds an image manifest, not an index.
 
 It also keeps the body of every manifest pushed (bounded), so the judges can read what the
 client sent.
@@ -31,7 +32,13 @@ from oci_conform.drivers.files import open_regular
 from oci_conform.reference.registry.api import Body, Request, Response
 
 MODES = ("", "opaque-location", "content-type-params", "warnings", "no-docker-digest",
-         "tamper-manifest", "tamper-blob", "redirect-blobs", "fail-upload")
+         "tamper-manifest", "tamper-blob", "redirect-blobs", "fail-upload", "tag-not-index")
+_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+REFERRERS_TAG = re.compile(r"^[a-z0-9]{1,32}-[0-9a-f]{64}$")
+NOT_AN_INDEX = (b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+                b'"config":{"mediaType":"application/vnd.oci.empty.v1+json","digest":"sha256:'
+                b'44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},'
+                b'"layers":[]}')
 MAX_KEPT = 64                        # manifests kept per registry
 MAX_MANIFEST = 4 * 1024 * 1024 + 1   # larger bodies are passed on unread
 OPAQUE_KEY = "_oc_state"
@@ -77,6 +84,12 @@ class Faults:
         if mode == "redirect-blobs" and req.method == "GET" and _BLOB.match(req.path) \
                 and self.other_origin:
             return Response(307, [("Location", self.other_origin + req.path)])
+        if mode == "tag-not-index" and req.method in ("GET", "HEAD"):
+            m = _MANIFEST.match(req.path)
+            if m and REFERRERS_TAG.match(m.group("ref")):
+                digest = "sha256:" + hashlib.sha256(NOT_AN_INDEX).hexdigest()
+                return Response(200, [("Content-Type", _OCI_MANIFEST),
+                                      ("Docker-Content-Digest", digest)], NOT_AN_INDEX)
         resp = handle(req)
         return self._bend(req, resp, mode)
 

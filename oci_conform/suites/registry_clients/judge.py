@@ -464,6 +464,54 @@ def large_manifests(steps: Steps) -> list[Observation]:
     return [passed(clause, f"pushed and pulled back a manifest of {sent} bytes")]
 
 
+def _index_entries(m: PushedManifest) -> list[dict]:
+    return [d for d in _doc(m).get("manifests") or [] if isinstance(d, dict)]
+
+
+def no_duplicate_referrers(steps: Steps, subject: dict) -> list[Observation]:
+    clause = "dist.spec.pushing-manifests-with-subject.5"
+    step = _step(steps, "referrer-again")
+    early = _needs(clause, step, "push manifests with a subject") or \
+        _control(clause, steps, "referrer")
+    if early is not None:
+        return [early]
+    tag = referrers_tag(str(subject.get("digest", "")))
+    indexes = [(s.name, m) for name in ("referrer", "referrer-again")
+               if (s := steps.get(name)) is not None for m in s.manifests if m.ref == tag]
+    if not indexes:
+        return [not_judged(clause, Why.ABSENT, "the client keeps no referrers tag index")]
+    out = []
+    for name, m in indexes:
+        digests = [d.get("digest") for d in _index_entries(m)]
+        twice = sorted({d for d in digests if digests.count(d) > 1 and isinstance(d, str)})
+        out.append(_check(clause, not twice, ("each referrer listed once",
+                                              "the referrers tag index lists a referrer twice"),
+                          f"PUT /v2/{m.repo}/manifests/{tag} (step {name})", "no repeats",
+                          ", ".join(twice)))
+    return out
+
+
+def refuses_a_tag_that_is_not_an_index(steps: Steps, subject: dict) -> list[Observation]:
+    clause = "dist.spec.pushing-manifests-with-subject.3"
+    step = _step(steps, "referrer-tag-not-index")
+    early = _needs(clause, step, "push manifests with a subject") or \
+        _control(clause, steps, "referrer")
+    if early is not None:
+        return [early]
+    assert step is not None
+    tag = referrers_tag(str(subject.get("digest", "")))
+    read = [ex for ex in step.exchanges if ex.method in ("GET", "HEAD")
+            and ex.path.endswith(f"/manifests/{tag}") and ex.status == 200]
+    if not read:
+        return [not_judged(clause, Why.ABSENT, "the client never reads the referrers tag")]
+    wrote = [m for m in step.manifests if m.ref == tag]
+    return [_check(clause, not step.ok and not wrote,
+                   ("reported failure and left the non-index tag alone",
+                    "went on although the referrers tag held an image manifest"),
+                   step.name, "a failed push and no write to the tag",
+                   f"{step.said()}; {len(wrote)} writes to {tag}")]
+
+
 # ---- referrers: the fallback a client must keep when the API is missing -------------------
 
 def referrers_tag(digest: str) -> str:
@@ -562,6 +610,8 @@ JUDGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("abandoned_uploads_cancelled", ("dist.spec.cancel-a-blob-upload.2",)),
     ("works_with_older_registries", ("dist.spec.backwards-compatibility.1",)),
     ("large_manifests", ("dist.spec.pushing-manifests.16-b",)),
+    ("no_duplicate_referrers", ("dist.spec.pushing-manifests-with-subject.5",)),
+    ("refuses_a_tag_that_is_not_an_index", ("dist.spec.pushing-manifests-with-subject.3",)),
     ("referrers_fallback", ("dist.spec.unavailable-referrers-api.1",
                             "dist.spec.pushing-manifests-with-subject.2",
                             "dist.spec.pushing-manifests-with-subject.4",
@@ -584,7 +634,8 @@ def judge_all(steps: Steps, *, warning: str, subject: dict,
         fn = getattr(module, name)
         if name == "warnings_shown_once_not_acted_on":
             found = fn(steps, warning)
-        elif name == "referrers_fallback":
+        elif name in ("referrers_fallback", "no_duplicate_referrers",
+                      "refuses_a_tag_that_is_not_an_index"):
             found = fn(steps, subject)
         else:
             found = fn(steps)

@@ -228,6 +228,8 @@ _STEPS_OF = {
     "works_with_older_registries": ("push", "pull"),
     "referrers_fallback": ("push", "referrer"),
     "large_manifests": ("push", "push-large", "pull-large"),
+    "no_duplicate_referrers": ("push", "referrer", "referrer-again"),
+    "refuses_a_tag_that_is_not_an_index": ("push", "referrer", "referrer-tag-not-index"),
     "upload_urls": ("push", "basic-push", "token-push"),
     "manifest_content_type": ("push", "basic-push", "token-push", "referrer"),
     "manifest_references_its_blobs": ("push", "basic-push", "token-push"),
