@@ -107,3 +107,11 @@ def test_a_missing_client_is_a_column_of_skips_with_the_reason() -> None:
     cells = [r for r in results.results if r.implementation == "ctr"]
     assert {r.clause for r in cells} == {c for _, cs in JUDGES for c in cs}
     assert {(r.outcome, r.message) for r in cells} == {(Outcome.SKIP, "ctr is not installed")}
+
+
+def test_the_registry_password_never_reaches_the_results(honest: list[CaseResult]) -> None:
+    import json
+    text = json.dumps([r.to_dict() for r in honest])
+    assert "--password" in text and "<redacted>" in text
+    argv = next(run.argv for r in honest for run in r.evidence.runs if "--password" in run.argv)
+    assert argv[argv.index("--password") + 1] == "<redacted>"

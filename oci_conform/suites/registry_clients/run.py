@@ -14,11 +14,11 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from oci_conform.drivers.registry_clients import TIMEOUT, Client, ClientError, Creds
-from oci_conform.model.evidence import Evidence, HttpExchange
+from oci_conform.model.evidence import REDACTED, Evidence, HttpExchange, ProcessRun
 from oci_conform.model.judging import Observation, Why, case_results, not_judged, roll_up
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.reference.registry.recording import Exchange, load
@@ -53,6 +53,8 @@ class Bench:
 
     registries: dict[str, Registry] = field(default_factory=dict)
     other: Registry | None = None
+    other_problem: str = ""          # why the other host could not be served
+    password: str = ""
     digest: str = ""
     subject: dict[str, object] = field(default_factory=dict)
 
@@ -66,7 +68,7 @@ def _sha_user(password: str) -> dict[str, str]:
 def bench(work: Path) -> Iterator[Bench]:
     """The registries of one column, stopped (and their recordings closed) at the end."""
     password = secrets.token_hex(12)
-    out = Bench()
+    out = Bench(password=password)
     started: list[RegistryServer] = []
     try:
         for name, options in (("anonymous", {"profile": "v1.0"}),
@@ -81,12 +83,16 @@ def bench(work: Path) -> Iterator[Bench]:
                                             None if name == "anonymous"
                                             else Creds(USER, password))
         faults = Faults()
-        other = RegistryServer(RegistryConfig(work / "basic-storage", host=OTHER_HOST,
-                                              record=work / "other.jsonl", front=faults,
-                                              read_only=True)).start()
-        started.append(other)
-        out.other = Registry(other, faults, work / "other.jsonl")
-        out.registries["basic"].faults.other_origin = other.url
+        try:
+            other = RegistryServer(RegistryConfig(work / "basic-storage", host=OTHER_HOST,
+                                                  record=work / "other.jsonl", front=faults,
+                                                  read_only=True)).start()
+        except OSError as exc:
+            out.other_problem = f"cannot listen on {OTHER_HOST}: {exc.strerror or exc}"
+        else:
+            started.append(other)
+            out.other = Registry(other, faults, work / "other.jsonl")
+            out.registries["basic"].faults.other_origin = other.url
         yield out
     finally:
         for server in started:
@@ -121,7 +127,7 @@ def run_column(impl: Implementation, client: Client, work: Path,
                        if "_window" in step.facts}
         _attach(steps, windows, b)
         warning = b.registries["anonymous"].faults.warning
-        yield from _results(impl, steps, warning, b.subject, chosen)
+        yield from _results(impl, steps, warning, b.subject, chosen, b.password)
     finally:
         client.close()
 
@@ -139,6 +145,9 @@ def _run_step(plan: StepPlan, client: Client, b: Bench) -> Step:
     registry = b.registries[plan.registry]
     if "@digest" in plan.target and not b.digest:
         step.problem = "the push step left no manifest to pull by digest"
+        return step
+    if plan.fault == "redirect-blobs" and b.other is None:
+        step.problem = b.other_problem or "no other host to redirect to"
         return step
     if plan.action == "referrer" and not b.subject:
         step.problem = "the push step left no manifest to refer to"
@@ -198,7 +207,8 @@ def _attach(steps: dict[str, Step], windows: dict[str, tuple[float, float]], b: 
 
 
 def _results(impl: Implementation, steps: dict[str, Step], warning: str,
-             subject: dict[str, object], chosen: list[str]) -> Iterator[CaseResult]:
+             subject: dict[str, object], chosen: list[str], secret: str
+             ) -> Iterator[CaseResult]:
     by_judge: dict[str, list[Observation]] = {name: [] for name in chosen}
     for name, obs in judge_all(steps, warning=warning, subject=subject, only=chosen):
         by_judge[name].append(obs)
@@ -208,7 +218,7 @@ def _results(impl: Implementation, steps: dict[str, Step], warning: str,
         verdicts = roll_up(by_judge[name], clauses, unobserved=_error(),
                            unobserved_reason="the judge did not observe this clause")
         yield from case_results(verdicts.values(), impl.name, f"client:{name}",
-                                evidence=_evidence(steps, name))
+                                evidence=_evidence(steps, name, secret))
 
 
 def _error():
@@ -240,15 +250,24 @@ _STEPS_OF = {
 }
 
 
-def _evidence(steps: dict[str, Step], judge: str) -> Evidence:
+def _evidence(steps: dict[str, Step], judge: str, secret: str) -> Evidence:
     names = _STEPS_OF.get(judge, tuple(steps))
     # the step with the fault (named last) first: the evidence keeps the first exchanges
     chosen = [steps[n] for n in reversed(names) if n in steps and steps[n].ran]
     # runs in the order they ran (the fault step last: renderers show the last run)
-    runs = [s.run.process_run() for s in reversed(chosen) if s.run is not None]
+    runs = [_redacted(s.run.process_run(), secret) for s in reversed(chosen)
+            if s.run is not None]
     exchanges = [_http(ex) for s in chosen for ex in [*s.exchanges, *s.elsewhere]]
     return Evidence.of(runs=runs, exchanges=exchanges,
                        facts={"steps": {s.name: s.said() for s in chosen}})
+
+
+def _redacted(run: ProcessRun, secret: str) -> ProcessRun:
+    """The run with the registry password replaced wherever it shows (argv, output)."""
+    def clean(text: str) -> str:
+        return text.replace(secret, REDACTED) if secret else text
+    return replace(run, argv=[clean(a) for a in run.argv], stdout=clean(run.stdout),
+                   stderr=clean(run.stderr), error=clean(run.error))
 
 
 def _http(ex: Exchange) -> HttpExchange:
