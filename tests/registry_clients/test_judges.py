@@ -122,3 +122,54 @@ def test_the_referrers_tag_index_is_judged_descriptor_by_descriptor() -> None:
     assert found["dist.spec.pushing-manifests-with-subject.8"] == {Outcome.PASS}
     assert found["dist.spec.pushing-manifests-with-subject.7"] == {Outcome.NA}
     assert tag == "sha256-" + "ab" * 32
+
+
+def test_a_single_post_whose_length_lies_fails_single_post_2() -> None:
+    post = Exchange(1, "POST", "/v2/r/blobs/uploads/", "digest=sha256:x",
+                    {"Content-Length": "99"}, 201, {}, 10, 0, 1.0, 1.5)
+    assert outcomes(judge.single_post_length({"push": step("push", [post])})) == {
+        "dist.spec.single-post.2": {Outcome.FAIL}}
+
+
+def test_a_sha512_blob_without_digest_algorithm_fails() -> None:
+    steps = {"push": step("push", [
+        ex(1, "POST", "/v2/r/blobs/uploads/", 202, answer={"Location": UPLOAD}),
+        ex(2, "PUT", UPLOAD, 201, query="digest=sha512:" + "a" * 128)])}
+    assert outcomes(judge.digest_algorithm_named(steps)) == {
+        "dist.spec.pushing-a-blob-in-chunks.digest-algorithm": {Outcome.FAIL}}
+    steps["push"].exchanges[0] = ex(1, "POST", "/v2/r/blobs/uploads/", 202,
+                                    query="digest-algorithm=sha512",
+                                    answer={"Location": UPLOAD})
+    assert outcomes(judge.digest_algorithm_named(steps)) == {
+        "dist.spec.pushing-a-blob-in-chunks.digest-algorithm": {Outcome.PASS}}
+
+
+def test_an_uploaded_blob_no_manifest_references_fails_pushing_manifests_7() -> None:
+    body = json.dumps({"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                       "config": {"digest": "sha256:c"}, "layers": []}).encode()
+    pushed = PushedManifest(3.0, "r", "v1", "application/vnd.oci.image.manifest.v1+json",
+                            body, 201)
+    steps = {"push": step("push", [ex(1, "PUT", UPLOAD, 201, query="digest=sha256:c"),
+                                   ex(2, "PUT", UPLOAD + "2", 201, query="digest=sha256:d")],
+                          manifests=[pushed])}
+    assert outcomes(judge.manifest_references_its_blobs(steps)) == {
+        "dist.spec.pushing-manifests.7": {Outcome.FAIL}}
+
+
+def test_an_abandoned_session_without_delete_fails_cancel_2() -> None:
+    opened = ex(1, "POST", "/v2/r/blobs/uploads/", 202, answer={"Location": UPLOAD})
+    failed_put = ex(2, "PUT", UPLOAD, 500, query="digest=sha256:x")
+    steps = {"push": step("push", []),
+             "push-upload-fails": step("push-upload-fails", [opened, failed_put], run=FAILED)}
+    assert outcomes(judge.abandoned_uploads_cancelled(steps)) == {
+        "dist.spec.cancel-a-blob-upload.2": {Outcome.FAIL}}
+    steps["push-upload-fails"].exchanges.append(ex(3, "DELETE", UPLOAD, 204))
+    assert outcomes(judge.abandoned_uploads_cancelled(steps)) == {
+        "dist.spec.cancel-a-blob-upload.2": {Outcome.PASS}}
+
+
+def test_an_ns_parameter_fails_registry_proxying_9() -> None:
+    steps = {"pull": step("pull", [ex(1, "GET", "/v2/r/manifests/v1", 200,
+                                      query="ns=docker.io")])}
+    assert outcomes(judge.no_ns_parameter(steps)) == {
+        "dist.spec.registry-proxying.9": {Outcome.FAIL}}
