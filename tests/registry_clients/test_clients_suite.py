@@ -115,3 +115,15 @@ def test_the_registry_password_never_reaches_the_results(honest: list[CaseResult
     assert "--password" in text and "<redacted>" in text
     argv = next(run.argv for r in honest for run in r.evidence.runs if "--password" in run.argv)
     assert argv[argv.index("--password") + 1] == "<redacted>"
+
+
+def test_the_oras_expectations_name_judged_clauses_with_a_reason_and_link() -> None:
+    from oci_conform.model.expectations import parse_expectations
+    path = Path(__file__).resolve().parents[2] / "expectations" / "oras-py-0.2.43.json"
+    entries = parse_expectations(path.read_text(), str(path))
+    judged = {c for _, cs in JUDGES for c in cs}
+    assert entries and all(e.clause in judged and e.reason and e.link.startswith("https://")
+                           and e.implementation == "oras" for e in entries)
+    _, version, reason = locate("oras")
+    if not reason:
+        assert all(e.matches(e.clause, "oras", version) for e in entries)
