@@ -477,7 +477,8 @@ def no_duplicate_referrers(steps: Steps, subject: dict) -> list[Observation]:
         return [early]
     tag = referrers_tag(str(subject.get("digest", "")))
     indexes = [(s.name, m) for name in ("referrer", "referrer-again")
-               if (s := steps.get(name)) is not None for m in s.manifests if m.ref == tag]
+               if (s := steps.get(name)) is not None for m in s.manifests
+               if m.ref == tag and m.status < 300]
     if not indexes:
         return [not_judged(clause, Why.ABSENT, "the client keeps no referrers tag index")]
     out = []
@@ -535,13 +536,14 @@ def referrers_fallback(steps: Steps, subject: dict) -> list[Observation]:
     assert step is not None
     digest = str(subject.get("digest", ""))
     tag = referrers_tag(digest)
-    pushed = [m for m in step.manifests if "subject" in _doc(m)]
+    stored = [m for m in step.manifests if m.status < 300]    # not a refused attempt
+    pushed = [m for m in stored if "subject" in _doc(m)]
     if not step.ok or not pushed:
         return [errored(c, f"the client did not push a manifest with a subject: {step.said()}")
                 for c in ids]
     referrer = pushed[-1]
     asked = any(_route(ex) == "referrers" for ex in step.exchanges)
-    indexes = [m for m in step.manifests if _doc(m).get("mediaType") == OCI_INDEX
+    indexes = [m for m in stored if _doc(m).get("mediaType") == OCI_INDEX
                or _base_type(m.content_type) == OCI_INDEX]
     at_tag = [m for m in indexes if m.ref == tag]
     checked = ("asked for the referrers API or kept the referrers tag",
