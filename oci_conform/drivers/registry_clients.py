@@ -28,9 +28,11 @@ OFFERS = {
     "podman": frozenset({"push", "push-large", "pull", "tags"}),
     "buildah": frozenset({"push", "push-large", "pull"}),
     "ctr": frozenset({"push", "push-large", "pull"}),
-    "oras": frozenset({"push", "push-large", "pull", "tags", "referrer"}),
-    "script": frozenset({"push", "push-large", "pull", "tags", "referrer"}),
+    "oras": frozenset({"push", "push-large", "push-chunked", "pull", "tags", "referrer"}),
+    "script": frozenset({"push", "push-large", "push-chunked", "pull", "tags", "referrer"}),
 }
+CHUNKED_BLOB = 3 * 1024 * 1024   # bytes of the blob a chunked push sends
+CHUNK = 1024 * 1024              # the chunk size asked of clients that take one
 LARGE_MANIFEST = 4_000_000     # bytes of the large manifest ("at least 4 MB"; under 4 MiB)
 PADDING_KEY = "org.example.padding"
 
@@ -78,6 +80,10 @@ class Client:
         raise NotImplementedError
 
     def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
+        raise NotImplementedError
+
+    def push_chunked(self, ref: str, creds: Creds | None) -> ToolRun:
+        """Push a blob of :data:`CHUNKED_BLOB` bytes in PATCH chunks (clients that can)."""
         raise NotImplementedError
 
     def pull(self, ref: str, creds: Creds | None) -> ToolRun:
@@ -249,6 +255,12 @@ client = oras.client.OrasClient(hostname=host, insecure=True, auth_backend=backe
 if user:
     client.auth.set_basic_auth(user, password)
 os.chdir(out)
+if op == "push-chunked":
+    with open("chunked.bin", "wb") as fh:
+        fh.write(os.urandom(int(subject)))
+    resp = client.push(files=["chunked.bin"], target=ref, do_chunked=True,
+                       chunk_size=int(sys.argv[7]))
+    sys.exit(0 if resp.status_code in (200, 201) else 1)
 if op in ("push", "push-large"):
     with open("artifact.txt", "w") as fh:
         fh.write("oci-conform artifact\n")
@@ -271,14 +283,18 @@ elif op == "tags":
 
 
 class Oras(Client):
+    def push_chunked(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("push-chunked", ref, creds, str(CHUNKED_BLOB), str(CHUNK))
     def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
         # the artifact manifest without padding is about 520 bytes
         return self._call("push-large", ref, creds, str(LARGE_MANIFEST - 440))
 
-    def _call(self, op: str, ref: str, creds: Creds | None, subject: str = "") -> ToolRun:
+    def _call(self, op: str, ref: str, creds: Creds | None, subject: str = "",
+              *extra: str) -> ToolRun:
         out = self._fresh(op)
         return run([self.command, "-c", _ORAS, op, ref, creds.user if creds else "",
-                    creds.password if creds else "", str(out), subject], timeout=self.timeout)
+                    creds.password if creds else "", str(out), subject, *extra],
+                   timeout=self.timeout)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._call("push", ref, creds)
@@ -305,6 +321,10 @@ class Script(Client):
 
     def push_large(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._call("push", ref, creds=creds, source=self.large)
+
+    def push_chunked(self, ref: str, creds: Creds | None) -> ToolRun:
+        return self._call("push-chunked", ref, "--size", str(CHUNKED_BLOB), "--chunk",
+                          str(CHUNK), creds=creds)
 
     def push(self, ref: str, creds: Creds | None) -> ToolRun:
         return self._call("push", ref, creds=creds)

@@ -10,7 +10,9 @@ break exactly one of them:
 - ``no-blob-digest-check``: pulled blobs are stored without checking their digest
   (dist.spec.pulling-blobs.5);
 - ``duplicate-referrers``: a referrer pushed again is listed again in the referrers tag index
-  (dist.spec.pushing-manifests-with-subject.5).
+  (dist.spec.pushing-manifests-with-subject.5);
+- ``small-chunks``: a chunked push ignores the announced OCI-Chunk-Min-Length
+  (dist.spec.pushing-a-blob-in-chunks.6).
 
 Command line (the suite's script clients): ``push|pull|tags|referrer REF [--subject JSON]
 [--user U --password P] --source LAYOUT --out DIR [--break RULE]``.
@@ -124,6 +126,30 @@ def cmd_push(s: Session, repo: str, tag: str, args) -> None:
     push_manifest(s, repo, tag, body, manifest["mediaType"], args.broken)
 
 
+def cmd_push_chunked(s: Session, repo: str, _tag: str, args) -> None:
+    import os
+    data = os.urandom(args.size)
+    post = s.request("POST", f"/v2/{repo}/blobs/uploads/")
+    if post.status_code != 202:
+        raise SystemExit(f"POST upload: {post.status_code}")
+    location = post.headers["Location"]
+    minimum = int(post.headers.get("OCI-Chunk-Min-Length") or 0)
+    size = args.chunk if args.broken == "small-chunks" else max(args.chunk, minimum)
+    for start in range(0, len(data), size):
+        chunk = data[start:start + size]
+        r = s.request("PATCH", location, data=chunk, headers={
+            "Content-Range": f"{start}-{start + len(chunk) - 1}",
+            "Content-Type": "application/octet-stream"})
+        if r.status_code != 202:
+            s.request("DELETE", location)
+            raise SystemExit(f"PATCH: {r.status_code}")
+        location = r.headers["Location"]
+    put = s.request("PUT", location, params={"digest": sha256(data)})
+    if put.status_code != 201:
+        s.request("DELETE", location)
+        raise SystemExit(f"PUT upload: {put.status_code}")
+
+
 def cmd_pull(s: Session, repo: str, ref: str, args) -> None:
     resp = s.request("GET", f"/v2/{repo}/manifests/{ref}", headers={"Accept": ACCEPT})
     if resp.status_code != 200:
@@ -186,7 +212,9 @@ def broken_dedupe(args) -> bool:
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("op", choices=("push", "pull", "tags", "referrer"))
+    p.add_argument("op", choices=("push", "push-chunked", "pull", "tags", "referrer"))
+    p.add_argument("--size", type=int, default=0)
+    p.add_argument("--chunk", type=int, default=0)
     p.add_argument("ref")
     p.add_argument("--subject", default="{}")
     p.add_argument("--user", default="")
@@ -195,12 +223,12 @@ def main() -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--break", dest="broken", default="",
                    choices=("", "content-type-params", "no-blob-digest-check",
-                            "duplicate-referrers"))
+                            "duplicate-referrers", "small-chunks"))
     args = p.parse_args()
     host, repo, ref = split(args.ref) if args.op != "tags" else (*args.ref.split("/", 1), "")
     s = Session(host, args.user, args.password)
-    {"push": cmd_push, "pull": cmd_pull, "tags": cmd_tags, "referrer": cmd_referrer}[args.op](
-        s, repo, ref, args)
+    {"push": cmd_push, "push-chunked": cmd_push_chunked, "pull": cmd_pull, "tags": cmd_tags,
+     "referrer": cmd_referrer}[args.op](s, repo, ref, args)
     return 0
 
 

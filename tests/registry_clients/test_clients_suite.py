@@ -50,6 +50,7 @@ def test_the_honest_fake_client_breaks_no_rule(honest: list[CaseResult]) -> None
     ("content-type-params", "dist.spec.pushing-manifests.2"),
     ("no-blob-digest-check", "dist.spec.pulling-blobs.5"),
     ("duplicate-referrers", "dist.spec.pushing-manifests-with-subject.5"),
+    ("small-chunks", "dist.spec.pushing-a-blob-in-chunks.6"),
 ])
 def test_a_fake_client_breaking_one_rule_fails_exactly_that_clause(
         tmp_path: Path, honest: list[CaseResult], broken: str, clause: str) -> None:

@@ -13,7 +13,8 @@ way a registry may answer that a client must cope with, or a lie it must catch:
 - ``redirect-blobs``: blob GETs are redirected (307) to another origin;
 - ``fail-upload``: closing an upload (PUT) answers 500, and mounts are refused (202), so the
   client must upload and fails;
-- ``tag-not-index``: a referrers tag (``<alg>-<hex>``) holds an image manifest, not an index.
+- ``tag-not-index``: a referrers tag (``<alg>-<hex>``) holds an image manifest, not an index;
+- ``chunk-min``: upload sessions announce ``OCI-Chunk-Min-Length`` (:data:`CHUNK_MIN`).
 
 It also keeps the body of every manifest pushed (bounded), so the judges can read what the
 client sent.
@@ -32,7 +33,9 @@ from oci_conform.drivers.files import open_regular
 from oci_conform.reference.registry.api import Body, Request, Response
 
 MODES = ("", "opaque-location", "content-type-params", "warnings", "no-docker-digest",
-         "tamper-manifest", "tamper-blob", "redirect-blobs", "fail-upload", "tag-not-index")
+         "tamper-manifest", "tamper-blob", "redirect-blobs", "fail-upload", "tag-not-index",
+         "chunk-min")
+CHUNK_MIN = 2 * 1024 * 1024      # the smallest chunk the chunk-min fault announces
 _OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 REFERRERS_TAG = re.compile(r"^[a-z0-9]{1,32}-[0-9a-f]{64}$")
 NOT_AN_INDEX = (b'{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
@@ -94,7 +97,10 @@ class Faults:
         return self._bend(req, resp, mode)
 
     def _bend(self, req: Request, resp: Response, mode: str) -> Response:
-        if mode == "opaque-location" and _UPLOAD.match(req.path) and resp.status == 202:
+        if mode == "chunk-min" and req.method == "POST" and _UPLOAD.match(req.path) \
+                and resp.status == 202:
+            resp.headers = [*resp.headers, ("OCI-Chunk-Min-Length", str(CHUNK_MIN))]
+        elif mode == "opaque-location" and _UPLOAD.match(req.path) and resp.status == 202:
             resp.headers = [(k, _opaque(v, self.token) if k.lower() == "location" else v)
                             for k, v in resp.headers]
         elif mode == "content-type-params" and _MANIFEST.match(req.path) and resp.status == 200:

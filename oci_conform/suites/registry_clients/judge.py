@@ -260,6 +260,32 @@ def _latest_location(exchanges: list[Exchange], current: Exchange) -> tuple[str,
     return found
 
 
+def chunks_not_below_minimum(steps: Steps) -> list[Observation]:
+    clause = "dist.spec.pushing-a-blob-in-chunks.6"
+    step = _step(steps, "push-chunked")
+    early = _needs(clause, step, "push a blob in chunks") or _control(clause, steps, "push")
+    if early is not None:
+        return [early]
+    assert step is not None
+    out = []
+    for post in step.exchanges:
+        minimum = post.response_header("OCI-Chunk-Min-Length")
+        if post.method != "POST" or post.status != 202 or not minimum.isdigit():
+            continue
+        path = urlsplit(post.response_header("Location")).path
+        sent = sorted((ex for ex in step.exchanges if ex.path == path and ex.request_bytes
+                       and ex.method in ("PATCH", "PUT")), key=lambda e: e.start)
+        if len(sent) < 2:
+            continue
+        small = [ex for ex in sent[:-1] if ex.request_bytes < int(minimum)]
+        out.append(_check(clause, not small, (f"{len(sent) - 1} chunks before the last, none "
+                                              f"under {minimum} bytes",
+                                              f"chunks under the announced {minimum} bytes"),
+                          _where(small[0]) if small else path, f">= {minimum} bytes",
+                          ", ".join(str(ex.request_bytes) for ex in small[:3])))
+    return out or [not_judged(clause, Why.ABSENT, "the client sent each blob in one piece")]
+
+
 def single_post_length(steps: Steps) -> list[Observation]:
     clause = "dist.spec.single-post.2"
     posts = [(s, ex) for s, ex in _exchanges(steps.values())
@@ -601,6 +627,7 @@ JUDGES: tuple[tuple[str, tuple[str, ...]], ...] = (
                      "dist.spec.pushing-a-blob-in-chunks.9",
                      "dist.spec.pushing-a-blob-in-chunks.17")),
     ("single_post_length", ("dist.spec.single-post.2",)),
+    ("chunks_not_below_minimum", ("dist.spec.pushing-a-blob-in-chunks.6",)),
     ("digest_algorithm_named", ("dist.spec.pushing-a-blob-in-chunks.digest-algorithm",)),
     ("accepts_content_type_parameters", ("dist.spec.pulling-manifests.7",)),
     ("works_without_docker_digest", ("dist.spec.legacy-docker-support-http-headers.2",)),

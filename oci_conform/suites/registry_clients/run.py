@@ -163,6 +163,8 @@ def _run_step(plan: StepPlan, client: Client, b: Bench) -> Step:
             step.run = client.push(ref, registry.creds)
         elif plan.action == "push-large":
             step.run = client.push_large(ref, registry.creds)
+        elif plan.action == "push-chunked":
+            step.run = client.push_chunked(ref, registry.creds)
         elif plan.action == "pull":
             step.run = client.pull(ref, registry.creds)
         elif plan.action == "tags":
@@ -238,9 +240,10 @@ _STEPS_OF = {
     "works_with_older_registries": ("push", "pull"),
     "referrers_fallback": ("push", "referrer"),
     "large_manifests": ("push", "push-large", "pull-large"),
+    "chunks_not_below_minimum": ("push", "push-chunked"),
     "no_duplicate_referrers": ("push", "referrer", "referrer-again"),
     "refuses_a_tag_that_is_not_an_index": ("push", "referrer", "referrer-tag-not-index"),
-    "upload_urls": ("push", "basic-push", "token-push"),
+    "upload_urls": ("push", "basic-push", "token-push", "push-chunked"),
     "manifest_content_type": ("push", "basic-push", "token-push", "referrer"),
     "manifest_references_its_blobs": ("push", "basic-push", "token-push"),
     "accept_lists_manifest_types": ("push", "pull", "pull-by-digest", "token-pull"),

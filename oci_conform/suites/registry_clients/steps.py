@@ -19,7 +19,7 @@ class StepPlan:
     """One step: what the client does, on which registry, under which fault."""
 
     name: str
-    action: str                  # push | push-large | pull | tags | referrer
+    action: str                  # push | push-large | push-chunked | pull | tags | referrer
     registry: str = "anonymous"  # anonymous (profile v1.0) | basic | token
     fault: str = ""
     target: str = "image:v1"     # repository:tag, or "@digest" for a pull by digest
@@ -42,6 +42,7 @@ PLAN: tuple[StepPlan, ...] = (
     StepPlan("referrer-tag-not-index", "referrer", fault="tag-not-index",
              target="image:signature", expect_ok=False),
     StepPlan("push-large", "push-large", target="large:v1"),
+    StepPlan("push-chunked", "push-chunked", fault="chunk-min", target="chunked:v1"),
     StepPlan("pull-large", "pull", target="large:v1"),
     StepPlan("push-upload-fails", "push", fault="fail-upload", target="failing:v1",
              expect_ok=False),
