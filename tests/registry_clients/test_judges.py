@@ -173,3 +173,18 @@ def test_an_ns_parameter_fails_registry_proxying_9() -> None:
                                       query="ns=docker.io")])}
     assert outcomes(judge.no_ns_parameter(steps)) == {
         "dist.spec.registry-proxying.9": {Outcome.FAIL}}
+
+
+def test_writing_over_a_referrers_tag_that_is_no_index_fails_subject_3() -> None:
+    subject = {"digest": "sha256:" + "cd" * 32}
+    tag = judge.referrers_tag(subject["digest"])
+    read = ex(1, "GET", f"/v2/r/manifests/{tag}", 200)
+    over = PushedManifest(2.5, "r", tag, judge.OCI_INDEX, b"{}", 201)
+    steps = {"referrer": step("referrer", []),
+             "referrer-tag-not-index": step("referrer-tag-not-index", [read],
+                                            manifests=[over])}
+    assert outcomes(judge.refuses_a_tag_that_is_not_an_index(steps, subject)) == {
+        "dist.spec.pushing-manifests-with-subject.3": {Outcome.FAIL}}
+    steps["referrer-tag-not-index"] = step("referrer-tag-not-index", [read], run=FAILED)
+    assert outcomes(judge.refuses_a_tag_that_is_not_an_index(steps, subject)) == {
+        "dist.spec.pushing-manifests-with-subject.3": {Outcome.PASS}}
