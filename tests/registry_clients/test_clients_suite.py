@@ -63,6 +63,8 @@ def test_a_fake_client_breaking_one_rule_fails_exactly_that_clause(
     # the rest is judged as for the honest client
     same = {r.clause: r.outcome for r in honest if r.clause != clause}
     assert {r.clause: r.outcome for r in results if r.clause != clause} == same
+    # nothing of the column is left: registries, recordings, the client's own folders
+    assert not [p for p in (tmp_path / "registry-clients").rglob("*") if p.is_file()]
 
 
 @pytest.mark.integration

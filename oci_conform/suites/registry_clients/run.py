@@ -12,6 +12,7 @@ import base64
 import contextlib
 import hashlib
 import secrets
+import shutil
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -130,6 +131,7 @@ def run_column(impl: Implementation, client: Client, work: Path,
         yield from _results(impl, steps, warning, b.subject, chosen, b.password)
     finally:
         client.close()
+        shutil.rmtree(work / "registries", ignore_errors=True)   # storages and recordings
 
 
 def _ref(registry: Registry, target: str, digest: str) -> str:
