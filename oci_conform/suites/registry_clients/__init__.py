@@ -15,13 +15,12 @@ from oci_conform.drivers.registry_clients import CLIENTS, KINDS, locate, make_cl
 from oci_conform.model.declaration import Declaration
 from oci_conform.model.results import CaseResult, Implementation
 from oci_conform.suites.base import RunContext
-from oci_conform.suites.registry_clients.judge import JUDGES
+from oci_conform.suites.registry_clients.judge import JUDGES, module_of
 
 
 def declarations() -> list[Declaration]:
     """One declaration per judge, with the clauses it judges."""
-    return [Declaration(f"client:{name}", f"oci_conform.suites.registry_clients.judge:{name}",
-                        clauses, "registry-clients",
+    return [Declaration(f"client:{name}", f"{module_of(name)}:{name}", clauses, "registry-clients",
                         f"oci-conform matrix --suite registry-clients --clause {clauses[0]}")
             for name, clauses in JUDGES]
 
