@@ -46,6 +46,7 @@ PROVIDERS: tuple[Provider, ...] = (
     Provider("oci_conform.suites.image_tools", "image-tools", "SUITE"),
     Provider("oci_conform.suites.config_generators", "config-generators", "SUITE"),
     Provider("oci_conform.suites.features_documents", "features-documents", "SUITE"),
+    Provider("oci_conform.suites.registry_clients", "registry-clients", "SUITE"),
 )
 
 # How to run the judges of one clause, per suite, when a declaration gives no command.
@@ -60,6 +61,7 @@ DOC_BY_SUITE = {
     "runtime": "runtime.md", "registry": "registry.md", "image": "image.md",
     "image-formats": "image.md", "image-tools": "image.md", "config": "config.md",
     "config-generators": "config.md", "features-documents": "config.md",
+    "registry-clients": "engines.md",
 }
 DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 # Docs about the tool as a whole: they name clause ids only as examples, so never answer.

@@ -11,8 +11,8 @@ __all__ = ["RunContext", "Selection", "Suite", "all_suites"]
 
 # Matrix column order: behaviour suites first (each puts its reference implementation
 # first), then image formats and tools, then document generators; other suites after.
-ORDER = ("runtime", "registry", "image-formats", "image-tools", "config-generators",
-         "features-documents")
+ORDER = ("runtime", "registry", "registry-clients", "image-formats", "image-tools",
+         "config-generators", "features-documents")
 
 
 def all_suites() -> list[Suite]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from oci_conform.reference.registry.api import PROFILES
 from oci_conform.reference.registry.gc import collect
 from oci_conform.reference.registry.limits import Limits
+from oci_conform.reference.registry.recording import DEFAULT_LIMIT
 from oci_conform.reference.registry.server import RegistryConfig, bound_address, build_server
 from oci_conform.reference.registry.storage import Storage
 
@@ -33,6 +34,13 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _mebibytes(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= 1 << 20:
+        raise argparse.ArgumentTypeError(f"wants a whole number of MiB from 1 to 1048576, "
+                                         f"got {text!r}")
+    return int(text) << 20
+
+
 def build_parser() -> _Parser:
     parser = _Parser(prog="oci-conform-registry",
                      description="The oci-conform reference registry (OCI distribution-spec).")
@@ -51,6 +59,12 @@ def build_parser() -> _Parser:
     serve.add_argument("--max-connections", type=_positive, default=Limits.max_connections,
                        metavar="N", help="connections served at once; more get 429 "
                        f"(default {Limits.max_connections})")
+    serve.add_argument("--record", type=Path, metavar="FILE",
+                       help="recording mode: write every exchange (headers redacted, sizes, "
+                       "timing) to FILE as JSON lines")
+    serve.add_argument("--record-limit", type=_mebibytes, default=DEFAULT_LIMIT, metavar="MIB",
+                       help="stop writing the recording past this many MiB (later exchanges "
+                       f"are counted; default {DEFAULT_LIMIT >> 20})")
     serve.add_argument("-v", "--verbose", action="store_true", help="log every request")
     gc = sub.add_parser("gc", help="remove blobs no repository references")
     gc.add_argument("--storage", type=Path, required=True, metavar="DIR")
@@ -67,11 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         host, port = args.listen
         config = RegistryConfig(args.storage, host, port, args.profile, args.read_only,
                                 args.htpasswd, args.token_realm, args.anonymous_pull,
-                                args.verbose, limits=Limits(max_connections=args.max_connections))
+                                args.verbose, limits=Limits(max_connections=args.max_connections),
+                                record=args.record, record_limit=args.record_limit)
         try:
             server = build_server(config)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
-            print(f"error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+            what = f"--record {args.record}" if exc.filename else f"cannot listen on {host}:{port}"
+            print(f"error: {what}: {exc.strerror}", file=sys.stderr)
             return 2
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
         bound = bound_address(server)

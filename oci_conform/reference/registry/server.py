@@ -13,7 +13,8 @@ import contextlib
 import socket
 import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -37,7 +38,12 @@ from oci_conform.reference.registry.errors import (
     storage_full,
 )
 from oci_conform.reference.registry.limits import Limits, Pace, Reaper, Refuser
+from oci_conform.reference.registry.recording import DEFAULT_LIMIT, Recorder
 from oci_conform.reference.registry.storage import Storage
+
+# A front wraps the API: given the request and the API's own handler, it answers. The
+# client suite uses one to make the registry misbehave on purpose (faults named per case).
+Front = Callable[[Request, Callable[[Request], Response]], Response]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -46,7 +52,10 @@ class Handler(BaseHTTPRequestHandler):
     api: RegistryApi   # set on the subclass made per server, with the next two
     limits: Limits = Limits()
     reaper: Reaper | None = None
+    recorder: Recorder | None = None    # recording mode (off: one `is None` test a request)
+    front: Front | None = None
     timeout = Limits.idle_seconds
+    _received = 0                       # request body bytes read (counted when recording)
 
     def setup(self) -> None:
         super().setup()
@@ -102,19 +111,50 @@ class Handler(BaseHTTPRequestHandler):
             self.headers.get_all("Content-Length") or [], Pace(self.limits))
         if not reusable:
             self.close_connection = True
+        if self.recorder is not None:
+            chunks = self._counting(chunks)
         return Body(chunks, length)
+
+    def _counting(self, chunks: Callable[[], Any]) -> Callable[[], Any]:
+        def counted() -> Any:
+            for chunk in chunks():
+                self._received += len(chunk)
+                yield chunk
+        return counted
 
     def _answer(self, url: SplitResult) -> Response:
         body = self._body()
         host = self.headers.get("Host") or "{}:{}".format(*bound_address(self.server))
         req = Request(self.command, url.path, parse_qs(url.query, keep_blank_values=True),
                       cast(Mapping[str, str], self.headers), body, base_url=f"http://{host}")
-        resp = self.api.handle(req)
+        resp = self.api.handle(req) if self.front is None else self.front(req, self.api.handle)
         if not body.consumed and (body.length or body.length is None):
             self.close_connection = True   # unread body: do not reuse this connection
         return resp
 
     def _serve(self) -> None:
+        if self.recorder is None:
+            self._serve_one()
+            return
+        start, self._received = time.time(), 0
+        sent = self._serve_one()
+        self.recorder.record(
+            method=self.command, target=self.path, request_headers=self.headers.items(),
+            status=sent.status if sent else 0,
+            response_headers=self._sent_headers(sent) if sent else [],
+            request_bytes=self._received,
+            response_bytes=0 if sent is None or sent.head or self.command == "HEAD"
+            else sent.length, start=start, end=time.time(), peer=self.address_string())
+
+    def _sent_headers(self, resp: Response) -> list[tuple[str, str]]:
+        """The headers ``_send`` writes for ``resp``, in order."""
+        extra = [("Docker-Distribution-API-Version", "registry/2.0"),
+                 ("Content-Length", str(resp.length))]
+        return [*resp.headers, *extra, *([("Connection", "close")]
+                                        if self.close_connection else [])]
+
+    def _serve_one(self) -> Response | None:
+        """Answer one request; the response sent (None when the peer went away)."""
         if self.reaper is not None:
             self.reaper.disarm(self.connection)   # headers are in; the body has its pace
         url = urlsplit(self.path)
@@ -127,7 +167,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except (ConnectionError, TimeoutError):
             self.close_connection = True      # the peer went away or stalled mid-body
-            return
+            return None
         except Exception as exc:  # never a traceback page: a spec error body and a log line
             if is_no_space(exc):
                 resp = error_response(storage_full())
@@ -135,9 +175,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.log_fault(f"internal error on {self.command} {url.path[:200]}: {exc!r}")
                 resp = error_response(internal_error())
             self.close_connection = True
-        self._send(resp)
+        return self._send(resp)
 
-    def _send(self, resp: Response) -> None:
+    def _send(self, resp: Response) -> Response:
         handle = None
         if resp.file and resp.file[2] > 0 and not (resp.head or self.command == "HEAD"):
             try:
@@ -160,6 +200,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_blob(handle, resp.file[1], resp.file[2])
             elif resp.body and not (resp.head or self.command == "HEAD"):
                 self.wfile.write(resp.body)
+        return resp
 
     def _send_blob(self, handle: BinaryIO, offset: int, count: int) -> None:
         """Blob bytes by sendfile; a reader slower than the body rate floor is cut off."""
@@ -183,6 +224,8 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
     verbose = False
+
+    recorder: Recorder | None = None
 
     def __init__(self, address: tuple[str, int], limits: Limits):
         super().__init__(address, Handler)
@@ -212,6 +255,8 @@ class _Server(ThreadingHTTPServer):
         super().server_close()
         self.reaper.stop()
         self.refuser.stop()
+        if self.recorder is not None:
+            self.recorder.close()
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up mid-request is normal; anything else is one log line."""
@@ -234,6 +279,9 @@ class RegistryConfig:
     verbose: bool = False
     users: dict[str, str] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    record: Path | None = None          # recording mode: every exchange as a JSON line here
+    record_limit: int = DEFAULT_LIMIT   # bytes of recording kept; later exchanges counted
+    front: Front | None = None          # wraps the API (fault injection by the client suite)
 
 
 def bound_address(server: Any) -> tuple[str, int]:
@@ -253,9 +301,16 @@ def build_server(config: RegistryConfig) -> _Server:
                       if config.token_auth and users else "")
     api = RegistryApi(Storage(config.storage), Authenticator(auth), config.profile,
                       config.read_only, config.limits)
+    if config.record is not None:
+        try:
+            server.recorder = Recorder(config.record, config.record_limit)
+        except BaseException:
+            server.server_close()
+            raise
     server.RequestHandlerClass = type("BoundHandler", (Handler,), {
         "api": api, "limits": config.limits, "reaper": server.reaper,
-        "timeout": config.limits.idle_seconds})
+        "timeout": config.limits.idle_seconds, "recorder": server.recorder,
+        "front": staticmethod(config.front) if config.front else None})
     server.verbose = config.verbose
     return server
 
