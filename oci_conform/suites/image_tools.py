@@ -265,9 +265,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     shutil.rmtree(work, ignore_errors=True)
     did = (f"rejected {case.name} (exit {result.exit})" if not result.ok
            else f"accepted {case.name} (exit 0)")
+    judged_by = (f"the reader is judged on {case.consumer}" if case.consumer else
+                 "no consumer rule asks readers to refuse this fault")
     obs = [not_judged(case.clause, Why.OTHER_SUBJECT,
-                      f"{did}; {case.clause} is a rule on the image (its producer), and no "
-                      "consumer rule asks readers to refuse this fault")]
+                      f"{did}; {case.clause} is a rule on the image (its producer), and "
+                      f"{judged_by}")]
     if case.consumer and case.consumer_tools and impl.name not in case.consumer_tools:
         obs.append(not_judged(case.consumer, Why.OTHER_SUBJECT,
                               f"{did}; the rule binds {', '.join(case.consumer_tools)}, not "

@@ -1,0 +1,133 @@
+"""Engines as consumers by pull: ``podman pull``, ``ctr images pull --plain-http`` and
+``docker pull`` of the OCI corpus from a read-only loopback registry that serves each layout
+as it is (``drivers/layout_registry.py``).  Judged only on consumer-binding clauses, each
+case after its control; the server itself is checked over real HTTP."""
+from __future__ import annotations
+
+import glob
+import hashlib
+import http.client
+import json
+import os
+import shutil
+
+import pytest
+
+from oci_conform.catalog.loader import default_catalog
+from oci_conform.drivers.dockerd import dockerd_path
+from oci_conform.drivers.image_sources.build import write_layout
+from oci_conform.drivers.image_sources.corpus import LAYOUT_CASES
+from oci_conform.drivers.layout_registry import LayoutRegistry
+from oci_conform.model.outcome import Outcome
+from oci_conform.orchestrate import PlanItem, run_plan
+from oci_conform.suites import RunContext
+from oci_conform.suites.image_pull import pull_cases
+from oci_conform.suites.image_tools import SUITE as TOOLS
+
+
+def _get(host: str, path: str, method: str = "GET") -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection(host, timeout=10)
+    try:
+        conn.request(method, path)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def test_the_layout_registry_serves_a_layout_as_it_is(tmp_path):
+    layout = write_layout(tmp_path / "corpus" / "good")
+    index = json.loads((layout / "index.json").read_bytes())
+    digest = index["manifests"][0]["digest"]
+    with LayoutRegistry(tmp_path) as reg:
+        assert reg.reference(layout) == f"{reg.host}/corpus/good:latest"
+        status, headers, body = _get(reg.host, "/v2/")
+        assert status == 200 and headers["docker-distribution-api-version"] == "registry/2.0"
+        status, headers, body = _get(reg.host, "/v2/corpus/good/manifests/latest")
+        assert status == 200 and headers["docker-content-digest"] == digest
+        assert headers["content-type"] == "application/vnd.oci.image.manifest.v1+json"
+        assert "sha256:" + hashlib.sha256(body).hexdigest() == digest
+        layer = json.loads(body)["layers"][0]
+        status, headers, blob = _get(reg.host, f"/v2/corpus/good/blobs/{layer['digest']}")
+        assert status == 200 and len(blob) == layer["size"]
+        assert headers["content-type"] == "application/octet-stream"
+        status, headers, body = _get(reg.host, f"/v2/corpus/good/manifests/{digest}", "HEAD")
+        assert status == 200 and body == b"" and headers["docker-content-digest"] == digest
+        # unknown names, tags and blobs; bad grammar; writes: JSON errors, never a traceback
+        for path, status_code, code in (
+                ("/v2/corpus/none/manifests/latest", 404, "NAME_UNKNOWN"),
+                ("/v2/corpus/good/manifests/other", 404, "MANIFEST_UNKNOWN"),
+                ("/v2/corpus/good/blobs/sha256:" + "0" * 64, 404, "BLOB_UNKNOWN"),
+                ("/v2/corpus/good/blobs/sha256:xyz", 400, "DIGEST_INVALID"),
+                ("/v2/corpus/../corpus/good/manifests/latest", 400, "NAME_INVALID"),
+                ("/v2/Corpus/good/manifests/latest", 400, "NAME_INVALID")):
+            status, _, body = _get(reg.host, path)
+            assert (status, json.loads(body)["errors"][0]["code"]) == (status_code, code), path
+        assert _get(reg.host, "/v2/corpus/good/blobs/uploads/", "POST")[0] == 405
+        # a blob that is a symlink (or any non-regular file) is not served
+        target = layout / "blobs" / "sha256" / layer["digest"][7:]
+        target.unlink()
+        target.symlink_to("/etc/passwd")
+        assert _get(reg.host, f"/v2/corpus/good/blobs/{layer['digest']}")[0] == 404
+        host = reg.host
+    with pytest.raises(OSError):                       # stopped: the port is closed
+        _get(host, "/v2/")
+
+
+NEEDS = {"podman-pull": ("podman",), "ctr-pull": ("ctr", "containerd"),
+         "docker-pull": ("dockerd", "docker")}
+# how each engine names the fault when it refuses a layer whose bytes do not hash to the
+# digest the manifest names (checked in the refusal's stderr)
+DIGEST_WORDS = ("digest",)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("column", sorted(NEEDS))
+def test_engine_pulls_the_corpus(tmp_path, column):
+    if not all(shutil.which(t) for t in NEEDS[column]):
+        pytest.skip(f"{', '.join(NEEDS[column])} missing")
+    if column == "docker-pull" and (dockerd_path() is None or os.geteuid() != 0):
+        pytest.skip("docker.io (dockerd, /usr/bin/docker) and root needed")
+    before = set(glob.glob("/tmp/oc-load-*") + glob.glob("/tmp/oc-ctd-*")
+                 + glob.glob("/tmp/oc-dk-*"))
+    catalog = default_catalog()
+    ctx = RunContext(catalog=catalog, workdir=tmp_path)
+    impl = TOOLS.parse_implementation(column)
+    assert impl.available, impl.reason
+    results = run_plan([PlanItem(TOOLS, [impl])], ctx)
+    assert results.complete, results.harness_errors
+    cases = LAYOUT_CASES + pull_cases()
+    consumer = {c.consumer for c in cases if c.consumer and not c.consumer_tools}
+    judged = [r for r in results.results if r.outcome is not Outcome.NA]
+    assert {r.clause for r in judged} == consumer
+    for r in judged:
+        assert catalog.clauses[r.clause].binds == "image-tool"
+        assert r.outcome in (Outcome.PASS, Outcome.FAIL), (r.clause, r.message)
+        control, case = r.evidence.runs[0], r.evidence.runs[-1]
+        assert control.exit_code == 0, control.stderr
+        ref = case.argv[-1]
+        assert ref.startswith("127.0.0.1:") and ref.endswith(f"/corpus/{r.case[5:]}:latest")
+        assert (r.outcome is Outcome.PASS) == (case.exit_code != 0)
+    # every engine refuses a layer whose bytes do not match its digest, and says why
+    lie = next(r for r in judged if r.case == "tool:layer-digest-lies")
+    assert lie.outcome is Outcome.PASS, lie.message
+    assert any(w in lie.evidence.runs[-1].stderr.lower() for w in DIGEST_WORDS), \
+        lie.evidence.runs[-1].stderr
+    for r in results.results:
+        if r.outcome is Outcome.NA:
+            assert "a rule on the image" in r.message or "binds" in r.message or \
+                "does not read docker-archive" in r.message, r.message
+    assert set(glob.glob("/tmp/oc-load-*") + glob.glob("/tmp/oc-ctd-*")
+               + glob.glob("/tmp/oc-dk-*")) <= before
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("column", ["podman-pull", "ctr-pull"])
+def test_a_puller_that_refuses_the_control_gives_error(tmp_path, column):
+    if not all(shutil.which(t) for t in NEEDS[column]):
+        pytest.skip(f"{', '.join(NEEDS[column])} missing")
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path)
+    impl = TOOLS.parse_implementation(f"{column}=/bin/false")
+    results = run_plan([PlanItem(TOOLS, [impl])], ctx)
+    judged = [r for r in results.results if r.outcome is not Outcome.NA]
+    assert judged and all(r.outcome is Outcome.ERROR for r in judged)
