@@ -237,7 +237,7 @@ class LayoutRegistry:
             self.server = None
 
     def __enter__(self) -> LayoutRegistry:
-        return self.start()
+        return self if self.server is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -195,7 +195,16 @@ def _pull_column(run, impl: Implementation, ctx: RunContext) -> Iterator[CaseRes
     from oci_conform.drivers.layout_registry import LayoutRegistry
     base = Path(ctx.workdir) / "image-tools" / impl.name
     base.mkdir(parents=True, exist_ok=True)
-    with LayoutRegistry(base) as registry:
+    try:
+        registry = LayoutRegistry(base).start()
+    except OSError as exc:
+        clauses = {c for case in _cases(impl.name) for c in _corpus_clauses(case)
+                   if ctx.selection.wants([c], name=case.name)}
+        yield from _rows([errored(c, f"cannot start the loopback layout registry: {exc}")
+                          for c in sorted(clauses)], impl.name, "tool:layout-registry",
+                         Evidence())
+        return
+    with registry:
         def pulls(engine: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
             command = _pull.with_registry(engine.command, base, registry.host)
             return run(replace(engine, command=command), ctx)

@@ -131,3 +131,17 @@ def test_a_puller_that_refuses_the_control_gives_error(tmp_path, column):
     results = run_plan([PlanItem(TOOLS, [impl])], ctx)
     judged = [r for r in results.results if r.outcome is not Outcome.NA]
     assert judged and all(r.outcome is Outcome.ERROR for r in judged)
+
+
+def test_a_puller_that_accepts_everything_fails_the_reader_rules(tmp_path):
+    """A scripted fake consumer (``/bin/true`` in place of podman: every pull "succeeds"
+    without reading anything) fails exactly the consumer-binding clauses of the cases that
+    reach it, and nothing else: the fail path of the pull columns, without an engine."""
+    ctx = RunContext(catalog=default_catalog(), workdir=tmp_path)
+    impl = TOOLS.parse_implementation("podman-pull=/bin/true")
+    results = run_plan([PlanItem(TOOLS, [impl])], ctx)
+    assert results.complete, results.harness_errors
+    failed = {(r.case, r.clause) for r in results.results if r.outcome is Outcome.FAIL}
+    assert failed == {("tool:layer-digest-lies", "image.descriptor.verification.1"),
+                      ("tool:layer-size-lies", "image.descriptor.properties.6")}
+    assert {r.outcome for r in results.results} == {Outcome.FAIL, Outcome.NA}
