@@ -26,7 +26,7 @@ BINARY = {"podman-pull": "podman", "ctr-pull": "ctr", "docker-pull": "dockerd"}
 
 # podman pull into a throwaway store (see drivers/engines.py for the runroot dance).
 # $0 podman, $1 work folder, $2 reference; the exit code is podman's.
-_PODMAN = ('r=$(mktemp -d /tmp/oc-load-XXXXXX) || exit 125; '
+_PODMAN = ('r=$(mktemp -d /tmp/oc-pull-XXXXXX) || exit 125; '
            '"$0" --root "$1/root" --runroot "$r" --tmpdir "$1/tmp" --storage-driver vfs '
            '--cgroup-manager cgroupfs --events-backend file pull --tls-verify=false '
            '"docker://$2"; rc=$?; rm -rf "$r"; exit $rc')

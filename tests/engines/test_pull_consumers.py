@@ -10,6 +10,7 @@ import http.client
 import json
 import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -83,13 +84,21 @@ DIGEST_WORDS = ("digest",)
 
 @pytest.mark.integration
 @pytest.mark.parametrize("column", sorted(NEEDS))
-def test_engine_pulls_the_corpus(tmp_path, column):
+def test_engine_pulls_the_corpus(tmp_path, column, monkeypatch):
     if not all(shutil.which(t) for t in NEEDS[column]):
         pytest.skip(f"{', '.join(NEEDS[column])} missing")
     if column == "docker-pull" and (dockerd_path() is None or os.geteuid() != 0):
         pytest.skip("docker.io (dockerd, /usr/bin/docker) and root needed")
-    before = set(glob.glob("/tmp/oc-load-*") + glob.glob("/tmp/oc-ctd-*")
-                 + glob.glob("/tmp/oc-dk-*"))
+    # the temp folders this run makes (daemon sockets and state), whatever other runs on
+    # the host make meanwhile; podman's runroots are oc-pull-*, made by the pull column only
+    made: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def spy(*args, **kwargs):
+        made.append(real_mkdtemp(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setattr(tempfile, "mkdtemp", spy)
+    before = set(glob.glob("/tmp/oc-pull-*"))
     catalog = default_catalog()
     ctx = RunContext(catalog=catalog, workdir=tmp_path)
     impl = TOOLS.parse_implementation(column)
@@ -117,8 +126,25 @@ def test_engine_pulls_the_corpus(tmp_path, column):
         if r.outcome is Outcome.NA:
             assert "a rule on the image" in r.message or "binds" in r.message or \
                 "does not read docker-archive" in r.message, r.message
-    assert set(glob.glob("/tmp/oc-load-*") + glob.glob("/tmp/oc-ctd-*")
-               + glob.glob("/tmp/oc-dk-*")) <= before
+    assert set(glob.glob("/tmp/oc-pull-*")) <= before
+    assert [p for p in made if os.path.exists(p)] == []
+    if column != "podman-pull":
+        assert made, "the daemon's temp folders were not seen"
+    assert not _processes_naming(str(tmp_path))
+
+
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of live processes that name ``text`` (daemons or shims left behind)."""
+    found = []
+    for entry in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            with open(entry, "rb") as f:
+                line = f.read(8192).replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in line and str(os.getpid()) != entry.split("/")[2]:
+            found.append(line)
+    return found
 
 
 @pytest.mark.integration
