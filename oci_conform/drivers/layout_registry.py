@@ -11,8 +11,9 @@ no claim of its own), ``Content-Type`` the descriptor's or the document's media 
 
 Bounded: names and digests are checked against their grammars before any path is built,
 only regular files are read (no symlinks, no special files), ``index.json`` and manifests
-are read up to 4 MiB, blobs are streamed in 64 KiB pieces, and every connection has a
-socket deadline.  ``start`` binds a free loopback port; ``stop`` shuts the server down.
+are read up to 4 MiB, blobs are streamed in 64 KiB pieces, and every connection has an
+idle deadline (``timeout``) and a deadline for its whole life (``lifetime``).  ``start``
+binds a free loopback port; ``stop`` shuts the server down.
 """
 from __future__ import annotations
 
@@ -113,11 +114,33 @@ def manifest_type(body: bytes, default: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
-    timeout = 30          # socket deadline per connection (seconds)
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         line = format % args if args else format
         self.server.log.append(line[:300])
+
+    def setup(self) -> None:
+        """A whole-connection deadline on top of the idle one: a peer that drips bytes
+        just inside the idle deadline is cut off all the same."""
+        super().setup()
+        self._cutoff = threading.Timer(self.server.lifetime, self._cut)
+        self._cutoff.daemon = True
+        self._cutoff.start()
+
+    def _cut(self) -> None:
+        import socket
+        self.server.log.append(f"connection cut after {self.server.lifetime:.0f}s")
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def finish(self) -> None:
+        self._cutoff.cancel()
+        try:
+            super().finish()
+        except OSError:
+            pass
 
     def do_GET(self) -> None:  # noqa: N802
         self._serve(body=True)
@@ -191,10 +214,18 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, timeout: float, lifetime: float):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.root = root
+        self.timeout = timeout
+        self.lifetime = lifetime
         self.log: list[str] = []
+
+    def get_request(self):
+        """Every connection gets the socket deadline (a peer that drips is cut off)."""
+        conn, address = super().get_request()
+        conn.settimeout(self.timeout)
+        return conn, address
 
     def handle_error(self, request, client_address) -> None:
         """A connection that broke (TLS hello on plain http, reset): noted, never printed."""
@@ -207,10 +238,12 @@ class LayoutRegistry:
     """Serve the layouts under ``root`` on a free loopback port.  ``start``, then ``stop``."""
 
     root: Path
+    timeout: float = 30.0          # seconds a connection may sit idle mid-request
+    lifetime: float = 300.0        # seconds a connection may live at all
     server: _Server | None = field(default=None, init=False)
 
     def start(self) -> LayoutRegistry:
-        self.server = _Server(self.root)
+        self.server = _Server(self.root, self.timeout, self.lifetime)
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.2},
                          name="layout-registry", daemon=True).start()
         return self

@@ -173,3 +173,39 @@ def test_a_puller_that_accepts_everything_fails_the_reader_rules(tmp_path):
     assert failed == {("tool:layer-digest-lies", "image.descriptor.verification.1"),
                       ("tool:layer-size-lies", "image.descriptor.properties.6")}
     assert {r.outcome for r in results.results} == {Outcome.FAIL, Outcome.NA}
+
+
+def test_the_layout_registry_cuts_off_idle_and_dripping_peers(tmp_path):
+    import socket
+    import time
+    write_layout(tmp_path / "good")
+    with LayoutRegistry(tmp_path, timeout=0.5, lifetime=2.0) as reg:
+        host, port = reg.host.split(":")
+        idle = socket.create_connection((host, int(port)), timeout=10)
+        idle.sendall(b"GET /v2/ HT")                  # then nothing
+        started = time.monotonic()
+        assert idle.recv(100) == b""                  # closed by the server
+        assert time.monotonic() - started < 5
+        idle.close()
+        drip = socket.create_connection((host, int(port)), timeout=10)
+        started = time.monotonic()
+        closed = False
+        for byte in b"GET /v2/ HTTP/1.1\r\nX-Slow: " + b"a" * 200:
+            try:
+                drip.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.3)                           # inside the idle deadline each time
+            if time.monotonic() - started > 8:
+                break
+        if not closed:
+            drip.settimeout(5)
+            try:
+                closed = drip.recv(100) == b""
+            except OSError:
+                closed = True
+        drip.close()
+        assert closed and time.monotonic() - started < 8
+        # and the server still answers afterwards
+        assert _get(reg.host, "/v2/good/manifests/latest")[0] == 200
