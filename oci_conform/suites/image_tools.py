@@ -258,9 +258,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     label = f"tool:{case.name}"
     clauses = _corpus_clauses(case)
     if case.kind not in READS[impl.name]:
-        yield from _rows([not_judged(c, Why.NOT_OFFERED, f"{impl.name} does not read "
-                                     f"{case.kind} images") for c in clauses], impl.name, label,
-                         Evidence())
+        why = f"{impl.name} does not read {case.kind} images"
+        if impl.name in _pull.PULL_TOOLS:
+            why += " (it pulls from a registry, which has no form for an archive's own files)"
+        yield from _rows([not_judged(c, Why.NOT_OFFERED, why) for c in clauses], impl.name,
+                         label, Evidence())
         return
     control = controls[case.kind]
     if not control.ok:
