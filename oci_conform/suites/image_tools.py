@@ -95,9 +95,21 @@ ARGV["docker-load"] = _docker_load
 READS["docker-load"] = ("docker-archive",)
 
 
-def _cases():
+# Engines as consumers by pull (suites/image_pull.py): each pulls the OCI corpus from a
+# read-only loopback registry of ours that serves the layouts as they are.
+from oci_conform.suites import image_pull as _pull  # noqa: E402
+
+TOOLS = (*TOOLS, *_pull.PULL_TOOLS)  # type: ignore[assignment]
+BINARY.update(_pull.BINARY)
+CORPUS_ONLY = (*CORPUS_ONLY, *_pull.PULL_TOOLS)  # type: ignore[assignment]
+ARGV.update(_pull.ARGV)
+READS.update({name: ("oci",) for name in _pull.PULL_TOOLS})
+
+
+def _cases(impl_name: str = ""):
+    """The corpus a column reads (the pull columns get their pull-only cases too)."""
     from oci_conform.drivers.image_sources.corpus import DOCKER_CASES, LAYOUT_CASES
-    return LAYOUT_CASES + DOCKER_CASES
+    return LAYOUT_CASES + DOCKER_CASES + _pull.cases_for(impl_name)
 
 
 def _corpus_clauses(case) -> tuple[str, ...]:
@@ -123,6 +135,9 @@ class ImageToolsSuite:
         return [_impl(t) for t in TOOLS]
 
     def run(self, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+        if impl.name in _pull.PULL_TOOLS:
+            yield from _pull_column(self._run, impl, ctx)
+            return
         if impl.name == "docker-load":
             yield from _with_dockerd(self._run, impl, ctx)
             return
@@ -144,7 +159,7 @@ class ImageToolsSuite:
                                                      _fresh(base / "control-work"), kind),
                                      timeout=60)
         shutil.rmtree(base / "control-work", ignore_errors=True)
-        for case in _cases():
+        for case in _cases(impl.name):
             if ctx.selection.wants(list(_corpus_clauses(case)), name=case.name):
                 yield from _corpus_case(case, impl, controls, base)
         if "oci" in controls and impl.name not in CORPUS_ONLY:
@@ -160,7 +175,7 @@ def _with_containerd(run, impl: Implementation, ctx: RunContext) -> Iterator[Cas
     try:
         daemon = Containerd(Path(ctx.workdir) / "image-tools" / "containerd").start()
     except (ContainerdError, OSError) as exc:
-        clauses = {c for case in _cases() for c in _corpus_clauses(case)
+        clauses = {c for case in _cases(impl.name) for c in _corpus_clauses(case)
                    if ctx.selection.wants([c], name=case.name)}
         yield from _rows([not_judged(c, Why.NOT_INSTALLED, f"cannot start containerd: {exc}")
                           for c in sorted(clauses)], impl.name, "tool:containerd", Evidence())
@@ -172,19 +187,51 @@ def _with_containerd(run, impl: Implementation, ctx: RunContext) -> Iterator[Cas
         daemon.stop()
 
 
-def _with_dockerd(run, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
-    """Run the ``docker-load`` column against a dockerd of its own, stopped after.  The
-    client is Debian's /usr/bin/docker unless the column names another binary."""
+def _pull_column(run, impl: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+    """A pull column: the registry serving the column's folder first (dockerd must be told
+    its address), then the engine's daemon, each stopped after."""
+    from dataclasses import replace
+
+    from oci_conform.drivers.layout_registry import LayoutRegistry
+    base = Path(ctx.workdir) / "image-tools" / impl.name
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        registry = LayoutRegistry(base).start()
+    except OSError as exc:
+        clauses = {c for case in _cases(impl.name) for c in _corpus_clauses(case)
+                   if ctx.selection.wants([c], name=case.name)}
+        yield from _rows([errored(c, f"cannot start the loopback layout registry: {exc}")
+                          for c in sorted(clauses)], impl.name, "tool:layout-registry",
+                         Evidence())
+        return
+    with registry:
+        def pulls(engine: Implementation, ctx: RunContext) -> Iterator[CaseResult]:
+            command = _pull.with_registry(engine.command, base, registry.host)
+            return run(replace(engine, command=command), ctx)
+        if impl.name == "ctr-pull":
+            yield from _with_containerd(pulls, impl, ctx)
+        elif impl.name == "docker-pull":
+            yield from _with_dockerd(pulls, impl, ctx, insecure=[registry.host])
+        else:
+            yield from pulls(impl, ctx)
+
+
+def _with_dockerd(run, impl: Implementation, ctx: RunContext, insecure: list[str] | None = None
+                  ) -> Iterator[CaseResult]:
+    """Run the ``docker-load`` (or ``docker-pull``) column against a dockerd of its own,
+    stopped after (``insecure``: plain-http registries it may pull from).  The client is
+    Debian's /usr/bin/docker unless the column names another binary."""
     import shlex
     from dataclasses import replace
 
     from oci_conform.drivers.dockerd import DOCKER_CLI, Dockerd, DockerdError
-    daemon = Dockerd(Path(ctx.workdir) / "image-tools" / "dockerd")
+    daemon = Dockerd(Path(ctx.workdir) / "image-tools" / "dockerd",
+                     insecure_registries=list(insecure or []))
     try:
         daemon.start()
     except (DockerdError, OSError) as exc:
         daemon.stop()
-        clauses = {c for case in _cases() for c in _corpus_clauses(case)
+        clauses = {c for case in _cases(impl.name) for c in _corpus_clauses(case)
                    if ctx.selection.wants([c], name=case.name)}
         yield from _rows([not_judged(c, Why.NOT_INSTALLED, f"cannot start dockerd: {exc}")
                           for c in sorted(clauses)], impl.name, "tool:dockerd", Evidence())
@@ -211,9 +258,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     label = f"tool:{case.name}"
     clauses = _corpus_clauses(case)
     if case.kind not in READS[impl.name]:
-        yield from _rows([not_judged(c, Why.NOT_OFFERED, f"{impl.name} does not read "
-                                     f"{case.kind} images") for c in clauses], impl.name, label,
-                         Evidence())
+        why = f"{impl.name} does not read {case.kind} images"
+        if impl.name in _pull.PULL_TOOLS:
+            why += " (it pulls from a registry, which has no form for an archive's own files)"
+        yield from _rows([not_judged(c, Why.NOT_OFFERED, why) for c in clauses], impl.name,
+                         label, Evidence())
         return
     control = controls[case.kind]
     if not control.ok:
@@ -227,9 +276,11 @@ def _corpus_case(case, impl: Implementation, controls: dict, base: Path
     shutil.rmtree(work, ignore_errors=True)
     did = (f"rejected {case.name} (exit {result.exit})" if not result.ok
            else f"accepted {case.name} (exit 0)")
+    judged_by = (f"the reader is judged on {case.consumer}" if case.consumer else
+                 "no consumer rule asks readers to refuse this fault")
     obs = [not_judged(case.clause, Why.OTHER_SUBJECT,
-                      f"{did}; {case.clause} is a rule on the image (its producer), and no "
-                      "consumer rule asks readers to refuse this fault")]
+                      f"{did}; {case.clause} is a rule on the image (its producer), and "
+                      f"{judged_by}")]
     if case.consumer and case.consumer_tools and impl.name not in case.consumer_tools:
         obs.append(not_judged(case.consumer, Why.OTHER_SUBJECT,
                               f"{did}; the rule binds {', '.join(case.consumer_tools)}, not "
@@ -416,6 +467,9 @@ def declarations() -> list[Declaration]:
     out = [Declaration(f"tool:{c.name}", "oci_conform.suites.image_tools:_corpus_case",
                        _corpus_clauses(c), "image-tools", select.format(c.clause))
            for c in _cases()]
+    out += [Declaration(f"tool:{c.name}", "oci_conform.suites.image_tools:_corpus_case",
+                        _corpus_clauses(c), "image-tools", select.format(c.clause))
+            for c in _pull.pull_cases()]
     out += [Declaration(f"tool:{c.name}", "oci_conform.suites.image_tools:_one_tool_case",
                         c.clauses, "image-tools", select.format(c.clauses[0]))
             for c in cases()]

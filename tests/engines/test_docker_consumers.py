@@ -1,7 +1,8 @@
 """``docker load`` (a dockerd the suite starts) over the malformed-image corpus, judged only on
-consumer-binding clauses.  Docker 20.10 reads docker-archive tarballs only, and no corpus
-fault of a docker-archive has a rule that binds its reader: every cell is n/a with what
-the engine did, which the test checks against the archive itself."""
+consumer-binding clauses.  Docker 20.10 reads docker-archive tarballs only.  One docker-archive
+fault has a rule that binds its reader (a layer tar that does not hash to the config's
+DiffID: image.descriptor.verification.1); every other cell is n/a with what the engine
+did, which the test checks against the archive itself."""
 from __future__ import annotations
 
 import glob
@@ -34,8 +35,14 @@ def _results(tmp_path, column: str):
 def test_docker_load_reads_the_docker_archive_corpus(tmp_path):
     before = set(glob.glob("/tmp/oc-dk-*"))
     results = _results(tmp_path, "docker-load")
-    assert {r.outcome for r in results} == {Outcome.NA}
-    ran = [r for r in results if r.evidence.runs]           # the docker-archive cases
+    judged = [r for r in results if r.outcome is not Outcome.NA]
+    assert [(r.case, r.clause) for r in judged] == [
+        ("tool:diff-id-wrong", "image.descriptor.verification.1")]
+    # Docker refuses a layer whose DiffID does not match, and says so: a pass on the reader
+    # rule, the refusal naming the fault
+    assert judged[0].outcome is Outcome.PASS, judged[0].message
+    assert "diffid" in judged[0].evidence.runs[-1].stderr.lower()
+    ran = [r for r in results if r.evidence.runs and r.outcome is Outcome.NA]
     assert len(ran) == len(DOCKER_CASES)
     did = {}
     for r in ran:

@@ -88,7 +88,8 @@ def test_image_tools_matrix(tmp_path):
     from oci_conform.drivers.image_sources.tool_cases import cases
     consumer_cases = {f"tool:{c.name}" for c in cases()}
     from oci_conform.drivers.image_sources.corpus import CASES
-    broken = {(f"tool:{c.name}", c.clause) for c in CASES}
+    from oci_conform.suites.image_pull import pull_cases
+    broken = {(f"tool:{c.name}", c.clause) for c in CASES + pull_cases()}
     catalog = default_catalog()
     for r in results.results:
         # No failure in a consumer column unless a consumer-binding clause is broken.
