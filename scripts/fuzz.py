@@ -33,6 +33,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
                    help="seconds one input may take before it counts as a hang (default 10)")
     p.add_argument("--budget", type=float, default=0.0, metavar="S",
                    help="stop a target after S seconds even before --count (default: none)")
+    p.add_argument("--cli-every", type=int, default=1, metavar="N",
+                   help="one input in N runs the whole command line (report built and "
+                        "rendered), the others only the command's parsing and checks; "
+                        "default 1: all (replays always run the whole command line)")
     p.add_argument("--memory", type=int, default=1024, metavar="MIB",
                    help="address-space limit of the worker (default 1024 MiB)")
     p.add_argument("--nice", type=int, default=0, help="niceness of worker and server")
@@ -101,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [targets[n] for n in args.target] or list(targets.values())
     settings = Settings(seed=args.seed, count=args.count, time_limit=args.time_limit,
                         memory_mib=args.memory, nice=args.nice, budget=args.budget,
+                        cli_every=max(args.cli_every, 1),
                         fixtures=None if args.no_save or args.replay else args.fixtures,
                         out=args.out, progress=not args.quiet)
     box = Sandbox.make()

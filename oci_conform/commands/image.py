@@ -101,11 +101,11 @@ def _schema_evidence(data: bytes, kind: str) -> dict:
     if kind not in BY_MEDIA_TYPE:
         return {}
     try:
-        errors = schema_errors(kind, json.loads(data))
+        errors = schema_errors(kind, json.loads(data), limit=20)
     except (ValueError, RecursionError):
         return {}
     return {"schema": "schemas/" + BY_MEDIA_TYPE[kind],
-            "schema_errors": [f"{where or '/'}: {msg}" for where, msg in (errors or [])[:20]]}
+            "schema_errors": [f"{where or '/'}: {msg}" for where, msg in errors or []]}
 
 
 def run_document(args: argparse.Namespace) -> int:

@@ -311,7 +311,7 @@ class ClientDriver:
     def restart(self) -> None:
         self.cli.restart()
 
-    def run(self, target: Target, data: bytes) -> Outcome:
+    def run(self, target: Target, data: bytes, full: bool = True) -> Outcome:
         try:
             script = json.loads(data)
         except ValueError:

@@ -119,7 +119,7 @@ class Runner:
     """Runs jobs on a worker with a per-job time limit, restarting it after a hang."""
 
     def __init__(self, sandbox: Path, time_limit: float, memory_mib: int = 1024,
-                 nice: int = 0, recycle: int = 2000):
+                 nice: int = 0, recycle: int = 10000):
         self.sandbox, self.time_limit = sandbox, time_limit
         self.memory_mib, self.nice, self.recycle = memory_mib, nice, recycle
         self.worker: Worker | None = None
@@ -137,13 +137,13 @@ class Runner:
         self.worker = Worker(self.sandbox, self.memory_mib, self.nice)
 
     def run(self, argv: list[str], cwd: Path, stdin: Path | None = None,
-            markers: tuple[str, ...] = ()) -> dict[str, Any]:
+            markers: tuple[str, ...] = (), tier: str = "cli") -> dict[str, Any]:
         """The worker's answer, or {'code': 'hang'|'died', ...} when it gave none."""
         worker = self._ensure()
         self._next_id += 1
         dump_to = self.sandbox / "hang-stack.txt"
         job = {"id": self._next_id, "argv": argv, "cwd": str(cwd),
-               "stdin": str(stdin) if stdin else None, "markers": list(markers),
+               "stdin": str(stdin) if stdin else None, "markers": list(markers), "tier": tier,
                "dump_after": max(self.time_limit - 0.3, 0.1), "dump_to": str(dump_to)}
         dump_to.write_text("")
         started = time.perf_counter()

@@ -272,7 +272,7 @@ class RegistryDriver:
         self.close()
         self.start()
 
-    def run(self, target: Target, data: bytes) -> Outcome:
+    def run(self, target: Target, data: bytes, full: bool = True) -> Outcome:
         try:
             script = json.loads(data)
             steps = [base64.b64decode(s) for s in script["steps"]]

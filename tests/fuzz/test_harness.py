@@ -103,3 +103,50 @@ def test_client_responder_records_credentials_reaching_the_other_origin():
     finally:
         driver.close()
         box.remove()
+
+
+def test_judge_counts_a_bug_the_cli_caught_as_a_crash():
+    """The CLI turns an escaped exception into one line and exit 3: still a bug to the
+    campaign (bad input must get a message naming the fault, not 'internal error')."""
+    caught = judge_answer({"code": 3, "stderr": "error: internal error (harness): KeyError: "
+                                                "'x'; run again with --debug\n"}, 1)
+    assert [p.kind for p in caught] == ["crash"] and "KeyError" in caught[0].message
+    assert judge_answer({"code": 3, "stderr": "error: cannot reach the registry\n"}, 1) == []
+
+
+def test_parser_tier_runs_the_command_checks_and_reports_escapes(tmp_path):
+    """tier 'parse' runs the command's own reading and checks (no report), in the worker."""
+    (tmp_path / "home").mkdir()
+    (tmp_path / "tmp").mkdir()
+    good = Path(__file__).resolve().parents[2] / "fixtures/image/documents/good/index.json"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schemaVersion": 2, "manifests": 5}')
+    runner = Runner(tmp_path, time_limit=10.0)
+    try:
+        for path in (good, bad):
+            answer = runner.run(["image", "validate-document", str(path), "--media-type",
+                                 "index"], tmp_path, tier="parse")
+            assert answer.get("tier") == "parse" and answer["code"] == 0, answer
+        cfg = Path(__file__).resolve().parents[2] / "fixtures/config/state/good/state.json"
+        answer = runner.run(["config", "validate", "--kind", "state", str(cfg)], tmp_path,
+                            tier="parse")
+        assert answer["code"] == 0 and answer["stdout_bytes"] == 0, answer
+        missing = runner.run(["config", "validate", "--kind", "state", str(tmp_path / "no")],
+                             tmp_path, tier="parse")
+        assert missing["code"] == 2
+    finally:
+        runner.close()
+
+
+def test_generator_keeps_large_inputs_rare_but_present():
+    """Big size classes (1 MiB strings, 100,000-deep nesting, 10,000-fold arrays) are one
+    choice in twenty: the mean input stays small, and each class still comes up."""
+    import random
+    rng = random.Random(5)
+    picks = [jsonmut.big(rng, [1], [2]) for _ in range(4000)]
+    assert 100 < picks.count(2) < 300
+    amplified = jsonmut.dump([["x" * 10] * 5000] * 40, limit=1 << 20)
+    assert len(amplified) == 1 << 20 and amplified.startswith(b'[["xxxxxxxxxx","xxxx')
+    shared = [{"a": [1, 2]}] * 20
+    assert jsonmut.dump([shared, shared[:3]]) == json.dumps([shared, shared[:3]],
+                                                            separators=(",", ":")).encode()
