@@ -126,9 +126,20 @@ def _cache(sub: str, name: str) -> bool:
 FH_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
 
 
+def main_thread_block(dump: str) -> str:
+    """The main thread's stack in a faulthandler dump of every thread: the block that runs
+    the worker's job (the dump lists threads newest first, so the first block is often a
+    helper thread, such as the HTTP client's deadline watchdog, idle in its wait)."""
+    blocks = dump.split("\n\n") if dump else [""]
+    for block in blocks:
+        if "in run_job" in block:
+            return block
+    return blocks[0]
+
+
 def stack_frame(dump: str, ours: bool) -> str:
     """The innermost frame of the main thread in a faulthandler dump (optionally ours)."""
-    block = dump.split("\n\n")[0] if dump else ""
+    block = main_thread_block(dump)
     for m in FH_FRAME.finditer(block):          # faulthandler lists the innermost first
         name, line, func = m.groups()
         if ours and "/oci_conform/" not in name:
