@@ -224,6 +224,15 @@ def _framed_answer(s: socket.socket, seconds: float, head_request: bool
         got += chunk
 
 
+def _salvage(s: socket.socket) -> bytes:
+    """What the server sent before it closed on us (an early answer to a body it refused)."""
+    try:
+        s.settimeout(0.2)
+        return s.recv(1 << 16)
+    except OSError:
+        return b""
+
+
 def _read_answer(s: socket.socket, seconds: float) -> bytes:
     """Bytes of the first answer: headers plus its Content-Length, or up to close/time-out."""
     end = time.monotonic() + seconds
@@ -363,18 +372,22 @@ class RegistryDriver:
         limit = self.settings.time_limit
         head_request = raw.startswith(b"HEAD ")
         for attempt in range(2):
+            sent = False
             try:
                 if self.conn is None:
                     self.conn = socket.create_connection(("127.0.0.1", self.port),
                                                          timeout=limit)
                 self.conn.sendall(raw)
+                sent = True
                 answer, reusable = _framed_answer(self.conn, limit, head_request)
             except OSError:
                 answer, reusable = b"", False
+            if not sent and self.conn is not None:     # hung up while we sent: an early
+                answer = _salvage(self.conn)            # answer may still be readable
             if not reusable:
                 self._drop("conn")
             if answer or attempt:       # the first try may meet a connection the server
-                return answer, False    # closed while idle; a fresh one must answer
+                return answer, not sent  # closed while idle; a fresh one must answer
         return b"", False
 
     def _on_own_connection(self, script: dict[str, Any], steps: list[bytes]
