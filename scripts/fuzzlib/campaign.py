@@ -173,7 +173,9 @@ def judge_answer(answer: dict[str, Any], time_limit: float) -> list[Problem]:
         raise RuntimeError(f"fuzz harness error in the worker: {answer.get('exception')}")
     if code == "hang":
         stack = answer.get("stack", "")
-        return [Problem("hang", f"no answer within {time_limit:g} s", stack_frame(stack, False),
+        spent = f" ({answer['cpu']:g} s of CPU)" if "cpu" in answer else ""
+        return [Problem("hang", f"no answer within {time_limit:g} s{spent}",
+                        stack_frame(stack, False),
                         stack_frame(stack, True), stack)]
     if code == "died":
         return [Problem("crash", answer.get("exception", "worker died"))]

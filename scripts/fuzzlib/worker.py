@@ -73,6 +73,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {"id": job["id"]}
     reset_peak()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     if job.get("dump_after") and job.get("dump_to"):
         dump = open(job["dump_to"], "w")     # where this job's stack goes if it hangs
         faulthandler.dump_traceback_later(job["dump_after"], exit=False, file=dump)
@@ -102,6 +103,7 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         stdin_file.close()
         os.chdir("/")
     answer["elapsed"] = time.perf_counter() - started
+    answer["cpu"] = time.process_time() - cpu_started
     answer["stdout_bytes"] = len(out.buffer.getvalue())   # type: ignore[attr-defined]
     answer["stderr"] = err.buffer.getvalue()[-4000:].decode("utf-8", "replace")  # type: ignore
     shown = out.buffer.getvalue() + err.buffer.getvalue()  # type: ignore[attr-defined]
