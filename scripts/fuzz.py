@@ -74,17 +74,19 @@ def markdown(summary: Path) -> str:
     doc = json.loads(summary.read_text())
     out = [f"seed {doc['seed']}, up to {doc['count']} inputs per target, "
            f"{doc['time_limit']:g} s per input", "",
-           "| target | inputs | seconds | inputs/s | peak RSS MiB | slowest s | crash | hang "
-           "| unsafe | leak | 5xx | litter |", "|" + " --- |" * 12]
+           "| target | inputs | whole command line | seconds | inputs/s | peak RSS MiB "
+           "| slowest s | crash | hang | unsafe | leak | 5xx | litter |", "|" + " --- |" * 13]
     for r in doc["targets"]:
         p = r["problems"]
-        out.append(f"| `{r['target']}` | {r['inputs']:,} | {r['seconds']} | "
+        whole = r["inputs"] - r.get("parser_tier_inputs", 0)
+        out.append(f"| `{r['target']}` | {r['inputs']:,} | {whole:,} | {r['seconds']} | "
                    f"{r['inputs_per_second']} | {r['peak_rss_mib']} | {r['slowest_input_s']} | "
                    + " | ".join(str(p[k]) for k in ("crash", "hang", "unsafe", "leak", "5xx",
                                                     "litter")) + " |")
     total = sum(r["inputs"] for r in doc["targets"])
-    out.append(f"| total | {total:,} | {round(sum(r['seconds'] for r in doc['targets']))} |"
-               + " |" * 9)
+    whole = total - sum(r.get("parser_tier_inputs", 0) for r in doc["targets"])
+    out.append(f"| total | {total:,} | {whole:,} | "
+               f"{round(sum(r['seconds'] for r in doc['targets']))} |" + " |" * 9)
     return "\n".join(out) + "\n"
 
 
