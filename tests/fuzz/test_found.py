@@ -100,3 +100,15 @@ def test_config_text_report_with_a_lone_surrogate(tmp_path: Path, capsys) -> Non
     _out, err = capsys.readouterr()
     assert INTERNAL not in err, err
     assert code == 1
+
+
+def test_schema_evidence_keeps_to_the_documents_the_checks_parse() -> None:
+    """doc-layout input 430 of seed 20261207: 10,000 arrays 200 deep (4 MB). The checks
+    refuse it at once (past 64 levels), but the schema evidence parsed it anyway with
+    json.loads: 2 s of CPU and 240 MiB, then a schema message holding the whole value."""
+    from oci_conform.commands.image import _schema_evidence
+    deep = b"[" + b",".join([b"[" * 200 + b"1" + b"]" * 200] * 10000) + b"]"
+    kind = "application/vnd.oci.layout.header.v1+json"
+    assert _schema_evidence(deep, kind) == {}
+    shallow = _schema_evidence(b'{"imageLayoutVersion": 5}', kind)
+    assert shallow["schema_errors"] and all(len(e) < 400 for e in shallow["schema_errors"])
