@@ -258,6 +258,21 @@ def _read_answer(s: socket.socket, seconds: float) -> bytes:
     return got
 
 
+def _head(script: dict[str, Any]) -> bytes:
+    try:
+        raw = b"".join(base64.b64decode(s) for s in script["steps"])
+    except (ValueError, KeyError, TypeError):
+        return b""
+    return raw.split(b"\r\n\r\n", 1)[0]
+
+
+def _odd_coding(script: dict[str, Any]) -> bool:
+    """A Transfer-Encoding other than chunked: RFC 9112 says 501 is the answer to a transfer
+    coding the server does not understand."""
+    codings = re.findall(rb"(?im)^transfer-encoding:[ \t]*(.*?)[ \t]*$", _head(script))
+    return any(c.lower() != b"chunked" for c in codings)
+
+
 def _odd_version(script: dict[str, Any]) -> bool:
     """The request line names an HTTP version other than 1.0 and 1.1 (505 is the answer)."""
     try:
@@ -424,6 +439,7 @@ class RegistryDriver:
         counts[status or "none"] = counts.get(status or "none", 0) + 1
         unknown_method = start.split(b" ", 1)[0] not in KNOWN_METHODS
         if status.startswith("5") and not (status == "501" and unknown_method) \
+                and not (status == "501" and _odd_coding(script)) \
                 and not (status == "505" and _odd_version(script)):
             first = answer.split(b"\r\n\r\n", 1)[-1][:200].decode("utf-8", "replace")
             problems.append(Problem("5xx", f"answered {status}: {first}"))

@@ -183,3 +183,19 @@ def test_a_starved_job_is_a_hang_only_by_the_wall_clock(tmp_path):
             assert (answer["code"] == "hang") == expect_hang, (cpu_aware, answer.get("code"))
         finally:
             runner.close()
+
+
+def test_registry_judge_takes_501_and_505_as_the_right_answers_only_where_they_are():
+    """501 to a transfer coding other than chunked (RFC 9112) and 505 to a version other
+    than HTTP/1.x are right; a 501 or 505 to an ordinary request is still a 5xx."""
+    import base64 as b64
+
+    from fuzzlib import registry_target as rt
+
+    def script(raw: bytes) -> dict:
+        return {"steps": [b64.b64encode(raw).decode()]}
+    odd = script(b"POST /v2/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunkef\r\n\r\n1\r\nx\r\n")
+    plain = script(b"POST /v2/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    assert rt._odd_coding(odd) and not rt._odd_coding(plain)
+    assert rt._odd_version(script(b"GET /v2/ HTTP/2.0\r\n\r\n"))
+    assert not rt._odd_version(script(b"GET /v2/ HTTP/1.1\r\n\r\n"))
