@@ -90,6 +90,9 @@ def parse_results(text: str, source: str = "results") -> Results:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ResultsFileError(f"{source}: not JSON: {exc}") from None
+    except ValueError as exc:    # an integer past the interpreter's digit limit
+        raise ResultsFileError(f"{source}: a number in it cannot be read: "
+                               f"{str(exc).split(';')[0]}") from None
     problems = schema_problems(data) or consistency_problems(data)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""

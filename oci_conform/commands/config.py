@@ -241,15 +241,13 @@ class TextSink:
 
     def __enter__(self) -> Any:
         if self.output is None:
-            def to_stdout(text: str) -> None:
-                sys.stdout.write(text)
-                sys.stdout.flush()
-            return to_stdout
+            from oci_conform.results_file import write_output
+            return lambda text: write_output(text, None)   # the one output encoder
         import os
         import tempfile
         self.output.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.output.name}.", dir=self.output.parent)
-        self.handle = os.fdopen(fd, "w", encoding="utf-8")
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.handle.write
 
     def __exit__(self, kind: Any, *_rest: Any) -> None:

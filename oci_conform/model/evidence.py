@@ -56,7 +56,10 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 def redact_url(url: str) -> str:
     """``url`` with user info and the values of secret query parameters replaced."""
     from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:              # a peer's unparsable URL ("http://[::1"): keep no part
+        return _redact_unparsed(url)  # that could hold a secret
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{REDACTED}@{netloc.rsplit('@', 1)[1]}"
@@ -67,6 +70,15 @@ def redact_url(url: str) -> str:
             query = urlencode([(k, REDACTED if _SECRET_KEY.search(k) else v)
                                for k, v in pairs], safe=":/,<>")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_unparsed(url: str) -> str:
+    """A URL ``urlsplit`` refuses, with any user info and the whole query replaced."""
+    head, sep, _query = url.partition("?")
+    scheme, colon_slashes, rest = head.partition("://")
+    if colon_slashes and "@" in rest.split("/", 1)[0]:
+        rest = f"{REDACTED}@{rest.split('@', 1)[1]}"
+    return scheme + colon_slashes + rest + (f"?{REDACTED}" if sep else "")
 
 
 @dataclass

@@ -19,6 +19,7 @@ from fuzzlib.targets import Target
 
 TB_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
 EXIT_CODES = {0, 1, 2, 3, 4}
+INTERNAL_ERROR = "internal error (harness)"  # the CLI's one line for an exception it caught
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Settings:
     fixtures: Path | None = None
     out: Path | None = None
     budget: float = 0.0              # seconds per target; 0 = no budget (count only)
+    cli_every: int = 1               # 1 = every input through the whole command line; N = one
+                                     # in N, the others through the parser tier (entries.py)
     progress: bool = True
 
 
@@ -123,9 +126,20 @@ def _cache(sub: str, name: str) -> bool:
 FH_FRAME = re.compile(r'File "([^"]+)", line (\d+) in (\S+)')
 
 
+def main_thread_block(dump: str) -> str:
+    """The main thread's stack in a faulthandler dump of every thread: the block that runs
+    the worker's job (the dump lists threads newest first, so the first block is often a
+    helper thread, such as the HTTP client's deadline watchdog, idle in its wait)."""
+    blocks = dump.split("\n\n") if dump else [""]
+    for block in blocks:
+        if "in run_job" in block:
+            return block
+    return blocks[0]
+
+
 def stack_frame(dump: str, ours: bool) -> str:
     """The innermost frame of the main thread in a faulthandler dump (optionally ours)."""
-    block = dump.split("\n\n")[0] if dump else ""
+    block = main_thread_block(dump)
     for m in FH_FRAME.finditer(block):          # faulthandler lists the innermost first
         name, line, func = m.groups()
         if ours and "/oci_conform/" not in name:
@@ -159,7 +173,9 @@ def judge_answer(answer: dict[str, Any], time_limit: float) -> list[Problem]:
         raise RuntimeError(f"fuzz harness error in the worker: {answer.get('exception')}")
     if code == "hang":
         stack = answer.get("stack", "")
-        return [Problem("hang", f"no answer within {time_limit:g} s", stack_frame(stack, False),
+        spent = f" ({answer['cpu']:g} s of CPU)" if "cpu" in answer else ""
+        return [Problem("hang", f"no answer within {time_limit:g} s{spent}",
+                        stack_frame(stack, False),
                         stack_frame(stack, True), stack)]
     if code == "died":
         return [Problem("crash", answer.get("exception", "worker died"))]
@@ -172,6 +188,10 @@ def judge_answer(answer: dict[str, Any], time_limit: float) -> list[Problem]:
         last = stderr.strip().splitlines()[-1][:300]
         problems.append(Problem("crash", f"traceback on stderr (exit {code}): {last}",
                                 frame_of(stderr), project_frame_of(stderr), stderr))
+    elif INTERNAL_ERROR in stderr:          # the CLI's catch-all: exit 3 for an escaped bug
+        line = next(x for x in stderr.splitlines() if INTERNAL_ERROR in x)
+        problems.append(Problem("crash", f"caught as a harness error (exit {code}): "
+                                         f"{line[:300]}"))
     elif code not in EXIT_CODES:
         problems.append(Problem("crash", f"exit code {code!r} is none of 0-4"))
     for marker in answer.get("markers_found", []):
@@ -193,13 +213,15 @@ class CliDriver:
     def restart(self) -> None:
         self.runner.restart()
 
-    def run(self, target: Target, data: bytes) -> Outcome:
+    def run(self, target: Target, data: bytes, full: bool = True) -> Outcome:
+        from fuzzlib import entries
         box = self.box
         box.clear_job()
         assert target.prepare is not None
         job = target.prepare(data, box.job_in)
         before = _listing(box.job_in)
-        answer = self.runner.run(job.argv, box.job_cwd, job.stdin, self.markers)
+        tier = "cli" if full or not entries.has_entry(job.argv) else "parse"
+        answer = self.runner.run(job.argv, box.job_cwd, job.stdin, self.markers, tier)
         problems = judge_answer(answer, self.settings.time_limit)
         problems += self.effects(before)
         return Outcome(problems, answer.get("code"), float(answer.get("elapsed", 0.0)),
@@ -232,7 +254,7 @@ class CliDriver:
 
 
 class Driver(Protocol):
-    def run(self, target: Target, data: bytes) -> Outcome: ...
+    def run(self, target: Target, data: bytes, full: bool = True) -> Outcome: ...
     def restart(self) -> None: ...
     def close(self) -> None: ...
 
@@ -262,7 +284,10 @@ def run_target(target: Target, settings: Settings, box: Sandbox) -> TargetRecord
                 record.extra["stopped_by_budget"] = True
                 break
             data = input_for(target, settings.seed, i)
-            outcome = driver.run(target, data)
+            full = settings.cli_every <= 1 or i % settings.cli_every == 0
+            outcome = driver.run(target, data, full)
+            if not full:
+                record.extra["parser_tier_inputs"] = record.extra.get("parser_tier_inputs", 0) + 1
             note(record, outcome, data, settings.fixtures,
                  {"seed": settings.seed, "index": i, "size": len(data)})
             if settings.progress and (i + 1) % 500 == 0:

@@ -20,6 +20,7 @@ import zlib
 from functools import lru_cache
 
 from fuzzlib import bytemut, jsonmut
+from fuzzlib.jsonmut import big
 from fuzzlib.trees import CANARY_ABS, Node, pack
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -65,7 +66,7 @@ def hostile_entry(rng: random.Random) -> list[Node]:
     if roll == 6:
         return [Node("etc/.wh.hostname", "file"), Node("etc/.wh..wh..opq", "file")]
     if roll == 7:
-        return [Node("a" * rng.choice([100, 101, 255, 256, 4096, 70000]), "file", b"long")]
+        return [Node("a" * big(rng, [100, 101, 255, 256], [4096, 70000]), "file", b"long")]
     if roll == 8:
         return [Node(rng.choice(["\u00e9t\u00e9", "a\x01b", "sp ace", "new\nline", "./././x",
                                  "x/../../y", "//double", "back\\slash", "\udc80raw",
@@ -75,9 +76,9 @@ def hostile_entry(rng: random.Random) -> list[Node]:
     if roll == 10:
         return [Node("hl2", "hardlink", target="does/not/exist")]
     if roll == 11:
-        return [Node("big", "file", b"\0" * rng.choice([1 << 16, 1 << 20]))]
+        return [Node("big", "file", b"\0" * big(rng, [1 << 12], [1 << 16, 1 << 20]))]
     if roll == 12:
-        return [Node(f"many/{i}", "file") for i in range(rng.choice([100, 2000]))]
+        return [Node(f"many/{i}", "file") for i in range(big(rng, [20, 100], [2000]))]
     return [Node("etc", "symlink", target="/etc"), Node("etc/shadow", "file", b"x")]
 
 
@@ -109,9 +110,9 @@ def compress(kind: str, data: bytes) -> bytes:
     if kind == "gzip":
         return gzip.compress(data, compresslevel=6, mtime=0)
     if kind == "xz":
-        return lzma.compress(data)
+        return lzma.compress(data, preset=0)      # a valid xz stream; the fast preset
     if kind == "bz2":
-        return bz2.compress(data)
+        return bz2.compress(data, compresslevel=1)
     return data
 
 

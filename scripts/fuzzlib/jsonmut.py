@@ -57,6 +57,14 @@ RAW_NUMBERS = [b"1" * 5000, b"-" + b"9" * 400, b"1e400", b"-1e400", b"1e-400", b
 
 
 MAX_OUTPUT = 9 << 20      # bytes: past the project's 8 MiB document cap, yet bounded
+BIG_SHARE = 0.05          # how often a size choice takes its large values (costly to make)
+
+
+def big(rng: random.Random, small: list[Any], large: list[Any]) -> Any:
+    """A size from ``small``, or one in twenty times from ``large``: every size class
+    still comes up thousands of times in a large run, while the mean input stays small
+    enough that the time goes to the code under test, not to making inputs."""
+    return rng.choice(large if rng.random() < BIG_SHARE else small)
 
 
 def deep(rng: random.Random, depth: int) -> Raw:
@@ -77,16 +85,16 @@ def evil_value(rng: random.Random, old: Any) -> Any:
     if roll == 3:
         return rng.choice(INTERESTING_STRINGS)
     if roll == 4:
-        return "x" * rng.choice([1024, 65536, 1 << 20])
+        return "x" * big(rng, [1024], [65536, 1 << 20])
     if roll == 5:
         return Raw(b'"' + rng.choice([b"\\ud800", b"\\udfff\\ud800", b"a\\ud83dz",
                                       b"\xff\xfe", b"\xc0\xaf", b"\xed\xa0\x80", b"\x00",
                                       b"\x1f", b"\\u0000", b"\\x41", b"\\", b"\xe2\x82"])
                    + b'"')
     if roll == 6:
-        return deep(rng, rng.choice([65, 200, 1000, 5000, 100000]))
+        return deep(rng, big(rng, [65, 200, 1000], [5000, 100000]))
     if roll == 7:
-        return [old] * rng.choice([2, 100, 10000])
+        return [old] * big(rng, [2, 100], [10000])
     if roll == 8:
         return {"": old, "a" * 300: old}
     if roll == 9:
@@ -129,7 +137,7 @@ def _tweak_string(rng: random.Random, text: str) -> str:
         return text + rng.choice(["+json", "/../x", ":", "@sha256:", ";a=b", "\n"])
     if roll == 4:
         return text[: rng.randrange(len(text))]
-    return text * (rng.choice([2, 50]) if len(text) < 10000 else 2)
+    return text * (big(rng, [2], [50]) if len(text) < 10000 else 2)
 
 
 def pointers(doc: Any) -> list[tuple[Any, ...]]:
@@ -184,7 +192,7 @@ def mutate_tree(rng: random.Random, doc: Any) -> Any:
         value = parent.pop(key)
         parent[str(key).upper() if rng.random() < 0.5 else str(key) + " "] = value
     elif isinstance(parent, list):
-        parent.extend([parent[key]] * rng.choice([1, 100, 3000]))
+        parent.extend([parent[key]] * big(rng, [1, 100], [3000]))
     else:
         _set(doc, path, evil_value(rng, _get(doc, path)))
     return doc
@@ -211,6 +219,8 @@ def dump(value: Any, limit: int = 0) -> bytes:
             stack.extend(_object_parts(item.pairs))
         elif isinstance(item, dict):
             stack.extend(_object_parts(list(item.items())))
+        elif isinstance(item, list) and len(item) > 16:
+            out.append(_long_list(item, limit))
         elif isinstance(item, list):
             parts: list[Any] = [b"["]
             for i, v in enumerate(item):
@@ -224,6 +234,22 @@ def dump(value: Any, limit: int = 0) -> bytes:
         if len(out) > before:
             size += len(out[-1])
     return b"".join(out)[:limit] if limit else b"".join(out)
+
+
+def _long_list(items: list[Any], limit: int) -> bytes:
+    """An amplified array: each distinct member serialized once, then repeated."""
+    memo: dict[int, bytes] = {}
+    parts: list[bytes] = []
+    size = 0
+    for v in items:
+        text = memo.get(id(v))
+        if text is None:
+            text = memo[id(v)] = dump(v, limit)
+        parts.append(text)
+        size += len(text) + 1
+        if limit and size > limit:
+            break
+    return b"[" + b",".join(parts) + b"]"
 
 
 def _object_parts(pairs: list[tuple[str, Any]]) -> list[Any]:
@@ -257,7 +283,7 @@ def envelope(rng: random.Random, data: bytes) -> bytes:
         except UnicodeError:
             return data
     if roll == 3:
-        return b" \t\r\n" * rng.choice([1, 1000]) + data
+        return b" \t\r\n" * big(rng, [1], [1000]) + data
     return data
 
 

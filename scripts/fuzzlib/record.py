@@ -97,8 +97,12 @@ def note(record: TargetRecord, outcome: Outcome, data: bytes, fixtures: Path | N
     """Count an input's outcome; keep the smallest reproducer of each distinct problem."""
     record.inputs += 1
     record.codes[outcome.code] += 1
-    record.peak_rss_kb = max(record.peak_rss_kb, outcome.rss_kb)
-    record.slowest = max(record.slowest, outcome.elapsed)
+    if outcome.rss_kb > record.peak_rss_kb:
+        record.peak_rss_kb = outcome.rss_kb
+        record.extra["peak_rss_input"] = {"index": meta.get("index"), "size": len(data)}
+    if outcome.elapsed > record.slowest:
+        record.slowest = outcome.elapsed
+        record.extra["slowest_input"] = {"index": meta.get("index"), "size": len(data)}
     seen: set[str] = set()
     for p in outcome.problems:
         record.problems[p.kind] += 1

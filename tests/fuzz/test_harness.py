@@ -103,3 +103,99 @@ def test_client_responder_records_credentials_reaching_the_other_origin():
     finally:
         driver.close()
         box.remove()
+
+
+def test_judge_counts_a_bug_the_cli_caught_as_a_crash():
+    """The CLI turns an escaped exception into one line and exit 3: still a bug to the
+    campaign (bad input must get a message naming the fault, not 'internal error')."""
+    caught = judge_answer({"code": 3, "stderr": "error: internal error (harness): KeyError: "
+                                                "'x'; run again with --debug\n"}, 1)
+    assert [p.kind for p in caught] == ["crash"] and "KeyError" in caught[0].message
+    assert judge_answer({"code": 3, "stderr": "error: cannot reach the registry\n"}, 1) == []
+
+
+def test_parser_tier_runs_the_command_checks_and_reports_escapes(tmp_path):
+    """tier 'parse' runs the command's own reading and checks (no report), in the worker."""
+    (tmp_path / "home").mkdir()
+    (tmp_path / "tmp").mkdir()
+    good = Path(__file__).resolve().parents[2] / "fixtures/image/documents/good/index.json"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"schemaVersion": 2, "manifests": 5}')
+    runner = Runner(tmp_path, time_limit=10.0)
+    try:
+        for path in (good, bad):
+            answer = runner.run(["image", "validate-document", str(path), "--media-type",
+                                 "index"], tmp_path, tier="parse")
+            assert answer.get("tier") == "parse" and answer["code"] == 0, answer
+        cfg = Path(__file__).resolve().parents[2] / "fixtures/config/state/good/state.json"
+        answer = runner.run(["config", "validate", "--kind", "state", str(cfg)], tmp_path,
+                            tier="parse")
+        assert answer["code"] == 0 and answer["stdout_bytes"] == 0, answer
+        missing = runner.run(["config", "validate", "--kind", "state", str(tmp_path / "no")],
+                             tmp_path, tier="parse")
+        assert missing["code"] == 2
+    finally:
+        runner.close()
+
+
+def test_generator_keeps_large_inputs_rare_but_present():
+    """Big size classes (1 MiB strings, 100,000-deep nesting, 10,000-fold arrays) are one
+    choice in twenty: the mean input stays small, and each class still comes up."""
+    import random
+    rng = random.Random(5)
+    picks = [jsonmut.big(rng, [1], [2]) for _ in range(4000)]
+    assert 100 < picks.count(2) < 300
+    amplified = jsonmut.dump([["x" * 10] * 5000] * 40, limit=1 << 20)
+    assert len(amplified) == 1 << 20 and amplified.startswith(b'[["xxxxxxxxxx","xxxx')
+    shared = [{"a": [1, 2]}] * 20
+    assert jsonmut.dump([shared, shared[:3]]) == json.dumps([shared, shared[:3]],
+                                                            separators=(",", ":")).encode()
+
+
+def test_a_starved_job_is_a_hang_only_by_the_wall_clock(tmp_path):
+    """On a loaded host a job may get no CPU for longer than the limit: the watchdog counts
+    the CPU the job used, not the wall clock alone. Starvation is made real with SIGSTOP."""
+    import signal
+    import threading
+    (tmp_path / "home").mkdir()
+    (tmp_path / "tmp").mkdir()
+    doc = tmp_path / "big.json"
+    doc.write_text(json.dumps({"schemaVersion": 2, "manifests": [
+        {"digest": "x", "size": i} for i in range(20000)]}))
+    argv = ["image", "validate-document", str(doc), "--media-type", "index"]
+    for cpu_aware, expect_hang in ((True, False), (False, True)):
+        runner = Runner(tmp_path, time_limit=2.0, cpu_aware=cpu_aware)
+        try:
+            runner.run(["--version"], tmp_path)            # the worker is up
+            pid = runner.worker.proc.pid
+
+            def starve(pid=pid):
+                os.kill(pid, signal.SIGSTOP)
+                threading.Event().wait(2.5)
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:       # the wall-clock watchdog killed it
+                    pass
+            timer = threading.Timer(0.05, starve)
+            timer.start()
+            answer = runner.run(argv, tmp_path)
+            timer.join()
+            assert (answer["code"] == "hang") == expect_hang, (cpu_aware, answer.get("code"))
+        finally:
+            runner.close()
+
+
+def test_registry_judge_takes_501_and_505_as_the_right_answers_only_where_they_are():
+    """501 to a transfer coding other than chunked (RFC 9112) and 505 to a version other
+    than HTTP/1.x are right; a 501 or 505 to an ordinary request is still a 5xx."""
+    import base64 as b64
+
+    from fuzzlib import registry_target as rt
+
+    def script(raw: bytes) -> dict:
+        return {"steps": [b64.b64encode(raw).decode()]}
+    odd = script(b"POST /v2/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunkef\r\n\r\n1\r\nx\r\n")
+    plain = script(b"POST /v2/ HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    assert rt._odd_coding(odd) and not rt._odd_coding(plain)
+    assert rt._odd_version(script(b"GET /v2/ HTTP/2.0\r\n\r\n"))
+    assert not rt._odd_version(script(b"GET /v2/ HTTP/1.1\r\n\r\n"))

@@ -70,6 +70,28 @@ def test_a_declared_size_does_not_raise_the_bomb_cap(tmp_path):
     assert "image.descriptor.properties.5" in failed or "image.image-layout.blobs.1" in failed
 
 
+def test_max_layer_size_refuses_a_small_bomb_naming_layer_and_limit(tmp_path, capsys):
+    """8 MiB of zeros in 8 KiB of gzip: under the default caps (a 16 GiB limit, the ratio
+    only past 1 GiB) it is a layer like any other; with --max-layer-size 1M it is refused
+    with an error that names the layer and the limit."""
+    from oci_conform.cli import main
+    blob = gzip.compress(tar_bytes([Entry("zeros", data=b"\0" * (8 << 20))]))
+    assert len(blob) < 64 << 10
+    root = _layout_with_layer_blob(tmp_path / "small-bomb", blob,
+                                   "application/vnd.oci.image.layer.v1.tar+gzip")
+    assert Limits().max_uncompressed == 16 << 30
+    for extra, refused in (([], False), (["--max-layer-size", "1M"], True)):
+        main(["image", "validate", f"oci:{root}", "--format", "json", *extra])
+        doc = json.loads(capsys.readouterr().out)
+        layer = [r for r in doc["results"] if r["clause"] == "image.layer.distributable-format.1"]
+        errors = [r["message"] for r in layer if r["outcome"] == "error"]
+        if not refused:
+            assert not errors, errors
+            continue
+        assert errors and "decompression bomb" in errors[0], layer
+        assert "1 MiB (--max-layer-size)" in errors[0] and "/layers/0" in errors[0], errors[0]
+
+
 @pytest.mark.skipif(not shutil.which("zstd"), reason="zstd program not installed")
 def test_zstd_bomb_is_refused_in_bounded_memory(tmp_path):
     zeros = tmp_path / "zeros.tar"

@@ -261,3 +261,64 @@ def test_suite_deadline_ends_the_run(tmp_path: Path) -> None:
     assert not [r for r in results if r["outcome"] == "pass" and r["clause"] not in answered]
     late = [r for r in results if "run's deadline" in r["message"]]
     assert len(late) > 50, len(late)
+
+
+
+def _stalled(seconds: float, then):
+    """Answer whole and well formed, but only after ``seconds`` (each request on its own)."""
+    def behaviour(handler) -> None:
+        time.sleep(seconds)
+        then(handler)
+    return behaviour
+
+
+def _small_image() -> dict[str, bytes]:
+    import gzip
+    import hashlib
+    layer = gzip.compress(b"\0" * 1024, mtime=0)
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
+        "type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(b"\0" * 1024).hexdigest()]}
+    }).encode()
+
+    def desc(media: str, blob: bytes) -> dict:
+        return {"mediaType": media, "digest": "sha256:" + hashlib.sha256(blob).hexdigest(),
+                "size": len(blob)}
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": desc("application/vnd.oci.image.config.v1+json", config),
+        "layers": [desc("application/vnd.oci.image.layer.v1.tar+gzip", layer)]}).encode()
+    return {"manifest": manifest, "config": config, "layer": layer}
+
+
+def test_many_stalled_answers_end_at_the_run_deadline(tmp_path: Path) -> None:
+    """The fuzz campaign's client-http 'hangs' (fixtures/fuzz/client-http/13dad25c333308f6,
+    29c5c524fb9572ab): a registry that serves a real image but answers every request whole
+    after 0.5 s, well inside the per-request timeout. Only the run's deadline bounds the
+    suite (about 40 requests, over 20 s without it): the command must give up at it."""
+    import hashlib
+    image = _small_image()
+
+    def digest(blob: bytes) -> str:
+        return "sha256:" + hashlib.sha256(blob).hexdigest()
+    with HostileRegistry() as reg:
+        reg.on("*", r"/v2/.+", _stalled(0.5, json_answer(404, {"errors": [
+            {"code": "NAME_UNKNOWN", "message": "stalled"}]})))
+        reg.on("GET", "/v2/", ok())
+        reg.on("*", r"/v2/fuzz/app/manifests/.*", _stalled(0.5, answer(
+            200, image["manifest"], {"Content-Type": "application/vnd.oci.image.manifest.v1+json",
+                                     "Docker-Content-Digest": digest(image["manifest"])})))
+        for name in ("config", "layer"):
+            reg.on("*", "/v2/fuzz/app/blobs/" + digest(image[name]), _stalled(0.5, answer(
+                200, image[name], {"Docker-Content-Digest": digest(image[name])})))
+        reg.on("*", r"/v2/fuzz/app/tags/list", _stalled(0.5, json_answer(
+            200, {"name": "fuzz/app", "tags": ["latest"]})))
+        started = time.monotonic()
+        proc = _cli(["registry", "test", reg.url, "--read-only", "--namespace", "fuzz/app",
+                     "--group", "pull", "--request-timeout", "2", "--deadline", "3",
+                     "--format", "json", "--results", str(tmp_path / "r.json")], tmp_path)
+        took = time.monotonic() - started
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 3, proc.stderr
+    assert took < 12, f"took {took:.1f} s past a 3 s deadline"
+    late = [r for r in _results(tmp_path) if "run's deadline" in r["message"]]
+    assert late, "no result names the run's deadline"

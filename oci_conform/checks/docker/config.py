@@ -60,7 +60,8 @@ def check_image_json(report: Report, doc: Any, version: str = "1.1.1") -> None:
 
 
 def check_diff_ids(report: Report, doc: Any, diff_ids: list[str | None], clause: str) -> None:
-    declared = ((doc or {}).get("rootfs") or {}).get("diff_ids") if isinstance(doc, dict) else None
+    rootfs = doc.get("rootfs") if isinstance(doc, dict) else None
+    declared = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
     if not isinstance(declared, list):
         return
     if not report.check(clause, len(declared) == len(diff_ids),

@@ -117,7 +117,8 @@ def is_schema1(doc: Any, media_type: str = "") -> bool:
 def check_schema1(report: Report, doc: Any, version: str = "1.1.1") -> None:
     """Schema 1 is recognised and reported as deprecated (not judged field by field)."""
     signed = isinstance(doc, dict) and "signatures" in doc
-    layers = len(doc.get("fsLayers") or []) if isinstance(doc, dict) else 0
+    fs_layers = doc.get("fsLayers") if isinstance(doc, dict) else None
+    layers = len(fs_layers) if isinstance(fs_layers, list) else 0
     report.fail("docker.schema1.deprecated",
                 f"Docker Image Manifest V2 Schema 1{' (signed)' if signed else ''} "
                            f"with {layers} fsLayers: deprecated, convert to Schema 2 or OCI", "")

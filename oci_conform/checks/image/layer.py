@@ -30,7 +30,10 @@ OPAQUE = ".wh..wh..opq"
 class Limits:
     """Caps that make hostile input end cleanly."""
 
-    max_uncompressed: int = 64 * 1024 ** 3
+    # What a real layer can be: the biggest layers of public images (CUDA, ML runtimes) are
+    # a few GiB uncompressed; past 16 GiB a layer is refused unless --max-layer-size says
+    # otherwise (see docs/image.md, "How the decompression cap is bounded").
+    max_uncompressed: int = 16 * 1024 ** 3
     max_ratio: int = 100                   # uncompressed/compressed beyond this is a bomb
     ratio_floor: int = 1024 ** 3           # ... once past this many uncompressed bytes
     max_entries: int = 500_000
@@ -102,8 +105,8 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
         scan.diff_id = plain.diff_id() or "sha256:" + (blob.hexdigest() or "")
     except TooBig as exc:
         report.error("image.layer.distributable-format.1",
-                     f"layer refused as a decompression bomb: {exc} "
-                                  f"(compressed {blob.size} bytes read so far)", where)
+                     f"layer {where} refused as a decompression bomb: {exc} "
+                     f"(compressed {blob.size} bytes read so far)", where)
         report.error("image.config.properties.38",
                      "DiffID not computed: layer passed the size cap", where)
     except CorruptStream as exc:

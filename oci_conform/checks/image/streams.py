@@ -263,6 +263,14 @@ class _Plain:
         return self.src.read(n)
 
 
+def human_bytes(n: int) -> str:
+    """``n`` bytes as the largest binary unit it is a whole multiple of (16 GiB, 1536 KiB)."""
+    for unit, shift in (("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift} {unit}"
+    return f"{n} bytes"
+
+
 class Decompressed:
     """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
 
@@ -292,13 +300,14 @@ class Decompressed:
             return False
         self.size += len(data)
         if self.size > self.cap:
-            raise TooBig(f"uncompressed size passed the cap of {self.cap} bytes")
+            raise TooBig(f"uncompressed size passed the limit of {human_bytes(self.cap)} "
+                         "(--max-layer-size)")
         if self.ratio and self.size > self.floor:
             read = int(getattr(self.src, "size", 0) or 0)
             if self.size > read * self.ratio:
                 raise TooBig(f"{self.size} uncompressed bytes from {read} compressed bytes: "
-                             f"over the ratio of {self.ratio} allowed past "
-                             f"{self.floor} bytes")
+                             f"over the ratio of {self.ratio} (--max-ratio) allowed past "
+                             f"{human_bytes(self.floor)}")
         if self.hash is not None:
             self.hash.update(data)
         self._buf, self._at = data, 0

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from oci_conform.drivers.files import UnsafePath, open_regular
+from oci_conform.drivers.image_sources.base import CORRUPT_STREAM
 
 KINDS = ("oci", "oci-archive", "docker-archive", "aci", "docker")
 
@@ -70,7 +71,7 @@ def sniff_path(path: Path, text: str) -> ImageRef:
                 if n > 5000:
                     break
                 tar.members = []  # type: ignore[attr-defined]
-    except (tarfile.TarError, OSError, EOFError):
+    except CORRUPT_STREAM:
         if _looks_json(path):
             raise ValueError(f"{text}: not an image: a JSON document, not an image archive "
                              "(folder, tar or compressed tar); judge a single document with "

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from oci_conform.drivers.files import UnsafePath, open_regular
-from oci_conform.drivers.image_sources.base import SMALL_LIMIT, SourceError
+from oci_conform.drivers.image_sources.base import CORRUPT_STREAM, SMALL_LIMIT, SourceError
 
 MAX_MEMBERS = 200_000
 
@@ -35,13 +35,13 @@ class TarArchive:
             raise SourceError(str(exc)) from None
         try:
             self.tar = tarfile.open(fileobj=self.file, mode="r:*")
-        except (OSError, tarfile.TarError, EOFError):
+        except CORRUPT_STREAM:
             self.file.close()
             raise SourceError(f"{path}: not an image archive (not a tar, nor a gzip, bzip2 "
                               "or xz compressed tar)") from None
         try:
             self._index()
-        except (tarfile.TarError, EOFError, OSError) as exc:
+        except CORRUPT_STREAM as exc:
             self.tar.close()
             self.file.close()
             raise SourceError(f"{path}: tar archive is truncated or corrupt: {exc}") from None
