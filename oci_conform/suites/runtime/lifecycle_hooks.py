@@ -209,6 +209,7 @@ def hooked_lifecycle(sb: Sandbox, plan: HookPlan, install: bool = True) -> HookR
         finally:
             if go is not None:
                 os.close(go)
+            (sb.results / GO).unlink(missing_ok=True)   # --keep copies no special file
         ops["state_after"] = sb.state()[0]
         ops["delete"] = _op(sb, "delete", sb.delete)
         if not ops["delete"].ok:  # type: ignore[attr-defined]
