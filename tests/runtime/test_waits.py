@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from oci_conform.drivers.runtime_cli import run_bounded, run_command
-from oci_conform.suites.runtime.sandbox import kill_and_wait, pid_alive
+from oci_conform.suites.runtime.sandbox import kill_and_wait, pid_alive, wait_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 # The runtime suite's harness: these files may wait on children only by blocking waits.
@@ -71,3 +71,36 @@ def test_kill_and_wait_returns_once_the_process_is_gone() -> None:
     finally:
         proc.wait()
     assert kill_and_wait([proc.pid], 1.0) == []    # an exited pid is simply gone
+
+
+def test_wait_gone_blocks_until_exit_without_signalling() -> None:
+    proc = subprocess.Popen(["sleep", "0.2"], start_new_session=True)
+    try:
+        start = time.monotonic()
+        assert wait_gone([proc.pid], 5.0) == []
+        took = time.monotonic() - start
+        assert 0.15 <= took < 4.0, took         # it waited for the exit, not the deadline
+    finally:
+        proc.wait()
+    assert proc.returncode == 0                 # it ran to its end: nothing was sent to it
+
+
+def test_wait_gone_returns_what_outlives_the_deadline() -> None:
+    proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        assert wait_gone([proc.pid], 0.2) == [proc.pid]
+        assert pid_alive(proc.pid)              # still running: waiting never kills
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_sandbox_flows_do_not_sleep_between_steps() -> None:
+    # the per-case plumbing waits for events (pidfds, a fifo), never for a fixed time
+    for name in ("sandbox.py", "lifecycle_hooks.py", "case.py", "runner.py"):
+        text = (ROOT / "oci_conform/suites/runtime" / name).read_text()
+        sleeps = [line.strip() for line in text.splitlines() if "time.sleep(" in line]
+        allowed = {"time.sleep(0.01)",     # sandbox: the no-pidfd fallback only
+                   "time.sleep(delay)",    # sandbox.wait_status: while state disagrees
+                   "time.sleep(0.2)"}      # runner: cgroup parent removal, once per run
+        assert set(sleeps) <= allowed, (name, sleeps)

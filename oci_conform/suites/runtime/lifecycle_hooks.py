@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from dataclasses import dataclass, field
 
 from oci_conform.suites.runtime.case import (
@@ -41,11 +40,14 @@ ARGS_TAIL = ["two words", "--flag=x", ""]
 ANNOTATIONS = {"org.oci-conform.hooks": "state fields"}
 # The status each hook type sees: during create the container is still being created; the
 # startContainer hooks run after create finished and before the program; poststart after
-# the program was executed (it is still running: it sleeps); poststop once it has exited.
+# the program was executed (it is still running: it waits for the harness's word on the
+# GO fifo, given only after ``start`` returned); poststop once it has exited.
 HOOK_STATUS = {"prestart": "creating", "createRuntime": "creating",
                "createContainer": "creating", "startContainer": "created",
                "poststart": "running", "poststop": "stopped"}
-PROGRAM = ("echo PROG >> /results/order.log; sleep 0.6; echo done > /results/prog-done")
+GO = "go"
+PROGRAM = ("echo PROG >> /results/order.log; read -r word < /results/go; "
+           "echo done > /results/prog-done")
 
 HOOK_SCRIPT = r"""#!/bin/sh
 # $1: label; $2: behaviour (ok|fail|sleep); the rest: arguments to record verbatim.
@@ -140,7 +142,34 @@ def _install(sb: Sandbox, plan: HookPlan) -> dict:
         hooks.setdefault(kind, []).append(_hook_entry(sb, label, kind, mode, timeout))
     cfg["hooks"] = hooks
     sb.write(cfg)
+    go = sb.results / GO
+    if not go.exists():
+        os.mkfifo(go)
+        go.chmod(0o666)
     return cfg
+
+
+def _open_go(sb: Sandbox) -> int | None:
+    """The program's GO fifo opened read-write (which never blocks), or None.
+
+    Held open from before ``start`` until the program is gone, so the word written after
+    ``start`` waits in the fifo until the program reads it.
+    """
+    try:
+        return os.open(sb.results / GO, os.O_RDWR | os.O_NONBLOCK)
+    except OSError:
+        return None
+
+
+def _let_program_finish(sb: Sandbox, go: int | None, pid: object, started: bool) -> None:
+    """Give the program its word, then block until it exits (when it was started)."""
+    if go is not None:
+        try:
+            os.write(go, b"go\n")
+        except OSError:
+            pass
+    if started and isinstance(pid, int) and pid > 0:
+        sb.wait_exit(pid, 10.0)
 
 
 def _mark(sb: Sandbox, text: str) -> None:
@@ -172,12 +201,15 @@ def hooked_lifecycle(sb: Sandbox, plan: HookPlan, install: bool = True) -> HookR
                 ctr_ns[ns] = os.readlink(f"/proc/{pid}/ns/{ns}")
             except (OSError, TypeError):
                 pass
-        ops["start"] = _op(sb, "start", sb.start)
-        if ops["start"].ok:  # type: ignore[attr-defined]
-            deadline = time.monotonic() + 10
-            while sb.read("prog-done") is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-        sb.wait_status("stopped", 5)
+        go = _open_go(sb)
+        try:
+            ops["start"] = _op(sb, "start", sb.start)
+            _let_program_finish(sb, go, pid, ops["start"].ok)  # type: ignore[attr-defined]
+            sb.wait_status("stopped", 5)
+        finally:
+            if go is not None:
+                os.close(go)
+            (sb.results / GO).unlink(missing_ok=True)   # --keep copies no special file
         ops["state_after"] = sb.state()[0]
         ops["delete"] = _op(sb, "delete", sb.delete)
         if not ops["delete"].ok:  # type: ignore[attr-defined]

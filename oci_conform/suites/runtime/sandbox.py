@@ -124,7 +124,15 @@ def _kill_procs_in(cg: Path) -> None:
 def kill_and_wait(pids: list[int], patience: float = 5.0) -> list[int]:
     """SIGKILL ``pids`` and block until each is gone (or ``patience`` runs out).
 
-    Each process is held by a pidfd, so the signal cannot reach a reused pid and its exit
+    Returns the pids still alive at the deadline (see :func:`wait_gone`).
+    """
+    return wait_gone(pids, patience, signal.SIGKILL)
+
+
+def wait_gone(pids: list[int] | set[int], patience: float, sig: int = 0) -> list[int]:
+    """Block until each of ``pids`` is gone (sending ``sig`` first when non-zero).
+
+    Each process is held by a pidfd, so a signal cannot reach a reused pid and its exit
     is waited for by ``poll`` (no sleep loop); a zombie counts as gone (it no longer runs).
     Returns the pids still alive at the deadline.
     """
@@ -137,15 +145,17 @@ def kill_and_wait(pids: list[int], patience: float = 5.0) -> list[int]:
             continue                    # already gone
         except OSError:
             unheld.append(pid)
+            if sig:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+            continue
+        if sig:
             try:
-                os.kill(pid, signal.SIGKILL)
+                signal.pidfd_send_signal(fd, sig)
             except OSError:
                 pass
-            continue
-        try:
-            signal.pidfd_send_signal(fd, signal.SIGKILL)
-        except OSError:
-            pass
         fds[fd] = pid
     deadline = time.monotonic() + patience
     poller = select.poll()
@@ -154,6 +164,8 @@ def kill_and_wait(pids: list[int], patience: float = 5.0) -> list[int]:
     waiting = dict(fds)
     try:
         while waiting:
+            # a pidfd is readable once the process exits; a zombie that is not our
+            # child is not reaped here, so its exit is the signal, not its removal
             left = deadline - time.monotonic()
             if left <= 0:
                 break
@@ -200,6 +212,8 @@ class Sandbox:
     cleanup_problems: list[str] = field(default_factory=list)
     leftovers_host: list[str] = field(default_factory=list)
     written: dict[Path, str] = field(default_factory=dict)   # bundle -> config diff
+    last_pid: dict[str, int] = field(default_factory=dict)   # container id -> its state pid
+    started: set[str] = field(default_factory=set)           # ids a ``start`` succeeded for
 
     def __post_init__(self) -> None:
         token = uuid.uuid4().hex[:6]
@@ -245,7 +259,10 @@ class Sandbox:
         return inv
 
     def start(self, cid: str | None = None) -> Invocation:
-        return self.cli.start(cid or self.cid)
+        inv = self.cli.start(cid or self.cid)
+        if inv.ok:
+            self.started.add(cid or self.cid)
+        return inv
 
     def kill(self, sig: str = "KILL", cid: str | None = None) -> Invocation:
         return self.cli.kill(cid or self.cid, sig)
@@ -262,14 +279,24 @@ class Sandbox:
             pid = doc.get("pid")
             if isinstance(pid, int) and pid > 0:
                 self.pids.add(pid)
+                self.last_pid[cid or self.cid] = pid
         return inv, doc
 
     def wait_status(self, status: str, timeout: float = 10.0,
                     cid: str | None = None) -> JSON | None:
-        """Poll ``state`` until it reports ``status`` (the last document, or None)."""
+        """Ask ``state`` until it reports ``status`` (the last document, or None).
+
+        For "stopped", when an earlier ``state`` named the container's process and that
+        process was running, its exit is awaited first with a blocking wait (a pidfd), so
+        one ``state`` call usually answers; ``state`` is asked again, with growing pauses,
+        only while it still disagrees.
+        """
         deadline = time.monotonic() + timeout
         doc: JSON | None = None
         delay = 0.02
+        pid = self.last_pid.get(cid or self.cid)
+        if status == "stopped" and pid and self._was_running(cid or self.cid):
+            wait_gone([pid], timeout)
         while time.monotonic() < deadline:
             _, doc = self.state(cid)
             if doc is not None and doc.get("status") == status:
@@ -278,14 +305,19 @@ class Sandbox:
             delay = min(delay * 2, 0.3)
         return doc
 
-    def wait_exit(self, pid: int, timeout: float = 10.0) -> bool:
-        """Wait for a container process to exit, watching /proc (no runtime calls)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not pid_alive(pid):
-                return True
-            time.sleep(0.02)
+    def _was_running(self, cid: str) -> bool:
+        """True when the last ``state`` of ``cid`` said running or paused, or said created
+        and a ``start`` then succeeded (a created container's process waits for start)."""
+        for doc in reversed(self.states):
+            if doc.get("id") == cid:
+                status = doc.get("status")
+                return status in ("running", "paused") or (
+                    status == "created" and cid in self.started)
         return False
+
+    def wait_exit(self, pid: int, timeout: float = 10.0) -> bool:
+        """Block until a container process exits (a pidfd wait; no runtime calls)."""
+        return not wait_gone([pid], timeout)
 
     def read(self, name: str, limit: int = FILE_LIMIT) -> str | None:
         try:
@@ -338,25 +370,25 @@ class Sandbox:
                                        "restored it")
         ncalls = len(self.cli.calls)
         for cid in self.ids():
-            if not (self.dir / "state").exists():
-                break
+            if not _holds_anything(self.dir / "state"):
+                break                     # nothing left for the runtime to delete
             self.cli.kill(cid, "KILL")
             self.cli.delete(cid, force=True)
         del self.cli.calls[ncalls:]       # cleanup calls are not evidence of the case
-        time.sleep(0.05)
         self.leftovers = self._find_leftovers()
         self._force_clean()
 
     def _find_leftovers(self) -> Leftovers:
         helpers = {h.pid for h in self.helpers}
-        deadline = time.monotonic() + 3.0      # a killed process may still be exiting
-        while True:
+
+        def alive() -> set[int]:
             procs = set(processes_under(self.dir, (self.rootfs,)))
-            procs |= {p for p in self.pids if pid_alive(p)}
-            procs -= helpers
-            if not procs or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+            return (procs | {p for p in self.pids if pid_alive(p)}) - helpers
+
+        procs = alive()
+        if procs:                       # a killed process may still be exiting: await it
+            wait_gone(procs, 3.0)
+            procs = alive()
         state_left = []
         root = self.dir / "state"
         if root.is_dir():
@@ -388,6 +420,15 @@ class Sandbox:
             self.cleanup_problems.append(f"mounts remain under {self.dir}")
         elif self.target.keep_dir is None:   # with --keep the runner removes it once judged
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _holds_anything(folder: Path) -> bool:
+    """True when ``folder`` exists and is not empty."""
+    try:
+        with os.scandir(folder) as entries:
+            return next(entries, None) is not None
+    except OSError:
+        return False
 
 
 def repair_dev_null() -> str:
