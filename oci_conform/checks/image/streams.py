@@ -63,19 +63,30 @@ class AsyncHash:
         return self.inner.hexdigest()
 
 
-def new_hash(algorithm: str) -> AsyncHash | None:
+class Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
+
+
+def _hasher(algorithm: str, background: bool) -> Hash:
+    """A hash of ``algorithm`` (ValueError when unknown), on a helper thread or inline."""
+    return AsyncHash(algorithm) if background else hashlib.new(algorithm)
+
+
+def new_hash(algorithm: str, background: bool = True) -> Hash | None:
     try:
-        return AsyncHash(algorithm)
+        return _hasher(algorithm, background)
     except ValueError:
         return None
 
 
 class BlobReader:
-    """Raw bytes of a blob, hashed with ``algorithm`` as they are read."""
+    """Raw bytes of a blob, hashed with ``algorithm`` as they are read (on a helper thread
+    with ``background``; inline when the caller already runs blobs side by side)."""
 
-    def __init__(self, raw: BinaryIO, algorithm: str = "sha256"):
+    def __init__(self, raw: BinaryIO, algorithm: str = "sha256", background: bool = True):
         self.raw = raw
-        self.hash = new_hash(algorithm)
+        self.hash = new_hash(algorithm, background)
         self.size = 0
         self._pending = b""
 
@@ -267,12 +278,13 @@ class Decompressed:
     """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
 
     def __init__(self, src: Readable, kind: str, cap: int, algorithm: str = "sha256",
-                 hashed: bool = True, ratio: int = 0, floor: int = 0):
+                 hashed: bool = True, ratio: int = 0, floor: int = 0,
+                 background: bool = True):
         self.inner: _Gzip | _Zstd | _Incremental | _Plain = (
             _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd"
             else _Incremental(src, kind) if kind in ("bzip2", "xz") else _Plain(src))
         self.algorithm = algorithm
-        self.hash = AsyncHash(algorithm) if hashed else None
+        self.hash = _hasher(algorithm, background) if hashed else None
         self.size = 0            # uncompressed bytes produced so far
         self.cap = cap           # absolute bound on the uncompressed bytes
         self.ratio = ratio       # bound on uncompressed / compressed bytes actually read ...
