@@ -21,6 +21,7 @@ from oci_conform.checks.image.streams import (
     Unsupported,
     sniff,
 )
+from oci_conform.checks.image.tarscan import Entry, NotTar, members
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -138,22 +139,18 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
     links: list[tuple[str, str]] = []
     filled: set[int] = set()       # folders that already had a non-whiteout entry
     try:
-        # "r:" over a forward-only stream: tarfile seeks past file data (which our stream
-        # skips without copying) instead of reading it through its own buffers.
-        tf = tarfile.open(fileobj=plain, mode="r:", encoding="utf-8",  # type: ignore[call-overload]
-                          errors="surrogateescape")
-    except tarfile.ReadError as exc:
-        report.fail("image.layer.distributable-format.1",
-                    f"layer is not a tar archive: {exc}", where)
-        return
-    try:
-        for member in tf:
+        # Simple headers are parsed in a tight loop, the rest by tarfile ("r:" over our
+        # forward-only stream: file data is skipped without copies, never read).
+        for member in members(plain):
             scan.entries += 1
             if scan.entries > limits.max_entries:
                 raise _Bomb()
             _check_member(report, member, where, version, seen, whiteouts, links, lower,
                           filled)
-            tf.members = []            # stream mode keeps members: drop them (bounded memory)
+    except NotTar as exc:
+        report.fail("image.layer.distributable-format.1",
+                    f"layer is not a tar archive: {exc}", where)
+        return
     except _Bomb:
         report.error("image.layer.distributable-format.1",
                      f"layer refused: more than {limits.max_entries} tar entries",
@@ -174,7 +171,7 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
     scan.paths = seen
 
 
-def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
+def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, version: str,
                   seen: set[int], whiteouts: list, links: list, lower: set[int] | None,
                   filled: set[int] | None = None) -> None:
     name = m.name

@@ -350,6 +350,19 @@ class Decompressed:
             skip -= step
         return self.tell()
 
+    def next_chunk(self) -> bytes:
+        """The rest of the current chunk, or the next chunk (b"" at the end), as read."""
+        if self._at >= len(self._buf) and not self._fill():
+            return b""
+        data = self._buf[self._at:] if self._at else self._buf
+        self._at = len(self._buf)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        """Give back ``data`` just read, so the next read starts where it started."""
+        if data:
+            self._buf, self._at = data + self._buf[self._at:], 0
+
     def drain(self) -> None:
         self._at = len(self._buf)
         while self._fill():
