@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from oci_conform.drivers.image_sources import walk
 from oci_conform.drivers.image_sources.layout_dir import LayoutDir
 from tests.image.helpers import outcome_sets, validate
 
@@ -69,6 +70,16 @@ def _layout(root: Path, layers: list[list[tuple[str, str]]], gzipped: bool = Tru
     return root
 
 
+@pytest.fixture(params=["threads", "processes"])
+def workers(request, monkeypatch):
+    """Both kinds of workers: threads (small layers) and forked processes (big ones), each
+    with decompression ahead on a helper thread."""
+    monkeypatch.setattr(walk, "AHEAD_MIN_BYTES", 0)
+    if request.param == "processes":
+        monkeypatch.setattr(walk, "PROCESS_MIN_BYTES", 0)
+    return request.param
+
+
 def _both_ways(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
     side_by_side = validate(path)
     monkeypatch.setattr(LayoutDir, "parallel_blobs", False)
@@ -81,7 +92,8 @@ def _view(results: list) -> list:
                    [(f.location, f.message) for f in r.findings]) for r in results)
 
 
-def test_hardlink_to_a_lower_layer_passes_when_scanned_side_by_side(tmp_path, monkeypatch):
+def test_hardlink_to_a_lower_layer_passes_when_scanned_side_by_side(tmp_path, monkeypatch,
+                                                                     workers):
     path = _layout(tmp_path, [[("file", "etc/a"), ("file", "etc/b")],
                               [("link:etc/a", "etc/c"), ("file", "etc/d")],
                               [("link:etc/d", "etc/e")]])
@@ -94,7 +106,8 @@ def test_hardlink_to_a_lower_layer_passes_when_scanned_side_by_side(tmp_path, mo
 
 
 @pytest.mark.parametrize("gzipped", [True, False])
-def test_hardlink_to_a_higher_layer_fails_the_same_both_ways(tmp_path, monkeypatch, gzipped):
+def test_hardlink_to_a_higher_layer_fails_the_same_both_ways(tmp_path, monkeypatch, gzipped,
+                                                             workers):
     # layer 0 links to a file only layer 1 holds: not earlier, even though it exists
     path = _layout(tmp_path, [[("link:etc/late", "etc/c"), ("file", "etc/x")],
                               [("file", "etc/late"), ("link:etc/x", "etc/y")],
@@ -110,7 +123,8 @@ def test_hardlink_to_a_higher_layer_fails_the_same_both_ways(tmp_path, monkeypat
     assert any("comes later in the layer" in m and "etc/nowhere" in m for m in messages)
 
 
-def test_a_layer_listed_twice_and_a_digest_mismatch_judge_the_same(tmp_path, monkeypatch):
+def test_a_layer_listed_twice_and_a_digest_mismatch_judge_the_same(tmp_path, monkeypatch,
+                                                                   workers):
     path = _layout(tmp_path, [[("file", "a")], [("file", "b")]])
     index = json.loads((path / "index.json").read_text())
     mpath = path / "blobs" / index["manifests"][0]["digest"].replace(":", "/")

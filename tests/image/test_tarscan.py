@@ -15,7 +15,7 @@ import tarfile
 
 import pytest
 
-from oci_conform.checks.image.streams import BlobReader, Decompressed
+from oci_conform.checks.image.streams import BlobReader, CorruptStream, Decompressed, Prefetched
 from oci_conform.checks.image.tarscan import NotTar, members
 
 
@@ -65,8 +65,11 @@ def reference(data: bytes, step: int) -> tuple[list, tuple | None, int]:
     return seen, None, -1
 
 
-def fast(data: bytes, step: int) -> tuple[list, tuple | None, int]:
-    plain, seen = _stream(data, step), []
+def fast(data: bytes, step: int, ahead: bool = False) -> tuple[list, tuple | None, int]:
+    plain: Decompressed | Prefetched = _stream(data, step)
+    seen: list = []
+    if ahead:
+        plain = Prefetched(plain, depth=2)
     try:
         for m in members(plain):
             seen.append(_view(m))
@@ -74,6 +77,8 @@ def fast(data: bytes, step: int) -> tuple[list, tuple | None, int]:
         return seen, ("NotTar", str(exc)), plain.tell()
     except Exception as exc:  # noqa: BLE001 - compared, whatever it is
         return seen, _ending(exc), -1
+    finally:
+        plain.close()
     return seen, None, -1
 
 
@@ -143,6 +148,7 @@ def test_well_formed_archives_read_the_same(fmt):
         want = reference(data, step)
         assert want[1] is None
         assert fast(data, step) == want
+        assert fast(data, step, ahead=True) == want
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=["gnu", "pax", "ustar"])
@@ -152,7 +158,9 @@ def test_damaged_archives_end_the_same(fmt):
     for _ in range(400):
         data = _mutate(_archive(fmt, rng), rng)
         step = rng.choice([97, 512, 700, 1 << 20])
-        assert fast(data, step) == reference(data, step), data[:64]
+        want = reference(data, step)
+        assert fast(data, step) == want, data[:64]
+        assert fast(data, step, ahead=True) == want, data[:64]
         checked += 1
     assert checked > 200
 
@@ -162,3 +170,39 @@ def test_not_a_tar_and_empty_and_truncated():
         want = reference(data, 512)
         assert fast(data, 512) == want
     assert fast(b"hello" * 300, 512)[1][0] == "NotTar"
+
+
+def test_decompressing_ahead_gives_the_same_bytes_errors_and_digest():
+    import gzip
+    import hashlib
+    rng = random.Random(5)
+    body = b"".join(rng.choice([b"abc" * 400, rng.randbytes(900)]) for _ in range(3000))
+    packed = gzip.compress(body)
+
+    def opened(data: bytes) -> Decompressed:
+        return Decompressed(BlobReader(Dribble(data, 4096)), "gzip", cap=1 << 40)  # type: ignore[arg-type]
+    ahead = Prefetched(opened(packed), depth=2)
+    got, at = [], 0
+    while True:
+        n = rng.choice([1, 511, 512, 5000, 70000])
+        if rng.random() < 0.3:
+            at = ahead.seek(at + n)
+            got.append(body[len(b"".join(got)):at])       # skipped bytes, taken as they are
+            continue
+        piece = ahead.read(n)
+        if not piece:
+            break
+        got.append(piece)
+        at += len(piece)
+        assert ahead.tell() == at
+    assert b"".join(got) == body
+    assert ahead.diff_id() == "sha256:" + hashlib.sha256(body).hexdigest()
+    ahead.close()
+    broken = Prefetched(opened(packed[:len(packed) // 2]), depth=2)
+    with pytest.raises(CorruptStream):
+        broken.drain()
+    broken.close()
+    early = Prefetched(opened(packed), depth=1)        # left with a full queue: close frees it
+    assert early.read(10) == body[:10]
+    early.close()
+    assert not early._thread.is_alive()

@@ -17,6 +17,7 @@ from oci_conform.checks.image.streams import (
     BlobReader,
     CorruptStream,
     Decompressed,
+    Prefetched,
     TooBig,
     Unsupported,
     sniff,
@@ -76,13 +77,13 @@ def _unsafe(name: str) -> str:
 
 def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, where: str,
                version: str, lower: set[int] | None, limits: Limits, declared_size: int = 0,
-               background: bool = True) -> LayerScan:
+               background: bool = True, ahead: bool = False) -> LayerScan:
     """Hash and scan ``raw``; problems go to ``report`` with ``where`` as the place.
 
     ``lower`` holds the path hashes of the layers below; None defers the hardlinks this
     layer cannot resolve to ``scan.links`` (for ``settle_links``), so layers can be scanned
     in any order. ``background`` hashes on helper threads (off when the caller already runs
-    scans side by side)."""
+    scans side by side); ``ahead`` decompresses on a helper thread while the tar is parsed."""
     blob = BlobReader(raw, algorithm, background=background)
     scan = LayerScan()
     head = blob.peek(1024)
@@ -98,13 +99,16 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
     # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
     same = decode == "none" and algorithm == "sha256" and blob.hash is not None
     try:
-        plain = limits.decompressed(blob, decode, hashed=not same, background=background)
+        plain: Decompressed | Prefetched = limits.decompressed(
+            blob, decode, hashed=not same, background=background)
     except Unsupported as exc:
         report.error("image.layer.distributable-format.1", str(exc), where)
         report.error("image.config.properties.38", f"DiffID not computed: {exc}", where)
         blob.drain()
         scan.digest_hex, scan.size = blob.hexdigest(), blob.size
         return scan
+    if ahead:
+        plain = Prefetched(plain)
     try:
         _scan_entries(report, plain, where, version, lower, limits, scan)
         plain.drain()
@@ -130,7 +134,7 @@ class _Bomb(Exception):
     pass
 
 
-def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
+def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, version: str,
                   lower: set[int] | None, limits: Limits, scan: LayerScan) -> None:
     # Paths are kept as 64-bit hashes: a layer of half a million entries stays in tens of
     # MiB (a false match needs a hash collision: about 1e-8 at that size).

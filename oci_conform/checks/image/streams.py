@@ -8,6 +8,7 @@ cap is passed. Nothing here holds more than a chunk or two in memory.
 from __future__ import annotations
 
 import hashlib
+import queue
 import shutil
 import subprocess
 import threading
@@ -374,3 +375,112 @@ class Decompressed:
 
     def diff_id(self) -> str | None:
         return f"{self.algorithm}:" + self.hash.hexdigest() if self.hash is not None else None
+
+
+class Prefetched:
+    """A ``Decompressed`` stream decompressed ahead on a helper thread, up to ``depth``
+    chunks, while the caller parses what came before (the same reads, seeks and errors).
+
+    zlib and hashlib let go of the GIL, so decompression and hashing overlap with the tar
+    parsing of the calling thread, as ``gunzip | sha256`` overlap in a shell pipe."""
+
+    def __init__(self, inner: Decompressed, depth: int = 4):
+        self.inner = inner
+        self._queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._buf = b""
+        self._at = 0
+        self._taken = 0           # bytes of all chunks handed over so far
+        self._eof = False
+        self._thread = threading.Thread(target=self._produce, daemon=True,
+                                        name="decompress-ahead")
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            while not self._stop.is_set():
+                data = self.inner.next_chunk()
+                self._queue.put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised again on the reading side
+            self._queue.put(exc)
+
+    def next_chunk(self) -> bytes:
+        """The rest of the current chunk, or the next chunk (b"" at the end), as read."""
+        if self._at < len(self._buf):
+            data = self._buf[self._at:] if self._at else self._buf
+            self._at = len(self._buf)
+            return data
+        if self._eof:
+            return b""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            self._eof = True
+            raise item
+        if not item:
+            self._eof = True
+            return b""
+        self._taken += len(item)
+        self._buf, self._at = item, len(item)
+        return item
+
+    def unread(self, data: bytes) -> None:
+        if data:
+            self._buf, self._at = data + self._buf[self._at:], 0
+
+    def tell(self) -> int:
+        return self._taken - (len(self._buf) - self._at)
+
+    def read(self, n: int = -1) -> bytes:
+        """Exactly ``n`` bytes (fewer only at the end), as a file would give them."""
+        if n is None or n < 0:
+            n = CHUNK
+        parts = []
+        while n > 0:
+            if self._at >= len(self._buf):
+                if not self.next_chunk():
+                    break
+                self._at = 0
+            take = self._buf[self._at:self._at + n]
+            self._at += len(take)
+            n -= len(take)
+            parts.append(take)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        """Forward only, without copies."""
+        here = self.tell()
+        if whence == 1:
+            pos += here
+        if whence == 2 or pos < here:
+            raise OSError("this stream only seeks forward")
+        skip = pos - here
+        while skip > 0:
+            if self._at >= len(self._buf):
+                if not self.next_chunk():
+                    break
+                self._at = 0
+            step = min(skip, len(self._buf) - self._at)
+            self._at += step
+            skip -= step
+        return self.tell()
+
+    def drain(self) -> None:
+        while self.next_chunk():
+            pass
+
+    def close(self) -> None:
+        """Stop the helper (it may be blocked on a full queue) and close the inner stream."""
+        self._stop.set()
+        while self._thread.is_alive():
+            try:                                   # free a producer blocked on a full queue
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._thread.join(timeout=0.05)
+        self.inner.close()
+
+    def diff_id(self) -> str | None:
+        return self.inner.diff_id()

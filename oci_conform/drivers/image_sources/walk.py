@@ -5,7 +5,9 @@ blob is read once (JSON documents bounded in size, layers streamed).
 """
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import multiprocessing
+import sys
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -27,6 +29,8 @@ from oci_conform.model.judging import Why, not_judged
 
 MAX_INDEX_DEPTH = 8
 LAYER_WORKERS = 2            # layers scanned side by side (this host has two cores)
+PROCESS_MIN_BYTES = 32 << 20   # layers this big in all are worth starting worker processes
+AHEAD_MIN_BYTES = 4 << 20      # a layer this big is decompressed ahead on a helper thread
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -215,20 +219,27 @@ class LayerScans:
     """The layers of one manifest scanned ahead, ``LAYER_WORKERS`` at a time (largest
     first), each into its own report; the walk takes the results in manifest order.
 
-    hashlib and zlib let go of the GIL on large buffers, so two layers really run on two
-    cores. Only sources that say they can be read from several threads at once
-    (``parallel_blobs``) are scanned ahead; the others are scanned in order, as before."""
+    The scans run in forked worker processes: a layer's tar headers are parsed in Python,
+    and on worker threads the GIL made the other layer's decompression wait for them (each
+    wait up to the interpreter's switch interval), so two threads got far less than two
+    cores on a busy host. Small layers (starting processes costs more than they take) and
+    hosts without fork use threads. Only sources that
+    can be opened afresh elsewhere (``parallel_blobs``) are scanned ahead; the others are
+    scanned in order, as before."""
 
     def __init__(self, walk: Walk, layers: list, here: str):
         self.walk = walk
         self.futures: dict[str, Future[ScanResult]] = {}
-        self.pool: ThreadPoolExecutor | None = None
+        self.pool: Executor | None = None
         todo = self._todo(layers, here)
         if len(todo) > 1 and getattr(walk.source, "parallel_blobs", False):
-            self.pool = ThreadPoolExecutor(max_workers=LAYER_WORKERS,
-                                           thread_name_prefix="layer-scan")
+            total = sum(d["size"] for d, _ in todo)
+            self.pool = _pool(min(LAYER_WORKERS, len(todo)), total >= PROCESS_MIN_BYTES)
+            main = walk.report
+            frame = (main.file, main.text, main.version)
             for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
-                self.futures[d["digest"]] = self.pool.submit(_scan_alone, walk, d, where)
+                self.futures[d["digest"]] = self.pool.submit(
+                    _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
 
     def _todo(self, layers: list, here: str) -> list[tuple[dict, str]]:
         """(descriptor, place) of each layer blob not scanned yet, each digest once."""
@@ -255,27 +266,40 @@ class LayerScans:
             self.pool.shutdown(wait=True)
 
 
-def _scan_alone(walk: Walk, d: dict, where: str) -> ScanResult:
-    """Scan one layer into a report of its own (runs on a worker thread): the hardlinks it
-    cannot resolve itself are left in ``scan.links`` for the walk to settle in order."""
-    main = walk.report
-    sub = Report(file=main.file, text=main.text, version=main.version)
-    stream = walk.source.open_blob(d["digest"])
+def _pool(workers: int, big: bool) -> Executor:
+    """Worker processes (forked: nothing to import again) for big layers, else threads."""
+    if big and "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layer-scan")
+
+
+def _scan_alone(source: ImageSource, version: str, limits: Limits, frame: tuple[str, str, str],
+                d: dict, where: str) -> ScanResult:
+    """Scan one layer into a report of its own (runs in a worker): the hardlinks it cannot
+    resolve itself are left in ``scan.links`` for the walk to settle in manifest order."""
+    file, text, judged = frame
+    if multiprocessing.parent_process() is not None:
+        # a worker process of our own: let the decompressing thread take the GIL back
+        # soon after each chunk instead of waiting out the default 5 ms
+        sys.setswitchinterval(0.0005)
+    sub = Report(file=file, text=text, version=judged)
+    stream = source.open_blob(d["digest"])
     if stream is None:
         return sub, None
     with stream:
-        return sub, _scan_stream(walk, sub, stream, d, where, None, background=False)
+        return sub, _scan_stream(version, limits, sub, stream, d, where, None)
 
 
-def _scan_stream(walk: Walk, report: Report, stream: BinaryIO, d: dict, where: str,
-                 lower: set[int] | None, background: bool = True) -> LayerScan:
+def _scan_stream(version: str, limits: Limits, report: Report, stream: BinaryIO, d: dict,
+                 where: str, lower: set[int] | None) -> LayerScan:
     """Hash (and, for a layer media type, scan) one layer blob into ``report``."""
     digest, mt = d["digest"], media_type(d)
     if mt in LAYER_TYPES:
         return scan_layer(report, stream, digest.partition(":")[0], mt,
-                          f"{where} ({file_of(digest)})", walk.version, lower, walk.limits,
-                          d["size"], background=background)
-    got_hex, size = hash_stream(stream, digest, background=background)
+                          f"{where} ({file_of(digest)})", version, lower, limits, d["size"],
+                          ahead=d["size"] >= AHEAD_MIN_BYTES)
+    got_hex, size = hash_stream(stream, digest)
     return LayerScan(digest_hex=got_hex, size=size)
 
 
@@ -304,7 +328,8 @@ def _scan(walk: Walk, d: dict, where: str, lower: set[int],
                 _missing(walk, walk.report, digest, where)
             return None
         with stream:
-            scan = _scan_stream(walk, walk.report, stream, d, where, lower)
+            scan = _scan_stream(walk.version, walk.limits, walk.report, stream, d, where,
+                                lower)
     walk.reached.add(digest)
     walk.stats["blobs"] += 1
     walk.stats["layers"] += 1
