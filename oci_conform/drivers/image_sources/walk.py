@@ -6,6 +6,7 @@ blob is read once (JSON documents bounded in size, layers streamed).
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -259,19 +260,34 @@ class LayerScans:
     def __enter__(self) -> LayerScans:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            for future in self.futures.values():
-                future.cancel()
-            self.pool.shutdown(wait=True)
+    def __exit__(self, failure: type[BaseException] | None, *rest: object) -> None:
+        if self.pool is None:
+            return
+        for future in self.futures.values():
+            future.cancel()
+        if failure is not None and isinstance(self.pool, ProcessPoolExecutor):
+            # interrupted (or failed): end the workers now instead of letting them finish
+            # their layers; ProcessPoolExecutor has no public way before Python 3.14
+            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        self.pool.shutdown(wait=True)
 
 
 def _pool(workers: int, big: bool) -> Executor:
     """Worker processes (forked: nothing to import again) for big layers, else threads."""
     if big and "fork" in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(max_workers=workers,
+        return ProcessPoolExecutor(max_workers=workers, initializer=_in_worker,
                                    mp_context=multiprocessing.get_context("fork"))
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layer-scan")
+
+
+def _in_worker() -> None:
+    """Set up a forked worker: signals are the main process's to handle (it ends the
+    workers), and the decompressing thread takes the GIL back soon after each chunk
+    instead of waiting out the default 5 ms switch interval."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    sys.setswitchinterval(0.0005)
 
 
 def _scan_alone(source: ImageSource, version: str, limits: Limits, frame: tuple[str, str, str],
@@ -279,10 +295,6 @@ def _scan_alone(source: ImageSource, version: str, limits: Limits, frame: tuple[
     """Scan one layer into a report of its own (runs in a worker): the hardlinks it cannot
     resolve itself are left in ``scan.links`` for the walk to settle in manifest order."""
     file, text, judged = frame
-    if multiprocessing.parent_process() is not None:
-        # a worker process of our own: let the decompressing thread take the GIL back
-        # soon after each chunk instead of waiting out the default 5 ms
-        sys.setswitchinterval(0.0005)
     sub = Report(file=file, text=text, version=judged)
     stream = source.open_blob(d["digest"])
     if stream is None:
