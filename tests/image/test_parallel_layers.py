@@ -141,3 +141,33 @@ def test_a_layer_listed_twice_and_a_digest_mismatch_judge_the_same(tmp_path, mon
     assert _view(ahead) == _view(in_order)
     failed, _ = outcome_sets(ahead)
     assert "image.image-layout.blobs.1" in failed
+
+
+@pytest.mark.slow
+def test_interrupt_ends_the_worker_processes_at_once(tmp_path):
+    """Ctrl-C while two worker processes scan: one message, exit 130, no worker left."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    many = [("file", f"d{i % 50}/f{i}") for i in range(60_000)]
+    path = _layout(tmp_path / "img", [many, many[::-1], many[1:]])
+    code = ("import sys\nimport oci_conform.drivers.image_sources.walk as w\n"
+            "w.PROCESS_MIN_BYTES = 0\nfrom oci_conform.cli import main\n"
+            f"sys.exit(main(['image', 'validate', 'oci:{path}', '-o', '{tmp_path}/r.json']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    workers: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        workers = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                 text=True, check=False).stdout.split()
+    assert len(workers) == 2, "the scan ended before its workers were seen"
+    os.killpg(proc.pid, signal.SIGINT)          # as Ctrl-C does: the whole process group
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.decode().count("SIGINT: stopping") == 1
+    time.sleep(0.2)
+    assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
