@@ -206,3 +206,28 @@ def test_decompressing_ahead_gives_the_same_bytes_errors_and_digest():
     assert early.read(10) == body[:10]
     early.close()
     assert not early._thread.is_alive()
+
+
+def test_async_hash_keeps_order_and_ends_its_thread():
+    import gc
+    import hashlib
+    import threading
+
+    from oci_conform.checks.image.streams import AsyncHash
+    rng = random.Random(9)
+    pieces = [rng.randbytes(rng.choice([10, 70_000, 1 << 20])) for _ in range(40)]
+    h = AsyncHash("sha256")
+    for piece in pieces:
+        h.update(piece)
+    assert h.hexdigest() == hashlib.sha256(b"".join(pieces)).hexdigest()
+    before = threading.active_count()
+    dropped = AsyncHash("sha256")
+    dropped.update(bytes(1 << 20))             # starts its helper, never asked for the digest
+    assert threading.active_count() == before + 1
+    del dropped
+    gc.collect()
+    for _ in range(100):
+        if threading.active_count() == before:
+            break
+        threading.Event().wait(0.02)
+    assert threading.active_count() == before

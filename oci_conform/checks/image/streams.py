@@ -12,8 +12,9 @@ import queue
 import shutil
 import subprocess
 import threading
+import weakref
 import zlib
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -37,31 +38,46 @@ class Readable(Protocol):
 
 
 class AsyncHash:
-    """A hash updated on a helper thread, one chunk in flight at a time (order kept).
+    """A hash updated on one helper thread, fed through a short queue (order kept).
 
     hashlib drops the GIL for large buffers, so hashing overlaps with decompression and
-    tar parsing on the calling thread."""
+    tar parsing on the calling thread. The helper starts at the first large chunk and ends
+    at ``hexdigest`` (or when this object is dropped): one thread per hash, not per chunk."""
 
     def __init__(self, algorithm: str):
         self.inner = hashlib.new(algorithm)
-        self._pending: threading.Thread | None = None
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._final: weakref.finalize | None = None
 
     def update(self, data: bytes) -> None:
-        self._wait()
-        if len(data) < 64 * 1024:
-            self.inner.update(data)
-            return
-        self._pending = threading.Thread(target=self.inner.update, args=(data,), daemon=True)
-        self._pending.start()
+        if self._queue is None:
+            if len(data) < 64 * 1024:
+                self.inner.update(data)
+                return
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=_hash_loop, args=(self.inner, self._queue),
+                                            daemon=True, name="hash")
+            self._thread.start()
+            self._final = weakref.finalize(self, self._queue.put, None)
+        self._queue.put(data)
 
     def _wait(self) -> None:
-        if self._pending is not None:
-            self._pending.join()
-            self._pending = None
+        if self._queue is not None and self._thread is not None:
+            if self._final is not None:
+                self._final.detach()
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = self._final = None
 
     def hexdigest(self) -> str:
         self._wait()
         return self.inner.hexdigest()
+
+
+def _hash_loop(inner: Any, chunks: queue.Queue[bytes | None]) -> None:
+    while (data := chunks.get()) is not None:
+        inner.update(data)
 
 
 class Hash(Protocol):
