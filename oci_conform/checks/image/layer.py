@@ -99,16 +99,14 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
     # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
     same = decode == "none" and algorithm == "sha256" and blob.hash is not None
     try:
-        plain: Decompressed | Prefetched = limits.decompressed(
-            blob, decode, hashed=not same, background=background)
+        made = limits.decompressed(blob, decode, hashed=not same, background=background)
     except Unsupported as exc:
         report.error("image.layer.distributable-format.1", str(exc), where)
         report.error("image.config.properties.38", f"DiffID not computed: {exc}", where)
         blob.drain()
         scan.digest_hex, scan.size = blob.hexdigest(), blob.size
         return scan
-    if ahead:
-        plain = Prefetched(plain)
+    plain: Decompressed | Prefetched = Prefetched(made) if ahead else made
     try:
         _scan_entries(report, plain, where, version, lower, limits, scan)
         plain.drain()

@@ -324,9 +324,8 @@ def _scan(walk: Walk, d: dict, where: str, lower: set[int],
     if problem:
         walk.report.fail(walk.digest_clause, problem, where)
         return None
-    done = ahead.take(digest)
-    if done is not None and done[1] is not None:
-        sub, scan = done
+    sub, scan = ahead.take(digest) or (None, None)
+    if sub is not None and scan is not None:
         walk.report.merge(sub)
         settle_links(walk.report, scan.links, lower)
         scan.links = []
