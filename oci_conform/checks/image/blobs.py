@@ -47,7 +47,8 @@ def read_document(stream: BinaryIO, digest: str) -> tuple[bytes, str | None, int
     return bytes(kept), reader.hexdigest(), reader.size, truncated or len(kept) > MAX_DOCUMENT
 
 
-def hash_stream(stream: BinaryIO, digest: str) -> tuple[str | None, int]:
-    reader = BlobReader(stream, digest.partition(":")[0])
+def hash_stream(stream: BinaryIO, digest: str, background: bool = True
+                ) -> tuple[str | None, int]:
+    reader = BlobReader(stream, digest.partition(":")[0], background)
     reader.drain()
     return reader.hexdigest(), reader.size

@@ -17,10 +17,12 @@ from oci_conform.checks.image.streams import (
     BlobReader,
     CorruptStream,
     Decompressed,
+    Prefetched,
     TooBig,
     Unsupported,
     sniff,
 )
+from oci_conform.checks.image.tarscan import Entry, NotTar, members
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -39,11 +41,12 @@ class Limits:
     max_entries: int = 500_000
 
     def decompressed(self, blob: BlobReader, kind: str, algorithm: str = "sha256",
-                     hashed: bool = True) -> Decompressed:
+                     hashed: bool = True, background: bool = True) -> Decompressed:
         """The uncompressed stream of ``blob`` under these bounds. The ratio is measured
         against the compressed bytes actually read, never a size the image declares."""
         return Decompressed(blob, kind, self.max_uncompressed, algorithm, hashed,
-                            ratio=self.max_ratio, floor=self.ratio_floor)
+                            ratio=self.max_ratio, floor=self.ratio_floor,
+                            background=background)
 
 
 @dataclass
@@ -56,6 +59,9 @@ class LayerScan:
     kind: str = "unknown"
     entries: int = 0
     paths: set[int] = field(default_factory=set)   # hashes of the entry paths (compact)
+    # hardlinks to no earlier entry of this layer: (target, place, comes later in the layer),
+    # judged against the lower layers by ``settle_links`` when the scan was asked to defer
+    links: list[tuple[str, str, bool]] = field(default_factory=list)
 
 
 def _norm(name: str) -> str:
@@ -73,10 +79,15 @@ def _unsafe(name: str) -> str:
 
 
 def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, where: str,
-               version: str, lower: set[int], limits: Limits, declared_size: int = 0
-               ) -> LayerScan:
-    """Hash and scan ``raw``; problems go to ``report`` with ``where`` as the place."""
-    blob = BlobReader(raw, algorithm)
+               version: str, lower: set[int] | None, limits: Limits, declared_size: int = 0,
+               background: bool = True, ahead: bool = False) -> LayerScan:
+    """Hash and scan ``raw``; problems go to ``report`` with ``where`` as the place.
+
+    ``lower`` holds the path hashes of the layers below; None defers the hardlinks this
+    layer cannot resolve to ``scan.links`` (for ``settle_links``), so layers can be scanned
+    in any order. ``background`` hashes on helper threads (off when the caller already runs
+    scans side by side); ``ahead`` decompresses on a helper thread while the tar is parsed."""
+    blob = BlobReader(raw, algorithm, background=background)
     scan = LayerScan()
     head = blob.peek(1024)
     scan.kind = sniff(head)
@@ -91,13 +102,14 @@ def scan_layer(report: Report, raw: BinaryIO, algorithm: str, media_type: str, w
     # An uncompressed sha256 layer's DiffID is its digest: hash it once, not twice.
     same = decode == "none" and algorithm == "sha256" and blob.hash is not None
     try:
-        plain = limits.decompressed(blob, decode, hashed=not same)
+        made = limits.decompressed(blob, decode, hashed=not same, background=background)
     except Unsupported as exc:
         report.error("image.layer.distributable-format.1", str(exc), where)
         report.error("image.config.properties.38", f"DiffID not computed: {exc}", where)
         blob.drain()
         scan.digest_hex, scan.size = blob.hexdigest(), blob.size
         return scan
+    plain: Decompressed | Prefetched = Prefetched(made) if ahead else made
     try:
         _scan_entries(report, plain, where, version, lower, limits, scan)
         plain.drain()
@@ -123,8 +135,8 @@ class _Bomb(Exception):
     pass
 
 
-def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
-                  lower: set[int], limits: Limits, scan: LayerScan) -> None:
+def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, version: str,
+                  lower: set[int] | None, limits: Limits, scan: LayerScan) -> None:
     # Paths are kept as 64-bit hashes: a layer of half a million entries stays in tens of
     # MiB (a false match needs a hash collision: about 1e-8 at that size).
     seen: set[int] = set()
@@ -132,22 +144,18 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
     links: list[tuple[str, str]] = []
     filled: set[int] = set()       # folders that already had a non-whiteout entry
     try:
-        # "r:" over a forward-only stream: tarfile seeks past file data (which our stream
-        # skips without copying) instead of reading it through its own buffers.
-        tf = tarfile.open(fileobj=plain, mode="r:", encoding="utf-8",  # type: ignore[call-overload]
-                          errors="surrogateescape")
-    except tarfile.ReadError as exc:
-        report.fail("image.layer.distributable-format.1",
-                    f"layer is not a tar archive: {exc}", where)
-        return
-    try:
-        for member in tf:
+        # Simple headers are parsed in a tight loop, the rest by tarfile ("r:" over our
+        # forward-only stream: file data is skipped without copies, never read).
+        for member in members(plain):
             scan.entries += 1
             if scan.entries > limits.max_entries:
                 raise _Bomb()
             _check_member(report, member, where, version, seen, whiteouts, links, lower,
                           filled)
-            tf.members = []            # stream mode keeps members: drop them (bounded memory)
+    except NotTar as exc:
+        report.fail("image.layer.distributable-format.1",
+                    f"layer is not a tar archive: {exc}", where)
+        return
     except _Bomb:
         report.error("image.layer.distributable-format.1",
                      f"layer refused: more than {limits.max_entries} tar entries",
@@ -159,12 +167,17 @@ def _scan_entries(report: Report, plain: Decompressed, where: str, version: str,
                     where)
         return
     report.saw("image.layer.distributable-format.1")
-    _finish_layer(report, where, seen, whiteouts, links, lower)
+    _finish_layer(report, where, seen, whiteouts)
+    pending = [(target, place, hash(target) in seen) for target, place in links]
+    if lower is None:
+        scan.links = pending
+    else:
+        settle_links(report, pending, lower)
     scan.paths = seen
 
 
-def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
-                  seen: set[int], whiteouts: list, links: list, lower: set[int],
+def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, version: str,
+                  seen: set[int], whiteouts: list, links: list, lower: set[int] | None,
                   filled: set[int] | None = None) -> None:
     name = m.name
     place = f"{where} entry {name!r}"
@@ -210,7 +223,8 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
         report.check("docker.layer.paths-inside-root",
                      not bad, f"hardlink target is an {bad}", place)
         links.append((_norm(target), place))
-        if hash(_norm(target)) in seen or hash(_norm(target)) in lower:
+        key = hash(_norm(target))
+        if key in seen or (lower is not None and key in lower):
             report.saw("docker.layer.hardlink-target-earlier")
             links.pop()
     if m.ischr() or m.isblk():
@@ -220,13 +234,19 @@ def _check_member(report: Report, m: tarfile.TarInfo, where: str, version: str,
         report.fail("image.layer.file-attributes.2", "sparse file entry", place)
 
 
-def _finish_layer(report: Report, where: str, seen: set[int], whiteouts: list, links: list,
-                  lower: set[int]) -> None:
+def _finish_layer(report: Report, where: str, seen: set[int], whiteouts: list) -> None:
     for target, place in whiteouts:
         report.check("image.layer.whiteouts.2", hash(target) not in seen,
                      f"whiteout hides {target!r}, which is in the same layer", place)
-    for target, place in links:
-        later = hash(target) in seen
+
+
+def settle_links(report: Report, links: list[tuple[str, str, bool]], lower: set[int]) -> None:
+    """Judge hardlinks no earlier entry of their own layer held: a target in a lower layer
+    is fine, any other a failure (``later``: the target comes later in the same layer)."""
+    for target, place, later in links:
+        if hash(target) in lower:
+            report.saw("docker.layer.hardlink-target-earlier")
+            continue
         report.fail("docker.layer.hardlink-target-earlier",
                     f"hardlink to {target!r}, which "
                     + ("comes later in the layer" if later else "is in no earlier entry or layer"),

@@ -8,11 +8,13 @@ cap is passed. Nothing here holds more than a chunk or two in memory.
 from __future__ import annotations
 
 import hashlib
+import queue
 import shutil
 import subprocess
 import threading
+import weakref
 import zlib
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 CHUNK = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -36,46 +38,72 @@ class Readable(Protocol):
 
 
 class AsyncHash:
-    """A hash updated on a helper thread, one chunk in flight at a time (order kept).
+    """A hash updated on one helper thread, fed through a short queue (order kept).
 
     hashlib drops the GIL for large buffers, so hashing overlaps with decompression and
-    tar parsing on the calling thread."""
+    tar parsing on the calling thread. The helper starts at the first large chunk and ends
+    at ``hexdigest`` (or when this object is dropped): one thread per hash, not per chunk."""
 
     def __init__(self, algorithm: str):
         self.inner = hashlib.new(algorithm)
-        self._pending: threading.Thread | None = None
+        self._queue: queue.Queue[bytes | None] | None = None
+        self._thread: threading.Thread | None = None
+        self._final: weakref.finalize | None = None
 
     def update(self, data: bytes) -> None:
-        self._wait()
-        if len(data) < 64 * 1024:
-            self.inner.update(data)
-            return
-        self._pending = threading.Thread(target=self.inner.update, args=(data,), daemon=True)
-        self._pending.start()
+        if self._queue is None:
+            if len(data) < 64 * 1024:
+                self.inner.update(data)
+                return
+            self._queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=_hash_loop, args=(self.inner, self._queue),
+                                            daemon=True, name="hash")
+            self._thread.start()
+            self._final = weakref.finalize(self, self._queue.put, None)
+        self._queue.put(data)
 
     def _wait(self) -> None:
-        if self._pending is not None:
-            self._pending.join()
-            self._pending = None
+        if self._queue is not None and self._thread is not None:
+            if self._final is not None:
+                self._final.detach()
+            self._queue.put(None)
+            self._thread.join()
+            self._queue = self._thread = self._final = None
 
     def hexdigest(self) -> str:
         self._wait()
         return self.inner.hexdigest()
 
 
-def new_hash(algorithm: str) -> AsyncHash | None:
+def _hash_loop(inner: Any, chunks: queue.Queue[bytes | None]) -> None:
+    while (data := chunks.get()) is not None:
+        inner.update(data)
+
+
+class Hash(Protocol):
+    def update(self, data: bytes, /) -> None: ...
+    def hexdigest(self) -> str: ...
+
+
+def _hasher(algorithm: str, background: bool) -> Hash:
+    """A hash of ``algorithm`` (ValueError when unknown), on a helper thread or inline."""
+    return AsyncHash(algorithm) if background else hashlib.new(algorithm)
+
+
+def new_hash(algorithm: str, background: bool = True) -> Hash | None:
     try:
-        return AsyncHash(algorithm)
+        return _hasher(algorithm, background)
     except ValueError:
         return None
 
 
 class BlobReader:
-    """Raw bytes of a blob, hashed with ``algorithm`` as they are read."""
+    """Raw bytes of a blob, hashed with ``algorithm`` as they are read (on a helper thread
+    with ``background``; inline when the caller already runs blobs side by side)."""
 
-    def __init__(self, raw: BinaryIO, algorithm: str = "sha256"):
+    def __init__(self, raw: BinaryIO, algorithm: str = "sha256", background: bool = True):
         self.raw = raw
-        self.hash = new_hash(algorithm)
+        self.hash = new_hash(algorithm, background)
         self.size = 0
         self._pending = b""
 
@@ -275,12 +303,13 @@ class Decompressed:
     """The uncompressed bytes of ``src`` (a BlobReader), hashed with sha256 for the DiffID."""
 
     def __init__(self, src: Readable, kind: str, cap: int, algorithm: str = "sha256",
-                 hashed: bool = True, ratio: int = 0, floor: int = 0):
+                 hashed: bool = True, ratio: int = 0, floor: int = 0,
+                 background: bool = True):
         self.inner: _Gzip | _Zstd | _Incremental | _Plain = (
             _Gzip(src) if kind == "gzip" else _Zstd(src) if kind == "zstd"
             else _Incremental(src, kind) if kind in ("bzip2", "xz") else _Plain(src))
         self.algorithm = algorithm
-        self.hash = AsyncHash(algorithm) if hashed else None
+        self.hash = _hasher(algorithm, background) if hashed else None
         self.size = 0            # uncompressed bytes produced so far
         self.cap = cap           # absolute bound on the uncompressed bytes
         self.ratio = ratio       # bound on uncompressed / compressed bytes actually read ...
@@ -347,6 +376,19 @@ class Decompressed:
             skip -= step
         return self.tell()
 
+    def next_chunk(self) -> bytes:
+        """The rest of the current chunk, or the next chunk (b"" at the end), as read."""
+        if self._at >= len(self._buf) and not self._fill():
+            return b""
+        data = self._buf[self._at:] if self._at else self._buf
+        self._at = len(self._buf)
+        return data
+
+    def unread(self, data: bytes) -> None:
+        """Give back ``data`` just read, so the next read starts where it started."""
+        if data:
+            self._buf, self._at = data + self._buf[self._at:], 0
+
     def drain(self) -> None:
         self._at = len(self._buf)
         while self._fill():
@@ -358,3 +400,112 @@ class Decompressed:
 
     def diff_id(self) -> str | None:
         return f"{self.algorithm}:" + self.hash.hexdigest() if self.hash is not None else None
+
+
+class Prefetched:
+    """A ``Decompressed`` stream decompressed ahead on a helper thread, up to ``depth``
+    chunks, while the caller parses what came before (the same reads, seeks and errors).
+
+    zlib and hashlib let go of the GIL, so decompression and hashing overlap with the tar
+    parsing of the calling thread, as ``gunzip | sha256`` overlap in a shell pipe."""
+
+    def __init__(self, inner: Decompressed, depth: int = 4):
+        self.inner = inner
+        self._queue: queue.Queue[bytes | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._buf = b""
+        self._at = 0
+        self._taken = 0           # bytes of all chunks handed over so far
+        self._eof = False
+        self._thread = threading.Thread(target=self._produce, daemon=True,
+                                        name="decompress-ahead")
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            while not self._stop.is_set():
+                data = self.inner.next_chunk()
+                self._queue.put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - raised again on the reading side
+            self._queue.put(exc)
+
+    def next_chunk(self) -> bytes:
+        """The rest of the current chunk, or the next chunk (b"" at the end), as read."""
+        if self._at < len(self._buf):
+            data = self._buf[self._at:] if self._at else self._buf
+            self._at = len(self._buf)
+            return data
+        if self._eof:
+            return b""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            self._eof = True
+            raise item
+        if not item:
+            self._eof = True
+            return b""
+        self._taken += len(item)
+        self._buf, self._at = item, len(item)
+        return item
+
+    def unread(self, data: bytes) -> None:
+        if data:
+            self._buf, self._at = data + self._buf[self._at:], 0
+
+    def tell(self) -> int:
+        return self._taken - (len(self._buf) - self._at)
+
+    def read(self, n: int = -1) -> bytes:
+        """Exactly ``n`` bytes (fewer only at the end), as a file would give them."""
+        if n is None or n < 0:
+            n = CHUNK
+        parts = []
+        while n > 0:
+            if self._at >= len(self._buf):
+                if not self.next_chunk():
+                    break
+                self._at = 0
+            take = self._buf[self._at:self._at + n]
+            self._at += len(take)
+            n -= len(take)
+            parts.append(take)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        """Forward only, without copies."""
+        here = self.tell()
+        if whence == 1:
+            pos += here
+        if whence == 2 or pos < here:
+            raise OSError("this stream only seeks forward")
+        skip = pos - here
+        while skip > 0:
+            if self._at >= len(self._buf):
+                if not self.next_chunk():
+                    break
+                self._at = 0
+            step = min(skip, len(self._buf) - self._at)
+            self._at += step
+            skip -= step
+        return self.tell()
+
+    def drain(self) -> None:
+        while self.next_chunk():
+            pass
+
+    def close(self) -> None:
+        """Stop the helper (it may be blocked on a full queue) and close the inner stream."""
+        self._stop.set()
+        while self._thread.is_alive():
+            try:                                   # free a producer blocked on a full queue
+                while True:
+                    self._queue.get_nowait()
+            except queue.Empty:
+                pass
+            self._thread.join(timeout=0.05)
+        self.inner.close()
+
+    def diff_id(self) -> str | None:
+        return self.inner.diff_id()

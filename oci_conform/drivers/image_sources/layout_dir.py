@@ -13,6 +13,7 @@ MAX_BLOB_FILES = 200_000
 
 class LayoutDir:
     kind = "oci-layout"
+    parallel_blobs = True          # each open_blob is its own file: safe from several threads
 
     def __init__(self, root: Path, label: str = ""):
         self.root = root

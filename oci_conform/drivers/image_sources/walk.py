@@ -5,8 +5,12 @@ blob is read once (JSON documents bounded in size, layers streamed).
 """
 from __future__ import annotations
 
+import multiprocessing
+import signal
+import sys
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO
 
 from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
 from oci_conform.checks.image.config import check_diff_ids
@@ -19,12 +23,15 @@ from oci_conform.checks.image.grammar import (
     digest_problems,
 )
 from oci_conform.checks.image.jsondoc import JsonDoc, judge_json_form, parse_json
-from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer
+from oci_conform.checks.image.layer import LayerScan, Limits, scan_layer, settle_links
 from oci_conform.checks.image.report import Report, pointer
 from oci_conform.drivers.image_sources.base import ImageSource
 from oci_conform.model.judging import Why, not_judged
 
 MAX_INDEX_DEPTH = 8
+LAYER_WORKERS = 2            # layers scanned side by side (this host has two cores)
+PROCESS_MIN_BYTES = 32 << 20   # layers this big in all are worth starting worker processes
+AHEAD_MIN_BYTES = 4 << 20      # a layer this big is decompressed ahead on a helper thread
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -193,19 +200,123 @@ def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
         return None
     lower: set[int] = set()
     diff_ids: list[str | None] = []
-    for i, d in enumerate(layers):
-        where = f"{here}#/layers/{i}"
-        if not _usable(d):
-            diff_ids.append(None)
-            continue
-        scan = _scan(walk, d, where, lower)
-        diff_ids.append(scan.diff_id if scan else None)
-        if scan:
-            lower |= scan.paths
+    with LayerScans(walk, layers, here) as ahead:
+        for i, d in enumerate(layers):
+            where = f"{here}#/layers/{i}"
+            if not _usable(d):
+                diff_ids.append(None)
+                continue
+            scan = _scan(walk, d, where, lower, ahead)
+            diff_ids.append(scan.diff_id if scan else None)
+            if scan:
+                lower |= scan.paths
     return diff_ids
 
 
-def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
+ScanResult = tuple[Report, LayerScan | None]
+
+
+class LayerScans:
+    """The layers of one manifest scanned ahead, ``LAYER_WORKERS`` at a time (largest
+    first), each into its own report; the walk takes the results in manifest order.
+
+    Big layouts are scanned in forked worker processes: a layer's tar headers are parsed
+    in Python, and on worker threads the GIL made one layer's decompression wait for the
+    other's parsing (measured on the 330 MiB benchmark layout: 1.83x the two-core baseline
+    with threads, 1.19x with processes, hashing inline in both). Small layouts (starting
+    processes costs more than they take) and hosts without fork use threads. Only sources
+    whose blobs can be opened afresh elsewhere (``parallel_blobs``) are scanned ahead; the
+    others are scanned in order, as before."""
+
+    def __init__(self, walk: Walk, layers: list, here: str):
+        self.walk = walk
+        self.futures: dict[str, Future[ScanResult]] = {}
+        self.pool: Executor | None = None
+        todo = self._todo(layers, here)
+        if len(todo) > 1 and getattr(walk.source, "parallel_blobs", False):
+            total = sum(d["size"] for d, _ in todo)
+            self.pool = _pool(min(LAYER_WORKERS, len(todo)), total >= PROCESS_MIN_BYTES)
+            main = walk.report
+            frame = (main.file, main.text, main.version)
+            for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
+                self.futures[d["digest"]] = self.pool.submit(
+                    _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
+
+    def _todo(self, layers: list, here: str) -> list[tuple[dict, str]]:
+        """(descriptor, place) of each layer blob not scanned yet, each digest once."""
+        todo: dict[str, tuple[dict, str]] = {}
+        for i, d in enumerate(layers):
+            if (_usable(d) and d["digest"] not in self.walk.layers
+                    and d["digest"] not in todo
+                    and not self.walk.source.blob_problem(d["digest"])):
+                todo[d["digest"]] = (d, f"{here}#/layers/{i}")
+        return list(todo.values())
+
+    def take(self, digest: str) -> ScanResult | None:
+        """The scan of ``digest`` done ahead (waiting for it), or None if not scanned ahead."""
+        future = self.futures.pop(digest, None)
+        return future.result() if future is not None else None
+
+    def __enter__(self) -> LayerScans:
+        return self
+
+    def __exit__(self, failure: type[BaseException] | None, *rest: object) -> None:
+        if self.pool is None:
+            return
+        for future in self.futures.values():
+            future.cancel()
+        if failure is not None and isinstance(self.pool, ProcessPoolExecutor):
+            # interrupted (or failed): end the workers now instead of letting them finish
+            # their layers; ProcessPoolExecutor has no public way before Python 3.14
+            for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        self.pool.shutdown(wait=True)
+
+
+def _pool(workers: int, big: bool) -> Executor:
+    """Worker processes (forked: nothing to import again) for big layers, else threads."""
+    if big and "fork" in multiprocessing.get_all_start_methods():
+        return ProcessPoolExecutor(max_workers=workers, initializer=_in_worker,
+                                   mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layer-scan")
+
+
+def _in_worker() -> None:
+    """Set up a forked worker: signals are the main process's to handle (it ends the
+    workers), and the decompressing thread takes the GIL back soon after each chunk
+    instead of waiting out the default 5 ms switch interval."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    sys.setswitchinterval(0.0005)
+
+
+def _scan_alone(source: ImageSource, version: str, limits: Limits, frame: tuple[str, str, str],
+                d: dict, where: str) -> ScanResult:
+    """Scan one layer into a report of its own (runs in a worker): the hardlinks it cannot
+    resolve itself are left in ``scan.links`` for the walk to settle in manifest order."""
+    file, text, judged = frame
+    sub = Report(file=file, text=text, version=judged)
+    stream = source.open_blob(d["digest"])
+    if stream is None:
+        return sub, None
+    with stream:
+        return sub, _scan_stream(version, limits, sub, stream, d, where, None)
+
+
+def _scan_stream(version: str, limits: Limits, report: Report, stream: BinaryIO, d: dict,
+                 where: str, lower: set[int] | None) -> LayerScan:
+    """Hash (and, for a layer media type, scan) one layer blob into ``report``."""
+    digest, mt = d["digest"], media_type(d)
+    if mt in LAYER_TYPES:
+        return scan_layer(report, stream, digest.partition(":")[0], mt,
+                          f"{where} ({file_of(digest)})", version, lower, limits, d["size"],
+                          ahead=d["size"] >= AHEAD_MIN_BYTES)
+    got_hex, size = hash_stream(stream, digest)
+    return LayerScan(digest_hex=got_hex, size=size)
+
+
+def _scan(walk: Walk, d: dict, where: str, lower: set[int],
+          ahead: LayerScans) -> LayerScan | None:
     digest = d["digest"]
     if digest in walk.layers:
         return walk.layers[digest]
@@ -213,24 +324,24 @@ def _scan(walk: Walk, d: dict, where: str, lower: set[int]) -> LayerScan | None:
     if problem:
         walk.report.fail(walk.digest_clause, problem, where)
         return None
-    stream = walk.source.open_blob(digest)
-    if stream is None:
-        if d.get("urls") and not walk.missing_allowed:
-            walk.report.note(walk.missing_clause, f"layer {digest} is not here; it names urls",
-                             where)
-        else:
-            _missing(walk, walk.report, digest, where)
-        return None
+    sub, scan = ahead.take(digest) or (None, None)
+    if sub is not None and scan is not None:
+        walk.report.merge(sub)
+        settle_links(walk.report, scan.links, lower)
+        scan.links = []
+    else:
+        stream = walk.source.open_blob(digest)
+        if stream is None:
+            if d.get("urls") and not walk.missing_allowed:
+                walk.report.note(walk.missing_clause,
+                                 f"layer {digest} is not here; it names urls", where)
+            else:
+                _missing(walk, walk.report, digest, where)
+            return None
+        with stream:
+            scan = _scan_stream(walk.version, walk.limits, walk.report, stream, d, where,
+                                lower)
     walk.reached.add(digest)
-    mt = media_type(d)
-    with stream:
-        if mt in LAYER_TYPES:
-            scan = scan_layer(walk.report, stream, digest.partition(":")[0], mt,
-                              f"{where} ({file_of(digest)})", walk.version, lower, walk.limits,
-                              d["size"])
-        else:
-            got_hex, size = hash_stream(stream, digest)
-            scan = LayerScan(digest_hex=got_hex, size=size)
     walk.stats["blobs"] += 1
     walk.stats["layers"] += 1
     walk.stats["bytes"] += scan.size
