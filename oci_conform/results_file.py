@@ -16,7 +16,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -125,6 +124,8 @@ def write_text_atomic(path: Path, text: str) -> None:
         with open(path, "wb") as handle:
             handle.write(encode_output(text))
         return
+    import tempfile  # only when writing a file (start-up of the read-only commands)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -159,6 +159,7 @@ def test_a_valid_config_is_judged_without_jsonschema_and_a_bad_one_with_it() -> 
     good = str(REPO / "fixtures" / "config" / "good" / "minimal.json")
     bad = next(str(p) for p in sorted((REPO / "fixtures" / "config" / "bad").glob("*.json"))
                if not jsonschema_valid("config", _load(p)))
+    _modules_after(["config", "validate", good])   # a cold catalog cache is written once
     loaded = _modules_after(["config", "validate", good])
     assert "jsonschema" not in loaded
     # nor the orchestrator and what only it needs (provenance comes from its own module)

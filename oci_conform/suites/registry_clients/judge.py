@@ -12,8 +12,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 
+import oci_conform.suites.registry_clients.judge_accept as judge_accept
+import oci_conform.suites.registry_clients.judge_referrers as judge_referrers
+import oci_conform.suites.registry_clients.judge_send as judge_send
 from oci_conform.model.judging import Observation
-from oci_conform.suites.registry_clients import judge_accept, judge_referrers, judge_send
 from oci_conform.suites.registry_clients.judge_accept import (
     abandoned_uploads_cancelled,
     accepts_content_type_parameters,
