@@ -1,71 +1,123 @@
 """The ``oci-conform`` command line: parse, check, dispatch to a command module, exit.
 
-Each module of ``oci_conform.commands`` that defines ``register(subparsers)`` adds a
-subcommand; the function it sets as ``func`` gets the parsed (and checked) arguments and
-returns the exit code. Exit codes: 2 for a bad command line or input (one line on stderr),
-3 when the harness itself broke (one line; ``--debug`` adds the traceback), never a
-traceback alone.
+Subcommands are listed once in ``COMMANDS`` (name -> module, one-line help). A command's
+module is imported only when that command runs (or prints its own help): the top-level
+``--help`` imports none of them, so it starts as fast as the interpreter allows. A command
+module defines ``register(subparsers)``; the ``func`` it sets gets the parsed, checked
+arguments and returns the exit code.
+
+Options every command takes (``-q``, ``-v``, ``--debug``) are added by ``Parser`` itself to
+every parser and subparser, so they work anywhere on the command line. Environment
+variables (``options.ENVIRONMENT``) give defaults for the common options; the command line
+wins. Exit codes: 2 for a bad command line or input (one line on stderr), 3 when the harness
+itself broke (one line; ``--debug`` adds the traceback), never a traceback alone.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
-import traceback
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from oci_conform import __version__, commands
-from oci_conform.catalog.loader import CatalogError
-from oci_conform.commands.common import UsageError, check_inputs
-from oci_conform.model.verdict import ExitCode
+from oci_conform import __version__
+from oci_conform.cli_options import (
+    EPILOG,
+    UsageError,
+    add_global_options,
+    apply_environment,
+    from_environment,
+    verbosity_of,
+)
 
-__all__ = ["Parser", "UsageError", "build_parser", "main"]
+__all__ = ["COMMANDS", "Parser", "UsageError", "build_parser", "main"]
 DEBUG_FLAG = "--debug"
+USAGE_EXIT = 2
+HARNESS_EXIT = 3
+INTERRUPTED_EXIT = 130
+
+# One entry per subcommand: name -> (module that registers it, one line for the top --help).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "clauses": ("oci_conform.commands.clauses", "list and filter the clause catalog"),
+    "config": ("oci_conform.commands.config",
+               "validate runtime-spec documents (config.json, state, features) as files"),
+    "image": ("oci_conform.commands.image", "validate images and image documents"),
+    "matrix": ("oci_conform.commands.matrix",
+               "run every suite on every implementation (the main job)"),
+    "registry": ("oci_conform.commands.registry",
+                 "test a registry against the distribution-spec"),
+    "report": ("oci_conform.commands.report", "render, merge or diff results files"),
+    "runtime": ("oci_conform.commands.runtime",
+                "runtime behaviour suite (runc, crun, any OCI runtime)"),
+}
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps one-paragraph descriptions; keeps text laid out in lines (the epilog) as is."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit code 2 (never a traceback)."""
+    """An ArgumentParser whose errors are one line and exit code 2 (never a traceback), and
+    which carries the global options (-q, -v, --debug) on every level."""
+
+    def __init__(self, *args: Any, placeholder: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+        if not placeholder:
+            add_global_options(self)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{self.prog}: {message}")
 
 
 def build_parser(only: str | None = None) -> Parser:
-    """The parser with every command; with ``only`` naming a command module, just that one
-    (so a command's start-up does not pay for importing all the others)."""
-    parser = Parser(prog="oci-conform",
+    """The parser: every command named with its help line; ``only`` (a command name) is fully
+    registered by importing its module, the others stay one-line placeholders."""
+    parser = Parser(prog="oci-conform", epilog=EPILOG,
                     description="Check container software against the OCI specifications.")
     parser.add_argument("--version", action="version", version=f"oci-conform {__version__}")
-    parser.add_argument(DEBUG_FLAG, action="store_true",
-                        help="on a harness error, also print the traceback (anywhere on the "
-                             "command line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    infos = sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name)
-    if only and any(info.name == only for info in infos):
-        infos = [info for info in infos if info.name == only]
-    for info in infos:
-        module = importlib.import_module(f"{commands.__name__}.{info.name}")
-        if hasattr(module, "register"):
-            module.register(sub)
+    for name, (module_name, help_line) in COMMANDS.items():
+        if name == only:
+            _module(module_name).register(sub)
+        else:
+            sub.add_parser(name, help=help_line, add_help=False, placeholder=True)
     return parser
 
 
+def _module(name: str) -> Any:
+    import importlib
+    return importlib.import_module(name)
+
+
+def _command_of(args_list: list[str]) -> str | None:
+    """The subcommand named on the command line (the first word that is not an option)."""
+    return next((a for a in args_list if not a.startswith("-")), None)
+
+
 def _dispatch(args_list: list[str], debug: bool) -> int:
-    first = args_list[0] if args_list and not args_list[0].startswith("-") else None
-    parser = build_parser(only=first)
+    parser = build_parser(only=_command_of(args_list))
+    taken = apply_environment(parser, args_list)
     args = parser.parse_args(args_list)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
-        return ExitCode.USAGE
+        return USAGE_EXIT
     args.argv = args_list
     args.debug = debug
+    args.from_environment = from_environment(taken, args_list)
+    args.verbosity = verbosity_of(args)
+    from oci_conform.commands.common import check_inputs, set_verbosity
+    set_verbosity(args.verbosity)
     check_inputs(args)
     return int(args.func(args))
 
 
 def _crash_line(exc: BaseException) -> str:
+    import traceback
     detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
     detail = " ".join(detail.split())[:300]
     return f"error: internal error (harness): {detail}; run again with --debug for the traceback"
@@ -79,17 +131,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(args_list, debug)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
-    except CatalogError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return ExitCode.HARNESS_ERROR
+        return USAGE_EXIT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED_EXIT
     except BrokenPipeError:
-        return ExitCode.CONFORMANT
+        return 0
     except Exception as exc:      # a harness bug (RecursionError too): one line, exit 3
+        from oci_conform.catalog.loader import CatalogError
+        if isinstance(exc, CatalogError):
+            print(f"error: {exc}", file=sys.stderr)
+            return HARNESS_EXIT
         if debug:
+            import traceback
             traceback.print_exc(file=sys.stderr)
         print(_crash_line(exc), file=sys.stderr)
-        return ExitCode.HARNESS_ERROR
+        return HARNESS_EXIT

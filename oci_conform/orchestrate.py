@@ -6,19 +6,26 @@ the orchestrator makes the run's private folder and context, finds the implement
 suite was not given, refuses an empty plan (``NothingSelected``), runs every suite on each of
 its implementations (a suite crash is a harness error, never a lost column) and stamps the
 results with the spec versions judged and the clauses seen.
+
+Interruption (``ctx.stop``, set by the first SIGINT/SIGTERM; see ``oci_conform.interrupts``):
+no new column starts, the running suite is closed at its next result (or read to its end
+when it stops itself), and the results keep every outcome so far, marked ``interrupted``.
+A second signal (``Interrupted``) lands here too: the suite's ``finally`` blocks have
+cleaned up by the time it arrives, and the results are kept the same way.
 """
 from __future__ import annotations
 
 import datetime as dt
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from oci_conform import __version__
 from oci_conform.catalog.loader import Catalog, clause_infos
 from oci_conform.host import host_facts
+from oci_conform.interrupts import Interrupted, StopFlag, catching
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.suites.base import (
@@ -82,14 +89,31 @@ def _skips_for(suite: Suite, impl: Implementation, ctx: RunContext) -> Iterable[
                          message=impl.reason or f"{impl.name} is not available")
 
 
+def _consume(source: Iterator[CaseResult], results: Results, ctx: RunContext,
+             stops_itself: bool) -> int:
+    """Append what ``source`` yields; close it at the next result once the run must stop."""
+    count = 0
+    try:
+        for result in source:
+            results.results.append(result)
+            count += 1
+            if ctx.stop.is_set() and not stops_itself:
+                break
+    finally:
+        close = getattr(source, "close", None)
+        if callable(close):
+            close()                  # the suite's finally blocks clean up now
+    return count
+
+
 def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Results) -> None:
     ctx.progress(f"[{suite.name}] {impl.name}: starting")
     count = 0
     try:
         source = suite.run(impl, ctx) if impl.available else _skips_for(suite, impl, ctx)
-        for result in source:
-            results.results.append(result)
-            count += 1
+        count = _consume(iter(source), results, ctx, bool(getattr(suite, "stops_itself", False)))
+    except Interrupted as exc:   # a second signal: the suite has cleaned up on the way out
+        ctx.stop.set(str(exc) or "SIGINT")
     except Exception as exc:  # a suite bug must not lose the other columns
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         problem = f"suite {suite.name} on {impl.name} stopped: {detail}"
@@ -103,10 +127,18 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
 def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
     """Run every suite on each of its implementations, in order; never raises for a suite bug."""
     results = new_results(ctx.catalog, command or [])
+    left: list[str] = []
     for item in plan:
         for impl in item.implementations:
+            if ctx.stop.is_set():
+                left.append(f"{item.suite.name}:{impl.name}")
+                continue
             results.implementations.append(impl)
             _run_one(item.suite, impl, ctx, results)
+    if ctx.stop.is_set():
+        results.interrupted = ctx.stop.signal_name
+        ctx.progress(f"{ctx.stop.signal_name}: stopped early; {len(results.results)} outcomes "
+                     f"kept" + (f"; not started: {', '.join(left)}" if left else ""))
     finish(results, ctx.catalog, ctx.spec_versions)
     return results
 
@@ -147,11 +179,23 @@ def _plan(request: RunRequest, ctx: RunContext) -> list[PlanItem]:
 
 
 def execute(request: RunRequest, catalog: Catalog,
-            progress: Callable[[str], None] = lambda _msg: None) -> Results:
-    """Run ``request`` in a private temp folder (raises NothingSelected on an empty plan)."""
+            progress: Callable[[str], None] = lambda _msg: None,
+            stop: StopFlag | None = None) -> Results:
+    """Run ``request`` in a private temp folder (raises NothingSelected on an empty plan).
+
+    ``stop`` is the run's interruption flag (``interrupts.catching`` gives one wired to
+    SIGINT/SIGTERM); the temp folder is removed whether the run ends or is interrupted."""
     with tempfile.TemporaryDirectory(prefix="oci-conform-") as tmp:
         ctx = RunContext(catalog=catalog, workdir=Path(tmp), selection=request.selection,
                          jobs=request.jobs, spec_versions=dict(request.spec_versions),
                          runtime=request.runtime, registry=request.registry,
-                         progress=progress, debug=request.debug)
+                         progress=progress, debug=request.debug, stop=stop or StopFlag())
         return run_plan(_plan(request, ctx), ctx, list(request.command))
+
+
+def execute_catching(request: RunRequest, catalog: Catalog,
+                     progress: Callable[[str], None] = lambda _msg: None) -> Results:
+    """``execute`` with SIGINT and SIGTERM handled (``interrupts.catching``): what commands
+    that run cases call, so an interrupted run still returns its results so far."""
+    with catching(progress) as stop:
+        return execute(request, catalog, progress, stop)

@@ -91,7 +91,7 @@ class Column:
         """Messages of what went wrong outside the cases (the harness, an unreachable
         registry, a leak check): why a clause may have no outcome."""
         return [f"{r.clause}: {r.message}" for name, results in self.done.items()
-                if name in {"harness", "reachable", "leak-check", "cleanup"}
+                if name in {"harness", "reachable", "usable", "leak-check", "cleanup"}
                 for r in results if r.outcome in (Outcome.ERROR, Outcome.FAIL)]
 
 

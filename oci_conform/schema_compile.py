@@ -12,6 +12,7 @@ jsonschema for everything.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -21,7 +22,7 @@ IGNORED = frozenset({"description", "title", "$comment", "$schema", "$id", "$def
                      "examples", "default"})
 KNOWN = frozenset({"type", "enum", "const", "required", "properties",
                    "additionalProperties", "items", "minLength", "minimum", "$ref",
-                   "format"}) | IGNORED
+                   "format", "pattern"}) | IGNORED
 FormatCheck = Callable[[Any, str], bool]      # (value, format name) -> conforms
 
 
@@ -96,8 +97,8 @@ class Compiler:
         return lambda v: any(c(v) for c in checks)
 
     def _value(self, schema: dict[str, Any]) -> Check | None:
-        """enum, const (strings only: Python's 1 == True would blur JSON's types), minLength,
-        minimum, format (through the caller's format check)."""
+        """enum, const (strings only: Python's 1 == True would blur JSON's types), pattern,
+        minLength, minimum, format (through the caller's format check)."""
         checks: list[Check] = []
         if "format" in schema:
             if self.formats is None:
@@ -113,6 +114,9 @@ class Compiler:
             if "enum" in schema and "const" in schema:
                 raise Unsupported("enum and const together")
             checks.append(lambda v: type(v) is str and v in chosen)
+        if "pattern" in schema:
+            found = re.compile(schema["pattern"]).search     # anywhere, as jsonschema does
+            checks.append(lambda v: type(v) is not str or found(v) is not None)
         if "minLength" in schema:
             least = int(schema["minLength"])
             checks.append(lambda v: type(v) is not str or len(v) >= least)

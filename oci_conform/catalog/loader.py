@@ -22,7 +22,6 @@ Every problem in every file is collected; ``CatalogError`` lists them all.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -170,6 +169,7 @@ def _load_file(path: Path, specs: dict[str, Spec], problems: list[str]
                ) -> tuple[list[Clause], list[Omission]]:
     rel = path.relative_to(path.parents[1]) if len(path.parents) > 1 else path
     try:
+        import tomllib  # only when the cache cannot serve the catalog
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         problems.append(f"{rel}: cannot parse: {exc}")
@@ -203,6 +203,7 @@ def load_catalog(data_dir: Path = DATA_DIR, specs_file: Path = SPECS_FILE) -> Ca
     """Load every data file under ``data_dir``; raise CatalogError listing all problems."""
     problems: list[str] = []
     try:
+        import tomllib
         spec_data = tomllib.loads(specs_file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError([f"{specs_file.name}: cannot parse: {exc}"]) from None

@@ -38,8 +38,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "ociVersion, or ociVersionMax for features)")
     v.add_argument("--platform", choices=PLATFORMS,
                    help="target platform (default: the document's platform section, else linux)")
-    v.add_argument("-v", "--verbose", action="store_true",
-                   help="text output: list passing and n/a clauses too")
     add_output_options(v)
     v.set_defaults(func=run_validate)
     p.set_defaults(func=lambda args: _no_verb(p))
@@ -215,9 +213,20 @@ def _run_streaming(args: argparse.Namespace) -> int:
             results.results.extend(outcomes)
             _finish(results, catalog, [impl.spec_version] if impl.spec_version else [],
                     args.spec_version)
-            write(render_text(results, verbose=args.verbose))
+            write(render_text(results, verbosity=args.verbosity))
             codes.append(exit_code(results, args.fail_on))
-    return combine(codes)
+        code = combine(codes)
+        write(files_verdict(code, len(codes), args.fail_on))
+    return code
+
+
+def files_verdict(code: int, files: int, fail_on: str) -> str:
+    """The last line of the text output: what the exit code says, for how many files."""
+    words = {0: "conformant", 1: "nonconformant", 3: "incomplete (harness error)",
+             4: "nothing judged"}
+    noun = "file" if files == 1 else "files"
+    return (f"verdict: {words.get(code, str(code))} at --fail-on {fail_on} (exit {code}); "
+            f"{files} {noun}\n")
 
 
 class TextSink:
@@ -276,18 +285,22 @@ def _emit(results: Any, args: argparse.Namespace) -> int:
     if getattr(args, "results", None):
         from oci_conform.results_file import save_results
         save_results(Path(args.results), results)
-    text = render_text(results, verbose=args.verbose)
+    code = exit_code(results, args.fail_on)
+    text = render_text(results, verbosity=args.verbosity) + files_verdict(
+        code, len(results.implementations), args.fail_on)
     if args.output:
         from oci_conform.results_file import write_text_atomic
         write_text_atomic(Path(args.output), text)
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    return exit_code(results, args.fail_on)
+    return code
 
 
-def render_text(results: Any, verbose: bool = False) -> str:
-    """One block per document: each failing clause with place, level, message and spec link."""
+def render_text(results: Any, verbosity: int = 0) -> str:
+    """One block per document: a tally line, then each failing clause with place, level,
+    message and spec link; verbosity 1 (-v) adds every other clause, -1 (-q) drops the
+    tally line of a document without failures."""
     from collections import Counter, defaultdict
     by_impl: dict[str, list[Any]] = defaultdict(list)
     for r in results.results:
@@ -296,17 +309,22 @@ def render_text(results: Any, verbose: bool = False) -> str:
     for impl in results.implementations:
         mine = by_impl.get(impl.name, [])
         tally = Counter(r.outcome.value for r in mine)
+        if verbosity < 0 and not any(o in _PROBLEMS for o in tally):
+            continue
         version = f" (runtime-spec {impl.spec_version})" if impl.spec_version else ""
         lines.append(f"{impl.name}{version}: " + ", ".join(
             f"{n} {o}" for o, n in sorted(tally.items())))
         for r in mine:
             info = results.clauses.get(r.clause)
             level = info.level.value if info else "?"
-            if r.outcome.value in ("fail", "xfail", "xpass", "error"):
+            if r.outcome.value in _PROBLEMS:
                 lines.extend(_failure_lines(r, level, info, impl.name))
-            elif verbose:
+            elif verbosity > 0:
                 lines.append(f"  {r.outcome.value:5} {level:10} {r.clause}: {r.message}")
-    return "\n".join(lines) + "\n"
+    return "".join(line + "\n" for line in lines)
+
+
+_PROBLEMS = ("fail", "xfail", "xpass", "error")
 
 
 def _failure_lines(r: Any, level: str, info: Any, name: str) -> list[str]:

@@ -6,6 +6,7 @@ import sys
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, emit, progress
+from oci_conform.interrupts import Interrupted, catching
 from oci_conform.model.evidence import Evidence, FileSpan
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.model.verdict import ExitCode
@@ -85,12 +86,19 @@ def run_validate(args: argparse.Namespace) -> int:
             setattr(limits, attr, getattr(args, name))
     opts = Options(version=args.spec_version, limits=limits, insecure=not args.tls)
     impls, outcomes = [], []
-    for ref in refs:
-        progress(f"[image] validating {ref.text} ({ref.kind})")
-        impls.append(Implementation(name=ref.text, kind="image", command=ref.text,
-                                    spec_version=args.spec_version))
-        outcomes.extend(validate_ref(ref, opts))
-    return emit(_results(args, impls, outcomes), args)
+    with catching(progress, at_once=True) as stop:
+        try:
+            for ref in refs:
+                progress(f"[image] validating {ref.text} ({ref.kind})")
+                found = validate_ref(ref, opts)
+                impls.append(Implementation(name=ref.text, kind="image", command=ref.text,
+                                            spec_version=args.spec_version))
+                outcomes.extend(found)
+        except Interrupted:
+            progress(f"{stop.signal_name}: stopped; {len(impls)} of {len(refs)} images judged")
+    results = _results(args, impls, outcomes)
+    results.interrupted = stop.signal_name
+    return emit(results, args)
 
 
 def _schema_evidence(data: bytes, kind: str) -> dict:

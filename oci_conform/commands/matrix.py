@@ -12,11 +12,13 @@ from oci_conform.commands.common import (
     emit,
     progress,
 )
+from oci_conform.commands.keep import add_keep_option, keep_folder, kept_line
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute_catching
 from oci_conform.report import renderers
 from oci_conform.results_file import save_results, write_text_atomic
 from oci_conform.suites import Selection, Suite, all_suites
+from oci_conform.suites.base import RuntimeOptions
 
 # Which renderer output lands in which file of the reports folder.
 REPORT_FILES = {"html": "report.html", "junit": "junit.xml", "tap": "results.tap",
@@ -43,6 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="folder for results.json and the reports (default: reports)")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
                    help="parallel cases where a suite can")
+    add_keep_option(p)
     add_selection_options(p)
     add_output_options(p)
     p.set_defaults(func=run)
@@ -95,14 +98,20 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    kept = keep_folder(args)
     request = RunRequest(suites, Selection(tuple(args.clause), tuple(args.group), args.text),
                          jobs=args.jobs, command=("oci-conform", *args.argv),
+                         runtime=RuntimeOptions(keep=kept is not None, keep_dir=str(kept or "")),
                          debug=getattr(args, "debug", False))
     try:
-        results = execute(request, default_catalog(), progress)
+        results = execute_catching(request, default_catalog(), progress)
     except NothingSelected as exc:
         print(f"error: nothing selected: {exc}", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
+    finally:
+        line = kept_line(kept, made_here=not args.keep)
+        if line:
+            progress(line)
     folder = Path(args.reports)
     folder.mkdir(exist_ok=True)
     results_path = folder / "results.json"

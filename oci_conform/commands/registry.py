@@ -15,7 +15,7 @@ from oci_conform.commands.common import (
 from oci_conform.drivers.registry_http import REDACTED, Credentials
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import RunRequest, SuiteRequest, execute
+from oci_conform.orchestrate import RunRequest, SuiteRequest, execute_catching
 from oci_conform.suites import Selection
 from oci_conform.suites.base import RegistryOptions
 from oci_conform.suites.registry import PROFILES, SUITE
@@ -148,6 +148,6 @@ def run_test(args: argparse.Namespace) -> int:
                                  allow_insecure_realm=args.allow_insecure_realm,
                                  cases=tuple(c.removeprefix("registry:") for c in args.case)),
         command=("oci-conform", *args.argv), debug=getattr(args, "debug", False))
-    results = execute(request, catalog, progress)
+    results = execute_catching(request, catalog, progress)
     results = scrub_results(results, credentials.secrets())
     return emit(results, args)

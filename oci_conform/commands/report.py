@@ -20,7 +20,7 @@ from oci_conform.model.diff import Change, Diff, diff
 from oci_conform.model.merge import MergeError
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.report import renderers
+from oci_conform.report import format_names, render
 from oci_conform.results_file import ResultsFileError, load_results, write_output
 
 
@@ -44,7 +44,7 @@ def _register_render(actions: argparse._SubParsersAction) -> None:
     p = actions.add_parser("render", help="render a results file in a format",
                            description="Render RESULTS.json (or - for stdin) in a format.")
     p.add_argument("results", metavar="RESULTS.json")
-    p.add_argument("--format", choices=sorted(renderers()), default=None,
+    p.add_argument("--format", choices=format_names(), default=None,
                    help="output format (default: text; github when GITHUB_ACTIONS=true)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
     p.set_defaults(func=run_render, default_format="text")
@@ -94,7 +94,9 @@ def run_render(args: argparse.Namespace) -> int:
     if results is None:
         return ExitCode.USAGE
     fmt = chosen_format(args)
-    _write(renderers()[fmt](results), args.output)
+    from oci_conform.commands.common import use_colour
+    _write(render(results, fmt, verbosity=args.verbosity, colour=fmt == "text"
+                  and use_colour(None if not args.output else args.output)), args.output)
     if fmt == "github":
         from oci_conform.report.github import write_step_summary
         write_step_summary(results)

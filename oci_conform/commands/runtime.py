@@ -7,8 +7,10 @@ import sys
 
 from oci_conform.catalog.loader import default_catalog
 from oci_conform.commands.common import add_output_options, add_selection_options, emit, progress
+from oci_conform.commands.keep import add_keep_option, keep_folder, kept_line
+from oci_conform.model.results import Implementation
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute
+from oci_conform.orchestrate import NothingSelected, RunRequest, SuiteRequest, execute_catching
 from oci_conform.suites import Selection
 from oci_conform.suites.base import RuntimeOptions
 from oci_conform.suites.runtime import SUITE, RuntimeSuite, select
@@ -37,6 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="timeout of every runtime call (default 20)")
     t.add_argument("--case", action="append", default=[], metavar="NAME",
                    help="run only the case NAME (see `runtime cases`); repeatable")
+    add_keep_option(t)
     add_selection_options(t)
     add_output_options(t)
     t.set_defaults(func=run_test)
@@ -60,6 +63,18 @@ def run_cases(args: argparse.Namespace) -> int:
             print(f"{c.group:11} {c.name:55} {' '.join(c.clauses)}")
         print(f"{len(cases)} cases", file=sys.stderr)
     return ExitCode.CONFORMANT if cases else ExitCode.NOTHING_SELECTED
+
+
+def first_problem(given: tuple[Implementation, ...]) -> str:
+    """Fail fast: the first runtime named that cannot run here, or a host that cannot run
+    the suite ('' when every one answers ``--version`` and the host is fit)."""
+    from oci_conform.drivers.runtime_cli import RuntimeCommand
+    from oci_conform.suites.runtime.preflight import host_problem, problem_for
+    for impl in given:
+        problem, _ = problem_for(RuntimeCommand.parse(impl.command))
+        if problem:
+            return f"runtime {impl.name}: {problem}"
+    return host_problem() if not given else ""
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -87,15 +102,25 @@ def run_test(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    problem = first_problem(given)
+    if problem:
+        print(f"error: {problem}; nothing was run", file=sys.stderr)
+        return ExitCode.HARNESS_ERROR
+    kept = keep_folder(args)
     request = RunRequest(
         (SuiteRequest(suite, given),), selection, jobs=args.jobs,
         spec_versions={"runtime-spec": args.spec_version} if args.spec_version else {},
-        runtime=RuntimeOptions(timeout=args.timeout),
+        runtime=RuntimeOptions(timeout=args.timeout, keep=kept is not None,
+                               keep_dir=str(kept or "")),
         command=("oci-conform", *getattr(args, "argv", [])), debug=getattr(args, "debug", False))
     try:
-        results = execute(request, catalog, progress)
+        results = execute_catching(request, catalog, progress)
     except NothingSelected as exc:
         print(f"error: nothing selected: {exc}", file=sys.stderr)
         return ExitCode.NOTHING_SELECTED
+    finally:
+        line = kept_line(kept, made_here=not args.keep)
+        if line:
+            progress(line)
     return emit(results, args)
 

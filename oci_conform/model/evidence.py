@@ -196,9 +196,13 @@ class Evidence:
     files: list[FileSpan] = field(default_factory=list)
     facts: JSON = field(default_factory=dict)
     omitted: dict[str, int] = field(default_factory=dict)   # items cut, by list name
+    config: str = ""         # the config a runtime case used, as a diff from the base config
+    replay: str = ""         # one shell line that makes the case's calls again by hand
+    kept: str = ""           # where the case's folder was kept (--keep), or ""
 
     def __bool__(self) -> bool:
-        return bool(self.runs or self.exchanges or self.files or self.facts)
+        return bool(self.runs or self.exchanges or self.files or self.facts or self.replay
+                    or self.config or self.kept)
 
     @classmethod
     def of(cls, *, runs: Iterable[ProcessRun] = (), exchanges: Iterable[HttpExchange] = (),
@@ -231,6 +235,9 @@ class Evidence:
             data["facts"] = self.facts
         if self.omitted:
             data["omitted"] = dict(self.omitted)
+        for key in ("config", "replay", "kept"):
+            if getattr(self, key):
+                data[key] = getattr(self, key)
         return data
 
     @classmethod
@@ -241,7 +248,9 @@ class Evidence:
                    exchanges=[HttpExchange.from_dict(x) for x in _dicts(data.get("exchanges"))],
                    files=[FileSpan.from_dict(f) for f in _dicts(data.get("files"))],
                    facts=dict(data.get("facts") or {}),
-                   omitted={str(k): int(v) for k, v in (data.get("omitted") or {}).items()})
+                   omitted={str(k): int(v) for k, v in (data.get("omitted") or {}).items()},
+                   config=str(data.get("config", "")), replay=str(data.get("replay", "")),
+                   kept=str(data.get("kept", "")))
 
 
 def _dicts(value: Any) -> list[JSON]:

@@ -87,7 +87,7 @@ class Merger(Generic[T]):
                 values.append(value)
         self._clauses.update(run.clauses)
         self._specs.update(run.specs)
-        self._harness.extend(e for e in run.harness_errors if e not in self._harness)
+        self._harness.extend(e for e in run.incomplete_reasons() if e not in self._harness)
         self._provenance.extend(_provenance(name, run, count))
         self._started.append(run.started)
         self._finished.append(run.finished)

@@ -138,10 +138,17 @@ class Results:
     harness_errors: list[str] = field(default_factory=list)  # problems that left results incomplete
     command: list[str] = field(default_factory=list)
     merged_from: list[JSON] = field(default_factory=list)    # provenance of merged inputs
+    interrupted: str = ""            # the signal that stopped the run early ("SIGINT"), or ""
 
     @property
     def complete(self) -> bool:
-        return not self.harness_errors
+        return not self.harness_errors and not self.interrupted
+
+    def incomplete_reasons(self) -> list[str]:
+        """Why these results are incomplete, one line each (the interruption first)."""
+        stopped = [f"interrupted by {self.interrupted}: results incomplete (the run stopped "
+                   "early; cases not started have no outcome)"] if self.interrupted else []
+        return stopped + list(self.harness_errors)
 
     def implementation(self, name: str) -> Implementation | None:
         return next((i for i in self.implementations if i.name == name), None)
@@ -154,6 +161,7 @@ class Results:
             "started": self.started, "finished": self.finished,
             "command": self.command, "host": self.host, "specs": self.specs,
             "complete": self.complete, "harness_errors": self.harness_errors,
+            **({"interrupted": self.interrupted} if self.interrupted else {}),
             "implementations": [i.to_dict() for i in self.implementations],
             "clauses": {cid: c.to_dict() for cid, c in sorted(self.clauses.items())},
             "results": [r.to_dict() for r in self.results],
@@ -172,4 +180,5 @@ class Results:
             harness_errors=list(data.get("harness_errors", [])),
             command=list(data.get("command", [])),
             merged_from=list(data.get("merged_from", [])),
+            interrupted=str(data.get("interrupted", "")),
         )

@@ -1,6 +1,7 @@
 """Exit codes: what a set of results means for the process that produced them."""
 from __future__ import annotations
 
+import signal
 from enum import IntEnum
 
 from oci_conform.model.outcome import Level, Outcome, within_threshold
@@ -13,6 +14,12 @@ class ExitCode(IntEnum):
     USAGE = 2
     HARNESS_ERROR = 3
     NOTHING_SELECTED = 4
+    INTERRUPTED = 130              # SIGINT (Ctrl-C); SIGTERM gives 143: 128 + signal number
+
+
+def exit_code_of(signal_name: str) -> int:
+    """128 + the number of ``signal_name`` ("SIGINT" -> 130, "SIGTERM" -> 143), as shells do."""
+    return 128 + int(getattr(signal, signal_name, signal.SIGINT))
 
 
 # An unexpected pass means the expectations file is stale: like a failure, it needs a human.
@@ -21,11 +28,14 @@ _COUNTS_AGAINST = (Outcome.FAIL, Outcome.XPASS)
 _JUDGED = (Outcome.PASS, Outcome.FAIL, Outcome.XFAIL, Outcome.XPASS)
 
 
-def exit_code(results: Results, fail_on: str = "must") -> ExitCode:
-    """Harness errors first (never 0), then nothing judged, then conformance at ``fail_on``.
+def exit_code(results: Results, fail_on: str = "must") -> int:
+    """An interruption first (128 + its signal number: 130 for SIGINT, 143 for SIGTERM),
+    then harness errors (never 0), then nothing judged, then conformance at ``fail_on``.
 
     A result marked ``beyond_claim`` (its clause is newer than the version the implementation
     claims) is shown but does not count against conformance."""
+    if results.interrupted:
+        return exit_code_of(results.interrupted)
     if not results.complete or any(r.outcome is Outcome.ERROR for r in results.results):
         return ExitCode.HARNESS_ERROR
     if not any(r.outcome in _JUDGED for r in results.results):

@@ -131,6 +131,7 @@ def evidence_lines(r: CaseResult, max_findings: int = 20, max_exchanges: int = 1
                    + (f" ({run.error})" if run.error else ""))
         if run.stderr:
             out.append("stderr (tail):\n" + tail(run.stderr, 10, 2000))
+    out.extend(replay_lines(r))
     for x in r.evidence.exchanges[:max_exchanges]:
         out.append("http: " + bounded(x.line(), 1000))
     more_x = max(len(r.evidence.exchanges) - max_exchanges, 0) + r.evidence.omitted.get(
@@ -138,6 +139,20 @@ def evidence_lines(r: CaseResult, max_findings: int = 20, max_exchanges: int = 1
     if more_x:
         out.append(f"http: ... and {more_x} more exchanges")
     out.extend("file: " + bounded(f.line_text(), 1000) for f in r.evidence.files[:10])
+    return out
+
+
+def replay_lines(r: CaseResult) -> list[str]:
+    """A runtime case's config (as a diff from the base bundle's), the shell line that
+    replays it and where its folder was kept (--keep); none for other evidence."""
+    ev, out = r.evidence, []
+    if ev.config:
+        out.append("config (diff from the base bundle's config):\n"
+                   + bounded("\n".join(ev.config.splitlines()[:30]), 2000))
+    if ev.replay:
+        out.append("replay: " + bounded(ev.replay, 4000))
+    if ev.kept:
+        out.append("kept: " + bounded(ev.kept, 1000))
     return out
 
 

@@ -101,6 +101,9 @@ def _finding_text(f: Finding, summary: str) -> str:
 def all_annotations(results: Results) -> list[Annotation]:
     """Every annotation, most severe first (errors, then MUST before SHOULD before MAY)."""
     found = [Annotation("error", "oci-conform harness error", p) for p in results.harness_errors]
+    if results.interrupted:
+        found.insert(0, Annotation("error", "oci-conform run incomplete",
+                                   results.incomplete_reasons()[0]))
     ranked = []
     for r in sorted_results(results):
         if r.outcome in PROBLEMS:

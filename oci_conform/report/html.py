@@ -41,7 +41,9 @@ MAX_TEXT = 4000          # characters of any one evidence text kept in the page
 MAX_FINDINGS = 50
 MAX_HTTP = 20
 VERDICTS = {0: "conformant", 1: "nonconformant", 2: "usage error",
-            3: "harness error: results incomplete", 4: "nothing selected"}
+            3: "harness error: results incomplete", 4: "nothing selected",
+            130: "interrupted (SIGINT): results incomplete",
+            143: "interrupted (SIGTERM): results incomplete"}
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +107,9 @@ def _evidence(ev: Evidence) -> dict[str, Any]:
         for key in ("stdout", "stderr"):
             if getattr(run, key):
                 shown[key] = tail(getattr(run, key), 40, MAX_TEXT)
+    for key in ("config", "replay", "kept"):
+        if getattr(ev, key):
+            shown[key] = _cut(getattr(ev, key))
     if ev.exchanges:
         shown["http"] = _http(ev.exchanges)
     rest: dict[str, Any] = {}

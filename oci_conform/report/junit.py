@@ -125,12 +125,13 @@ def _count(tally: dict[str, int], outcome: Outcome) -> None:
 def _harness_suite(root: ET.Element, results: Results, totals: dict[str, int]) -> None:
     suite = ET.SubElement(root, "testsuite", name="oci-conform harness", tests="0",
                           failures="0", errors="0")
-    for n, problem in enumerate(results.harness_errors, 1):
+    problems = results.incomplete_reasons()
+    for n, problem in enumerate(problems, 1):
         case = ET.SubElement(suite, "testcase", name=f"harness error {n}", classname="oci-conform")
         err = ET.SubElement(case, "error", type="harness", message=_clean(problem.splitlines()[0]
                                                                           if problem else ""))
         err.text = _clean(problem)
-    n = len(results.harness_errors)
+    n = len(problems)
     tally = {"tests": n, "failures": 0, "errors": n, "skipped": 0}
     _suite_attrs(suite, tally, 0.0)
     totals["tests"] += n
@@ -159,7 +160,7 @@ def render(results: Results) -> str:
         total_time += seconds
         for key in totals:
             totals[key] += tally[key]
-    if results.harness_errors:
+    if not results.complete:
         _harness_suite(root, results, totals)
     for key in ("tests", "failures", "errors"):
         root.set(key, str(totals[key]))

@@ -27,7 +27,8 @@ MAX_BYTES = 1_000_000          # GitHub's limit is 1 MiB (1,048,576 bytes); keep
 _COLUMNS = (Outcome.PASS, Outcome.FAIL, Outcome.ERROR, Outcome.XPASS, Outcome.XFAIL,
             Outcome.SKIP, Outcome.NA)
 _VERDICTS = {0: "conformant", 1: "nonconformant", 3: "harness error (results incomplete)",
-             4: "nothing selected"}
+             4: "nothing selected", 130: "interrupted by SIGINT (results incomplete)",
+             143: "interrupted by SIGTERM (results incomplete)"}
 
 
 def cell(text: object, limit: int = 300) -> str:
@@ -119,10 +120,10 @@ def render_capped(results: Results, max_bytes: int = MAX_BYTES) -> str:
         out.add(line, 0)
     table = _summary_table(results)
     out.add_rows(table, "implementation rows", ceiling=max_bytes // 2)
-    if results.harness_errors:
+    if not results.complete:
         out.add("")
-        out.add_rows([f"> **harness error:** {cell(p, 1000)}  " for p in results.harness_errors],
-                     "harness errors")
+        out.add_rows([f"> **incomplete:** {cell(p, 1000)}  "
+                      for p in results.incomplete_reasons()], "harness errors")
     rows = _problem_rows(results)
     if rows:
         for line in ("", f"### Problems ({len(rows)})", "",

@@ -108,9 +108,9 @@ def _invocation(results: Results) -> dict[str, Any]:
     inv: dict[str, Any] = {"executionSuccessful": results.complete}
     if results.command:
         inv["commandLine"] = " ".join(results.command)
-    if results.harness_errors:
+    if not results.complete:
         inv["toolExecutionNotifications"] = [{"level": "error", "message": {"text": p}}
-                                             for p in results.harness_errors]
+                                             for p in results.incomplete_reasons()]
     return inv
 
 

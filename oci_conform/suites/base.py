@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.interrupts import StopFlag
 from oci_conform.model.results import CaseResult, Implementation
 
 
@@ -44,6 +45,7 @@ class RuntimeOptions:
 
     timeout: float = 20.0            # seconds per runtime call
     keep: bool = False               # keep the bundles of failing cases
+    keep_dir: str = ""               # ... in this folder (made by the command)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class RunContext:
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None
     debug: bool = False              # --debug: tracebacks of harness errors on stderr
+    stop: StopFlag = field(default_factory=StopFlag)   # set by SIGINT/SIGTERM: start no case
 
     def spec_version(self, spec: str) -> str:
         """The version of ``spec`` this run judges at: asked for, else the catalog default."""
@@ -110,4 +113,9 @@ class Suite(Protocol):
 
         A suite may also offer ``selected_clause_ids(selection) -> set[str]`` (the clauses
         its selected cases judge): the orchestrator then fills the column of an unavailable
-        implementation with exactly those skips, also under --group and -k selections."""
+        implementation with exactly those skips, also under --group and -k selections.
+
+        When ``ctx.stop`` is set (SIGINT/SIGTERM) the orchestrator closes the iterator at the
+        next result, so cleanup belongs in ``finally`` blocks; a suite whose class sets
+        ``stops_itself = True`` watches ``ctx.stop`` itself (finishing the running case and
+        its own summary outcomes) and is read to its end instead."""

@@ -83,7 +83,8 @@ def test_a_harness_crash_is_one_line_and_exit_3(tmp_path: Path, monkeypatch: pyt
     from oci_conform.results_file import save_results
     path = tmp_path / "r.json"
     save_results(path, sample_results())
-    monkeypatch.setattr(report_command, "renderers", lambda: {"text": _broken_renderer})
+    monkeypatch.setattr(report_command, "render",
+                        lambda results, fmt, **_options: _broken_renderer(results))
     code = cli.main(["report", "render", str(path), *(["--debug"] if debug else [])])
     err = capsys.readouterr().err
     assert code == 3

@@ -112,7 +112,8 @@ def test_special_files_are_refused_without_blocking(tmp_path, capsys):
 def test_a_json_file_given_as_an_image_says_not_an_image_archive(capsys):
     assert main(["image", "validate", str(DOCS / "good" / "config.json")]) == 2
     line = _one_line_error(capsys)
-    assert "not an image archive" in line and "validate-document" in line
+    assert "not an image: a JSON document" in line and "validate-document" in line
+    assert "tar" in line and "Error" not in line and "tarfile" not in line
 
 
 def test_garbage_without_media_type_says_not_json(tmp_path, capsys):

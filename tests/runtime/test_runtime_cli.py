@@ -1,4 +1,4 @@
-"""``oci-conform runtime``: usage errors, selection, and a missing runtime as skips."""
+"""``oci-conform runtime``: usage errors, selection, and a missing runtime failing fast."""
 from __future__ import annotations
 
 import json
@@ -38,16 +38,14 @@ def test_cases_lists_json_with_clauses() -> None:
     assert all(c["group"] == "hooks" and c["clauses"] for c in cases)
 
 
-def test_missing_runtime_is_a_column_of_skips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_runtime_fails_fast_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "r.json"
     proc = run_cli("runtime", "test", "--runtime", "ghost=/nonexistent/ghost-runtime",
                    "--group", "state", "--format", "json", "-o", str(out))
-    doc = json.loads(out.read_text())
-    outcomes = {r["outcome"] for r in doc["results"]}
-    assert outcomes == {"skip"}, outcomes
-    assert all("not installed" in r["message"] for r in doc["results"])
-    assert doc["implementations"][0]["available"] is False
-    assert proc.returncode in (0, 4), proc.stderr
+    assert proc.returncode == 3, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ghost" in lines[0] and "/nonexistent/ghost-runtime" in lines[0]
+    assert "not found" in lines[0] and not out.exists()
 
 
 def _run_json(tmp_path, *extra: str) -> tuple[int, dict]:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from oci_conform.checks.runtime_config import fastschema
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import join
@@ -50,6 +51,15 @@ def inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 @cache
+def inlined_schema(kind: str) -> dict[str, Any]:
+    """The schema of ``kind`` (config, state, features) with the shared definitions inlined."""
+    defs = load_schema(DEFS_FILE)["$defs"]
+    local = {f"#/$defs/{name}": f"{BASE}{DEFS_FILE}#/$defs/{name}" for name in defs}
+    defs = {name: _absolute(d, local) for name, d in defs.items()}
+    return inline_refs(load_schema(SCHEMA_FILES[kind]), defs)  # type: ignore[no-any-return]
+
+
+@cache
 def validator(kind: str) -> Any:
     """A Draft 2020-12 validator for ``kind`` (config, state, features), built offline."""
     from jsonschema import Draft202012Validator, validators
@@ -59,11 +69,23 @@ def validator(kind: str) -> Any:
 
     checker = Draft202012Validator.TYPE_CHECKER.redefine("integer", strict_int)
     cls = validators.extend(Draft202012Validator, type_checker=checker)
-    defs = load_schema(DEFS_FILE)["$defs"]
-    local = {f"#/$defs/{name}": f"{BASE}{DEFS_FILE}#/$defs/{name}" for name in defs}
-    defs = {name: _absolute(d, local) for name, d in defs.items()}
-    schema = inline_refs(load_schema(SCHEMA_FILES[kind]), defs)
-    return cls(schema)
+    return cls(inlined_schema(kind))
+
+
+@cache
+def _fast_schema(kind: str) -> dict[str, Any] | None:
+    """The inlined schema when fastschema judges all its keywords, else None."""
+    schema = inlined_schema(kind)
+    return schema if fastschema.supported(schema) else None
+
+
+def schema_errors(kind: str, doc: Any) -> Iterator[Any]:
+    """jsonschema's errors for ``doc``; none, and no jsonschema import, when the quick yes/no
+    check (``fastschema``) finds the document valid."""
+    fast = _fast_schema(kind)
+    if fast is not None and fastschema.is_valid(fast, doc):
+        return iter(())
+    return validator(kind).iter_errors(doc)  # type: ignore[no-any-return]
 
 
 def _absolute(node: Any, local: dict[str, str]) -> Any:
@@ -141,7 +163,7 @@ def schema_observations(kind: str, doc: Any, cmap: ClauseMap,
     set"), under the document's MUST on field values, the finding naming the field's clause.
     """
     seen: set[tuple[str, str]] = set()
-    for error in validator(kind).iter_errors(doc):
+    for error in schema_errors(kind, doc):
         tokens = [str(t) for t in error.absolute_path]
         here = join("", *tokens)
         if error.validator == "required":

@@ -71,9 +71,12 @@ def sniff_path(path: Path, text: str) -> ImageRef:
                     break
                 tar.members = []  # type: ignore[attr-defined]
     except (tarfile.TarError, OSError, EOFError):
-        hint = "; it looks like JSON: use image validate-document" if _looks_json(path) else ""
-        raise ValueError(f"{text}: not an image archive (neither a folder, a tar, nor a "
-                         f"compressed tar){hint}") from None
+        if _looks_json(path):
+            raise ValueError(f"{text}: not an image: a JSON document, not an image archive "
+                             "(folder, tar or compressed tar); judge a single document with "
+                             "image validate-document") from None
+        raise ValueError(f"{text}: not an image: not an image archive (neither a folder, a "
+                         "tar, nor a compressed tar)") from None
     if "manifest" in names and any(n == "rootfs" or n.startswith("rootfs/") for n in names):
         return ImageRef("aci", str(path), "", text)
     if "manifest.json" in names or "repositories" in names:

@@ -413,6 +413,10 @@
     ["stdout", "stderr"].forEach(function (k) {
       if (ev[k]) { add(box, el("h3", null, k + " (tail)")); add(box, el("pre", null, ev[k])); }
     });
+    [["config", "Config (diff from the base bundle's config)"], ["replay", "Replay by hand (as root)"],
+     ["kept", "Kept folder (--keep)"]].forEach(function (p) {
+      if (ev[p[0]]) { add(box, el("h3", null, p[1])); add(box, el("pre", null, ev[p[0]])); }
+    });
     if (ev.http && ev.http.length) {
       add(box, el("h3", null, "HTTP exchanges (" + ev.http.length + ")"));
       ev.http.forEach(function (x, n) {

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
-from oci_conform.drivers.bundle import BundleError, build_base_rootfs, find_busybox
+from oci_conform.drivers.bundle import BundleError, build_base_rootfs
 from oci_conform.drivers.host_probes import HostFacts, probe_host
 from oci_conform.drivers.runtime_cli import CommandError, RuntimeCommand, run_bounded
 from oci_conform.model.declaration import Declaration
@@ -30,6 +30,7 @@ from oci_conform.suites.runtime import (
     mounts_root,
     namespaces,
     net_devices,
+    preflight,
     process,
     sched_io,
     security,
@@ -44,6 +45,7 @@ from oci_conform.suites.runtime.runner import (
     leak_results,
     remove_cgroup_parent,
     run_cases,
+    unmet,
 )
 from oci_conform.suites.runtime.target import RuntimeTarget, discover
 from oci_conform.suites.runtime.wrapper_probe import needs_wrapper
@@ -92,6 +94,7 @@ def parse_runtime(text: str) -> Implementation:
 
 
 class RuntimeSuite:
+    stops_itself = True        # watches ctx.stop: the running case and the leak check finish
     name = "runtime"
     kind = "runtime"
     option = "--runtime"
@@ -108,7 +111,7 @@ class RuntimeSuite:
 
     def clause_ids(self) -> frozenset[str]:
         ids = {cid for case in all_cases() for cid in case.clauses}
-        return frozenset(ids | HARNESS_CLAUSES)
+        return frozenset(ids | HARNESS_CLAUSES | {preflight.USABLE})
 
     def selected_clause_ids(self, selection: Selection) -> set[str]:
         """The clauses the selected cases judge (the orchestrator's skip column)."""
@@ -158,7 +161,9 @@ class RuntimeSuite:
         build_base_rootfs(base)
         target = RuntimeTarget(name=impl.name, command=cmd, host=self.host(), workdir=work,
                                base_rootfs=base,
-                               timeout=ctx.runtime.timeout)
+                               timeout=ctx.runtime.timeout,
+                               keep_dir=Path(ctx.runtime.keep_dir) if ctx.runtime.keep
+                               and ctx.runtime.keep_dir else None)
         spec = ctx.catalog.specs.get("runtime-spec")
         discover(target, spec)
         target.judged_at = str(ctx.spec_versions.get("runtime-spec") or "")
@@ -171,22 +176,29 @@ class RuntimeSuite:
         if not impl.available:
             yield from _skip_all(chosen, impl, impl.reason)
             return
-        if find_busybox() is None:
-            yield from _skip_all(chosen, impl, "no static busybox on this host "
-                                               "(install busybox-static)", None)
+        problem, version_run = preflight.problem_for(RuntimeCommand.parse(impl.command))
+        if problem:
+            ctx.progress(f"[runtime] {impl.name}: nothing judged: {problem}")
+            yield from preflight.unusable(impl.name, problem, version_run)
             return
         try:
             target = self.prepare(impl, ctx)
         except (BundleError, CommandError, OSError) as exc:
-            yield from _skip_all(chosen, impl, f"cannot prepare: {exc}", None)
+            yield from preflight.unusable(impl.name, f"cannot prepare: {exc}")
             return
         ctx.cache.setdefault("runtime_targets", {})[impl.name] = target
         ctx.progress(f"[runtime] {impl.name}: {target.command.text()} version "
                      f"{target.version or '?'}, spec {target.spec_claim or '?'} (judged "
                      f"{'at ' + target.judged_at if target.judged_at else 'at the newest'}), "
                      f"{len(chosen)} cases, jobs {ctx.jobs}")
+        limits = preflight.limits_line(impl.name, (
+            found.reason for case in chosen
+            if (found := unmet(case, target)) is not None and found.why is Why.HOST_LIMIT))
+        if limits:
+            ctx.progress(limits)
         try:
-            yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress)
+            yield from run_cases(chosen, ctx.catalog, target, ctx.jobs, ctx.progress,
+                                 ctx.stop)
         finally:
             remove_cgroup_parent(target, patience=1.0)   # also when the run is abandoned
             unmount_scratch(target.workdir)
@@ -221,6 +233,9 @@ def declarations() -> list[Declaration]:
                        clauses=c.clauses, suite="runtime",
                        select=f"oci-conform runtime test --case {c.name}")
            for c in all_cases()]
+    out.append(Declaration(name="runtime:usable", where=_where(preflight.problem_for),
+                           clauses=(preflight.USABLE,), suite="runtime",
+                           select="oci-conform runtime test (before any case)"))
     out.append(Declaration(name="runtime:leak-check", where=_where(leak_results),
                            clauses=tuple(sorted(HARNESS_CLAUSES)), suite="runtime",
                            select="oci-conform runtime test (after any case)"))

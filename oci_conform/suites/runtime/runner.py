@@ -1,13 +1,16 @@
 """Run cases on one runtime: skips decided first, cases isolated, leak check at the end."""
 from __future__ import annotations
 
+import shutil
 import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
+from oci_conform.interrupts import StopFlag
 from oci_conform.model.evidence import Evidence
 from oci_conform.model.judging import (
     JUDGED,
@@ -23,7 +26,14 @@ from oci_conform.model.judging import (
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult
 from oci_conform.suites.runtime.case import EVERY, Case, Judgment, Unmet, flatten
-from oci_conform.suites.runtime.sandbox import Leftovers, Sandbox, cgroup_dirs, remove_cgroup_tree
+from oci_conform.suites.runtime.replay import keep_case, moved, replay_line
+from oci_conform.suites.runtime.sandbox import (
+    Leftovers,
+    Sandbox,
+    cgroup_dirs,
+    mounts_under,
+    remove_cgroup_tree,
+)
 from oci_conform.suites.runtime.target import RuntimeTarget
 from oci_conform.suites.runtime.versions import JudgingPlan, plan_for
 
@@ -78,11 +88,21 @@ def _observations(case: Case, judgment: Judgment) -> list[Observation]:
     return out
 
 
-def _run_flow(case: Case, target: RuntimeTarget, ledger: LeakLedger
-              ) -> tuple[list[Observation], Evidence]:
+@dataclass
+class Flow:
+    """What running a case gave: observations, evidence, and the folder left to judge
+    whether to keep (``--keep`` only; None when the sandbox removed it itself)."""
+
+    observations: list[Observation]
+    evidence: Evidence
+    folder: Path | None = None
+
+
+def _run_flow(case: Case, target: RuntimeTarget, ledger: LeakLedger) -> Flow:
     """Run the case in its own sandbox (every path cleans up): observations and evidence."""
     sb: Sandbox | None = None
     evidence = Evidence()
+    folder: Path | None = None
     try:
         sb = Sandbox(target, case.name)
         observations = _observations(case, case.flow(sb))
@@ -93,12 +113,32 @@ def _run_flow(case: Case, target: RuntimeTarget, ledger: LeakLedger
     finally:
         if sb is not None:
             evidence = sb.evidence()
+            evidence.replay = replay_line(sb.cli.calls, sb.dir)
             sb.cleanup()
+            if target.keep_dir is not None and sb.dir.is_dir() and not mounts_under(sb.dir):
+                folder = sb.dir          # left by the sandbox for --keep to judge
             ledger.add(case.name, sb.leftovers, sb.cleanup_problems, sb.leftovers_host)
             if sb.leftovers.any():
                 evidence.facts["leftovers"] = {k: v for k, v in vars(sb.leftovers).items()
                                                if v}
-    return observations, evidence
+    return Flow(observations, evidence, folder)
+
+
+def _keep_or_remove(flow: Flow, failed: bool, target: RuntimeTarget) -> None:
+    """--keep: copy a failing case's folder out of the run (paths moved to the copy), then
+    remove the original; a passing case's folder is just removed."""
+    if flow.folder is None:
+        return
+    try:
+        if failed and target.keep_dir is not None:
+            kept, problems = keep_case(flow.folder, target.keep_dir, target.name)
+            ev = flow.evidence
+            ev.kept = str(kept)
+            ev.replay = moved(ev.replay, flow.folder, kept)
+            if problems:
+                ev.facts["not_kept"] = problems[:20]
+    finally:
+        shutil.rmtree(flow.folder, ignore_errors=True)
 
 
 def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
@@ -113,8 +153,10 @@ def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
     reason = unmet(case, target) if live else None
     if reason is not None:
         observations += [not_judged(cid, reason.why, reason.reason) for cid in live]
-    elif live:
-        seen, evidence = _run_flow(case, target, ledger)
+    flow: Flow | None = None
+    if reason is None and live:
+        flow = _run_flow(case, target, ledger)
+        seen, evidence = flow.observations, flow.evidence
         observations += [o for o in seen if o.clause in live]
         strays = sorted({o.clause for o in seen} - set(case.clauses))
         if strays:
@@ -122,6 +164,11 @@ def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
                                      + ", ".join(strays)) for cid in live]
     verdicts = roll_up(observations, case.clauses, unobserved=Outcome.ERROR,
                        unobserved_reason="the case judged nothing for this clause")
+    if flow is not None:
+        failed = any(v.outcome in (Outcome.FAIL, Outcome.ERROR) for v in verdicts.values())
+        if not failed:
+            evidence.replay = ""     # replay lines are for failures: results stay small
+        _keep_or_remove(flow, failed, target)
     results = list(case_results(verdicts.values(), target.name, name, evidence=evidence,
                                 duration=time.monotonic() - start))
     for r in results:
@@ -131,19 +178,38 @@ def execute(case: Case, catalog: Catalog, target: RuntimeTarget,
 
 
 def run_cases(cases: Iterable[Case], catalog: Catalog, target: RuntimeTarget, jobs: int,
-              progress=lambda _m: None) -> Iterator[CaseResult]:
-    """Run ``cases`` (``jobs`` at a time), then the leak check; yields in case order."""
+              progress=lambda _m: None, stop: StopFlag | None = None) -> Iterator[CaseResult]:
+    """Run ``cases`` (``jobs`` at a time), then the leak check; yields in case order.
+
+    Once ``stop`` is set no case starts: queued ones are dropped, running ones finish and
+    are cleaned up, and the leak check covers the cases that ran. However this generator
+    ends (closed, or an exception in the main thread), it first cancels what has not
+    started and waits for what has, so no case outlives it."""
     ledger = LeakLedger()
     chosen = list(cases)
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(execute, c, catalog, target, ledger) for c in chosen]
+    flag = stop or StopFlag()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures = [pool.submit(_unless_stopped, flag, c, catalog, target, ledger) for c in chosen]
+    try:
         for n, (case, fut) in enumerate(zip(chosen, futures, strict=True), 1):
-            results = fut.result()
+            if flag.is_set():
+                for later in futures:
+                    later.cancel()              # only those not yet started
+            if fut.cancelled() or (results := fut.result()) is None:
+                continue
             bad = [r for r in results if r.outcome in (Outcome.FAIL, Outcome.ERROR)]
             progress(f"[runtime] {target.name} {n}/{len(chosen)} {case.name}: "
                      + ("ok" if not bad else ", ".join(sorted({r.outcome.value for r in bad}))))
             yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)   # drop queued cases, await running
     yield from leak_results(target, ledger)
+
+
+def _unless_stopped(stop: StopFlag, case: Case, catalog: Catalog, target: RuntimeTarget,
+                    ledger: LeakLedger) -> list[CaseResult] | None:
+    """``execute`` the case, or None when the run was stopped before it could start."""
+    return None if stop.is_set() else execute(case, catalog, target, ledger)
 
 
 def _leaks(clause: str, kind: str, ledger: LeakLedger) -> list[Observation]:

@@ -318,7 +318,16 @@ class Sandbox:
             facts["probe"] = files
         if self.notes:
             facts["notes"] = self.notes
-        return Evidence.of(runs=[c.run() for c in self.cli.calls], facts=facts)
+        evidence = Evidence.of(runs=[c.run() for c in self.cli.calls], facts=facts)
+        evidence.config = self.config_used()
+        return evidence
+
+    def config_used(self) -> str:
+        """Each bundle's config as a diff from the base config (labelled when several)."""
+        same = "(the base config, unchanged)"
+        if len(self.written) == 1:
+            return next(iter(self.written.values())) or same
+        return "\n".join(f"{path.name}:\n{diff or same}" for path, diff in self.written.items())
 
     # -- cleanup --------------------------------------------------------------------------
     def cleanup(self) -> None:
@@ -377,7 +386,7 @@ class Sandbox:
             self.cleanup_problems.append(f"processes still alive: {still}")
         if mounts_under(self.dir):
             self.cleanup_problems.append(f"mounts remain under {self.dir}")
-        else:
+        elif self.target.keep_dir is None:   # with --keep the runner removes it once judged
             shutil.rmtree(self.dir, ignore_errors=True)
 
 

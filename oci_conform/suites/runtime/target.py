@@ -36,6 +36,7 @@ class RuntimeTarget:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     ledger: Ledger = field(default_factory=Ledger)
     timeout: float = 20.0
+    keep_dir: Path | None = None       # --keep: failing cases' folders are copied here
 
     @property
     def cgroup_parent(self) -> str:
