@@ -113,7 +113,8 @@ def _depth_problems(data: Any, prefix: list[Any]) -> list[str]:
     where = deep_pointer(data, MAX_DEPTH - len(prefix))
     if where is None:
         return []
-    return [f"{_pointer(prefix)}{'' if where == '/' else where}: nested deeper than "
+    head = _pointer(prefix) if prefix else ""
+    return [f"{head}{'' if where == '/' and prefix else where}: nested deeper than "
             f"{MAX_DEPTH} levels: refused"]
 
 
