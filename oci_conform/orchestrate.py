@@ -26,6 +26,7 @@ from oci_conform import __version__
 from oci_conform.catalog.loader import Catalog, clause_infos
 from oci_conform.host import host_facts
 from oci_conform.interrupts import Interrupted, StopFlag, catching
+from oci_conform.lanes import Column, Scheduler, lanes_of
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.suites.base import (
@@ -124,9 +125,8 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
     ctx.progress(f"[{suite.name}] {impl.name}: {count} outcomes")
 
 
-def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
-    """Run every suite on each of its implementations, in order; never raises for a suite bug."""
-    results = new_results(ctx.catalog, command or [])
+def _run_in_order(plan: list[PlanItem], ctx: RunContext, results: Results) -> list[str]:
+    """Every column one after another; the columns not started (after a stop)."""
     left: list[str] = []
     for item in plan:
         for impl in item.implementations:
@@ -135,6 +135,27 @@ def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = 
                 continue
             results.implementations.append(impl)
             _run_one(item.suite, impl, ctx, results)
+    return left
+
+
+def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results) -> list[str]:
+    """Independent columns at once under ``ctx.jobs`` (``oci_conform.lanes``), gathered in
+    plan order; the columns not started (after a stop)."""
+    done, left = Scheduler(lanes, ctx, _run_one).run()
+    for column in done:
+        results.implementations.append(column.impl)
+        results.results.extend(column.results)
+        results.harness_errors.extend(column.harness_errors)
+    return [f"{c.suite.name}:{c.impl.name}" for c in left]
+
+
+def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
+    """Run every suite on each of its implementations; never raises for a suite bug. With
+    ``ctx.jobs`` > 1, independent columns run at once (same results, same order)."""
+    results = new_results(ctx.catalog, command or [])
+    lanes = lanes_of(plan) if ctx.jobs > 1 else []
+    left = _run_in_lanes(lanes, ctx, results) if len(lanes) > 1 \
+        else _run_in_order(plan, ctx, results)
     if ctx.stop.is_set():
         results.interrupted = ctx.stop.signal_name
         ctx.progress(f"{ctx.stop.signal_name}: stopped early; {len(results.results)} outcomes "

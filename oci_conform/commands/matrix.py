@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -25,6 +26,13 @@ REPORT_FILES = {"html": "report.html", "junit": "junit.xml", "tap": "results.tap
                 "sarif": "results.sarif", "markdown": "summary.md"}
 
 
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def _dest(suite: Suite) -> str:
     return "impl_" + suite.name.replace("-", "_")
 
@@ -43,8 +51,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip suites given no implementation on the command line")
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="folder for results.json and the reports (default: reports)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="parallel cases where a suite can")
+    p.add_argument("--jobs", type=int, default=_cores(), metavar="N",
+                   help="how many columns (and cases of a runtime column) run at once; "
+                        "independent columns run in parallel (default: the cores this "
+                        f"process may use, here {_cores()})")
     add_keep_option(p)
     add_selection_options(p)
     add_output_options(p)
@@ -89,7 +99,8 @@ def reports_problem(value: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = reports_problem(args.reports)
+    problem = reports_problem(args.reports) or (
+        f"--jobs {args.jobs}: must be 1 or more" if args.jobs < 1 else "")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return ExitCode.USAGE
