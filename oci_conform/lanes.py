@@ -123,14 +123,14 @@ class Scheduler:
             columns = self.waiting.pop(0)
             slots = free if not self.waiting else 1
             lane_ctx = dataclasses.replace(self.ctx, jobs=slots)
+            names = ", ".join(f"{c.suite.name}:{c.impl.name}" for c in columns)
+            self.ctx.progress(f"[matrix] lane started ({slots} job{'s' * (slots > 1)}): "
+                              f"{names}")
             ours, theirs = self.mp.Pipe(duplex=False)
             process = self.mp.Process(target=_lane, args=(columns, lane_ctx, self.run_column,
                                                           theirs), daemon=False)
             process.start()
             theirs.close()
-            names = ", ".join(f"{c.suite.name}:{c.impl.name}" for c in columns)
-            self.ctx.progress(f"[matrix] lane started ({slots} job{'s' * (slots > 1)}): "
-                              f"{names}")
             self.running.append(_Running(process, ours, columns, slots))
             free -= slots
 
