@@ -9,6 +9,10 @@ handlers, module caches) and use both cores; the child sends its columns' implem
 (as the suite completed them), outcomes and harness errors back through a pipe, and the
 parent puts them in plan order, so the results document is the one a sequential run makes.
 
+Order: with the case durations of an earlier run (the matrix reads its reports folder's
+results.json), the longest lanes start first, so a slow column (gVisor) does not start
+last; without them, the plan's order.
+
 The budget: at most ``jobs`` slots are busy. A lane takes one slot; the last lane to start
 takes every free slot as its ``ctx.jobs`` (a runtime column then runs that many cases at
 once), so the tail of a run is not left on one core.
@@ -24,7 +28,7 @@ import multiprocessing
 import os
 import signal
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -72,6 +76,29 @@ def lanes_of(plan: list[Any]) -> list[list[Column]]:
         if shared:
             lanes.append(shared)
     return lanes
+
+
+def longest_first(lanes: list[list[Column]],
+                  costs: Mapping[str, float]) -> list[list[Column]]:
+    """The lanes, longest first by ``costs`` (seconds per implementation name, from an
+    earlier run; a column it does not name counts as the median of those it does). With
+    no costs the plan's order stays: the classic longest-processing-time rule needs them."""
+    known = sorted(costs.values())
+    if not known:
+        return list(lanes)
+    typical = known[len(known) // 2]
+    return sorted(lanes, key=lambda lane: -sum(costs.get(c.impl.name, typical) for c in lane))
+
+
+def column_costs(results: Mapping[str, Any]) -> dict[str, float]:
+    """Seconds per implementation in a results document: the sum of its cases' durations."""
+    costs: dict[str, float] = {}
+    for r in results.get("results", []):
+        if isinstance(r, dict) and isinstance(r.get("implementation"), str) \
+                and isinstance(r.get("duration", 0), (int, float)):
+            costs[r["implementation"]] = costs.get(r["implementation"], 0.0) \
+                + float(r.get("duration", 0))
+    return costs
 
 
 def _lane(columns: list[Column], ctx: RunContext, run_column: RunColumn,

@@ -26,7 +26,7 @@ from oci_conform import __version__
 from oci_conform.catalog.loader import Catalog, clause_infos
 from oci_conform.host import host_facts
 from oci_conform.interrupts import Interrupted, StopFlag, catching
-from oci_conform.lanes import Column, Scheduler, lanes_of
+from oci_conform.lanes import Column, Scheduler, lanes_of, longest_first
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.suites.base import (
@@ -64,6 +64,9 @@ class RunRequest:
     registry: RegistryOptions = field(default_factory=RegistryOptions)
     command: tuple[str, ...] = ()
     debug: bool = False
+    # seconds each column (by implementation name) took in an earlier run: with --jobs > 1
+    # the longest lanes start first (a hint; an empty map keeps the plan's order)
+    costs: Mapping[str, float] = field(default_factory=dict)
 
 
 class NothingSelected(Exception):
@@ -138,10 +141,11 @@ def _run_in_order(plan: list[PlanItem], ctx: RunContext, results: Results) -> li
     return left
 
 
-def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results) -> list[str]:
+def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results,
+                  costs: Mapping[str, float]) -> list[str]:
     """Independent columns at once under ``ctx.jobs`` (``oci_conform.lanes``), gathered in
     plan order; the columns not started (after a stop)."""
-    done, left = Scheduler(lanes, ctx, _run_one).run()
+    done, left = Scheduler(longest_first(lanes, costs), ctx, _run_one).run()
     for column in done:
         results.implementations.append(column.impl)
         results.results.extend(column.results)
@@ -149,12 +153,14 @@ def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results) 
     return [f"{c.suite.name}:{c.impl.name}" for c in left]
 
 
-def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
+def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None,
+             costs: Mapping[str, float] | None = None) -> Results:
     """Run every suite on each of its implementations; never raises for a suite bug. With
-    ``ctx.jobs`` > 1, independent columns run at once (same results, same order)."""
+    ``ctx.jobs`` > 1, independent columns run at once (same results, same order), the
+    longest first when ``costs`` (seconds per implementation, from an earlier run) say so."""
     results = new_results(ctx.catalog, command or [])
     lanes = lanes_of(plan) if ctx.jobs > 1 else []
-    left = _run_in_lanes(lanes, ctx, results) if len(lanes) > 1 \
+    left = _run_in_lanes(lanes, ctx, results, costs or {}) if len(lanes) > 1 \
         else _run_in_order(plan, ctx, results)
     if ctx.stop.is_set():
         results.interrupted = ctx.stop.signal_name
@@ -211,7 +217,7 @@ def execute(request: RunRequest, catalog: Catalog,
                          jobs=request.jobs, spec_versions=dict(request.spec_versions),
                          runtime=request.runtime, registry=request.registry,
                          progress=progress, debug=request.debug, stop=stop or StopFlag())
-        return run_plan(_plan(request, ctx), ctx, list(request.command))
+        return run_plan(_plan(request, ctx), ctx, list(request.command), request.costs)
 
 
 def execute_catching(request: RunRequest, catalog: Catalog,

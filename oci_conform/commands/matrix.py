@@ -88,6 +88,21 @@ def write_reports(folder: Path, results_path: Path, results: object) -> None:
              + ", ".join(n for f, n in REPORT_FILES.items() if f in available) + ")")
 
 
+def _earlier_costs(folder: Path, jobs: int) -> dict[str, float]:
+    """Seconds per column in the reports folder's last results.json: the order lanes start
+    in (longest first). Only a hint: a missing or unreadable file gives none."""
+    if jobs < 2 or not (folder / "results.json").is_file():
+        return {}
+    import json
+
+    from oci_conform.lanes import column_costs
+    from oci_conform.results_file import ResultsFileError, read_text
+    try:
+        return column_costs(json.loads(read_text(folder / "results.json")))
+    except (ResultsFileError, ValueError, RecursionError, AttributeError):
+        return {}
+
+
 def reports_problem(value: str) -> str:
     """'' when the reports folder exists or can be made in an existing folder."""
     folder = Path(value)
@@ -111,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     kept = keep_folder(args)
     request = RunRequest(suites, Selection(tuple(args.clause), tuple(args.group), args.text),
+                         costs=_earlier_costs(Path(args.reports), args.jobs),
                          jobs=args.jobs, command=("oci-conform", *args.argv),
                          runtime=RuntimeOptions(keep=kept is not None, keep_dir=str(kept or "")),
                          debug=getattr(args, "debug", False))

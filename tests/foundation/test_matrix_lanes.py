@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from oci_conform.lanes import lanes_of
+from oci_conform.lanes import column_costs, lanes_of, longest_first
 from oci_conform.model.results import Implementation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,6 +62,23 @@ def test_lanes_cut_the_plan_by_what_columns_share() -> None:
     assert [[(c.position, c.impl.name) for c in lane] for lane in lanes] == [
         [(0, "ref")], [(1, "runc")], [(2, "crun")], [(3, "oci"), (4, "docker")],
         [(5, "runc-spec")]]
+
+
+def test_an_earlier_run_puts_the_longest_lanes_first() -> None:
+    def item(name: str, *impls: str) -> SimpleNamespace:
+        return SimpleNamespace(suite=SimpleNamespace(name=name),
+                               implementations=[Implementation(i, "x") for i in impls])
+    lanes = lanes_of([item("runtime", "ref", "runc", "runsc"), item("images", "a", "b")])
+    earlier = {"results": [{"implementation": "runsc", "duration": 600.0},
+                           {"implementation": "ref", "duration": 200.0},
+                           {"implementation": "runc", "duration": 100.0},
+                           {"implementation": "a", "duration": 90.0},
+                           {"implementation": "a", "duration": 30.0}, {"implementation": "b"}]}
+    costs = column_costs(earlier)
+    assert costs == {"runsc": 600.0, "ref": 200.0, "runc": 100.0, "a": 120.0, "b": 0.0}
+    order = [[c.impl.name for c in lane] for lane in longest_first(lanes, costs)]
+    assert order == [["runsc"], ["ref"], ["a", "b"], ["runc"]]
+    assert longest_first(lanes, {}) == lanes                  # no history: the plan's order
 
 
 @pytest.mark.skipif(not (shutil.which("runc") and shutil.which("crun")),
