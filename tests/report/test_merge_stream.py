@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -85,18 +86,30 @@ def test_streamed_merge_equals_the_in_memory_rules(tmp_path: Path) -> None:
     assert {r.outcome for r in got.results} >= {Outcome.PASS, Outcome.FAIL, Outcome.ERROR}
 
 
+PEAK = ("import resource, runpy, sys\n"
+        "try:\n"
+        "    sys.argv = sys.argv[1:]\n"
+        "    runpy.run_path(sys.argv[0], run_name='__main__') if sys.argv[0].endswith('.py') "
+        "else runpy.run_module(sys.argv[0], run_name='__main__', alter_sys=True)\n"
+        "finally:\n"
+        "    print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+        "file=sys.stderr)\n")
+
+
 def _peak_rss_kib(argv: list[str]) -> tuple[int, int]:
-    """Exit status and peak RSS (KiB) of one child process."""
-    proc = subprocess.Popen(argv, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    proc.stderr.close()                                         # type: ignore[union-attr]
-    return proc.returncode, usage.ru_maxrss
+    """Exit status and peak RSS (KiB) of a Python module or script run in a child (the
+    child reports its own peak as it exits)."""
+    proc = subprocess.run([sys.executable, "-c", PEAK, *argv], env=ENV, capture_output=True,
+                          text=True, timeout=600, check=False)
+    peak = re.findall(r"^PEAK (\d+)$", proc.stderr, re.M)
+    assert peak, proc.stderr[-2000:]
+    return proc.returncode, int(peak[-1])
 
 
 LOAD_ALL = ("import json, sys\n"
             "docs = [json.load(open(p, 'rb')) for p in sys.argv[1:]]\n"
             "print(sum(len(d['results']) for d in docs))\n")
+LOAD_ALL_SCRIPT = "load_all.py"
 
 
 def test_merging_50_files_holds_one_at_a_time(tmp_path: Path) -> None:
@@ -107,14 +120,15 @@ def test_merging_50_files_holds_one_at_a_time(tmp_path: Path) -> None:
         path.write_text(text.replace('"JOB"', f'"job{n:02d}"'), encoding="utf-8")
         paths.append(str(path))
     rest_mib = sum(os.path.getsize(p) for p in paths[1:]) / 2**20
-    merge_cmd = [sys.executable, "-m", "oci_conform", "report", "merge", "-o",
-                 str(tmp_path / "all.json")]
+    merge_cmd = ["oci_conform", "report", "merge", "-o", str(tmp_path / "all.json")]
+    load_all = tmp_path / LOAD_ALL_SCRIPT
+    load_all.write_text(LOAD_ALL, encoding="utf-8")
     code, one_kib = _peak_rss_kib([*merge_cmd, paths[0]])
     assert code == 0
     code, fifty_kib = _peak_rss_kib([*merge_cmd, *paths])
     assert code == 0
-    _, load_one_kib = _peak_rss_kib([sys.executable, "-c", LOAD_ALL, paths[0]])
-    _, load_all_kib = _peak_rss_kib([sys.executable, "-c", LOAD_ALL, *paths])
+    _, load_one_kib = _peak_rss_kib([str(load_all), paths[0]])
+    _, load_all_kib = _peak_rss_kib([str(load_all), *paths])
     # The cap: 49 more inputs may add less than half their own size (the index of cases
     # grows with them; their text and parsed values must not). Holding them breaks it.
     cap_mib = rest_mib / 2
