@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from oci_conform.model.merge import Merger
+from oci_conform.model.merge import Merger, case_key
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import Results
 from oci_conform.report._shared import encode_output
@@ -39,7 +39,7 @@ _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 _CHUNK = 1 << 20
 _SEPARATOR = b",\n"
-Place = tuple[int, int]                  # offset and length of one item in the spill
+Place = int             # offset << 32 | length of one item in the spill (one int per case)
 
 
 class _Scanner:
@@ -125,7 +125,7 @@ class _Spill:
 
     def add(self, data: bytes) -> Place:
         self.handle.write(data)
-        place = (self.size, len(data))
+        place = self.size << 32 | len(data)
         self.size += len(data)
         return place
 
@@ -168,7 +168,7 @@ class _Input:
                                          "of the implementations the file declares"])
         place = self.spill.add(text.encode("utf-8") + _SEPARATOR)
         self.count += 1
-        self.merger.offer((value["clause"], impl, value.get("case", "")),
+        self.merger.offer(case_key(value["clause"], impl, value.get("case", "")),
                           Outcome(value["outcome"]), self.finished, self.order, place)
 
     def finish(self) -> None:
@@ -196,10 +196,12 @@ def _strict_check(text: str, source: str) -> None:
         raise _refused(source, problems)
 
 
-def _runs(places: list[Place]) -> Iterator[Place]:
-    """The places as few reads as possible: neighbours in the spill joined, up to a chunk."""
+def _runs(places: list[Place]) -> Iterator[tuple[int, int]]:
+    """The places as few (offset, length) reads as possible: neighbours in the spill joined,
+    up to a chunk."""
     start = end = -1
-    for offset, length in places:
+    for place in places:
+        offset, length = place >> 32, place & 0xFFFFFFFF
         if offset == end and end - start < _CHUNK:
             end += length
             continue

@@ -18,7 +18,7 @@ is the same rules over results already in memory.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -26,7 +26,7 @@ from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 
 T = TypeVar("T")
-CaseKey = tuple[str, str, str]          # clause, implementation, case
+CaseKey = Hashable      # one per (clause, implementation, case); see case_key
 
 
 class MergeError(ValueError):
@@ -39,6 +39,12 @@ class Source:
 
     name: str
     results: Results
+
+
+def case_key(clause: str, implementation: str, case: str) -> str:
+    """(clause, implementation, case) as one string, lengths first so no two triples meet:
+    one object per case instead of a tuple of three, for merges of 100,000 cases."""
+    return f"{len(clause)}:{clause}{len(implementation)}:{implementation}{case}"
 
 
 def _provenance(name: str, run: Results, count: int) -> list[dict[str, Any]]:
@@ -137,7 +143,8 @@ def merge(sources: Sequence[Source], command: Sequence[str] = ()) -> Results:
         run = src.results
         merger.add_run(src.name, run, len(run.results))
         for r in run.results:
-            merger.offer((r.clause, r.implementation, r.case), r.outcome, run.finished, order, r)
+            merger.offer(case_key(r.clause, r.implementation, r.case), r.outcome, run.finished,
+                         order, r)
     merged = merger.head(command)
     merged.results = list(merger.chosen())
     return merged
