@@ -135,6 +135,33 @@ def browser_figures(report: Path, baseline: Path, runs: int) -> dict[str, float]
             "baseline_filter_ms": med(base_filters)}
 
 
+OPEN_CELL = """async () => { const td = document.querySelector('#matrix-body tr.row td.cell');
+  const t0 = performance.now(); td.click();
+  while (document.getElementById('panel').dataset.cases !== 'shown')
+    await new Promise(r => setTimeout(r, 5));
+  return performance.now() - t0; }"""
+
+
+def page_figures(report: Path, runs: int) -> dict[str, list[float]]:
+    """A report page in headless Chromium, ``runs`` fresh loads: time to interactive (ms from
+    navigation start to the matrix built, ``data-ready-at``) and the time to show the first
+    cell's evidence (unpacking its row when the page is packed)."""
+    from playwright.sync_api import sync_playwright
+    ready, opened = [], []
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        ctx = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=ARGS,
+                                                   headless=True,
+                                                   viewport={"width": 1400, "height": 900})
+        page = ctx.new_page()
+        for _ in range(runs):
+            page.goto(report.as_uri())
+            page.wait_for_selector("body[data-ready=true]", timeout=300_000)
+            ready.append(float(page.get_attribute("body", "data-ready-at") or "nan"))
+            opened.append(page.evaluate(OPEN_CELL))
+        ctx.close()
+    return {"interactive_ms": ready, "first_cell_ms": opened}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clauses", type=int, default=2000)

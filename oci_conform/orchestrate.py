@@ -23,6 +23,7 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.interrupts import Interrupted, StopFlag, catching
+from oci_conform.lanes import Column, Scheduler, lanes_of, longest_first
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.provenance import finish, new_results, now  # noqa: F401 (re-exported)
@@ -61,6 +62,9 @@ class RunRequest:
     registry: RegistryOptions = field(default_factory=RegistryOptions)
     command: tuple[str, ...] = ()
     debug: bool = False
+    # seconds each column (by implementation name) took in an earlier run: with --jobs > 1
+    # the longest lanes start first (a hint; an empty map keeps the plan's order)
+    costs: Mapping[str, float] = field(default_factory=dict)
 
 
 class NothingSelected(Exception):
@@ -118,9 +122,8 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
     ctx.progress(f"[{suite.name}] {impl.name}: {count} outcomes")
 
 
-def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None) -> Results:
-    """Run every suite on each of its implementations, in order; never raises for a suite bug."""
-    results = new_results(ctx.catalog, command or [])
+def _run_in_order(plan: list[PlanItem], ctx: RunContext, results: Results) -> list[str]:
+    """Every column one after another; the columns not started (after a stop)."""
     left: list[str] = []
     for item in plan:
         for impl in item.implementations:
@@ -129,6 +132,30 @@ def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = 
                 continue
             results.implementations.append(impl)
             _run_one(item.suite, impl, ctx, results)
+    return left
+
+
+def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results,
+                  costs: Mapping[str, float]) -> list[str]:
+    """Independent columns at once under ``ctx.jobs`` (``oci_conform.lanes``), gathered in
+    plan order; the columns not started (after a stop)."""
+    done, left = Scheduler(longest_first(lanes, costs), ctx, _run_one).run()
+    for column in done:
+        results.implementations.append(column.impl)
+        results.results.extend(column.results)
+        results.harness_errors.extend(column.harness_errors)
+    return [f"{c.suite.name}:{c.impl.name}" for c in left]
+
+
+def run_plan(plan: list[PlanItem], ctx: RunContext, command: list[str] | None = None,
+             costs: Mapping[str, float] | None = None) -> Results:
+    """Run every suite on each of its implementations; never raises for a suite bug. With
+    ``ctx.jobs`` > 1, independent columns run at once (same results, same order), the
+    longest first when ``costs`` (seconds per implementation, from an earlier run) say so."""
+    results = new_results(ctx.catalog, command or [])
+    lanes = lanes_of(plan) if ctx.jobs > 1 else []
+    left = _run_in_lanes(lanes, ctx, results, costs or {}) if len(lanes) > 1 \
+        else _run_in_order(plan, ctx, results)
     if ctx.stop.is_set():
         results.interrupted = ctx.stop.signal_name
         ctx.progress(f"{ctx.stop.signal_name}: stopped early; {len(results.results)} outcomes "
@@ -162,7 +189,7 @@ def execute(request: RunRequest, catalog: Catalog,
                          jobs=request.jobs, spec_versions=dict(request.spec_versions),
                          runtime=request.runtime, registry=request.registry,
                          progress=progress, debug=request.debug, stop=stop or StopFlag())
-        return run_plan(_plan(request, ctx), ctx, list(request.command))
+        return run_plan(_plan(request, ctx), ctx, list(request.command), request.costs)
 
 
 def execute_catching(request: RunRequest, catalog: Catalog,

@@ -208,4 +208,6 @@ def emit(results: Results, args: argparse.Namespace) -> int:
 def progress(message: str) -> None:
     """Progress lines go to stderr so stdout stays a clean report; -q silences them."""
     if _VERBOSITY[0] > QUIET:
-        print(message, file=sys.stderr, flush=True)
+        # one write per line: lines from matrix lanes running at once never interleave
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()

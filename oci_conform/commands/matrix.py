@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -26,6 +27,13 @@ REPORT_FILES = {"html": "report.html", "junit": "junit.xml", "tap": "results.tap
                 "sarif": "results.sarif", "markdown": "summary.md"}
 
 
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def _dest(suite: Suite) -> str:
     return "impl_" + suite.name.replace("-", "_")
 
@@ -44,8 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="skip suites given no implementation on the command line")
     p.add_argument("--reports", default="reports", metavar="DIR",
                    help="folder for results.json and the reports (default: reports)")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="parallel cases where a suite can")
+    p.add_argument("--jobs", type=int, default=_cores(), metavar="N",
+                   help="how many columns (and cases of a runtime column) run at once; "
+                        "independent columns run in parallel (default: the cores this "
+                        f"process may use, here {_cores()})")
     add_keep_option(p)
     add_selection_options(p)
     add_output_options(p)
@@ -79,6 +89,21 @@ def write_reports(folder: Path, results_path: Path, results: object) -> None:
              + ", ".join(n for f, n in REPORT_FILES.items() if f in available) + ")")
 
 
+def _earlier_costs(folder: Path, jobs: int) -> dict[str, float]:
+    """Seconds per column in the reports folder's last results.json: the order lanes start
+    in (longest first). Only a hint: a missing or unreadable file gives none."""
+    if jobs < 2 or not (folder / "results.json").is_file():
+        return {}
+    import json
+
+    from oci_conform.lanes import column_costs
+    from oci_conform.results_file import ResultsFileError, read_text
+    try:
+        return column_costs(json.loads(read_text(folder / "results.json")))
+    except (ResultsFileError, ValueError, RecursionError, AttributeError):
+        return {}
+
+
 def reports_problem(value: str, option: str = "--reports") -> str:
     """'' when the reports folder exists or can be made in an existing folder."""
     folder = Path(value)
@@ -90,7 +115,8 @@ def reports_problem(value: str, option: str = "--reports") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    problem = reports_problem(args.reports, option_label("--reports", "reports", args))
+    problem = reports_problem(args.reports, option_label("--reports", "reports", args)) or (
+        f"--jobs {args.jobs}: must be 1 or more" if args.jobs < 1 else "")
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return ExitCode.USAGE
@@ -101,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
     kept = keep_folder(args)
     request = RunRequest(suites, Selection(tuple(args.clause), tuple(args.group), args.text),
+                         costs=_earlier_costs(Path(args.reports), args.jobs),
                          jobs=args.jobs, command=("oci-conform", *args.argv),
                          runtime=RuntimeOptions(keep=kept is not None, keep_dir=str(kept or "")),
                          debug=getattr(args, "debug", False))

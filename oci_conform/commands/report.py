@@ -17,7 +17,7 @@ from tabulate import tabulate
 
 from oci_conform.commands.common import chosen_format
 from oci_conform.model.diff import Change, Diff, diff
-from oci_conform.model.merge import MergeError, Source, merge
+from oci_conform.model.merge import MergeError
 from oci_conform.model.results import Results
 from oci_conform.model.verdict import ExitCode
 from oci_conform.report import format_names, render
@@ -58,6 +58,10 @@ def _register_merge(actions: argparse._SubParsersAction) -> None:
                                        "else the file given later.")
     p.add_argument("inputs", nargs="+", metavar="RESULTS.json")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    p.add_argument("--strict", action="store_true",
+                   help="also check every input against the whole results schema with "
+                        "jsonschema (slower; the default check is compiled from the same "
+                        "schema)")
     p.set_defaults(func=run_merge)
 
 
@@ -100,18 +104,17 @@ def run_render(args: argparse.Namespace) -> int:
 
 
 def run_merge(args: argparse.Namespace) -> int:
-    sources = []
-    for path in args.inputs:
-        results = _load(path)
-        if results is None:
-            return ExitCode.USAGE
-        sources.append(Source(path, results))
+    """Stream the inputs through the merge rules (one input in memory at a time)."""
+    from oci_conform.merge_files import merge_files
     try:
-        merged = merge(sources, ["oci-conform", *getattr(args, "argv", [])])
+        merge_files(args.inputs, args.output, ["oci-conform", *getattr(args, "argv", [])],
+                    strict=args.strict)
+    except ResultsFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
     except MergeError as exc:
         print(f"error: cannot merge: {exc}", file=sys.stderr)
         return ExitCode.USAGE
-    _write(json.dumps(merged.to_dict(), indent=1, ensure_ascii=False) + "\n", args.output)
     return ExitCode.CONFORMANT
 
 

@@ -11,15 +11,22 @@ available, is a conflict (the merged column would mix two programs): ``MergeErro
 available entry beats an unavailable one. Clauses are unioned (later input wins). Harness
 errors are unioned. Each input's provenance is kept in ``merged_from`` (inputs that were
 themselves merged contribute their own ``merged_from`` entries, so provenance stays flat).
+
+``Merger`` applies these rules one run at a time and one case at a time, so a caller can
+stream its inputs (``oci_conform.merge_files`` never holds two inputs at once); ``merge``
+is the same rules over results already in memory.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
+
+T = TypeVar("T")
+CaseKey = Hashable      # one per (clause, implementation, case); see case_key
 
 
 class MergeError(ValueError):
@@ -34,90 +41,110 @@ class Source:
     results: Results
 
 
-def _provenance(src: Source) -> list[dict[str, Any]]:
-    r = src.results
-    if r.merged_from:
-        return [dict(entry) for entry in r.merged_from]
-    return [{"source": src.name, "tool_version": r.tool_version,
-             "catalog_version": r.catalog_version, "started": r.started, "finished": r.finished,
-             "command": r.command, "host": r.host, "specs": r.specs, "complete": r.complete,
-             "implementations": [i.name for i in r.implementations],
-             "results": len(r.results)}]
+def case_key(clause: str, implementation: str, case: str) -> str:
+    """(clause, implementation, case) as one string, lengths first so no two triples meet:
+    one object per case instead of a tuple of three, for merges of 100,000 cases."""
+    return f"{len(clause)}:{clause}{len(implementation)}:{implementation}{case}"
 
 
-def _prefer(old: tuple[CaseResult, str, int], new: tuple[CaseResult, str, int]) -> bool:
-    """True when ``new`` (result, finished, input order) should replace ``old``."""
-    old_error = old[0].outcome is Outcome.ERROR
-    new_error = new[0].outcome is Outcome.ERROR
-    if old_error != new_error:
-        return old_error
-    return (new[1], new[2]) >= (old[1], old[2])
+def _provenance(name: str, run: Results, count: int) -> list[dict[str, Any]]:
+    if run.merged_from:
+        return [dict(entry) for entry in run.merged_from]
+    return [{"source": name, "tool_version": run.tool_version,
+             "catalog_version": run.catalog_version, "started": run.started,
+             "finished": run.finished, "command": run.command, "host": run.host,
+             "specs": run.specs, "complete": run.complete,
+             "implementations": [i.name for i in run.implementations], "results": count}]
 
 
-def _merge_implementations(sources: Sequence[Source]) -> list[Implementation]:
-    merged: dict[str, tuple[Implementation, str]] = {}
-    for src in sources:
-        for impl in src.results.implementations:
-            seen = merged.get(impl.name)
-            if seen is None:
-                merged[impl.name] = (impl, src.name)
-                continue
-            old, where = seen
-            if old.available and impl.available and old.version and impl.version \
-                    and old.version != impl.version:
-                raise MergeError(
-                    f"implementation {impl.name!r} is version {old.version} in {where} but "
-                    f"{impl.version} in {src.name}; give the columns distinct names")
-            if impl.available or not old.available:
-                merged[impl.name] = (impl, src.name)
-    return [impl for impl, _ in merged.values()]
+class Merger(Generic[T]):
+    """The merge rules applied incrementally: ``add_run`` once per input (its provenance,
+    implementations, clauses), ``offer`` once per case; ``chosen`` gives the winning cases in
+    the order their keys were first seen, ``head`` the merged document without its cases."""
 
+    def __init__(self) -> None:
+        self._cases: dict[CaseKey, tuple[bool, str, int, T]] = {}
+        self._impls: dict[str, tuple[Implementation, str]] = {}
+        self._host: dict[str, list[Any]] = {}
+        self._clauses: dict[str, Any] = {}
+        self._specs: dict[str, str] = {}
+        self._harness: list[str] = []
+        self._provenance: list[dict[str, Any]] = []
+        self._started: list[str] = []
+        self._finished: list[str] = []
+        self._latest: tuple[str, str, str] | None = None   # (finished or started, tool, catalog)
 
-def _merge_host(sources: Sequence[Source]) -> dict[str, Any]:
-    """Facts all inputs agree on as they are; facts that differ as their distinct values."""
-    keys: list[str] = []
-    for src in sources:
-        keys.extend(k for k in src.results.host if k not in keys)
-    host: dict[str, Any] = {}
-    for key in keys:
-        values: list[Any] = []
-        for src in sources:
-            if key in src.results.host and src.results.host[key] not in values:
-                values.append(src.results.host[key])
-        host[key] = values[0] if len(values) == 1 else ", ".join(map(str, values))
-    return host
+    def offer(self, key: CaseKey, outcome: Outcome, finished: str, order: int, item: T) -> None:
+        """Consider one case of input number ``order`` (the run finished at ``finished``)."""
+        error = outcome is Outcome.ERROR
+        old = self._cases.get(key)
+        if old is None or (old[0] and not error) or (
+                old[0] == error and (finished, order) >= (old[1], old[2])):
+            self._cases[key] = (error, finished, order, item)
 
+    def add_run(self, name: str, run: Results, count: int) -> None:
+        """Everything of one input but its cases (``count`` of them, for provenance); raises
+        MergeError when its implementations conflict with an earlier input's."""
+        for impl in run.implementations:
+            self._add_implementation(impl, name)
+        for key, value in run.host.items():
+            values = self._host.setdefault(key, [])
+            if value not in values:
+                values.append(value)
+        self._clauses.update(run.clauses)
+        self._specs.update(run.specs)
+        self._harness.extend(e for e in run.incomplete_reasons() if e not in self._harness)
+        self._provenance.extend(_provenance(name, run, count))
+        self._started.append(run.started)
+        self._finished.append(run.finished)
+        stamp = run.finished or run.started
+        if self._latest is None or stamp > self._latest[0]:
+            self._latest = (stamp, run.tool_version, run.catalog_version)
 
-def _merge_cases(sources: Sequence[Source]) -> list[CaseResult]:
-    chosen: dict[tuple[str, str, str], tuple[CaseResult, str, int]] = {}
-    for order, src in enumerate(sources):
-        for r in src.results.results:
-            key = (r.clause, r.implementation, r.case)
-            candidate = (r, src.results.finished, order)
-            if key not in chosen or _prefer(chosen[key], candidate):
-                chosen[key] = candidate
-    return [entry[0] for entry in chosen.values()]
+    def _add_implementation(self, impl: Implementation, where: str) -> None:
+        seen = self._impls.get(impl.name)
+        if seen is None:
+            self._impls[impl.name] = (impl, where)
+            return
+        old, first = seen
+        if old.available and impl.available and old.version and impl.version \
+                and old.version != impl.version:
+            raise MergeError(
+                f"implementation {impl.name!r} is version {old.version} in {first} but "
+                f"{impl.version} in {where}; give the columns distinct names")
+        if impl.available or not old.available:
+            self._impls[impl.name] = (impl, where)
+
+    def chosen(self) -> Iterator[T]:
+        return (entry[3] for entry in self._cases.values())
+
+    def __len__(self) -> int:
+        return len(self._cases)
+
+    def head(self, command: Sequence[str] = ()) -> Results:
+        """The merged document without its cases (raises MergeError when nothing was added)."""
+        if self._latest is None:
+            raise MergeError("nothing to merge")
+        host = {k: v[0] if len(v) == 1 else ", ".join(map(str, v)) for k, v in self._host.items()}
+        return Results(
+            tool_version=self._latest[1], catalog_version=self._latest[2],
+            started=min(self._started), finished=max(self._finished), host=host,
+            specs=dict(self._specs), implementations=[i for i, _ in self._impls.values()],
+            clauses=dict(self._clauses), results=[], harness_errors=list(self._harness),
+            command=list(command), merged_from=list(self._provenance))
 
 
 def merge(sources: Sequence[Source], command: Sequence[str] = ()) -> Results:
     """One Results from many (raises MergeError on conflicting implementations)."""
     if not sources:
         raise MergeError("nothing to merge")
-    runs = [s.results for s in sources]
-    clauses = {}
-    specs: dict[str, str] = {}
-    harness: list[str] = []
-    provenance: list[dict[str, Any]] = []
-    for src in sources:
-        clauses.update(src.results.clauses)
-        specs.update(src.results.specs)
-        harness.extend(e for e in src.results.incomplete_reasons() if e not in harness)
-        provenance.extend(_provenance(src))
-    latest = max(runs, key=lambda r: r.finished or r.started)
-    return Results(
-        tool_version=latest.tool_version, catalog_version=latest.catalog_version,
-        started=min(r.started for r in runs), finished=max(r.finished for r in runs),
-        host=_merge_host(sources), specs=specs,
-        implementations=_merge_implementations(sources), clauses=clauses,
-        results=_merge_cases(sources), harness_errors=harness, command=list(command),
-        merged_from=provenance)
+    merger: Merger[CaseResult] = Merger()
+    for order, src in enumerate(sources):
+        run = src.results
+        merger.add_run(src.name, run, len(run.results))
+        for r in run.results:
+            merger.offer(case_key(r.clause, r.implementation, r.case), r.outcome, run.finished,
+                         order, r)
+    merged = merger.head(command)
+    merged.results = list(merger.chosen())
+    return merged

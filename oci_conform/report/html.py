@@ -4,10 +4,18 @@ The summary and provenance are rendered by Jinja2 (autoescaping on); the matrix 
 the browser from a JSON island (``<script type="application/json">``) so a 2,000 x 10 matrix
 stays a small file; only the rows near the viewport are in the DOM. The CSS and script live
 in ``templates/`` and are read at render time and inlined.
+
+Evidence is most of a large report (a merge of 50 CI jobs holds 100 MB of it). Past
+``INLINE_CASES_MAX`` characters the cases of each clause row are stored as one zlib
+stream in base64 (``zcases``; evidence repeats across columns, so it shrinks ~20x), which
+the page inflates with the browser's own ``DecompressionStream`` when a cell of that row is
+opened: the page parses only what it shows.
 """
 from __future__ import annotations
 
+import base64
 import json
+import zlib
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +48,7 @@ LEVELS = [level.value for level in Level]
 MAX_TEXT = 4000          # characters of any one evidence text kept in the page
 MAX_FINDINGS = 50
 MAX_HTTP = 20
+INLINE_CASES_MAX = 4_000_000    # characters of case JSON kept inline; beyond, rows compressed
 VERDICTS = {0: "conformant", 1: "nonconformant", 2: "usage error",
             3: "harness error: results incomplete", 4: "nothing selected",
             130: "interrupted (SIGINT): results incomplete",
@@ -162,15 +171,32 @@ def page_data(results: Results, cells: Cells | None = None) -> dict[str, Any]:
     matrix = [[-1] * len(impls) for _ in ids]
     for (cid, impl), outcome in cells.items():
         matrix[row_of[cid]][col_of[impl]] = OUTCOMES.index(outcome)
-    cases: dict[str, list[dict[str, Any]]] = {}
+    rows: dict[int, dict[int, list[dict[str, Any]]]] = {}
     for r in results.results:
-        cases.setdefault(f"{row_of[r.clause]},{col_of[r.implementation]}", []).append(_case(r))
+        rows.setdefault(row_of[r.clause], {}).setdefault(col_of[r.implementation],
+                                                         []).append(_case(r))
     beyond = sorted(f"{row_of[c]},{col_of[i]}" for c, i in beyond_cells(results))
-    return {"beyond": beyond, "beyond_label": BEYOND,
+    return {"beyond": beyond, "beyond_label": BEYOND, **_cases(rows, len(ids)),
             "outcomes": [o.value for o in OUTCOMES], "glyphs": [o.glyph for o in OUTCOMES],
             "severity": [SEVERITY.index(o) for o in OUTCOMES],
             "levels": LEVELS, "impls": [_impl(results, n) for n in impls], "clauses": clauses,
-            "matrix": matrix, "cases": cases}
+            "matrix": matrix}
+
+
+def _cases(rows: dict[int, dict[int, list[dict[str, Any]]]], count: int) -> dict[str, Any]:
+    """The cases of each cell: ``{"cases": {"i,j": [...]}}`` inline, or, past
+    ``INLINE_CASES_MAX`` characters, ``{"cases": {}, "zcases": [...]}`` with one base64 zlib
+    stream of ``{"j": [...]}`` per row ("" for a row without cases)."""
+    texts = {i: json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+             for i, row in rows.items()}
+    if sum(map(len, texts.values())) <= INLINE_CASES_MAX:
+        return {"cases": {f"{i},{j}": cases for i, row in rows.items()
+                          for j, cases in row.items()}}
+    packed = [""] * count
+    for i, text in texts.items():
+        data = text.encode("utf-8", "backslashreplace")
+        packed[i] = base64.b64encode(zlib.compress(data, 6)).decode("ascii")
+    return {"cases": {}, "zcases": packed}
 
 
 def _impl(results: Results, name: str) -> dict[str, Any]:

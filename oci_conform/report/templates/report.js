@@ -429,8 +429,24 @@
     }
     if (ev.other) { add(box, el("h3", null, "Other evidence")); add(box, el("pre", null, ev.other)); }
   }
+  /* ---- cases of a row: inline, or one zlib stream per row inflated when first opened ---- */
+  var ZROWS = D.zcases || null, zDone = {};
+  function rowCases(i) {                // a Promise of {"j": [cases]} for row i
+    if (zDone[i]) return zDone[i];
+    var b64 = ZROWS[i] || "";
+    if (!b64) return (zDone[i] = Promise.resolve({}));
+    var raw = atob(b64), bytes = new Uint8Array(raw.length);
+    for (var n = 0; n < raw.length; n++) bytes[n] = raw.charCodeAt(n);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+    return (zDone[i] = new Response(stream).text().then(JSON.parse));
+  }
+  function showCases(i, j, cases) {
+    panel.dataset.cases = "shown";
+    if (!cases.length) add(panelBody, el("p", {"class": "muted"}, "No recorded case for this cell."));
+    cases.forEach(function (cs) { showCase(add(panelBody, el("section", {"class": "case"})), cs); });
+  }
   function openCell(i, j, td) {
-    var c = CL[i], im = IMPLS[j], cases = CASES[i + "," + j] || [];
+    var c = CL[i], im = IMPLS[j], cases = ZROWS ? null : CASES[i + "," + j] || [];
     if (lastCell) lastCell.classList.remove("sel");
     lastCell = td || null;
     selected = [i, j];
@@ -445,8 +461,19 @@
     defs(top, [["Spec", c[1]], ["Document", c[2]], ["Section", c[3]],
       ["Implementation", im.name + (im.version ? " " + im.version : "")], ["Command", im.command, "code"]]);
     if (c[6]) { var lp = add(top, el("p")); add(lp, el("a", {href: c[6], target: "_blank", rel: "noopener noreferrer"}, "Read the clause in the spec")); }
-    if (!cases.length) add(panelBody, el("p", {"class": "muted"}, "No recorded case for this cell."));
-    cases.forEach(function (cs) { showCase(add(panelBody, el("section", {"class": "case"})), cs); });
+    if (cases) showCases(i, j, cases);
+    else {
+      panel.dataset.cases = "loading";
+      var wait = add(panelBody, el("p", {"class": "muted"}, "Unpacking the evidence…"));
+      rowCases(i).then(function (row) {
+        if (!selected || selected[0] !== i || selected[1] !== j) return;   // another cell since
+        panelBody.removeChild(wait);
+        showCases(i, j, row[j] || []);
+      }, function (err) {
+        wait.textContent = "The evidence of this row cannot be unpacked: " + err;
+        panel.dataset.cases = "failed";
+      });
+    }
     panel.hidden = false;
     panel.focus();
     state.cell = c[0] + "@" + im.name;
