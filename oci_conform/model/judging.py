@@ -14,7 +14,6 @@ Every check, case and suite judges through this module, so the rules below hold 
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -128,10 +127,12 @@ class Verdict:
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
     omitted: int = 0                              # findings beyond the cap
-    counts: Counter[Outcome] = field(default_factory=Counter)
+    counts: dict[Outcome, int] = field(default_factory=dict)     # observations per outcome
 
     def summary(self) -> str:
         """The message plus how many parts went which way when they differ."""
+        if len(self.counts) < 2:
+            return self.message
         parts = [f"{n} {o.value}" for o, n in sorted(self.counts.items(),
                                                      key=lambda kv: RANK[kv[0]])]
         mixed = len(self.counts) > 1
@@ -177,7 +178,7 @@ class _Fold:
         if o is Outcome.FAIL and n > len(msgs):
             message += f" (and {n - len(msgs)} more)"
         return Verdict(self.clause, o, message[:500], list(self.findings.get(o, [])),
-                       self.omitted.get(o, 0), Counter(self.counts))
+                       self.omitted.get(o, 0), self.counts)
 
 
 def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *,
