@@ -291,7 +291,8 @@ def _placed(verdict: Verdict, positions: PositionIndex | None, file: str) -> Ver
     """The verdict with each finding placed (file, line, column) and a pass message."""
     if verdict.outcome is Outcome.PASS and not verdict.message:
         verdict.message = f"{verdict.counts[Outcome.PASS]} value(s) examined"
-    verdict.findings = [_place(f, positions, file) for f in verdict.findings]
+    if verdict.findings:
+        verdict.findings = [_place(f, positions, file) for f in verdict.findings]
     return verdict
 
 
