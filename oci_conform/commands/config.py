@@ -141,12 +141,13 @@ def run_validate(args: argparse.Namespace) -> int:
     return _run_whole(args)
 
 
-STREAMED = ("text", "json")
+STREAMED = ("text", "json", "tap")
 
 
 def _streams(args: argparse.Namespace) -> bool:
-    """Formats whose report can be written file by file (text as each file is judged, the
-    JSON results document through spool files): memory stays flat in the number of files.
+    """Formats whose report can be written file by file (text and TAP 14 as each file is
+    judged, the JSON results document through spool files): memory stays flat in the number
+    of files.
     The others (HTML, SARIF, GitHub, Markdown...) need every outcome at once."""
     from oci_conform.commands.common import chosen_format
     return chosen_format(args) in STREAMED
@@ -216,15 +217,20 @@ def _run_streaming(args: argparse.Namespace) -> int:
     plan = getattr(args, "output_plan", None) or output_plan(args)
     catalog = runtime_catalog()
     head = _new_results(args, catalog)
-    text = plan.format == "text"
+    text, tap = plan.format == "text", plan.format == "tap"
+    if tap:
+        from oci_conform.commands.config_stream import tap_end, tap_part
     stream = _results_stream(plan)
+    clause_ids: set[str] = set()
     infos: dict[Any, Any] = {}           # clause snapshots by spec versions, made once
     codes: set[int] = set()
     versions: set[str] = set()
     files = 0
-    sink = TextSink(args.output if text else None, quiet=not text)
+    sink = TextSink(args.output if text or tap else None, quiet=not (text or tap))
     try:
         with sink as write:
+            if tap:
+                write("TAP version 14\n")
             for path in args.paths:
                 outcomes, impl, error = validate_path(path, args.kind, args.spec_version,
                                                       args.platform)
@@ -239,17 +245,22 @@ def _run_streaming(args: argparse.Namespace) -> int:
                     apply_expectations(one, list(plan.expectations))
                 if text:
                     write(render_text(one, verbosity=args.verbosity))
+                elif tap:
+                    write(tap_part(one, files + 1, plan.fail_on))
                 if stream is not None:
                     stream.add(one)
+                clause_ids.update(r.clause for r in one.results)
                 codes.add(exit_code(one, plan.fail_on))
                 versions.update([impl.spec_version] if impl.spec_version else [])
                 files += 1
             code = combine(list(codes))
+            _finish(head, catalog, sorted(versions), args.spec_version, ids=clause_ids,
+                    cache=infos)
             if text:
                 write(files_verdict(code, files, plan.fail_on))
+            elif tap:
+                write(tap_end(head, files))
         if stream is not None:
-            _finish(head, catalog, sorted(versions), args.spec_version,
-                    ids=stream.clause_ids, cache=infos)
             _write_results(stream, head, plan)
         return code
     finally:

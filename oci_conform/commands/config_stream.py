@@ -53,7 +53,6 @@ class ResultsStream:
 
     def __init__(self, folder: str | None = None) -> None:
         self.spools = {key: Spool(folder) for key in SPOOLED}
-        self.clause_ids: set[str] = set()       # bounded by the catalog, not by the files
 
     def add(self, results: Results) -> None:
         """One file's implementation and outcomes (``results`` may be dropped afterwards)."""
@@ -62,7 +61,6 @@ class ResultsStream:
         spool = self.spools["results"]
         for r in results.results:
             spool.add(r.to_dict())
-            self.clause_ids.add(r.clause)
 
     def write(self, head: Results, out: IO[str]) -> None:
         """The whole document: ``head`` (finished, without implementations and outcomes) with
@@ -104,3 +102,30 @@ def write_atomic(target: Path | None, fill: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def tap_part(one: Results, number: int, fail_on: str) -> str:
+    """One file's TAP 14 subtest and its test point, numbered ``number`` in the run: the
+    lines the whole-run TAP report has for it."""
+    from oci_conform.report.tap import _subtest, cells_by_implementation, escape
+    impl = one.implementations[0]
+    lines, failed = _subtest(one, impl.name, cells_by_implementation(one).get(impl.name, {}),
+                             fail_on)
+    label = impl.name + (f" {impl.version}" if impl.version else "")
+    lines.append(f"{'not ok' if failed else 'ok'} {number} - {escape(label)}")
+    return "\n".join(lines) + "\n"
+
+
+def tap_end(head: Results, files: int) -> str:
+    """The run's end: the harness-error test point when incomplete, then the plan (TAP 14
+    takes the plan after the test points, so nothing has to be known before the first
+    file)."""
+    from oci_conform.report.tap import _yaml_value
+    planned = files + (0 if head.complete else 1)
+    lines = []
+    if not head.complete:
+        lines += [f"not ok {planned} - harness errors (results incomplete)", "  ---",
+                  "  harness_errors:"]
+        lines += [f"    - {_yaml_value(p)}" for p in head.incomplete_reasons()]
+        lines.append("  ...")
+    return "\n".join([*lines, f"1..{planned}"]) + "\n"

@@ -130,3 +130,20 @@ def test_peak_memory_does_not_grow_with_the_files(tmp_path, fmt) -> None:
     assert many - few < 6 * 1024, (few, many)
     doc = json.loads(Path(tmp_path / "r.json").read_text())
     assert len(doc["implementations"]) == 200
+
+
+@pytest.mark.parametrize("fail_on", ["must", "may"])
+def test_streamed_tap_is_the_whole_run_tap_with_the_plan_last(tmp_path, fail_on) -> None:
+    """TAP 14 file by file: the whole-run report's lines, the plan moved to the end."""
+    from oci_conform.model.results import Results
+    from oci_conform.report import render
+    names = [str(p) for p in sorted(GOOD.glob("*.json"))[:4] + sorted(BAD.glob("*.json"))[:6]]
+    out = tmp_path / "out.tap"
+    code = main(["config", "validate", *names, "--format", "tap", "--fail-on", fail_on,
+                 "-o", str(out)])
+    whole_doc, _ = _whole(names, "config")
+    whole = Results.from_dict(whole_doc)
+    assert code == exit_code(whole, fail_on)
+    lines = render(whole, "tap", fail_on=fail_on).splitlines()
+    assert lines[1] == f"1..{len(names)}"
+    assert out.read_text().splitlines() == [lines[0], *lines[2:], lines[1]]
