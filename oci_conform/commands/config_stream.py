@@ -106,7 +106,8 @@ def write_atomic(target: Path | None, fill: Any) -> None:
 
 def tap_part(one: Results, number: int, fail_on: str) -> str:
     """One file's TAP 14 subtest and its test point, numbered ``number`` in the run: the
-    lines the whole-run TAP report has for it."""
+    lines the whole-run TAP report has for it, except that a clause's spec link points into
+    the release this file is judged by (as in the text report), not the run's one release."""
     from oci_conform.report.tap import _subtest, cells_by_implementation, escape
     impl = one.implementations[0]
     lines, failed = _subtest(one, impl.name, cells_by_implementation(one).get(impl.name, {}),

@@ -134,7 +134,8 @@ def test_peak_memory_does_not_grow_with_the_files(tmp_path, fmt) -> None:
 
 @pytest.mark.parametrize("fail_on", ["must", "may"])
 def test_streamed_tap_is_the_whole_run_tap_with_the_plan_last(tmp_path, fail_on) -> None:
-    """TAP 14 file by file: the whole-run report's lines, the plan moved to the end."""
+    """TAP 14 file by file: the whole-run report's lines, the plan moved to the end (these
+    files' failures are judged by one release, so their spec links agree too)."""
     from oci_conform.model.results import Results
     from oci_conform.report import render
     names = [str(p) for p in sorted(GOOD.glob("*.json"))[:4] + sorted(BAD.glob("*.json"))[:6]]
