@@ -148,3 +148,28 @@ def test_streamed_tap_is_the_whole_run_tap_with_the_plan_last(tmp_path, fail_on)
     lines = render(whole, "tap", fail_on=fail_on).splitlines()
     assert lines[1] == f"1..{len(names)}"
     assert out.read_text().splitlines() == [lines[0], *lines[2:], lines[1]]
+
+
+def test_expectations_apply_file_by_file(tmp_path) -> None:
+    """--expectations in a streamed run: the document equals the whole run with the same
+    expectations applied, and the exit code follows (every failure expected: 0)."""
+    from oci_conform.model.expectations import apply_expectations, parse_expectations
+    from oci_conform.model.results import Results
+    bad = str(BAD / "rt.config.process.9.json")
+    names = [str(GOOD / "full.json"), bad]
+    whole_doc, _ = _whole(names, "config")
+    failing = sorted({r["clause"] for r in whole_doc["results"] if r["outcome"] == "fail"})
+    assert failing
+    text = json.dumps({"expectations": [
+        {"implementation": bad, "clause": c, "reason": "known"} for c in failing]})
+    (tmp_path / "exp.json").write_text(text)
+    out = tmp_path / "out.json"
+    code = main(["config", "validate", *names, "--format", "json", "-o", str(out),
+                 "--expectations", str(tmp_path / "exp.json")])
+    whole = apply_expectations(Results.from_dict(whole_doc),
+                               list(parse_expectations(text, "exp.json")))
+    streamed = json.loads(out.read_text())
+    assert code == exit_code(whole) == 0
+    assert _without_provenance(streamed) == _without_provenance(whole.to_dict())
+    assert {r["outcome"] for r in streamed["results"] if r["clause"] in failing
+            and r["implementation"] == bad} == {"xfail"}
