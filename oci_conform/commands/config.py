@@ -273,8 +273,11 @@ def _results_stream(plan: Any) -> Any:
     if plan.format != "json" and plan.results is None:
         return None
     from oci_conform.commands.config_stream import ResultsStream
+    # spools beside a file target (room for the document is needed there anyway); never
+    # beside a device such as /dev/null: then in the temporary folder
     target = plan.results or plan.output
-    return ResultsStream(str(target.parent) if target is not None else None)
+    beside = target is not None and (target.is_file() or not target.exists())
+    return ResultsStream(str(target.parent) if beside else None)
 
 
 def _write_results(stream: Any, head: Any, plan: Any) -> None:
