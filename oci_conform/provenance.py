@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from oci_conform import __version__
 from oci_conform.catalog.loader import Catalog, clause_infos
@@ -28,14 +29,27 @@ def new_results(catalog: Catalog, command: Iterable[str]) -> Results:
                    host=host_facts(), command=list(command))
 
 
-def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str]) -> Results:
+def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str], *,
+           ids: Iterable[str] | None = None,
+           cache: dict[tuple[tuple[str, str], ...], dict[str, Any]] | None = None) -> Results:
     """Stamp the end time, the spec versions judged (asked for, else the catalog's default)
-    and the clause snapshot; flag unknown ids."""
+    and the clause snapshot; flag unknown ids.
+
+    ``ids``: the clause ids of the outcomes when they are not in ``results.results`` (a
+    streamed run keeps only the ids); ``cache``: clause snapshots already made for the same
+    catalog, by spec versions (a run over many files makes each once)."""
     results.finished = now()
     results.specs = {name: spec_versions.get(name) or spec.default_version
                      for name, spec in catalog.specs.items()}
-    ids = {r.clause for r in results.results}
-    results.clauses.update(clause_infos(catalog, ids, results.specs))
+    ids = {r.clause for r in results.results} if ids is None else set(ids)
+    if cache is None:
+        results.clauses.update(clause_infos(catalog, ids, results.specs))
+    else:
+        known = cache.setdefault(tuple(sorted(results.specs.items())), {})
+        missing = ids - known.keys()
+        if missing:
+            known.update(clause_infos(catalog, missing, results.specs))
+        results.clauses.update((cid, known[cid]) for cid in ids if cid in known)
     unknown = sorted(ids - set(results.clauses))
     if unknown:
         results.harness_errors.append(

@@ -141,11 +141,16 @@ def run_validate(args: argparse.Namespace) -> int:
     return _run_whole(args)
 
 
+STREAMED = ("text", "json", "tap")
+
+
 def _streams(args: argparse.Namespace) -> bool:
-    """Text output without a results file or expectations: each file's report is written as
-    soon as it is judged and then dropped, so memory stays flat in the number of files."""
-    return _wants_text(args) and not getattr(args, "results", None) and \
-        not getattr(args, "expectations", None)
+    """Formats whose report can be written file by file (text and TAP 14 as each file is
+    judged, the JSON results document through spool files): memory stays flat in the number
+    of files.
+    The others (HTML, SARIF, GitHub, Markdown...) need every outcome at once."""
+    from oci_conform.commands.common import chosen_format
+    return chosen_format(args) in STREAMED
 
 
 def _new_results(args: argparse.Namespace, catalog: Any) -> Any:
@@ -153,16 +158,17 @@ def _new_results(args: argparse.Namespace, catalog: Any) -> Any:
     return new_results(catalog, ["oci-conform", *getattr(args, "argv", [])])
 
 
-def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str | None) -> None:
+def _finish(results: Any, catalog: Any, versions: list[str], asked_version: str | None,
+            **more: Any) -> None:
     from oci_conform.provenance import finish
     chosen = asked_version or (versions[0] if len(set(versions)) == 1 else None)
     asked = {"runtime-spec": chosen} if chosen and \
         chosen in catalog.specs["runtime-spec"].versions else {}
-    finish(results, catalog, asked)
+    finish(results, catalog, asked, **more)
 
 
 def _run_whole(args: argparse.Namespace) -> int:
-    """Every file into one results document (structured formats, results files)."""
+    """Every file into one results document (the formats that need all outcomes at once)."""
     from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
     from oci_conform.model.verdict import ExitCode
 
@@ -192,32 +198,94 @@ def combine(codes: list[int]) -> int:
     return ExitCode.NOTHING_SELECTED
 
 
+def _one_file(head: Any, impl: Any, outcomes: list[Any]) -> Any:
+    """A results document for one file, sharing the run's provenance."""
+    from oci_conform.model.results import Results
+    return Results(tool_version=head.tool_version, catalog_version=head.catalog_version,
+                   started=head.started, host=head.host, command=head.command,
+                   implementations=[impl], results=outcomes)
+
+
 def _run_streaming(args: argparse.Namespace) -> int:
-    """Judge, render and drop one file at a time; keep only each file's exit code."""
+    """Judge, write and drop one file at a time; keep only exit codes, the spec versions
+    seen and the clause ids seen (all bounded by the catalog, not by the files)."""
     from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
+    from oci_conform.commands.common import output_plan
+    from oci_conform.model.expectations import apply_expectations
     from oci_conform.model.verdict import ExitCode, exit_code
 
+    plan = getattr(args, "output_plan", None) or output_plan(args)
     catalog = runtime_catalog()
-    codes: list[int] = []
-    sink = TextSink(args.output)
-    with sink as write:
-        for path in args.paths:
-            outcomes, impl, error = validate_path(path, args.kind, args.spec_version,
-                                                  args.platform)
-            if error:
-                print(f"error: {error}", file=sys.stderr)
-                sink.keep = False
-                return ExitCode.USAGE
-            results = _new_results(args, catalog)
-            results.implementations.append(impl)
-            results.results.extend(outcomes)
-            _finish(results, catalog, [impl.spec_version] if impl.spec_version else [],
-                    args.spec_version)
-            write(render_text(results, verbosity=args.verbosity))
-            codes.append(exit_code(results, args.fail_on))
-        code = combine(codes)
-        write(files_verdict(code, len(codes), args.fail_on))
-    return code
+    head = _new_results(args, catalog)
+    text, tap = plan.format == "text", plan.format == "tap"
+    if tap:
+        from oci_conform.commands.config_stream import tap_end, tap_part
+    stream = _results_stream(plan)
+    clause_ids: set[str] = set()
+    infos: dict[Any, Any] = {}           # clause snapshots by spec versions, made once
+    codes: set[int] = set()
+    versions: set[str] = set()
+    files = 0
+    sink = TextSink(args.output if text or tap else None, quiet=not (text or tap))
+    try:
+        with sink as write:
+            if tap:
+                write("TAP version 14\n")
+            for path in args.paths:
+                outcomes, impl, error = validate_path(path, args.kind, args.spec_version,
+                                                      args.platform)
+                if error:
+                    print(f"error: {error}", file=sys.stderr)
+                    sink.keep = False
+                    return ExitCode.USAGE
+                one = _one_file(head, impl, outcomes)
+                _finish(one, catalog, [impl.spec_version] if impl.spec_version else [],
+                        args.spec_version, cache=infos)
+                if plan.expectations:
+                    apply_expectations(one, list(plan.expectations))
+                if text:
+                    write(render_text(one, verbosity=args.verbosity))
+                elif tap:
+                    write(tap_part(one, files + 1, plan.fail_on))
+                if stream is not None:
+                    stream.add(one)
+                clause_ids.update(r.clause for r in one.results)
+                codes.add(exit_code(one, plan.fail_on))
+                versions.update([impl.spec_version] if impl.spec_version else [])
+                files += 1
+            code = combine(list(codes))
+            _finish(head, catalog, sorted(versions), args.spec_version, ids=clause_ids,
+                    cache=infos)
+            if text:
+                write(files_verdict(code, files, plan.fail_on))
+            elif tap:
+                write(tap_end(head, files))
+        if stream is not None:
+            _write_results(stream, head, plan)
+        return code
+    finally:
+        if stream is not None:
+            stream.close()
+
+
+def _results_stream(plan: Any) -> Any:
+    """A spool for the results document when the format is JSON or --results is asked."""
+    if plan.format != "json" and plan.results is None:
+        return None
+    from oci_conform.commands.config_stream import ResultsStream
+    # spools beside a file target (room for the document is needed there anyway); never
+    # beside a device such as /dev/null: then in the temporary folder
+    target = plan.results or plan.output
+    beside = target is not None and (target.is_file() or not target.exists())
+    return ResultsStream(str(target.parent) if beside else None)
+
+
+def _write_results(stream: Any, head: Any, plan: Any) -> None:
+    from oci_conform.commands.config_stream import write_atomic
+    if plan.results is not None:
+        write_atomic(plan.results, lambda out: stream.write(head, out))
+    if plan.format == "json":
+        write_atomic(plan.output, lambda out: stream.write(head, out))
 
 
 def files_verdict(code: int, files: int, fail_on: str) -> str:
@@ -233,18 +301,24 @@ class TextSink:
     """A writer to stdout, or to ``output`` through a temp file renamed into place at the
     end (readers never see half a report)."""
 
-    def __init__(self, output: str | None):
+    def __init__(self, output: str | None, quiet: bool = False):
         self.output = Path(output) if output else None
         self.handle: Any = None
         self.tmp = ""
         self.keep = True                 # False: drop the partial file at the end
+        self.quiet = quiet               # True: write nothing anywhere
 
     def __enter__(self) -> Any:
+        if self.quiet:
+            return lambda text: None
         if self.output is None:
             from oci_conform.results_file import write_output
             return lambda text: write_output(text, None)   # the one output encoder
         import os
         import tempfile
+        if self.output.exists() and not self.output.is_file():   # /dev/null, a FIFO: in place
+            self.handle = open(self.output, "w", encoding="utf-8")  # noqa: SIM115
+            return self.handle.write
         self.output.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.output.name}.", dir=self.output.parent)
         self.handle = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
@@ -255,6 +329,8 @@ class TextSink:
             return
         import os
         self.handle.close()
+        if not self.tmp:
+            return
         if kind is None and self.keep and self.output is not None:
             umask = os.umask(0)
             os.umask(umask)

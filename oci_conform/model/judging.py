@@ -14,7 +14,6 @@ Every check, case and suite judges through this module, so the rules below hold 
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -128,10 +127,12 @@ class Verdict:
     message: str = ""
     findings: list[Finding] = field(default_factory=list)
     omitted: int = 0                              # findings beyond the cap
-    counts: Counter[Outcome] = field(default_factory=Counter)
+    counts: dict[Outcome, int] = field(default_factory=dict)     # observations per outcome
 
     def summary(self) -> str:
         """The message plus how many parts went which way when they differ."""
+        if len(self.counts) < 2:
+            return self.message
         parts = [f"{n} {o.value}" for o, n in sorted(self.counts.items(),
                                                      key=lambda kv: RANK[kv[0]])]
         mixed = len(self.counts) > 1
@@ -148,12 +149,14 @@ class _Fold:
         self.outcome: Outcome | None = None
         self.messages: dict[Outcome, list[str]] = {}
         self.findings: dict[Outcome, list[Finding]] = {}
-        self.omitted: Counter[Outcome] = Counter()
-        self.counts: Counter[Outcome] = Counter()
+        # plain dicts: a Counter costs several times more to make, and there is one per
+        # clause per subject (hundreds per config document)
+        self.omitted: dict[Outcome, int] = {}
+        self.counts: dict[Outcome, int] = {}
 
     def add(self, obs: Observation) -> None:
         o = obs.outcome
-        self.counts[o] += 1
+        self.counts[o] = self.counts.get(o, 0) + 1
         if self.outcome is None or RANK[o] < RANK[self.outcome]:
             self.outcome = o
         msgs = self.messages.setdefault(o, [])
@@ -164,7 +167,7 @@ class _Fold:
             if len(kept) < self.cap:
                 kept.append(obs.finding)
             else:
-                self.omitted[o] += 1
+                self.omitted[o] = self.omitted.get(o, 0) + 1
 
     def verdict(self) -> Verdict:
         assert self.outcome is not None
@@ -175,7 +178,7 @@ class _Fold:
         if o is Outcome.FAIL and n > len(msgs):
             message += f" (and {n - len(msgs)} more)"
         return Verdict(self.clause, o, message[:500], list(self.findings.get(o, [])),
-                       self.omitted[o], Counter(self.counts))
+                       self.omitted.get(o, 0), self.counts)
 
 
 def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *,
@@ -189,17 +192,20 @@ def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *
     """
     if unobserved is Outcome.PASS:
         raise ValueError("an unobserved clause can never pass")
-    folds: dict[str, _Fold] = {c: _Fold(c, max_findings) for c in declared}
+    folds: dict[str, _Fold] = {}      # only clauses observed: most declared ones are not
     for obs in observations:
         fold = folds.get(obs.clause)
         if fold is None:
             fold = folds[obs.clause] = _Fold(obs.clause, max_findings)
         fold.add(obs)
     out: dict[str, Verdict] = {}
+    for cid in declared:
+        if cid not in out:
+            fold = folds.get(cid)
+            out[cid] = Verdict(cid, unobserved, unobserved_reason) if fold is None \
+                else fold.verdict()
     for cid, fold in folds.items():
-        if fold.outcome is None:
-            out[cid] = Verdict(cid, unobserved, unobserved_reason)
-        else:
+        if cid not in out:
             out[cid] = fold.verdict()
     return out
 

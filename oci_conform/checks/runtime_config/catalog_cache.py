@@ -86,14 +86,16 @@ def runtime_catalog() -> Catalog:
 
 
 def _store(path: Path, data: dict[str, Any]) -> None:
-    import tempfile
+    """Write the cache entry through a file of this process's own (no ``tempfile`` import:
+    a cold cache must not slow the start-up further), renamed into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("runtime-spec-*.json"):
             old.unlink(missing_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
-                                         suffix=".tmp", encoding="utf-8") as handle:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle)
-        os.replace(handle.name, path)
+        os.replace(tmp, path)
     except OSError:
-        pass
+        tmp.unlink(missing_ok=True)

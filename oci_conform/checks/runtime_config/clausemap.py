@@ -9,6 +9,7 @@ which values a clause examined, so a clause with values and no error passes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 Row = tuple[str, ...]
@@ -412,6 +413,9 @@ class ClauseMap:
         self.fallback = fallback
         self.rows = list(rows)
         self._trie: dict[str, Any] | None = None
+        self._clauses: dict[int, tuple[str, ...]] = {}    # trie node id -> its row clauses
+        self._last: tuple[Any, list[tuple[str, str]]] | None = None
+        self._remember = False
         self._order: dict[str, int] = {}   # ties: the first row of a clause wins
         for n, row in enumerate(self.rows):
             self._order.setdefault(row[-1], n)
@@ -426,7 +430,16 @@ class ClauseMap:
                 for token in split_pattern(row[0]):
                     node = node.setdefault(token, {})
                 node.setdefault(_ROWS_KEY, []).append((row[1] if len(row) == 3 else "", row[-1]))
+            self._index(self._trie)
         return self._trie
+
+    def _index(self, node: dict[str, Any]) -> None:
+        """Each node's distinct clauses, in row order, computed once."""
+        rows = node.get(_ROWS_KEY, ())
+        self._clauses[id(node)] = tuple(dict.fromkeys(c for _kw, c in rows))
+        for token, child in node.items():
+            if token != _ROWS_KEY:
+                self._index(child)
 
     def clause_for(self, tokens: list[str], keyword: str = "") -> str:
         """The clause of the longest row pattern matching a prefix of ``tokens`` (a row for
@@ -454,13 +467,37 @@ class ClauseMap:
         """(pattern, clause) of every row: a present value was examined by its clause."""
         return list(dict.fromkeys((r[0], r[-1]) for r in self.rows))
 
-    def present(self, doc: Any) -> Iterator[tuple[str, str]]:
-        """(clause, pointer) for every value in ``doc`` that some row's pattern matches."""
+    def present(self, doc: Any) -> list[tuple[str, str]]:
+        """(clause, pointer) for every value in ``doc`` that some row's pattern matches.
+
+        Inside ``one_document()`` the answer is kept for the document being judged (the
+        schema check and the version check both ask for it)."""
+        last = self._last
+        if last is not None and last[0] is doc:
+            return last[1]
+        found = list(self._present(doc))
+        if self._remember:
+            self._last = (doc, found)
+        return found
+
+    @contextmanager
+    def one_document(self) -> Iterator[None]:
+        """While judging one document, which nobody changes meanwhile: ``present`` answers
+        it once."""
+        self._remember, self._last = True, None
+        try:
+            yield
+        finally:
+            self._remember, self._last = False, None
+
+    def _present(self, doc: Any) -> Iterator[tuple[str, str]]:
         from oci_conform.checks.runtime_config.pointer import join
-        stack: list[tuple[dict[str, Any], Any, str]] = [(self._patterns(), doc, "")]
+        trie = self._patterns()
+        clauses = self._clauses
+        stack: list[tuple[dict[str, Any], Any, str]] = [(trie, doc, "")]
         while stack:
             node, value, here = stack.pop()
-            for clause in dict.fromkeys(c for _kw, c in node.get(_ROWS_KEY, ())):
+            for clause in clauses[id(node)]:
                 yield clause, here
             if isinstance(value, dict):
                 for token, child in node.items():

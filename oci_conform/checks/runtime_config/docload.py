@@ -50,6 +50,8 @@ def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
     string of escaped quotes costs linear time (a pattern matching whole strings from every
     quote would rescan the rest of the text each time).
     """
+    if text.count("[") + text.count("{") <= limit:    # the depth never exceeds the openers
+        return None
     depth, in_string, escaped_at = 0, False, -1
     for m in _SPECIAL.finditer(text):
         at, char = m.start(), m.group()

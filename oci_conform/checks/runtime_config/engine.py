@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from oci_conform.checks.runtime_config import document, features
@@ -134,6 +135,26 @@ class InForce:
         return since
 
 
+_RULES: dict[tuple[int, Ctx], InForce] = {}
+
+
+def _rule_for(catalog: Any, ctx: Ctx) -> InForce:
+    """The in-force rule for ``ctx``, shared by every document judged in the same context
+    (a run over many files pays for each clause's rule once, not once per file)."""
+    key = (id(catalog), ctx)
+    rule = _RULES.get(key)
+    if rule is None or rule.catalog is not catalog:
+        if len(_RULES) >= 64:
+            _RULES.clear()
+        rule = _RULES[key] = InForce(catalog, ctx)
+    return rule
+
+
+@cache
+def _declared(kind: str) -> tuple[str, ...]:
+    return tuple(sorted(judged(kind)))
+
+
 _OPTIONAL: dict[int, frozenset[str]] = {}
 
 
@@ -223,17 +244,20 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     impl = impl or file or "-"
     ctx = replace(make_context(kind, parsed.data, spec_version, platform, versions),
                   optional=_optional(catalog))
-    rule = InForce(catalog, ctx)
+    rule = _rule_for(catalog, ctx)
     newer: dict[str, str] = {}
+    declared: tuple[str, ...] = ()
     if not parsed.ok:
-        obs, declared = list(document.unparsed(kind, parsed)), []
+        obs = list(document.unparsed(kind, parsed))
     else:
-        obs = list(observations(kind, parsed.data, ctx)) + list(extra)
-        if kind == "config" and isinstance(parsed.data, dict):
-            newer = newer_fields(parsed.data, rule)
-            obs.extend(version_content(newer, rule, parsed.data.get("ociVersion")))
+        from oci_conform.checks.runtime_config.schema import clause_map
+        with clause_map(kind).one_document():
+            obs = list(observations(kind, parsed.data, ctx)) + list(extra)
+            if kind == "config" and isinstance(parsed.data, dict):
+                newer = newer_fields(parsed.data, rule)
+                obs.extend(version_content(newer, rule, parsed.data.get("ociVersion")))
         obs.extend(_document_rules(kind, parsed, obs, rule))
-        declared = sorted(judged(kind))
+        declared = _declared(kind)
     verdicts = roll_up(_in_force_only(obs, declared, rule, newer), declared,
                        unobserved_reason=NOTHING)
     evidence = Evidence(files=[FileSpan(file)] if file else [],
@@ -267,7 +291,8 @@ def _placed(verdict: Verdict, positions: PositionIndex | None, file: str) -> Ver
     """The verdict with each finding placed (file, line, column) and a pass message."""
     if verdict.outcome is Outcome.PASS and not verdict.message:
         verdict.message = f"{verdict.counts[Outcome.PASS]} value(s) examined"
-    verdict.findings = [_place(f, positions, file) for f in verdict.findings]
+    if verdict.findings:
+        verdict.findings = [_place(f, positions, file) for f in verdict.findings]
     return verdict
 
 
