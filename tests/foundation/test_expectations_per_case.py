@@ -280,7 +280,7 @@ def test_shipped_files_are_per_case(path: Path) -> None:
     from oci_conform.expectations_file import load_expectations
     entries = load_expectations(path)
     assert entries
-    assert all(e.case.startswith("runtime:") or e.case.startswith("registry:")
+    assert all(e.case.startswith(("runtime:", "registry:", "client:"))
                for e in entries), [e.clause for e in entries if not e.case]
     assert all(not e.placeholder and e.link for e in entries)
 
