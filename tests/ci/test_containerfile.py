@@ -95,7 +95,19 @@ def test_image_runs_static_validators(image: str) -> None:
 def test_image_runs_a_runtime_case_privileged(image: str) -> None:
     done = podman(*RUN, "--privileged", "--cgroupns=host",
                   "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/tmp:rw,exec,dev",
-                  image, "runtime", "test", "--runtime", "runc=runc",
+                  image, "runtime", "test", "-v", "--runtime", "runc=runc",
                   "--case", "delete-without-id-errors", "--case", "delete-unknown-id-errors")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "rt.runtime.delete.1" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_image_runs_the_config_generators_matrix(image: str, tmp_path: Path) -> None:
+    """The suite the issue names: `matrix --suite config-generators` inside the image, its
+    reports written to a folder of the host."""
+    done = podman(*RUN, "-v", f"{tmp_path}:/out", image, "matrix", "--suite",
+                  "config-generators", "--reports", "/out")
+    assert done.returncode in (0, 1), done.stdout[-3000:] + done.stderr[-3000:]
+    results = (tmp_path / "results.json").read_text()
+    assert '"runc-spec"' in results and '"pass"' in results
