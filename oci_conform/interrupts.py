@@ -89,3 +89,12 @@ def catching(progress: Callable[[str], None] = say,
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def ignore_late_signals() -> None:
+    """After a stop, for the rest of a command: SIGINT/SIGTERM ignored. A signal sent just as
+    the run ended (a second Ctrl-C) would otherwise kill the command while it writes what it
+    kept, or at interpreter exit (exit -2 instead of 130, no report)."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
-from oci_conform.interrupts import Interrupted, StopFlag, catching
+from oci_conform.interrupts import Interrupted, StopFlag, catching, ignore_late_signals
 from oci_conform.lanes import Column, Scheduler, lanes_of, longest_first
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
@@ -197,4 +197,7 @@ def execute_catching(request: RunRequest, catalog: Catalog,
     """``execute`` with SIGINT and SIGTERM handled (``interrupts.catching``): what commands
     that run cases call, so an interrupted run still returns its results so far."""
     with catching() as stop:
-        return execute(request, catalog, progress, stop)
+        results = execute(request, catalog, progress, stop)
+    if stop.is_set():
+        ignore_late_signals()
+    return results

@@ -49,3 +49,24 @@ def test_a_flag_is_set_once() -> None:
     flag.set("SIGINT")
     flag.set("SIGTERM")
     assert flag.signal_name == "SIGINT"
+
+
+@pytest.mark.parametrize("ignore", [True, False])
+def test_a_signal_just_after_a_stopped_run_does_not_kill_the_command(ignore: bool) -> None:
+    """The second Ctrl-C of a short run can land after the run's block ended, while the
+    command writes what it kept: after a stop it is ignored, so the command still exits 130
+    (the control: without ignore_late_signals the late signal is an uncaught
+    KeyboardInterrupt, and Python then ends the process by SIGINT)."""
+    import subprocess
+    import sys
+    script = ("import os, signal, sys\n"
+              "from oci_conform.interrupts import catching, ignore_late_signals\n"
+              "with catching(lambda _m: None) as stop:\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              f"if {ignore} and stop.is_set():\n"
+              "    ignore_late_signals()\n"
+              "os.kill(os.getpid(), signal.SIGINT)\n"
+              "sys.exit(130)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == (130 if ignore else -signal.SIGINT), done.stderr

@@ -129,4 +129,4 @@ def test_the_oras_expectations_name_judged_clauses_with_a_reason_and_link() -> N
                            and e.implementation == "oras" for e in entries)
     _, version, reason = locate("oras")
     if not reason:
-        assert all(e.matches(e.clause, "oras", version) for e in entries)
+        assert all(e.matches(e.clause, "oras", version, e.case) for e in entries)
