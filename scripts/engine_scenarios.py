@@ -25,9 +25,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 MODULES = {"test_podman_reference_runtime": "podman", "test_docker_reference_runtime": "docker",
+           "test_containerd_reference_runtime": "containerd",
            "test_docker_registry_clients": "registry"}
 RUNTIME_COLUMNS = (("podman", "runc"), ("podman", "reference"), ("docker", "runc"),
-                   ("docker", "oci-conform"))
+                   ("docker", "oci-conform"), ("containerd", "runc"),
+                   ("containerd", "reference"))
 REGISTRY_COLUMNS = ("docker-registry", "reference")
 MARK = "<!-- engine-scenarios:{} (scripts/engine_scenarios.py --write) -->"
 END = "<!-- /engine-scenarios -->"
@@ -73,7 +75,7 @@ def runtime_table(found: list[Cell]) -> str:
     grid: dict[str, dict[tuple[str, str], str]] = {}
     for c in found:
         engine = MODULES[c.module]
-        if engine in ("podman", "docker"):
+        if engine in ("podman", "docker", "containerd"):
             grid.setdefault(c.scenario, {})[(engine, c.param)] = c.outcome
     head = " | ".join(f"{e} + {'reference' if r == 'oci-conform' else r}"
                       for e, r in RUNTIME_COLUMNS)
