@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,7 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             what = f"--record {args.record}" if exc.filename else f"cannot listen on {host}:{port}"
             print(f"error: {what}: {exc.strerror}", file=sys.stderr)
             return 2
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # SIGTERM and SIGINT ask serve_forever to return (at its next poll) from a thread of
+        # their own: an exception raised wherever the signal lands could be swallowed by
+        # code running in the main thread at that moment and leave the server up
+        def stop(_signum: int, _frame: object) -> None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         bound = bound_address(server)
         print(f"oci-conform-registry serving http://{bound[0]}:{bound[1]} "
               f"(profile {args.profile}, storage {args.storage})", file=sys.stderr, flush=True)
