@@ -12,9 +12,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from oci_conform.drivers.bundle import base_config, build_base_rootfs, write_bundle
+from oci_conform.drivers.bundle import build_base_rootfs
 from oci_conform.drivers.runtime_cli import RuntimeCLI, RuntimeCommand
 from oci_conform.model.results import Implementation
+from oci_conform.suites.runtime.wrapper_probe import probe_bundle
 
 NAME = "runsc"
 # From the least to the most restrictive.  ``--network=none`` keeps only loopback: the
@@ -31,13 +32,7 @@ PROBE_TIMEOUT = 30.0
 
 def _runs(cmd: RuntimeCommand, work: Path, rootfs: Path) -> bool:
     """Create and start one short container; True when both succeed."""
-    bundle = work / "bundle"
-    cfg = base_config("1.0.0", ["true"], work / "results")
-    cfg["linux"].pop("resources", None)
-    (work / "results").mkdir(parents=True, exist_ok=True)
-    write_bundle(bundle, cfg)
-    if not (bundle / "rootfs").exists():
-        (bundle / "rootfs").symlink_to(rootfs)
+    bundle = probe_bundle(work, rootfs)
     cli = RuntimeCLI(cmd, work / "root", work / "logs", timeout=PROBE_TIMEOUT)
     try:
         return cli.create("oc-runsc-probe", bundle).ok and cli.start("oc-runsc-probe").ok

@@ -10,7 +10,9 @@ from oci_conform.drivers.host_probes import HostFacts
 from oci_conform.drivers.runtime_cli import RuntimeCLI, RuntimeCommand
 
 
-def _creates(cmd: RuntimeCommand, work: Path, rootfs: Path) -> bool:
+def probe_bundle(work: Path, rootfs: Path) -> Path:
+    """A bundle under ``work`` running ``true`` on ``rootfs`` (shared, linked), no resources:
+    what a probe creates to see whether a runtime works here at all."""
     bundle = work / "bundle"
     cfg = base_config("1.0.0", ["true"], work / "results")
     cfg["linux"].pop("resources", None)
@@ -18,6 +20,11 @@ def _creates(cmd: RuntimeCommand, work: Path, rootfs: Path) -> bool:
     write_bundle(bundle, cfg)
     if not (bundle / "rootfs").exists():
         (bundle / "rootfs").symlink_to(rootfs)
+    return bundle
+
+
+def _creates(cmd: RuntimeCommand, work: Path, rootfs: Path) -> bool:
+    bundle = probe_bundle(work, rootfs)
     cli = RuntimeCLI(cmd, work / "root", work / "logs", timeout=15)
     made = cli.create("oc-probe", bundle).ok
     cli.delete("oc-probe", force=True)
