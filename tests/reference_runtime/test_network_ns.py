@@ -5,10 +5,17 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
+# The listener is known to be up before the client sends (its port, 4000 = 0FA0, listed in
+# /proc/net/tcp). The client reads its message from a file, not from `echo |`: busybox nc
+# exits when its peer closes, and the listener (stdin /dev/null) half-closes at once, so a
+# piped echo that is late on a loaded machine would never be sent.
 SCRIPT = ("cat /sys/class/net/lo/flags > /results/flags; ls /sys/class/net > /results/links; "
-          "timeout 5 nc -l -p 4000 127.0.0.1 > /results/got & "
-          "for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.2; echo hello | nc -w 2 127.0.0.1 4000 "
-          "&& break; done; wait; ip addr show lo > /results/addr")
+          "echo hello > /results/msg; "
+          "timeout 30 nc -l -p 4000 127.0.0.1 > /results/got & "
+          "i=0; while ! grep -q ':0FA0 ' /proc/net/tcp && [ $i -lt 200 ]; do "
+          "sleep 0.1; i=$((i+1)); done; "
+          "for i in 1 2 3 4 5 6 7 8 9 10; do nc -w 5 127.0.0.1 4000 < /results/msg && break; "
+          "sleep 0.5; done; wait; ip addr show lo > /results/addr")
 
 
 def test_loopback_is_up_in_a_new_network_namespace(rt, runc):
@@ -18,7 +25,8 @@ def test_loopback_is_up_in_a_new_network_namespace(rt, runc):
     assert int(theirs["flags"], 16) & 1                # the control: runc sets lo up
     assert ours["exit"] == "0", ours
     assert ours["flags"] == theirs["flags"] and ours["links"] == theirs["links"] == "lo"
-    assert ours["got"] == theirs["got"] == "hello"     # traffic over 127.0.0.1 works
+    assert theirs["got"] == "hello", theirs            # traffic over 127.0.0.1 works
+    assert ours["got"] == "hello", ours
     assert "127.0.0.1/8" in ours["addr"] and "127.0.0.1/8" in theirs["addr"]
 
 
