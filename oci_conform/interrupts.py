@@ -5,10 +5,14 @@ While it is active, the first SIGINT or SIGTERM only sets the run's ``StopFlag``
 the orchestrator look at it between cases, stop starting new ones, let the running case
 finish and clean up (every runtime call has its own deadline), and the command writes the
 results so far marked incomplete. A second signal raises ``Interrupted`` in the main thread
-at once (the ``finally`` blocks of the suites still clean up); later signals are ignored
-so that cleanup is not broken in its turn. A command whose work is pure Python with no
-child processes (``image validate``) asks for ``at_once``: the first signal raises
-``Interrupted`` already (its ``with`` blocks remove its temp folders).
+at once, but only inside a ``StopFlag.hard_stop_zone()`` (where cases run; the ``finally``
+blocks of the suites still clean up): outside one the run is already gathering what it
+judged, and a raise there would lose it, so the signal is only acknowledged. Later signals
+are ignored so that cleanup is not broken in its turn, and once a run was stopped the
+signals stay ignored after the block, while the command writes what it kept. A command
+whose work is pure Python with no child processes (``image validate``) asks for
+``at_once``: the first signal raises ``Interrupted`` already (its ``with`` blocks remove
+its temp folders).
 
 Exit status of an interrupted run (``model.verdict.exit_code``): 128 + the signal number,
 as a shell reports it: 130 for SIGINT, 143 for SIGTERM.
@@ -44,6 +48,7 @@ class StopFlag:
     def __init__(self) -> None:
         self._event = threading.Event()
         self.signal_name = ""
+        self._zones = 0
 
     def set(self, signal_name: str) -> None:
         if not self.is_set():
@@ -52,6 +57,20 @@ class StopFlag:
 
     def is_set(self) -> bool:
         return self._event.is_set()
+
+    @contextmanager
+    def hard_stop_zone(self) -> Iterator[None]:
+        """Where a second signal may raise ``Interrupted`` (the main thread runs or waits
+        for cases there); elsewhere it would break the gathering of the results."""
+        self._zones += 1
+        try:
+            yield
+        finally:
+            self._zones -= 1
+
+    @property
+    def in_hard_stop_zone(self) -> bool:
+        return self._zones > 0
 
 
 @contextmanager
@@ -79,22 +98,17 @@ def catching(progress: Callable[[str], None] = say,
             stop.set(name)
             progress(f"{name}: stopping: no new cases; the running one finishes and is cleaned "
                      "up, then the results so far are written (signal again to stop at once)")
-        elif count == 2 and not at_once:
+        elif count == 2 and not at_once and stop.in_hard_stop_zone:
             progress(f"{name}: stopping at once; cleaning up")
             raise Interrupted(name)
+        elif count == 2 and not at_once:
+            progress(f"{name}: the run is already ending; writing the results so far")
 
     previous = {sig: signal.signal(sig, handle) for sig in SIGNALS}
     try:
         yield stop
     finally:
         for sig, old in previous.items():
-            signal.signal(sig, old)
-
-
-def ignore_late_signals() -> None:
-    """After a stop, for the rest of a command: SIGINT/SIGTERM ignored. A signal sent just as
-    the run ended (a second Ctrl-C) would otherwise kill the command while it writes what it
-    kept, or at interpreter exit (exit -2 instead of 130, no report)."""
-    if threading.current_thread() is threading.main_thread():
-        for sig in SIGNALS:
-            signal.signal(sig, signal.SIG_IGN)
+            # after a stop a late signal (a second Ctrl-C just as the run ended) would kill
+            # the command while it writes what it kept, or at interpreter exit (-2, no report)
+            signal.signal(sig, signal.SIG_IGN if stop.is_set() else old)

@@ -202,7 +202,8 @@ class Scheduler:
         self._start()
         while self.running:
             try:
-                ready = wait([r.conn for r in self.running], timeout=WAKE)
+                with self.ctx.stop.hard_stop_zone():
+                    ready = wait([r.conn for r in self.running], timeout=WAKE)
             except Interrupted:
                 ready = []                           # keep gathering what the lanes judged
             for lane in list(self.running):

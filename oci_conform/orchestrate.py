@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
-from oci_conform.interrupts import Interrupted, StopFlag, catching, ignore_late_signals
+from oci_conform.interrupts import Interrupted, StopFlag, catching
 from oci_conform.lanes import Column, Scheduler, lanes_of, longest_first
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
@@ -108,8 +108,10 @@ def _run_one(suite: Suite, impl: Implementation, ctx: RunContext, results: Resul
     ctx.progress(f"[{suite.name}] {impl.name}: starting")
     count = 0
     try:
-        source = suite.run(impl, ctx) if impl.available else _skips_for(suite, impl, ctx)
-        count = _consume(iter(source), results, ctx, bool(getattr(suite, "stops_itself", False)))
+        with ctx.stop.hard_stop_zone():
+            source = suite.run(impl, ctx) if impl.available else _skips_for(suite, impl, ctx)
+            count = _consume(iter(source), results, ctx,
+                             bool(getattr(suite, "stops_itself", False)))
     except Interrupted as exc:   # a second signal: the suite has cleaned up on the way out
         ctx.stop.set(str(exc) or "SIGINT")
     except Exception as exc:  # a suite bug must not lose the other columns
@@ -197,7 +199,4 @@ def execute_catching(request: RunRequest, catalog: Catalog,
     """``execute`` with SIGINT and SIGTERM handled (``interrupts.catching``): what commands
     that run cases call, so an interrupted run still returns its results so far."""
     with catching() as stop:
-        results = execute(request, catalog, progress, stop)
-    if stop.is_set():
-        ignore_late_signals()
-    return results
+        return execute(request, catalog, progress, stop)
