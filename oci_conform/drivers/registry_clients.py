@@ -19,8 +19,12 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oci_conform.drivers.image_sources.tools import ToolRun, run, tool_version, which
+
+if TYPE_CHECKING:
+    from oci_conform.drivers.dockerd import Dockerd
 
 TIMEOUT = 120
 CLIENTS = ("skopeo", "podman", "buildah", "ctr", "docker", "oras")
@@ -274,7 +278,7 @@ class DockerCli(Client):
             raise ClientError(f"docker save failed: {saved.stderr.strip()[-300:]}")
         self._clear()
 
-    def _daemon(self, folder: Path):
+    def _daemon(self, folder: Path) -> Dockerd:
         """A started dockerd in ``folder`` (raises ClientError)."""
         from oci_conform.drivers.dockerd import Dockerd, DockerdError
         # loopback registries are plain http (20.10 allows 127.0.0.0/8 anyway: said outright)
@@ -292,7 +296,7 @@ class DockerCli(Client):
         if ids:
             self.daemon.docker("rmi", "-f", *ids, timeout=self.timeout)
 
-    def _login(self, daemon, ref: str, creds: Creds | None) -> ToolRun | None:
+    def _login(self, daemon: Dockerd, ref: str, creds: Creds | None) -> ToolRun | None:
         """``docker login`` to the registry of ``ref``: the run if it failed, else None."""
         if creds is None:
             return None
