@@ -80,3 +80,35 @@ def test_without_dockerd_the_column_is_skips_with_the_reason(
     assert {r.message for r in results} == {
         "cannot prepare docker here: cannot start dockerd: dockerd or /usr/bin/docker is "
         "not installed (apt-get install docker.io)"}
+
+
+@pytest.mark.integration
+def test_docker_login_keeps_its_credentials_in_the_run_folder(tmp_path: Path) -> None:
+    import json
+
+    from oci_conform.drivers.registry_clients import Creds, make_client
+    from oci_conform.suites.registry_clients.run import bench
+    command, _, reason = locate("docker")
+    if reason:
+        pytest.skip(reason)
+    home_config = Path.home() / ".docker"
+    had_config = home_config.exists()
+    client = make_client("docker", "docker", command, tmp_path / "client")
+    with bench(tmp_path / "registries") as b:
+        basic = b.registries["basic"]
+        assert basic.creds is not None
+        try:
+            client.prepare()
+            wrong = client.push(f"{basic.host}/clients/image:v1",
+                                Creds(basic.creds.user, "not-the-password"))
+            assert not wrong.ok and "login" in wrong.argv
+            pushed = client.push(f"{basic.host}/clients/image:v1", basic.creds)
+            assert pushed.ok, pushed.stderr
+            assert basic.creds.password not in " ".join(pushed.argv + wrong.argv)
+            configs = [p for p in (tmp_path / "client").rglob("config.json")
+                       if "auths" in json.loads(p.read_text())]
+            assert [set(json.loads(p.read_text())["auths"]) for p in configs] == [{basic.host}]
+        finally:
+            client.close()
+    assert not (tmp_path / "client").exists()
+    assert home_config.exists() == had_config
