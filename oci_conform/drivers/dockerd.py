@@ -1,13 +1,14 @@
 """A Docker engine (Debian's ``docker.io``) of our own, started in a temp folder.
 
-``Dockerd.start`` runs ``dockerd`` with its data root, exec root, socket, pid file, trust key
-and config file all under folders it made, no bridge and no firewall or forwarding changes,
-the vfs storage driver (nothing to unmount), a cgroup parent it owns, and the containerd
-dockerd starts for itself (its socket under the exec root).  Every client call is Debian's
-``/usr/bin/docker -H unix://SOCK`` (``/usr/local/bin/docker`` may be an unrelated client)
-with ``DOCKER_CONFIG`` in the temp folder, so ``docker login`` writes nothing in ``$HOME``.
-``Dockerd.stop`` removes every container, stops the daemon (SIGTERM, then SIGKILL), ends any
-shim left, unmounts what is left under its folders and removes them and its cgroups.
+``Dockerd.start`` runs ``dockerd`` with its data root, exec root, socket, pid file, trust key,
+config file and ``TMPDIR`` all under folders it made, no bridge and no firewall or
+forwarding changes, the vfs storage driver (nothing to unmount), a cgroup parent it owns, and
+the containerd dockerd starts for itself (its socket under the exec root).  Every client call
+is Debian's ``/usr/bin/docker -H unix://SOCK`` (``/usr/local/bin/docker`` may be an
+unrelated client) with ``DOCKER_CONFIG`` in the temp folder, so ``docker login`` writes
+nothing in ``$HOME``. ``Dockerd.stop`` removes every container, stops the daemon (SIGTERM,
+then SIGKILL), ends any shim left, unmounts what is left under its folders and removes them
+and its cgroups.
 """
 from __future__ import annotations
 
@@ -96,9 +97,12 @@ class Dockerd:
                 "--pidfile", str(self.short / "d.pid"), "--cgroup-parent",
                 f"/{self.cgroup_parent}"]
         argv = self._in_own_namespace(argv) if self.overlay_files else argv
+        # its temp folder (containerd writes a stack dump there when dockerd kills it) is ours
+        (self.short / "tmp").mkdir()
+        env = dict(os.environ, TMPDIR=str(self.short / "tmp"))
         log = (self.work / "dockerd.log").open("wb")
         self.proc = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         log.close()
         deadline = time.monotonic() + self.ready_timeout
         while time.monotonic() < deadline and self.proc.poll() is None:

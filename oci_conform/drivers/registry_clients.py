@@ -1,11 +1,13 @@
 """Registry clients as processes the client suite drives: skopeo, podman, buildah, ``ctr``
-(containerd started here), the ORAS Python client, or any command with the script
-command line (``CMD push|pull|tags|referrer REF [--user U --password P] ...``).
+(containerd started here), the Docker CLI (a dockerd started here), the ORAS Python client,
+or any command with the script command line
+(``CMD push|pull|tags|referrer REF [--user U --password P] ...``).
 
 Every client works on state of its own under the work folder it is given: podman and
 buildah a store made by ``drivers.engines.EngineStore`` (a fresh store for each pull, so no
 blob is found locally and skipped), containerd a daemon of its own (a fresh namespace for
-each pull), skopeo and ORAS plain folders. Each call has a deadline and returns a
+each pull), Docker a daemon of its own (every image removed after each push and pull),
+skopeo and ORAS plain folders. Each call has a deadline and returns a
 ``ToolRun``; nothing here judges.
 """
 from __future__ import annotations
@@ -17,17 +19,24 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oci_conform.drivers.image_sources.tools import ToolRun, run, tool_version, which
 
+if TYPE_CHECKING:
+    from oci_conform.drivers.dockerd import Dockerd
+
 TIMEOUT = 120
-CLIENTS = ("skopeo", "podman", "buildah", "ctr", "oras")
+CLIENTS = ("skopeo", "podman", "buildah", "ctr", "docker", "oras")
 # What each client can do from its command line (a scenario a client does not offer is n/a).
 OFFERS = {
     "skopeo": frozenset({"push", "push-large", "pull", "tags"}),
     "podman": frozenset({"push", "push-large", "pull", "tags"}),
     "buildah": frozenset({"push", "push-large", "pull"}),
     "ctr": frozenset({"push", "push-large", "pull"}),
+    # Docker 20.10 lists no tags, and pushes only manifests it builds itself from its own
+    # store, which cannot take an OCI layout: no padded 4 MB manifest to push
+    "docker": frozenset({"push", "pull"}),
     "oras": frozenset({"push", "push-large", "push-chunked", "pull", "tags", "referrer"}),
     "script": frozenset({"push", "push-large", "push-chunked", "pull", "tags", "referrer"}),
 }
@@ -240,6 +249,89 @@ class Ctr(Client):
         super().close()
 
 
+class DockerCli(Client):
+    """Debian's ``/usr/bin/docker`` against dockerds of our own (``drivers/dockerd.py``).
+
+    Docker 20.10 cannot read an OCI layout, so what it pushes is a busybox image it imported
+    itself, saved once as a docker-archive: each push loads it into the column's daemon, tags
+    it and pushes, and all images are removed after. Each pull gets a fresh daemon, stopped
+    after: dockerd 20.10 keeps every manifest it fetched in a cache of its own that removing
+    images does not empty, and a pull served from it never asks the registry. Credentials go
+    through ``docker login --password-stdin`` into each daemon's ``DOCKER_CONFIG`` folder
+    under the work folder (never ``~/.docker``)."""
+
+    SOURCE = "oci-conform-busybox:latest"
+
+    def prepare(self) -> None:
+        from oci_conform.drivers.bundle import BundleError
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.daemon = self._daemon(self.work / "dockerd")
+        try:
+            made = self.daemon.import_busybox(self.SOURCE)
+        except (BundleError, OSError) as exc:
+            raise ClientError(f"cannot build the busybox image: {exc}") from None
+        if not made.ok:
+            raise ClientError(f"docker import failed: {made.stderr.strip()[-300:]}")
+        self.archive = self.work / "source.tar"
+        saved = self.daemon.docker("save", "-o", str(self.archive), self.SOURCE)
+        if not saved.ok:
+            raise ClientError(f"docker save failed: {saved.stderr.strip()[-300:]}")
+        self._clear()
+
+    def _daemon(self, folder: Path) -> Dockerd:
+        """A started dockerd in ``folder`` (raises ClientError)."""
+        from oci_conform.drivers.dockerd import Dockerd, DockerdError
+        # loopback registries are plain http (20.10 allows 127.0.0.0/8 anyway: said outright)
+        daemon = Dockerd(folder, insecure_registries=["127.0.0.0/8"])
+        try:
+            return daemon.start()
+        except (DockerdError, OSError) as exc:
+            daemon.stop()
+            raise ClientError(f"cannot start dockerd: {exc}") from None
+
+    def _clear(self) -> None:
+        """Remove every image of the column's daemon."""
+        listed = self.daemon.docker("images", "-aq", timeout=self.timeout)
+        ids = sorted(set(listed.stdout.split())) if listed.ok else []
+        if ids:
+            self.daemon.docker("rmi", "-f", *ids, timeout=self.timeout)
+
+    def _login(self, daemon: Dockerd, ref: str, creds: Creds | None) -> ToolRun | None:
+        """``docker login`` to the registry of ``ref``: the run if it failed, else None."""
+        if creds is None:
+            return None
+        done = daemon.docker("login", ref.split("/", 1)[0], "--username", creds.user,
+                             "--password-stdin", stdin=creds.password, timeout=self.timeout)
+        return None if done.ok else done
+
+    def push(self, ref: str, creds: Creds | None) -> ToolRun:
+        refused = self._login(self.daemon, ref, creds)
+        if refused is not None:
+            return refused
+        loaded = self.daemon.docker("load", "-i", str(self.archive), timeout=self.timeout)
+        tagged = self.daemon.docker("tag", self.SOURCE, ref) if loaded.ok else loaded
+        if not tagged.ok:
+            raise ClientError(f"cannot load the source image: {tagged.stderr.strip()[-300:]}")
+        try:
+            return self.daemon.docker("push", ref, timeout=self.timeout)
+        finally:
+            self._clear()
+
+    def pull(self, ref: str, creds: Creds | None) -> ToolRun:
+        daemon = self._daemon(self._fresh("pull") / "dockerd")
+        try:
+            refused = self._login(daemon, ref, creds)
+            return refused or daemon.docker("pull", ref, timeout=self.timeout)
+        finally:
+            daemon.stop()
+
+    def close(self) -> None:
+        daemon = getattr(self, "daemon", None)
+        if daemon is not None:
+            daemon.stop()
+        super().close()
+
+
 # The ORAS Python client, one process per call: argv[1] is the operation.
 _ORAS = r"""
 import json, os, sys
@@ -341,7 +433,8 @@ class Script(Client):
 
 
 KINDS: dict[str, type[Client]] = {"skopeo": Skopeo, "podman": Engine, "buildah": Engine,
-                                  "ctr": Ctr, "oras": Oras, "script": Script}
+                                  "ctr": Ctr, "docker": DockerCli, "oras": Oras,
+                                  "script": Script}
 
 
 def make_client(name: str, kind: str, command: str, work: Path) -> Client:
@@ -357,9 +450,24 @@ def locate(kind: str) -> tuple[str, str, str]:
         except PackageNotFoundError:
             return "", "", ("the oras Python package is not installed "
                             "(pip install 'oci-conform[test]')")
+    if kind == "docker":
+        return _locate_docker()
     binary = which(kind)
     if binary is None:
         return "", "", f"{kind} is not installed"
     if kind == "ctr" and which("containerd") is None:
         return "", "", "containerd is not installed (ctr needs a daemon)"
     return binary, tool_version(kind), ""
+
+
+def _locate_docker() -> tuple[str, str, str]:
+    """Debian's docker client, paired with its dockerd (the column starts one)."""
+    import os
+
+    from oci_conform.drivers.dockerd import DOCKER_CLI, dockerd_path
+    if dockerd_path() is None:
+        return "", "", "docker.io is not installed (dockerd and /usr/bin/docker)"
+    if os.geteuid() != 0:
+        return "", "", "dockerd needs root here"
+    got = run([DOCKER_CLI, "--version"], timeout=20)
+    return DOCKER_CLI, (got.stdout.strip().splitlines() or [""])[0], ""

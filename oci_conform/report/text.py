@@ -8,7 +8,9 @@ How much it shows follows the run's verbosity:
 - quiet (``-q``): no table, only the problems and the verdict line.
 
 A cell beyond the version its implementation claims carries ``†`` (its outcome is shown but
-kept out of the exit code and of ``passed / judged``); a note under the table says so. Colour
+kept out of the exit code and of ``passed / judged``); a note under the table says so. Each
+column header carries its implementation's version on a second line, shortened
+(``report/versions.py``), with the full text in a legend under the table. Colour
 (ANSI) only when the caller asks for it (a terminal, NO_COLOR unset).
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from oci_conform.model.results import CaseResult, Results
 from oci_conform.model.rollup import beyond_cells, cell_outcomes, per_implementation
 from oci_conform.model.verdict import ExitCode, exit_code
 from oci_conform.report._shared import BEYOND, beyond_note, evidence_lines
+from oci_conform.report.versions import header, legend
 
 FORMAT = "text"
 OPTIONS = ("verbosity", "fail_on", "colour")
@@ -114,9 +117,13 @@ def matrix_table(results: Results, verbosity: int = VERBOSE, style: Style = Styl
     if any(t.beyond for t in tallies.values()):
         rows.append([f"{MARK} {BEYOND}", ""] + [
             str(tallies[n].beyond) if n in tallies else "0" for n in impls])
-    table = tabulate(rows, headers=["clause", "level", *impls], tablefmt="simple")
+    headers = [header(i) for i in results.implementations]
+    table = tabulate(rows, headers=["clause", "level", *headers], tablefmt="simple")
     if folded:
         table += "\n" + _fold_line(folded)
+    versions = legend(results.implementations)
+    if versions:
+        table += "\n" + "\n".join(versions)
     if beyond:
         table += (f"\n{MARK} {BEYOND}: the clause is newer than the version the implementation "
                   "claims; shown, not counted in passed / judged nor in the exit code")

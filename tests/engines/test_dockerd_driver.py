@@ -3,6 +3,7 @@ whether the daemon ran containers or failed to start."""
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,24 @@ def _traces(daemon: Dockerd) -> list[str]:
     return left
 
 
+def _stack_dump_lands_in_its_folder(daemon: Dockerd) -> None:
+    """dockerd sends its containerd SIGUSR1 before killing it (a health check that failed on
+    a loaded host): containerd then writes containerd.PID.stacks.log to its TMPDIR, which
+    must be the daemon's own folder, not the system's temp folder."""
+    import signal
+    import time
+    ours = [pid for pid in _naming(str(daemon.short))
+            if (Path("/proc") / str(pid) / "comm").read_text().strip() == "containerd"]
+    assert len(ours) == 1, ours
+    os.kill(ours[0], signal.SIGUSR1)
+    dump = daemon.short / "tmp" / f"containerd.{ours[0]}.stacks.log"
+    deadline = time.monotonic() + 60
+    while not dump.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert dump.exists(), sorted(p.name for p in (daemon.short / "tmp").iterdir())
+    assert not Path(tempfile.gettempdir(), dump.name).exists()
+
+
 def test_stop_removes_containers_daemon_and_folders(tmp_path):
     key = Path("/etc/docker/key.json")
     had_key = key.exists()
@@ -53,6 +72,7 @@ def test_stop_removes_containers_daemon_and_folders(tmp_path):
         assert len(daemon.docker("ps", "-q").stdout.split()) == 2
         assert _naming(str(daemon.short)), "no shim names the exec root"
         assert (daemon.work / "key.json").exists()       # the trust key stays in our folder
+        _stack_dump_lands_in_its_folder(daemon)
     finally:
         daemon.stop()
     assert not _traces(daemon), _traces(daemon)
