@@ -13,11 +13,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from oci_conform.checks.runtime_config import fastschema
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import join
 from oci_conform.model.judging import Observation, failed, passed
+from oci_conform.schema_compile import Check, Unsupported, compile_schema
+from oci_conform.schema_errors import iter_errors, listable
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE = "https://oci-conform.invalid/schemas/"
@@ -73,18 +74,26 @@ def validator(kind: str) -> Any:
 
 
 @cache
-def _fast_schema(kind: str) -> dict[str, Any] | None:
-    """The inlined schema when fastschema judges all its keywords, else None."""
+def _compiled(kind: str) -> tuple[Check | None, bool]:
+    """(the compiled yes/no check of ``kind``'s schema, or None when it uses a keyword the
+    compiler does not know; whether ``schema_errors`` can name its errors)."""
     schema = inlined_schema(kind)
-    return schema if fastschema.supported(schema) else None
+    try:
+        check: Check | None = compile_schema(schema, strict_integers=True)
+    except Unsupported:
+        check = None
+    return check, listable(schema)
 
 
 def schema_errors(kind: str, doc: Any) -> Iterator[Any]:
-    """jsonschema's errors for ``doc``; none, and no jsonschema import, when the quick yes/no
-    check (``fastschema``) finds the document valid."""
-    fast = _fast_schema(kind)
-    if fast is not None and fastschema.is_valid(fast, doc):
+    """The schema errors of ``doc``, as jsonschema's ``iter_errors`` gives them: none after
+    one compiled yes/no pass for a valid document (the usual case); our own listing of the
+    same keywords for an invalid one; jsonschema only for a schema outside that subset."""
+    check, named = _compiled(kind)
+    if check is not None and check(doc):
         return iter(())
+    if named:
+        return iter_errors(inlined_schema(kind), doc, strict_integers=True)
     return validator(kind).iter_errors(doc)  # type: ignore[no-any-return]
 
 
