@@ -264,8 +264,9 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
                         facts={"spec_version": ctx.version, "platform": ctx.platform})
     # Positions only for a parsed document (its depth is bounded, so is the index).
     positions = PositionIndex(parsed.text) if parsed.text and parsed.ok else None
-    return list(case_results((_placed(v, positions, file) for v in verdicts.values()), impl,
-                             f"config-validate:{kind}", evidence=evidence))
+    placed = [_placed(v, positions, file) if v.findings or v.outcome is Outcome.PASS else v
+              for v in verdicts.values()]
+    return list(case_results(placed, impl, f"config-validate:{kind}", evidence=evidence))
 
 
 def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InForce
