@@ -262,8 +262,10 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
                        unobserved_reason=NOTHING)
     evidence = Evidence(files=[FileSpan(file)] if file else [],
                         facts={"spec_version": ctx.version, "platform": ctx.platform})
-    # Positions only for a parsed document (its depth is bounded, so is the index).
-    positions = PositionIndex(parsed.text) if parsed.text and parsed.ok else None
+    # Positions only for a parsed document (its depth is bounded, so is the index; the json
+    # module read it, so a pointer can be looked up along its own path first).
+    positions = PositionIndex(parsed.text, valid_json=True) if parsed.text and parsed.ok \
+        else None
     placed = [_placed(v, positions, file) if v.findings or v.outcome is Outcome.PASS else v
               for v in verdicts.values()]
     return list(case_results(placed, impl, f"config-validate:{kind}", evidence=evidence))
