@@ -263,7 +263,6 @@ class PositionIndex:
             except (ValueError, IndexError, StopIteration, RecursionError):
                 found = None
             if found is not None:
-                self._lines()
                 return found
         node = self._ensure()
         if node is None:
@@ -285,7 +284,11 @@ class PositionIndex:
         offset = self._offset(pointer)
         if offset is None:
             return None
-        line = bisect_right(self._line_starts, offset)
+        if not self._line_starts and offset < 65536:    # a few lookups near the start of
+            text = self.text                            # the text: no table of lines
+            return (text.count("\n", 0, offset) + 1,
+                    offset - (text.rfind("\n", 0, offset) + 1) + 1)
+        line = bisect_right(self._lines(), offset)
         return line, offset - self._line_starts[line - 1] + 1
 
     def pointers(self) -> list[str]:
