@@ -251,7 +251,8 @@ def case_results(verdicts: Iterable[Verdict], implementation: str, case: str, *,
     """CaseResults from verdicts: the one way a verdict becomes a results entry."""
     shared = evidence if evidence else None     # an empty one is made anew for each entry
     for v in verdicts:
-        yield CaseResult(v.clause, implementation, v.outcome, case, v.summary(), v.findings,
+        message = v.message if len(v.counts) < 2 else v.summary()
+        yield CaseResult(v.clause, implementation, v.outcome, case, message, v.findings,
                          shared if shared is not None else Evidence(), duration,
                          omitted_findings=v.omitted)
 

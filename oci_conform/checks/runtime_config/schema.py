@@ -74,25 +74,30 @@ def validator(kind: str) -> Any:
 
 
 @cache
-def _compiled(kind: str) -> tuple[Check | None, bool]:
-    """(the compiled yes/no check of ``kind``'s schema, or None when it uses a keyword the
-    compiler does not know; whether ``schema_errors`` can name its errors)."""
-    schema = inlined_schema(kind)
+def _compiled(kind: str) -> Check | None:
+    """The compiled yes/no check of ``kind``'s schema, or None when it uses a keyword the
+    compiler does not know."""
     try:
-        check: Check | None = compile_schema(schema, strict_integers=True)
+        return compile_schema(inlined_schema(kind), strict_integers=True)
     except Unsupported:
-        check = None
-    return check, listable(schema)
+        return None
+
+
+@cache
+def _listable(kind: str) -> bool:
+    """Whether ``schema_errors`` can name the errors of ``kind``'s schema itself (asked only
+    when a document is invalid)."""
+    return listable(inlined_schema(kind))
 
 
 def schema_errors(kind: str, doc: Any) -> Iterator[Any]:
     """The schema errors of ``doc``, as jsonschema's ``iter_errors`` gives them: none after
     one compiled yes/no pass for a valid document (the usual case); our own listing of the
     same keywords for an invalid one; jsonschema only for a schema outside that subset."""
-    check, named = _compiled(kind)
+    check = _compiled(kind)
     if check is not None and check(doc):
         return iter(())
-    if named:
+    if _listable(kind):
         return iter_errors(inlined_schema(kind), doc, strict_integers=True)
     return validator(kind).iter_errors(doc)  # type: ignore[no-any-return]
 
