@@ -50,11 +50,11 @@ def _key(error: Any) -> tuple[str, ...]:
 
 
 def same_errors(kind: str, doc: Any) -> bool:
-    """Our listing names exactly jsonschema's errors (and some for an invalid document)."""
+    """Our listing names exactly jsonschema's errors; returns jsonschema's "valid"."""
     want = sorted(_key(e) for e in schema.validator(kind).iter_errors(doc))
     got = sorted(_key(e) for e in iter_errors(schema.inlined_schema(kind), doc))
     assert got == want, (got[:3], want[:3])
-    return bool(got)
+    return not want
 
 
 def _documents() -> Iterator[tuple[str, Path]]:
@@ -132,9 +132,8 @@ def test_agreement_on_every_fixture_and_corpus_document() -> None:
         doc = _load(path)
         if doc is None:
             continue
-        want = jsonschema_valid(kind, doc)
+        want = same_errors(kind, doc)          # also: the same errors as jsonschema
         assert fast_valid(kind, doc) is want, (kind, str(path))
-        assert same_errors(kind, doc) is not want, (kind, str(path))
         seen[want] += 1
     assert seen[True] >= 300 and seen[False] >= 100, seen
 
@@ -176,13 +175,12 @@ def test_agreement_on_mutations_of_a_valid_document(kind: str, name: str) -> Non
     for place in _places(base):
         for value in (*REPLACEMENTS, *([_REMOVE] if place else [])):
             doc = _replaced(base, place, value)
-            want = jsonschema_valid(kind, doc)
+            want = same_errors(kind, doc)
             invalid += not want
             checked += 1
             if fast_valid(kind, doc) is not want:
                 disagreements += 1
                 pytest.fail(f"{name} {place} = {value!r}: jsonschema says valid={want}")
-            assert same_errors(kind, doc) is not want, (name, place, value)
     assert checked > 150 and invalid > 40 and disagreements == 0
 
 
@@ -196,10 +194,9 @@ def test_agreement_on_mutations_of_state_and_features(kind: str) -> None:
         for place in _places(base):
             for value in (*REPLACEMENTS, *([_REMOVE] if place else [])):
                 doc = _replaced(base, place, value)
-                want = jsonschema_valid(kind, doc)
+                want = same_errors(kind, doc)
                 invalid += not want
                 assert fast_valid(kind, doc) is want, (place, value)
-                assert same_errors(kind, doc) is not want, (place, value)
     assert invalid > 20
 
 
