@@ -237,15 +237,19 @@ SCALARS: dict[str, frozenset[type]] = {
 }                                  # jsonschema, which has the last word, judges it
 
 
+_TYPE_ONLY = frozenset({"type"}) | IGNORED
+
+
 def _scalar_types(schema: Any) -> frozenset[type] | None:
     """The Python types a schema that only names scalar types accepts, else None."""
-    if not isinstance(schema, dict) or not set(schema) <= {"type"} | IGNORED:
+    if not isinstance(schema, dict) or not schema.keys() <= _TYPE_ONLY:
         return None
     kind = schema.get("type")
-    names = [kind] if isinstance(kind, str) else kind
-    if not isinstance(names, list) or not names or any(n not in SCALARS for n in names):
+    if isinstance(kind, str):
+        return SCALARS.get(kind)
+    if not isinstance(kind, list) or not kind or any(n not in SCALARS for n in kind):
         return None
-    return frozenset().union(*(SCALARS[n] for n in names))
+    return frozenset().union(*(SCALARS[n] for n in kind))
 
 
 def _all(checks: list[Check]) -> Check:
