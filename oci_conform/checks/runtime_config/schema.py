@@ -18,7 +18,6 @@ from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import join
 from oci_conform.model.judging import Observation, failed, passed
 from oci_conform.schema_compile import Check, Unsupported, compile_schema
-from oci_conform.schema_errors import iter_errors, listable
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE = "https://oci-conform.invalid/schemas/"
@@ -87,6 +86,7 @@ def _compiled(kind: str) -> Check | None:
 def _listable(kind: str) -> bool:
     """Whether ``schema_errors`` can name the errors of ``kind``'s schema itself (asked only
     when a document is invalid)."""
+    from oci_conform.schema_errors import listable
     return listable(inlined_schema(kind))
 
 
@@ -98,6 +98,7 @@ def schema_errors(kind: str, doc: Any) -> Iterator[Any]:
     if check is not None and check(doc):
         return iter(())
     if _listable(kind):
+        from oci_conform.schema_errors import iter_errors   # only for an invalid document
         return iter_errors(inlined_schema(kind), doc, strict_integers=True)
     return validator(kind).iter_errors(doc)  # type: ignore[no-any-return]
 
