@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from json import JSONDecoder
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -160,7 +160,14 @@ def _scalar_offsets(text: str, pos: int) -> list[int]:
     return offsets
 
 
-_SKIP_VALUE = JSONDecoder().scan_once       # the standard library's C scanner: (value, end)
+# the standard library's C scanner: (value, end)
+_SKIP_VALUE = JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _after_ws(text: str, pos: int) -> int:
+    """The offset of the first non-blank character at or after ``pos``."""
+    found = _WS.match(text, pos)
+    return found.end() if found else pos
 
 
 def _direct(text: str, tokens: list[str]) -> int | None:
@@ -168,35 +175,35 @@ def _direct(text: str, tokens: list[str]) -> int | None:
     first member of each name; None when that path does not hold it (the full walk then
     answers: a later duplicate key may). Only the containers on the path are read token by
     token; every value passed over is skipped by the C scanner."""
-    ws = _WS.match
-    pos = ws(text, 0).end()
+    ws = _after_ws
+    pos = ws(text, 0)
     for token in tokens:
         ch = text[pos:pos + 1]
         if ch == "{":
-            pos = ws(text, pos + 1).end()
+            pos = ws(text, pos + 1)
             if text.startswith("}", pos):
                 return None
             while True:
                 key, pos = scanstring(text, pos + 1)
-                pos = ws(text, ws(text, pos).end() + 1).end()       # past the colon
+                pos = ws(text, ws(text, pos) + 1)            # past the colon
                 if _escape(key) == token:
                     break
-                pos = ws(text, _SKIP_VALUE(text, pos)[1]).end()
+                pos = ws(text, _SKIP_VALUE(text, pos)[1])
                 if text.startswith("}", pos):
                     return None
-                pos = ws(text, pos + 1).end()                      # past the comma
+                pos = ws(text, pos + 1)                      # past the comma
         elif ch == "[":
             if not token.isdigit() or (token.startswith("0") and token != "0") \
                     or len(token) > 9:
                 return None
-            pos = ws(text, pos + 1).end()
+            pos = ws(text, pos + 1)
             for _ in range(int(token)):
                 if text.startswith("]", pos):
                     return None
-                pos = ws(text, _SKIP_VALUE(text, pos)[1]).end()
+                pos = ws(text, _SKIP_VALUE(text, pos)[1])
                 if text.startswith("]", pos):
                     return None
-                pos = ws(text, pos + 1).end()
+                pos = ws(text, pos + 1)
             if text.startswith("]", pos):
                 return None
         else:

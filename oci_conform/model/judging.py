@@ -210,7 +210,7 @@ def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *
         if fold is None:
             folds[obs.clause] = obs
             continue
-        if type(fold) is Observation:
+        if isinstance(fold, Observation):
             first, fold = fold, _Fold(obs.clause, max_findings)
             folds[obs.clause] = fold
             fold.add(first)
@@ -230,9 +230,9 @@ def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *
 def _verdict(fold: _Fold | Observation, cap: int) -> Verdict:
     """The verdict of a fold, or of a clause's only observation (what a _Fold of that one
     observation would give, without making one)."""
-    if type(fold) is not Observation:
-        return fold.verdict()    # type: ignore[union-attr]
-    obs: Observation = fold      # type: ignore[assignment]
+    if not isinstance(fold, Observation):
+        return fold.verdict()
+    obs = fold
     o, message, finding = obs.outcome, obs.message, obs.finding
     if o is Outcome.FAIL and not message:
         message = " (and 1 more)"

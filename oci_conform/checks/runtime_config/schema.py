@@ -98,7 +98,7 @@ def schema_errors(kind: str, doc: Any) -> Iterator[Any]:
     if check is not None and check(doc):
         return iter(())
     if _listable(kind):
-        from oci_conform.schema_errors import iter_errors   # only for an invalid document
+        from oci_conform.schema_errors import iter_errors  # only for an invalid document
         return iter_errors(inlined_schema(kind), doc, strict_integers=True)
     return validator(kind).iter_errors(doc)  # type: ignore[no-any-return]
 
