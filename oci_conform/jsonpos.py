@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from json import JSONDecoder
+from json.decoder import scanstring  # type: ignore[attr-defined]
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -158,6 +160,57 @@ def _scalar_offsets(text: str, pos: int) -> list[int]:
     return offsets
 
 
+# the standard library's C scanner: (value, end)
+_SKIP_VALUE = JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _after_ws(text: str, pos: int) -> int:
+    """The offset of the first non-blank character at or after ``pos``."""
+    found = _WS.match(text, pos)
+    return found.end() if found else pos
+
+
+def _direct(text: str, tokens: list[str]) -> int | None:
+    """The offset of the value at ``tokens`` in a text known to be valid JSON, following the
+    first member of each name; None when that path does not hold it (the full walk then
+    answers: a later duplicate key may). Only the containers on the path are read token by
+    token; every value passed over is skipped by the C scanner."""
+    ws = _after_ws
+    pos = ws(text, 0)
+    for token in tokens:
+        ch = text[pos:pos + 1]
+        if ch == "{":
+            pos = ws(text, pos + 1)
+            if text.startswith("}", pos):
+                return None
+            while True:
+                key, pos = scanstring(text, pos + 1)
+                pos = ws(text, ws(text, pos) + 1)            # past the colon
+                if _escape(key) == token:
+                    break
+                pos = ws(text, _SKIP_VALUE(text, pos)[1])
+                if text.startswith("}", pos):
+                    return None
+                pos = ws(text, pos + 1)                      # past the comma
+        elif ch == "[":
+            if not token.isdigit() or (token.startswith("0") and token != "0") \
+                    or len(token) > 9:
+                return None
+            pos = ws(text, pos + 1)
+            for _ in range(int(token)):
+                if text.startswith("]", pos):
+                    return None
+                pos = ws(text, _SKIP_VALUE(text, pos)[1])
+                if text.startswith("]", pos):
+                    return None
+                pos = ws(text, pos + 1)
+            if text.startswith("]", pos):
+                return None
+        else:
+            return None
+    return pos
+
+
 class PositionIndex:
     """Every pointer's (line, column) in one JSON text, from one pass made on first use.
 
@@ -165,21 +218,24 @@ class PositionIndex:
     tokens down a tree plus a binary search over line starts, so positions for N findings
     cost O(size + N log lines), not O(size x N). A text that does not scan as JSON gives no
     positions.
+
+    ``valid_json=True`` (the caller parsed the text with the ``json`` module): a pointer is
+    first looked up along its own path only (``_direct``), which is most of the time all a
+    document with a few findings needs; the whole-text pass is made only when that finds
+    nothing. The answers are the same (``tests/foundation/test_jsonpos.py``).
     """
 
-    __slots__ = ("text", "_root", "_line_starts")
+    __slots__ = ("text", "_root", "_line_starts", "_walked", "_valid")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, valid_json: bool = False):
         self.text = text
         self._root: _Node | None = None
         self._line_starts: list[int] = []
+        self._walked = False
+        self._valid = valid_json
 
-    def _ensure(self) -> _Node | None:
+    def _lines(self) -> list[int]:
         if not self._line_starts:
-            try:
-                self._root = _walk(self.text)
-            except (ValueError, IndexError):
-                self._root = None
             starts = [0]
             find = self.text.find
             at = find("\n")
@@ -187,6 +243,16 @@ class PositionIndex:
                 starts.append(at + 1)
                 at = find("\n", at + 1)
             self._line_starts = starts
+        return self._line_starts
+
+    def _ensure(self) -> _Node | None:
+        if not self._walked:
+            try:
+                self._root = _walk(self.text)
+            except (ValueError, IndexError):
+                self._root = None
+            self._walked = True
+            self._lines()
         return self._root
 
     def _items(self, node: _Node) -> list[int]:
@@ -195,10 +261,19 @@ class PositionIndex:
         return node.items or []
 
     def _offset(self, pointer: str) -> int | None:
-        node = self._ensure()
-        if node is None or (pointer and not pointer.startswith("/")):
+        if pointer and not pointer.startswith("/"):
             return None
         tokens = pointer.split("/")[1:] if pointer else []
+        if self._valid and not self._walked:
+            try:
+                found = _direct(self.text, tokens)
+            except (ValueError, IndexError, StopIteration, RecursionError):
+                found = None
+            if found is not None:
+                return found
+        node = self._ensure()
+        if node is None:
+            return None
         for n, token in enumerate(tokens):
             child = node.children.get(token)
             if child is None:
@@ -216,7 +291,11 @@ class PositionIndex:
         offset = self._offset(pointer)
         if offset is None:
             return None
-        line = bisect_right(self._line_starts, offset)
+        if not self._line_starts and offset < 65536:    # a few lookups near the start of
+            text = self.text                            # the text: no table of lines
+            return (text.count("\n", 0, offset) + 1,
+                    offset - (text.rfind("\n", 0, offset) + 1) + 1)
+        line = bisect_right(self._lines(), offset)
         return line, offset - self._line_starts[line - 1] + 1
 
     def pointers(self) -> list[str]:

@@ -9,6 +9,11 @@ only (the messages and pointers users see do not change).
 The compiler knows exactly the keywords below and refuses any other (``Unsupported``), so a
 schema that grows a new keyword can never be half-checked in silence: the caller then uses
 jsonschema for everything.
+
+Two callers: the results file (``results_file``) and the runtime-spec documents
+(``checks/runtime_config/schema``), which compile with ``strict_integers``: ``1.0`` is not an
+integer there, because the runtimes' JSON decoders refuse it for integer fields. For those,
+``schema_errors`` names the errors of a refused document in the same keyword subset.
 """
 from __future__ import annotations
 
@@ -21,8 +26,8 @@ Check = Callable[[Any], bool]
 IGNORED = frozenset({"description", "title", "$comment", "$schema", "$id", "$defs",
                      "examples", "default"})
 KNOWN = frozenset({"type", "enum", "const", "required", "properties",
-                   "additionalProperties", "items", "minLength", "minimum", "$ref",
-                   "format", "pattern"}) | IGNORED
+                   "additionalProperties", "items", "minLength", "minimum", "maximum",
+                   "minItems", "propertyNames", "$ref", "format", "pattern"}) | IGNORED
 FormatCheck = Callable[[Any, str], bool]      # (value, format name) -> conforms
 
 
@@ -44,16 +49,18 @@ TYPES: dict[str, Check] = {
     "number": lambda v: type(v) is int or type(v) is float,
     "integer": _is_integer,
 }
+STRICT_TYPES: dict[str, Check] = {**TYPES, "integer": lambda v: type(v) is int}
 
 
 class Compiler:
     """Compiles schemas of one root document; ``$ref`` is resolved within that root."""
 
     def __init__(self, root: Mapping[str, Any], formats: FormatCheck | None = None,
-                 max_depth: int | None = None) -> None:
+                 max_depth: int | None = None, strict_integers: bool = False) -> None:
         self.root = root
         self.formats = formats
         self.max_depth = max_depth
+        self.types = STRICT_TYPES if strict_integers else TYPES
         self.refs: dict[str, Check] = {}
 
     def compile(self, schema: Any) -> Check:
@@ -86,9 +93,9 @@ class Compiler:
         if kind is None:
             return None
         names = [kind] if isinstance(kind, str) else list(kind)
-        if any(n not in TYPES for n in names):
+        if any(n not in self.types for n in names):
             raise Unsupported(f"type {kind!r}")
-        checks = [TYPES[n] for n in names]
+        checks = [self.types[n] for n in names]
         if len(checks) == 1:
             return checks[0]
         if len(checks) == 2:
@@ -98,7 +105,7 @@ class Compiler:
 
     def _value(self, schema: dict[str, Any]) -> Check | None:
         """enum, const (strings only: Python's 1 == True would blur JSON's types), pattern,
-        minLength, minimum, format (through the caller's format check)."""
+        minLength, minimum, maximum, format (through the caller's format check)."""
         checks: list[Check] = []
         if "format" in schema:
             if self.formats is None:
@@ -123,12 +130,22 @@ class Compiler:
         if "minimum" in schema:
             floor = schema["minimum"]
             checks.append(lambda v: type(v) not in (int, float) or v >= floor)
+        if "maximum" in schema:
+            ceiling = schema["maximum"]
+            checks.append(lambda v: type(v) not in (int, float) or v <= ceiling)
         return _all(checks) if checks else None
 
     def _object(self, schema: dict[str, Any], only: bool) -> Check | None:
-        """required, properties, additionalProperties; ``only``: the type is object alone,
-        so a non-object fails here (one call instead of two). A member whose schema is a
-        bare scalar type is checked inline (no call per member)."""
+        """required, properties, additionalProperties, propertyNames; ``only``: the type is
+        object alone, so a non-object fails here (one call instead of two). A member whose
+        schema is a bare scalar type is checked inline (no call per member)."""
+        if "propertyNames" in schema:
+            names = self.compile(schema["propertyNames"])
+            rest = self._object({k: v for k, v in schema.items() if k != "propertyNames"},
+                                only)
+            if rest is None:
+                return lambda v: (not only) if type(v) is not dict else all(map(names, v))
+            return lambda v: rest(v) and (type(v) is not dict or all(map(names, v)))
         if not ({"required", "properties", "additionalProperties"} & set(schema)):
             return None
         required = frozenset(schema.get("required", ()))
@@ -177,6 +194,12 @@ class Compiler:
         return check
 
     def _array(self, schema: dict[str, Any], only: bool) -> Check | None:
+        if "minItems" in schema:
+            least = int(schema["minItems"])
+            rest = self._array({k: v for k, v in schema.items() if k != "minItems"}, only)
+            if rest is None:
+                return lambda v: (not only) if type(v) is not list else len(v) >= least
+            return lambda v: rest(v) and (type(v) is not list or len(v) >= least)
         if "items" not in schema:
             return None
         types = _scalar_types(schema["items"])
@@ -214,15 +237,19 @@ SCALARS: dict[str, frozenset[type]] = {
 }                                  # jsonschema, which has the last word, judges it
 
 
+_TYPE_ONLY = frozenset({"type"}) | IGNORED
+
+
 def _scalar_types(schema: Any) -> frozenset[type] | None:
     """The Python types a schema that only names scalar types accepts, else None."""
-    if not isinstance(schema, dict) or not set(schema) <= {"type"} | IGNORED:
+    if not isinstance(schema, dict) or not schema.keys() <= _TYPE_ONLY:
         return None
     kind = schema.get("type")
-    names = [kind] if isinstance(kind, str) else kind
-    if not isinstance(names, list) or not names or any(n not in SCALARS for n in names):
+    if isinstance(kind, str):
+        return SCALARS.get(kind)
+    if not isinstance(kind, list) or not kind or any(n not in SCALARS for n in kind):
         return None
-    return frozenset().union(*(SCALARS[n] for n in names))
+    return frozenset().union(*(SCALARS[n] for n in kind))
 
 
 def _all(checks: list[Check]) -> Check:
@@ -252,9 +279,12 @@ def shallow(value: Any, limit: int) -> bool:
 
 
 def compile_schema(schema: Mapping[str, Any], root: Mapping[str, Any] | None = None,
-                   formats: FormatCheck | None = None, max_depth: int | None = None) -> Check:
+                   formats: FormatCheck | None = None, max_depth: int | None = None,
+                   strict_integers: bool = False) -> Check:
     """A yes/no check for ``schema`` (its ``$ref``s resolved in ``root``, default itself;
     ``format`` judged by ``formats``; a value the schema leaves open, such as a free-form
-    object, may nest at most ``max_depth`` levels); raises Unsupported for a keyword it
-    does not know."""
-    return Compiler(root if root is not None else schema, formats, max_depth).compile(schema)
+    object, may nest at most ``max_depth`` levels; ``strict_integers``: only a JSON number
+    without a fraction part or exponent, parsed as ``int``, is an integer); raises
+    Unsupported for a keyword it does not know."""
+    return Compiler(root if root is not None else schema, formats, max_depth,
+                    strict_integers).compile(schema)

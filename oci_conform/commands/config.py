@@ -379,23 +379,28 @@ def render_text(results: Any, verbosity: int = 0) -> str:
     lines: list[str] = []
     for impl in results.implementations:
         mine = by_impl.get(impl.name, [])
-        tally = Counter(r.outcome.value for r in mine)
+        # outcomes are str enums: counted, compared and sorted as their values
+        tally = Counter(str(r.outcome) for r in mine)
         if verbosity < 0 and not any(o in _PROBLEMS for o in tally):
             continue
         version = f" (runtime-spec {impl.spec_version})" if impl.spec_version else ""
         lines.append(f"{impl.name}{version}: " + ", ".join(
             f"{n} {o}" for o, n in sorted(tally.items())))
         for r in mine:
-            info = results.clauses.get(r.clause)
-            level = info.level.value if info else "?"
-            if r.outcome.value in _PROBLEMS:
-                lines.extend(_failure_lines(r, level, info, impl.name))
+            if r.outcome in _PROBLEMS:
+                info = results.clauses.get(r.clause)
+                lines.extend(_failure_lines(r, _level(info), info, impl.name))
             elif verbosity > 0:
-                lines.append(f"  {r.outcome.value:5} {level:10} {r.clause}: {r.message}")
+                info = results.clauses.get(r.clause)
+                lines.append(f"  {r.outcome.value:5} {_level(info):10} {r.clause}: {r.message}")
     return "".join(line + "\n" for line in lines)
 
 
-_PROBLEMS = ("fail", "xfail", "xpass", "error")
+_PROBLEMS = frozenset(("fail", "xfail", "xpass", "error"))
+
+
+def _level(info: Any) -> str:
+    return info.level.value if info else "?"
 
 
 def _failure_lines(r: Any, level: str, info: Any, name: str) -> list[str]:

@@ -61,7 +61,17 @@ class Observation:
 
 
 def passed(clause: str, message: str = "") -> Observation:
-    return Observation(clause, Outcome.PASS, message)
+    if message:
+        return Observation(clause, Outcome.PASS, message)
+    found = _PLAIN_PASSES.get(clause)       # observations are immutable: one per clause
+    if found is None:
+        if len(_PLAIN_PASSES) >= 4096:
+            _PLAIN_PASSES.clear()
+        found = _PLAIN_PASSES[clause] = Observation(clause, Outcome.PASS)
+    return found
+
+
+_PLAIN_PASSES: dict[str, Observation] = {}
 
 
 def failed(clause: str, message: str, *, location: str = "", expected: Any = "",
@@ -192,30 +202,58 @@ def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *
     """
     if unobserved is Outcome.PASS:
         raise ValueError("an unobserved clause can never pass")
-    folds: dict[str, _Fold] = {}      # only clauses observed: most declared ones are not
+    # only clauses observed (most declared ones are not); a clause seen once keeps its one
+    # observation, and gets a _Fold only when a second one comes (most are seen once)
+    folds: dict[str, _Fold | Observation] = {}
     for obs in observations:
         fold = folds.get(obs.clause)
         if fold is None:
-            fold = folds[obs.clause] = _Fold(obs.clause, max_findings)
+            folds[obs.clause] = obs
+            continue
+        if isinstance(fold, Observation):
+            first, fold = fold, _Fold(obs.clause, max_findings)
+            folds[obs.clause] = fold
+            fold.add(first)
         fold.add(obs)
     out: dict[str, Verdict] = {}
     for cid in declared:
         if cid not in out:
             fold = folds.get(cid)
             out[cid] = Verdict(cid, unobserved, unobserved_reason) if fold is None \
-                else fold.verdict()
+                else _verdict(fold, max_findings)
     for cid, fold in folds.items():
         if cid not in out:
-            out[cid] = fold.verdict()
+            out[cid] = _verdict(fold, max_findings)
     return out
+
+
+def _verdict(fold: _Fold | Observation, cap: int) -> Verdict:
+    """The verdict of a fold, or of a clause's only observation (what a _Fold of that one
+    observation would give, without making one)."""
+    if not isinstance(fold, Observation):
+        return fold.verdict()
+    obs = fold
+    o, message, finding = obs.outcome, obs.message, obs.finding
+    if o is Outcome.FAIL and not message:
+        message = " (and 1 more)"
+    findings: list[Finding] = []
+    omitted = 0
+    if finding is not None:
+        if cap > 0:
+            findings = [finding]
+        else:
+            omitted = 1
+    return Verdict(obs.clause, o, message[:500], findings, omitted, {o: 1})
 
 
 def case_results(verdicts: Iterable[Verdict], implementation: str, case: str, *,
                  evidence: Evidence | None = None, duration: float = 0.0) -> Iterator[CaseResult]:
     """CaseResults from verdicts: the one way a verdict becomes a results entry."""
+    shared = evidence if evidence else None     # an empty one is made anew for each entry
     for v in verdicts:
-        yield CaseResult(v.clause, implementation, v.outcome, case=case, message=v.summary(),
-                         findings=v.findings, evidence=evidence or Evidence(), duration=duration,
+        message = v.message if len(v.counts) < 2 else v.summary()
+        yield CaseResult(v.clause, implementation, v.outcome, case, message, v.findings,
+                         shared if shared is not None else Evidence(), duration,
                          omitted_findings=v.omitted)
 
 

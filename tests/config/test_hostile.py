@@ -148,3 +148,28 @@ def test_wrong_types_that_crashed(kind, index, path, value) -> None:
     results = validate_parsed(parse_text(json.dumps(doc)), kind)
     assert {r.outcome.value for r in results} <= OUTCOMES
     assert any(r.outcome.value == "fail" for r in results)
+
+
+def test_the_depth_limit_is_kept_when_the_parser_does_the_first_pass() -> None:
+    """parse_text parses first and scans the text for its depth only when needed: the limit
+    must hold the same, including depth hidden in a repeated key's dropped value and depth
+    ahead of a syntax error."""
+    def message(text: str) -> str:
+        parsed = parse_text(text)
+        return parsed.problems[0].message if parsed.problems else ""
+
+    deep = "[" * 70 + "]" * 70
+    assert "nests deeper than 64" in message(deep)
+    assert "nests deeper than 64" in message('{"a": ' + deep + ', "a": 1}')   # dropped value
+    assert "nests deeper than 64" in message("[" * 70 + "x")                    # then bad JSON
+    assert "nests deeper than 64" in message("[" * 70 + "NaN" + "]" * 70)
+    assert "nests deeper than 64" in message("[" * 100_000 + "]" * 100_000)
+    ok = "[" * 64 + "]" * 64
+    assert parse_text(ok).problems == [] and parse_text(ok).data is not None
+    inner = "[" * 63 + "]" * 63                                              # 64 with {
+    assert parse_text('{"a": ' + inner + ', "a": 1}').problems[0].rule == "duplicate"
+    assert parse_text('{"a": ' + ok + ', "a": 1}').problems[0].rule == "limit"
+    assert message("[" * 64 + "x").startswith("not valid JSON")
+    assert parse_text('["' + "[" * 100 + '"]').problems == []              # brackets in a string
+    at = parse_text('{"a": ' + deep + ', "a": 1}').problems[0]
+    assert (at.line, at.column) == (1, 70)          # the 64th "[" after the "{"

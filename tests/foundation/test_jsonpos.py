@@ -6,7 +6,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oci_conform.jsonpos import PositionIndex, depth_exceeds
+from oci_conform.jsonpos import PositionIndex, _direct, depth_exceeds
 
 
 def pointer_position(text: str, pointer: str) -> tuple[int, int] | None:
@@ -94,3 +94,48 @@ def test_index_memory_is_linear_in_deep_nesting() -> None:
     assert index.position("/0" * (depth - 1)) == (1, depth)
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mib < 200
+
+
+
+def _agree(text: str) -> int:
+    """The lookup along a pointer's path (``_direct``) gives the walk's offset or nothing
+    (then the index asks the walk), for every pointer the text holds and absent ones beside
+    and below them; returns how many it answered itself."""
+    walked = PositionIndex(text)
+    held = walked.pointers()
+    answered = 0
+    for pointer in held + [p + s for p in held for s in ("/0", "/1", "/x", "/01", "/-1")]:
+        found = _direct(text, pointer.split("/")[1:] if pointer else [])
+        if found is not None:
+            assert walked._offset(pointer) == found, (pointer, text[:200])
+            answered += 1
+    return answered
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values, st.sampled_from([None, 2]))
+def test_the_path_lookup_answers_as_the_walk_does(doc: object, indent: int | None) -> None:
+    text = json.dumps(doc, indent=indent)
+    assert _agree(text) >= len(PositionIndex(text).pointers())   # no duplicates: all found
+    index = PositionIndex(text, valid_json=True)
+    for pointer in PositionIndex(text).pointers()[:5] + ["/nope/0"]:
+        assert index.position(pointer) == PositionIndex(text).position(pointer)
+
+
+def test_the_path_lookup_agrees_on_duplicates_and_on_the_runtime_fixtures() -> None:
+    from pathlib import Path
+    texts = ['{"a": [1, [2, 3], {"b": 4}], "a": [9, 9, 9, 9], "c": []}',
+             '{"a": 1, "a": {"b": 2}}', '{"a": [{"x": 1}], "a": [{"y": 2}]}',
+             '{"a~b": {"c/d": [true, "\\u0041"]}, "\\u0061": 3}', ' [ ] ', '"x"']
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "config"
+    for path in sorted(fixtures.glob("*/*.json"))[::6]:     # a sample: 6 probes a pointer
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            json.loads(text)
+        except ValueError:
+            continue
+        texts.append(text)
+    assert len(texts) > 30
+    assert sum(_agree(text) for text in texts) > 2_000
+    index = PositionIndex(texts[0], valid_json=True)
+    assert index.position("/a/3") == (1, 45)         # only the duplicate has it: the walk

@@ -131,21 +131,49 @@ def parse_bytes(raw: bytes, limit: int = MAX_BYTES) -> Parsed:
     return parse_text(text)
 
 
+def _too_deep_problem(text: str, deep: int) -> Parsed:
+    line, col = _line_col(text, deep)
+    return Parsed(text=text, problems=[Problem(
+        f"document nests deeper than {MAX_DEPTH} levels; not parsed", line=line, column=col,
+        rule="limit")])
+
+
+def _data_depth(data: Any) -> int:
+    """How deep arrays and objects nest in a parsed value (iterative)."""
+    deepest = 0
+    stack = [(data, 1)] if isinstance(data, (dict, list)) else []
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for child in (node.values() if isinstance(node, dict) else node):
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return deepest
+
+
 def parse_text(text: str) -> Parsed:
-    deep = too_deep(text)
-    if deep is not None:
-        line, col = _line_col(text, deep)
-        return Parsed(text=text, problems=[Problem(
-            f"document nests deeper than {MAX_DEPTH} levels; not parsed", line=line, column=col,
-            rule="limit")])
+    """Parse ``text``; a text nesting deeper than MAX_DEPTH is refused (that first, before
+    any other problem). The text is scanned for its depth only when the parser fails, found
+    repeated keys (their dropped values may nest deeper) or the value nests too deep: for a
+    parsed value without repeated keys the depth of the value is that of the text."""
     hook = _Duplicates()
     try:
         data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
+        deep = too_deep(text)
+        if deep is not None:
+            return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc.msg}",
                                                    line=exc.lineno, column=exc.colno)])
     except (ValueError, RecursionError) as exc:
+        deep = too_deep(text)
+        if deep is not None:
+            return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc}")])
+    if hook.found or _data_depth(data) > MAX_DEPTH:
+        deep = too_deep(text)
+        if deep is not None:
+            return _too_deep_problem(text, deep)
     parsed = Parsed(data=data, text=text)
     if hook.found:
         where = _pointers_of(data, {obj for obj, _ in hook.found})

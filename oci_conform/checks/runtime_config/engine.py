@@ -96,6 +96,8 @@ class InForce:
         self.catalog, self.ctx = catalog, ctx
         self.spec = catalog.specs.get("runtime-spec") if catalog else None
         self._memo: dict[str, Observation | None] = {}
+        self._since: dict[str, str] = {}
+        self._excluded: dict[tuple[str, ...], list[Observation]] = {}
         # clauses with an older form (id + "-pre-..."): a rule changed on an existing field
         self._restated = {c.partition("-pre-")[0] for c in catalog.clauses
                           if "-pre-" in c} if catalog else set()
@@ -129,10 +131,22 @@ class InForce:
         """The release that first defines the field whose row clause is ``cid``, when it is
         after the judged version ('' otherwise). A clause with an older form (an id plus
         ``-pre-...``) changed a rule on a field that existed before: not a new field."""
-        since = self.newer(cid)
-        if since and (cid in RESTATED or cid in self._restated):
-            return ""
-        return since
+        found = self._since.get(cid)
+        if found is None:
+            found = self.newer(cid)
+            if found and (cid in RESTATED or cid in self._restated):
+                found = ""
+            self._since[cid] = found
+        return found
+
+    def excluded(self, declared: tuple[str, ...]) -> list[Observation]:
+        """The n/a observation of each clause of ``declared`` not in force, in order (made
+        once per rule: every document judged in this context shares them)."""
+        found = self._excluded.get(declared)
+        if found is None:
+            found = self._excluded[declared] = [x for x in map(self, declared)
+                                                if x is not None]
+        return found
 
 
 _RULES: dict[tuple[int, Ctx], InForce] = {}
@@ -187,10 +201,7 @@ def _in_force_only(observed: Iterable[Observation], declared: Iterable[str],
     release): a field the declared version does not define is judged by the release that
     defines it (its own row clause, and any failure found under it).
     """
-    for cid in declared:
-        excluded = rule(cid)
-        if excluded is not None:
-            yield excluded
+    yield from rule.excluded(tuple(declared))
     rows = set(newer.values())
     for obs in observed:
         if rule(obs.clause) is None or (newer and rule.newer(obs.clause) and (
@@ -262,10 +273,13 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
                        unobserved_reason=NOTHING)
     evidence = Evidence(files=[FileSpan(file)] if file else [],
                         facts={"spec_version": ctx.version, "platform": ctx.platform})
-    # Positions only for a parsed document (its depth is bounded, so is the index).
-    positions = PositionIndex(parsed.text) if parsed.text and parsed.ok else None
-    return list(case_results((_placed(v, positions, file) for v in verdicts.values()), impl,
-                             f"config-validate:{kind}", evidence=evidence))
+    # Positions only for a parsed document (its depth is bounded, so is the index; the json
+    # module read it, so a pointer can be looked up along its own path first).
+    positions = PositionIndex(parsed.text, valid_json=True) if parsed.text and parsed.ok \
+        else None
+    placed = [_placed(v, positions, file) if v.findings or v.outcome is Outcome.PASS else v
+              for v in verdicts.values()]
+    return list(case_results(placed, impl, f"config-validate:{kind}", evidence=evidence))
 
 
 def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InForce

@@ -12,6 +12,11 @@ def escape(token: str | int) -> str:
 
 
 def join(base: str, *tokens: str | int) -> str:
+    if len(tokens) == 1:                 # the usual call: one step down
+        token = str(tokens[0])
+        if "~" in token or "/" in token:
+            token = escape(token)
+        return base + "/" + token
     return base + "".join("/" + escape(t) for t in tokens)
 
 

@@ -13,11 +13,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from oci_conform.checks.runtime_config import fastschema
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import join
 from oci_conform.model.judging import Observation, failed, passed
+from oci_conform.schema_compile import Check, Unsupported, compile_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 BASE = "https://oci-conform.invalid/schemas/"
@@ -73,18 +73,33 @@ def validator(kind: str) -> Any:
 
 
 @cache
-def _fast_schema(kind: str) -> dict[str, Any] | None:
-    """The inlined schema when fastschema judges all its keywords, else None."""
-    schema = inlined_schema(kind)
-    return schema if fastschema.supported(schema) else None
+def _compiled(kind: str) -> Check | None:
+    """The compiled yes/no check of ``kind``'s schema, or None when it uses a keyword the
+    compiler does not know."""
+    try:
+        return compile_schema(inlined_schema(kind), strict_integers=True)
+    except Unsupported:
+        return None
+
+
+@cache
+def _listable(kind: str) -> bool:
+    """Whether ``schema_errors`` can name the errors of ``kind``'s schema itself (asked only
+    when a document is invalid)."""
+    from oci_conform.schema_errors import listable
+    return listable(inlined_schema(kind))
 
 
 def schema_errors(kind: str, doc: Any) -> Iterator[Any]:
-    """jsonschema's errors for ``doc``; none, and no jsonschema import, when the quick yes/no
-    check (``fastschema``) finds the document valid."""
-    fast = _fast_schema(kind)
-    if fast is not None and fastschema.is_valid(fast, doc):
+    """The schema errors of ``doc``, as jsonschema's ``iter_errors`` gives them: none after
+    one compiled yes/no pass for a valid document (the usual case); our own listing of the
+    same keywords for an invalid one; jsonschema only for a schema outside that subset."""
+    check = _compiled(kind)
+    if check is not None and check(doc):
         return iter(())
+    if _listable(kind):
+        from oci_conform.schema_errors import iter_errors  # only for an invalid document
+        return iter_errors(inlined_schema(kind), doc, strict_integers=True)
     return validator(kind).iter_errors(doc)  # type: ignore[no-any-return]
 
 

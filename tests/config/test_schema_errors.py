@@ -1,9 +1,14 @@
-"""The quick yes/no schema check (checks/runtime_config/fastschema.py) agrees with jsonschema.
+"""The runtime schemas' own checks agree with jsonschema: the compiled yes/no check
+(``schema_compile`` with strict integers) and the error listing (``schema_errors``).
 
-It decides whether jsonschema is asked at all: a "valid" it gives wrongly would turn a schema
-error into passes. So it is held to jsonschema's own answer on every runtime document of the
-fixtures and the corpus, and on thousands of mutations of valid documents (every value of
-every place swapped for values of other types, ranges and forms, and every member removed).
+The yes/no check decides whether errors are listed at all: a "valid" it gives wrongly would
+turn a schema error into passes. The listing decides which clauses fail and where. So both
+are held to python-jsonschema's own answer (``Draft202012Validator`` with our integer rule)
+on every runtime document of the fixtures and the corpus, and on thousands of mutations of
+valid documents (every value of every place swapped for values of other types, ranges and
+forms, and every member removed): the same validity, and the same errors (place, keyword,
+keyword value, failing value, message; compared as sorted lists, since jsonschema visits the
+extra members of an object in a ``set``'s order).
 """
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ from typing import Any
 
 import pytest
 
-from oci_conform.checks.runtime_config import fastschema, schema
+from oci_conform.checks.runtime_config import schema
+from oci_conform.schema_compile import Unsupported, compile_schema
+from oci_conform.schema_errors import iter_errors, json_equal, listable
 
 from .helpers import REPO
 
@@ -32,7 +39,22 @@ def jsonschema_valid(kind: str, doc: Any) -> bool:
 
 
 def fast_valid(kind: str, doc: Any) -> bool:
-    return fastschema.is_valid(schema.inlined_schema(kind), doc)
+    check = schema._compiled(kind)
+    assert check is not None
+    return check(doc)
+
+
+def _key(error: Any) -> tuple[str, ...]:
+    return (repr(list(error.absolute_path)), str(error.validator), repr(error.validator_value),
+            repr(error.instance), error.message)
+
+
+def same_errors(kind: str, doc: Any) -> bool:
+    """Our listing names exactly jsonschema's errors; returns jsonschema's "valid"."""
+    want = sorted(_key(e) for e in schema.validator(kind).iter_errors(doc))
+    got = sorted(_key(e) for e in iter_errors(schema.inlined_schema(kind), doc))
+    assert got == want, (got[:3], want[:3])
+    return not want
 
 
 def _documents() -> Iterator[tuple[str, Path]]:
@@ -53,16 +75,55 @@ def _load(path: Path) -> Any:
         return None
 
 
-def test_every_runtime_schema_is_judged_by_the_quick_check() -> None:
+def test_every_runtime_schema_compiles_and_its_errors_are_named_without_jsonschema() -> None:
     for kind in KINDS:
-        assert fastschema.supported(schema.inlined_schema(kind)), kind
+        assert schema._compiled(kind) is not None and schema._listable(kind), kind
 
 
-def test_an_unknown_keyword_is_not_supported() -> None:
-    assert not fastschema.supported({"type": "object", "properties": {"a": {"oneOf": []}}})
-    assert not fastschema.supported({"items": [{"type": "string"}]})
-    assert not fastschema.supported({"$ref": "#/x"})
-    assert fastschema.supported({"title": "t", "items": True, "additionalProperties": False})
+def test_an_unknown_keyword_is_refused_by_both() -> None:
+    for bad in ({"type": "object", "properties": {"a": {"oneOf": []}}},
+                {"items": [{"type": "string"}]}, {"type": "object", "maxProperties": 1}):
+        assert not listable(bad)
+        with pytest.raises(Unsupported):
+            compile_schema(bad, strict_integers=True)
+    assert not listable({"$ref": "#/x"}) and not listable({"items": False})
+    assert listable({"title": "t", "items": True, "additionalProperties": False})
+
+
+def test_integers_are_strict_only_when_asked() -> None:
+    strict = compile_schema({"type": "integer"}, strict_integers=True)
+    loose = compile_schema({"type": "integer"})
+    assert strict(3) and not strict(3.0) and not strict(True) and loose(3.0)
+    assert [e.validator for e in iter_errors({"type": "integer"}, 3.0)] == ["type"]
+    assert not list(iter_errors({"type": "integer"}, 3.0, strict_integers=False))
+
+
+def test_the_listing_words_errors_as_jsonschema_does() -> None:
+    doc = {"a": 1, "b": "", "c": [], "d": -1, "e": 9, "f": "zz", "g": {"": 1}}
+    sub = {"type": "object", "required": ["a", "x", "y"],
+           "properties": {"a": {"type": ["string", "null"]}, "b": {"minLength": 1},
+                          "c": {"minItems": 2}, "d": {"minimum": 0}, "e": {"maximum": 5},
+                          "f": {"pattern": "^a", "enum": ["a", "b"]},
+                          "g": {"propertyNames": {"minLength": 1}}},
+           "additionalProperties": False}
+    got = [(e.absolute_path, e.validator, e.message) for e in iter_errors(sub, doc)]
+    assert got == [
+        ([], "required", "'x' is a required property"),
+        ([], "required", "'y' is a required property"),
+        (["a"], "type", "1 is not of type 'string', 'null'"),
+        (["b"], "minLength", "'' should be non-empty"),
+        (["c"], "minItems", "[] is too short"),
+        (["d"], "minimum", "-1 is less than the minimum of 0"),
+        (["e"], "maximum", "9 is greater than the maximum of 5"),
+        (["f"], "pattern", "'zz' does not match '^a'"),
+        (["f"], "enum", "'zz' is not one of ['a', 'b']"),
+        (["g"], "minLength", "'' should be non-empty")]
+    extra = [e.message for e in iter_errors(sub, {**doc, "z": 1, "q": 2})]
+    assert "Additional properties are not allowed ('q', 'z' were unexpected)" in extra
+    from jsonschema import Draft202012Validator
+    for value in (doc, {**doc, "z": 1, "q": 2}, [], "x", None):
+        assert sorted(map(_key, iter_errors(sub, value))) == \
+            sorted(map(_key, Draft202012Validator(sub).iter_errors(value)))
 
 
 def test_agreement_on_every_fixture_and_corpus_document() -> None:
@@ -71,7 +132,7 @@ def test_agreement_on_every_fixture_and_corpus_document() -> None:
         doc = _load(path)
         if doc is None:
             continue
-        want = jsonschema_valid(kind, doc)
+        want = same_errors(kind, doc)          # also: the same errors as jsonschema
         assert fast_valid(kind, doc) is want, (kind, str(path))
         seen[want] += 1
     assert seen[True] >= 300 and seen[False] >= 100, seen
@@ -114,7 +175,7 @@ def test_agreement_on_mutations_of_a_valid_document(kind: str, name: str) -> Non
     for place in _places(base):
         for value in (*REPLACEMENTS, *([_REMOVE] if place else [])):
             doc = _replaced(base, place, value)
-            want = jsonschema_valid(kind, doc)
+            want = same_errors(kind, doc)
             invalid += not want
             checked += 1
             if fast_valid(kind, doc) is not want:
@@ -133,16 +194,16 @@ def test_agreement_on_mutations_of_state_and_features(kind: str) -> None:
         for place in _places(base):
             for value in (*REPLACEMENTS, *([_REMOVE] if place else [])):
                 doc = _replaced(base, place, value)
-                want = jsonschema_valid(kind, doc)
+                want = same_errors(kind, doc)
                 invalid += not want
                 assert fast_valid(kind, doc) is want, (place, value)
     assert invalid > 20
 
 
 def test_json_equality_keeps_booleans_apart_from_numbers() -> None:
-    assert fastschema.json_equal(1, 1.0) and not fastschema.json_equal(True, 1)
-    assert not fastschema.json_equal(0, False) and fastschema.json_equal([1, "a"], [1.0, "a"])
-    assert not fastschema.json_equal("1", 1) and fastschema.json_equal({"a": [1]}, {"a": [1.0]})
+    assert json_equal(1, 1.0) and not json_equal(True, 1)
+    assert not json_equal(0, False) and json_equal([1, "a"], [1.0, "a"])
+    assert not json_equal("1", 1) and json_equal({"a": [1]}, {"a": [1.0]})
 
 
 def _modules_after(argv: list[str]) -> set[str]:
@@ -155,7 +216,7 @@ def _modules_after(argv: list[str]) -> set[str]:
     return set(done.stdout.split())
 
 
-def test_a_valid_config_is_judged_without_jsonschema_and_a_bad_one_with_it() -> None:
+def test_configs_valid_or_not_are_judged_without_jsonschema() -> None:
     good = str(REPO / "fixtures" / "config" / "good" / "minimal.json")
     bad = next(str(p) for p in sorted((REPO / "fixtures" / "config" / "bad").glob("*.json"))
                if not jsonschema_valid("config", _load(p)))
@@ -164,4 +225,4 @@ def test_a_valid_config_is_judged_without_jsonschema_and_a_bad_one_with_it() -> 
     assert "jsonschema" not in loaded
     # nor the orchestrator and what only it needs (provenance comes from its own module)
     assert not {"oci_conform.orchestrate", "tempfile", "platform", "hashlib"} & loaded
-    assert "jsonschema" in _modules_after(["config", "validate", bad])
+    assert "jsonschema" not in _modules_after(["config", "validate", bad])
