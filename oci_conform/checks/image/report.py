@@ -136,8 +136,24 @@ class Report:
             self.saw("image.spec.declared-version")
 
     def merge(self, other: Report) -> None:
-        for obs in other.observations():
-            self.add(obs)
+        """Add every observation of ``other``, as ``add`` one by one would, but the counted
+        ones in bulk (a layer of 20,000 entries adds a few counts, not 60,000 calls)."""
+        for key, kept in other.kept.items():
+            rep, repeats = other.dropped.get(key, (None, 0))
+            if not kept and not repeats:
+                continue
+            mine = self.kept.setdefault(key, [])
+            room = max(KEEP - len(mine), 0)
+            mine.extend(kept[:room])
+            over, last = len(kept) - min(room, len(kept)), kept[-1] if kept else None
+            if repeats and rep is not None:
+                fill = min(max(KEEP - len(mine), 0), repeats)
+                mine.extend(repeat(rep, fill))
+                if repeats > fill:
+                    over, last = over + repeats - fill, rep
+            if over and last is not None:
+                _, n = self.dropped.get(key, (last, 0))
+                self.dropped[key] = (last, n + over)
         self.newer.update(other.newer)
 
     # -- reading -----------------------------------------------------------------------------
