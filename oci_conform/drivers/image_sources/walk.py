@@ -12,6 +12,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from oci_conform.catalog.loader import default_catalog
 from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
 from oci_conform.checks.image.config import check_diff_ids
 from oci_conform.checks.image.document import DOCUMENT_CHECKS
@@ -245,6 +246,9 @@ class LayerScans:
             for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
                 self.futures[d["digest"]] = self.pool.submit(
                     _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
+            # The verdicts need the clause catalog once the walk ends: parse it now, while
+            # the workers scan, rather than after them (it costs a tenth of a second or two).
+            default_catalog()
 
     def _todo(self, layers: list, here: str) -> list[tuple[dict, str]]:
         """(descriptor, place) of each layer blob not scanned yet, each digest once."""
