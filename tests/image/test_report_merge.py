@@ -14,7 +14,7 @@ EVENTS = st.lists(st.tuples(st.sampled_from(CLAUSES), st.sampled_from(("saw", "f
                             st.integers(0, 3), st.integers(1, KEEP + 5)), max_size=8)
 
 
-def _record(report: Report, events: list[tuple[str, str, int]]) -> None:
+def _record(report: Report, events: list[tuple[str, str, int, int]]) -> None:
     for clause, kind, n, times in events:
         for i in range(times):
             if kind == "saw":
@@ -26,7 +26,7 @@ def _record(report: Report, events: list[tuple[str, str, int]]) -> None:
 
 
 def _state(report: Report) -> list[tuple[object, ...]]:
-    """Keys in order, kept observations (by identity of content) and the counted ones."""
+    """Keys in order, kept observations (clause, outcome, message) and the counted ones."""
     out: list[tuple[object, ...]] = []
     for key, kept in report.kept.items():
         rep = report.dropped.get(key)

@@ -179,7 +179,7 @@ def _header(block: bytes) -> _Header | None:
     numbers = _fast_numbers(block)
     if numbers is False:
         numbers = _slow_numbers(block)
-    if numbers is None or numbers is False:
+    if not isinstance(numbers, tuple):
         return None
     size, stored, major, minor = numbers
     if stored != 256 + _byte_sum(block) - sum(block[148:156]):
