@@ -181,6 +181,11 @@ def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
     # The layer scans start first (in workers), so the config's checks, and the catalog
     # they may load, overlap them; results are still taken config first, then each layer.
     with LayerScans(walk, layers if isinstance(layers, list) else [], here) as ahead:
+        if ahead.pool is not None:
+            # The verdicts need the clause catalog once the walk ends: parse it now, while
+            # the workers scan, not after them (a tenth of a second or two). Inside the
+            # ``with``: an interrupt meanwhile still ends the workers.
+            default_catalog()
         config_doc = _walk_config(walk, doc.value.get("config"), here + "#/config")
         diff_ids = _walk_layers(walk, layers, ahead)
     if config_doc is not None and diff_ids is not None:
@@ -246,9 +251,6 @@ class LayerScans:
             for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
                 self.futures[d["digest"]] = self.pool.submit(
                     _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
-            # The verdicts need the clause catalog once the walk ends: parse it now, while
-            # the workers scan, rather than after them (it costs a tenth of a second or two).
-            default_catalog()
 
     def _todo(self, layers: list, here: str) -> list[tuple[dict, str]]:
         """(descriptor, place) of each layer blob not scanned yet, each digest once."""
