@@ -33,6 +33,11 @@ ratio also counts how many threads each contender keeps runnable; the CPU-time r
 the steadier measure of the work each does.
 
     .venv/bin/python benchmarks/image_validate.py [--mib 512] [--rounds 5] [--keep DIR]
+        [--before DIR]
+
+``--before DIR`` adds the validator of another source tree (``DIR/oci_conform``, e.g. from
+``git archive``) as a fourth contender in the same rounds, to show what a change did on the
+same load.
 """
 from __future__ import annotations
 
@@ -195,6 +200,8 @@ def main() -> int:
     ap.add_argument("--mib", type=int, default=512, help="MiB of uncompressed layer content")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--keep", metavar="DIR", help="build (or reuse) the layout here")
+    ap.add_argument("--before", metavar="DIR",
+                    help="also time the validator of this source tree (holding oci_conform/)")
     args = ap.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="oci-bench-"))
     layout = tmp / "layout"
@@ -221,17 +228,27 @@ def main() -> int:
                 loads.append(os.getloadavg()[0])
                 return run()
             return measured
-        alternate([(ours, with_load(lambda: run_timed(cmd, ok_codes=(0, 1)))),
-                   (two, with_load(lambda: run_timed(base2, shell=True))),
-                   (one, with_load(lambda: run_timed(base1, shell=True)))], args.rounds)
+        contenders = [(ours, with_load(lambda: run_timed(cmd, ok_codes=(0, 1)))),
+                      (two, with_load(lambda: run_timed(base2, shell=True))),
+                      (one, with_load(lambda: run_timed(base1, shell=True)))]
+        old = Series("validator before")
+        if args.before:
+            tree = str(Path(args.before).resolve())      # run from there: -m imports from cwd
+            old_cmd = ["env", f"PYTHONPATH={tree}", *cmd]
+            contenders.append((old, with_load(lambda: run_timed(old_cmd, ok_codes=(0, 1),
+                                                                cwd=tree))))
+        alternate(contenders, args.rounds)
         code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               check=False, timeout=1800).returncode
         print(f"image validate: {blob_bytes / (1 << 20):.0f} MiB of blobs "
               f"({len(gz)} gzip layers), {args.rounds} alternating rounds after a warm-up")
-        print(table([ours, two, one]))
+        print(table([ours, two, one, *([old] if args.before else [])]))
         print("  " + ratio_line(ours, two, "(target <= 1.1)"))
         print("  " + ratio_line(ours, one, "(one-core baseline, for reference)"))
-        timed = loads[-3 * args.rounds:]
+        if args.before:
+            print("  " + ratio_line(old, two, "(the tree given with --before)"))
+            print("  " + ratio_line(ours, old, "(this tree against --before)"))
+        timed = loads[-len(contenders) * args.rounds:]
         print(f"  load average (1 min) at each run: min/median/max {min(timed):.1f}/"
               f"{statistics.median(timed):.1f}/{max(timed):.1f}")
         peak = ours.peak_mib()

@@ -168,8 +168,10 @@ def _build_clause(raw: dict[str, Any], defaults: dict[str, Any], where: str,
 def _load_file(path: Path, specs: dict[str, Spec], problems: list[str]
                ) -> tuple[list[Clause], list[Omission]]:
     rel = path.relative_to(path.parents[1]) if len(path.parents) > 1 else path
+    # imported before the try: an interrupt arriving before the import would otherwise meet
+    # an unbound ``tomllib`` in the except clause and turn into an UnboundLocalError
+    import tomllib  # only when the cache cannot serve the catalog
     try:
-        import tomllib  # only when the cache cannot serve the catalog
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
         problems.append(f"{rel}: cannot parse: {exc}")
@@ -202,8 +204,8 @@ def _load_file(path: Path, specs: dict[str, Spec], problems: list[str]
 def load_catalog(data_dir: Path = DATA_DIR, specs_file: Path = SPECS_FILE) -> Catalog:
     """Load every data file under ``data_dir``; raise CatalogError listing all problems."""
     problems: list[str] = []
+    import tomllib  # before the try: see _load_file
     try:
-        import tomllib
         spec_data = tomllib.loads(specs_file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CatalogError([f"{specs_file.name}: cannot parse: {exc}"]) from None

@@ -108,7 +108,7 @@ def _archive(fmt: int, rng: random.Random) -> bytes:
             if kind == "x" and fmt == tarfile.PAX_FORMAT:
                 info.pax_headers = {"comment": "héllo", "SCHILY.xattr.user.k": "v" * 40}
             info.size = len(body)
-            info.mtime = rng.choice([0, 1_700_000_000, 0o77777777777 + 5])
+            info.mtime = rng.choice([0, 1_700_000_000, 0o77777777777 + 5, 1_700_000_000.25])
             try:
                 tar.addfile(info, io.BytesIO(body) if body else None)
             except ValueError:      # a name or number too long for this format: not written
@@ -231,3 +231,36 @@ def test_async_hash_keeps_order_and_ends_its_thread():
             break
         threading.Event().wait(0.02)
     assert threading.active_count() == before
+
+
+NUMERIC = [(100, 108), (108, 116), (116, 124), (124, 136), (136, 148), (148, 156), (329, 337),
+           (337, 345)]
+
+
+def test_header_numbers_by_shape_match_the_field_by_field_reading():
+    """The shape-cached reading of the numeric fields gives what ``_number`` gives field by
+    field (values, or None for a field tarfile refuses) on fields of digits, spaces, NULs
+    and other bytes in every arrangement; it only declines (False) when another byte comes
+    before a field's end."""
+    from oci_conform.checks.image.tarscan import _fast_numbers, _slow_numbers
+    rng = random.Random(5)
+    alphabet = b"0123456789  \0\0\0+_x\x80\xff\t"
+    answered = refused = 0
+    for _ in range(20_000):
+        block = bytearray(rng.randbytes(512))
+        for start, end in NUMERIC:
+            style = rng.random()
+            if style < 0.5:                  # the usual forms: digits, then NUL or space
+                width = end - start - 1
+                digits = "".join(rng.choice("01234567") for _ in range(rng.randint(0, width)))
+                field = (" " * rng.randint(0, 1) + digits).rjust(width, rng.choice("0 "))
+                field = field[:width].encode() + rng.choice([b"\0", b" "])
+            else:
+                field = bytes(rng.choice(alphabet) for _ in range(end - start))
+            block[start:end] = field
+        fast, slow = _fast_numbers(bytes(block)), _slow_numbers(bytes(block))
+        if fast is not False:
+            answered += 1
+            refused += fast is None
+            assert fast == slow, bytes(block)
+    assert answered > 2_000 and refused > 100

@@ -73,7 +73,7 @@ def _norm(name: str) -> str:
 def _unsafe(name: str) -> str:
     if name.startswith("/"):
         return "absolute path"
-    if ".." in name.split("/"):
+    if ".." in name and ".." in name.split("/"):
         return "path with '..'"
     return ""
 
@@ -179,47 +179,55 @@ def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, 
 def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, version: str,
                   seen: set[int], whiteouts: list, links: list, lower: set[int] | None,
                   filled: set[int] | None = None) -> None:
+    # Runs once per tar entry: the place (and each message) is only built for a finding.
     name = m.name
-    place = f"{where} entry {name!r}"
     problem = _unsafe(name)
-    report.check("docker.layer.paths-inside-root",
-                 not problem, f"tar entry has an {problem}", place)
+    if problem:
+        report.fail("docker.layer.paths-inside-root", f"tar entry has an {problem}",
+                    _place(where, name))
+    else:
+        report.saw("docker.layer.paths-inside-root")
     try:
         name.encode("utf-8")
         report.saw("docker.layer.utf-8-names")
     except UnicodeEncodeError:
-        report.fail("docker.layer.utf-8-names", "tar entry name is not valid UTF-8", place)
+        report.fail("docker.layer.utf-8-names", "tar entry name is not valid UTF-8",
+                    _place(where, name))
     path = _norm(name)
     if path in ("", "."):
         return
     key = hash(path)
-    report.check("image.layer.distributable-format.2",
-                 key not in seen, "duplicate entry for the same path",
-                 place)
+    if key in seen:
+        report.fail("image.layer.distributable-format.2", "duplicate entry for the same path",
+                    _place(where, name))
+    else:
+        report.saw("image.layer.distributable-format.2")
     seen.add(key)
     base = posixpath.basename(path)
+    whiteout = base.startswith(WHITEOUT)
     if filled is not None:
         parent = hash(posixpath.dirname(path))
-        if base.startswith(WHITEOUT):
+        if whiteout:
             report.check("image.layer.whiteouts.3", parent not in filled, "whiteout comes after "
                          "other entries of its folder; writers should put whiteouts first",
-                         place)
+                         _place(where, name))
         else:
             filled.add(parent)
-    if base == OPAQUE:
+    if whiteout and base == OPAQUE:
         report.fail("image.layer.opaque-whiteout.1-b", "opaque whiteout: explicit whiteouts are "
-                    "preferred (consumers must still accept it)", place)
-    if base.startswith(WHITEOUT) and base != OPAQUE and not base.startswith(WHITEOUT + WHITEOUT):
+                    "preferred (consumers must still accept it)", _place(where, name))
+    elif whiteout and not base.startswith(WHITEOUT + WHITEOUT):
         if base == WHITEOUT:
             if version == "main":
                 report.fail("image.layer.whiteouts.no-basename",
-                            "whiteout '.wh.' names nothing", place)
+                            "whiteout '.wh.' names nothing", _place(where, name))
         else:
             whiteouts.append((posixpath.join(posixpath.dirname(path), base[len(WHITEOUT):]),
-                              place))
+                              _place(where, name)))
     if m.islnk():
         target = m.linkname
         bad = _unsafe(target)
+        place = _place(where, name)
         report.check("docker.layer.paths-inside-root",
                      not bad, f"hardlink target is an {bad}", place)
         links.append((_norm(target), place))
@@ -229,9 +237,13 @@ def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, versio
             links.pop()
     if m.ischr() or m.isblk():
         report.note("image.layer.distributable-format.1",
-                    f"device file {name!r} ({m.devmajor}:{m.devminor})", place)
+                    f"device file {name!r} ({m.devmajor}:{m.devminor})", _place(where, name))
     if m.issparse():
-        report.fail("image.layer.file-attributes.2", "sparse file entry", place)
+        report.fail("image.layer.file-attributes.2", "sparse file entry", _place(where, name))
+
+
+def _place(where: str, name: str) -> str:
+    return f"{where} entry {name!r}"
 
 
 def _finish_layer(report: Report, where: str, seen: set[int], whiteouts: list) -> None:

@@ -11,6 +11,7 @@ end of the archive): odd archives are read exactly as before, common ones much f
 """
 from __future__ import annotations
 
+import re
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,6 +104,71 @@ def _byte_sum(block: bytes) -> int:
     return (adler32(block[:256]) & 0xFFFF) + (adler32(block[256:]) & 0xFFFF) - 2
 
 
+# The numeric fields of a header (mode, uid, gid, size, mtime, checksum: bytes 100-156;
+# device major and minor: 329-345) as shapes: octal digits become "0", space and NUL stay,
+# any other byte becomes "x". Headers of one archive share a few shapes, and a shape alone
+# says whether tarfile reads every field and where each value's digits are.
+_SHAPE = bytes(0x30 if 0x30 <= b <= 0x37 else b if b in (0x20, 0) else 0x78 for b in range(256))
+_FIELDS = ((0, 8), (8, 16), (16, 24), (24, 36), (36, 48), (48, 56), (56, 64), (64, 72))
+_SIZE, _SUM, _MAJOR, _MINOR = 3, 5, 6, 7
+Spans = tuple[tuple[int, int], ...]
+_SHAPES: dict[bytes, Spans | None | bool] = {}   # shape -> digit spans; None: tarfile judges
+                                                   # (a bad field); False: no fast answer
+
+
+def _spans(shape: bytes) -> Spans | None | bool:
+    """Where the digits of size, checksum, devmajor and devminor are in a header of this
+    shape (block offsets), as tarfile reads each field: up to its first NUL, stripped of
+    spaces, in octal. None when a field is not a number; False when a byte that is neither
+    a digit, a space nor a NUL comes before a field's end (signs, base-256: the
+    field-by-field reading)."""
+    spans = []
+    for start, end in _FIELDS:
+        field = shape[start:end]
+        cut = field.find(b"\0")
+        text = field if cut < 0 else field[:cut]
+        if b"x" in text:
+            return False
+        digits = text.strip(b" ")
+        if b" " in digits:
+            return None
+        first = start + len(text) - len(text.lstrip(b" "))
+        spans.append((first, first + len(digits)))
+    # as offsets into the header block (the shape's first 56 bytes are 100-156, the rest
+    # 329-345), for the four values the scan reads
+    return tuple((spans[n][0] + shift, spans[n][1] + shift)
+                 for n, shift in ((_SIZE, 100), (_SUM, 100), (_MAJOR, 273), (_MINOR, 273)))
+
+
+def _fast_numbers(block: bytes) -> tuple[int, int, int, int] | None | bool:
+    """(size, checksum, devmajor, devminor) of a header through its shape; None when a field
+    is not a number, False when only the field-by-field reading can tell."""
+    shape = block[100:156].translate(_SHAPE) + block[329:345].translate(_SHAPE)
+    spans = _SHAPES.get(shape, False)
+    if spans is False and shape not in _SHAPES:
+        spans = _spans(shape)
+        if len(_SHAPES) > 4096:
+            _SHAPES.clear()
+        _SHAPES[shape] = spans
+    if spans is None or spans is False:
+        return spans
+    assert isinstance(spans, tuple)
+    (sa, sb), (ca, cb), (ma, mb), (na, nb) = spans    # block offsets of the four values
+    return (int(block[sa:sb], 8) if sb > sa else 0, int(block[ca:cb], 8) if cb > ca else 0,
+            int(block[ma:mb], 8) if mb > ma else 0, int(block[na:nb], 8) if nb > na else 0)
+
+
+def _slow_numbers(block: bytes) -> tuple[int, int, int, int] | None:
+    """The same, field by field with ``_number``."""
+    stored, size = _number(block[148:156]), _number(block[124:136])
+    major, minor = _number(block[329:337]), _number(block[337:345])
+    if (stored is None or size is None or major is None or minor is None
+            or _number(block[100:108]) is None or _number(block[108:116]) is None
+            or _number(block[116:124]) is None or _number(block[136:148]) is None):
+        return None
+    return size, stored, major, minor
+
+
 def _header(block: bytes) -> _Header | None:
     """A basic, pax or long-name header block; None for anything tarfile must judge."""
     if len(block) != BLOCK:
@@ -110,23 +176,23 @@ def _header(block: bytes) -> _Header | None:
     kind = block[156]
     if kind not in SIMPLE and kind != 0x78 and kind not in LONG:
         return None
-    field = block[148:156]
-    stored = _number(field)
-    if stored is None or stored != 256 + _byte_sum(block) - sum(field):
+    numbers = _fast_numbers(block)
+    if numbers is False:
+        numbers = _slow_numbers(block)
+    if not isinstance(numbers, tuple):
         return None
-    size, major, minor = _number(block[124:136]), _number(block[329:337]), \
-        _number(block[337:345])
-    if (size is None or major is None or minor is None or _number(block[100:108]) is None
-            or _number(block[108:116]) is None or _number(block[116:124]) is None
-            or _number(block[136:148]) is None):
+    size, stored, major, minor = numbers
+    if stored != 256 + _byte_sum(block) - sum(block[148:156]):
         return None
+    if kind == 0x78 or kind in LONG:
+        return _Header("", kind, "", size, major, minor)   # only the size of these is read
     name = _text(block[0:100])
     if kind == 0 and name.endswith("/"):
         kind = 0x35
     if kind == 0x35:
         name = name.rstrip("/")
     prefix = _text(block[345:500]) if block[345] else ""
-    if prefix and kind not in LONG:
+    if prefix:
         name = prefix + "/" + name
     if kind == 0x35:
         name = name.rstrip("/")
@@ -138,8 +204,17 @@ def _padded(size: int) -> int:
     return (size + BLOCK - 1) // BLOCK * BLOCK
 
 
+# The most common pax header of all: one time record (what Python's tarfile and many image
+# builders write for sub-second times), which changes nothing the checks read.
+_ONE_TIME = re.compile(rb"(\d{1,19}) [acm]time=[0-9.]{1,40}\n")
+
+
 def _pax(data: bytes) -> dict[str, str] | None:
     """Records of a pax extended header; None when tarfile must read them."""
+    one = _ONE_TIME.match(data)
+    if one is not None and int(one[1]) == one.end() and (one.end() == len(data)
+                                                         or data[one.end()] == 0):
+        return {}
     if b"hdrcharset=" in data:
         return None
     records: dict[str, str] = {}

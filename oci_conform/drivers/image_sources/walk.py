@@ -12,6 +12,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from oci_conform.catalog.loader import default_catalog
 from oci_conform.checks.image.blobs import hash_stream, judge_blob, read_document
 from oci_conform.checks.image.config import check_diff_ids
 from oci_conform.checks.image.document import DOCUMENT_CHECKS
@@ -176,8 +177,17 @@ def _walk_manifest(walk: Walk, d: dict, where: str) -> None:
     if doc is None or not isinstance(doc.value, dict):
         return
     here = file_of(d["digest"])
-    config_doc = _walk_config(walk, doc.value.get("config"), here + "#/config")
-    diff_ids = _walk_layers(walk, doc.value.get("layers"), here)
+    layers = doc.value.get("layers")
+    # The layer scans start first (in workers), so the config's checks, and the catalog
+    # they may load, overlap them; results are still taken config first, then each layer.
+    with LayerScans(walk, layers if isinstance(layers, list) else [], here) as ahead:
+        if ahead.pool is not None:
+            # The verdicts need the clause catalog once the walk ends: parse it now, while
+            # the workers scan, not after them (a tenth of a second or two). Inside the
+            # ``with``: an interrupt meanwhile still ends the workers.
+            default_catalog()
+        config_doc = _walk_config(walk, doc.value.get("config"), here + "#/config")
+        diff_ids = _walk_layers(walk, layers, ahead)
     if config_doc is not None and diff_ids is not None:
         cfg_sub = Report(file=_prefix(walk) + file_of(doc.value["config"]["digest"]),
                          text=config_doc.text)
@@ -195,21 +205,20 @@ def _walk_config(walk: Walk, d: Any, where: str) -> JsonDoc | None:
     return _load_and_check(walk, d, where)
 
 
-def _walk_layers(walk: Walk, layers: Any, here: str) -> list[str | None] | None:
+def _walk_layers(walk: Walk, layers: Any, ahead: LayerScans) -> list[str | None] | None:
     if not isinstance(layers, list):
         return None
     lower: set[int] = set()
     diff_ids: list[str | None] = []
-    with LayerScans(walk, layers, here) as ahead:
-        for i, d in enumerate(layers):
-            where = f"{here}#/layers/{i}"
-            if not _usable(d):
-                diff_ids.append(None)
-                continue
-            scan = _scan(walk, d, where, lower, ahead)
-            diff_ids.append(scan.diff_id if scan else None)
-            if scan:
-                lower |= scan.paths
+    for i, d in enumerate(layers):
+        where = f"{ahead.here}#/layers/{i}"
+        if not _usable(d):
+            diff_ids.append(None)
+            continue
+        scan = _scan(walk, d, where, lower, ahead)
+        diff_ids.append(scan.diff_id if scan else None)
+        if scan:
+            lower |= scan.paths
     return diff_ids
 
 
@@ -230,6 +239,7 @@ class LayerScans:
 
     def __init__(self, walk: Walk, layers: list, here: str):
         self.walk = walk
+        self.here = here
         self.futures: dict[str, Future[ScanResult]] = {}
         self.pool: Executor | None = None
         todo = self._todo(layers, here)
