@@ -27,6 +27,7 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -114,6 +115,8 @@ def _lane(columns: list[Column], ctx: RunContext, run_column: RunColumn,
         status = run_reaped(lambda: _run_lane(columns, ctx, run_column, conn))
         if status is not None:
             conn.close()                  # the worker sent what it judged (or EOF says not)
+            if status:
+                sys.exit(status)          # the lane's exit code is the worker's
             return
     _run_lane(columns, ctx, run_column, conn)
 
