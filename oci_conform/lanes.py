@@ -27,6 +27,7 @@ import dataclasses
 import multiprocessing
 import os
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,9 +35,11 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from oci_conform.model.results import CaseResult, Implementation, Results
+from oci_conform.reaper import run_reaped
 from oci_conform.suites.base import RunContext, Suite
 
 PER_COLUMN = frozenset({"runtime"})
+REAPED = frozenset({"runtime"})          # lanes whose orphans the lane reaps itself
 RunColumn = Callable[[Suite, Implementation, RunContext, Results], None]
 WAKE = 1.0                      # seconds: how soon a stop flag set in the parent is passed on
 
@@ -103,7 +106,24 @@ def column_costs(results: Mapping[str, Any]) -> dict[str, float]:
 
 def _lane(columns: list[Column], ctx: RunContext, run_column: RunColumn,
           conn: Connection) -> None:
-    """In the child: run the lane's columns, send their outcomes, exit."""
+    """In the child: run the lane's columns, send their outcomes, exit.
+
+    A runtime lane runs them in a child of its own while it reaps what the runtimes leave
+    (``reaper.run_reaped``): a runtime that waits for its sandbox's exit then need not wait
+    for PID 1 to reap it. Where no subreaper can be made, the lane runs them itself."""
+    if any(c.suite.name in REAPED for c in columns):
+        status = run_reaped(lambda: _run_lane(columns, ctx, run_column, conn))
+        if status is not None:
+            conn.close()                  # the worker sent what it judged (or EOF says not)
+            if status:
+                sys.exit(status)          # the lane's exit code is the worker's
+            return
+    _run_lane(columns, ctx, run_column, conn)
+
+
+def _run_lane(columns: list[Column], ctx: RunContext, run_column: RunColumn,
+              conn: Connection) -> None:
+    """Run the lane's columns and send their outcomes through ``conn``."""
     sent: list[ColumnResults] = []
     stopped = ""
     try:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.interrupts import Interrupted, StopFlag, catching
-from oci_conform.lanes import Column, Scheduler, lanes_of, longest_first
+from oci_conform.lanes import REAPED, Column, Scheduler, lanes_of, longest_first
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.provenance import finish, new_results, now  # noqa: F401 (re-exported)
@@ -132,9 +132,25 @@ def _run_in_order(plan: list[PlanItem], ctx: RunContext, results: Results) -> li
             if ctx.stop.is_set():
                 left.append(f"{item.suite.name}:{impl.name}")
                 continue
-            results.implementations.append(impl)
-            _run_one(item.suite, impl, ctx, results)
+            if item.suite.name in REAPED and impl.available:
+                _run_reaped(item.suite, impl, ctx, results)
+            else:
+                results.implementations.append(impl)
+                _run_one(item.suite, impl, ctx, results)
     return left
+
+
+def _run_reaped(suite: Suite, impl: Implementation, ctx: RunContext, results: Results) -> None:
+    """A runtime column in order, but in a lane of its own (a child process under a
+    subreaper, ``lanes``), as it runs when columns run at once: the runtime's orphans are
+    reaped at once either way, so its outcomes do not depend on ``--jobs``."""
+    done, _ = Scheduler([[Column(0, suite, impl)]], ctx, _run_one).run()
+    if not done:                       # stopped before the lane started
+        return
+    for column in done:
+        results.implementations.append(column.impl)
+        results.results.extend(column.results)
+        results.harness_errors.extend(column.harness_errors)
 
 
 def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import socket
 import threading
 import uuid
@@ -175,10 +176,18 @@ class SeccompAgent:
         self.fds: list[int] = []
         self.connections = 0
         self.error = ""
+        self._wake_r, self._wake_w = os.pipe()
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
+        # a blocking wait on the socket and on close()'s word, the socket first: a runtime
+        # that connected is always served, however late close() spoke
+        ready = select.select([self.sock.fileno(), self._wake_r], [], [], 15)[0]
+        if self.sock.fileno() not in ready:
+            self.error = ("no connection while the container existed" if ready
+                          else "no connection: timed out")
+            return
         try:
             conn, _ = self.sock.accept()
         except OSError as exc:
@@ -203,8 +212,14 @@ class SeccompAgent:
                 pass
 
     def close(self) -> None:
+        """Stop waiting once the container is gone: a runtime connects before the
+        container's program runs, so no connection by now means none is coming (waiting
+        out the 15 s would not change the outcome)."""
+        os.write(self._wake_w, b"x")
         self._thread.join(timeout=15)
         self.sock.close()
+        os.close(self._wake_r)
+        os.close(self._wake_w)
         self.path.unlink(missing_ok=True)
 
 
