@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +62,7 @@ class ColumnResults:
     impl: Implementation
     results: list[CaseResult]
     harness_errors: list[str]
+    seconds: float = 0.0                  # the column's wall time in the lane
 
 
 def lanes_of(plan: list[Any]) -> list[list[Column]]:
@@ -94,7 +96,13 @@ def longest_first(lanes: list[list[Column]],
 
 
 def column_costs(results: Mapping[str, Any]) -> dict[str, float]:
-    """Seconds per implementation in a results document: the sum of its cases' durations."""
+    """Seconds per implementation in a results document: the wall time it recorded for each
+    column (``column_seconds``: setup such as daemons and image builds included), else the
+    sum of its cases' durations (which leaves that setup out)."""
+    recorded = results.get("column_seconds")
+    if isinstance(recorded, dict) and recorded and all(
+            isinstance(v, (int, float)) for v in recorded.values()):
+        return {str(k): float(v) for k, v in recorded.items()}
     costs: dict[str, float] = {}
     for r in results.get("results", []):
         if isinstance(r, dict) and isinstance(r.get("implementation"), str) \
@@ -131,9 +139,10 @@ def _run_lane(columns: list[Column], ctx: RunContext, run_column: RunColumn,
             if ctx.stop.is_set():
                 break
             part = Results(tool_version="", catalog_version="", started="")
+            began = time.monotonic()
             run_column(column.suite, column.impl, ctx, part)
             sent.append(ColumnResults(column.position, column.impl, part.results,
-                                part.harness_errors))
+                                      part.harness_errors, time.monotonic() - began))
         stopped = ctx.stop.signal_name if ctx.stop.is_set() else ""
     except BaseException:      # noqa: BLE001 - whatever happens, the parent hears of it
         sent.append(ColumnResults(-1, Implementation("", ""), [],

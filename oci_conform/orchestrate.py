@@ -16,6 +16,7 @@ cleaned up by the time it arrives, and the results are kept the same way.
 from __future__ import annotations
 
 import tempfile
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,14 @@ from pathlib import Path
 
 from oci_conform.catalog.loader import Catalog
 from oci_conform.interrupts import Interrupted, StopFlag, catching
-from oci_conform.lanes import REAPED, Column, Scheduler, lanes_of, longest_first
+from oci_conform.lanes import (
+    REAPED,
+    Column,
+    ColumnResults,
+    Scheduler,
+    lanes_of,
+    longest_first,
+)
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.provenance import finish, new_results, now  # noqa: F401 (re-exported)
@@ -136,7 +144,9 @@ def _run_in_order(plan: list[PlanItem], ctx: RunContext, results: Results) -> li
                 _run_reaped(item.suite, impl, ctx, results)
             else:
                 results.implementations.append(impl)
+                began = time.monotonic()
                 _run_one(item.suite, impl, ctx, results)
+                results.column_seconds[impl.name] = time.monotonic() - began
     return left
 
 
@@ -145,12 +155,17 @@ def _run_reaped(suite: Suite, impl: Implementation, ctx: RunContext, results: Re
     subreaper, ``lanes``), as it runs when columns run at once: the runtime's orphans are
     reaped at once either way, so its outcomes do not depend on ``--jobs``."""
     done, _ = Scheduler([[Column(0, suite, impl)]], ctx, _run_one).run()
-    if not done:                       # stopped before the lane started
-        return
+    _gather(done, results)            # nothing when stopped before the lane started
+
+
+def _gather(done: list[ColumnResults], results: Results) -> None:
+    """The columns lanes sent back, appended in plan order with their wall times."""
     for column in done:
         results.implementations.append(column.impl)
         results.results.extend(column.results)
         results.harness_errors.extend(column.harness_errors)
+        if column.impl.name:
+            results.column_seconds[column.impl.name] = column.seconds
 
 
 def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results,
@@ -158,10 +173,7 @@ def _run_in_lanes(lanes: list[list[Column]], ctx: RunContext, results: Results,
     """Independent columns at once under ``ctx.jobs`` (``oci_conform.lanes``), gathered in
     plan order; the columns not started (after a stop)."""
     done, left = Scheduler(longest_first(lanes, costs), ctx, _run_one).run()
-    for column in done:
-        results.implementations.append(column.impl)
-        results.results.extend(column.results)
-        results.harness_errors.extend(column.harness_errors)
+    _gather(done, results)
     return [f"{c.suite.name}:{c.impl.name}" for c in left]
 
 

@@ -139,6 +139,9 @@ class Results:
     command: list[str] = field(default_factory=list)
     merged_from: list[JSON] = field(default_factory=list)    # provenance of merged inputs
     interrupted: str = ""            # the signal that stopped the run early ("SIGINT"), or ""
+    # wall seconds each column took (implementation name -> seconds, setup included): the
+    # next run's --jobs scheduling starts the longest lanes first from these
+    column_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -162,6 +165,8 @@ class Results:
             "command": self.command, "host": self.host, "specs": self.specs,
             "complete": self.complete, "harness_errors": self.harness_errors,
             **({"interrupted": self.interrupted} if self.interrupted else {}),
+            **({"column_seconds": {k: round(v, 2) for k, v in self.column_seconds.items()}}
+               if self.column_seconds else {}),
             "implementations": [i.to_dict() for i in self.implementations],
             "clauses": {cid: c.to_dict() for cid, c in sorted(self.clauses.items())},
             "results": [r.to_dict() for r in self.results],
@@ -181,4 +186,6 @@ class Results:
             command=list(data.get("command", [])),
             merged_from=list(data.get("merged_from", [])),
             interrupted=str(data.get("interrupted", "")),
+            column_seconds={str(k): float(v)
+                            for k, v in dict(data.get("column_seconds", {})).items()},
         )

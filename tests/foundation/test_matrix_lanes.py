@@ -81,6 +81,17 @@ def test_an_earlier_run_puts_the_longest_lanes_first() -> None:
     assert longest_first(lanes, {}) == lanes                  # no history: the plan's order
 
 
+def test_recorded_column_wall_times_win_over_case_durations() -> None:
+    """A column whose setup (daemons, image builds) dwarfs its cases: the wall time the run
+    recorded orders the lanes, not the sum of case durations (which left it to start last)."""
+    earlier = {"column_seconds": {"oras": 151.0, "runc": 51.0},
+               "results": [{"implementation": "oras", "duration": 2.0},
+                           {"implementation": "runc", "duration": 40.0}]}
+    assert column_costs(earlier) == {"oras": 151.0, "runc": 51.0}
+    assert column_costs({"column_seconds": {"x": "junk"}, "results": [
+        {"implementation": "x", "duration": 3.0}]}) == {"x": 3.0}
+
+
 @pytest.mark.skipif(not (shutil.which("runc") and shutil.which("crun")),
                     reason="runc and crun are not installed")
 def test_document_suites_give_the_same_results_at_jobs_1_and_2(tmp_path: Path) -> None:
@@ -90,6 +101,9 @@ def test_document_suites_give_the_same_results_at_jobs_1_and_2(tmp_path: Path) -
     assert log.count("[matrix] lane started") == 2
     assert len(one["results"]) > 500
     _same(one, two)
+    for run in (one, two):       # each column's wall time is kept for the next run's order
+        assert set(run["column_seconds"]) == {i["name"] for i in run["implementations"]}
+        assert all(v > 0 for v in run["column_seconds"].values())
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not (shutil.which("runc") and shutil.which("crun")),
