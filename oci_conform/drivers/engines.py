@@ -105,13 +105,17 @@ def buildah_push_oci(store: EngineStore, layout: Path) -> tuple[ToolRun, str]:
 
 
 # podman load into a throwaway store: the root in the case's work folder (removed by the
-# suite), the runroot a short mktemp folder (podman refuses runroots over 50 characters)
-# removed by the same shell once podman is done.  $0 is podman, $1 the work folder, $2 the
-# image; the exit code is podman's.
-_LOAD_SCRIPT = ('r=$(mktemp -d /tmp/oc-load-XXXXXX) || exit 125; '
-                '"$0" --root "$1/root" --runroot "$r" --tmpdir "$1/tmp" --storage-driver vfs '
-                '--cgroup-manager cgroupfs --events-backend file load -i "$2"; '
-                'rc=$?; rm -rf "$r"; exit $rc')
+# suite), the runroot in a short folder of its own (podman refuses runroots over 50
+# characters) removed by the same shell once podman is done.  podman names an image it loads
+# from a layout folder after the folder's path, which must then be a valid reference
+# (lower-case, no "-_" as in a temp folder "oci-conform-_x1y"): it loads the image through
+# a link in that folder whose path is lower-case hex.  $0 is podman, $1 the work folder,
+# $2 the image; the exit code is podman's (125 when the folder cannot be made).
+_LOAD_SCRIPT = ('l=/tmp/oc-load-$(od -An -N6 -tx1 /dev/urandom | tr -d " \n"); '
+                'mkdir -m 0700 "$l" && ln -s "$2" "$l/image" || exit 125; '
+                '"$0" --root "$1/root" --runroot "$l/run" --tmpdir "$1/tmp" --storage-driver vfs '
+                '--cgroup-manager cgroupfs --events-backend file load -i "$l/image"; '
+                'rc=$?; rm -rf "$l"; exit $rc')
 
 
 def podman_load_argv(exe: str, image: Path, work: Path) -> list[str]:

@@ -60,3 +60,26 @@ def test_an_engine_that_refuses_the_control_gives_error(tmp_path, column):
     results = run_plan([PlanItem(TOOLS, [impl])], ctx)
     judged = [r for r in results.results if r.outcome is not Outcome.NA]
     assert judged and all(r.outcome is Outcome.ERROR for r in judged)
+
+
+def test_podman_load_takes_a_layout_whose_path_is_no_valid_image_name(tmp_path):
+    """podman names a layout it loads after the folder's path: a run folder such as
+    tempfile's "oci-conform-_x1y" (a "-_" no reference allows) or an upper-case TMPDIR made
+    every podman-load control fail, one default matrix in about twenty (exit 3)."""
+    import subprocess
+    from pathlib import Path
+
+    from oci_conform.drivers.engines import podman_load_argv
+    if shutil.which("podman") is None:
+        pytest.skip("podman missing")
+    source = Path(__file__).resolve().parents[2] / "fixtures/image/bad" \
+        / "docker.layer.paths-inside-root--entry-climbs-out"
+    before = set(glob.glob("/tmp/oc-load-*"))
+    image = tmp_path / "oci-conform-_Xy" / "control"
+    shutil.copytree(source, image)
+    (tmp_path / "work").mkdir()
+    done = subprocess.run(podman_load_argv(shutil.which("podman") or "podman", image,
+                                           tmp_path / "work"),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert set(glob.glob("/tmp/oc-load-*")) <= before
