@@ -98,6 +98,21 @@ def test_leaky_runtime_fails_leak_check_and_is_cleaned_up() -> None:
     assert _sleepers_from(work) == [], "the stray process was not removed"
 
 
+def test_a_refusal_that_names_no_reason_is_looked_at_again() -> None:
+    """crun sometimes refuses a faulty bundle with only "write to sync socket: Broken pipe":
+    that refusal is tried again (the fake garbles the first create only), and the verdict
+    rests on the message that says why, not on an `error` for a reason it cannot see."""
+    if shutil.which("runc") is None:
+        pytest.skip("runc is not installed")
+    results, _ = run_fake("fake-garbled", Selection(text="namespace-duplicate-type-errors"),
+                          timeout=20.0)
+    cell = by_clause(results)["rt.config-linux.namespaces.8"][0]
+    assert cell.outcome is Outcome.PASS, cell.message
+    stderrs = [run.stderr for run in cell.evidence.runs if "create" in run.argv]
+    assert any("Broken pipe" in text for text in stderrs), stderrs   # the garbled try is kept
+    assert "Broken pipe" not in cell.message
+
+
 def _sleepers_from(work: Path) -> list[int]:
     """Live `sleep 600` processes whose working folder is (or was) under ``work``."""
     found = []
@@ -115,7 +130,7 @@ def _sleepers_from(work: Path) -> list[int]:
 
 
 def test_fakes_are_executable_and_named_fakes() -> None:
-    for name in ("fake-hang", "fake-crash", "fake-liar", "fake-leaky"):
+    for name in ("fake-hang", "fake-crash", "fake-liar", "fake-leaky", "fake-garbled"):
         path = FAKES / name
         assert path.is_file() and os.access(path, os.X_OK)
         assert "FAKE" in path.read_text()

@@ -16,7 +16,7 @@ from oci_conform.suites.runtime.case import (
     needs_namespace,
     probe_case,
 )
-from oci_conform.suites.runtime.refusal import error_case, judge_refusal
+from oci_conform.suites.runtime.refusal import create_refused, error_case, judge_refusal
 from oci_conform.suites.runtime.sandbox import JSON, Sandbox
 
 G = "namespaces"
@@ -127,8 +127,9 @@ def wrong_type_case(sb: Sandbox) -> Judgment:
     control = sb.create(control_cid, sb.dir / "control")
     sb.delete(control_cid, force=True)
     sb.write(joined("uts"))
-    return judge_refusal("a network namespace path to a uts namespace", sb.create(),
-                         ("type", "wrong", "mismatch", "not a", "invalid argument"), control)
+    names = ("type", "wrong", "mismatch", "not a", "invalid argument")
+    return judge_refusal("a network namespace path to a uts namespace",
+                         create_refused(sb, names), names, control)
 
 
 def _duplicate(cfg: JSON, sb: Sandbox) -> None:

@@ -38,6 +38,28 @@ def names_fault(stderr: str, names: Sequence[str]) -> bool:
     return any(n.lower() in low for n in names)
 
 
+def create_refused(sb: Sandbox, names: Sequence[str], tries: int = 3) -> Invocation:
+    """``create`` of the case's bundle, which holds a fault the runtime must refuse.
+
+    A refusal whose message names none of ``names`` is looked at again, up to ``tries``
+    creates in all, each after a forced delete of the id: a runtime whose child died first
+    may report only the pipe it lost (crun: "write to sync socket: Broken pipe"), and the
+    next try often says why. It stops at the first create that is accepted, names the
+    fault, gives no reason, times out or crashes, or leaves a container behind (the case
+    judges that one); every try stays in the case's evidence."""
+    created = sb.create()
+    for _ in range(tries - 1):
+        reason = created.stderr.strip()
+        if not created.failed or not reason or names_fault(reason, names):
+            return created
+        left, _ = sb.state()
+        if left.ok:
+            return created
+        sb.delete(sb.cid, force=True)
+        created = sb.create()
+    return created
+
+
 def control_problem(control: Invocation | None) -> Judgment | None:
     """An error when the control (the bundle without the fault) was not accepted."""
     if control is None or control.ok:
@@ -112,7 +134,7 @@ def error_case(name: str, group: str, clauses: tuple[str, ...], fault: Mutation,
         cfg = sb.config(["sh", "-c", MARK])
         fault(cfg, sb)
         sb.write(cfg)
-        created = sb.create()
+        created = create_refused(sb, names)
         if not created.ok:
             inv, _ = sb.state()
             if inv.ok and created.failed:
