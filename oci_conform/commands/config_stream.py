@@ -26,7 +26,10 @@ class Spool:
     """Items of one JSON array, each one line, in an unnamed temporary file."""
 
     def __init__(self, folder: str | None) -> None:
-        self.handle: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder)
+        # a lone surrogate (from a hostile file) is written as its \uXXXX escape: inside a
+        # JSON string that reads back as the same value, where strict UTF-8 would raise
+        self.handle: IO[str] = tempfile.TemporaryFile("w+", encoding="utf-8",
+                                                      errors="backslashreplace", dir=folder)
         self.count = 0
 
     def add(self, item: dict[str, Any]) -> None:
@@ -88,12 +91,12 @@ def write_atomic(target: Path | None, fill: Any) -> None:
         sys.stdout.flush()
         return
     if target.exists() and not target.is_file():
-        with open(target, "w", encoding="utf-8") as handle:
+        with open(target, "w", encoding="utf-8", errors="backslashreplace") as handle:
             fill(handle)
         return
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             fill(handle)
         umask = os.umask(0)
         os.umask(umask)

@@ -45,10 +45,10 @@ def bundle_facts(folder: Path, root_path: str | None = None) -> BundleFacts:
     if not isinstance(root_path, str) or not root_path:
         return BundleFacts(str(folder), config, others)
     target = Path(root_path) if os.path.isabs(root_path) else folder / root_path
-    try:
+    try:          # a path the OS cannot take (a NUL byte, a lone surrogate) is absent too
         mode = target.stat().st_mode
         root = "directory" if stat.S_ISDIR(mode) else kind_of(mode)
-    except OSError:
+    except (OSError, ValueError):
         root = "absent"
     real, inside = "", None
     if root == "directory":

@@ -10,7 +10,7 @@ from typing import Any
 
 from oci_conform.checks.image.layer import Limits
 from oci_conform.checks.image.report import Report
-from oci_conform.drivers.image_sources.base import SourceError
+from oci_conform.drivers.image_sources.base import CORRUPT_STREAM, SourceError
 from oci_conform.drivers.image_sources.refs import ImageRef
 from oci_conform.model.evidence import Evidence, HttpExchange
 from oci_conform.model.judging import errored, roll_up
@@ -94,7 +94,9 @@ def validate_ref(ref: ImageRef, opts: Options, implementation: str = "",
     started = time.monotonic()
     try:
         seen = VALIDATORS[ref.kind](ref, opts)
-    except (SourceError, OSError) as exc:
+    except (SourceError, *CORRUPT_STREAM) as exc:
+        # a compressed archive whose stream breaks only past its headers (corrupt xz data in
+        # a member) fails on the member's first read, not while it is indexed
         reason = f"cannot read {ref.text}: {_one_line(exc)}"
         verdicts = roll_up([errored(_entry_clause(ref.kind), reason, location=ref.text)])
         return [CaseResult(v.clause, name, v.outcome, case=CASE, message=v.summary(),
