@@ -16,8 +16,6 @@ as it reached the parent before.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -33,8 +31,11 @@ def _mark_subreaper() -> bool:
     """Make this process a child subreaper (Linux 3.4+); False where that is refused."""
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # only where a lane is reaped: not on every command's start-up
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        # the interpreter's own symbols include libc's prctl: no find_library (which runs
+        # ldconfig in a subprocess) for every lane
+        libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
