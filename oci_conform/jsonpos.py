@@ -337,6 +337,8 @@ def depth_exceeds(text: str, limit: int) -> int | None:
 
     One linear pass (a string is skipped whole, an unterminated one ends the scan), so a
     100k-deep document is refused before a recursive parser ever sees it."""
+    if text.count("[") + text.count("{") <= limit:
+        return None                      # too few openers to get that deep (C-speed)
     depth, pos = 0, 0
     while (m := _NEXT_TOKEN.search(text, pos)) is not None:
         char, pos = m.group(), m.end()

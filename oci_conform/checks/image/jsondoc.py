@@ -6,8 +6,11 @@ nesting depth and size, and returns the parsed value with every problem found.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+from oci_conform.jsonpos import depth_exceeds
 
 MAX_DOCUMENT = 8 * 1024 * 1024     # bytes: larger manifests/configs are refused, not parsed
 MAX_DEPTH = 64
@@ -41,28 +44,6 @@ class JsonDoc:
         return self.text if self.parsed else ""
 
 
-def _depth_exceeds(text: str, limit: int) -> int:
-    """The offset where nesting first goes past ``limit`` (-1 when it never does)."""
-    depth, in_string, escaped = 0, False, False
-    for i, ch in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return i
-        elif ch in "]}":
-            depth -= 1
-    return -1
-
-
 def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDoc:
     """Parse ``data``; unparseable input is a problem of ``parse_clause``."""
     problems: list[JsonProblem] = []
@@ -80,8 +61,8 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
                                     f"{what} is not UTF-8: byte {exc.start} "
                                     f"(0x{data[exc.start]:02x}) is invalid"))
         text = data.decode("utf-8", errors="replace")
-    deep = _depth_exceeds(text, MAX_DEPTH)
-    if deep >= 0:
+    deep = depth_exceeds(text, MAX_DEPTH)
+    if deep is not None:
         problems.append(JsonProblem(parse_clause, f"{what} nests deeper than {MAX_DEPTH} levels "
                                     f"(at character {deep}); refused"))
         return JsonDoc(None, text, problems)
@@ -122,7 +103,7 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
         problems.append(JsonProblem("image.considerations.json.ieee754-numbers",
                                     f"{what} has integer {raw} beyond the "
                                     "exact range of an IEEE 754 double"))
-    odd = bad_code_point(value)
+    odd = bad_code_point(value, text)
     if odd:
         problems.append(JsonProblem("image.considerations.json.ijson",
                                     f"{what} has a string with {odd}, which "
@@ -130,18 +111,29 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
     return JsonDoc(value, text, problems, parsed=True)
 
 
+# what I-JSON forbids in a string: surrogates (only lone ones survive decoding) and the
+# noncharacters U+FDD0..U+FDEF and U+xFFFE/U+xFFFF of every plane
+_FORBIDDEN = re.compile("[\ud800-\udfff\ufdd0-\ufdef" + "".join(
+    chr((plane << 16) | 0xFFFE) + chr((plane << 16) | 0xFFFF) for plane in range(17)) + "]")
+
+
 def _bad_char(s: str) -> str:
-    for ch in s:
-        o = ord(ch)
-        if 0xD800 <= o <= 0xDFFF:
-            return f"the lone surrogate U+{o:04X}"
-        if 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE:
-            return f"the noncharacter U+{o:04X}"
-    return ""
+    if s.isascii():
+        return ""
+    m = _FORBIDDEN.search(s)
+    if m is None:
+        return ""
+    o = ord(m.group())
+    kind = "lone surrogate" if 0xD800 <= o <= 0xDFFF else "noncharacter"
+    return f"the {kind} U+{o:04X}"
 
 
-def bad_code_point(value: Any) -> str:
-    """The first surrogate or noncharacter in any string or name of ``value`` ('' if none)."""
+def bad_code_point(value: Any, text: str | None = None) -> str:
+    """The first surrogate or noncharacter in any string or name of ``value`` ('' if none).
+    Given the JSON ``text`` it was parsed from, an ASCII text without a ``\\u`` escape is
+    known clean without a walk."""
+    if text is not None and text.isascii() and "\\u" not in text:
+        return ""
     stack = [value]
     while stack:
         v = stack.pop()

@@ -1,0 +1,76 @@
+"""The I-JSON code-point scan and the depth guard of ``jsondoc`` against plain reference
+definitions (one character at a time), on generated strings and documents."""
+from __future__ import annotations
+
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oci_conform.checks.image.jsondoc import MAX_DEPTH, bad_code_point, parse_json
+from oci_conform.jsonpos import depth_exceeds
+
+
+def reference_bad_char(s: str) -> str:
+    for ch in s:
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF:
+            return f"the lone surrogate U+{o:04X}"
+        if 0xFDD0 <= o <= 0xFDEF or (o & 0xFFFE) == 0xFFFE:
+            return f"the noncharacter U+{o:04X}"
+    return ""
+
+
+def reference_depth(text: str, limit: int) -> int | None:
+    depth, in_string, escaped = 0, False, False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > limit:
+                return i
+        elif ch in "]}":
+            depth -= 1
+    return None
+
+
+ODD = st.sampled_from(["\ud800", "\udfff", "\ufdd0", "\ufdef", "\ufffe", "\uffff",
+                       "\U0001fffe", "\U0010ffff", "\ufdcf", "\ufdf0", "\ufffd", "é", "a"])
+TEXT = st.lists(st.one_of(st.characters(), ODD), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXT)
+def test_code_point_scan_matches_the_reference(s):
+    assert bad_code_point({"k": [s]}) == reference_bad_char(s)
+    assert bad_code_point([s], json.dumps([s])) == reference_bad_char(s)
+
+
+def test_escaped_surrogate_in_ascii_text_is_found():
+    doc = parse_json(b'{"a": "\\ud800"}', "parse")
+    assert any("lone surrogate U+D800" in p.message for p in doc.problems)
+    assert not parse_json(b'{"a": "\\u00e9"}', "parse").problems
+
+
+SHAPE = st.lists(st.sampled_from(['[', ']', '{', '}', '"', '\\', 'x', ':', ',']),
+                 max_size=200).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(SHAPE, st.integers(min_value=0, max_value=6))
+def test_depth_guard_matches_the_reference(text, limit):
+    assert depth_exceeds(text, limit) == reference_depth(text, limit)
+
+
+def test_deep_document_is_refused_at_the_first_opener_past_the_limit():
+    text = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
+    doc = parse_json(text.encode(), "parse")
+    assert not doc.ok and f"at character {MAX_DEPTH}" in doc.problems[0].message
