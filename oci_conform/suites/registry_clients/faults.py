@@ -11,8 +11,10 @@ way a registry may answer that a client must cope with, or a lie it must catch:
 - ``tamper-manifest``: a manifest fetched by digest has one byte more than its digest says;
 - ``tamper-blob``: every blob body has one byte changed;
 - ``redirect-blobs``: blob GETs are redirected (307) to another origin;
-- ``fail-upload``: closing an upload (PUT) answers 500, and mounts are refused (202), so the
-  client must upload and fails;
+- ``fail-upload``: closing an upload (PUT) answers 400 ``BLOB_UPLOAD_INVALID``, and mounts
+  are refused (202), so the client must upload and fails (a 4xx, which clients do not retry:
+  a 500 here kept containerd, Docker and oras retrying with back-off for 45 s each, and the
+  clause judged, whether the abandoned sessions are deleted, is the same either way);
 - ``tag-not-index``: a referrers tag (``<alg>-<hex>``) holds an image manifest, not an index;
 - ``chunk-min``: upload sessions announce ``OCI-Chunk-Min-Length`` (:data:`CHUNK_MIN`).
 
@@ -124,8 +126,9 @@ class Faults:
 
     def _fail_upload(self, req: Request, handle: Callable[[Request], Response]) -> Response:
         if req.method == "PUT" and _UPLOAD.match(req.path):
-            return Response(500, [("Content-Type", "application/json")],
-                            b'{"errors":[{"code":"UNKNOWN","message":"injected fault"}]}')
+            return Response(400, [("Content-Type", "application/json")],
+                            b'{"errors":[{"code":"BLOB_UPLOAD_INVALID",'
+                            b'"message":"injected fault: the upload is refused"}]}')
         if req.method == "POST" and _UPLOAD.match(req.path) and "mount" in req.query:
             query = {k: v for k, v in req.query.items() if k not in ("mount", "from")}
             return handle(replace(req, query=query))

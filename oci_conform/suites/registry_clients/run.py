@@ -31,7 +31,7 @@ from oci_conform.suites.registry_clients.steps import PLAN, Step, StepPlan
 REPO = "clients"
 USER = "client"
 OTHER_HOST = "127.0.0.2"
-FAULT_TIMEOUT = 45           # seconds for a step the client must fail
+FAULT_TIMEOUT = 20           # seconds for a step the client must fail
 
 
 @dataclass
