@@ -6,8 +6,10 @@ time is the pytest timeout of each test, not a wall-clock assertion.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -113,6 +115,39 @@ def test_a_refusal_that_names_no_reason_is_looked_at_again() -> None:
     assert "Broken pipe" not in cell.message
 
 
+@pytest.mark.timeout(600)
+def test_truthful_cases_try_all_entries_at_once_then_each_on_a_refusal(monkeypatch) -> None:
+    """features-capabilities-truthful puts every announced capability in one config; the
+    reference runtime accepts its own list that way (one create), and refuses the list with
+    the liar's extra CAP_BOGUS, which the case then finds by halving the list."""
+    import sys
+    script = Path(sys.executable).parent / "oci-conform-runtime"
+    if not script.exists():
+        pytest.skip("the reference runtime's script is not installed beside this Python")
+    selection = Selection(text="features-capabilities-truthful")
+    clause = "rt.features-linux.linux-features-capabilities.2"
+    work = Path(tempfile.mkdtemp(prefix="oc-fake-"))
+    try:
+        ctx = RunContext(catalog=default_catalog(), workdir=work, selection=selection, jobs=1,
+                         runtime=RuntimeOptions(timeout=20.0))
+        honest = list(SUITE.run(parse_runtime(f"reference={script}"), ctx))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    cell = by_clause(honest)[clause][0]
+    honest_caps = json.loads(subprocess.run([str(script), "features"], capture_output=True,
+                                            check=True).stdout)["linux"]["capabilities"]
+    assert cell.outcome is Outcome.PASS and "in one config" in cell.message, cell.message
+    creates = [run.argv[-1] for run in cell.evidence.runs if "create" in run.argv]
+    assert len(creates) == 1 and creates[0].endswith("-h1"), creates
+    monkeypatch.setenv("OCI_CONFORM_FAKE_UNDER", str(script))
+    results, _ = run_fake("fake-features-liar", selection, timeout=20.0)
+    cell = by_clause(results)[clause][0]
+    assert cell.outcome is Outcome.FAIL and "CAP_BOGUS" in str(cell.findings), cell.findings
+    tried = cell.evidence.replay.count(" create ")     # every call, in order
+    announced = len(honest_caps) + 1
+    assert 2 < tried < announced, (tried, announced)   # halves: not one create per entry
+
+
 def _sleepers_from(work: Path) -> list[int]:
     """Live `sleep 600` processes whose working folder is (or was) under ``work``."""
     found = []
@@ -130,7 +165,8 @@ def _sleepers_from(work: Path) -> list[int]:
 
 
 def test_fakes_are_executable_and_named_fakes() -> None:
-    for name in ("fake-hang", "fake-crash", "fake-liar", "fake-leaky", "fake-garbled"):
+    for name in ("fake-hang", "fake-crash", "fake-liar", "fake-leaky", "fake-garbled",
+                 "fake-features-liar"):
         path = FAKES / name
         assert path.is_file() and os.access(path, os.X_OK)
         assert "FAKE" in path.read_text()
