@@ -30,6 +30,7 @@ JSON = dict[str, Any]
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 FILE_LIMIT = 4000
 DONE = ".done"
+GONE_AFTER = 3          # refused `state` calls in a row after which a wait ends (gone)
 
 
 def slug(text: str) -> str:
@@ -289,7 +290,8 @@ class Sandbox:
         For "stopped", when an earlier ``state`` named the container's process and that
         process was running, its exit is awaited first with a blocking wait (a pidfd), so
         one ``state`` call usually answers; ``state`` is asked again, with growing pauses,
-        only while it still disagrees.
+        only while it still disagrees, and not after it refused GONE_AFTER times in a row
+        (the container is gone: None).
         """
         deadline = time.monotonic() + timeout
         doc: JSON | None = None
@@ -297,10 +299,16 @@ class Sandbox:
         pid = self.last_pid.get(cid or self.cid)
         if status == "stopped" and pid and self._was_running(cid or self.cid):
             wait_gone([pid], timeout)
+        refusals = 0
         while time.monotonic() < deadline:
-            _, doc = self.state(cid)
+            inv, doc = self.state(cid)
             if doc is not None and doc.get("status") == status:
                 return doc
+            # a runtime that destroyed the container (some do when start fails) refuses
+            # ``state`` from then on: three refusals in a row end the wait
+            refusals = refusals + 1 if inv.failed else 0
+            if refusals >= GONE_AFTER:
+                return None
             time.sleep(delay)
             delay = min(delay * 2, 0.3)
         return doc
