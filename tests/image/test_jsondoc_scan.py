@@ -74,3 +74,25 @@ def test_deep_document_is_refused_at_the_first_opener_past_the_limit():
     text = "[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)
     doc = parse_json(text.encode(), "parse")
     assert not doc.ok and f"at character {MAX_DEPTH}" in doc.problems[0].message
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='ab"\\[]{}', max_size=5),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner,
+                                                                max_size=4),
+    max_leaves=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON_VALUES, st.integers(min_value=0, max_value=8))
+def test_depth_of_parsed_text_matches_the_token_scan(value, limit):
+    from oci_conform.jsonpos import valid_depth_exceeds, value_depth
+    text = json.dumps(value)
+    assert valid_depth_exceeds(text, limit) == depth_exceeds(text, limit)
+    assert (value_depth(value) > limit) == (depth_exceeds(text, limit) is not None)
+
+
+def test_repeated_names_are_looked_at_for_depth_in_their_dropped_values():
+    deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    doc = parse_json(f'{{"a": {deep}, "a": 1}}'.encode(), "parse")
+    assert not doc.ok and "nests deeper" in doc.problems[0].message

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.jsonpos import depth_exceeds
+from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds, value_depth
 
 MAX_DOCUMENT = 8 * 1024 * 1024     # bytes: larger manifests/configs are refused, not parsed
 MAX_DEPTH = 64
@@ -61,11 +61,18 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
                                     f"{what} is not UTF-8: byte {exc.start} "
                                     f"(0x{data[exc.start]:02x}) is invalid"))
         text = data.decode("utf-8", errors="replace")
-    deep = depth_exceeds(text, MAX_DEPTH)
-    if deep is not None:
+
+    def too_deep(parsed: bool = False) -> JsonDoc | None:
+        deep = (valid_depth_exceeds if parsed else depth_exceeds)(text, MAX_DEPTH)
+        if deep is None:
+            return None
         problems.append(JsonProblem(parse_clause, f"{what} nests deeper than {MAX_DEPTH} levels "
                                     f"(at character {deep}); refused"))
         return JsonDoc(None, text, problems)
+
+    # parsed first (the C decoder refuses runaway nesting with RecursionError): the text is
+    # scanned for its depth only when it does not parse, repeats a name (a dropped value may
+    # nest deeper) or its value nests too deep, so the depth refusal still comes first
     dups: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -93,8 +100,16 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
         value = json.loads(text, object_pairs_hook=pairs, parse_int=as_int,
                            parse_constant=lambda name: _reject_constant(name))
     except (ValueError, RecursionError) as exc:
+        refused = too_deep()
+        if refused is not None:
+            return refused
         problems.append(JsonProblem(parse_clause, f"{what} is not valid JSON: {exc}"))
         return JsonDoc(None, text, problems)
+    if dups or (text.count("[") + text.count("{") > MAX_DEPTH
+                and value_depth(value) > MAX_DEPTH):
+        refused = too_deep(parsed=True)
+        if refused is not None:
+            return refused
     for key in dups:
         problems.append(JsonProblem("image.considerations.json.no-duplicate-names",
                                     f"{what} has a duplicate object name "

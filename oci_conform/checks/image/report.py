@@ -119,8 +119,8 @@ class Report:
         where = self.file if file is None else file
         if not (where and self._text and (location == "" or location.startswith("/"))):
             return 0, 0, where
-        if self._index is None:
-            self._index = PositionIndex(self._text)
+        if self._index is None:      # the text of a parsed document (or json.dumps output)
+            self._index = PositionIndex(self._text, valid_json=True)
         line, column = self._index.nearest(location)
         return line, column, where
 

@@ -7,13 +7,13 @@ judged when it parsed (duplicate keys: the last value wins, as most parsers do).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds, value_depth
+
 MAX_BYTES = 8 * 1024 * 1024      # far above any real config.json (a few KiB)
 MAX_DEPTH = 64                   # real configs nest about 8 deep
-_SPECIAL = re.compile(r'[\[\]{}"\\]')       # the characters nesting depends on
 
 
 @dataclass(frozen=True)
@@ -44,33 +44,8 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
 
 
 def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
-    """The offset where nesting first exceeds ``limit`` (strings skipped), else None.
-
-    One pass: each bracket, quote and backslash is looked at once, so an unterminated
-    string of escaped quotes costs linear time (a pattern matching whole strings from every
-    quote would rescan the rest of the text each time).
-    """
-    if text.count("[") + text.count("{") <= limit:    # the depth never exceeds the openers
-        return None
-    depth, in_string, escaped_at = 0, False, -1
-    for m in _SPECIAL.finditer(text):
-        at, char = m.start(), m.group()
-        if at == escaped_at:
-            continue
-        if in_string:
-            if char == "\\":
-                escaped_at = at + 1
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return at
-        elif char in "]}":
-            depth -= 1
-    return None
+    """The offset where nesting first exceeds ``limit`` (strings skipped), else None."""
+    return depth_exceeds(text, limit)
 
 
 class _Duplicates:
@@ -138,19 +113,6 @@ def _too_deep_problem(text: str, deep: int) -> Parsed:
         rule="limit")])
 
 
-def _data_depth(data: Any) -> int:
-    """How deep arrays and objects nest in a parsed value (iterative)."""
-    deepest = 0
-    stack = [(data, 1)] if isinstance(data, (dict, list)) else []
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        for child in (node.values() if isinstance(node, dict) else node):
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return deepest
-
-
 def parse_text(text: str) -> Parsed:
     """Parse ``text``; a text nesting deeper than MAX_DEPTH is refused (that first, before
     any other problem). The text is scanned for its depth only when the parser fails, found
@@ -170,8 +132,8 @@ def parse_text(text: str) -> Parsed:
         if deep is not None:
             return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc}")])
-    if hook.found or _data_depth(data) > MAX_DEPTH:
-        deep = too_deep(text)
+    if hook.found or value_depth(data) > MAX_DEPTH:
+        deep = valid_depth_exceeds(text, MAX_DEPTH)
         if deep is not None:
             return _too_deep_problem(text, deep)
     parsed = Parsed(data=data, text=text)
