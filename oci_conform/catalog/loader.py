@@ -226,8 +226,10 @@ def load_catalog(data_dir: Path = DATA_DIR, specs_file: Path = SPECS_FILE) -> Ca
 
 @lru_cache(maxsize=1)
 def default_catalog() -> Catalog:
-    """The catalog shipped with the package (loaded once per process)."""
-    return load_catalog()
+    """The catalog shipped with the package (loaded once per process, through the cache of
+    ``catalog/cache.py``)."""
+    from oci_conform.catalog.cache import cached_catalog
+    return cached_catalog(DATA_DIR, SPECS_FILE, "catalog")
 
 
 def clause_infos(catalog: Catalog, ids: Iterable[str],

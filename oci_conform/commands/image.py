@@ -10,7 +10,7 @@ from oci_conform.interrupts import Interrupted, catching
 from oci_conform.model.evidence import Evidence, FileSpan
 from oci_conform.model.results import CaseResult, Implementation, Results
 from oci_conform.model.verdict import ExitCode
-from oci_conform.orchestrate import finish, new_results
+from oci_conform.provenance import finish, new_results
 
 VERSIONS = ("1.0.0", "1.0.1", "1.0.2", "1.1.0", "1.1.1", "main")
 REF_HELP = ("oci:DIR[:TAG|DIGEST], oci-archive:FILE[:TAG], docker-archive:FILE, aci:FILE, "

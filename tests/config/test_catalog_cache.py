@@ -1,6 +1,7 @@
-"""The runtime catalog cache (checks/runtime_config/catalog_cache.py): a second process reads
-the catalog from the cache without parsing TOML; a cache for other data files, or a broken
-one, is never used; the cached catalog equals the parsed one."""
+"""The runtime catalog cache (checks/runtime_config/catalog_cache.py, an entry of
+catalog/cache.py): a second process reads the catalog from the cache without parsing TOML;
+a cache for other data files, or a broken one, is never used; the cached catalog equals
+the parsed one."""
 from __future__ import annotations
 
 import json
@@ -39,7 +40,7 @@ def test_a_cache_for_other_files_or_a_broken_one_is_not_used(tmp_path: Path) -> 
     probe(tmp_path)
     (path,) = tmp_path.glob("runtime-spec-*.json")
     data = json.loads(path.read_text())
-    assert data["key"] == catalog_cache._key()
+    assert data["key"] == catalog_cache.entry_key()
     data["key"] += "\nanother file|1|1"            # same name, other data files
     data["clauses"] = data["clauses"][:3]
     path.write_text(json.dumps(data))

@@ -143,6 +143,7 @@ def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, 
     whiteouts: list[tuple[str, str]] = []
     links: list[tuple[str, str]] = []
     filled: set[int] = set()       # folders that already had a non-whiteout entry
+    deferred = [-1] * len(PER_ENTRY)
     try:
         # Simple headers are parsed in a tight loop, the rest by tarfile ("r:" over our
         # forward-only stream: file data is skipped without copies, never read).
@@ -151,7 +152,7 @@ def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, 
             if scan.entries > limits.max_entries:
                 raise _Bomb()
             _check_member(report, member, where, version, seen, whiteouts, links, lower,
-                          filled)
+                          filled, deferred)
     except NotTar as exc:
         report.fail("image.layer.distributable-format.1",
                     f"layer is not a tar archive: {exc}", where)
@@ -166,6 +167,9 @@ def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, 
                     f"tar stream is broken after {scan.entries} entries: {exc}",
                     where)
         return
+    finally:
+        for clause, times in zip(PER_ENTRY, deferred, strict=True):
+            report.saw_many(clause, times)
     report.saw("image.layer.distributable-format.1")
     _finish_layer(report, where, seen, whiteouts)
     pending = [(target, place, hash(target) in seen) for target, place in links]
@@ -176,23 +180,37 @@ def _scan_entries(report: Report, plain: Decompressed | Prefetched, where: str, 
     scan.paths = seen
 
 
+# The passes every entry may add, in this order in ``deferred``: the first of each is
+# recorded when it happens (so the report's order is unchanged), the rest counted and
+# recorded once, by ``saw_many``, when the layer ends.
+PER_ENTRY = ("docker.layer.paths-inside-root", "docker.layer.utf-8-names",
+             "image.layer.distributable-format.2")
+
+
 def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, version: str,
                   seen: set[int], whiteouts: list, links: list, lower: set[int] | None,
-                  filled: set[int] | None = None) -> None:
+                  filled: set[int] | None = None, deferred: list[int] | None = None) -> None:
     # Runs once per tar entry: the place (and each message) is only built for a finding.
+    # ``deferred``: passes of PER_ENTRY counted, not recorded (-1: none seen yet).
+    later = deferred if deferred is not None else [-1, -1, -1]
     name = m.name
     problem = _unsafe(name)
     if problem:
         report.fail("docker.layer.paths-inside-root", f"tar entry has an {problem}",
                     _place(where, name))
-    else:
+    elif later[0] < 0:
         report.saw("docker.layer.paths-inside-root")
-    try:
-        name.encode("utf-8")
-        report.saw("docker.layer.utf-8-names")
-    except UnicodeEncodeError:
+        later[0] = 0
+    else:
+        later[0] += 1
+    if not name.isascii() and not _utf8(name):
         report.fail("docker.layer.utf-8-names", "tar entry name is not valid UTF-8",
                     _place(where, name))
+    elif later[1] < 0:
+        report.saw("docker.layer.utf-8-names")
+        later[1] = 0
+    else:
+        later[1] += 1
     path = _norm(name)
     if path in ("", "."):
         return
@@ -200,13 +218,16 @@ def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, versio
     if key in seen:
         report.fail("image.layer.distributable-format.2", "duplicate entry for the same path",
                     _place(where, name))
-    else:
+    elif later[2] < 0:
         report.saw("image.layer.distributable-format.2")
+        later[2] = 0
+    else:
+        later[2] += 1
     seen.add(key)
-    base = posixpath.basename(path)
+    folder, base = split_path(path)
     whiteout = base.startswith(WHITEOUT)
     if filled is not None:
-        parent = hash(posixpath.dirname(path))
+        parent = hash(folder)
         if whiteout:
             report.check("image.layer.whiteouts.3", parent not in filled, "whiteout comes after "
                          "other entries of its folder; writers should put whiteouts first",
@@ -240,6 +261,23 @@ def _check_member(report: Report, m: tarfile.TarInfo | Entry, where: str, versio
                     f"device file {name!r} ({m.devmajor}:{m.devminor})", _place(where, name))
     if m.issparse():
         report.fail("image.layer.file-attributes.2", "sparse file entry", _place(where, name))
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """``(posixpath.dirname(path), posixpath.basename(path))`` at the cost of one split
+    (dirname also strips the slashes a doubled one leaves at the end of the folder)."""
+    folder, slash, base = path.rpartition("/")
+    if folder.endswith("/") or (slash and not folder):     # "a//b", "/b"
+        folder = posixpath.dirname(path)
+    return folder, base
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _place(where: str, name: str) -> str:

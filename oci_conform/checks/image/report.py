@@ -84,6 +84,18 @@ class Report:
             rep, n = self.dropped.get(key, (kept[-1], 0))
             self.dropped[key] = (rep, n + 1)
 
+    def saw_many(self, clause: str, times: int) -> None:
+        """``saw(clause)`` ``times`` times over, in one step (same kept and counted)."""
+        if times <= 0:
+            return
+        key = (clause, Outcome.PASS)
+        kept = self.kept.setdefault(key, [])
+        room = min(max(KEEP - len(kept), 0), times)
+        kept.extend(repeat(passed(clause), room))
+        if times > room:
+            rep, n = self.dropped.get(key, (kept[-1], 0))
+            self.dropped[key] = (rep, n + times - room)
+
     def fail(self, clause: str, message: str, location: str = "", expected: object = "",
              actual: object = "", file: str | None = None) -> None:
         if self._counted(clause, Outcome.FAIL):

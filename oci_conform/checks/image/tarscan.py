@@ -264,8 +264,11 @@ class _Window:
 
     def take(self, at: int, n: int) -> bytes:
         """``n`` bytes at ``at`` past ``pos`` (fewer at the end of the stream)."""
-        self.have(at + n)
-        return self.buf[self.pos + at:self.pos + at + n]
+        start = self.pos + at
+        if len(self.buf) < start + n:          # not all here yet: read more first
+            self.have(at + n)
+            start = self.pos + at
+        return self.buf[start:start + n]
 
     def skip(self, n: int) -> None:
         """Move ``pos`` on by ``n``; tarfile's error when the stream ends before that."""
