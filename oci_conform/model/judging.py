@@ -14,7 +14,7 @@ Every check, case and suite judges through this module, so the rules below hold 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -255,6 +255,93 @@ def case_results(verdicts: Iterable[Verdict], implementation: str, case: str, *,
         yield CaseResult(v.clause, implementation, v.outcome, case, message, v.findings,
                          shared if shared is not None else Evidence(), duration,
                          omitted_findings=v.omitted)
+
+
+def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
+                   implementation: str, case: str, *, evidence: Evidence | None = None,
+                   unobserved: Outcome = Outcome.NA,
+                   unobserved_reason: str = "nothing in this subject it applies to",
+                   max_findings: int = MAX_FINDINGS,
+                   place: Callable[[Finding], Finding] | None = None,
+                   pass_message: Callable[[int], str] | None = None) -> list[CaseResult]:
+    """``roll_up`` then ``case_results`` in one pass: the same entries in the same order,
+    without a ``Verdict`` for a clause seen once or not at all (most clauses of a document).
+
+    A verdict with findings or a pass is finished first: ``place`` rewrites each finding
+    (file, line, column), and ``pass_message(count)`` gives a pass without a message one.
+    """
+    if unobserved is Outcome.PASS:
+        raise ValueError("an unobserved clause can never pass")
+    folds: dict[str, _Fold | Observation] = {}
+    for obs in observations:
+        fold = folds.get(obs.clause)
+        if fold is None:
+            folds[obs.clause] = obs
+            continue
+        if isinstance(fold, Observation):
+            first, fold = fold, _Fold(obs.clause, max_findings)
+            folds[obs.clause] = fold
+            fold.add(first)
+        fold.add(obs)
+    shared = evidence if evidence else None     # an empty one is made anew for each entry
+    out: list[CaseResult] = []
+    add = out.append
+    single, passing, failing = Observation, Outcome.PASS, Outcome.FAIL
+    for cid in dict.fromkeys(declared):
+        fold = folds.pop(cid, None)
+        if fold is None:
+            add(CaseResult(cid, implementation, unobserved, case, unobserved_reason, [],
+                           shared if shared is not None else Evidence(), 0.0))
+        elif isinstance(fold, single):
+            add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
+                        passing, failing))
+        else:
+            add(_folded(fold.verdict(), implementation, case, shared, place, pass_message))
+    for fold in folds.values():      # observed but not declared, in first-seen order
+        add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
+                    passing, failing) if isinstance(fold, single) else
+            _folded(fold.verdict(), implementation, case, shared, place, pass_message))
+    return out
+
+
+def _single(obs: Observation, implementation: str, case: str, shared: Evidence | None,
+            cap: int, place: Callable[[Finding], Finding] | None,
+            pass_message: Callable[[int], str] | None, passing: Outcome, failing: Outcome
+            ) -> CaseResult:
+    """The entry of a clause's only observation: what ``_verdict`` then ``case_results``
+    would give."""
+    o, message, finding = obs.outcome, obs.message, obs.finding
+    if not message:
+        if o is failing:
+            message = " (and 1 more)"
+        elif o is passing and pass_message is not None:
+            message = pass_message(1)
+    elif len(message) > 500:
+        message = message[:500]
+    findings: list[Finding] = []
+    omitted = 0
+    if finding is not None:
+        if cap > 0:
+            findings.append(place(finding) if place is not None else finding)
+        else:
+            omitted = 1
+    return CaseResult(obs.clause, implementation, o, case, message, findings,
+                      shared if shared is not None else Evidence(), 0.0,
+                      omitted_findings=omitted)
+
+
+def _folded(v: Verdict, implementation: str, case: str, shared: Evidence | None,
+            place: Callable[[Finding], Finding] | None,
+            pass_message: Callable[[int], str] | None) -> CaseResult:
+    """The entry of a clause observed more than once, finished as ``rolled_results`` says."""
+    if v.outcome is Outcome.PASS and not v.message and pass_message is not None:
+        v.message = pass_message(v.counts[Outcome.PASS])
+    if v.findings and place is not None:
+        v.findings = [place(f) for f in v.findings]
+    return CaseResult(v.clause, implementation, v.outcome, case,
+                      v.message if len(v.counts) < 2 else v.summary(), v.findings,
+                      shared if shared is not None else Evidence(), 0.0,
+                      omitted_findings=v.omitted)
 
 
 class Judge:

@@ -4,7 +4,8 @@
 for line numbers) in, one CaseResult per clause the check table declares for the kind of
 document out. Every verdict comes from ``model.judging``: checks yield observations, the
 in-force rule turns clauses the judged version or platform does not hold into ``n/a``, and
-``roll_up`` folds the rest (a declared clause nobody observed is ``n/a``, never ``pass``).
+``rolled_results`` folds the rest (a declared clause nobody observed is ``n/a``, never
+``pass``).
 """
 from __future__ import annotations
 
@@ -27,17 +28,14 @@ from oci_conform.jsonpos import PositionIndex
 from oci_conform.model.evidence import Evidence, FileSpan
 from oci_conform.model.judging import (
     Observation,
-    Verdict,
     Why,
-    case_results,
     errored,
     failed,
     in_force,
     not_judged,
     passed,
-    roll_up,
+    rolled_results,
 )
-from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
 
 __all__ = ["KINDS", "judged_clause_ids", "make_context", "validate_parsed",
@@ -95,7 +93,7 @@ class InForce:
     def __init__(self, catalog: Any, ctx: Ctx):
         self.catalog, self.ctx = catalog, ctx
         self.spec = catalog.specs.get("runtime-spec") if catalog else None
-        self._memo: dict[str, Observation | None] = {}
+        self.memo: dict[str, Observation | None] = {}   # clause id -> __call__'s answer
         self._since: dict[str, str] = {}
         self._excluded: dict[tuple[str, ...], list[Observation]] = {}
         # clauses with an older form (id + "-pre-..."): a rule changed on an existing field
@@ -104,9 +102,9 @@ class InForce:
 
     def __call__(self, cid: str) -> Observation | None:
         """None when ``cid`` holds for this document, else its n/a observation."""
-        if cid not in self._memo:
-            self._memo[cid] = self._rule(cid)
-        return self._memo[cid]
+        if cid not in self.memo:
+            self.memo[cid] = self._rule(cid)
+        return self.memo[cid]
 
     def _rule(self, cid: str) -> Observation | None:
         ctx = self.ctx
@@ -194,19 +192,22 @@ def _catalog() -> Any:
 
 
 def _in_force_only(observed: Iterable[Observation], declared: Iterable[str],
-                   rule: InForce, newer: dict[str, str]) -> Iterator[Observation]:
+                   rule: InForce, newer: dict[str, str]) -> list[Observation]:
     """Observations of clauses in force; one n/a observation for each clause that is not.
 
     A clause newer than the judged version still judges the fields of ``newer`` (pointer ->
     release): a field the declared version does not define is judged by the release that
     defines it (its own row clause, and any failure found under it).
     """
-    yield from rule.excluded(tuple(declared))
+    kept = list(rule.excluded(tuple(declared)))
     rows = set(newer.values())
+    memo = rule.memo
     for obs in observed:
-        if rule(obs.clause) is None or (newer and rule.newer(obs.clause) and (
-                obs.clause in rows or _under(obs, newer))):
-            yield obs
+        cid = obs.clause
+        if (memo[cid] if cid in memo else rule(cid)) is None or (
+                newer and rule.newer(cid) and (cid in rows or _under(obs, newer))):
+            kept.append(obs)
+    return kept
 
 
 def _under(obs: Observation, newer: dict[str, str]) -> bool:
@@ -269,17 +270,16 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
                 obs.extend(version_content(newer, rule, parsed.data.get("ociVersion")))
         obs.extend(_document_rules(kind, parsed, obs, rule))
         declared = _declared(kind)
-    verdicts = roll_up(_in_force_only(obs, declared, rule, newer), declared,
-                       unobserved_reason=NOTHING)
     evidence = Evidence(files=[FileSpan(file)] if file else [],
                         facts={"spec_version": ctx.version, "platform": ctx.platform})
     # Positions only for a parsed document (its depth is bounded, so is the index; the json
     # module read it, so a pointer can be looked up along its own path first).
     positions = PositionIndex(parsed.text, valid_json=True) if parsed.text and parsed.ok \
         else None
-    placed = [_placed(v, positions, file) if v.findings or v.outcome is Outcome.PASS else v
-              for v in verdicts.values()]
-    return list(case_results(placed, impl, f"config-validate:{kind}", evidence=evidence))
+    return rolled_results(_in_force_only(obs, declared, rule, newer), declared, impl,
+                          f"config-validate:{kind}", evidence=evidence,
+                          unobserved_reason=NOTHING,
+                          place=lambda f: _place(f, positions, file), pass_message=_examined)
 
 
 def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InForce
@@ -301,13 +301,9 @@ def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InF
                                          pre)
 
 
-def _placed(verdict: Verdict, positions: PositionIndex | None, file: str) -> Verdict:
-    """The verdict with each finding placed (file, line, column) and a pass message."""
-    if verdict.outcome is Outcome.PASS and not verdict.message:
-        verdict.message = f"{verdict.counts[Outcome.PASS]} value(s) examined"
-    if verdict.findings:
-        verdict.findings = [_place(f, positions, file) for f in verdict.findings]
-    return verdict
+def _examined(count: int) -> str:
+    """The message of a pass without one: how many values were examined."""
+    return f"{count} value(s) examined"
 
 
 def _place(finding: Finding, positions: PositionIndex | None, file: str) -> Finding:
