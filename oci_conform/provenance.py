@@ -49,8 +49,8 @@ def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str],
         missing = ids - known.keys()
         if missing:
             known.update(clause_infos(catalog, missing, results.specs))
-        results.clauses.update((cid, known[cid]) for cid in ids if cid in known)
-    unknown = sorted(ids - set(results.clauses))
+        results.clauses.update({cid: known[cid] for cid in ids & known.keys()})
+    unknown = sorted(ids - results.clauses.keys())
     if unknown:
         results.harness_errors.append(
             f"outcomes name clause ids missing from the catalog: {', '.join(unknown[:10])}"

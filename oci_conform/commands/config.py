@@ -249,7 +249,7 @@ def _run_streaming(args: argparse.Namespace) -> int:
                     write(tap_part(one, files + 1, plan.fail_on))
                 if stream is not None:
                     stream.add(one)
-                clause_ids.update(r.clause for r in one.results)
+                clause_ids.update([r.clause for r in one.results])
                 codes.add(exit_code(one, plan.fail_on))
                 versions.update([impl.spec_version] if impl.spec_version else [])
                 files += 1
@@ -379,8 +379,8 @@ def render_text(results: Any, verbosity: int = 0) -> str:
     lines: list[str] = []
     for impl in results.implementations:
         mine = by_impl.get(impl.name, [])
-        # outcomes are str enums: counted, compared and sorted as their values
-        tally = Counter(str(r.outcome) for r in mine)
+        # outcomes are str enums: counted, compared, sorted and written as their values
+        tally = Counter([r.outcome for r in mine])
         if verbosity < 0 and not any(o in _PROBLEMS for o in tally):
             continue
         version = f" (runtime-spec {impl.spec_version})" if impl.spec_version else ""

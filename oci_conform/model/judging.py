@@ -272,17 +272,24 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
     """
     if unobserved is Outcome.PASS:
         raise ValueError("an unobserved clause can never pass")
+    # a clause's observations: the one seen, or a _Fold once a second, different one comes;
+    # the same observation seen again (a plain pass is one shared value) is only counted
     folds: dict[str, _Fold | Observation] = {}
+    times: dict[str, int] = {}
     for obs in observations:
-        fold = folds.get(obs.clause)
+        cid = obs.clause
+        fold = folds.get(cid)
         if fold is None:
-            folds[obs.clause] = obs
-            continue
-        if isinstance(fold, Observation):
-            first, fold = fold, _Fold(obs.clause, max_findings)
-            folds[obs.clause] = fold
-            fold.add(first)
-        fold.add(obs)
+            folds[cid] = obs
+        elif fold is obs:
+            times[cid] = times.get(cid, 1) + 1
+        else:
+            if isinstance(fold, Observation):
+                first, fold = fold, _Fold(cid, max_findings)
+                folds[cid] = fold
+                for _ in range(times.pop(cid, 1)):
+                    fold.add(first)
+            fold.add(obs)
     shared = evidence if evidence else None     # an empty one is made anew for each entry
     out: list[CaseResult] = []
     add = out.append
@@ -292,16 +299,34 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
         if fold is None:
             add(CaseResult(cid, implementation, unobserved, case, unobserved_reason, [],
                            shared if shared is not None else Evidence(), 0.0))
-        elif isinstance(fold, single):
+        elif isinstance(fold, single) and cid not in times:
             add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
                         passing, failing))
         else:
-            add(_folded(fold.verdict(), implementation, case, shared, place, pass_message))
-    for fold in folds.values():      # observed but not declared, in first-seen order
-        add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
-                    passing, failing) if isinstance(fold, single) else
-            _folded(fold.verdict(), implementation, case, shared, place, pass_message))
+            add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
+                        else fold.verdict(), implementation, case, shared, place,
+                        pass_message))
+    for cid, fold in folds.items():      # observed but not declared, in first-seen order
+        if isinstance(fold, single) and cid not in times:
+            add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
+                        passing, failing))
+        else:
+            add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
+                        else fold.verdict(), implementation, case, shared, place,
+                        pass_message))
     return out
+
+
+def _repeated(obs: Observation, n: int, cap: int) -> Verdict:
+    """The verdict of one observation seen ``n`` times: what a _Fold fed it ``n`` times
+    gives, without the ``n`` calls."""
+    o, message = obs.outcome, obs.message
+    if o is Outcome.FAIL and n > (1 if message else 0):
+        message += f" (and {n - (1 if message else 0)} more)"
+    kept = max(0, min(n, cap)) if obs.finding is not None else 0
+    omitted = n - kept if obs.finding is not None else 0
+    return Verdict(obs.clause, o, message[:500], [obs.finding] * kept if kept else [],
+                   omitted, {o: n})
 
 
 def _single(obs: Observation, implementation: str, case: str, shared: Evidence | None,

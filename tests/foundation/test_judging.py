@@ -123,13 +123,21 @@ _OBSERVATIONS = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(_OBSERVATIONS, max_size=12), st.lists(_CLAUSES, max_size=5),
-       st.sampled_from([0, 1, 2, 50]))
+@st.composite
+def _seen(draw):
+    """Observations, some of them the same value seen again (as a plain pass is)."""
+    distinct = draw(st.lists(_OBSERVATIONS, min_size=1, max_size=8))
+    picks = draw(st.lists(st.integers(0, len(distinct) - 1), max_size=14))
+    return [distinct[i] for i in picks]
+
+
+@settings(max_examples=400, deadline=None)
+@given(_seen(), st.lists(_CLAUSES, max_size=5), st.sampled_from([0, 1, 2, 50]))
 def test_rolled_results_equal_roll_up_then_case_results(observations, declared, cap) -> None:
     """The one-pass path (config validate's) gives the same entries, in the same order, as
-    the roll-up, finish and case_results it replaces: clauses seen once, several times,
-    never, undeclared, repeated in ``declared``, findings over the cap."""
+    the roll-up, finish and case_results it replaces: clauses seen once, several times (the
+    same observation again, or different ones), never, undeclared, repeated in
+    ``declared``, findings over the cap."""
     def place(f):
         return replace(f, file="doc.json", line=len(f.location))
 
