@@ -74,6 +74,12 @@ def passed(clause: str, message: str = "") -> Observation:
 _PLAIN_PASSES: dict[str, Observation] = {}
 
 
+def plain_passes(clauses: Iterable[str]) -> list[Observation]:
+    """``passed(c)`` for each clause of ``clauses``, in one call."""
+    known = _PLAIN_PASSES
+    return [known.get(c) or passed(c) for c in clauses]
+
+
 def failed(clause: str, message: str, *, location: str = "", expected: Any = "",
            actual: Any = "", file: str = "", line: int = 0, column: int = 0) -> Observation:
     finding = Finding(message=message, location=location, expected=str(expected),
@@ -323,10 +329,12 @@ def _repeated(obs: Observation, n: int, cap: int) -> Verdict:
     o, message = obs.outcome, obs.message
     if o is Outcome.FAIL and n > (1 if message else 0):
         message += f" (and {n - (1 if message else 0)} more)"
-    kept = max(0, min(n, cap)) if obs.finding is not None else 0
-    omitted = n - kept if obs.finding is not None else 0
-    return Verdict(obs.clause, o, message[:500], [obs.finding] * kept if kept else [],
-                   omitted, {o: n})
+    findings: list[Finding] = []
+    omitted = 0
+    if obs.finding is not None:
+        findings = [obs.finding] * max(0, min(n, cap))
+        omitted = n - len(findings)
+    return Verdict(obs.clause, o, message[:500], findings, omitted, {o: n})
 
 
 def _single(obs: Observation, implementation: str, case: str, shared: Evidence | None,

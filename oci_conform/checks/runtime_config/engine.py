@@ -60,13 +60,15 @@ def judged_clause_ids(kind: str | None = None) -> frozenset[str]:
     return frozenset().union(*(judged(k) for k in kinds))
 
 
-def observations(kind: str, doc: Any, ctx: Ctx) -> Iterator[Observation]:
+def observations(kind: str, doc: Any, ctx: Ctx) -> list[Observation]:
     """Every observation of the schema and the semantic checks (never raises on bad input)."""
     if kind == "features" and isinstance(doc, dict):
         doc = features.drop_nulls(doc)
+    found: list[Observation] = []
     for check in document_checks(kind, ctx.platform):
         if check.stage == "schema" or isinstance(doc, dict):
-            yield from check.run(doc, ctx)
+            found.extend(check.run(doc, ctx))
+    return found
 
 
 def make_context(kind: str, doc: Any, spec_version: str | None, platform: str | None,
@@ -264,7 +266,8 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     else:
         from oci_conform.checks.runtime_config.schema import clause_map
         with clause_map(kind).one_document():
-            obs = list(observations(kind, parsed.data, ctx)) + list(extra)
+            obs = observations(kind, parsed.data, ctx)
+            obs.extend(extra)
             if kind == "config" and isinstance(parsed.data, dict):
                 newer = newer_fields(parsed.data, rule)
                 obs.extend(version_content(newer, rule, parsed.data.get("ociVersion")))
