@@ -300,14 +300,27 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
     out: list[CaseResult] = []
     add = out.append
     single, passing, failing = Observation, Outcome.PASS, Outcome.FAIL
+    one_pass = pass_message(1) if pass_message is not None else ""
     for cid in dict.fromkeys(declared):
         fold = folds.pop(cid, None)
         if fold is None:
             add(CaseResult(cid, implementation, unobserved, case, unobserved_reason, [],
                            shared if shared is not None else Evidence(), 0.0))
-        elif isinstance(fold, single) and cid not in times:
-            add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
-                        passing, failing))
+        elif type(fold) is Observation and cid not in times:
+            # the common cases in line (_single gives the same): a plain pass, and an
+            # observation with a short message and no finding (n/a, skip, pass)
+            finding, message = fold.finding, fold.message
+            if finding is not None or shared is None or len(message) > 500:
+                add(_single(fold, implementation, case, shared, max_findings, place,
+                            pass_message, passing, failing))
+            elif message:
+                add(CaseResult(cid, implementation, fold.outcome, case, message, [], shared,
+                               0.0))
+            elif fold.outcome is passing and one_pass:
+                add(CaseResult(cid, implementation, passing, case, one_pass, [], shared, 0.0))
+            else:
+                add(_single(fold, implementation, case, shared, max_findings, place,
+                            pass_message, passing, failing))
         else:
             add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
                         else fold.verdict(), implementation, case, shared, place,
