@@ -393,8 +393,12 @@ def render_text(results: Any, verbosity: int = 0) -> str:
     tally line of a document without failures."""
     from collections import Counter, defaultdict
     by_impl: dict[str, list[Any]] = defaultdict(list)
-    for r in results.results:
-        by_impl[r.implementation].append(r)
+    if len(results.implementations) == 1:     # a streamed run's document: one file
+        name = results.implementations[0].name
+        by_impl[name] = [r for r in results.results if r.implementation == name]
+    else:
+        for r in results.results:
+            by_impl[r.implementation].append(r)
     lines: list[str] = []
     for impl in results.implementations:
         mine = by_impl.get(impl.name, [])

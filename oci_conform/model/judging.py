@@ -14,7 +14,7 @@ Every check, case and suite judges through this module, so the rules below hold 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -269,18 +269,21 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
                    unobserved_reason: str = "nothing in this subject it applies to",
                    max_findings: int = MAX_FINDINGS,
                    place: Callable[[Finding], Finding] | None = None,
-                   pass_message: Callable[[int], str] | None = None) -> list[CaseResult]:
+                   pass_message: Callable[[int], str] | None = None,
+                   first: Mapping[str, Observation] | None = None) -> list[CaseResult]:
     """``roll_up`` then ``case_results`` in one pass: the same entries in the same order,
     without a ``Verdict`` for a clause seen once or not at all (most clauses of a document).
 
     A verdict with findings or a pass is finished first: ``place`` rewrites each finding
     (file, line, column), and ``pass_message(count)`` gives a pass without a message one.
+    ``first``: observations seen before ``observations``, one per clause (clause id ->
+    observation), taken in as a whole (the n/a part every document of a context shares).
     """
     if unobserved is Outcome.PASS:
         raise ValueError("an unobserved clause can never pass")
     # a clause's observations: the one seen, or a _Fold once a second, different one comes;
     # the same observation seen again (a plain pass is one shared value) is only counted
-    folds: dict[str, _Fold | Observation] = {}
+    folds: dict[str, _Fold | Observation] = dict(first) if first else {}
     times: dict[str, int] = {}
     for obs in observations:
         cid = obs.clause
@@ -291,10 +294,10 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
             times[cid] = times.get(cid, 1) + 1
         else:
             if isinstance(fold, Observation):
-                first, fold = fold, _Fold(cid, max_findings)
+                earlier, fold = fold, _Fold(cid, max_findings)
                 folds[cid] = fold
                 for _ in range(times.pop(cid, 1)):
-                    fold.add(first)
+                    fold.add(earlier)
             fold.add(obs)
     shared = evidence if evidence else None     # an empty one is made anew for each entry
     out: list[CaseResult] = []

@@ -131,13 +131,18 @@ def _seen(draw):
     return [distinct[i] for i in picks]
 
 
+_FIRST = st.dictionaries(_CLAUSES, st.sampled_from(list(Why)), max_size=3).map(
+    lambda d: {c: judging.not_judged(c, w, f"first {w}") for c, w in d.items()})
+
+
 @settings(max_examples=400, deadline=None)
-@given(_seen(), st.lists(_CLAUSES, max_size=5), st.sampled_from([0, 1, 2, 50]))
-def test_rolled_results_equal_roll_up_then_case_results(observations, declared, cap) -> None:
+@given(_seen(), st.lists(_CLAUSES, max_size=5), st.sampled_from([0, 1, 2, 50]), _FIRST)
+def test_rolled_results_equal_roll_up_then_case_results(observations, declared, cap,
+                                                         first) -> None:
     """The one-pass path (config validate's) gives the same entries, in the same order, as
     the roll-up, finish and case_results it replaces: clauses seen once, several times (the
     same observation again, or different ones), never, undeclared, repeated in
-    ``declared``, findings over the cap."""
+    ``declared``, findings over the cap, and observations given first as a mapping."""
     def place(f):
         return replace(f, file="doc.json", line=len(f.location))
 
@@ -146,7 +151,8 @@ def test_rolled_results_equal_roll_up_then_case_results(observations, declared, 
     got = judging.rolled_results(observations, declared, "impl", "case",
                                  evidence=Evidence(facts={"k": 1}),
                                  unobserved_reason="nothing seen", max_findings=cap,
-                                 place=place, pass_message=examined)
-    want = _reference_results(observations, declared, cap, place, examined)
+                                 place=place, pass_message=examined, first=first)
+    want = _reference_results([*first.values(), *observations], declared, cap, place,
+                              examined)
     assert [r.to_dict() for r in got] == [r.to_dict() for r in want]
     assert all(r.findings is not s.findings for r in got for s in got if r is not s)

@@ -98,6 +98,7 @@ class InForce:
         self.memo: dict[str, Observation | None] = {}   # clause id -> __call__'s answer
         self._since: dict[str, str] = {}
         self._excluded: dict[tuple[str, ...], list[Observation]] = {}
+        self._by_clause: dict[tuple[str, ...], dict[str, Observation]] = {}
         # clauses with an older form (id + "-pre-..."): a rule changed on an existing field
         self._restated = {c.partition("-pre-")[0] for c in catalog.clauses
                           if "-pre-" in c} if catalog else set()
@@ -148,6 +149,13 @@ class InForce:
                                                 if x is not None]
         return found
 
+    def excluded_by_clause(self, declared: tuple[str, ...]) -> dict[str, Observation]:
+        """``excluded(declared)`` as clause id -> its n/a observation, in the same order."""
+        found = self._by_clause.get(declared)
+        if found is None:
+            found = self._by_clause[declared] = {x.clause: x for x in self.excluded(declared)}
+        return found
+
 
 _RULES: dict[tuple[int, Ctx], InForce] = {}
 
@@ -193,15 +201,16 @@ def _catalog() -> Any:
         return None
 
 
-def _in_force_only(observed: Iterable[Observation], declared: Iterable[str],
-                   rule: InForce, newer: dict[str, str]) -> list[Observation]:
-    """Observations of clauses in force; one n/a observation for each clause that is not.
+def _in_force_only(observed: Iterable[Observation], rule: InForce, newer: dict[str, str]
+                   ) -> list[Observation]:
+    """The observations of clauses in force (the n/a observation of each declared clause
+    not in force comes from ``rule.excluded``).
 
     A clause newer than the judged version still judges the fields of ``newer`` (pointer ->
     release): a field the declared version does not define is judged by the release that
     defines it (its own row clause, and any failure found under it).
     """
-    kept = list(rule.excluded(tuple(declared)))
+    kept: list[Observation] = []
     rows = set(newer.values())
     memo = rule.memo
     for obs in observed:
@@ -279,9 +288,9 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     # module read it, so a pointer can be looked up along its own path first).
     positions = PositionIndex(parsed.text, valid_json=True) if parsed.text and parsed.ok \
         else None
-    return rolled_results(_in_force_only(obs, declared, rule, newer), declared, impl,
+    return rolled_results(_in_force_only(obs, rule, newer), declared, impl,
                           f"config-validate:{kind}", evidence=evidence,
-                          unobserved_reason=NOTHING,
+                          unobserved_reason=NOTHING, first=rule.excluded_by_clause(declared),
                           place=lambda f: _place(f, positions, file), pass_message=_examined)
 
 
