@@ -99,6 +99,7 @@ class InForce:
         self._since: dict[str, str] = {}
         self._excluded: dict[tuple[str, ...], list[Observation]] = {}
         self._by_clause: dict[tuple[str, ...], dict[str, Observation]] = {}
+        self._any_newer: bool | None = None
         # clauses with an older form (id + "-pre-..."): a rule changed on an existing field
         self._restated = {c.partition("-pre-")[0] for c in catalog.clauses
                           if "-pre-" in c} if catalog else set()
@@ -127,6 +128,13 @@ class InForce:
         if clause is None or spec is None or not clause.since or version not in spec.versions:
             return ""
         return clause.since if spec.index(version) < spec.index(clause.since) else ""
+
+    def any_newer(self) -> bool:
+        """Whether any catalog clause starts after the judged version (``newer`` is '' for
+        every clause otherwise); found once per rule."""
+        if self._any_newer is None:
+            self._any_newer = bool(self.catalog) and any(map(self.newer, self.catalog.clauses))
+        return self._any_newer
 
     def field_since(self, cid: str) -> str:
         """The release that first defines the field whose row clause is ``cid``, when it is
@@ -231,6 +239,8 @@ def newer_fields(doc: Any, rule: InForce) -> dict[str, str]:
     define yet."""
     from oci_conform.checks.runtime_config.schema import clause_map
     found: dict[str, str] = {}
+    if not rule.any_newer():
+        return found            # no clause starts after the judged version: nothing to find
     for cid, pointer in sorted(clause_map("config").present(doc), key=lambda cp: cp[1]):
         if rule.field_since(cid) and not any(pointer.startswith(p + "/") for p in found):
             found.setdefault(pointer, cid)
