@@ -41,7 +41,8 @@ def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str],
     results.finished = now()
     results.specs = {name: spec_versions.get(name) or spec.default_version
                      for name, spec in catalog.specs.items()}
-    ids = {r.clause for r in results.results} if ids is None else set(ids)
+    ids = {r.clause for r in results.results} if ids is None else \
+        ids if isinstance(ids, (set, frozenset)) else set(ids)     # only read below
     if cache is None:
         results.clauses.update(clause_infos(catalog, ids, results.specs))
     else:
@@ -49,8 +50,8 @@ def finish(results: Results, catalog: Catalog, spec_versions: Mapping[str, str],
         missing = ids - known.keys()
         if missing:
             known.update(clause_infos(catalog, missing, results.specs))
-        results.clauses.update((cid, known[cid]) for cid in ids if cid in known)
-    unknown = sorted(ids - set(results.clauses))
+        results.clauses.update({cid: known[cid] for cid in ids & known.keys()})
+    unknown = sorted(ids - results.clauses.keys())
     if unknown:
         results.harness_errors.append(
             f"outcomes name clause ids missing from the catalog: {', '.join(unknown[:10])}"

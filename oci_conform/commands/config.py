@@ -56,11 +56,29 @@ def read_source(path: str, limit: int) -> tuple[bytes | None, str]:
         if path == STDIN:
             return sys.stdin.buffer.read(limit + 1), ""
         with open_regular(path) as handle:
-            return handle.read(limit + 1), ""
+            return _read_upto(handle, limit), ""
     except UnsafePath as exc:
         return None, f"cannot read {exc}"
     except OSError as exc:
         return None, f"cannot read {path}: {exc.strerror or exc}"
+
+
+def _read_upto(handle: Any, limit: int) -> bytes:
+    """At most ``limit`` + 1 bytes of a regular file, asked for in pieces no larger than the
+    file's size + 1 (one read of ``limit`` + 1 bytes allocates that much first, 8 MiB for a
+    config.json of 3 KiB); a file that grows while it is read is read on up to the limit."""
+    import os
+    step = min(limit + 1, os.fstat(handle.fileno()).st_size + 1)
+    chunks: list[bytes] = []
+    got = 0
+    while got <= limit:
+        part = handle.read(min(step, limit + 1 - got))
+        if not part:
+            break
+        chunks.append(part)
+        got += len(part)
+        step = max(step, 1 << 16)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def validate_path(path: str, kind: str, spec_version: str | None, platform: str | None
@@ -239,8 +257,9 @@ def _run_streaming(args: argparse.Namespace) -> int:
                     sink.keep = False
                     return ExitCode.USAGE
                 one = _one_file(head, impl, outcomes)
+                ids = {r.clause for r in outcomes}
                 _finish(one, catalog, [impl.spec_version] if impl.spec_version else [],
-                        args.spec_version, cache=infos)
+                        args.spec_version, ids=ids, cache=infos)
                 if plan.expectations:
                     apply_expectations(one, list(plan.expectations))
                 if text:
@@ -249,7 +268,7 @@ def _run_streaming(args: argparse.Namespace) -> int:
                     write(tap_part(one, files + 1, plan.fail_on))
                 if stream is not None:
                     stream.add(one)
-                clause_ids.update(r.clause for r in one.results)
+                clause_ids |= ids
                 codes.add(exit_code(one, plan.fail_on))
                 versions.update([impl.spec_version] if impl.spec_version else [])
                 files += 1
@@ -374,13 +393,17 @@ def render_text(results: Any, verbosity: int = 0) -> str:
     tally line of a document without failures."""
     from collections import Counter, defaultdict
     by_impl: dict[str, list[Any]] = defaultdict(list)
-    for r in results.results:
-        by_impl[r.implementation].append(r)
+    if len(results.implementations) == 1:     # a streamed run's document: one file
+        name = results.implementations[0].name
+        by_impl[name] = [r for r in results.results if r.implementation == name]
+    else:
+        for r in results.results:
+            by_impl[r.implementation].append(r)
     lines: list[str] = []
     for impl in results.implementations:
         mine = by_impl.get(impl.name, [])
-        # outcomes are str enums: counted, compared and sorted as their values
-        tally = Counter(str(r.outcome) for r in mine)
+        # outcomes are str enums: counted, compared, sorted and written as their values
+        tally = Counter([r.outcome for r in mine])
         if verbosity < 0 and not any(o in _PROBLEMS for o in tally):
             continue
         version = f" (runtime-spec {impl.spec_version})" if impl.spec_version else ""

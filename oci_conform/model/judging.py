@@ -14,7 +14,7 @@ Every check, case and suite judges through this module, so the rules below hold 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -72,6 +72,12 @@ def passed(clause: str, message: str = "") -> Observation:
 
 
 _PLAIN_PASSES: dict[str, Observation] = {}
+
+
+def plain_passes(clauses: Iterable[str]) -> list[Observation]:
+    """``passed(c)`` for each clause of ``clauses``, in one call."""
+    known = _PLAIN_PASSES
+    return [known.get(c) or passed(c) for c in clauses]
 
 
 def failed(clause: str, message: str, *, location: str = "", expected: Any = "",
@@ -255,6 +261,136 @@ def case_results(verdicts: Iterable[Verdict], implementation: str, case: str, *,
         yield CaseResult(v.clause, implementation, v.outcome, case, message, v.findings,
                          shared if shared is not None else Evidence(), duration,
                          omitted_findings=v.omitted)
+
+
+def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
+                   implementation: str, case: str, *, evidence: Evidence | None = None,
+                   unobserved: Outcome = Outcome.NA,
+                   unobserved_reason: str = "nothing in this subject it applies to",
+                   max_findings: int = MAX_FINDINGS,
+                   place: Callable[[Finding], Finding] | None = None,
+                   pass_message: Callable[[int], str] | None = None,
+                   first: Mapping[str, Observation] | None = None) -> list[CaseResult]:
+    """``roll_up`` then ``case_results`` in one pass: the same entries in the same order,
+    without a ``Verdict`` for a clause seen once or not at all (most clauses of a document).
+
+    A verdict with findings or a pass is finished first: ``place`` rewrites each finding
+    (file, line, column), and ``pass_message(count)`` gives a pass without a message one.
+    ``first``: observations seen before ``observations``, one per clause (clause id ->
+    observation), taken in as a whole (the n/a part every document of a context shares).
+    """
+    if unobserved is Outcome.PASS:
+        raise ValueError("an unobserved clause can never pass")
+    # a clause's observations: the one seen, or a _Fold once a second, different one comes;
+    # the same observation seen again (a plain pass is one shared value) is only counted
+    folds: dict[str, _Fold | Observation] = dict(first) if first else {}
+    times: dict[str, int] = {}
+    for obs in observations:
+        cid = obs.clause
+        fold = folds.get(cid)
+        if fold is None:
+            folds[cid] = obs
+        elif fold is obs:
+            times[cid] = times.get(cid, 1) + 1
+        else:
+            if isinstance(fold, Observation):
+                earlier, fold = fold, _Fold(cid, max_findings)
+                folds[cid] = fold
+                for _ in range(times.pop(cid, 1)):
+                    fold.add(earlier)
+            fold.add(obs)
+    shared = evidence if evidence else None     # an empty one is made anew for each entry
+    out: list[CaseResult] = []
+    add = out.append
+    single, passing, failing = Observation, Outcome.PASS, Outcome.FAIL
+    one_pass = pass_message(1) if pass_message is not None else ""
+    for cid in dict.fromkeys(declared):
+        fold = folds.pop(cid, None)
+        if fold is None:
+            add(CaseResult(cid, implementation, unobserved, case, unobserved_reason, [],
+                           shared if shared is not None else Evidence(), 0.0))
+        elif type(fold) is Observation and cid not in times:
+            # the common cases in line (_single gives the same): a plain pass, and an
+            # observation with a short message and no finding (n/a, skip, pass)
+            finding, message = fold.finding, fold.message
+            if finding is not None or shared is None or len(message) > 500:
+                add(_single(fold, implementation, case, shared, max_findings, place,
+                            pass_message, passing, failing))
+            elif message:
+                add(CaseResult(cid, implementation, fold.outcome, case, message, [], shared,
+                               0.0))
+            elif fold.outcome is passing and one_pass:
+                add(CaseResult(cid, implementation, passing, case, one_pass, [], shared, 0.0))
+            else:
+                add(_single(fold, implementation, case, shared, max_findings, place,
+                            pass_message, passing, failing))
+        else:
+            add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
+                        else fold.verdict(), implementation, case, shared, place,
+                        pass_message))
+    for cid, fold in folds.items():      # observed but not declared, in first-seen order
+        if isinstance(fold, single) and cid not in times:
+            add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
+                        passing, failing))
+        else:
+            add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
+                        else fold.verdict(), implementation, case, shared, place,
+                        pass_message))
+    return out
+
+
+def _repeated(obs: Observation, n: int, cap: int) -> Verdict:
+    """The verdict of one observation seen ``n`` times: what a _Fold fed it ``n`` times
+    gives, without the ``n`` calls."""
+    o, message = obs.outcome, obs.message
+    if o is Outcome.FAIL and n > (1 if message else 0):
+        message += f" (and {n - (1 if message else 0)} more)"
+    findings: list[Finding] = []
+    omitted = 0
+    if obs.finding is not None:
+        findings = [obs.finding] * max(0, min(n, cap))
+        omitted = n - len(findings)
+    return Verdict(obs.clause, o, message[:500], findings, omitted, {o: n})
+
+
+def _single(obs: Observation, implementation: str, case: str, shared: Evidence | None,
+            cap: int, place: Callable[[Finding], Finding] | None,
+            pass_message: Callable[[int], str] | None, passing: Outcome, failing: Outcome
+            ) -> CaseResult:
+    """The entry of a clause's only observation: what ``_verdict`` then ``case_results``
+    would give."""
+    o, message, finding = obs.outcome, obs.message, obs.finding
+    if not message:
+        if o is failing:
+            message = " (and 1 more)"
+        elif o is passing and pass_message is not None:
+            message = pass_message(1)
+    elif len(message) > 500:
+        message = message[:500]
+    findings: list[Finding] = []
+    omitted = 0
+    if finding is not None:
+        if cap > 0:
+            findings.append(place(finding) if place is not None else finding)
+        else:
+            omitted = 1
+    return CaseResult(obs.clause, implementation, o, case, message, findings,
+                      shared if shared is not None else Evidence(), 0.0,
+                      omitted_findings=omitted)
+
+
+def _folded(v: Verdict, implementation: str, case: str, shared: Evidence | None,
+            place: Callable[[Finding], Finding] | None,
+            pass_message: Callable[[int], str] | None) -> CaseResult:
+    """The entry of a clause observed more than once, finished as ``rolled_results`` says."""
+    if v.outcome is Outcome.PASS and not v.message and pass_message is not None:
+        v.message = pass_message(v.counts[Outcome.PASS])
+    if v.findings and place is not None:
+        v.findings = [place(f) for f in v.findings]
+    return CaseResult(v.clause, implementation, v.outcome, case,
+                      v.message if len(v.counts) < 2 else v.summary(), v.findings,
+                      shared if shared is not None else Evidence(), 0.0,
+                      omitted_findings=v.omitted)
 
 
 class Judge:

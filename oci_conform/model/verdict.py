@@ -36,10 +36,13 @@ def exit_code(results: Results, fail_on: str = "must") -> int:
     claims) is shown but does not count against conformance."""
     if results.interrupted:
         return exit_code_of(results.interrupted)
-    if not results.complete or any(r.outcome is Outcome.ERROR for r in results.results):
+    seen = {r.outcome for r in results.results}     # one pass over the outcomes
+    if not results.complete or Outcome.ERROR in seen:
         return ExitCode.HARNESS_ERROR
-    if not any(r.outcome in _JUDGED for r in results.results):
+    if seen.isdisjoint(_JUDGED):
         return ExitCode.NOTHING_SELECTED      # nothing selected, or nothing could be judged
+    if seen.isdisjoint(_COUNTS_AGAINST):
+        return ExitCode.CONFORMANT
     for r in results.results:
         if r.outcome in _COUNTS_AGAINST and not r.beyond_claim:
             info = results.clauses.get(r.clause)

@@ -61,3 +61,32 @@ def test_streamed_output_file_is_written_whole(tmp_path) -> None:
     assert main(["config", "validate", str(GOOD / "full.json"), str(tmp_path / "none.json"),
                  "-o", str(tmp_path / "partial.txt")]) == 2
     assert not (tmp_path / "partial.txt").exists()
+
+
+def test_a_file_is_read_up_to_the_limit_in_pieces_of_its_size(tmp_path) -> None:
+    """read_source asks for the file's size + 1, not the 8 MiB limit, and still stops one
+    byte past the limit (so the size rule can refuse the document)."""
+    from oci_conform.commands.config import _read_upto, read_source
+    for size, limit in ((0, 10), (5, 10), (10, 10), (11, 10), (200_000, 70_000)):
+        path = tmp_path / f"f{size}"
+        path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+        raw, error = read_source(str(path), limit)
+        assert not error and raw == path.read_bytes()[: limit + 1], (size, limit)
+
+    class Growing:
+        """A handle whose file stats as empty but holds more (it grew after the stat)."""
+
+        def __init__(self, data: bytes, null) -> None:
+            self.data, self.null, self.asked = data, null, []
+
+        def fileno(self) -> int:
+            return self.null.fileno()
+
+        def read(self, n: int) -> bytes:
+            self.asked.append(n)
+            part, self.data = self.data[:n], self.data[n:]
+            return part
+    with open(os.devnull, "rb") as null:
+        grown = Growing(b"y" * 100, null)
+        assert _read_upto(grown, 50) == b"y" * 51
+    assert grown.asked[0] == 1 and max(grown.asked) <= 50

@@ -1,7 +1,11 @@
 """The judging core: one roll-up, one severity order, one skip/n-a table, typed evidence."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oci_conform.catalog.loader import load_catalog
 from oci_conform.model import judging
@@ -94,3 +98,61 @@ def test_a_cookie_with_spaces_keeps_nothing_of_its_value() -> None:
                           "Set-Cookie": "id=s3cret; Path=/"})
     assert out["Cookie"] == REDACTED and out["Set-Cookie"] == REDACTED
     assert out["Authorization"] == f"Basic {REDACTED}"
+
+
+def _reference_results(observations, declared, cap, place, pass_message):
+    """What ``rolled_results`` must equal: roll_up, each verdict finished, case_results."""
+    out = []
+    for v in roll_up(observations, declared, max_findings=cap,
+                     unobserved_reason="nothing seen").values():
+        if v.findings or v.outcome is Outcome.PASS:
+            if v.outcome is Outcome.PASS and not v.message:
+                v.message = pass_message(v.counts[Outcome.PASS])
+            v.findings = [place(f) for f in v.findings]
+        out.append(v)
+    return list(judging.case_results(out, "impl", "case", evidence=Evidence(facts={"k": 1})))
+
+
+_CLAUSES = st.sampled_from(["a", "b", "c", "d"])
+_OBSERVATIONS = st.one_of(
+    st.builds(judging.passed, _CLAUSES, st.sampled_from(["", "ok", "fine"])),
+    st.builds(lambda c, m, at: judging.failed(c, m, location=at), _CLAUSES,
+              st.sampled_from(["", "bad", "x" * 600]), st.sampled_from(["", "/p", "/q/1"])),
+    st.builds(lambda c, m: judging.errored(c, m), _CLAUSES, st.sampled_from(["", "boom"])),
+    st.builds(lambda c, w: judging.not_judged(c, w, "why"), _CLAUSES, st.sampled_from(list(Why))),
+)
+
+
+@st.composite
+def _seen(draw):
+    """Observations, some of them the same value seen again (as a plain pass is)."""
+    distinct = draw(st.lists(_OBSERVATIONS, min_size=1, max_size=8))
+    picks = draw(st.lists(st.integers(0, len(distinct) - 1), max_size=14))
+    return [distinct[i] for i in picks]
+
+
+_FIRST = st.dictionaries(_CLAUSES, st.sampled_from(list(Why)), max_size=3).map(
+    lambda d: {c: judging.not_judged(c, w, f"first {w}") for c, w in d.items()})
+
+
+@settings(max_examples=400, deadline=None)
+@given(_seen(), st.lists(_CLAUSES, max_size=5), st.sampled_from([0, 1, 2, 50]), _FIRST)
+def test_rolled_results_equal_roll_up_then_case_results(observations, declared, cap,
+                                                         first) -> None:
+    """The one-pass path (config validate's) gives the same entries, in the same order, as
+    the roll-up, finish and case_results it replaces: clauses seen once, several times (the
+    same observation again, or different ones), never, undeclared, repeated in
+    ``declared``, findings over the cap, and observations given first as a mapping."""
+    def place(f):
+        return replace(f, file="doc.json", line=len(f.location))
+
+    def examined(n):
+        return f"{n} seen"
+    got = judging.rolled_results(observations, declared, "impl", "case",
+                                 evidence=Evidence(facts={"k": 1}),
+                                 unobserved_reason="nothing seen", max_findings=cap,
+                                 place=place, pass_message=examined, first=first)
+    want = _reference_results([*first.values(), *observations], declared, cap, place,
+                              examined)
+    assert [r.to_dict() for r in got] == [r.to_dict() for r in want]
+    assert all(r.findings is not s.findings for r in got for s in got if r is not s)

@@ -475,7 +475,7 @@ class ClauseMap:
         last = self._last
         if last is not None and last[0] is doc:
             return last[1]
-        found = list(self._present(doc))
+        found = self._present(doc)
         if self._remember:
             self._last = (doc, found)
         return found
@@ -490,23 +490,28 @@ class ClauseMap:
         finally:
             self._remember, self._last = False, None
 
-    def _present(self, doc: Any) -> Iterator[tuple[str, str]]:
-        from oci_conform.checks.runtime_config.pointer import join
+    def _present(self, doc: Any) -> list[tuple[str, str]]:
+        from oci_conform.checks.runtime_config.pointer import escape
         trie = self._patterns()
         clauses = self._clauses
+        found: list[tuple[str, str]] = []
         stack: list[tuple[dict[str, Any], Any, str]] = [(trie, doc, "")]
         while stack:
             node, value, here = stack.pop()
             for clause in clauses[id(node)]:
-                yield clause, here
+                found.append((clause, here))
             if isinstance(value, dict):
                 for token, child in node.items():
                     if token == "*":
-                        stack.extend((child, v, join(here, k)) for k, v in value.items())
+                        stack.extend((child, v, here + "/" + (
+                            escape(k) if "~" in k or "/" in k else k))
+                            for k, v in value.items())
                     elif token != _ROWS_KEY and token in value:
-                        stack.append((child, value[token], join(here, token)))
+                        stack.append((child, value[token], here + "/" + (
+                            escape(token) if "~" in token or "/" in token else token)))
             elif isinstance(value, list) and "*" in node:
-                stack.extend((node["*"], v, join(here, i)) for i, v in enumerate(value))
+                stack.extend((node["*"], v, f"{here}/{i}") for i, v in enumerate(value))
+        return found
 
     def clause_ids(self) -> set[str]:
         return {r[-1] for r in self.rows} | {self.fallback}

@@ -55,15 +55,14 @@ class _Duplicates:
         self.found: list[tuple[int, str]] = []   # (id of the object, key)
 
     def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out = dict(pairs)                # the last value wins, at the key's first place
+        if len(out) == len(pairs):
+            return out                   # no key repeated (nearly always)
         seen: set[str] = set()
-        repeated: list[str] = []
-        for key, value in pairs:
+        for key, _value in pairs:
             if key in seen:
-                repeated.append(key)
+                self.found.append((id(out), key))
             seen.add(key)
-            out[key] = value
-        self.found.extend((id(out), key) for key in repeated)
         return out
 
 
@@ -132,7 +131,9 @@ def parse_text(text: str) -> Parsed:
         if deep is not None:
             return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc}")])
-    if hook.found or value_depth(data) > MAX_DEPTH:
+    # a value cannot nest deeper than the text has openers (counted at C speed)
+    if hook.found or (text.count("[") + text.count("{") > MAX_DEPTH
+                      and value_depth(data) > MAX_DEPTH):
         deep = valid_depth_exceeds(text, MAX_DEPTH)
         if deep is not None:
             return _too_deep_problem(text, deep)

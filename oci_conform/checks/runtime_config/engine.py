@@ -4,7 +4,8 @@
 for line numbers) in, one CaseResult per clause the check table declares for the kind of
 document out. Every verdict comes from ``model.judging``: checks yield observations, the
 in-force rule turns clauses the judged version or platform does not hold into ``n/a``, and
-``roll_up`` folds the rest (a declared clause nobody observed is ``n/a``, never ``pass``).
+``rolled_results`` folds the rest (a declared clause nobody observed is ``n/a``, never
+``pass``).
 """
 from __future__ import annotations
 
@@ -27,17 +28,14 @@ from oci_conform.jsonpos import PositionIndex
 from oci_conform.model.evidence import Evidence, FileSpan
 from oci_conform.model.judging import (
     Observation,
-    Verdict,
     Why,
-    case_results,
     errored,
     failed,
     in_force,
     not_judged,
     passed,
-    roll_up,
+    rolled_results,
 )
-from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
 
 __all__ = ["KINDS", "judged_clause_ids", "make_context", "validate_parsed",
@@ -62,13 +60,15 @@ def judged_clause_ids(kind: str | None = None) -> frozenset[str]:
     return frozenset().union(*(judged(k) for k in kinds))
 
 
-def observations(kind: str, doc: Any, ctx: Ctx) -> Iterator[Observation]:
+def observations(kind: str, doc: Any, ctx: Ctx) -> list[Observation]:
     """Every observation of the schema and the semantic checks (never raises on bad input)."""
     if kind == "features" and isinstance(doc, dict):
         doc = features.drop_nulls(doc)
+    found: list[Observation] = []
     for check in document_checks(kind, ctx.platform):
         if check.stage == "schema" or isinstance(doc, dict):
-            yield from check.run(doc, ctx)
+            found.extend(check.run(doc, ctx))
+    return found
 
 
 def make_context(kind: str, doc: Any, spec_version: str | None, platform: str | None,
@@ -95,18 +95,20 @@ class InForce:
     def __init__(self, catalog: Any, ctx: Ctx):
         self.catalog, self.ctx = catalog, ctx
         self.spec = catalog.specs.get("runtime-spec") if catalog else None
-        self._memo: dict[str, Observation | None] = {}
+        self.memo: dict[str, Observation | None] = {}   # clause id -> __call__'s answer
         self._since: dict[str, str] = {}
         self._excluded: dict[tuple[str, ...], list[Observation]] = {}
+        self._by_clause: dict[tuple[str, ...], dict[str, Observation]] = {}
+        self._any_newer: bool | None = None
         # clauses with an older form (id + "-pre-..."): a rule changed on an existing field
         self._restated = {c.partition("-pre-")[0] for c in catalog.clauses
                           if "-pre-" in c} if catalog else set()
 
     def __call__(self, cid: str) -> Observation | None:
         """None when ``cid`` holds for this document, else its n/a observation."""
-        if cid not in self._memo:
-            self._memo[cid] = self._rule(cid)
-        return self._memo[cid]
+        if cid not in self.memo:
+            self.memo[cid] = self._rule(cid)
+        return self.memo[cid]
 
     def _rule(self, cid: str) -> Observation | None:
         ctx = self.ctx
@@ -127,6 +129,13 @@ class InForce:
             return ""
         return clause.since if spec.index(version) < spec.index(clause.since) else ""
 
+    def any_newer(self) -> bool:
+        """Whether any catalog clause starts after the judged version (``newer`` is '' for
+        every clause otherwise); found once per rule."""
+        if self._any_newer is None:
+            self._any_newer = bool(self.catalog) and any(map(self.newer, self.catalog.clauses))
+        return self._any_newer
+
     def field_since(self, cid: str) -> str:
         """The release that first defines the field whose row clause is ``cid``, when it is
         after the judged version ('' otherwise). A clause with an older form (an id plus
@@ -146,6 +155,13 @@ class InForce:
         if found is None:
             found = self._excluded[declared] = [x for x in map(self, declared)
                                                 if x is not None]
+        return found
+
+    def excluded_by_clause(self, declared: tuple[str, ...]) -> dict[str, Observation]:
+        """``excluded(declared)`` as clause id -> its n/a observation, in the same order."""
+        found = self._by_clause.get(declared)
+        if found is None:
+            found = self._by_clause[declared] = {x.clause: x for x in self.excluded(declared)}
         return found
 
 
@@ -193,20 +209,24 @@ def _catalog() -> Any:
         return None
 
 
-def _in_force_only(observed: Iterable[Observation], declared: Iterable[str],
-                   rule: InForce, newer: dict[str, str]) -> Iterator[Observation]:
-    """Observations of clauses in force; one n/a observation for each clause that is not.
+def _in_force_only(observed: Iterable[Observation], rule: InForce, newer: dict[str, str]
+                   ) -> list[Observation]:
+    """The observations of clauses in force (the n/a observation of each declared clause
+    not in force comes from ``rule.excluded``).
 
     A clause newer than the judged version still judges the fields of ``newer`` (pointer ->
     release): a field the declared version does not define is judged by the release that
     defines it (its own row clause, and any failure found under it).
     """
-    yield from rule.excluded(tuple(declared))
+    kept: list[Observation] = []
     rows = set(newer.values())
+    memo = rule.memo
     for obs in observed:
-        if rule(obs.clause) is None or (newer and rule.newer(obs.clause) and (
-                obs.clause in rows or _under(obs, newer))):
-            yield obs
+        cid = obs.clause
+        if (memo[cid] if cid in memo else rule(cid)) is None or (
+                newer and rule.newer(cid) and (cid in rows or _under(obs, newer))):
+            kept.append(obs)
+    return kept
 
 
 def _under(obs: Observation, newer: dict[str, str]) -> bool:
@@ -219,6 +239,8 @@ def newer_fields(doc: Any, rule: InForce) -> dict[str, str]:
     define yet."""
     from oci_conform.checks.runtime_config.schema import clause_map
     found: dict[str, str] = {}
+    if not rule.any_newer():
+        return found            # no clause starts after the judged version: nothing to find
     for cid, pointer in sorted(clause_map("config").present(doc), key=lambda cp: cp[1]):
         if rule.field_since(cid) and not any(pointer.startswith(p + "/") for p in found):
             found.setdefault(pointer, cid)
@@ -263,23 +285,23 @@ def validate_parsed(parsed: Parsed, kind: str = "config", *, file: str = "", imp
     else:
         from oci_conform.checks.runtime_config.schema import clause_map
         with clause_map(kind).one_document():
-            obs = list(observations(kind, parsed.data, ctx)) + list(extra)
+            obs = observations(kind, parsed.data, ctx)
+            obs.extend(extra)
             if kind == "config" and isinstance(parsed.data, dict):
                 newer = newer_fields(parsed.data, rule)
                 obs.extend(version_content(newer, rule, parsed.data.get("ociVersion")))
         obs.extend(_document_rules(kind, parsed, obs, rule))
         declared = _declared(kind)
-    verdicts = roll_up(_in_force_only(obs, declared, rule, newer), declared,
-                       unobserved_reason=NOTHING)
     evidence = Evidence(files=[FileSpan(file)] if file else [],
                         facts={"spec_version": ctx.version, "platform": ctx.platform})
     # Positions only for a parsed document (its depth is bounded, so is the index; the json
     # module read it, so a pointer can be looked up along its own path first).
     positions = PositionIndex(parsed.text, valid_json=True) if parsed.text and parsed.ok \
         else None
-    placed = [_placed(v, positions, file) if v.findings or v.outcome is Outcome.PASS else v
-              for v in verdicts.values()]
-    return list(case_results(placed, impl, f"config-validate:{kind}", evidence=evidence))
+    return rolled_results(_in_force_only(obs, rule, newer), declared, impl,
+                          f"config-validate:{kind}", evidence=evidence,
+                          unobserved_reason=NOTHING, first=rule.excluded_by_clause(declared),
+                          place=lambda f: _place(f, positions, file), pass_message=_examined)
 
 
 def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InForce
@@ -301,13 +323,9 @@ def _document_rules(kind: str, parsed: Parsed, obs: list[Observation], rule: InF
                                          pre)
 
 
-def _placed(verdict: Verdict, positions: PositionIndex | None, file: str) -> Verdict:
-    """The verdict with each finding placed (file, line, column) and a pass message."""
-    if verdict.outcome is Outcome.PASS and not verdict.message:
-        verdict.message = f"{verdict.counts[Outcome.PASS]} value(s) examined"
-    if verdict.findings:
-        verdict.findings = [_place(f, positions, file) for f in verdict.findings]
-    return verdict
+def _examined(count: int) -> str:
+    """The message of a pass without one: how many values were examined."""
+    return f"{count} value(s) examined"
 
 
 def _place(finding: Finding, positions: PositionIndex | None, file: str) -> Finding:

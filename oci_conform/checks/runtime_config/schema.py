@@ -16,7 +16,7 @@ from typing import Any
 from oci_conform.checks.runtime_config.clausemap import ClauseMap
 from oci_conform.checks.runtime_config.context import Ctx
 from oci_conform.checks.runtime_config.pointer import join
-from oci_conform.model.judging import Observation, failed, passed
+from oci_conform.model.judging import Observation, failed, plain_passes
 from oci_conform.schema_compile import Check, Unsupported, compile_schema
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
@@ -195,8 +195,7 @@ def schema_observations(kind: str, doc: Any, cmap: ClauseMap,
         if error.validator in VALUE_KEYWORDS and clause in optional:
             clause, message = values_clause(kind), f"{message} (the value rule of {clause})"
         yield failed(clause, message, location=here, expected=expected, actual=actual)
-    for clause, _pointer in cmap.present(doc):
-        yield passed(clause)
+    yield from plain_passes([clause for clause, _pointer in cmap.present(doc)])
 
 
 @cache
