@@ -174,11 +174,25 @@ def _after_ws(text: str, pos: int) -> int:
     return found.end() if found else pos
 
 
-def _direct(text: str, tokens: list[str]) -> int | None:
+class _Spent(Exception):
+    """The lookups along paths have skipped their budget of characters."""
+
+
+def _skip(text: str, pos: int, budget: list[int]) -> int:
+    """The end of the value at ``pos`` (C scanner), charged to ``budget``."""
+    end = int(_SKIP_VALUE(text, pos)[1])
+    budget[0] -= end - pos
+    if budget[0] < 0:
+        raise _Spent
+    return end
+
+
+def _direct(text: str, tokens: list[str], budget: list[int]) -> int | None:
     """The offset of the value at ``tokens`` in a text known to be valid JSON, following the
     first member of each name; None when that path does not hold it (the full walk then
     answers: a later duplicate key may). Only the containers on the path are read token by
-    token; every value passed over is skipped by the C scanner."""
+    token; every value passed over is skipped by the C scanner and charged to ``budget``
+    (``_Spent`` when it runs out: many lookups in a large text would each skip most of it)."""
     ws = _after_ws
     pos = ws(text, 0)
     for token in tokens:
@@ -192,7 +206,7 @@ def _direct(text: str, tokens: list[str]) -> int | None:
                 pos = ws(text, ws(text, pos) + 1)            # past the colon
                 if _escape(key) == token:
                     break
-                pos = ws(text, _SKIP_VALUE(text, pos)[1])
+                pos = ws(text, _skip(text, pos, budget))
                 if text.startswith("}", pos):
                     return None
                 pos = ws(text, pos + 1)                      # past the comma
@@ -204,7 +218,7 @@ def _direct(text: str, tokens: list[str]) -> int | None:
             for _ in range(int(token)):
                 if text.startswith("]", pos):
                     return None
-                pos = ws(text, _SKIP_VALUE(text, pos)[1])
+                pos = ws(text, _skip(text, pos, budget))
                 if text.startswith("]", pos):
                     return None
                 pos = ws(text, pos + 1)
@@ -229,7 +243,7 @@ class PositionIndex:
     nothing. The answers are the same (``tests/foundation/test_jsonpos.py``).
     """
 
-    __slots__ = ("text", "_root", "_line_starts", "_walked", "_valid", "_repeats")
+    __slots__ = ("text", "_root", "_line_starts", "_walked", "_valid", "_repeats", "_budget")
 
     def __init__(self, text: str, valid_json: bool = False):
         self.text = text
@@ -238,6 +252,7 @@ class PositionIndex:
         self._walked = False
         self._valid = valid_json
         self._repeats: bool | None = None      # whether some object repeats a name
+        self._budget = [len(text) + 65536]      # characters the path lookups may skip
 
     def _lines(self) -> list[int]:
         if not self._line_starts:
@@ -289,15 +304,22 @@ class PositionIndex:
         if pointer and not pointer.startswith("/"):
             return None
         tokens = pointer.split("/")[1:] if pointer else []
-        if self._valid and not self._walked:
+        if not tokens and self._valid and self.text:
+            return _after_ws(self.text, 0)
+        if self._valid and not self._walked and self._budget[0] > 0:
             try:
-                found = _direct(self.text, tokens)
+                found = _direct(self.text, tokens, self._budget)
+            except _Spent:
+                found = None
             except (ValueError, IndexError, StopIteration, RecursionError):
                 found = None
             if found is not None:
                 return found
-            if len(self.text) > WALK_LIMIT or not self._repeats_names():
+            if self._budget[0] > 0 and (len(self.text) > WALK_LIMIT
+                                        or not self._repeats_names()):
                 return None             # only a repeated name's later value could hold it
+        if self._valid and len(self.text) > WALK_LIMIT:
+            return None                 # budget spent: ancestors' positions (see WALK_LIMIT)
         node = self._ensure()
         if node is None:
             return None
@@ -357,20 +379,6 @@ class PositionIndex:
 
 _NEXT_TOKEN = re.compile(r'["\[\]{}]')
 _STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-
-
-def value_depth(value: object) -> int:
-    """How deep arrays and objects nest in a parsed value (iterative; 0 for a scalar)."""
-    deepest = 0
-    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-        for child in (node.values() if isinstance(node, dict) else node):  # type: ignore
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return deepest
 
 
 _NOT_BRACKET = re.compile(r'[^\[\]{}]+')

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds, value_depth
+from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds
 
 MAX_DOCUMENT = 8 * 1024 * 1024     # bytes: larger manifests/configs are refused, not parsed
 MAX_DEPTH = 64
@@ -70,9 +70,9 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
                                     f"(at character {deep}); refused"))
         return JsonDoc(None, text, problems)
 
-    # parsed first (the C decoder refuses runaway nesting with RecursionError): the text is
-    # scanned for its depth only when it does not parse, repeats a name (a dropped value may
-    # nest deeper) or its value nests too deep, so the depth refusal still comes first
+    # parsed first (the C decoder refuses runaway nesting with RecursionError), then the depth
+    # of the text: at C speed once it parsed, token by token when it did not; the depth
+    # refusal comes first either way
     dups: list[str] = []
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -105,11 +105,9 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
             return refused
         problems.append(JsonProblem(parse_clause, f"{what} is not valid JSON: {exc}"))
         return JsonDoc(None, text, problems)
-    if dups or (text.count("[") + text.count("{") > MAX_DEPTH
-                and value_depth(value) > MAX_DEPTH):
-        refused = too_deep(parsed=True)
-        if refused is not None:
-            return refused
+    refused = too_deep(parsed=True)      # the text's depth, dropped values included
+    if refused is not None:
+        return refused
     for key in dups:
         problems.append(JsonProblem("image.considerations.json.no-duplicate-names",
                                     f"{what} has a duplicate object name "

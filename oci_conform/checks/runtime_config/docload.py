@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds, value_depth
+from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds
 
 MAX_BYTES = 8 * 1024 * 1024      # far above any real config.json (a few KiB)
 MAX_DEPTH = 64                   # real configs nest about 8 deep
@@ -114,9 +114,8 @@ def _too_deep_problem(text: str, deep: int) -> Parsed:
 
 def parse_text(text: str) -> Parsed:
     """Parse ``text``; a text nesting deeper than MAX_DEPTH is refused (that first, before
-    any other problem). The text is scanned for its depth only when the parser fails, found
-    repeated keys (their dropped values may nest deeper) or the value nests too deep: for a
-    parsed value without repeated keys the depth of the value is that of the text."""
+    any other problem). Parsed first: the depth of a text that parsed is found at C speed
+    (``valid_depth_exceeds``), of one that did not token by token."""
     hook = _Duplicates()
     try:
         data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
@@ -131,12 +130,9 @@ def parse_text(text: str) -> Parsed:
         if deep is not None:
             return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc}")])
-    # a value cannot nest deeper than the text has openers (counted at C speed)
-    if hook.found or (text.count("[") + text.count("{") > MAX_DEPTH
-                      and value_depth(data) > MAX_DEPTH):
-        deep = valid_depth_exceeds(text, MAX_DEPTH)
-        if deep is not None:
-            return _too_deep_problem(text, deep)
+    deep = valid_depth_exceeds(text, MAX_DEPTH)     # C speed; dropped values included
+    if deep is not None:
+        return _too_deep_problem(text, deep)
     parsed = Parsed(data=data, text=text)
     if hook.found:
         where = _pointers_of(data, {obj for obj, _ in hook.found})
