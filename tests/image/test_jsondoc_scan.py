@@ -95,3 +95,17 @@ def test_repeated_names_are_looked_at_for_depth_in_their_dropped_values():
     deep = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
     doc = parse_json(f'{{"a": {deep}, "a": 1}}'.encode(), "parse")
     assert not doc.ok and "nests deeper" in doc.problems[0].message
+
+
+def test_a_document_opening_over_a_million_containers_is_refused_unparsed():
+    """Two million empty arrays in 4 MB parsed to 290 MB: both JSON readers refuse a text
+    with more than MAX_OPENERS brackets before parsing it, naming the limit."""
+    from oci_conform.checks.runtime_config.docload import parse_text
+    from oci_conform.jsonpos import MAX_OPENERS
+    text = "[" + ",".join(["[]"] * (MAX_OPENERS + 1)) + "]"
+    doc = parse_json(text.encode(), "parse")
+    assert not doc.ok and "over this tool's limit" in doc.problems[0].message
+    parsed = parse_text(text)
+    assert parsed.data is None and parsed.problems[0].rule == "limit"
+    under = "[" + ",".join(["[]"] * 1000) + "]"
+    assert parse_json(under.encode(), "parse").ok and parse_text(under).data is not None

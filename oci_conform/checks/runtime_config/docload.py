@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.jsonpos import depth_exceeds, valid_depth_exceeds
+from oci_conform.jsonpos import MAX_OPENERS, depth_exceeds, openers, valid_depth_exceeds
 
 MAX_BYTES = 8 * 1024 * 1024      # far above any real config.json (a few KiB)
 MAX_DEPTH = 64                   # real configs nest about 8 deep
@@ -116,6 +116,11 @@ def parse_text(text: str) -> Parsed:
     """Parse ``text``; a text nesting deeper than MAX_DEPTH is refused (that first, before
     any other problem). Parsed first: the depth of a text that parsed is found at C speed
     (``valid_depth_exceeds``), of one that did not token by token."""
+    many = openers(text)
+    if many > MAX_OPENERS:
+        return Parsed(text=text, problems=[Problem(
+            f"document opens {many} arrays and objects (counting brackets in strings), over "
+            f"this tool's limit of {MAX_OPENERS}; not parsed", rule="limit")])
     hook = _Duplicates()
     try:
         data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
