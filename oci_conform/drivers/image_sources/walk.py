@@ -8,7 +8,9 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import sys
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -248,9 +250,10 @@ class LayerScans:
             self.pool = _pool(min(LAYER_WORKERS, len(todo)), total >= PROCESS_MIN_BYTES)
             main = walk.report
             frame = (main.file, main.text, main.version)
-            for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
-                self.futures[d["digest"]] = self.pool.submit(
-                    _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
+            with _children_born_deaf(isinstance(self.pool, ProcessPoolExecutor)):
+                for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
+                    self.futures[d["digest"]] = self.pool.submit(
+                        _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
 
     def _todo(self, layers: list, here: str) -> list[tuple[dict, str]]:
         """(descriptor, place) of each layer blob not scanned yet, each digest once."""
@@ -291,12 +294,34 @@ def _pool(workers: int, big: bool) -> Executor:
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="layer-scan")
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _children_born_deaf(forking: bool) -> Iterator[None]:
+    """Block SIGINT and SIGTERM in this thread while it forks the pool's workers (the first
+    ``submit`` forks them all): a Ctrl-C to the process group that comes between a fork and
+    the worker's own set-up would run the main process's handler in the child, which dies
+    and breaks the pool (CI saw exit 3 instead of 130 once). Signals that come meanwhile
+    wait, and reach this process when the block ends."""
+    if not forking:
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def _in_worker() -> None:
     """Set up a forked worker: signals are the main process's to handle (it ends the
     workers), and the decompressing thread takes the GIL back soon after each chunk
-    instead of waiting out the default 5 ms switch interval."""
+    instead of waiting out the default 5 ms switch interval. The worker was born with the
+    stop signals blocked (``_children_born_deaf``): ignored first, then unblocked."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     sys.setswitchinterval(0.0005)
 
 
