@@ -382,9 +382,10 @@ _STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
 
 # arrays and objects a document may open before it is refused unparsed: the parsed value
-# costs about 70 bytes each (a 4 MB text of two million empty arrays took 290 MB), and real
-# manifests, indexes and configs open thousands at most
-MAX_OPENERS = 1 << 20
+# costs 60 (an empty array) to 250 bytes (a small object) each (a 4 MB text of two million
+# empty arrays took 290 MB, one of 660,000 one-member objects 217 MB), and real manifests,
+# indexes and configs open thousands at most (an index of 100,000 manifests: 200,000)
+MAX_OPENERS = 1 << 19
 
 
 def openers(text: str) -> int:
