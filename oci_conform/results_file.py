@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from oci_conform.drivers.files import UnsafePath, read_regular
-from oci_conform.jsonpos import depth_exceeds
+from oci_conform.jsonpos import MAX_OPENERS, depth_exceeds, openers
 from oci_conform.model.results import Results
 from oci_conform.report._shared import encode_output
 from oci_conform.schema_compile import Unsupported, compile_schema
@@ -35,6 +35,10 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "results.schema.json"
 MAX_RESULTS_BYTES = 512 * 1024 * 1024
 MAX_DEPTH = 64                # results nest ~8 deep; evidence facts get the rest
 MAX_MESSAGE = 240             # characters of one problem shown
+# a results entry opens an object or array every 30 bytes or more; a text denser than one in
+# OPENER_BYTES (past MAX_OPENERS) is a hostile heap of containers: a 4 MB one of two million
+# nested arrays parsed to 226 MB before the schema refused it
+OPENER_BYTES = 8
 
 
 class ResultsFileError(ValueError):
@@ -198,6 +202,11 @@ def parse_data(text: str, source: str = "results", strict: bool = False) -> Any:
     per-token depth scan first (~1 s per 10 MB), as before the compiled check."""
     if strict and depth_exceeds(text, MAX_DEPTH) is not None:
         raise _too_deep(source, text)
+    many = openers(text)
+    if many > MAX_OPENERS and many * OPENER_BYTES > len(text):
+        raise ResultsFileError(f"{source}: {many} arrays and objects in {len(text)} bytes, "
+                               f"more than one in {OPENER_BYTES} bytes past the first "
+                               f"{MAX_OPENERS}: not a results file (refused unparsed)")
     try:
         return json.loads(text)
     except RecursionError:

@@ -127,3 +127,32 @@ def test_results_that_break_the_schema_are_refused(tmp_path: Path, edit: str,
     line = proc.stderr.strip()
     assert len(line.splitlines()) == 1, line
     assert f"{bad}: not an oci-conform results file: {POINTERS[edit]}:" in line
+
+
+def test_a_heap_of_containers_is_refused_before_it_is_parsed(tmp_path):
+    """A 4 MB results file of two million nested arrays parsed to 226 MB before the schema
+    refused it; a text denser in arrays and objects than any results file is refused unparsed
+    (exit 2, one line), while a real results file of many entries still reads."""
+    import subprocess
+    import sys
+
+    from oci_conform.jsonpos import MAX_OPENERS
+    from oci_conform.results_file import OPENER_BYTES, ResultsFileError, parse_data
+    heap = "[" + ",".join(["[]"] * (MAX_OPENERS + 1)) + "]"
+    assert (MAX_OPENERS + 1) * OPENER_BYTES > len(heap)
+    path = tmp_path / "heap.json"
+    path.write_text(heap)
+    proc = subprocess.run([sys.executable, "-m", "oci_conform", "report", "render", str(path),
+                           "--format", "text"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "refused unparsed" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    entries = [{"clause": "c", "implementation": "i", "outcome": "pass", "case": f"x{n}",
+                "message": "", "findings": [], "evidence": {}}
+               for n in range(MAX_OPENERS // 2)]
+    assert len(parse_data(json.dumps(entries))) == MAX_OPENERS // 2
+    try:
+        parse_data(heap)
+    except ResultsFileError as exc:
+        assert "arrays and objects" in str(exc)
+    else:
+        raise AssertionError("the heap was parsed")
