@@ -309,9 +309,7 @@ class PositionIndex:
         if self._valid and not self._walked and self._budget[0] > 0:
             try:
                 found = _direct(self.text, tokens, self._budget)
-            except _Spent:
-                found = None
-            except (ValueError, IndexError, StopIteration, RecursionError):
+            except (_Spent, ValueError, IndexError, StopIteration, RecursionError):
                 found = None
             if found is not None:
                 return found
@@ -393,6 +391,15 @@ def openers(text: str) -> int:
     return text.count("[") + text.count("{")
 
 
+def too_many_openers(text: str) -> str:
+    """Why ``text`` is refused unparsed for its arrays and objects ('' when it is not)."""
+    many = openers(text)
+    if many <= MAX_OPENERS:
+        return ""
+    return (f"opens {many} arrays and objects (counting brackets in strings), over this "
+            f"tool's limit of {MAX_OPENERS}")
+
+
 _NOT_BRACKET = re.compile(r'[^\[\]{}]+')
 
 
@@ -404,7 +411,7 @@ def valid_depth_exceeds(text: str, limit: int) -> int | None:
     ``limit`` rounds at memchr speed (a 5 MB text of 60-deep chains: 0.2 s; a regex per
     round took 5 s). Only a text that does go deeper is scanned token by token, for the
     offset."""
-    if text.count("[") + text.count("{") <= limit:
+    if openers(text) <= limit:
         return None
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     brackets = brackets.replace("{", "[").replace("}", "]")
@@ -426,7 +433,7 @@ def depth_exceeds(text: str, limit: int) -> int | None:
 
     One linear pass (a string is skipped whole, an unterminated one ends the scan), so a
     100k-deep document is refused before a recursive parser ever sees it."""
-    if text.count("[") + text.count("{") <= limit:
+    if openers(text) <= limit:
         return None                      # too few openers to get that deep (C-speed)
     depth, pos = 0, 0
     while (m := _NEXT_TOKEN.search(text, pos)) is not None:

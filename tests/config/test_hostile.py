@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oci_conform.checks.runtime_config.docload import parse_text, too_deep
+from oci_conform.checks.runtime_config.docload import MAX_DEPTH, parse_text
 from oci_conform.checks.runtime_config.engine import validate_parsed
+from oci_conform.jsonpos import depth_exceeds
 
 from .helpers import FIXTURES, GOOD, REPO
 
@@ -49,17 +50,18 @@ def _within(seconds: int, fn, *args):
 def test_depth_guard_is_linear_on_escaped_quotes() -> None:
     text = '{"a": "' + '\\"' * 100_000          # 200 KB, the string never ends
     started = time.perf_counter()
-    assert _within(10, too_deep, text) is None
+    assert _within(10, depth_exceeds, text, MAX_DEPTH) is None
     assert time.perf_counter() - started < 2.0
     parsed = _within(10, parse_text, text)
     assert parsed.data is None and parsed.problems
 
 
 def test_depth_guard_still_counts_brackets_outside_strings() -> None:
-    assert too_deep("[" * 65) == 64
-    assert too_deep('"' + "[" * 100 + '"') is None
-    assert too_deep('["\\"' + "[" * 100 + '"]') is None      # escaped quote stays inside
-    assert too_deep('["\\\\"' + "[" * 64) == 68                # escaped backslash ends it
+    assert depth_exceeds("[" * 65, MAX_DEPTH) == 64
+    assert depth_exceeds('"' + "[" * 100 + '"', MAX_DEPTH) is None
+    # an escaped quote stays inside the string; an escaped backslash ends it
+    assert depth_exceeds('["\\"' + "[" * 100 + '"]', MAX_DEPTH) is None
+    assert depth_exceeds('["\\\\"' + "[" * 64, MAX_DEPTH) == 68
 
 
 def _cli(args: list[str], cwd=None) -> subprocess.CompletedProcess[str]:

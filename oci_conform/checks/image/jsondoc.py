@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.jsonpos import MAX_OPENERS, depth_exceeds, openers, valid_depth_exceeds
+from oci_conform.jsonpos import depth_exceeds, too_many_openers, valid_depth_exceeds
 
 MAX_DOCUMENT = 8 * 1024 * 1024     # bytes: larger manifests/configs are refused, not parsed
 MAX_DEPTH = 64
@@ -61,11 +61,9 @@ def parse_json(data: bytes, parse_clause: str, what: str = "document") -> JsonDo
                                     f"{what} is not UTF-8: byte {exc.start} "
                                     f"(0x{data[exc.start]:02x}) is invalid"))
         text = data.decode("utf-8", errors="replace")
-    many = openers(text)
-    if many > MAX_OPENERS:
-        problems.append(JsonProblem(parse_clause, f"{what} opens {many} arrays and objects "
-                                    "(counting brackets in strings), over this tool's limit "
-                                    f"of {MAX_OPENERS}; refused"))
+    crowded = too_many_openers(text)
+    if crowded:
+        problems.append(JsonProblem(parse_clause, f"{what} {crowded}; refused"))
         return JsonDoc(None, text, problems)
 
     def too_deep(parsed: bool = False) -> JsonDoc | None:

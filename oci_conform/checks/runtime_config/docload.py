@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from oci_conform.jsonpos import MAX_OPENERS, depth_exceeds, openers, valid_depth_exceeds
+from oci_conform.jsonpos import depth_exceeds, too_many_openers, valid_depth_exceeds
 
 MAX_BYTES = 8 * 1024 * 1024      # far above any real config.json (a few KiB)
 MAX_DEPTH = 64                   # real configs nest about 8 deep
@@ -41,11 +41,6 @@ class Parsed:
 def _line_col(text: str, pos: int) -> tuple[int, int]:
     line = text.count("\n", 0, pos) + 1
     return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
-
-
-def too_deep(text: str, limit: int = MAX_DEPTH) -> int | None:
-    """The offset where nesting first exceeds ``limit`` (strings skipped), else None."""
-    return depth_exceeds(text, limit)
 
 
 class _Duplicates:
@@ -116,22 +111,21 @@ def parse_text(text: str) -> Parsed:
     """Parse ``text``; a text nesting deeper than MAX_DEPTH is refused (that first, before
     any other problem). Parsed first: the depth of a text that parsed is found at C speed
     (``valid_depth_exceeds``), of one that did not token by token."""
-    many = openers(text)
-    if many > MAX_OPENERS:
-        return Parsed(text=text, problems=[Problem(
-            f"document opens {many} arrays and objects (counting brackets in strings), over "
-            f"this tool's limit of {MAX_OPENERS}; not parsed", rule="limit")])
+    crowded = too_many_openers(text)
+    if crowded:
+        return Parsed(text=text, problems=[Problem(f"document {crowded}; not parsed",
+                                                   rule="limit")])
     hook = _Duplicates()
     try:
         data = json.loads(text, object_pairs_hook=hook, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        deep = too_deep(text)
+        deep = depth_exceeds(text, MAX_DEPTH)
         if deep is not None:
             return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc.msg}",
                                                    line=exc.lineno, column=exc.colno)])
     except (ValueError, RecursionError) as exc:
-        deep = too_deep(text)
+        deep = depth_exceeds(text, MAX_DEPTH)
         if deep is not None:
             return _too_deep_problem(text, deep)
         return Parsed(text=text, problems=[Problem(f"not valid JSON: {exc}")])

@@ -89,20 +89,11 @@ def _refused_for(name: str, inv: object) -> bool:
         w in text for w in UNKNOWN_WORDS)
 
 
-def _try_each(sb: Sandbox, names: list[str], build) -> list[str]:  # type: ignore[no-untyped-def]
-    """Names whose config was refused as unknown."""
-    refused = []
-    for n, name in enumerate(names):
-        cfg = sb.config(["true"])
-        build(cfg, name, sb)
-        sb.write(cfg)
-        cid = f"{sb.cid}-{n}"
-        sb.extra_ids.append(cid)
-        inv = sb.create(cid)
-        if _refused_for(name, inv):
-            refused.append(f"{name}: {inv.stderr.strip()[-160:]}")
-        sb.delete(cid, force=True)
-    return refused
+def _refusal(name: str, inv: object) -> list[str]:
+    """``[name: why]`` when ``inv`` refused ``name`` as unknown, else ``[]``."""
+    if not _refused_for(name, inv):
+        return []
+    return [f"{name}: {getattr(inv, 'stderr', '').strip()[-160:]}"]
 
 
 def _create_with(sb: Sandbox, names: list[str], build, cid: str) -> object:  # type: ignore
@@ -118,6 +109,12 @@ def _create_with(sb: Sandbox, names: list[str], build, cid: str) -> object:  # t
     return inv
 
 
+def _try_each(sb: Sandbox, names: list[str], build) -> list[str]:  # type: ignore[no-untyped-def]
+    """Names whose config (one per name) was refused as unknown."""
+    return [why for n, name in enumerate(names)
+            for why in _refusal(name, _create_with(sb, [name], build, f"{sb.cid}-{n}"))]
+
+
 def _refused_by_halves(sb: Sandbox, names: list[str], build, tries: list[int]  # type: ignore
                        ) -> list[str]:
     """Names refused as unknown, found by halving: a config holding a group of names that
@@ -131,8 +128,7 @@ def _refused_by_halves(sb: Sandbox, names: list[str], build, tries: list[int]  #
     if getattr(inv, "ok", False):
         return []
     if len(names) == 1:
-        return [f"{names[0]}: {getattr(inv, 'stderr', '').strip()[-160:]}"] \
-            if _refused_for(names[0], inv) else []
+        return _refusal(names[0], inv)
     mid = len(names) // 2
     return (_refused_by_halves(sb, names[:mid], build, tries)
             + _refused_by_halves(sb, names[mid:], build, tries))
@@ -162,7 +158,7 @@ def truthful_case(name: str, path: tuple[str, ...], clause: str, build,  # type:
     return Case(name, G, (clause,), flow, (needs_features(),))
 
 
-def _hook(cfg: JSON, name: str, sb: Sandbox) -> None:
+def _hook(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     cfg["hooks"] = {name: [{"path": "/bin/true"}]}
 
 
@@ -173,7 +169,7 @@ def _mount_option(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
                           "source": str(src), "options": ["rbind", name]})
 
 
-def _namespace(cfg: JSON, name: str, sb: Sandbox) -> None:
+def _namespace(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     if not any(n["type"] == name for n in cfg["linux"]["namespaces"]):
         cfg["linux"]["namespaces"].append({"type": name})
     if name == "user":
@@ -185,25 +181,25 @@ def _capability(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     cfg["process"]["capabilities"]["bounding"].append(name)
 
 
-def _seccomp_action(cfg: JSON, name: str, sb: Sandbox) -> None:
+def _seccomp_action(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     rule: JSON = {"names": ["reboot"], "action": name}
     if name == "SCMP_ACT_NOTIFY":
         return
     cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [rule]}
 
 
-def _seccomp_operator(cfg: JSON, name: str, sb: Sandbox) -> None:
+def _seccomp_operator(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     arg = {"index": 0, "value": 1, "valueTwo": 1, "op": name}
     cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
         {"names": ["reboot"], "action": "SCMP_ACT_ERRNO", "args": [arg]}]}
 
 
-def _seccomp_arch(cfg: JSON, name: str, sb: Sandbox) -> None:
+def _seccomp_arch(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "architectures": [name],
                                "syscalls": [{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]}
 
 
-def _seccomp_flag(cfg: JSON, name: str, sb: Sandbox) -> None:
+def _seccomp_flag(cfg: JSON, name: str, sb: Sandbox, n: int = 0) -> None:
     cfg["linux"]["seccomp"] = {"defaultAction": "SCMP_ACT_ALLOW", "flags": [name],
                                "syscalls": [{"names": ["reboot"], "action": "SCMP_ACT_ERRNO"}]}
 
