@@ -11,10 +11,15 @@ way a registry may answer that a client must cope with, or a lie it must catch:
 - ``tamper-manifest``: a manifest fetched by digest has one byte more than its digest says;
 - ``tamper-blob``: every blob body has one byte changed;
 - ``redirect-blobs``: blob GETs are redirected (307) to another origin;
-- ``fail-upload``: closing an upload (PUT) answers 400 ``BLOB_UPLOAD_INVALID``, and mounts
-  are refused (202), so the client must upload and fails (a 4xx, which clients do not retry:
-  a 500 here kept containerd, Docker and oras retrying with back-off for 45 s each, and the
-  clause judged, whether the abandoned sessions are deleted, is the same either way);
+- ``fail-upload``: closing an upload (PUT) answers 400 with a plain-text body (the spec lets
+  a 4xx body be in any format), and mounts are refused (202), so the client must upload and
+  fails. The body is read to its end first. The clause judged, whether the abandoned
+  sessions are deleted, is the same whatever the refusal; this one is the refusal the
+  clients here give up on at once. A 500 kept containerd, Docker and oras retrying with
+  back-off for 45 s each; a JSON ``BLOB_UPLOAD_INVALID`` still had Docker and
+  containers/image retrying (Docker until the step's deadline); a 403 ``DENIED`` had oras
+  retrying until it; and an answer sent before the body was read left ``ctr push``
+  waiting on its own write now and then, until the deadline;
 - ``tag-not-index``: a referrers tag (``<alg>-<hex>``) holds an image manifest, not an index;
 - ``chunk-min``: upload sessions announce ``OCI-Chunk-Min-Length`` (:data:`CHUNK_MIN`).
 
@@ -126,9 +131,10 @@ class Faults:
 
     def _fail_upload(self, req: Request, handle: Callable[[Request], Response]) -> Response:
         if req.method == "PUT" and _UPLOAD.match(req.path):
-            return Response(400, [("Content-Type", "application/json")],
-                            b'{"errors":[{"code":"BLOB_UPLOAD_INVALID",'
-                            b'"message":"injected fault: the upload is refused"}]}')
+            for _ in req.body.chunks():   # read to the end first: a client still sending
+                pass                      # (containerd) may otherwise wait on its own write
+            return Response(400, [("Content-Type", "text/plain; charset=utf-8")],
+                            b"injected fault: the upload is refused\n")
         if req.method == "POST" and _UPLOAD.match(req.path) and "mount" in req.query:
             query = {k: v for k, v in req.query.items() if k not in ("mount", "from")}
             return handle(replace(req, query=query))
