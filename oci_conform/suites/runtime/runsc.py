@@ -3,13 +3,15 @@
 runsc's defaults (the systrap/KVM platforms, cgroup setup, a network stack in the
 container's net namespace) do not all work everywhere.  Like the ``hide-cgroup2``
 probe for crun, we try a short list of flag sets from the least to the most
-restrictive and keep the first that creates and starts a container.  The flags
+restrictive and keep the first that creates and starts a container (they are tried side by
+side, each with its own state root and container id).  The flags
 become the column's global args, so the matrix shows how runsc was run.
 """
 from __future__ import annotations
 
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from oci_conform.drivers.bundle import build_base_rootfs
@@ -33,11 +35,12 @@ PROBE_TIMEOUT = 30.0
 def _runs(cmd: RuntimeCommand, work: Path, rootfs: Path) -> bool:
     """Create and start one short container; True when both succeed."""
     bundle = probe_bundle(work, rootfs)
+    name = f"oc-runsc-probe-{work.name}"
     cli = RuntimeCLI(cmd, work / "root", work / "logs", timeout=PROBE_TIMEOUT)
     try:
-        return cli.create("oc-runsc-probe", bundle).ok and cli.start("oc-runsc-probe").ok
+        return cli.create(name, bundle).ok and cli.start(name).ok
     finally:
-        cli.delete("oc-runsc-probe", force=True)
+        cli.delete(name, force=True)
 
 
 def probe_flags(binary: str, workdir: Path) -> tuple[str, ...] | None:
@@ -47,10 +50,13 @@ def probe_flags(binary: str, workdir: Path) -> tuple[str, ...] | None:
         rootfs = workdir / "runtime-base-rootfs"
         if not rootfs.exists():
             build_base_rootfs(rootfs)
-        for index, flags in enumerate(FLAG_SETS):
-            if _runs(RuntimeCommand(binary, flags), work / str(index), rootfs):
-                return flags
-        return None
+        # all at once: a flag set that fails takes as long as one that works (about 2 s
+        # each here), and the run waits for this before any column starts
+        with ThreadPoolExecutor(max_workers=len(FLAG_SETS)) as pool:
+            runs = [pool.submit(_runs, RuntimeCommand(binary, flags), work / str(index), rootfs)
+                    for index, flags in enumerate(FLAG_SETS)]
+            return next((flags for flags, run in zip(FLAG_SETS, runs, strict=True)
+                         if run.result()), None)
     except OSError:
         return None
     finally:
