@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import repeat
 from typing import Any, Protocol
 
 from oci_conform.model.evidence import Evidence
@@ -170,9 +171,10 @@ class _Fold:
         self.omitted: dict[Outcome, int] = {}
         self.counts: dict[Outcome, int] = {}
 
-    def add(self, obs: Observation) -> None:
+    def add(self, obs: Observation, times: int = 1) -> None:
+        """Fold in ``obs`` seen ``times`` times (as that many calls with 1 would)."""
         o = obs.outcome
-        self.counts[o] = self.counts.get(o, 0) + 1
+        self.counts[o] = self.counts.get(o, 0) + times
         if self.outcome is None or RANK[o] < RANK[self.outcome]:
             self.outcome = o
         msgs = self.messages.setdefault(o, [])
@@ -180,10 +182,10 @@ class _Fold:
             msgs.append(obs.message)
         if obs.finding is not None:
             kept = self.findings.setdefault(o, [])
-            if len(kept) < self.cap:
-                kept.append(obs.finding)
-            else:
-                self.omitted[o] = self.omitted.get(o, 0) + 1
+            room = min(max(self.cap - len(kept), 0), times)
+            kept.extend(repeat(obs.finding, room))
+            if times > room:
+                self.omitted[o] = self.omitted.get(o, 0) + times - room
 
     def verdict(self) -> Verdict:
         assert self.outcome is not None
@@ -206,21 +208,36 @@ def roll_up(observations: Iterable[Observation], declared: Iterable[str] = (), *
     A declared clause nobody observed gets ``unobserved`` (``n/a`` for static checks,
     ``error`` for behaviour cases): never ``pass``.
     """
+    return roll_up_repeated(((obs, 1) for obs in observations), declared,
+                            unobserved=unobserved, unobserved_reason=unobserved_reason,
+                            max_findings=max_findings)
+
+
+def roll_up_repeated(observations: Iterable[tuple[Observation, int]],
+                     declared: Iterable[str] = (), *, unobserved: Outcome = Outcome.NA,
+                     unobserved_reason: str = "nothing in this subject it applies to",
+                     max_findings: int = MAX_FINDINGS) -> dict[str, Verdict]:
+    """``roll_up`` of observations each seen a number of times: ``(obs, n)`` counts as ``obs``
+    given ``n`` times over, in one step (a layer's 20,000 "entry path is inside the root"
+    passes are one pair, not 20,000 observations)."""
     if unobserved is Outcome.PASS:
         raise ValueError("an unobserved clause can never pass")
     # only clauses observed (most declared ones are not); a clause seen once keeps its one
     # observation, and gets a _Fold only when a second one comes (most are seen once)
     folds: dict[str, _Fold | Observation] = {}
-    for obs in observations:
+    for obs, times in observations:
+        if times <= 0:
+            continue
         fold = folds.get(obs.clause)
-        if fold is None:
+        if fold is None and times == 1:
             folds[obs.clause] = obs
             continue
-        if isinstance(fold, Observation):
+        if fold is None or isinstance(fold, Observation):
             first, fold = fold, _Fold(obs.clause, max_findings)
             folds[obs.clause] = fold
-            fold.add(first)
-        fold.add(obs)
+            if first is not None:
+                fold.add(first)
+        fold.add(obs, times)
     out: dict[str, Verdict] = {}
     for cid in declared:
         if cid not in out:

@@ -156,3 +156,19 @@ def test_rolled_results_equal_roll_up_then_case_results(observations, declared, 
                               examined)
     assert [r.to_dict() for r in got] == [r.to_dict() for r in want]
     assert all(r.findings is not s.findings for r in got for s in got if r is not s)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(_OBSERVATIONS, st.integers(0, 30)), max_size=10),
+       st.lists(_CLAUSES, max_size=5), st.sampled_from([0, 1, 2, 50]))
+def test_repeated_observations_roll_up_as_if_given_one_by_one(pairs, declared, cap) -> None:
+    """``roll_up_repeated`` ((observation, times) pairs, as an image layer's counted passes
+    come) gives the verdicts ``roll_up`` gives for each observation repeated ``times`` times:
+    outcome, message, counts, findings kept and omitted."""
+    def expanded():
+        return [obs for obs, times in pairs for _ in range(times)]
+    got = judging.roll_up_repeated(pairs, declared, max_findings=cap)
+    want = roll_up(expanded(), declared, max_findings=cap)
+    assert list(got) == list(want)
+    assert [(v.outcome, v.message, v.findings, v.omitted, v.counts) for v in got.values()] \
+        == [(v.outcome, v.message, v.findings, v.omitted, v.counts) for v in want.values()]

@@ -26,7 +26,7 @@ from oci_conform.model.judging import (
     in_force,
     not_in_force,
     passed,
-    roll_up,
+    roll_up_repeated,
 )
 from oci_conform.model.outcome import Outcome
 from oci_conform.model.results import CaseResult, Finding
@@ -177,11 +177,18 @@ class Report:
     # -- reading -----------------------------------------------------------------------------
     def observations(self) -> Iterator[Observation]:
         """Every observation recorded, the counted ones as repeats of their representative."""
+        for obs, times in self.repeated():
+            yield from repeat(obs, times)
+
+    def repeated(self) -> Iterator[tuple[Observation, int]]:
+        """The observations as ``(observation, times)``: each kept one once, then each
+        counted representative with its count (``roll_up_repeated`` takes them so)."""
         for key, kept in self.kept.items():
-            yield from kept
+            for obs in kept:
+                yield obs, 1
             rep = self.dropped.get(key)
             if rep is not None:
-                yield from repeat(rep[0], rep[1])
+                yield rep
 
     def _findings(self, outcome: Outcome) -> dict[str, list[Finding]]:
         out: dict[str, list[Finding]] = {}
@@ -219,10 +226,10 @@ class Report:
         """
         observed = sorted({c for c, _ in self.kept})
         order = sorted(set(declared) | set(observed))
-        stream: Iterable[Observation] = self.observations()
+        stream: Iterable[tuple[Observation, int]] = self.repeated()
         if version:
             stream = at_version(stream, catalog or default_catalog(), version, self.newer)
-        verdicts = roll_up(stream, order)
+        verdicts = roll_up_repeated(stream, order)
         results = list(case_results(verdicts.values(), implementation, case,
                                     evidence=evidence or Evidence()))
         for r in results:
@@ -232,12 +239,13 @@ class Report:
         return results
 
 
-def at_version(observations: Iterable[Observation], catalog: Catalog, version: str,
-               newer: dict[str, str] | None = None) -> Iterator[Observation]:
-    """Observations with those of clauses not in force at ``version`` made n/a, except the
-    clauses of fields newer than ``version`` (``newer``), judged by the version defining them."""
+def at_version(observations: Iterable[tuple[Observation, int]], catalog: Catalog, version: str,
+               newer: dict[str, str] | None = None) -> Iterator[tuple[Observation, int]]:
+    """Observations (with their counts) with those of clauses not in force at ``version``
+    made n/a, except the clauses of fields newer than ``version`` (``newer``), judged by the
+    version defining them."""
     cache: dict[str, Observation | None] = {c: None for c in (newer or {})}
-    for obs in observations:
+    for obs, times in observations:
         if obs.clause not in cache:
             clause = catalog.clauses.get(obs.clause)
             if clause is None:
@@ -248,11 +256,11 @@ def at_version(observations: Iterable[Observation], catalog: Catalog, version: s
                 cache[obs.clause] = in_force(clause, spec, at)
         off = cache[obs.clause]
         if off is None:
-            yield obs
+            yield obs, times
         elif obs.outcome is Outcome.FAIL:
-            yield not_in_force(obs.clause, f"{off.message}: would be fail: {obs.message}")
+            yield not_in_force(obs.clause, f"{off.message}: would be fail: {obs.message}"), times
         else:
-            yield off
+            yield off, times
 
 
 def _since(clause_id: str) -> str:
