@@ -87,7 +87,6 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
     from oci_conform.checks.runtime_config import bundle
     from oci_conform.checks.runtime_config.docload import MAX_BYTES, Parsed, parse_bytes
     from oci_conform.checks.runtime_config.engine import make_context, validate_parsed
-    from oci_conform.drivers.bundle_layout import bundle_facts
     from oci_conform.model.results import Implementation
 
     name = "<stdin>" if path == STDIN else path
@@ -97,6 +96,7 @@ def validate_path(path: str, kind: str, spec_version: str | None, platform: str 
     if folder is not None:
         if kind != "config":
             return [], None, f"{path} is a folder; only --kind config accepts bundle folders"
+        from oci_conform.drivers.bundle_layout import bundle_facts
         facts = bundle_facts(folder)
         extra.extend(bundle.config_file(facts))
         file_path = str(folder / bundle.CONFIG_NAME)
@@ -229,7 +229,6 @@ def _run_streaming(args: argparse.Namespace) -> int:
     seen and the clause ids seen (all bounded by the catalog, not by the files)."""
     from oci_conform.checks.runtime_config.catalog_cache import runtime_catalog
     from oci_conform.commands.common import output_plan
-    from oci_conform.model.expectations import apply_expectations
     from oci_conform.model.verdict import ExitCode, exit_code
 
     plan = getattr(args, "output_plan", None) or output_plan(args)
@@ -261,6 +260,7 @@ def _run_streaming(args: argparse.Namespace) -> int:
                 _finish(one, catalog, [impl.spec_version] if impl.spec_version else [],
                         args.spec_version, ids=ids, cache=infos)
                 if plan.expectations:
+                    from oci_conform.model.expectations import apply_expectations
                     apply_expectations(one, list(plan.expectations))
                 if text:
                     write(render_text(one, verbosity=args.verbosity))

@@ -1,7 +1,6 @@
 """Exit codes: what a set of results means for the process that produced them."""
 from __future__ import annotations
 
-import signal
 from enum import IntEnum
 
 from oci_conform.model.outcome import Level, Outcome, within_threshold
@@ -19,6 +18,7 @@ class ExitCode(IntEnum):
 
 def exit_code_of(signal_name: str) -> int:
     """128 + the number of ``signal_name`` ("SIGINT" -> 130, "SIGTERM" -> 143), as shells do."""
+    import signal  # only after a stop: every quick command imports this module
     return 128 + int(getattr(signal, signal_name, signal.SIGINT))
 
 

@@ -12,7 +12,6 @@ other module of this package that defines ``FORMAT`` is found by ``renderers()``
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +34,7 @@ class Renderer(Protocol):
 
 def _plugin_modules() -> list[str]:
     """Modules of this package that are neither built-in renderers nor helpers."""
+    import pkgutil  # only when a format is not built in: 1.6 ms of every start
     known = set(BUILT_IN.values()) | set(_NOT_RENDERERS)
     return [info.name for info in pkgutil.iter_modules(__path__) if info.name not in known]
 
