@@ -1,4 +1,4 @@
-"""Blob downloads by sendfile: exact bytes whole and in ranges on one keep-alive
+"""Blob downloads (blobsend.py): exact bytes whole and in ranges on one keep-alive
 connection, and readers that stall or trickle are cut off instead of holding a thread."""
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_a_reader_that_stops_is_cut_off_after_a_few_idle_waits(tmp_path: Path) -
     limits = Limits(idle_seconds=1.0)
     with RegistryServer(RegistryConfig(tmp_path / "s", limits=limits)) as srv:
         digest = Client(srv.url).push_blob("lib/app", os.urandom(size))
-        # Read nothing for 8 s, then drain what the buffers hold. (One sendfile call that
+        # Read nothing for 8 s, then drain what the buffers hold. (One send call that
         # made some progress may wait a few idle waits in the kernel before it returns.)
         received, closed = _get_slowly(srv.address, f"/v2/lib/app/blobs/{digest}",
                                        slow_for=8.0, pause=8.0, piece=0)

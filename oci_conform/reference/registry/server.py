@@ -3,8 +3,8 @@
 Why this stack: it is in the standard library (no dependency to vet or pin), runs one
 thread per connection (concurrent clients; blocking file and socket I/O releases the
 GIL), speaks HTTP/1.1 keep-alive, and lets us stream request bodies straight from the
-socket (Content-Length or chunked) and send blobs with ``os.sendfile`` (zero-copy, on a
-blocking socket: see blobsend.py).
+socket (Content-Length or chunked) and send blobs from a file in 1 MiB pieces on a blocking
+socket (see blobsend.py for why not ``sendfile``).
 benchmarks/reference_registry.py measures it against Debian's docker-registry.
 """
 from __future__ import annotations
@@ -203,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
         return resp
 
     def _send_blob(self, handle: BinaryIO, offset: int, count: int) -> None:
-        """Blob bytes by sendfile; a reader slower than the body rate floor is cut off."""
+        """Blob bytes from the file; a reader slower than the body rate floor is cut off."""
         if self.reaper is not None:
             self.reaper.arm(self.connection, self.limits.body_grace_seconds +
                             count / max(self.limits.min_body_rate, 1))
