@@ -14,6 +14,7 @@ from oci_conform.suites.runtime.lifecycle_hooks import (
     HOOK_STATUS,
     TYPES,
     HookRun,
+    invoked_judgments,
     state_fields,
 )
 
@@ -83,3 +84,40 @@ def test_status_due_per_hook_type_and_pid_rules() -> None:
     doc = good("prestart")
     del doc["annotations"]
     assert outcomes("prestart", doc)["rt.runtime.state.9"] is Outcome.NA
+
+
+def _invoked(kind: str, order: list[str]) -> list[Outcome]:
+    run = HookRun(order, {}, {}, {}, {})
+    return [o.outcome for o in flatten(invoked_judgments(kind, run, ("c",), ()))]
+
+
+CREATE = ["OP create begin", "OP create end"]
+
+
+@pytest.mark.parametrize(("order", "want"), [
+    # set off by start, logged before start returned or after it: both part of start
+    (CREATE + ["OP start begin", "HOOK h1", "OP start end", "PROG"], [Outcome.PASS] * 2),
+    (CREATE + ["OP start begin", "OP start end", "HOOK h1", "PROG"], [Outcome.PASS] * 2),
+    # run at create time, or only once the next operation began: not part of start
+    (CREATE[:1] + ["HOOK h1"] + CREATE[1:] + ["OP start begin", "OP start end", "PROG"],
+     [Outcome.FAIL, Outcome.PASS]),
+    (CREATE + ["HOOK h1", "OP start begin", "OP start end", "PROG"],
+     [Outcome.FAIL, Outcome.PASS]),
+    (CREATE + ["OP start begin", "OP start end", "PROG", "OP delete begin", "HOOK h1"],
+     [Outcome.FAIL, Outcome.FAIL]),
+    # after the user program began
+    (CREATE + ["OP start begin", "OP start end", "PROG", "HOOK h1"],
+     [Outcome.PASS, Outcome.FAIL]),
+])
+def test_start_container_hook_is_judged_by_the_operation_that_set_it_off(
+        order: list[str], want: list[Outcome]) -> None:
+    """startContainer hooks run in the container once start releases it, so the hook may
+    log after start returned (crun, now and then): that is still part of start. A hook run
+    at create time, or in a later operation, is not; the user program must come after it."""
+    assert _invoked("startContainer", order) == want
+
+
+def test_host_hooks_are_still_judged_by_the_operation_running() -> None:
+    """The runtime itself runs poststart: logged after start returned is not during start."""
+    order = CREATE + ["OP start begin", "OP start end", "HOOK h1", "PROG"]
+    assert _invoked("poststart", order)[0] is Outcome.FAIL
