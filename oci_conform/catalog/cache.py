@@ -67,8 +67,8 @@ _CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))
 def _clause(raw: dict[str, Any]) -> Clause:
     """A Clause from its entry: every field named, none other (``KeyError`` otherwise). Set
     straight into the instance: the frozen class's ``__init__`` sets each of its 17 fields
-    through ``object.__setattr__``, and a runtime-spec entry holds 736 clauses (7 ms of a
-    100 ms ``config validate``, against 3 ms this way)."""
+    through ``object.__setattr__``, and a runtime-spec entry holds 736 clauses: 7.5 ms of
+    every ``config validate`` that way, 1.6 ms this way."""
     if raw.keys() != _CLAUSE_FIELDS:
         raise KeyError(f"clause fields {sorted(raw.keys() ^ _CLAUSE_FIELDS)}")
     clause = object.__new__(Clause)
