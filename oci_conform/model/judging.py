@@ -313,14 +313,21 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
             if isinstance(fold, Observation):
                 earlier, fold = fold, _Fold(cid, max_findings)
                 folds[cid] = fold
-                for _ in range(times.pop(cid, 1)):
-                    fold.add(earlier)
+                fold.add(earlier, times.pop(cid, 1))
             fold.add(obs)
     shared = evidence if evidence else None     # an empty one is made anew for each entry
     out: list[CaseResult] = []
     add = out.append
     single, passing, failing = Observation, Outcome.PASS, Outcome.FAIL
     one_pass = pass_message(1) if pass_message is not None else ""
+
+    def folded(cid: str, fold: _Fold | Observation) -> CaseResult:
+        """The entry of a clause seen more than once (the same observation again, or not)."""
+        if isinstance(fold, single):              # one observation, seen times[cid] times
+            one, fold = fold, _Fold(cid, max_findings)
+            fold.add(one, times[cid])
+        return _folded(fold.verdict(), implementation, case, shared, place, pass_message)
+
     for cid in dict.fromkeys(declared):
         fold = folds.pop(cid, None)
         if fold is None:
@@ -342,32 +349,14 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
                 add(_single(fold, implementation, case, shared, max_findings, place,
                             pass_message, passing, failing))
         else:
-            add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
-                        else fold.verdict(), implementation, case, shared, place,
-                        pass_message))
+            add(folded(cid, fold))
     for cid, fold in folds.items():      # observed but not declared, in first-seen order
         if isinstance(fold, single) and cid not in times:
             add(_single(fold, implementation, case, shared, max_findings, place, pass_message,
                         passing, failing))
         else:
-            add(_folded(_repeated(fold, times[cid], max_findings) if isinstance(fold, single)
-                        else fold.verdict(), implementation, case, shared, place,
-                        pass_message))
+            add(folded(cid, fold))
     return out
-
-
-def _repeated(obs: Observation, n: int, cap: int) -> Verdict:
-    """The verdict of one observation seen ``n`` times: what a _Fold fed it ``n`` times
-    gives, without the ``n`` calls."""
-    o, message = obs.outcome, obs.message
-    if o is Outcome.FAIL and n > (1 if message else 0):
-        message += f" (and {n - (1 if message else 0)} more)"
-    findings: list[Finding] = []
-    omitted = 0
-    if obs.finding is not None:
-        findings = [obs.finding] * max(0, min(n, cap))
-        omitted = n - len(findings)
-    return Verdict(obs.clause, o, message[:500], findings, omitted, {o: n})
 
 
 def _single(obs: Observation, implementation: str, case: str, shared: Evidence | None,

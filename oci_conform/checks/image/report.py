@@ -175,11 +175,6 @@ class Report:
         self.newer.update(other.newer)
 
     # -- reading -----------------------------------------------------------------------------
-    def observations(self) -> Iterator[Observation]:
-        """Every observation recorded, the counted ones as repeats of their representative."""
-        for obs, times in self.repeated():
-            yield from repeat(obs, times)
-
     def repeated(self) -> Iterator[tuple[Observation, int]]:
         """The observations as ``(observation, times)``: each kept one once, then each
         counted representative with its count (``roll_up_repeated`` takes them so)."""
