@@ -153,6 +153,8 @@ def _run_lane(columns: list[Column], ctx: RunContext, run_column: RunColumn,
 
 @dataclass
 class _Running:
+    """A lane process at work: its pipe, its columns and what it sent back."""
+
     process: Any
     conn: Connection
     columns: list[Column]

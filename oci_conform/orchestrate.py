@@ -46,6 +46,8 @@ from oci_conform.suites.base import (
 
 @dataclass
 class PlanItem:
+    """One suite and the implementations it runs on."""
+
     suite: Suite
     implementations: list[Implementation]
 

@@ -182,6 +182,8 @@ def _static_column(kind: str, impl: Implementation, results: list[CaseResult],
 
 @dataclass(frozen=True)
 class _StaticCase:
+    """A catalog check run as a pytest item: name, group and clauses."""
+
     name: str
     group: str
     clauses: tuple[str, ...]

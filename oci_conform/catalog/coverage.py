@@ -11,6 +11,8 @@ from oci_conform.catalog.model import Clause
 
 @dataclass
 class CoverageRow:
+    """How many clauses of one spec document and level the checks judge."""
+
     spec: str
     document: str
     level: str

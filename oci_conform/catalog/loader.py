@@ -53,6 +53,8 @@ class CatalogError(ValueError):
 
 @dataclass(frozen=True)
 class Omission:
+    """A normative sentence of a spec text the catalog leaves out, and why."""
+
     spec: str
     document: str
     text: str

@@ -17,6 +17,8 @@ CONFIG_NAME = "config.json"
 
 @dataclass(frozen=True)
 class BundleFacts:
+    """What a bundle folder holds, as seen on disk (config.json, root)."""
+
     folder: str
     config: str = ""                 # "" when config.json is a regular file, else what it is
     others: tuple[str, ...] = ()     # other *.json names at the folder's root (a few)

@@ -48,6 +48,8 @@ PADDING_KEY = "org.example.padding"
 
 @dataclass(frozen=True)
 class Creds:
+    """A user name and password for one registry."""
+
     user: str
     password: str
 

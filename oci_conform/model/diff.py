@@ -25,6 +25,8 @@ GOOD = frozenset({Outcome.PASS, Outcome.XFAIL})
 
 @dataclass(frozen=True)
 class Change:
+    """One cell whose outcome differs between two results files."""
+
     clause: str
     implementation: str
     old: Outcome | None
@@ -42,6 +44,8 @@ class Change:
 
 @dataclass
 class Diff:
+    """Every difference between two results files, sorted by kind."""
+
     regressions: list[Change] = field(default_factory=list)
     fixes: list[Change] = field(default_factory=list)
     changed: list[Change] = field(default_factory=list)

@@ -37,6 +37,8 @@ class Change(StrEnum):
 
 @dataclass(frozen=True)
 class Note:
+    """One expectation an update touched, and what it says about it."""
+
     change: Change
     entry: Expectation
     detail: str
@@ -49,6 +51,8 @@ class Note:
 
 @dataclass
 class Update:
+    """The refreshed expectations and the notes on what changed."""
+
     entries: list[Expectation] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 

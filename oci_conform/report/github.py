@@ -38,6 +38,8 @@ _TIER_COMMAND = {"must": "error", "should": "warning", "may": "notice"}
 
 @dataclass(frozen=True)
 class Annotation:
+    """One GitHub Actions workflow command (error, warning or notice)."""
+
     command: str            # error | warning | notice
     title: str
     message: str

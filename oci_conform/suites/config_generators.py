@@ -112,6 +112,8 @@ def tool_of(command: str) -> str:
 
 @dataclass
 class ConfigGeneratorSuite:
+    """The suite that judges the config.json files generators write."""
+
     name: str = "config-generators"
     kind: str = "config-generator"
     option: str = "--config-generator"

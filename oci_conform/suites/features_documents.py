@@ -74,6 +74,8 @@ def run_features(command: str, workdir: Path) -> bytes:
 
 @dataclass
 class FeaturesDocumentSuite:
+    """The suite that judges the features documents runtimes print."""
+
     name: str = "features-documents"
     kind: str = "features-command"
     option: str = "--features-command"

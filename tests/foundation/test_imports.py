@@ -124,3 +124,16 @@ def test_no_import_cycle_anywhere_in_the_package() -> None:
                 if len(part) > 1:
                     cycles.append(sorted(part))
     assert not cycles, cycles
+
+
+def test_every_dataclass_has_its_own_docstring() -> None:
+    """On Python 3.11, ``@dataclass`` on a class without a docstring writes one from
+    ``inspect.signature(cls)`` at import: 0.3-1.5 ms a class, paid by every command's
+    start-up (the reference runtime's too). A docstring of our own costs nothing."""
+    bare = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.ClassDef) and ast.get_docstring(node) is None
+                    and any("dataclass" in ast.unparse(d) for d in node.decorator_list)):
+                bare.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno} {node.name}")
+    assert not bare, bare

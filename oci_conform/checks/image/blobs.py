@@ -11,6 +11,8 @@ from oci_conform.checks.image.streams import CHUNK, BlobReader
 
 @dataclass
 class Verdict:
+    """Whether a blob's bytes match its descriptor's digest and size."""
+
     digest_ok: bool | None    # None: could not be judged (unknown algorithm)
     size_ok: bool
 

@@ -19,6 +19,8 @@ SAFE_INT = 2 ** 53
 
 @dataclass
 class JsonProblem:
+    """One thing wrong with a JSON document, under the clause it breaks."""
+
     clause: str
     message: str
     location: str = ""

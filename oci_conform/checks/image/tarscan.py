@@ -63,6 +63,8 @@ class Entry:
 
 @dataclass(slots=True)
 class _Header:
+    """The fields of one tar member the layer checks read."""
+
     name: str
     type: int
     linkname: str

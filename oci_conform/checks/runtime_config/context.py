@@ -48,6 +48,8 @@ def platform_of(doc: Any) -> str:
 
 @dataclass(frozen=True)
 class Ctx:
+    """The platform and spec version a config is judged against."""
+
     platform: str = "linux"
     version: str = "main"
     versions: tuple[str, ...] = RUNTIME_VERSIONS

@@ -18,6 +18,8 @@ MAX_DEPTH = 64                   # real configs nest about 8 deep
 
 @dataclass(frozen=True)
 class Problem:
+    """Why a document could not be read as it should (encoding, syntax, duplicate key)."""
+
     message: str
     pointer: str = ""            # where in the document, when it parsed
     line: int = 0
@@ -28,6 +30,8 @@ class Problem:
 
 @dataclass
 class Parsed:
+    """A document's value, its text, and what went wrong reading it."""
+
     data: Any = None
     text: str = ""
     problems: list[Problem] = field(default_factory=list)

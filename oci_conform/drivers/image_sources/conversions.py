@@ -31,6 +31,8 @@ class Made:
 
 @dataclass(frozen=True)
 class Conversion:
+    """One image conversion a tool can make, and the format its output is judged by."""
+
     name: str
     output: str               # the format row the output is judged by
     needs: tuple[str, ...]

@@ -26,6 +26,8 @@ from oci_conform.drivers.image_sources.build import (
 
 @dataclass(frozen=True)
 class Case:
+    """One broken image of the corpus: the clause it breaks and how to make it."""
+
     name: str          # short slug
     clause: str        # the clause the case breaks (binds the image: its producer)
     kind: str          # oci | docker-archive | aci

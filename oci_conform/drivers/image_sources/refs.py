@@ -13,6 +13,8 @@ KINDS = ("oci", "oci-archive", "docker-archive", "aci", "docker")
 
 @dataclass(frozen=True)
 class ImageRef:
+    """Where an image is (folder, archive or registry) and which one within it."""
+
     kind: str              # one of KINDS
     location: str          # folder, file, or host/name
     selector: str = ""     # tag, ref name or digest within the image

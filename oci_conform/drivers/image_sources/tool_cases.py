@@ -37,6 +37,8 @@ COPIERS = ("skopeo-copy",)
 
 @dataclass(frozen=True)
 class ToolCase:
+    """One image a tool is asked to read, and what it must do with it."""
+
     name: str
     clauses: tuple[str, ...]
     expect: str                                   # accept | reject | apply | convert

@@ -16,6 +16,8 @@ TIMEOUT = 120
 
 @dataclass
 class ToolRun:
+    """One run of an image tool: its command line, exit status and output."""
+
     argv: list[str]
     exit: int
     stdout: str

@@ -21,6 +21,8 @@ CASE = "image:validate"
 
 @dataclass
 class Options:
+    """How image validation runs: spec version, limits, plain http."""
+
     version: str = "1.1.1"
     limits: Limits = field(default_factory=Limits)
     insecure: bool = True          # plain http for registries on loopback

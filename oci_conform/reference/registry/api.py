@@ -70,6 +70,8 @@ class Body:
 
 @dataclass
 class Request:
+    """One HTTP request as the registry's handlers see it."""
+
     method: str
     path: str
     query: dict[str, list[str]]
@@ -88,6 +90,8 @@ class Request:
 
 @dataclass
 class Response:
+    """What a handler answers: status, headers, and a body or a file range."""
+
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""

@@ -114,6 +114,8 @@ class Grant:
 
 @dataclass
 class AuthConfig:
+    """How the registry authenticates: users, token mode and its signing secret."""
+
     users: dict[str, str] = field(default_factory=dict)   # empty = no authentication
     token_realm: str = ""                                  # set = bearer token mode
     anonymous_pull: bool = False

@@ -20,6 +20,8 @@ from oci_conform.reference.registry.storage import Storage
 
 @dataclass
 class GcReport:
+    """What a garbage collection kept and removed."""
+
     kept: int
     removed: list[str]
     stale_uploads: list[str]

@@ -16,6 +16,8 @@ ALGORITHMS = {"sha256": ("sha256", 64), "sha512": ("sha512", 128)}
 
 @dataclass(frozen=True)
 class Digest:
+    """A parsed digest: algorithm and encoded part."""
+
     algorithm: str
     encoded: str
 

@@ -24,6 +24,8 @@ from oci_conform.reference.registry.errors import ApiError
 
 @dataclass(frozen=True)
 class Limits:
+    """The registry's bounds on connections, waits, body rates and sizes."""
+
     max_connections: int = 256        # served at once; more are answered 429
     idle_seconds: float = 60.0        # a read that gets nothing this long ends the connection
     header_seconds: float = 30.0      # beyond the idle wait, for the request line and headers

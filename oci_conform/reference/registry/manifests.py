@@ -20,6 +20,8 @@ MAX_MANIFEST = 4 * 1024 * 1024
 
 @dataclass
 class ManifestFacts:
+    """What the registry needs of a manifest: its type and what it refers to."""
+
     media_type: str
     blobs: list[Digest] = field(default_factory=list)       # config and layers
     children: list[Digest] = field(default_factory=list)    # manifests of an index

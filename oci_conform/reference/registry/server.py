@@ -268,6 +268,8 @@ class _Server(ThreadingHTTPServer):
 
 @dataclass
 class RegistryConfig:
+    """How to start the reference registry: storage, address, profile and auth."""
+
     storage: Path
     host: str = "127.0.0.1"
     port: int = 0                       # 0 = a free port

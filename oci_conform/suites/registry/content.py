@@ -31,6 +31,8 @@ def digest_of(data: bytes, algorithm: str = "sha256") -> str:
 
 @dataclass(frozen=True)
 class Blob:
+    """Test content for the registry suite: bytes, media type, digest algorithm."""
+
     data: bytes
     media_type: str = "application/octet-stream"
     algorithm: str = "sha256"

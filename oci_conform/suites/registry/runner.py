@@ -70,6 +70,8 @@ def check_count() -> int:
 
 @dataclass
 class RunOptions:
+    """How the registry suite runs: profile, namespace, case selection, stop signal."""
+
     profile: str = "v1.1"
     read_only: bool = False
     namespace: str = ""
