@@ -1,6 +1,6 @@
 """``python -m oci_conform``."""
 import sys
 
-from oci_conform.cli import main
+from oci_conform.cli import run
 
-sys.exit(main())
+sys.exit(run())

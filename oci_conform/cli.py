@@ -15,6 +15,7 @@ itself broke (one line; ``--debug`` adds the traceback), never a traceback alone
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
@@ -29,7 +30,7 @@ from oci_conform.cli_options import (
     verbosity_of,
 )
 
-__all__ = ["COMMANDS", "Parser", "UsageError", "build_parser", "main"]
+__all__ = ["COMMANDS", "Parser", "UsageError", "build_parser", "main", "run"]
 DEBUG_FLAG = "--debug"
 USAGE_EXIT = 2
 HARNESS_EXIT = 3
@@ -172,3 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc(file=sys.stderr)
         print(_crash_line(exc), file=sys.stderr)
         return HARNESS_EXIT
+
+
+def run() -> int:
+    """The installed ``oci-conform`` command: ``main``, then out of the interpreter's way.
+
+    At exit the interpreter collects garbage over every object still alive (modules,
+    catalog, compiled schema): 10-12 ms of a 90 ms ``config validate``, for memory the
+    process is about to give back whole. ``gc.freeze`` moves those objects out of the
+    collector's sight first. Nothing else changes: streams are flushed, atexit handlers
+    (temp folders, worker pools) run, and modules are torn down as before. Not in ``main``,
+    which tests call many times in one process."""
+    code = main()
+    gc.freeze()
+    return code

@@ -36,7 +36,18 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   fi
 fi
 
-PY=${PYTHON:-python3}
+# The interpreter: $PYTHON when set, else Debian's own python3 (installed above, with
+# python3-venv), else the first python3 on PATH. On a fresh Debian machine the first two
+# are the same; a host whose PATH puts another python3 first (pyenv, a source build) would
+# otherwise get that one: pyenv's shared-library build (the interpreter in libpython3.11.so)
+# starts and runs our code 15-25% slower than Debian's (docs/performance.md, "Interpreter").
+if [ -n "${PYTHON:-}" ]; then
+  PY=$PYTHON
+elif [ -x /usr/bin/python3 ]; then
+  PY=/usr/bin/python3
+else
+  PY=python3
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
