@@ -8,10 +8,12 @@ comparison is, and the ratio of medians is the headline figure.
 from __future__ import annotations
 
 import os
+import platform
 import re
 import resource
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -146,6 +148,9 @@ def self_peak_kib() -> int:
 
 
 def machine_line() -> str:
-    """Cores and load average, to print under every result."""
+    """Cores, load average and the interpreter (its build changes every Python figure), to
+    print under every result."""
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return f"machine: {os.cpu_count()} cores, load average {load} (shared host)"
+    real = os.path.realpath(sys.executable)
+    return (f"machine: {os.cpu_count()} cores, load average {load} (shared host); "
+            f"Python {platform.python_version()} at {real}")
