@@ -175,15 +175,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return HARNESS_EXIT
 
 
-def run() -> int:
-    """The installed ``oci-conform`` command: ``main``, then out of the interpreter's way.
+# Allocations between two collections of the youngest generation (Python's default: 700).
+# Judging makes many short-lived objects that refcounting frees (observations, entries);
+# collecting every 700 of them cost 6% of `config validate` over 1,000 files. Cyclic garbage
+# is still collected, up to this many objects later (a few MiB at most).
+YOUNG_COLLECTION_THRESHOLD = 10_000
 
-    At exit the interpreter collects garbage over every object still alive (modules,
+
+def run() -> int:
+    """The installed ``oci-conform`` command: ``main`` with the collector tuned for it.
+
+    Young objects are collected every ``YOUNG_COLLECTION_THRESHOLD`` allocations instead of
+    700. At exit the interpreter collects garbage over every object still alive (modules,
     catalog, compiled schema): 10-12 ms of a 90 ms ``config validate``, for memory the
-    process is about to give back whole. ``gc.freeze`` moves those objects out of the
+    process is about to give back whole; ``gc.freeze`` moves those objects out of the
     collector's sight first. Nothing else changes: streams are flushed, atexit handlers
     (temp folders, worker pools) run, and modules are torn down as before. Not in ``main``,
     which tests call many times in one process."""
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
     code = main()
     gc.freeze()
     return code

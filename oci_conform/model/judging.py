@@ -321,11 +321,24 @@ def rolled_results(observations: Iterable[Observation], declared: Iterable[str],
     single, passing, failing = Observation, Outcome.PASS, Outcome.FAIL
     one_pass = pass_message(1) if pass_message is not None else ""
 
+    def passes(cid: str, count: int, messages: list[str]) -> CaseResult:
+        """The entry of a clause that only passed, ``count`` times: what ``_Fold.verdict``
+        and ``_folded`` give, without a Verdict (most clauses seen more than once)."""
+        message = "; ".join(messages)[:500]
+        if not message and pass_message is not None:
+            message = pass_message(count)
+        return CaseResult(cid, implementation, passing, case, message, [], shared, 0.0)
+
     def folded(cid: str, fold: _Fold | Observation) -> CaseResult:
         """The entry of a clause seen more than once (the same observation again, or not)."""
         if isinstance(fold, single):              # one observation, seen times[cid] times
+            if fold.outcome is passing and fold.finding is None and shared is not None:
+                return passes(cid, times[cid], [fold.message] if fold.message else [])
             one, fold = fold, _Fold(cid, max_findings)
             fold.add(one, times[cid])
+        elif (fold.outcome is passing and len(fold.counts) == 1 and not fold.findings
+              and shared is not None):
+            return passes(cid, fold.counts[passing], fold.messages.get(passing, []))
         return _folded(fold.verdict(), implementation, case, shared, place, pass_message)
 
     for cid in dict.fromkeys(declared):

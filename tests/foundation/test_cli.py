@@ -58,18 +58,20 @@ def test_bad_expectations_file_is_a_usage_error(tmp_path) -> None:
 
 def test_the_installed_command_runs_main_then_freezes_what_is_left(tmp_path: Path) -> None:
     """``run`` (the ``oci-conform`` entry point and ``python -m oci_conform``) returns what
-    ``main`` returns, with the objects alive at the end frozen out of the interpreter's last
-    collection, and the command's results file whole."""
+    ``main`` returns, with young objects collected less often, the objects alive at the end
+    frozen out of the interpreter's last collection, and the command's results file whole."""
     doc = tmp_path / "config.json"
     doc.write_text('{"ociVersion": "1.0.2", "root": {"path": "rootfs"}, "process": 7}')
     out = tmp_path / "out.json"
     probe = ("import gc, sys\nfrom oci_conform.cli import run\n"
              f"sys.argv = ['oci-conform', 'config', 'validate', {str(doc)!r},"
              f" '--results', {str(out)!r}]\n"
-             "code = run()\nprint('exit', code, 'frozen', gc.get_freeze_count() > 0)\n")
+             "code = run()\nprint('exit', code, 'frozen', gc.get_freeze_count() > 0,"
+             " 'young', gc.get_threshold()[0])\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=120)
-    assert done.stdout.splitlines()[-1] == "exit 1 frozen True", done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "exit 1 frozen True young 10000", \
+        done.stdout + done.stderr
     assert main(["config", "validate", str(doc)]) == 1
     assert json.loads(out.read_text(encoding="utf-8"))["implementations"]
     pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml")
