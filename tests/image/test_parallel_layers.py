@@ -171,3 +171,15 @@ def test_interrupt_ends_the_worker_processes_at_once(tmp_path):
     assert err.decode().count("SIGINT: stopping") == 1
     time.sleep(0.2)
     assert not [w for w in workers if os.path.exists(f"/proc/{w}")]
+
+
+def test_compressed_layers_are_handed_out_before_bigger_plain_ones() -> None:
+    """The order the workers get layers in: by ``scan_cost``, so a compressed layer (decompress
+    and hash twice) goes before a plain tar a few times its size, and by size within a kind."""
+    def desc(mt: str, size: int, name: str) -> dict:
+        return {"mediaType": mt, "size": size, "digest": "sha256:" + name * 64}
+    layers = [desc(TAR, 107 << 20, "a"), desc(GZ, 65 << 20, "b"), desc(TAR, 51 << 20, "c"),
+              desc(GZ, 101 << 20, "d"), desc("application/vnd.oci.image.layer.v1.tar+zstd",
+                                             4 << 20, "e")]
+    order = [d["digest"][7] for d in sorted(layers, key=lambda d: -walk.scan_cost(d))]
+    assert order == ["d", "b", "a", "c", "e"]

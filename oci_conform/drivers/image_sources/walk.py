@@ -35,6 +35,9 @@ MAX_INDEX_DEPTH = 8
 LAYER_WORKERS = 2            # layers scanned side by side (this host has two cores)
 PROCESS_MIN_BYTES = 32 << 20   # layers this big in all are worth starting worker processes
 AHEAD_MIN_BYTES = 4 << 20      # a layer this big is decompressed ahead on a helper thread
+# A compressed layer costs about ten times a plain tar's time per byte (decompressing and a
+# second hash): 12-20 ms against 1.2 ms a MiB on the benchmark layout, this host.
+COMPRESSED_COST = 10
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
@@ -228,8 +231,8 @@ ScanResult = tuple[Report, LayerScan | None]
 
 
 class LayerScans:
-    """The layers of one manifest scanned ahead, ``LAYER_WORKERS`` at a time (largest
-    first), each into its own report; the walk takes the results in manifest order.
+    """The layers of one manifest scanned ahead, ``LAYER_WORKERS`` at a time (dearest first,
+    by ``scan_cost``), each into its own report; the walk takes the results in manifest order.
 
     Big layouts are scanned in forked worker processes: a layer's tar headers are parsed
     in Python, and on worker threads the GIL made one layer's decompression wait for the
@@ -251,7 +254,7 @@ class LayerScans:
             main = walk.report
             frame = (main.file, main.text, main.version)
             with _children_born_deaf(isinstance(self.pool, ProcessPoolExecutor)):
-                for d, where in sorted(todo, key=lambda job: -job[0]["size"]):
+                for d, where in sorted(todo, key=lambda job: -scan_cost(job[0])):
                     self.futures[d["digest"]] = self.pool.submit(
                         _scan_alone, walk.source, walk.version, walk.limits, frame, d, where)
 
@@ -284,6 +287,16 @@ class LayerScans:
             for proc in list((getattr(self.pool, "_processes", None) or {}).values()):
                 proc.terminate()
         self.pool.shutdown(wait=True)
+
+
+def scan_cost(d: dict) -> int:
+    """Roughly what scanning the layer of descriptor ``d`` costs: its size, times
+    ``COMPRESSED_COST`` when its media type says compressed. Handing the dearest out first lets
+    the workers end close together; by size alone, a big plain tar (cheap: one hash) went
+    first and the last compressed layer ran alone at the end (0.2 s of 1.6 s on the
+    benchmark layout)."""
+    compressed = LAYER_TYPES.get(media_type(d), "none") != "none"
+    return int(d["size"]) * (COMPRESSED_COST if compressed else 1)
 
 
 def _pool(workers: int, big: bool) -> Executor:
