@@ -55,7 +55,6 @@ def test_bad_expectations_file_is_a_usage_error(tmp_path) -> None:
     assert "exp.json" in proc.stderr and "not JSON" in proc.stderr
 
 
-
 def test_the_installed_command_runs_main_then_freezes_what_is_left(tmp_path: Path) -> None:
     """``run`` (the ``oci-conform`` entry point and ``python -m oci_conform``) returns what
     ``main`` returns, with young objects collected less often, the objects alive at the end

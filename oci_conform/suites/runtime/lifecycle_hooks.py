@@ -106,28 +106,18 @@ class HookRun:
     def ran(self, label: str) -> bool:
         return f"HOOK {label}" in self.order
 
-    def phase_of(self, label: str) -> str:
-        """The operation during which the hook ran ('' when it did not run)."""
-        current = ""
+    def operations_at(self, label: str) -> tuple[str, str] | None:
+        """When hook ``label`` ran: (the operation under way, '' between operations; the
+        last operation begun, ended or not, '' when none). None when it did not run."""
+        current = last = ""
         for line in self.order:
             if line.startswith("OP ") and line.endswith(" begin"):
-                current = line.split()[1]
+                current = last = line.split()[1]
             elif line.startswith("OP ") and line.endswith(" end"):
                 current = ""
             elif line == f"HOOK {label}":
-                return current or "between operations"
-        return ""
-
-    def triggered_by(self, label: str) -> str:
-        """The last operation begun before the hook ran, ended or not ('' when none or when
-        the hook did not run)."""
-        last = ""
-        for line in self.order:
-            if line.startswith("OP ") and line.endswith(" begin"):
-                last = line.split()[1]
-            elif line == f"HOOK {label}":
-                return last
-        return ""
+                return current, last
+        return None
 
     def first(self, key: str, label: str) -> str:
         return (self.records.get(label, {}).get(key) or [""])[0]
@@ -273,14 +263,15 @@ def invoked_case(kind: str, invoked: tuple[str, ...]) -> Case:
 def invoked_judgments(kind: str, run: HookRun, invoked: tuple[str, ...],
                       old: tuple[str, ...]) -> list[Judgment]:
     """When hook ``h1`` of ``kind`` ran, judged from the run's order log (pure)."""
-    phase = run.phase_of("h1")
-    if kind == "startContainer" and phase == "between operations":
+    at = run.operations_at("h1")
+    phase = "" if at is None else at[0] or "between operations"
+    if kind == "startContainer" and at is not None and not at[0]:
         # The container's own process runs these hooks once ``start`` has released it
         # (runc and crun both do it after the start handshake), so one may log after
         # ``start`` returned: what the spec's "as part of the start operation" can be held
         # to is the operation that set it off, with the user program still to come (judged
         # below). By the phase alone, crun passed or failed from run to run.
-        phase = run.triggered_by("h1") or phase
+        phase = at[1] or phase
     out = [expect(phase == PHASE[kind], f"the {kind} hook runs during {PHASE[kind]}",
                   PHASE[kind], phase, "", *invoked)]
     if kind == "prestart":
